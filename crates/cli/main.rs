@@ -1,0 +1,2 @@
+//! The `unspun` command-line tool.
+fn main() {}

@@ -1,0 +1,4 @@
+//! unspun-index: the on-disk index of unspun.
+#![warn(missing_docs)]
+
+pub mod ingest;
