@@ -1,1 +1,319 @@
-//! TODO
+//! The trace report: the one JSON contract of unspun, returned by `unspun trace --json` and
+//! (later) by the HTTP API. Documented in `docs/trace-report.md`.
+//!
+//! Offsets in reports are in Unicode scalar values (characters), not bytes, so that any
+//! language's string indexing can use them: `text.chars().skip(char_start).take(char_end -
+//! char_start)`. The engine works in bytes internally and converts with [`CharIndex`].
+
+use serde::{Deserialize, Serialize};
+
+/// The schema identifier written in every report. Bump the number on breaking changes.
+pub const TRACE_SCHEMA: &str = "unspun.trace/1";
+
+/// Where one article came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceReport {
+    /// Always [`TRACE_SCHEMA`].
+    pub schema: String,
+    /// What was traced.
+    pub query: QueryInfo,
+    /// The document-level conclusion.
+    pub verdict: Verdict,
+    /// Things a reader should notice (repeated title, leftover wire dateline, ...).
+    pub flags: Vec<Flag>,
+    /// Every sentence of the query body, in order, with its source if one was found.
+    pub sentences: Vec<SentenceReport>,
+    /// Maximal reused passages: runs of consecutive sentences taken in order from one source.
+    pub passages: Vec<Passage>,
+    /// Every document that appears as an origin or co-copy, referenced by `source` indices.
+    pub sources: Vec<SourceDoc>,
+    /// How much work the trace did.
+    pub stats: TraceStats,
+}
+
+/// The traced article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryInfo {
+    /// The query's id when it was given (and is excluded from its own sources).
+    pub id: Option<String>,
+    /// The query's title, if given or detected.
+    pub title: Option<String>,
+    /// The query's date (`YYYY-MM-DD` or ISO date-time), used to exclude later sources.
+    pub date: Option<String>,
+    /// Length of the body in characters.
+    pub n_chars: usize,
+    /// Number of sentences in the body.
+    pub n_sentences: usize,
+}
+
+/// Document verdict kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    /// No substantial part of the text has an earlier source.
+    Original,
+    /// Most of the text comes from one earlier document.
+    Copy,
+    /// The text stitches passages from several earlier documents.
+    Patchwork,
+}
+
+/// The document-level conclusion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Original, copy or patchwork.
+    pub kind: VerdictKind,
+    /// Share of the body's characters (outside common boilerplate) that have a source, 0..=1.
+    pub coverage: f64,
+    /// Number of distinct origin documents.
+    pub n_origins: usize,
+    /// Origins with their shares of the body, largest first.
+    pub origins: Vec<OriginShare>,
+    /// One line for humans, e.g. "patchwork of 3 origins covering 84% of the text".
+    pub summary: String,
+}
+
+/// How much of the query one origin explains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OriginShare {
+    /// Index into [`TraceReport::sources`].
+    pub source: usize,
+    /// Share of the body's characters attributed to this origin, 0..=1.
+    pub share: f64,
+    /// Number of sentences attributed to this origin.
+    pub n_sentences: usize,
+}
+
+/// Something a reader should notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    /// `title_repeated` or `wire_dateline`.
+    pub kind: FlagKind,
+    /// A sentence for humans.
+    pub message: String,
+    /// Where in the body, in characters.
+    pub char_start: usize,
+    /// End of the flagged text, in characters.
+    pub char_end: usize,
+    /// For `wire_dateline`: the outlet named (e.g. "CNN", "Reuters").
+    pub outlet: Option<String>,
+    /// For `wire_dateline`: whether the index holds any document from that outlet
+    /// (`None` when the index cannot tell).
+    pub outlet_in_index: Option<bool>,
+}
+
+/// Flag kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagKind {
+    /// The title is printed again inside the body.
+    TitleRepeated,
+    /// A wire dateline or credit ("Washington (CNN)", "(Reuters) -") is left in the text.
+    WireDateline,
+}
+
+/// What happened to one sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SentenceStatus {
+    /// A source was found.
+    Sourced,
+    /// No source: written here, or from a document that is not indexed.
+    Original,
+    /// Common text (byline, footer, newsletter box) found in very many documents: not reuse.
+    Common,
+}
+
+/// How a reused text was altered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Alteration {
+    /// Taken word for word (after normalisation of case, quotes and Unicode forms).
+    Verbatim,
+    /// Taken from the source in another order than the source's.
+    Reordered,
+    /// Words inserted, deleted or rewritten.
+    Edited,
+    /// Words substituted one for another (see `substitutions`).
+    Spun,
+}
+
+/// A word or phrase of the source replaced in the query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Substitution {
+    /// The source's words.
+    pub from: String,
+    /// The query's words.
+    pub to: String,
+}
+
+/// One sentence of the query body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentenceReport {
+    /// Position of the sentence in the body (0-based).
+    pub idx: usize,
+    /// Start of the sentence in the body, in characters.
+    pub char_start: usize,
+    /// End of the sentence in the body, in characters.
+    pub char_end: usize,
+    /// The sentence's text.
+    pub text: String,
+    /// Sourced, original or common.
+    pub status: SentenceStatus,
+    /// The best source, when `status` is `sourced`.
+    pub source_match: Option<SourceMatch>,
+}
+
+/// Where a sentence (or part of it) came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceMatch {
+    /// Index into [`TraceReport::sources`] of the origin: the earliest document containing it.
+    pub source: usize,
+    /// The most significant alteration: spun > edited > reordered > verbatim.
+    pub kind: Alteration,
+    /// Every alteration that applies, sorted.
+    pub alterations: Vec<Alteration>,
+    /// Token similarity of the aligned region, 0..=1.
+    pub similarity: f64,
+    /// Start of the aligned region in the query body, in characters.
+    pub query_char_start: usize,
+    /// End of the aligned region in the query body, in characters.
+    pub query_char_end: usize,
+    /// Start of the aligned region in the source's text, in characters.
+    pub source_char_start: usize,
+    /// End of the aligned region in the source's text, in characters.
+    pub source_char_end: usize,
+    /// The aligned source text.
+    pub source_text: String,
+    /// Substituted words and phrases.
+    pub substitutions: Vec<Substitution>,
+    /// Number of query words with no source counterpart.
+    pub n_inserted: usize,
+    /// Number of source words left out.
+    pub n_deleted: usize,
+    /// Other documents containing the same text (later than, or as old as, the origin).
+    pub co_copies: Vec<usize>,
+}
+
+/// A maximal reused passage: consecutive query sentences taken in order from one origin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Passage {
+    /// Index into [`TraceReport::sources`].
+    pub source: usize,
+    /// First sentence index of the passage.
+    pub first_sentence: usize,
+    /// Last sentence index of the passage (inclusive).
+    pub last_sentence: usize,
+    /// Start in the query body, in characters.
+    pub query_char_start: usize,
+    /// End in the query body, in characters.
+    pub query_char_end: usize,
+    /// Start in the source's text, in characters.
+    pub source_char_start: usize,
+    /// End in the source's text, in characters.
+    pub source_char_end: usize,
+    /// The most significant alteration over the passage's sentences.
+    pub kind: Alteration,
+    /// Mean similarity over the passage's sentences, weighted by length.
+    pub similarity: f64,
+}
+
+/// The role of a source document in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceRole {
+    /// The earliest document of at least one sentence.
+    Origin,
+    /// Contains reused text too, but is never the earliest.
+    CoCopy,
+}
+
+/// A source document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceDoc {
+    /// The corpus id.
+    pub id: String,
+    /// Title, if known.
+    pub title: Option<String>,
+    /// Outlet, if known.
+    pub outlet: Option<String>,
+    /// Publication date, if known.
+    pub date: Option<String>,
+    /// URL, if known.
+    pub url: Option<String>,
+    /// Origin or co-copy.
+    pub role: SourceRole,
+    /// Number of query sentences for which this is the origin.
+    pub n_sentences: usize,
+}
+
+/// How much work a trace did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStats {
+    /// Fingerprints looked up in the index.
+    pub n_fingerprints: usize,
+    /// Fingerprints skipped because too many documents contain them.
+    pub n_fingerprints_too_common: usize,
+    /// Candidate documents aligned.
+    pub n_candidates: usize,
+    /// Candidates dropped because they are dated after the query.
+    pub n_candidates_too_late: usize,
+    /// Sentence-against-document alignments computed.
+    pub n_alignments: usize,
+}
+
+/// Converts byte offsets of one string into character offsets.
+#[derive(Debug, Clone)]
+pub struct CharIndex {
+    /// Byte offset of every char boundary (plus the end), ascending.
+    boundaries: Vec<usize>,
+    ascii: bool,
+}
+
+impl CharIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> CharIndex {
+        if text.is_ascii() {
+            return CharIndex { boundaries: Vec::new(), ascii: true };
+        }
+        let mut boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        boundaries.push(text.len());
+        CharIndex { boundaries, ascii: false }
+    }
+
+    /// The character offset of byte offset `byte` (rounded down to a char boundary).
+    pub fn char_offset(&self, byte: usize) -> usize {
+        if self.ascii {
+            return byte;
+        }
+        match self.boundaries.binary_search(&byte) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_index_counts_scalars() {
+        let text = "a“b”c";
+        let idx = CharIndex::new(text);
+        assert_eq!(idx.char_offset(0), 0);
+        assert_eq!(idx.char_offset(1), 1);
+        assert_eq!(idx.char_offset(4), 2);
+        assert_eq!(idx.char_offset(text.len()), 5);
+        let ascii = CharIndex::new("plain");
+        assert_eq!(ascii.char_offset(3), 3);
+    }
+
+    #[test]
+    fn enums_serialise_snake_case() {
+        let json =
+            serde_json::to_string(&(Alteration::Spun, SourceRole::CoCopy, FlagKind::WireDateline))
+                .expect("serialises");
+        assert_eq!(json, r#"["spun","co_copy","wire_dateline"]"#);
+    }
+}

@@ -1,1 +1,1114 @@
-//! TODO
+//! Passage-by-passage source tracing of one article.
+//!
+//! Pipeline: analyse the body (sentences, tokens) → look up every sentence's shingles in the
+//! index through [`Candidates`] (fingerprints found in too many documents are skipped; the rest
+//! are weighted by inverse document frequency) → choose candidate documents, globally and per
+//! sentence, dropping those dated after the query → align every sentence against the densest
+//! window of each candidate that shares enough content words with it → keep, per sentence, the
+//! best source, with the earliest equally good document as origin and the rest as co-copies →
+//! mark common boilerplate, reordering, passages, flags and the verdict.
+//!
+//! Retrieval survives spinning because shingles are built from content words inside each
+//! sentence and a candidate found through any sentence is aligned against every sentence:
+//! a heavily spun sentence needs no surviving shingle of its own once its source document was
+//! found through a neighbour.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::align::{Alignment, Op, Scoring, align};
+use crate::date::format_date;
+use crate::report::{
+    Alteration, CharIndex, Flag, FlagKind, OriginShare, Passage, QueryInfo, SentenceReport,
+    SentenceStatus, SourceDoc, SourceMatch, SourceRole, Substitution, TRACE_SCHEMA, TraceReport,
+    TraceStats, Verdict, VerdictKind,
+};
+use crate::shingle::{ShingleConfig, document_fingerprints, sentence_hash, sentence_shingles};
+use crate::text::{Analyzed, Token, analyze, normalize_token};
+use crate::{DocId, Document, Timestamp};
+
+/// Where `trace` finds candidate documents: the index implements it; tests use
+/// [`MemoryCandidates`].
+pub trait Candidates {
+    /// Number of live documents.
+    fn n_docs(&self) -> u64;
+    /// Number of documents containing `fingerprint`.
+    fn doc_freq(&self, fingerprint: u64) -> u32;
+    /// Appends the documents containing `fingerprint` to `out`.
+    fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>);
+    /// The stored document, or `None` if it is unknown, deleted or unreadable.
+    fn document(&self, doc: DocId) -> Option<Document>;
+    /// Whether any document of `outlet` is indexed; `None` when this cannot be told.
+    fn has_outlet(&self, outlet: &str) -> Option<bool> {
+        let _ = outlet;
+        None
+    }
+}
+
+/// The article to trace.
+#[derive(Debug, Clone, Default)]
+pub struct TraceInput<'a> {
+    /// Its id, if it may be in the index (it is then never its own source).
+    pub id: Option<&'a str>,
+    /// Its title, if known.
+    pub title: Option<&'a str>,
+    /// The body text; report offsets index into it.
+    pub text: &'a str,
+    /// Its date: sources dated later are ignored. A date without a time of day covers the day.
+    pub date: Option<Timestamp>,
+}
+
+/// Knobs of [`trace`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceConfig {
+    /// Fingerprinting; must equal the index's.
+    pub shingle: ShingleConfig,
+    /// Alignment scores.
+    pub scoring: Scoring,
+    /// Fingerprints in more documents than this are not looked up.
+    pub max_doc_freq: u32,
+    /// Candidates taken by total retrieval score.
+    pub max_candidates: usize,
+    /// Candidates taken per sentence by that sentence's retrieval score (on top of the above).
+    pub per_sentence_candidates: usize,
+    /// A sentence found verbatim in at least this many documents is common text (boilerplate)
+    /// unless its source also supplies other sentences of the query.
+    pub common_sentence_docs: u32,
+    /// An accepted alignment has at least this many equal tokens...
+    pub min_matches: usize,
+    /// ...and covers at least this share of the sentence's tokens, or `long_match` tokens.
+    pub min_sentence_share: f64,
+    /// Equal tokens that make an alignment significant whatever the sentence's length.
+    pub long_match: usize,
+    /// Minimum similarity of the aligned region.
+    pub min_similarity: f64,
+    /// Documents whose alignment scores at least this share of the best are equivalent
+    /// sources: the earliest is the origin, the others co-copies.
+    pub co_copy_ratio: f64,
+    /// Consecutive sentences from one origin merge into a passage when the source skips at
+    /// most this many tokens between them.
+    pub merge_gap_tokens: usize,
+    /// Below this coverage the verdict is `original`.
+    pub original_max_coverage: f64,
+    /// The verdict is `copy` when one origin holds at least this share of the sourced text.
+    pub copy_min_share: f64,
+    /// An origin counts towards a patchwork when it holds this share of the body or 2 sentences.
+    pub origin_min_share: f64,
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        TraceConfig {
+            shingle: ShingleConfig::default(),
+            scoring: Scoring::default(),
+            max_doc_freq: 2000,
+            max_candidates: 48,
+            per_sentence_candidates: 3,
+            common_sentence_docs: 10,
+            min_matches: 4,
+            min_sentence_share: 0.4,
+            long_match: 10,
+            min_similarity: 0.45,
+            co_copy_ratio: 0.95,
+            merge_gap_tokens: 40,
+            original_max_coverage: 0.2,
+            copy_min_share: 0.8,
+            origin_min_share: 0.05,
+        }
+    }
+}
+
+/// A candidate document, analysed.
+struct Candidate {
+    doc_id: DocId,
+    doc: Document,
+    analyzed: Analyzed,
+    chars: CharIndex,
+    /// Content-token hash → token positions.
+    positions: HashMap<u64, Vec<u32>>,
+}
+
+/// One accepted alignment of a query sentence against a candidate.
+#[derive(Clone)]
+struct Hit {
+    candidate: usize,
+    alignment: Alignment,
+}
+
+/// Traces `input` against the documents of `candidates`.
+pub fn trace(
+    input: &TraceInput<'_>,
+    candidates: &dyn Candidates,
+    config: &TraceConfig,
+) -> TraceReport {
+    let body = input.text;
+    let analyzed = analyze(body);
+    let query_chars = CharIndex::new(body);
+    let mut stats = TraceStats::default();
+    let n_sentences = analyzed.sentences.len();
+
+    // 1. Exact-sentence frequencies: candidates for common text.
+    let sentence_df: Vec<u32> = (0..n_sentences)
+        .map(|idx| {
+            sentence_hash(&analyzed, idx, &config.shingle).map_or(0, |h| candidates.doc_freq(h))
+        })
+        .collect();
+
+    // 2. Retrieval.
+    let n_docs = candidates.n_docs().max(1) as f64;
+    let mut total: BTreeMap<DocId, f64> = BTreeMap::new();
+    let mut per_sentence: Vec<BTreeMap<DocId, f64>> = vec![BTreeMap::new(); n_sentences];
+    let mut postings = Vec::new();
+    for idx in 0..n_sentences {
+        if sentence_df[idx] >= config.common_sentence_docs {
+            continue;
+        }
+        let mut fingerprints = sentence_shingles(&analyzed, idx, &config.shingle);
+        fingerprints.sort_unstable();
+        fingerprints.dedup();
+        for fingerprint in fingerprints {
+            stats.n_fingerprints += 1;
+            let df = candidates.doc_freq(fingerprint);
+            if df == 0 {
+                continue;
+            }
+            if df > config.max_doc_freq {
+                stats.n_fingerprints_too_common += 1;
+                continue;
+            }
+            let weight = (1.0 + n_docs / f64::from(df)).ln();
+            postings.clear();
+            candidates.postings(fingerprint, &mut postings);
+            postings.dedup();
+            for doc in &postings {
+                *per_sentence[idx].entry(*doc).or_default() += weight;
+                *total.entry(*doc).or_default() += weight;
+            }
+        }
+    }
+    let mut chosen: Vec<DocId> = top_docs(&total, config.max_candidates);
+    for scores in &per_sentence {
+        chosen.extend(top_docs(scores, config.per_sentence_candidates));
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+
+    // 3. Fetch and analyse candidates, dropping later ones and the query itself.
+    let latest = input.date.map(end_of_day);
+    let mut cands: Vec<Candidate> = Vec::new();
+    for doc_id in chosen {
+        let Some(doc) = candidates.document(doc_id) else { continue };
+        if input.id.is_some_and(|id| id == doc.id) {
+            continue;
+        }
+        if let (Some(latest), Some(date)) = (latest, doc.date) {
+            if date > latest {
+                stats.n_candidates_too_late += 1;
+                continue;
+            }
+        }
+        let analyzed = analyze(&doc.text);
+        let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (pos, token) in analyzed.tokens.iter().enumerate() {
+            if !token.is_stopword {
+                positions.entry(token.hash).or_default().push(pos as u32);
+            }
+        }
+        let chars = CharIndex::new(&doc.text);
+        cands.push(Candidate { doc_id, doc, analyzed, chars, positions });
+    }
+    stats.n_candidates = cands.len();
+
+    // 4. Align every sentence against every candidate that shares enough content words.
+    let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); n_sentences];
+    for (idx, sentence) in analyzed.sentences.iter().enumerate() {
+        let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
+        if tokens.len() < config.min_matches {
+            continue;
+        }
+        for (c_idx, cand) in cands.iter().enumerate() {
+            let Some((lo, hi)) = window(tokens, cand) else { continue };
+            stats.n_alignments += 1;
+            let Some(mut alignment) = align(tokens, &cand.analyzed.tokens[lo..hi], &config.scoring)
+            else {
+                continue;
+            };
+            alignment.q_start += sentence.token_start;
+            alignment.q_end += sentence.token_start;
+            alignment.s_start += lo;
+            alignment.s_end += lo;
+            extend_edges(&mut alignment, sentence.token_start, sentence.token_end, &cand.analyzed);
+            if accept(&alignment, &analyzed.tokens, tokens.len(), config) {
+                hits[idx].push(Hit { candidate: c_idx, alignment });
+            }
+        }
+    }
+
+    // 5. Best source per sentence; the earliest equivalent document is the origin.
+    let mut best: Vec<Option<(usize, Hit, Vec<usize>)>> = hits
+        .into_iter()
+        .map(|sentence_hits| choose_origin(sentence_hits, &cands, config))
+        .collect();
+
+    // 6. Common text: frequent sentences whose source supplies nothing else.
+    let mut status = vec![SentenceStatus::Original; n_sentences];
+    for idx in 0..n_sentences {
+        if sentence_df[idx] < config.common_sentence_docs {
+            continue;
+        }
+        let supported = best[idx].as_ref().is_some_and(|(origin, _, _)| {
+            best.iter().enumerate().any(|(other, b)| {
+                other != idx
+                    && sentence_df[other] < config.common_sentence_docs
+                    && b.as_ref().is_some_and(|(o, _, co)| o == origin || co.contains(origin))
+            })
+        });
+        if !supported {
+            status[idx] = SentenceStatus::Common;
+            best[idx] = None;
+        }
+    }
+    for idx in 0..n_sentences {
+        if best[idx].is_some() {
+            status[idx] = SentenceStatus::Sourced;
+        }
+    }
+
+    // 7. Reordering: per origin, sentences outside the longest increasing run of source order.
+    let mut reordered = vec![false; n_sentences];
+    let mut by_origin: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (idx, b) in best.iter().enumerate() {
+        if let Some((origin, _, _)) = b {
+            by_origin.entry(*origin).or_default().push(idx);
+        }
+    }
+    for sentence_idxs in by_origin.values() {
+        let starts: Vec<usize> = sentence_idxs
+            .iter()
+            .map(|i| best[*i].as_ref().map_or(0, |(_, hit, _)| hit.alignment.s_start))
+            .collect();
+        let keep = longest_increasing(&starts);
+        for (pos, idx) in sentence_idxs.iter().enumerate() {
+            if !keep[pos] {
+                reordered[*idx] = true;
+            }
+        }
+    }
+
+    // 8. Build the report: sources, sentences, passages, verdict, flags.
+    let mut source_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut sources: Vec<SourceDoc> = Vec::new();
+    let mut source_index = |c_idx: usize, sources: &mut Vec<SourceDoc>| -> usize {
+        *source_of.entry(c_idx).or_insert_with(|| {
+            let doc = &cands[c_idx].doc;
+            sources.push(SourceDoc {
+                id: doc.id.clone(),
+                title: doc.title.clone(),
+                outlet: doc.source.clone(),
+                date: doc.date.map(format_date),
+                url: doc.url.clone(),
+                role: SourceRole::CoCopy,
+                n_sentences: 0,
+            });
+            sources.len() - 1
+        })
+    };
+    let mut sentences = Vec::with_capacity(n_sentences);
+    for (idx, sentence) in analyzed.sentences.iter().enumerate() {
+        let source_match = best[idx].as_ref().map(|(origin, hit, co)| {
+            let source = source_index(*origin, &mut sources);
+            sources[source].role = SourceRole::Origin;
+            sources[source].n_sentences += 1;
+            let co_copies = co.iter().map(|c| source_index(*c, &mut sources)).collect();
+            describe(
+                hit,
+                &cands[*origin],
+                body,
+                &analyzed.tokens,
+                &query_chars,
+                reordered[idx],
+                source,
+                co_copies,
+            )
+        });
+        sentences.push(SentenceReport {
+            idx,
+            char_start: query_chars.char_offset(sentence.byte_start),
+            char_end: query_chars.char_offset(sentence.byte_end),
+            text: body[sentence.byte_start..sentence.byte_end].to_string(),
+            status: status[idx],
+            source_match,
+        });
+    }
+    let passages = passages(&sentences, &best, config);
+    let verdict = verdict(&sentences, &sources, config);
+    let mut flags = title_flags(input.title, body, &analyzed, &query_chars);
+    flags.extend(dateline_flags(body, &analyzed, &query_chars, candidates));
+
+    TraceReport {
+        schema: TRACE_SCHEMA.to_string(),
+        query: QueryInfo {
+            id: input.id.map(str::to_string),
+            title: input.title.map(str::to_string),
+            date: input.date.map(format_date),
+            n_chars: query_chars.char_offset(body.len()),
+            n_sentences,
+        },
+        verdict,
+        flags,
+        sentences,
+        passages,
+        sources,
+        stats,
+    }
+}
+
+/// The latest source time allowed for a query dated `date`: a bare date covers its whole day.
+fn end_of_day(date: Timestamp) -> Timestamp {
+    if date.0.rem_euclid(86_400) == 0 { Timestamp(date.0 + 86_399) } else { date }
+}
+
+fn top_docs(scores: &BTreeMap<DocId, f64>, n: usize) -> Vec<DocId> {
+    let mut ranked: Vec<(DocId, f64)> = scores.iter().map(|(d, s)| (*d, *s)).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(n);
+    ranked.into_iter().map(|(d, _)| d).collect()
+}
+
+/// The window of `cand` to align a sentence against: around the densest cluster of shared
+/// content words, or `None` when too few are shared.
+fn window(tokens: &[Token], cand: &Candidate) -> Option<(usize, usize)> {
+    let content: Vec<&Token> = tokens.iter().filter(|t| !t.is_stopword).collect();
+    let mut positions: Vec<u32> = Vec::new();
+    let mut distinct = 0usize;
+    let mut seen: Vec<u64> = Vec::with_capacity(content.len());
+    for token in &content {
+        if seen.contains(&token.hash) {
+            continue;
+        }
+        seen.push(token.hash);
+        if let Some(found) = cand.positions.get(&token.hash) {
+            distinct += 1;
+            positions.extend(found.iter().take(64));
+        }
+    }
+    let needed = 3.min(content.len()).max(2);
+    if distinct < needed {
+        return None;
+    }
+    positions.sort_unstable();
+    let span = (tokens.len() * 2 + 8) as u32;
+    let (mut best_count, mut best_lo) = (0usize, 0usize);
+    let mut lo = 0usize;
+    for hi in 0..positions.len() {
+        while positions[hi] - positions[lo] > span {
+            lo += 1;
+        }
+        if hi + 1 - lo > best_count {
+            best_count = hi + 1 - lo;
+            best_lo = lo;
+        }
+    }
+    if best_count < needed {
+        return None;
+    }
+    let first = positions[best_lo] as usize;
+    let last = positions[best_lo + best_count - 1] as usize;
+    let pad = tokens.len() / 2 + 4;
+    let n = cand.analyzed.tokens.len();
+    Some((first.saturating_sub(pad), (last + pad + 1).min(n)))
+}
+
+/// Words an alignment may leave unmatched at a sentence edge and still absorb.
+const EDGE_TOKENS: usize = 3;
+
+/// Local alignment starts and ends on a match, so a substitution at a sentence edge
+/// ("Russia ramps up" → "Russian Federation ramps up") or a prefix like a dateline would be
+/// left out. Absorb up to [`EDGE_TOKENS`] unmatched words at each edge of the query sentence:
+/// paired with the source's words up to its sentence edge as substitutions, else as insertions.
+fn extend_edges(a: &mut Alignment, q_sent_start: usize, q_sent_end: usize, source: &Analyzed) {
+    let sentence_of = |token: usize| {
+        let idx = source.sentences.partition_point(|s| s.token_end <= token);
+        source.sentences.get(idx).map_or((0, source.tokens.len()), |s| (s.token_start, s.token_end))
+    };
+    let q_pre = a.q_start - q_sent_start;
+    if (1..=EDGE_TOKENS).contains(&q_pre) {
+        let s_pre = a.s_start - sentence_of(a.s_start).0;
+        let s_take = if s_pre <= EDGE_TOKENS { s_pre } else { 0 };
+        let mut head = Vec::new();
+        for k in 0..q_pre.max(s_take) {
+            head.push(match (k < q_pre, k < s_take) {
+                (true, true) => Op::Substitute,
+                (true, false) => Op::Insert,
+                _ => Op::Delete,
+            });
+        }
+        head.extend_from_slice(&a.ops);
+        a.ops = head;
+        a.q_start -= q_pre;
+        a.s_start -= s_take;
+    }
+    let q_post = q_sent_end - a.q_end;
+    if (1..=EDGE_TOKENS).contains(&q_post) {
+        let s_post = sentence_of(a.s_end - 1).1 - a.s_end;
+        let s_take = if s_post <= EDGE_TOKENS { s_post } else { 0 };
+        for k in 0..q_post.max(s_take) {
+            a.ops.push(match (k < q_post, k < s_take) {
+                (true, true) => Op::Substitute,
+                (true, false) => Op::Insert,
+                _ => Op::Delete,
+            });
+        }
+        a.q_end += q_post;
+        a.s_end += s_take;
+    }
+}
+
+fn accept(
+    alignment: &Alignment,
+    query_tokens: &[Token],
+    sentence_len: usize,
+    config: &TraceConfig,
+) -> bool {
+    let matches = alignment.n_matches();
+    let mut qi = alignment.q_start;
+    let mut content_matches = 0;
+    for op in &alignment.ops {
+        if *op == Op::Match && !query_tokens[qi].is_stopword {
+            content_matches += 1;
+        }
+        if *op != Op::Delete {
+            qi += 1;
+        }
+    }
+    matches >= config.min_matches
+        && content_matches >= 2
+        && alignment.similarity() >= config.min_similarity
+        && (matches as f64 >= config.min_sentence_share * sentence_len as f64
+            || matches >= config.long_match)
+}
+
+/// Picks the origin among a sentence's hits: the earliest dated document among those scoring
+/// within `co_copy_ratio` of the best (undated ones rank after dated ones, then by DocId).
+fn choose_origin(
+    mut hits: Vec<Hit>,
+    cands: &[Candidate],
+    config: &TraceConfig,
+) -> Option<(usize, Hit, Vec<usize>)> {
+    let best_score = hits.iter().map(|h| h.alignment.score).max()?;
+    let floor = (f64::from(best_score) * config.co_copy_ratio).ceil() as i32;
+    hits.retain(|h| h.alignment.score >= floor);
+    hits.sort_by(|a, b| {
+        let (da, db) = (&cands[a.candidate], &cands[b.candidate]);
+        let key_a =
+            (da.doc.date.is_none(), da.doc.date, std::cmp::Reverse(a.alignment.score), da.doc_id);
+        let key_b =
+            (db.doc.date.is_none(), db.doc.date, std::cmp::Reverse(b.alignment.score), db.doc_id);
+        key_a.cmp(&key_b)
+    });
+    let mut iter = hits.into_iter();
+    let origin = iter.next()?;
+    let co: Vec<usize> = iter.map(|h| h.candidate).collect();
+    Some((origin.candidate, origin, co))
+}
+
+/// Marks the elements of the longest strictly increasing subsequence of `values`.
+fn longest_increasing(values: &[usize]) -> Vec<bool> {
+    let n = values.len();
+    let mut len = vec![1usize; n];
+    let mut prev = vec![usize::MAX; n];
+    for i in 0..n {
+        for j in 0..i {
+            if values[j] < values[i] && len[j] + 1 > len[i] {
+                len[i] = len[j] + 1;
+                prev[i] = j;
+            }
+        }
+    }
+    let mut keep = vec![false; n];
+    let Some(mut at) = (0..n).max_by_key(|i| (len[*i], std::cmp::Reverse(*i))) else {
+        return keep;
+    };
+    loop {
+        keep[at] = true;
+        if prev[at] == usize::MAX {
+            break;
+        }
+        at = prev[at];
+    }
+    keep
+}
+
+#[allow(clippy::too_many_arguments)]
+fn describe(
+    hit: &Hit,
+    cand: &Candidate,
+    body: &str,
+    query_tokens: &[Token],
+    query_chars: &CharIndex,
+    reordered: bool,
+    source: usize,
+    co_copies: Vec<usize>,
+) -> SourceMatch {
+    let a = &hit.alignment;
+    let s_tokens = &cand.analyzed.tokens;
+    let q_byte_start = query_tokens[a.q_start].byte_start;
+    let q_byte_end = query_tokens[a.q_end - 1].byte_end;
+    let s_byte_start = s_tokens[a.s_start].byte_start;
+    let s_byte_end = s_tokens[a.s_end - 1].byte_end;
+    let mut substitutions = Vec::new();
+    let (mut n_inserted, mut n_deleted, mut edited) = (0, 0, false);
+    for chunk in a.chunks() {
+        let q_len = chunk.q_end - chunk.q_start;
+        let s_len = chunk.s_end - chunk.s_start;
+        if q_len > 0 && s_len > 0 && q_len <= 3 && s_len <= 3 {
+            let from = &cand.doc.text
+                [s_tokens[chunk.s_start].byte_start..s_tokens[chunk.s_end - 1].byte_end];
+            let to = &body
+                [query_tokens[chunk.q_start].byte_start..query_tokens[chunk.q_end - 1].byte_end];
+            // Tokens equal after normalisation never reach here; guard against hash collisions.
+            if normalize_token(from) != normalize_token(to) {
+                substitutions.push(Substitution { from: from.to_string(), to: to.to_string() });
+            }
+        } else {
+            edited = true;
+            if s_len > q_len {
+                n_deleted += s_len - q_len;
+            } else {
+                n_inserted += q_len - s_len;
+            }
+        }
+    }
+    let mut alterations = Vec::new();
+    if !substitutions.is_empty() {
+        alterations.push(Alteration::Spun);
+    }
+    if edited {
+        alterations.push(Alteration::Edited);
+    }
+    if reordered {
+        alterations.push(Alteration::Reordered);
+    }
+    if alterations.is_empty() {
+        alterations.push(Alteration::Verbatim);
+    }
+    alterations.sort();
+    let kind = *alterations.iter().max().unwrap_or(&Alteration::Verbatim);
+    SourceMatch {
+        source,
+        kind,
+        alterations,
+        similarity: round3(a.similarity()),
+        query_char_start: query_chars.char_offset(q_byte_start),
+        query_char_end: query_chars.char_offset(q_byte_end),
+        source_char_start: cand.chars.char_offset(s_byte_start),
+        source_char_end: cand.chars.char_offset(s_byte_end),
+        source_text: cand.doc.text[s_byte_start..s_byte_end].to_string(),
+        substitutions,
+        n_inserted,
+        n_deleted,
+        co_copies,
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn passages(
+    sentences: &[SentenceReport],
+    best: &[Option<(usize, Hit, Vec<usize>)>],
+    config: &TraceConfig,
+) -> Vec<Passage> {
+    let mut out: Vec<Passage> = Vec::new();
+    let mut last_s_end: Option<(usize, usize)> = None; // (candidate, source token end)
+    let mut weight = 0.0;
+    for (idx, sentence) in sentences.iter().enumerate() {
+        let (Some(m), Some((cand, hit, _))) = (&sentence.source_match, &best[idx]) else {
+            last_s_end = None;
+            continue;
+        };
+        let a = &hit.alignment;
+        let len = (m.query_char_end - m.query_char_start) as f64;
+        let extends = last_s_end.is_some_and(|(c, end)| {
+            c == *cand && a.s_start + 2 >= end && a.s_start <= end + config.merge_gap_tokens
+        });
+        match out.last_mut() {
+            Some(p) if extends => {
+                p.last_sentence = idx;
+                p.query_char_end = m.query_char_end;
+                p.source_char_end = m.source_char_end.max(p.source_char_end);
+                p.kind = p.kind.max(m.kind);
+                p.similarity =
+                    (p.similarity * weight + m.similarity * len) / (weight + len).max(1.0);
+                weight += len;
+            }
+            _ => {
+                out.push(Passage {
+                    source: m.source,
+                    first_sentence: idx,
+                    last_sentence: idx,
+                    query_char_start: m.query_char_start,
+                    query_char_end: m.query_char_end,
+                    source_char_start: m.source_char_start,
+                    source_char_end: m.source_char_end,
+                    kind: m.kind,
+                    similarity: m.similarity,
+                });
+                weight = len;
+            }
+        }
+        last_s_end = Some((*cand, a.s_end));
+    }
+    for p in &mut out {
+        p.similarity = round3(p.similarity);
+    }
+    out
+}
+
+fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceConfig) -> Verdict {
+    let body_chars: usize = sentences
+        .iter()
+        .filter(|s| s.status != SentenceStatus::Common)
+        .map(|s| s.char_end - s.char_start)
+        .sum();
+    let mut per_source: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    let mut covered = 0usize;
+    for s in sentences {
+        if let Some(m) = &s.source_match {
+            let chars = m.query_char_end - m.query_char_start;
+            covered += chars;
+            let entry = per_source.entry(m.source).or_default();
+            entry.0 += chars;
+            entry.1 += 1;
+        }
+    }
+    let denom = body_chars.max(1) as f64;
+    let coverage = round3((covered as f64 / denom).min(1.0));
+    let mut origins: Vec<OriginShare> = per_source
+        .iter()
+        .map(|(source, (chars, n))| OriginShare {
+            source: *source,
+            share: round3(*chars as f64 / denom),
+            n_sentences: *n,
+        })
+        .collect();
+    origins.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.source.cmp(&b.source)));
+    let significant: Vec<&OriginShare> = origins
+        .iter()
+        .filter(|o| o.share >= config.origin_min_share || o.n_sentences >= 2)
+        .collect();
+    let top_share = origins.first().map_or(0.0, |o| o.share);
+    let kind = if coverage < config.original_max_coverage || significant.is_empty() {
+        VerdictKind::Original
+    } else if top_share >= config.copy_min_share * coverage || significant.len() == 1 {
+        VerdictKind::Copy
+    } else {
+        VerdictKind::Patchwork
+    };
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    let summary = match kind {
+        VerdictKind::Original if origins.is_empty() => {
+            "original: no earlier source found".to_string()
+        }
+        VerdictKind::Original => format!(
+            "original: {} of the text matches {} earlier document(s), too little for a copy",
+            pct(coverage),
+            origins.len()
+        ),
+        VerdictKind::Copy => {
+            let id = origins.first().map_or("", |o| sources[o.source].id.as_str());
+            format!(
+                "copy of {id} ({} of the text; {} sourced in all)",
+                pct(top_share),
+                pct(coverage)
+            )
+        }
+        VerdictKind::Patchwork => format!(
+            "patchwork of {} origins covering {} of the text",
+            significant.len(),
+            pct(coverage)
+        ),
+    };
+    Verdict { kind, coverage, n_origins: significant.len(), origins, summary }
+}
+
+/// Flags the title printed again inside the body.
+fn title_flags(
+    title: Option<&str>,
+    body: &str,
+    analyzed: &Analyzed,
+    chars: &CharIndex,
+) -> Vec<Flag> {
+    let Some(title) = title else { return Vec::new() };
+    let title_tokens: Vec<u64> = crate::text::tokenize(title).iter().map(|t| t.hash).collect();
+    if title_tokens.len() < 3 {
+        return Vec::new();
+    }
+    let body_tokens = &analyzed.tokens;
+    let mut out = Vec::new();
+    let n = title_tokens.len();
+    let mut i = 0;
+    while i + n <= body_tokens.len() {
+        if body_tokens[i..i + n].iter().map(|t| t.hash).eq(title_tokens.iter().copied()) {
+            let start = body_tokens[i].byte_start;
+            let end = body_tokens[i + n - 1].byte_end;
+            out.push(Flag {
+                kind: FlagKind::TitleRepeated,
+                message: format!("the title is printed again in the body: {:?}", &body[start..end]),
+                char_start: chars.char_offset(start),
+                char_end: chars.char_offset(end),
+                outlet: None,
+                outlet_in_index: None,
+            });
+            i += n;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Wire services and outlets whose credit or dateline content farms leave in copied text.
+const WIRE_OUTLETS: &[&str] = &[
+    "ABC News",
+    "AFP",
+    "AP",
+    "Agence France-Presse",
+    "Al Jazeera",
+    "ANSA",
+    "Associated Press",
+    "BBC",
+    "Bloomberg",
+    "CBS News",
+    "CNBC",
+    "CNN",
+    "dpa",
+    "EFE",
+    "Fox News",
+    "HealthDay",
+    "IANS",
+    "Kyodo",
+    "MarketWatch",
+    "NBC News",
+    "NPR",
+    "Politico",
+    "PTI",
+    "Reuters",
+    "RIA Novosti",
+    "Sputnik",
+    "TASS",
+    "The Hill",
+    "UPI",
+    "WENN",
+    "Xinhua",
+    "Yonhap",
+];
+
+/// Flags "CITY (Outlet)" datelines and "(Outlet) -" credits near a sentence start.
+fn dateline_flags(
+    body: &str,
+    analyzed: &Analyzed,
+    chars: &CharIndex,
+    candidates: &dyn Candidates,
+) -> Vec<Flag> {
+    let mut out = Vec::new();
+    for sentence in &analyzed.sentences {
+        let text = &body[sentence.byte_start..sentence.byte_end];
+        // Only the head of a sentence: "WASHINGTON (CNN) -", "(Reuters) -", "Washington (CNN)Donald".
+        let head_len = text.char_indices().nth(60).map_or(text.len(), |(i, _)| i);
+        let head = &text[..head_len];
+        let Some(open) = head.find('(') else { continue };
+        let Some(close_rel) = text[open..].find(')') else { continue };
+        let inner = text[open + 1..open + close_rel].trim();
+        let Some(outlet) = WIRE_OUTLETS.iter().find(|o| o.eq_ignore_ascii_case(inner)) else {
+            continue;
+        };
+        // Before the bracket: nothing, or a place name (capitalised words, commas, dots).
+        let before = text[..open].trim();
+        let place_like = before.is_empty()
+            || (before.split_whitespace().count() <= 4
+                && before.chars().next().is_some_and(char::is_uppercase)
+                && before.chars().all(|c| c.is_alphabetic() || " ,.'-/".contains(c)));
+        if !place_like {
+            continue;
+        }
+        let start = sentence.byte_start;
+        let mut end = sentence.byte_start + open + close_rel + 1;
+        let rest = &body[end..sentence.byte_end];
+        let dash = rest.trim_start().chars().next().filter(|c| matches!(c, '-' | '—' | '–' | ':'));
+        if let Some(d) = dash {
+            end += rest.len() - rest.trim_start().len() + d.len_utf8();
+        }
+        out.push(Flag {
+            kind: FlagKind::WireDateline,
+            message: format!(
+                "wire dateline or credit left in the text: {:?} names {outlet}",
+                &body[start..end]
+            ),
+            char_start: chars.char_offset(start),
+            char_end: chars.char_offset(end),
+            outlet: Some((*outlet).to_string()),
+            outlet_in_index: candidates.has_outlet(outlet),
+        });
+    }
+    out
+}
+
+/// Splits a plain-text article into a title line and its body: the first line is a title when
+/// it is short, has no sentence-final full stop and is followed by a blank line. Returns the
+/// title and the byte offset where the body starts.
+pub fn split_title(text: &str) -> (Option<&str>, usize) {
+    let trimmed_start = text.len() - text.trim_start().len();
+    let rest = &text[trimmed_start..];
+    let Some(line_end) = rest.find('\n') else { return (None, 0) };
+    let line = rest[..line_end].trim();
+    let after = &rest[line_end + 1..];
+    let blank_follows = after.trim_start_matches([' ', '\t', '\r']).starts_with('\n');
+    let looks_like_title = !line.is_empty()
+        && line.chars().count() <= 200
+        && !line.ends_with('.')
+        && line.split_whitespace().count() >= 2;
+    if blank_follows && looks_like_title {
+        let body_start = trimmed_start + line_end + 1;
+        let body_start =
+            body_start + (text.len() - body_start - text[body_start..].trim_start().len());
+        (Some(line), body_start)
+    } else {
+        (None, 0)
+    }
+}
+
+/// An in-memory [`Candidates`] over a few documents: for tests, examples and small jobs.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryCandidates {
+    docs: Vec<Document>,
+    postings: HashMap<u64, Vec<DocId>>,
+}
+
+impl MemoryCandidates {
+    /// Fingerprints and holds `docs`; `DocId(i)` is `docs[i]`.
+    pub fn new(docs: Vec<Document>, config: &ShingleConfig) -> MemoryCandidates {
+        let mut postings: HashMap<u64, Vec<DocId>> = HashMap::new();
+        for (i, doc) in docs.iter().enumerate() {
+            for fp in document_fingerprints(&analyze(&doc.text), config) {
+                postings.entry(fp).or_default().push(DocId(i as u32));
+            }
+        }
+        MemoryCandidates { docs, postings }
+    }
+}
+
+impl Candidates for MemoryCandidates {
+    fn n_docs(&self) -> u64 {
+        self.docs.len() as u64
+    }
+    fn doc_freq(&self, fingerprint: u64) -> u32 {
+        self.postings.get(&fingerprint).map_or(0, |p| p.len() as u32)
+    }
+    fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>) {
+        if let Some(p) = self.postings.get(&fingerprint) {
+            out.extend_from_slice(p);
+        }
+    }
+    fn document(&self, doc: DocId) -> Option<Document> {
+        self.docs.get(doc.0 as usize).cloned()
+    }
+    fn has_outlet(&self, outlet: &str) -> Option<bool> {
+        Some(
+            self.docs
+                .iter()
+                .any(|d| d.source.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(outlet))),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::parse_date;
+
+    fn doc(id: &str, date: &str, source: &str, text: &str) -> Document {
+        Document {
+            id: id.to_string(),
+            title: Some(format!("Title of {id}")),
+            text: text.to_string(),
+            date: parse_date(date),
+            source: Some(source.to_string()),
+            url: None,
+        }
+    }
+
+    const SYRIA: &str = "Russia ramps up its military presence in Syria in support of President Bashar Assad. \
+        Putin and Obama are scheduled to meet on the sidelines of the UN General Assembly. \
+        Iran also supports the Shiite militias, who have been a key force in the fight against Islamic State in Iraq. \
+        The Kremlin said the talks would cover the future of the Syrian government.";
+    const TRUMP: &str = "Donald Trump wants to flip the U.S. strategy against ISIS on its head, drawing down America's involvement in fighting the militant group. \
+        His advisers argue that a greater Russian presence would relieve American forces in the region. \
+        Critics in Congress warned that the plan would hand Moscow a strategic victory.";
+    const OTHER: &str = "The city council approved a new budget for public libraries on Tuesday evening. \
+        Residents praised the decision to extend opening hours during the winter months.";
+
+    fn corpus() -> MemoryCandidates {
+        let mut docs = vec![
+            doc("syria-1", "2015-09-20", "Reuters", SYRIA),
+            doc("syria-copy", "2015-09-22", "Copycat Daily", SYRIA),
+            doc("trump-1", "2016-08-01", "CNN", TRUMP),
+            doc("library", "2015-01-01", "Local News", OTHER),
+            doc("future", "2030-01-01", "Later Times", OTHER),
+        ];
+        // Boilerplate: one footer line in many unrelated documents.
+        for i in 0..12 {
+            docs.push(doc(
+                &format!("footer-{i}"),
+                "2014-01-01",
+                "Footer Post",
+                &format!("Story number {i} about gardening tips and seasonal vegetables number {i}. Sign up for our daily newsletter to get the latest headlines."),
+            ));
+        }
+        MemoryCandidates::new(docs, &ShingleConfig::default())
+    }
+
+    fn run(text: &str, date: Option<&str>) -> TraceReport {
+        let input = TraceInput {
+            id: None,
+            title: Some("Putin talks Syria"),
+            text,
+            date: date.and_then(parse_date),
+        };
+        trace(&input, &corpus(), &TraceConfig::default())
+    }
+
+    fn summary(report: &TraceReport) -> String {
+        let mut out = format!("{}\n", report.verdict.summary);
+        for s in &report.sentences {
+            match &s.source_match {
+                None => out.push_str(&format!("{} {:?}\n", s.idx, s.status)),
+                Some(m) => {
+                    let subs: Vec<String> =
+                        m.substitutions.iter().map(|x| format!("{}->{}", x.from, x.to)).collect();
+                    let co: Vec<&str> =
+                        m.co_copies.iter().map(|c| report.sources[*c].id.as_str()).collect();
+                    out.push_str(&format!(
+                        "{} {} {:?} [{}] co={:?}\n",
+                        s.idx,
+                        report.sources[m.source].id,
+                        m.alterations,
+                        subs.join(", "),
+                        co
+                    ));
+                }
+            }
+        }
+        for f in &report.flags {
+            out.push_str(&format!("flag {:?} {:?} {:?}\n", f.kind, f.outlet, f.outlet_in_index));
+        }
+        out
+    }
+
+    #[test]
+    fn patchwork_of_two_origins_with_spin_and_reorder() {
+        let text = "Washington (CNN)Donald Trump wants to flip the USA strategy against ISIS on its head, drawing down America's involvement in fighting the militant group. \
+            Iran also supports the Shiite militias, who have been a key force in the fight against Islamic State in Iraq. \
+            Russian Federation ramps up its military presence in Syria in support of President Bashar Assad. \
+            This sentence was written by the content farm itself and appears nowhere else at all. \
+            Sign up for our daily newsletter to get the latest headlines.";
+        let got = summary(&run(text, Some("2016-09-01")));
+        expect_test::expect![[r#"
+            patchwork of 2 origins covering 80% of the text
+            0 trump-1 [Edited, Spun] [U.S->USA] co=[]
+            1 syria-1 [Verbatim] [] co=["syria-copy"]
+            2 syria-1 [Reordered, Spun] [Russia->Russian Federation] co=["syria-copy"]
+            3 Original
+            4 Common
+            flag WireDateline Some("CNN") Some(true)
+        "#]]
+        .assert_eq(&got);
+    }
+
+    #[test]
+    fn later_documents_are_never_sources() {
+        let report = run(OTHER, Some("2016-01-01"));
+        assert_eq!(report.verdict.kind, VerdictKind::Copy);
+        assert!(report.sources.iter().all(|s| s.id != "future"));
+        let report = run(OTHER, Some("2014-06-01"));
+        assert_eq!(report.verdict.kind, VerdictKind::Original);
+        assert_eq!(report.stats.n_candidates_too_late, 2);
+    }
+
+    #[test]
+    fn earliest_equivalent_document_is_the_origin() {
+        let report = run(SYRIA, None);
+        assert_eq!(report.verdict.kind, VerdictKind::Copy);
+        let origin = &report.sources[report.verdict.origins[0].source];
+        assert_eq!(origin.id, "syria-1");
+        assert!(
+            report.sources.iter().any(|s| s.id == "syria-copy" && s.role == SourceRole::CoCopy)
+        );
+        assert!(report.passages.len() == 1, "one passage: {:?}", report.passages);
+        let p = &report.passages[0];
+        assert_eq!((p.first_sentence, p.last_sentence), (0, 3));
+        assert_eq!(p.source_char_start, 0);
+        assert_eq!(p.source_char_end, SYRIA.chars().count() - 1);
+    }
+
+    #[test]
+    fn the_query_is_not_its_own_source() {
+        let input = TraceInput { id: Some("syria-1"), title: None, text: SYRIA, date: None };
+        let report = trace(&input, &corpus(), &TraceConfig::default());
+        assert!(report.sources.iter().all(|s| s.id != "syria-1"));
+        assert_eq!(report.sources[report.verdict.origins[0].source].id, "syria-copy");
+    }
+
+    #[test]
+    fn unrelated_text_is_original() {
+        let report = run(
+            "A completely different story about football transfers and the summer window. Fans queued overnight for tickets.",
+            None,
+        );
+        assert_eq!(report.verdict.kind, VerdictKind::Original);
+        assert!(report.sources.is_empty());
+    }
+
+    #[test]
+    fn title_repeated_is_flagged() {
+        let text = format!("{OTHER}\n\nPutin talks Syria");
+        let report = run(&text, None);
+        assert!(report.flags.iter().any(|f| f.kind == FlagKind::TitleRepeated));
+    }
+
+    #[test]
+    fn offsets_point_at_the_reported_text() {
+        let text = "Noise first. Russian Federation ramps up its military presence in Syria in support of President Bashar Assad.";
+        let report = run(text, None);
+        let corpus = corpus();
+        for s in &report.sentences {
+            let Some(m) = &s.source_match else { continue };
+            let src = corpus.document(DocId(0)).expect("doc").text;
+            let sliced: String = src
+                .chars()
+                .skip(m.source_char_start)
+                .take(m.source_char_end - m.source_char_start)
+                .collect();
+            assert_eq!(sliced, m.source_text);
+            let q: String = text
+                .chars()
+                .skip(m.query_char_start)
+                .take(m.query_char_end - m.query_char_start)
+                .collect();
+            assert!(q.starts_with("Russian Federation") && q.ends_with("Assad"), "{q}");
+        }
+    }
+
+    #[test]
+    fn split_title_finds_headline() {
+        assert_eq!(split_title("Putin: No Plans\n\nBody here."), (Some("Putin: No Plans"), 17));
+        assert_eq!(split_title("Just one paragraph. With two sentences."), (None, 0));
+        assert_eq!(split_title("A full sentence ends here.\n\nBody."), (None, 0));
+    }
+
+    #[test]
+    fn longest_increasing_marks_out_of_order() {
+        assert_eq!(longest_increasing(&[10, 20, 5, 30]), vec![true, true, false, true]);
+        assert_eq!(longest_increasing(&[]), Vec::<bool>::new());
+    }
+}
