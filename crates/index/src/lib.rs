@@ -1,4 +1,72 @@
-//! unspun-index: the on-disk index of unspun.
+//! unspun-index: the on-disk index of unspun. It owns every byte on disk.
+//!
+//! An index is a directory of immutable files: segments (a document store and a postings table
+//! each), an optional tombstone file, and a MANIFEST naming the committed ones. Writers add
+//! segments and swap the MANIFEST atomically, so a crash never loses committed data.
+//!
+//! Main types:
+//! - [`IndexWriter`]: the single writer (exclusive lock); buffers, flushes segments, commits.
+//! - [`Index`]: a read-only, `Send + Sync` view of the last commit: postings by fingerprint,
+//!   documents by [`DocId`](unspun_core::DocId), ids, statistics.
+//! - [`Storage`]: where bytes live ([`FsStorage`] on a directory, [`MemStorage`] in memory,
+//!   [`FailingStorage`] for crash tests).
+//!
+//! The byte layout is in docs/index-format.md.
+//!
+//! ```
+//! use unspun_core::{DocId, Document};
+//! use unspun_index::{AddOutcome, Index, IndexWriter, WriterConfig};
+//!
+//! # fn main() -> unspun_index::Result<()> {
+//! let dir = tempfile::tempdir().expect("temp dir");
+//! let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default())?;
+//! let doc = Document { id: "a1".into(), text: "Rain in Spain.".into(), ..Document::default() };
+//! assert_eq!(writer.add(doc, &[7, 42], false)?, AddOutcome::Added(DocId(0)));
+//! writer.commit()?;
+//! drop(writer);
+//!
+//! let index = Index::open(dir.path())?;
+//! let mut docs = Vec::new();
+//! index.postings(42, &mut docs);
+//! assert_eq!(docs, [DocId(0)]);
+//! assert_eq!(index.doc_id("a1"), Some(DocId(0)));
+//! assert_eq!(index.document(DocId(0))?.map(|d| d.text), Some("Rain in Spain.".to_string()));
+//! # Ok(())
+//! # }
+//! ```
 #![warn(missing_docs)]
 
+mod error;
+mod format;
 pub mod ingest;
+mod manifest;
+mod reader;
+mod segment;
+mod storage;
+mod writer;
+
+pub use error::{Error, Result};
+pub use format::{MAGIC_DOCS, MAGIC_MANIFEST, MAGIC_POSTINGS, MAGIC_TOMBSTONES};
+pub use manifest::{IndexConfig, MANIFEST_FILE};
+pub use reader::{Index, IndexStats, N_TOP_OUTLETS, OutletCount};
+pub use storage::{
+    FailingStorage, FileBytes, FsStorage, LOCK_FILE, MemStorage, Storage, StorageFile, StorageLock,
+    TMP_SUFFIX,
+};
+pub use writer::{AddOutcome, CommitInfo, IndexWriter, WriterConfig};
+
+/// The on-disk format version this build writes and reads. See docs/index-format.md.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn index_is_send_and_sync() {
+        assert_send_sync::<Index>();
+        assert_send_sync::<IndexWriter>();
+    }
+}

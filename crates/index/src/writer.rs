@@ -1,0 +1,351 @@
+//! [`IndexWriter`]: buffers documents and commits them as immutable segments.
+//!
+//! Commit protocol (see docs/index-format.md): write the new segment files and, if deletions
+//! changed, a new tombstone file, each atomically under a fresh name; then atomically replace
+//! MANIFEST; then remove files the new MANIFEST no longer names. A crash before the MANIFEST
+//! rename leaves the previous generation intact (plus garbage that the next writer removes);
+//! a crash after it leaves the new generation intact.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use unspun_core::{DocId, Document};
+
+use crate::error::{Error, Result};
+use crate::manifest::{
+    FileMeta, IndexConfig, MANIFEST_FILE, Manifest, SegmentMeta, TombstoneMeta, docs_file_name,
+    postings_file_name, tombstone_file_name, write_tombstones,
+};
+use crate::reader::Snapshot;
+use crate::segment::{MAX_SEGMENT_DOCS, pack_posting, write_docs, write_postings};
+use crate::storage::{FsStorage, Storage, StorageLock, TMP_SUFFIX};
+
+/// Knobs of an [`IndexWriter`].
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    /// Flush a segment (and commit) once this many documents are buffered.
+    pub segment_max_docs: usize,
+    /// Flush a segment (and commit) once the buffered text and postings reach about this many
+    /// bytes. Peak memory of a writer is roughly this plus the id map.
+    pub segment_max_bytes: usize,
+    /// Configuration of a new index. Ignored when the index exists: its stored one wins.
+    pub index: IndexConfig,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig {
+            segment_max_docs: 50_000,
+            segment_max_bytes: 256 << 20,
+            index: IndexConfig::default(),
+        }
+    }
+}
+
+/// What [`IndexWriter::add`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddOutcome {
+    /// The document is new and got this DocId.
+    Added(DocId),
+    /// A live document with the same id exists (this DocId); nothing was added.
+    Duplicate(DocId),
+    /// The live document `old` with the same id was deleted and the new one added as `new`.
+    Replaced {
+        /// The DocId of the deleted document.
+        old: DocId,
+        /// The DocId of the added document.
+        new: DocId,
+    },
+}
+
+/// What a commit left on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The generation now in the MANIFEST.
+    pub generation: u64,
+    /// Live documents after the commit.
+    pub n_docs: u64,
+    /// Segments after the commit.
+    pub n_segments: u64,
+    /// Documents written by this commit (0 if the buffer was empty).
+    pub n_docs_flushed: u64,
+    /// Deleted documents recorded after the commit.
+    pub n_deleted: u64,
+}
+
+/// The only writer of an index: holds its exclusive lock until dropped.
+///
+/// Documents are buffered in memory; [`IndexWriter::commit`] makes them durable. The buffer is
+/// also committed automatically when it exceeds [`WriterConfig`]'s limits, so an interrupted
+/// long ingest keeps every segment flushed so far. Dropping the writer discards the buffer.
+pub struct IndexWriter {
+    storage: Arc<dyn Storage>,
+    _lock: StorageLock,
+    segment_max_docs: usize,
+    segment_max_bytes: usize,
+    /// The last committed state.
+    manifest: Manifest,
+    /// Live documents by corpus id, committed and buffered.
+    ids: HashMap<String, DocId>,
+    /// Every deleted DocId, committed and pending.
+    deleted: BTreeSet<DocId>,
+    /// Whether `deleted` changed since the last commit.
+    tombstones_dirty: bool,
+    /// Buffered documents; the first gets DocId `manifest.next_doc_id`.
+    buffer_docs: Vec<Document>,
+    /// Buffered postings, [`pack_posting`] with local document numbers.
+    buffer_postings: Vec<u128>,
+    /// Approximate bytes held by the buffer.
+    buffer_bytes: usize,
+}
+
+impl std::fmt::Debug for IndexWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexWriter")
+            .field("storage", &self.storage)
+            .field("generation", &self.manifest.generation)
+            .field("n_buffered", &self.buffer_docs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether `name` is a file the index writes (and so may remove when unreferenced).
+fn is_index_file(name: &str) -> bool {
+    name.ends_with(TMP_SUFFIX)
+        || (name.starts_with("seg-") && (name.ends_with(".docs") || name.ends_with(".post")))
+        || (name.starts_with("del-") && name.ends_with(".tomb"))
+}
+
+impl IndexWriter {
+    /// Opens the index in `dir` for writing, creating the directory and an empty index if
+    /// needed. Fails with [`Error::Locked`] if another writer has it open. Removes files left
+    /// behind by a writer that crashed.
+    pub fn open_or_create(dir: &Path, config: WriterConfig) -> Result<IndexWriter> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        IndexWriter::with_storage(Arc::new(FsStorage::new(dir)), config)
+    }
+
+    /// Opens the index in `storage` for writing, creating an empty one if needed.
+    pub fn with_storage(storage: Arc<dyn Storage>, config: WriterConfig) -> Result<IndexWriter> {
+        let lock = storage.lock()?;
+        if !storage.exists(MANIFEST_FILE)? {
+            remove_garbage(&*storage, &[])?;
+            let manifest = Manifest::empty(config.index.clone());
+            storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out))?;
+        }
+        let Snapshot { manifest, segments: _, deleted, ids } = Snapshot::load(&*storage)?;
+        remove_garbage(&*storage, &manifest.file_names())?;
+        Ok(IndexWriter {
+            storage,
+            _lock: lock,
+            segment_max_docs: config.segment_max_docs.clamp(1, MAX_SEGMENT_DOCS),
+            segment_max_bytes: config.segment_max_bytes.max(1),
+            manifest,
+            ids,
+            deleted: deleted.into_iter().collect(),
+            tombstones_dirty: false,
+            buffer_docs: Vec::new(),
+            buffer_postings: Vec::new(),
+            buffer_bytes: 0,
+        })
+    }
+
+    /// The index's stored configuration.
+    pub fn config(&self) -> &IndexConfig {
+        &self.manifest.config
+    }
+
+    /// The last committed generation.
+    pub fn generation(&self) -> u64 {
+        self.manifest.generation
+    }
+
+    /// Whether a live document (committed or buffered) has corpus id `id`.
+    pub fn contains_id(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// Live documents, committed and buffered.
+    pub fn n_docs(&self) -> u64 {
+        self.ids.len() as u64
+    }
+
+    /// Buffers `doc` with its `fingerprints` (any order, duplicates allowed).
+    ///
+    /// If a live document has the same id, returns [`AddOutcome::Duplicate`] without adding,
+    /// or with `replace` deletes it and returns [`AddOutcome::Replaced`]. When the buffer
+    /// exceeds the configured limits it is committed; an error then comes from that commit and
+    /// the document stays buffered.
+    pub fn add(
+        &mut self,
+        doc: Document,
+        fingerprints: &[u64],
+        replace: bool,
+    ) -> Result<AddOutcome> {
+        let existing = self.ids.get(&doc.id).copied();
+        if let (Some(existing), false) = (existing, replace) {
+            return Ok(AddOutcome::Duplicate(existing));
+        }
+        check_lengths(&doc)?;
+        let buffer_base = self.manifest.next_doc_id;
+        let doc_idx = self.buffer_docs.len() as u32;
+        let new =
+            buffer_base.checked_add(doc_idx).filter(|&id| id < u32::MAX).ok_or_else(|| {
+                Error::TooLarge {
+                    what: "index".into(),
+                    reason: "all 2^32 - 1 DocIds are used".into(),
+                }
+            })?;
+        let new = DocId(new);
+        if let Some(old) = existing {
+            self.deleted.insert(old);
+            self.tombstones_dirty = true;
+        }
+        let mut hashes = fingerprints.to_vec();
+        hashes.sort_unstable();
+        hashes.dedup();
+        self.buffer_postings.extend(hashes.iter().map(|&hash| pack_posting(hash, doc_idx)));
+        self.buffer_bytes += 64
+            + doc.id.len() * 2
+            + doc.text.len()
+            + doc.title.as_ref().map_or(0, String::len)
+            + doc.source.as_ref().map_or(0, String::len)
+            + doc.url.as_ref().map_or(0, String::len)
+            + hashes.len() * size_of::<u128>();
+        self.ids.insert(doc.id.clone(), new);
+        self.buffer_docs.push(doc);
+        if self.buffer_docs.len() >= self.segment_max_docs
+            || self.buffer_bytes >= self.segment_max_bytes
+        {
+            self.commit()?;
+        }
+        Ok(match existing {
+            None => AddOutcome::Added(new),
+            Some(old) => AddOutcome::Replaced { old, new },
+        })
+    }
+
+    /// Deletes the live document with corpus id `id` (committed or buffered). Returns whether
+    /// there was one. Takes effect for readers at the next commit.
+    pub fn delete(&mut self, id: &str) -> Result<bool> {
+        let Some(doc) = self.ids.remove(id) else { return Ok(false) };
+        self.deleted.insert(doc);
+        self.tombstones_dirty = true;
+        Ok(true)
+    }
+
+    /// Makes everything buffered durable: writes a segment and tombstones, then swaps the
+    /// MANIFEST atomically. Does nothing if nothing changed. On error the previous generation
+    /// stays committed and the buffer is kept, so the commit can be retried.
+    pub fn commit(&mut self) -> Result<CommitInfo> {
+        let n_docs_flushed = self.buffer_docs.len() as u64;
+        if n_docs_flushed == 0 && !self.tombstones_dirty {
+            return Ok(self.info(0));
+        }
+        let mut manifest = self.manifest.clone();
+        manifest.generation += 1;
+        if !self.buffer_docs.is_empty() {
+            let number = manifest.next_file_number;
+            manifest.next_file_number += 1;
+            self.buffer_postings.sort_unstable();
+            self.buffer_postings.dedup();
+            let docs = self.write_file(&docs_file_name(number), |out, this| {
+                write_docs(out, &this.buffer_docs)
+            })?;
+            let postings = self.write_file(&postings_file_name(number), |out, this| {
+                write_postings(out, &this.buffer_postings)
+            })?;
+            manifest.segments.push(SegmentMeta {
+                number,
+                base: manifest.next_doc_id,
+                n_docs: self.buffer_docs.len() as u32,
+                n_postings: self.buffer_postings.len() as u64,
+                docs,
+                postings,
+            });
+            manifest.next_doc_id += self.buffer_docs.len() as u32;
+        }
+        if self.tombstones_dirty {
+            let number = manifest.next_file_number;
+            manifest.next_file_number += 1;
+            let deleted: Vec<DocId> = self.deleted.iter().copied().collect();
+            let file = self.write_file(&tombstone_file_name(number), |out, _| {
+                write_tombstones(out, &deleted)
+            })?;
+            manifest.tombstones =
+                Some(TombstoneMeta { number, n_deleted: deleted.len() as u64, file });
+        }
+        self.storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out))?;
+
+        // Committed: from here on nothing may fail the commit.
+        let old_files = self.manifest.file_names();
+        let new_files = manifest.file_names();
+        self.manifest = manifest;
+        self.buffer_docs.clear();
+        self.buffer_postings.clear();
+        self.buffer_bytes = 0;
+        self.tombstones_dirty = false;
+        for name in old_files.iter().filter(|name| !new_files.contains(name)) {
+            // A file left behind here is garbage the next writer removes.
+            let _ = self.storage.remove(name);
+        }
+        Ok(self.info(n_docs_flushed))
+    }
+
+    fn info(&self, n_docs_flushed: u64) -> CommitInfo {
+        CommitInfo {
+            generation: self.manifest.generation,
+            n_docs: self.n_docs() - self.buffer_docs.len() as u64,
+            n_segments: self.manifest.segments.len() as u64,
+            n_docs_flushed,
+            n_deleted: self.deleted.len() as u64,
+        }
+    }
+
+    /// Writes file `name` atomically with `write`, returning its size and checksum.
+    fn write_file(
+        &self,
+        name: &str,
+        write: impl Fn(&mut dyn std::io::Write, &IndexWriter) -> Result<(u64, u64)>,
+    ) -> Result<FileMeta> {
+        let mut meta = FileMeta { size: 0, checksum: 0 };
+        self.storage.write_atomic(name, &mut |out| {
+            let (size, checksum) = write(out, self)?;
+            meta = FileMeta { size, checksum };
+            Ok(())
+        })?;
+        Ok(meta)
+    }
+}
+
+/// Rejects a document whose strings do not fit the format's `u32` lengths, so that a bad
+/// document fails `add` instead of every later commit.
+fn check_lengths(doc: &Document) -> Result<()> {
+    let fields =
+        [Some(&doc.id), Some(&doc.text), doc.title.as_ref(), doc.source.as_ref(), doc.url.as_ref()];
+    for field in fields.into_iter().flatten() {
+        if field.len() > u32::MAX as usize {
+            return Err(Error::TooLarge {
+                what: format!("document {:?}", doc.id),
+                reason: format!("a field of {} bytes, at most {} fit", field.len(), u32::MAX),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Removes temporary files and index files not in `keep`: leftovers of a crashed writer.
+fn remove_garbage(storage: &dyn Storage, keep: &[String]) -> Result<()> {
+    let mut removed = false;
+    for name in storage.list()? {
+        if is_index_file(&name) && !keep.contains(&name) {
+            storage.remove(&name)?;
+            removed = true;
+        }
+    }
+    if removed {
+        storage.sync_dir()?;
+    }
+    Ok(())
+}
