@@ -1,0 +1,264 @@
+//! JSON Lines: one JSON object per line, read line by line with a length limit.
+//!
+//! A line is read with `BufRead::read_until` through a `Take` of `max_record_bytes + 1`, so an
+//! absurdly long line never sits in memory whole: once the limit is hit, the rest of the line
+//! is discarded with `skip_until`. Only the six configured fields are kept from each object;
+//! every other value is skipped by serde without being allocated.
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::error::Category;
+
+use super::record::{FieldValue, Problem, RawFields, Slot};
+use super::{FieldMap, ReaderConfig, SkipReason};
+
+/// What reading one line produced.
+pub(crate) enum Line {
+    /// A line whose content (without `\n`) is in the reader's buffer.
+    Fits,
+    /// A line longer than the limit; it was discarded. Holds its full length in bytes.
+    TooLong(u64),
+}
+
+/// Splits a byte stream into lines of at most `max_bytes` bytes each.
+pub(crate) struct LineReader {
+    inner: Box<dyn BufRead + Send>,
+    buffer: Vec<u8>,
+    max_bytes: usize,
+}
+
+impl LineReader {
+    pub(crate) fn new(inner: Box<dyn BufRead + Send>, max_bytes: usize) -> Self {
+        LineReader { inner, buffer: Vec::new(), max_bytes }
+    }
+
+    /// The content of the last [`Line::Fits`] line, without its `\n`.
+    pub(crate) fn line(&self) -> &[u8] {
+        &self.buffer
+    }
+
+    /// Reads the next line. `Ok(None)` at the end of the stream. On `Ok(Some(_))` the second
+    /// value is the number of bytes the line took in the stream, terminator included.
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<(Line, u64)>> {
+        self.buffer.clear();
+        let limit = u64::try_from(self.max_bytes).unwrap_or(u64::MAX).saturating_add(1);
+        let n_read = (&mut self.inner).take(limit).read_until(b'\n', &mut self.buffer)?;
+        if n_read == 0 {
+            return Ok(None);
+        }
+        let n_read = n_read as u64;
+        if self.buffer.last() == Some(&b'\n') {
+            self.buffer.pop();
+            return Ok(Some((Line::Fits, n_read)));
+        }
+        if n_read < limit {
+            // The last line of a file without a final newline.
+            return Ok(Some((Line::Fits, n_read)));
+        }
+        // `limit` bytes and no newline: the content is longer than `max_bytes`.
+        self.buffer.clear();
+        self.buffer.shrink_to(self.max_bytes.min(1 << 20));
+        let n_skipped = self.inner.skip_until(b'\n')? as u64;
+        let n_total = n_read + n_skipped;
+        Ok(Some((Line::TooLong(n_total), n_total)))
+    }
+}
+
+/// Parses one line (already known to be valid UTF-8 and not blank) into the configured fields.
+pub(crate) fn parse_record(line: &str, config: &ReaderConfig) -> Result<RawFields, Problem> {
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    let parsed = RecordSeed { fields: &config.fields }
+        .deserialize(&mut deserializer)
+        .and_then(|raw| deserializer.end().map(|()| raw));
+    parsed.map_err(|error| match error.classify() {
+        // Only the top-level visitor rejects a type: the line is JSON but not an object.
+        Category::Data => Problem::new(SkipReason::WrongType, None, format!("record: {error}")),
+        Category::Io | Category::Syntax | Category::Eof => {
+            Problem::new(SkipReason::MalformedJson, None, format!("malformed JSON: {error}"))
+        }
+    })
+}
+
+struct RecordSeed<'a> {
+    fields: &'a FieldMap,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = RawFields;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawFields, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = RawFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFields, A::Error> {
+        let mut raw = RawFields::default();
+        while let Some(slot) = map.next_key_seed(KeySeed { fields: self.fields })? {
+            match slot {
+                // A repeated key overwrites the earlier value, as in serde_json::Value.
+                Some(slot) => raw.set(slot, map.next_value_seed(ValueSeed)?),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// Maps an object key to the [`Slot`] it feeds, or `None` for keys that are not used.
+struct KeySeed<'a> {
+    fields: &'a FieldMap,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<Slot>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Slot>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<Slot>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<Slot>, E> {
+        Ok(Slot::of(key, self.fields))
+    }
+}
+
+/// Keeps strings and numbers, and only the kind of anything else.
+struct ValueSeed;
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = FieldValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<FieldValue, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed {
+    type Value = FieldValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<FieldValue, E> {
+        Ok(FieldValue::Text(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<FieldValue, E> {
+        Ok(FieldValue::Text(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<FieldValue, E> {
+        Ok(FieldValue::Number(value.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<FieldValue, E> {
+        Ok(FieldValue::Number(value.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<FieldValue, E> {
+        Ok(FieldValue::Number(value.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, _value: bool) -> Result<FieldValue, E> {
+        Ok(FieldValue::Bool)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<FieldValue, E> {
+        Ok(FieldValue::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(FieldValue::Object)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FieldValue, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(FieldValue::Array)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `line` with the default field names; `expect` is the debug form of the fields
+    /// or `reason: detail`.
+    fn check(line: &str, expect: &str) {
+        let got = match parse_record(line, &ReaderConfig::default()) {
+            Ok(raw) => format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                raw.id, raw.text, raw.title, raw.date, raw.source, raw.url
+            ),
+            Err(problem) => format!("{}: {}", problem.reason, problem.detail),
+        };
+        assert_eq!(got, expect, "{line}");
+    }
+
+    #[test]
+    fn records() {
+        check(
+            r#"{"id":"a","text":"b\n\u00e9","title":null,"x":[1,{"y":2}]}"#,
+            r#"Some(Text("a")) Some(Text("b\né")) Some(Null) None None None"#,
+        );
+        check(
+            r#"{"id":17,"text":{"a":1},"date":-1.5,"source":true,"url":[]}"#,
+            r#"Some(Number("17")) Some(Object) None Some(Number("-1.5")) Some(Bool) Some(Array)"#,
+        );
+        check(r#"{"id":"a","id":"b"}"#, r#"Some(Text("b")) None None None None None"#);
+        check("  {}\r", "None None None None None None");
+    }
+
+    #[test]
+    fn malformed() {
+        check(
+            r#"{"id":"a""#,
+            "malformed-json: malformed JSON: EOF while parsing an object at line 1 column 9",
+        );
+        check(
+            r#"{"id":"a"} x"#,
+            "malformed-json: malformed JSON: trailing characters at line 1 column 12",
+        );
+        check(
+            "[1]",
+            "wrong-type: record: invalid type: sequence, expected a JSON object at line 1 column 1",
+        );
+        check(
+            "\"text\"",
+            "wrong-type: record: invalid type: string \"text\", expected a JSON object at line 1 column 6",
+        );
+    }
+
+    #[test]
+    fn line_limits() {
+        let input = b"12345\n123456\n\n1234567\nabc".to_vec();
+        let mut lines = LineReader::new(Box::new(io::Cursor::new(input)), 6);
+        let mut got = Vec::new();
+        while let Some((line, n_bytes)) = lines.next_line().expect("in-memory reads succeed") {
+            got.push(match line {
+                Line::Fits => format!("{}/{n_bytes}", String::from_utf8_lossy(lines.line())),
+                Line::TooLong(n_total) => format!("too long {n_total}/{n_bytes}"),
+            });
+        }
+        assert_eq!(got, ["12345/6", "123456/7", "/1", "too long 8/8", "abc/3"]);
+    }
+}

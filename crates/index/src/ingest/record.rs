@@ -1,0 +1,430 @@
+//! Bad records and the mapping from raw field values to a [`Document`].
+//!
+//! Both readers (JSON Lines and CSV/TSV) reduce a record to [`RawFields`], so the rules for
+//! what makes a record usable live in one place: [`RawFields::into_document`].
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use unspun_core::Document;
+use unspun_core::date::parse_date;
+
+use super::{FieldMap, ReaderConfig};
+
+/// Why a record was skipped. Every variant is data about the corpus, never a reason to stop
+/// reading, except [`SkipReason::Io`] (and a CSV [`SkipReason::TooLarge`]), after which the
+/// file cannot be resynchronised and the reader ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// A JSON Lines line is not valid JSON (syntax error, truncated object, trailing garbage).
+    MalformedJson,
+    /// A CSV/TSV row has a different number of fields than the header.
+    MalformedCsv,
+    /// The record (JSON Lines) or a used field (CSV/TSV) is not valid UTF-8.
+    InvalidUtf8,
+    /// The id is missing, null, empty or only whitespace.
+    MissingId,
+    /// The text field is missing or null.
+    MissingText,
+    /// The text is `""` or only whitespace: a normal skip (for example the 1,799 title-only
+    /// Reuters-21578 briefs), not an error even in strict mode.
+    EmptyText,
+    /// A field has a JSON type that cannot be used (an object where a string belongs, or a
+    /// record that is not a JSON object).
+    WrongType,
+    /// The record exceeds `max_record_bytes`, or its text exceeds `max_text_bytes`.
+    TooLarge,
+    /// The date field is present but [`parse_date`] cannot read it.
+    BadDate,
+    /// Reading the file failed (for example a truncated gzip stream); the reader ends after it.
+    Io,
+}
+
+impl SkipReason {
+    /// Every reason, in declaration order (for summaries with zero counts).
+    pub const ALL: [SkipReason; 10] = [
+        SkipReason::MalformedJson,
+        SkipReason::MalformedCsv,
+        SkipReason::InvalidUtf8,
+        SkipReason::MissingId,
+        SkipReason::MissingText,
+        SkipReason::EmptyText,
+        SkipReason::WrongType,
+        SkipReason::TooLarge,
+        SkipReason::BadDate,
+        SkipReason::Io,
+    ];
+
+    /// Stable kebab-case name, as serialised: `"malformed-json"`, `"empty-text"`, ...
+    pub fn name(&self) -> &'static str {
+        match self {
+            SkipReason::MalformedJson => "malformed-json",
+            SkipReason::MalformedCsv => "malformed-csv",
+            SkipReason::InvalidUtf8 => "invalid-utf8",
+            SkipReason::MissingId => "missing-id",
+            SkipReason::MissingText => "missing-text",
+            SkipReason::EmptyText => "empty-text",
+            SkipReason::WrongType => "wrong-type",
+            SkipReason::TooLarge => "too-large",
+            SkipReason::BadDate => "bad-date",
+            SkipReason::Io => "io",
+        }
+    }
+
+    /// Whether `--strict` turns a record skipped for this reason into an error. Everything is,
+    /// except [`SkipReason::EmptyText`]: a record with no body is a normal part of real corpora.
+    pub fn is_fatal_in_strict(&self) -> bool {
+        !matches!(self, SkipReason::EmptyText)
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether `--strict` turns a record skipped for `reason` into an error (see
+/// [`SkipReason::is_fatal_in_strict`]).
+pub fn is_fatal_in_strict(reason: SkipReason) -> bool {
+    reason.is_fatal_in_strict()
+}
+
+/// A record that was skipped, with enough context to find and fix it.
+///
+/// Displays as `corpus.jsonl.gz:17: field `date`: unparseable date "32/13/2020"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BadRecord {
+    /// The corpus file, as given to [`super::CorpusReader::open`].
+    pub path: PathBuf,
+    /// 1-based line where the record starts (for CSV, the line of the row's first byte).
+    pub line: u64,
+    /// The configured field name involved, when the problem is about one field.
+    pub field: Option<String>,
+    /// The kind of problem.
+    pub reason: SkipReason,
+    /// Human-readable explanation; values quoted in it are cut to about 100 characters.
+    pub detail: String,
+}
+
+impl fmt::Display for BadRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.path.display(), self.line)?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for BadRecord {}
+
+/// A problem found in one record before the path and line are attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub(crate) reason: SkipReason,
+    pub(crate) field: Option<String>,
+    pub(crate) detail: String,
+}
+
+impl Problem {
+    pub(crate) fn new(reason: SkipReason, field: Option<&str>, detail: impl Into<String>) -> Self {
+        Problem { reason, field: field.map(str::to_owned), detail: detail.into() }
+    }
+
+    pub(crate) fn at(self, path: PathBuf, line: u64) -> BadRecord {
+        BadRecord { path, line, field: self.field, reason: self.reason, detail: self.detail }
+    }
+}
+
+/// One field's value as found in the record, before validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FieldValue {
+    Null,
+    Text(String),
+    /// A JSON number, already written as its decimal string.
+    Number(String),
+    Bool,
+    Object,
+    Array,
+}
+
+impl FieldValue {
+    fn kind(&self) -> &'static str {
+        match self {
+            FieldValue::Null => "null",
+            FieldValue::Text(_) => "a string",
+            FieldValue::Number(_) => "a number",
+            FieldValue::Bool => "a boolean",
+            FieldValue::Object => "an object",
+            FieldValue::Array => "an array",
+        }
+    }
+}
+
+/// The six fields of a record that become a [`Document`]; `None` when the field is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RawFields {
+    pub(crate) id: Option<FieldValue>,
+    pub(crate) text: Option<FieldValue>,
+    pub(crate) title: Option<FieldValue>,
+    pub(crate) date: Option<FieldValue>,
+    pub(crate) source: Option<FieldValue>,
+    pub(crate) url: Option<FieldValue>,
+}
+
+/// Which [`Document`] field a record key feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Id,
+    Text,
+    Title,
+    Date,
+    Source,
+    Url,
+}
+
+impl Slot {
+    /// The slot for a key of the record; the first matching role wins if two share a name.
+    pub(crate) fn of(key: &str, fields: &FieldMap) -> Option<Slot> {
+        [
+            (&fields.id, Slot::Id),
+            (&fields.text, Slot::Text),
+            (&fields.title, Slot::Title),
+            (&fields.date, Slot::Date),
+            (&fields.source, Slot::Source),
+            (&fields.url, Slot::Url),
+        ]
+        .into_iter()
+        .find_map(|(name, slot)| (name == key).then_some(slot))
+    }
+}
+
+impl RawFields {
+    pub(crate) fn set(&mut self, slot: Slot, value: FieldValue) {
+        let target = match slot {
+            Slot::Id => &mut self.id,
+            Slot::Text => &mut self.text,
+            Slot::Title => &mut self.title,
+            Slot::Date => &mut self.date,
+            Slot::Source => &mut self.source,
+            Slot::Url => &mut self.url,
+        };
+        *target = Some(value);
+    }
+
+    /// Validates the fields and builds the document. Checks run in a fixed order (id, text,
+    /// then title, date, source, url), so a record with several problems always reports the
+    /// same one.
+    pub(crate) fn into_document(self, config: &ReaderConfig) -> Result<Document, Problem> {
+        let names = &config.fields;
+        let id = match self.id {
+            Some(FieldValue::Text(id)) if !id.trim().is_empty() => id,
+            Some(FieldValue::Number(id)) => id,
+            None | Some(FieldValue::Null) | Some(FieldValue::Text(_)) => {
+                return Err(Problem::new(
+                    SkipReason::MissingId,
+                    Some(&names.id),
+                    "missing, null or empty id",
+                ));
+            }
+            Some(other) => return Err(wrong_type(&names.id, "a string or a number", &other)),
+        };
+        let text = match self.text {
+            Some(FieldValue::Text(text)) => text,
+            None | Some(FieldValue::Null) => {
+                return Err(Problem::new(
+                    SkipReason::MissingText,
+                    Some(&names.text),
+                    "missing or null text",
+                ));
+            }
+            Some(other) => return Err(wrong_type(&names.text, "a string", &other)),
+        };
+        if text.len() > config.max_text_bytes {
+            return Err(Problem::new(
+                SkipReason::TooLarge,
+                Some(&names.text),
+                format!(
+                    "text of {} bytes exceeds max_text_bytes ({})",
+                    text.len(),
+                    config.max_text_bytes
+                ),
+            ));
+        }
+        if text.trim().is_empty() {
+            return Err(Problem::new(SkipReason::EmptyText, Some(&names.text), "empty text"));
+        }
+        let title = optional_string(&names.title, self.title)?;
+        let date = match self.date {
+            None | Some(FieldValue::Null) => None,
+            Some(FieldValue::Text(date)) if date.trim().is_empty() => None,
+            Some(FieldValue::Text(date)) => Some(parse_date(&date).ok_or_else(|| {
+                Problem::new(
+                    SkipReason::BadDate,
+                    Some(&names.date),
+                    format!("unparseable date {}", quote_cut(&date)),
+                )
+            })?),
+            Some(other) => return Err(wrong_type(&names.date, "a string or null", &other)),
+        };
+        let source = optional_string(&names.source, self.source)?;
+        let url = optional_string(&names.url, self.url)?;
+        Ok(Document { id, title, text, date, source, url })
+    }
+}
+
+/// Title, source and url: a string (`""` reads as absent), a number (its decimal string),
+/// null or absent.
+fn optional_string(name: &str, value: Option<FieldValue>) -> Result<Option<String>, Problem> {
+    match value {
+        None | Some(FieldValue::Null) => Ok(None),
+        Some(FieldValue::Text(text)) if text.is_empty() => Ok(None),
+        Some(FieldValue::Text(text) | FieldValue::Number(text)) => Ok(Some(text)),
+        Some(other) => Err(wrong_type(name, "a string, a number or null", &other)),
+    }
+}
+
+fn wrong_type(name: &str, expected: &str, value: &FieldValue) -> Problem {
+    Problem::new(
+        SkipReason::WrongType,
+        Some(name),
+        format!("expected {expected}, found {}", value.kind()),
+    )
+}
+
+/// `value` as a quoted, escaped string, cut to 100 characters so one bad record cannot flood
+/// a report.
+pub(crate) fn quote_cut(value: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    match value.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}...", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(value: &str) -> Option<FieldValue> {
+        Some(FieldValue::Text(value.to_owned()))
+    }
+
+    fn base() -> RawFields {
+        RawFields { id: text("a-1"), text: text("Body."), ..RawFields::default() }
+    }
+
+    /// Builds a document from `raw` with default config; `expect` is the debug form of the
+    /// document or `reason field: detail` of the problem.
+    fn check(raw: RawFields, expect: &str) {
+        let got = match raw.into_document(&ReaderConfig::default()) {
+            Ok(doc) => format!(
+                "{} {:?} {:?} {:?} {:?} {:?}",
+                doc.id,
+                doc.text,
+                doc.title,
+                doc.date.map(unspun_core::date::format_date),
+                doc.source,
+                doc.url
+            ),
+            Err(problem) => format!(
+                "{} {}: {}",
+                problem.reason,
+                problem.field.as_deref().unwrap_or("-"),
+                problem.detail
+            ),
+        };
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn good_records() {
+        check(base(), r#"a-1 "Body." None None None None"#);
+        check(
+            RawFields {
+                title: text("T"),
+                date: text("2017-12-31"),
+                source: Some(FieldValue::Number("7".into())),
+                url: text("http://x"),
+                ..base()
+            },
+            r#"a-1 "Body." Some("T") Some("2017-12-31") Some("7") Some("http://x")"#,
+        );
+        check(
+            RawFields { id: Some(FieldValue::Number("42".into())), ..base() },
+            r#"42 "Body." None None None None"#,
+        );
+        check(
+            RawFields { title: text(""), date: text("  "), url: Some(FieldValue::Null), ..base() },
+            r#"a-1 "Body." None None None None"#,
+        );
+    }
+
+    #[test]
+    fn bad_records() {
+        check(RawFields { id: None, ..base() }, "missing-id id: missing, null or empty id");
+        check(RawFields { id: text(" "), ..base() }, "missing-id id: missing, null or empty id");
+        check(
+            RawFields { id: Some(FieldValue::Object), ..base() },
+            "wrong-type id: expected a string or a number, found an object",
+        );
+        check(
+            RawFields { text: Some(FieldValue::Null), ..base() },
+            "missing-text text: missing or null text",
+        );
+        check(RawFields { text: text(" \n"), ..base() }, "empty-text text: empty text");
+        check(
+            RawFields { text: Some(FieldValue::Array), ..base() },
+            "wrong-type text: expected a string, found an array",
+        );
+        check(
+            RawFields { title: Some(FieldValue::Bool), ..base() },
+            "wrong-type title: expected a string, a number or null, found a boolean",
+        );
+        check(
+            RawFields { date: text("32/13/2020"), ..base() },
+            r#"bad-date date: unparseable date "32/13/2020""#,
+        );
+        check(
+            RawFields { date: Some(FieldValue::Number("2017".into())), ..base() },
+            "wrong-type date: expected a string or null, found a number",
+        );
+    }
+
+    #[test]
+    fn text_limit() {
+        let config = ReaderConfig { max_text_bytes: 4, ..ReaderConfig::default() };
+        let problem = RawFields { text: text("12345"), ..base() }.into_document(&config);
+        assert_eq!(
+            problem.map_err(|problem| problem.detail),
+            Err("text of 5 bytes exceeds max_text_bytes (4)".to_owned())
+        );
+    }
+
+    #[test]
+    fn names_and_serde_agree() {
+        for reason in SkipReason::ALL {
+            let json = serde_json::to_string(&reason).expect("a unit variant serialises");
+            assert_eq!(json, format!("\"{}\"", reason.name()));
+        }
+        assert!(!is_fatal_in_strict(SkipReason::EmptyText));
+        assert!(is_fatal_in_strict(SkipReason::BadDate));
+    }
+
+    #[test]
+    fn display() {
+        let bad =
+            Problem::new(SkipReason::BadDate, Some("date"), "unparseable date \"32/13/2020\"")
+                .at(PathBuf::from("corpus.jsonl.gz"), 17);
+        assert_eq!(
+            bad.to_string(),
+            r#"corpus.jsonl.gz:17: field `date`: unparseable date "32/13/2020""#
+        );
+        let bad = Problem::new(SkipReason::Io, None, "read error").at(PathBuf::from("a.csv"), 3);
+        assert_eq!(bad.to_string(), "a.csv:3: read error");
+        assert_eq!(quote_cut(&"é".repeat(150)), format!("{:?}...", "é".repeat(100)));
+    }
+}

@@ -1,0 +1,469 @@
+//! Reader tests: tiny inline fixtures written to temp dirs, then every corpus in shared/data.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use super::*;
+
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("temp dir is writable");
+    path
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes).expect("in-memory writes succeed");
+    encoder.finish().expect("in-memory writes succeed")
+}
+
+/// One line per result: `ok LINE BYTES id title date source url` or `LINE reason field: detail`.
+fn summarize(reader: CorpusReader) -> Vec<String> {
+    reader
+        .map(|result| match result {
+            RecordResult::Ok { doc, line, bytes } => format!(
+                "ok {line} {bytes} {} {:?} {:?} {:?} {:?} {:?}",
+                doc.id,
+                doc.text,
+                doc.title,
+                doc.date.map(unspun_core::date::format_date),
+                doc.source,
+                doc.url
+            ),
+            RecordResult::Skipped(bad) => format!(
+                "{} {} {}: {}",
+                bad.line,
+                bad.reason,
+                bad.field.as_deref().unwrap_or("-"),
+                bad.detail
+            ),
+        })
+        .collect()
+}
+
+/// Writes `bytes` as `name` in a fresh temp dir and reads it with `config`.
+fn check_with(name: &str, bytes: &[u8], config: &ReaderConfig, expect: &[&str]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), name, bytes);
+    let reader = CorpusReader::open(&path, config).expect("fixture opens");
+    assert_eq!(summarize(reader), expect, "{name}");
+}
+
+fn check(name: &str, bytes: &[u8], expect: &[&str]) {
+    check_with(name, bytes, &ReaderConfig::default(), expect);
+}
+
+const JSONL: &str = r#"{"id":"a-1","text":"First body.","title":"One","date":"2017-12-31","source":"Reuters","url":"http://a/1"}
+
+{"id":2,"text":"Second body.","title":null,"date":"1987-02-26T15:01:01.79","extra":{"nested":[1,2]}}
+{"id":"a-3","text":"Third.","date":null,"source":"","url":null}"#;
+
+const JSONL_EXPECT: [&str; 3] = [
+    r#"ok 1 106 a-1 "First body." Some("One") Some("2017-12-31") Some("Reuters") Some("http://a/1")"#,
+    r#"ok 3 101 2 "Second body." None Some("1987-02-26T15:01:01Z") None None"#,
+    r#"ok 4 63 a-3 "Third." None None None None"#,
+];
+
+#[test]
+fn plain_json_lines() {
+    check("corpus.jsonl", JSONL.as_bytes(), &JSONL_EXPECT);
+}
+
+#[test]
+fn crlf_bom_and_trailing_newline() {
+    // Sizes grow by each `\r`, and the first line also by the 3-byte BOM.
+    let bytes = format!("\u{feff}{}\r\n", JSONL.replace('\n', "\r\n"));
+    let expect: Vec<String> = JSONL_EXPECT
+        .iter()
+        .zip(["ok 1 110 ", "ok 3 102 ", "ok 4 65 "])
+        .map(|(line, prefix)| format!("{prefix}{}", line.splitn(4, ' ').nth(3).unwrap_or_default()))
+        .collect();
+    let expect: Vec<&str> = expect.iter().map(String::as_str).collect();
+    check("corpus.ndjson", bytes.as_bytes(), &expect);
+}
+
+#[test]
+fn gzip_multi_member() {
+    let (first, second) = JSONL.split_at(JSONL.find("\n{\"id\":2").expect("fixture has line 3"));
+    let mut bytes = gzip(first.as_bytes());
+    bytes.extend(gzip(second.as_bytes()));
+    check("corpus.jsonl.gz", &bytes, &JSONL_EXPECT);
+    // Detection by content: gzip magic and a `{`, whatever the name says.
+    check("corpus.data", &bytes, &JSONL_EXPECT);
+}
+
+#[test]
+fn every_json_skip_reason() {
+    let long_text = "x".repeat(300);
+    let lines = [
+        r#"{"id":"ok-1","text":"fine"}"#.to_owned(),
+        r#"{"id":"bad-json","text":"unterminated"#.to_owned(),
+        "{\"id\":\"utf8\",\"text\":\"caf\u{e9}\"}".to_owned(), // replaced by Latin-1 below
+        r#"{"text":"no id"}"#.to_owned(),
+        r#"{"id":"","text":"empty id"}"#.to_owned(),
+        r#"{"id":"no-text"}"#.to_owned(),
+        r#"{"id":"null-text","text":null}"#.to_owned(),
+        r#"{"id":"empty","text":" \n\t"}"#.to_owned(),
+        r#"{"id":"obj","text":"t","source":{"name":"x"}}"#.to_owned(),
+        r#"["not","an","object"]"#.to_owned(),
+        format!(r#"{{"id":"big-text","text":"{long_text}"}}"#),
+        format!(r#"{{"id":"big-record","text":"t","pad":"{}"}}"#, "y".repeat(600)),
+        r#"{"id":"date","text":"t","date":"32/13/2020"}"#.to_owned(),
+        r#"{"id":"ok-2","text":"fine","date":""}"#.to_owned(),
+    ];
+    let mut bytes = lines.join("\n").into_bytes();
+    // Make line 3 invalid UTF-8: é as a single Latin-1 byte.
+    let utf8_e = "caf\u{e9}".as_bytes().to_vec();
+    let position =
+        bytes.windows(utf8_e.len()).position(|window| window == utf8_e).expect("line 3 has café");
+    bytes.splice(position + 3..position + 5, [0xe9]);
+    let config =
+        ReaderConfig { max_record_bytes: 500, max_text_bytes: 200, ..ReaderConfig::default() };
+    check_with(
+        "skips.jsonl",
+        &bytes,
+        &config,
+        &[
+            r#"ok 1 28 ok-1 "fine" None None None None"#,
+            "2 malformed-json -: malformed JSON: EOF while parsing a string at line 1 column 37",
+            "3 invalid-utf8 -: invalid UTF-8 at byte 24 of the line",
+            "4 missing-id id: missing, null or empty id",
+            "5 missing-id id: missing, null or empty id",
+            "6 missing-text text: missing or null text",
+            "7 missing-text text: missing or null text",
+            "8 empty-text text: empty text",
+            "9 wrong-type source: expected a string, a number or null, found an object",
+            "10 wrong-type -: record: invalid type: sequence, expected a JSON object at line 1 column 1",
+            "11 too-large text: text of 300 bytes exceeds max_text_bytes (200)",
+            "12 too-large -: record of 640 bytes exceeds max_record_bytes (500)",
+            r#"13 bad-date date: unparseable date "32/13/2020""#,
+            r#"ok 14 37 ok-2 "fine" None None None None"#,
+        ],
+    );
+}
+
+#[test]
+fn absurdly_long_line() {
+    // 20 MiB on one line, limit 1 KiB: skipped without holding it, and the count goes on.
+    let mut bytes = br#"{"id":"huge","text":""#.to_vec();
+    bytes.resize(bytes.len() + (20 << 20), b'z');
+    bytes.extend(b"\"}\n{\"id\":\"after\",\"text\":\"t\"}\n");
+    let config = ReaderConfig { max_record_bytes: 1024, ..ReaderConfig::default() };
+    check_with(
+        "long.jsonl",
+        &bytes,
+        &config,
+        &[
+            "1 too-large -: record of 20971544 bytes exceeds max_record_bytes (1024)",
+            r#"ok 2 26 after "t" None None None None"#,
+        ],
+    );
+}
+
+#[test]
+fn truncated_gzip() {
+    let mut text = String::new();
+    for index in 0..2000 {
+        text.push_str(&format!("{{\"id\":\"r{index}\",\"text\":\"record number {index}\"}}\n"));
+    }
+    let bytes = gzip(text.as_bytes());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), "cut.jsonl.gz", &bytes[..bytes.len() / 2]);
+    let results: Vec<RecordResult> =
+        CorpusReader::open(&path, &ReaderConfig::default()).expect("opens").collect();
+    let (last, first) = results.split_last().expect("some records before the cut");
+    assert!(first.iter().all(|result| matches!(result, RecordResult::Ok { .. })));
+    assert!(first.len() > 100, "{} records before the cut", first.len());
+    match last {
+        RecordResult::Skipped(bad) => {
+            assert_eq!(bad.reason, SkipReason::Io);
+            assert_eq!(bad.line, first.len() as u64 + 1);
+        }
+        RecordResult::Ok { .. } => panic!("a truncated stream must end with an Io skip"),
+    }
+    // Garbage after a complete member is an error too, not silently ignored.
+    let mut bytes = gzip(b"{\"id\":\"a\",\"text\":\"t\"}\n");
+    bytes.extend(b"not gzip");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), "tail.jsonl.gz", &bytes);
+    let got = summarize(CorpusReader::open(&path, &ReaderConfig::default()).expect("opens"));
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[1].starts_with("2 io -: read error: "), "{got:?}");
+}
+
+#[test]
+fn csv_with_quoted_newlines() {
+    let csv = "id,title,text,date,extra\n\
+        c-1,\"Title, with comma\",\"Line one\nLine two\n\",\"December 31, 2017 \",x\n\
+        c-2,,\"Says \"\"hi\"\"\",,y\n\
+        c-3,T3,short row\n\
+        c-4,T4,,2017-01-01,z\n\
+        ,T5,no id,,z\n\
+        c-6,T6,bad date,31-MAR-1987 605:12:19.12,z\n";
+    check(
+        "corpus.csv",
+        csv.as_bytes(),
+        &[
+            r#"ok 2 68 c-1 "Line one\nLine two\n" Some("Title, with comma") Some("2017-12-31") None None"#,
+            r#"ok 5 22 c-2 "Says \"hi\"" None None None None"#,
+            "6 malformed-csv -: expected 5 fields (from the header), found 3",
+            "7 empty-text text: empty text",
+            "8 missing-id id: missing, null or empty id",
+            r#"9 bad-date date: unparseable date "31-MAR-1987 605:12:19.12""#,
+        ],
+    );
+}
+
+#[test]
+fn csv_invalid_utf8_only_in_used_columns() {
+    let mut bytes = b"id,text,unused\nc-1,caf".to_vec();
+    bytes.extend([0xe9, b',']);
+    bytes.extend(b"fine\nc-2,ok,caf");
+    bytes.extend([0xe9, b'\n']);
+    check(
+        "latin.csv",
+        &bytes,
+        &[
+            "2 invalid-utf8 text: invalid UTF-8 at byte 3 of the field",
+            r#"ok 3 12 c-2 "ok" None None None None"#,
+        ],
+    );
+}
+
+#[test]
+fn tsv_and_custom_fields() {
+    let tsv =
+        "doc\tbody\theadline\twhen\n1\tSome text\tA head\t2020-02-29\n2\t\"quoted\ttab\"\t\t\n";
+    let fields = FieldMap {
+        id: "doc".into(),
+        text: "body".into(),
+        title: "headline".into(),
+        date: "when".into(),
+        ..FieldMap::default()
+    };
+    let config = ReaderConfig { fields, ..ReaderConfig::default() };
+    let expect = [
+        r#"ok 2 30 1 "Some text" Some("A head") Some("2020-02-29") None None"#,
+        r#"ok 3 17 2 "quoted\ttab" None None None None"#,
+    ];
+    check_with("corpus.tsv.gz", &gzip(tsv.as_bytes()), &config, &expect);
+    // By content: tabs and no commas in the header line.
+    check_with("corpus", tsv.as_bytes(), &config, &expect);
+}
+
+#[test]
+fn csv_header_problems() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), "nohead.csv", b"id,body\n1,x\n");
+    let error = CorpusReader::open(&path, &ReaderConfig::default()).expect_err("no text column");
+    assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+    assert!(error.to_string().ends_with("nohead.csv: the header row has no `text` column"));
+    check("empty.csv", b"", &[]);
+    check("only-header.csv", b"id,text\n", &[]);
+}
+
+#[test]
+fn csv_unterminated_quote_stops_at_the_limit() {
+    let mut bytes = b"id,text\nc-1,fine\nc-2,\"never closed".to_vec();
+    bytes.resize(bytes.len() + (2 << 20), b'q');
+    let config = ReaderConfig { max_record_bytes: 1024, ..ReaderConfig::default() };
+    check_with(
+        "open.csv",
+        &bytes,
+        &config,
+        &[
+            r#"ok 2 9 c-1 "fine" None None None None"#,
+            "3 too-large -: record exceeds max_record_bytes (1024); reading stopped here",
+        ],
+    );
+    // Under the slack but over the limit: skipped, and the next row is read.
+    let mut bytes = b"id,text\nc-1,\"".to_vec();
+    bytes.resize(bytes.len() + 2000, b'q');
+    bytes.extend(b"\"\nc-2,fine\n");
+    check_with(
+        "big.csv",
+        &bytes,
+        &config,
+        &[
+            "2 too-large -: record of 2007 bytes exceeds max_record_bytes (1024)",
+            r#"ok 3 9 c-2 "fine" None None None None"#,
+        ],
+    );
+}
+
+#[test]
+fn detection() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = b"  \n{\"id\":1}\n";
+    let csv = b"id,text\n1,x\n";
+    let tsv = b"id\ttext\n1\tx, y\n";
+    let cases: [(&str, Vec<u8>, (Format, bool)); 10] = [
+        ("a.jsonl", csv.to_vec(), (Format::JsonLines, false)),
+        ("a.NDJSON.gz", gzip(csv), (Format::JsonLines, true)),
+        ("a.json", csv.to_vec(), (Format::JsonLines, false)),
+        ("a.csv.gz", json.to_vec(), (Format::Csv, false)),
+        ("a.tsv", json.to_vec(), (Format::Tsv, false)),
+        ("a.txt", json.to_vec(), (Format::JsonLines, false)),
+        ("a", gzip(json), (Format::JsonLines, true)),
+        ("b.gz", gzip(csv), (Format::Csv, true)),
+        ("b.dat", tsv.to_vec(), (Format::Tsv, false)),
+        ("c", Vec::new(), (Format::Csv, false)),
+    ];
+    for (name, bytes, expect) in cases {
+        let path = write_file(dir.path(), name, &bytes);
+        assert_eq!(detect(&path).expect("file exists"), expect, "{name}");
+    }
+    assert!(detect(&dir.path().join("missing.jsonl")).is_err());
+    assert_eq!("TSV".parse::<Format>(), Ok(Format::Tsv));
+    assert!("xml".parse::<Format>().is_err());
+    // An explicit format wins over the name.
+    let path = write_file(dir.path(), "really.jsonl", b"id,text\n1,x\n");
+    let config = ReaderConfig { format: Some(Format::Csv), ..ReaderConfig::default() };
+    let reader = CorpusReader::open(&path, &config).expect("opens");
+    assert_eq!(reader.format(), Format::Csv);
+    assert_eq!(summarize(reader), [r#"ok 2 4 1 "x" None None None None"#]);
+}
+
+#[test]
+fn progress_counts_compressed_bytes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = gzip(JSONL.as_bytes());
+    let path = write_file(dir.path(), "p.jsonl.gz", &bytes);
+    let mut reader = CorpusReader::open(&path, &ReaderConfig::default()).expect("opens");
+    assert_eq!(reader.file_len(), bytes.len() as u64);
+    assert!(reader.is_gzip());
+    assert_eq!(reader.path(), path);
+    assert_eq!(reader.by_ref().count(), 3);
+    assert_eq!(reader.bytes_read(), reader.file_len());
+    assert_eq!(reader.next(), None, "a finished reader stays finished");
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send(&reader);
+}
+
+/// Expected outcome of reading one shared corpus with the default config.
+struct Expected {
+    path: &'static str,
+    n_records: u64,
+    n_empty_text: u64,
+    /// Documents with a date (null dates read as `None`; none may fail to parse).
+    n_dated: u64,
+}
+
+/// Counts from the corpus READMEs. Empty texts: reuters21578 has 1,799 title-only briefs,
+/// fakehealth 29 empty bodies, fakenews_small 2 (found by reading the data). Dated counts
+/// are the non-null dates in the READMEs less those on empty-text records.
+const SHARED_CORPORA: [Expected; 10] = [
+    Expected {
+        path: "allsides/articles.jsonl.gz",
+        n_records: 37_554,
+        n_empty_text: 0,
+        n_dated: 33_147,
+    },
+    Expected {
+        path: "reuters21578/articles.jsonl.gz",
+        n_records: 21_578,
+        n_empty_text: 1_799,
+        n_dated: 19_778,
+    },
+    Expected { path: "bbc/articles.jsonl.gz", n_records: 2_225, n_empty_text: 0, n_dated: 0 },
+    Expected {
+        path: "isot_sample/articles.jsonl.gz",
+        n_records: 2_402,
+        n_empty_text: 0,
+        n_dated: 2_402,
+    },
+    Expected {
+        path: "fakehealth/articles.jsonl.gz",
+        n_records: 2_237,
+        n_empty_text: 29,
+        n_dated: 1_463,
+    },
+    Expected {
+        path: "fakenews_small/articles.jsonl.gz",
+        n_records: 1_311,
+        n_empty_text: 2,
+        n_dated: 296,
+    },
+    Expected { path: "basil/articles.jsonl.gz", n_records: 192, n_empty_text: 0, n_dated: 192 },
+    Expected {
+        path: "pan13_text_alignment/documents.jsonl.gz",
+        n_records: 347,
+        n_empty_text: 0,
+        n_dated: 0,
+    },
+    Expected {
+        path: "perezrosas_fakenews/documents.jsonl.gz",
+        n_records: 606,
+        n_empty_text: 0,
+        n_dated: 0,
+    },
+    Expected {
+        path: "clough_stevenson/documents.jsonl.gz",
+        n_records: 55,
+        n_empty_text: 0,
+        n_dated: 0,
+    },
+];
+
+fn shared_data_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("shared corpora not found at {} (required when CI is set)", dir.display());
+    }
+    eprintln!("note: {} not found; skipping the shared-corpus test", dir.display());
+    None
+}
+
+/// Reads every shared corpus once with the defaults; the only skips allowed are empty texts.
+#[test]
+fn shared_corpora_read_cleanly() {
+    let Some(dir) = shared_data_dir() else { return };
+    for expected in SHARED_CORPORA {
+        let path = dir.join(expected.path);
+        let started = Instant::now();
+        let mut reader = CorpusReader::open(&path, &ReaderConfig::default())
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        let mut n_ok = 0u64;
+        let mut n_dated = 0u64;
+        let mut n_uncompressed = 0u64;
+        let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut unexpected = Vec::new();
+        for result in reader.by_ref() {
+            match result {
+                RecordResult::Ok { doc, bytes, .. } => {
+                    n_ok += 1;
+                    n_uncompressed += bytes;
+                    n_dated += u64::from(doc.date.is_some());
+                }
+                RecordResult::Skipped(bad) => {
+                    *skipped.entry(bad.reason.name()).or_default() += 1;
+                    if bad.reason != SkipReason::EmptyText && unexpected.len() < 5 {
+                        unexpected.push(bad.to_string());
+                    }
+                }
+            }
+        }
+        let n_skipped: u64 = skipped.values().sum();
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{}: {n_ok} ok, {n_dated} dated, skipped {skipped:?}, {:.1} MB in {seconds:.2} s \
+             ({:.0} MB/s uncompressed)",
+            expected.path,
+            n_uncompressed as f64 / 1e6,
+            n_uncompressed as f64 / 1e6 / seconds.max(1e-9),
+        );
+        assert!(unexpected.is_empty(), "{}: {unexpected:#?}", expected.path);
+        assert_eq!(n_ok + n_skipped, expected.n_records, "{}", expected.path);
+        assert_eq!(n_skipped, expected.n_empty_text, "{}", expected.path);
+        assert_eq!(n_dated, expected.n_dated, "{}", expected.path);
+        assert_eq!(reader.bytes_read(), reader.file_len(), "{}", expected.path);
+    }
+}
