@@ -345,6 +345,47 @@ fn progress_counts_compressed_bytes() {
     assert_send(&reader);
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Arbitrary bytes, plain or gzipped (possibly cut short), in any format: the reader never
+    /// panics, always ends, and yields at most one result per line plus one.
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        body in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::any::<u8>(),
+                proptest::sample::select(b"{}[]\",:\n\t\r idtext".to_vec()),
+            ],
+            0..400,
+        ),
+        format in proptest::sample::select(vec![Format::JsonLines, Format::Csv, Format::Tsv]),
+        compress in proptest::prelude::any::<bool>(),
+        cut in 0.0..1.0f64,
+    ) {
+        let mut bytes = b"id,text\tdate\n".to_vec();
+        bytes.extend(&body);
+        if compress {
+            bytes = gzip(&bytes);
+            let keep = ((bytes.len() as f64) * (0.5 + cut / 2.0)) as usize;
+            bytes.truncate(keep.max(2));
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = write_file(dir.path(), "any", &bytes);
+        let config = ReaderConfig {
+            format: Some(format),
+            max_record_bytes: 64,
+            max_text_bytes: 16,
+            ..ReaderConfig::default()
+        };
+        if let Ok(reader) = CorpusReader::open(&path, &config) {
+            let n_lines = body.iter().filter(|&&byte| byte == b'\n').count() + 2;
+            let n_results = reader.take(n_lines + 2).count();
+            proptest::prop_assert!(n_results <= n_lines, "{n_results} results for {n_lines} lines");
+        }
+    }
+}
+
 /// Expected outcome of reading one shared corpus with the default config.
 struct Expected {
     path: &'static str,
