@@ -1,0 +1,979 @@
+//! A deterministic generator of "content-farm" patchwork articles with ground truth.
+//!
+//! A patchwork takes a few sentences from each of several source documents, copies some word
+//! for word, "spins" others (synonyms, entity aliases: "Russia" → "Russian Federation"), edits a
+//! few ("reportedly"), shuffles them, mixes in sentences from documents nobody indexed, may leave
+//! a wire dateline on the first sentence and prints the title again at the end — like the real
+//! example in `shared/examples/patchwork-article.txt`. Every planted sentence is recorded as a
+//! [`PlantedSentence`] with exact byte ranges in the patchwork and in its source, so that
+//! `unspun demo` and the evaluation can score a trace against the truth.
+//!
+//! The generator is pure: no files, clock, environment or global random state. The same
+//! inputs and seed give the same patchworks; patchwork `k` depends only on the seed and `k`.
+//!
+//! ```
+//! use unspun_core::Document;
+//! use unspun_core::patchwork::{PatchworkConfig, generate};
+//! let source = Document {
+//!     id: "a".into(),
+//!     text: "Government officials said the company announced a huge increase in prices.".into(),
+//!     ..Document::default()
+//! };
+//! let patchworks = generate(&[source], &[], 1, &PatchworkConfig::default(), 42);
+//! assert_eq!(patchworks.len(), 1);
+//! assert_eq!(patchworks[0].truth[0].source_id.as_deref(), Some("a"));
+//! ```
+
+mod edit;
+mod rng;
+mod spin;
+pub mod table;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+pub use rng::Rng;
+pub use spin::{BuiltinThesaurus, SpinConfig, Spun, Thesaurus, n_to_replace, spin_text};
+
+use crate::{Document, Timestamp, text};
+
+/// Seconds in a day: a patchwork is dated one day after its latest source.
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// How many random documents to try before scanning for an eligible one.
+const RANDOM_TRIES_PER_PICK: usize = 16;
+
+/// Knobs of [`generate`]. Minimums above their maximums are lowered to the maximum; shares are
+/// clamped to `[0, 1]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatchworkConfig {
+    /// Fewest source documents per patchwork (at least 1).
+    pub n_sources_min: usize,
+    /// Most source documents per patchwork (fewer when the corpus has fewer eligible ones).
+    pub n_sources_max: usize,
+    /// Fewest sentences taken from each source.
+    pub sentences_per_source_min: usize,
+    /// Most sentences taken from each source (fewer when it has fewer eligible sentences).
+    pub sentences_per_source_max: usize,
+    /// Share of the substitutable words replaced in a spun sentence (at least one when > 0).
+    pub substitution_rate: f64,
+    /// Share of planted sentences that are spun.
+    pub spun_share: f64,
+    /// Share of planted sentences with one small insertion or deletion. The rest are verbatim.
+    pub edited_share: f64,
+    /// Whether sentences taken from the same source are shuffled (otherwise they keep their
+    /// source order; sentences of different sources are always interleaved at random).
+    pub reorder: bool,
+    /// Fewest original (negative) sentences, taken from the `negatives` documents.
+    pub n_original_sentences_min: usize,
+    /// Most original (negative) sentences.
+    pub n_original_sentences: usize,
+    /// Whether a wire dateline ("WASHINGTON (CNN) - ") may be prepended to the first sentence.
+    pub add_dateline: bool,
+    /// Probability of the dateline when `add_dateline` is set.
+    pub dateline_probability: f64,
+    /// Whether the title is printed again as the last paragraph, as content farms do.
+    pub repeat_title: bool,
+    /// Only sentences with at least this many word tokens are taken.
+    pub min_sentence_words: usize,
+    /// Only sentences with at most this many word tokens are taken.
+    pub max_sentence_words: usize,
+}
+
+impl Default for PatchworkConfig {
+    fn default() -> Self {
+        PatchworkConfig {
+            n_sources_min: 2,
+            n_sources_max: 4,
+            sentences_per_source_min: 1,
+            sentences_per_source_max: 4,
+            substitution_rate: 0.3,
+            spun_share: 0.4,
+            edited_share: 0.15,
+            reorder: true,
+            n_original_sentences_min: 1,
+            n_original_sentences: 2,
+            add_dateline: true,
+            dateline_probability: 0.3,
+            repeat_title: true,
+            min_sentence_words: 8,
+            max_sentence_words: 80,
+        }
+    }
+}
+
+/// How a planted sentence differs from its source sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditKind {
+    /// Copied word for word: the query slice (after any dateline) equals the source slice.
+    Verbatim,
+    /// Words replaced by synonyms or entity aliases, listed in `substitutions`.
+    Spun,
+    /// One word inserted or deleted, listed in `inserted_words` / `deleted_words`.
+    Edited,
+    /// Moved out of its source order relative to the other sentences taken from that source.
+    Reordered,
+    /// A wire dateline was prepended; it is inside the query range but not the source range.
+    Dateline,
+}
+
+/// Ground truth for one sentence of a patchwork.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlantedSentence {
+    /// Byte offset of the sentence in the patchwork's `doc.text` (a dateline included).
+    pub query_byte_start: usize,
+    /// Byte offset one past the sentence's end in `doc.text`.
+    pub query_byte_end: usize,
+    /// The source document's id; `None` for an original (negative) sentence.
+    pub source_id: Option<String>,
+    /// Byte offset of the source sentence in the source document's text (0 for negatives).
+    pub source_byte_start: usize,
+    /// Byte offset one past the source sentence's end (0 for negatives).
+    pub source_byte_end: usize,
+    /// What was done: one of `Verbatim`, `Spun`, `Edited` (empty for negatives), then possibly
+    /// `Reordered` and `Dateline`.
+    pub edits: Vec<EditKind>,
+    /// `(source word or phrase, replacement)` pairs of a spun sentence, in text order.
+    pub substitutions: Vec<(String, String)>,
+    /// Words inserted by an edit.
+    pub inserted_words: Vec<String>,
+    /// Words deleted by an edit.
+    pub deleted_words: Vec<String>,
+    /// For a negative: the id of the unindexed document it came from (not to be found).
+    pub negative_doc_id: Option<String>,
+}
+
+/// One generated patchwork article and its ground truth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patchwork {
+    /// The article: id `patchwork-0007`, title taken (maybe spun) from the source of the first
+    /// planted sentence, body text, date one day after the latest source date.
+    pub doc: Document,
+    /// Every sentence of `doc.text` in text order, except the repeated title.
+    pub truth: Vec<PlantedSentence>,
+    /// Ids of the source documents used, in the order they were picked.
+    pub sources: Vec<String>,
+    /// Byte range `(start, end)` of the repeated title at the end of `doc.text`, if any.
+    pub repeated_title: Option<(usize, usize)>,
+}
+
+/// Generates `count` patchworks from `sources` (documents the caller indexes) and `negatives`
+/// (documents the caller does not index) with the [`BuiltinThesaurus`].
+///
+/// Returns fewer (possibly none) when `sources` has no document with an eligible sentence.
+pub fn generate(
+    sources: &[Document],
+    negatives: &[Document],
+    count: usize,
+    config: &PatchworkConfig,
+    seed: u64,
+) -> Vec<Patchwork> {
+    generate_with_thesaurus(sources, negatives, count, config, seed, &BuiltinThesaurus::new())
+}
+
+/// [`generate`] with another [`Thesaurus`] for the word synonyms.
+pub fn generate_with_thesaurus(
+    sources: &[Document],
+    negatives: &[Document],
+    count: usize,
+    config: &PatchworkConfig,
+    seed: u64,
+    thesaurus: &dyn Thesaurus,
+) -> Vec<Patchwork> {
+    let config = Bounds::new(config);
+    let mut source_pool = Pool::new(sources, &config);
+    let mut negative_pool = Pool::new(negatives, &config);
+    let mut out = Vec::new();
+    for k in 0..count {
+        let mut rng = Rng::for_stream(seed, k as u64);
+        let Some(patchwork) =
+            build_one(&mut source_pool, &mut negative_pool, &config, thesaurus, &mut rng, k)
+        else {
+            // No source document has an eligible sentence: no patchwork can ever be built.
+            break;
+        };
+        out.push(patchwork);
+    }
+    out
+}
+
+/// The config with bounds put in order and shares clamped.
+struct Bounds {
+    n_sources: (usize, usize),
+    sentences_per_source: (usize, usize),
+    n_originals: (usize, usize),
+    words: (usize, usize),
+    substitution_rate: f64,
+    spun_share: f64,
+    edited_share: f64,
+    dateline_probability: f64,
+    reorder: bool,
+    repeat_title: bool,
+}
+
+fn share(x: f64) -> f64 {
+    if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) }
+}
+
+fn ordered(min: usize, max: usize) -> (usize, usize) {
+    (min.min(max), max)
+}
+
+impl Bounds {
+    fn new(c: &PatchworkConfig) -> Self {
+        Bounds {
+            n_sources: ordered(c.n_sources_min.max(1), c.n_sources_max.max(1)),
+            sentences_per_source: ordered(
+                c.sentences_per_source_min.max(1),
+                c.sentences_per_source_max.max(1),
+            ),
+            n_originals: ordered(c.n_original_sentences_min, c.n_original_sentences),
+            words: ordered(c.min_sentence_words, c.max_sentence_words),
+            substitution_rate: share(c.substitution_rate),
+            spun_share: share(c.spun_share),
+            edited_share: share(c.edited_share),
+            dateline_probability: if c.add_dateline { share(c.dateline_probability) } else { 0.0 },
+            reorder: c.reorder,
+            repeat_title: c.repeat_title,
+        }
+    }
+}
+
+/// Documents with their eligible sentences, computed on first use.
+struct Pool<'d> {
+    docs: &'d [Document],
+    eligible: HashMap<usize, Vec<Range<usize>>>,
+    words: (usize, usize),
+    /// Set once a full scan found no document with an eligible sentence.
+    exhausted: bool,
+}
+
+impl<'d> Pool<'d> {
+    fn new(docs: &'d [Document], bounds: &Bounds) -> Self {
+        Pool { docs, eligible: HashMap::new(), words: bounds.words, exhausted: docs.is_empty() }
+    }
+
+    /// The eligible sentences of document `doc_idx`.
+    fn sentences(&mut self, doc_idx: usize) -> &[Range<usize>] {
+        let (docs, words) = (self.docs, self.words);
+        self.eligible
+            .entry(doc_idx)
+            .or_insert_with(|| eligible_sentences(&docs[doc_idx].text, words))
+    }
+
+    /// Up to `want` distinct documents with eligible sentences, excluding `taken`: random tries
+    /// first, then (if none was found) a scan from a random start, so that a corpus with rare
+    /// eligible documents still yields one and an empty one is detected.
+    fn pick(&mut self, rng: &mut Rng, want: usize, taken: &HashSet<usize>) -> Vec<usize> {
+        let n = self.docs.len();
+        let mut picked = Vec::new();
+        if self.exhausted || want == 0 {
+            return picked;
+        }
+        for _ in 0..want.saturating_mul(RANDOM_TRIES_PER_PICK) {
+            if picked.len() == want {
+                return picked;
+            }
+            let doc_idx = rng.below(n);
+            if !taken.contains(&doc_idx)
+                && !picked.contains(&doc_idx)
+                && !self.sentences(doc_idx).is_empty()
+            {
+                picked.push(doc_idx);
+            }
+        }
+        if picked.is_empty() {
+            let start = rng.below(n);
+            let mut any_eligible = false;
+            for offset in 0..n {
+                let doc_idx = (start + offset) % n;
+                if self.sentences(doc_idx).is_empty() {
+                    continue;
+                }
+                any_eligible = true;
+                if !taken.contains(&doc_idx) {
+                    picked.push(doc_idx);
+                    break;
+                }
+            }
+            self.exhausted = !any_eligible;
+        }
+        picked
+    }
+}
+
+/// Sentences of `text` with a word count in `words` that end like a sentence and stay in one
+/// paragraph.
+fn eligible_sentences(text: &str, words: (usize, usize)) -> Vec<Range<usize>> {
+    text::split_sentences(text)
+        .into_iter()
+        .filter(|range| {
+            let Some(sentence) = text.get(range.clone()) else { return false };
+            let n_words = text::tokenize(sentence).len();
+            let ends_well = sentence.ends_with(['.', '!', '?', '"', '”', '’', '\'']);
+            ends_well && !sentence.contains("\n\n") && n_words >= words.0 && n_words <= words.1
+        })
+        .collect()
+}
+
+/// One sentence of a patchwork under construction.
+struct Piece {
+    text: String,
+    truth: PlantedSentence,
+    /// Index into the picked source documents, `None` for negatives.
+    source_rank: Option<usize>,
+}
+
+fn build_one(
+    sources: &mut Pool<'_>,
+    negatives: &mut Pool<'_>,
+    config: &Bounds,
+    thesaurus: &dyn Thesaurus,
+    rng: &mut Rng,
+    k: usize,
+) -> Option<Patchwork> {
+    let n_sources = rng.range_inclusive(config.n_sources.0, config.n_sources.1);
+    let picked = sources.pick(rng, n_sources, &HashSet::new());
+    if picked.is_empty() {
+        return None;
+    }
+
+    // Sentences of each source: a random sorted subset, possibly shuffled.
+    let mut groups: Vec<Vec<Piece>> = Vec::with_capacity(picked.len());
+    for (rank, &doc_idx) in picked.iter().enumerate() {
+        let doc = &sources.docs[doc_idx];
+        let eligible = sources.sentences(doc_idx).to_vec();
+        let (lo, hi) = config.sentences_per_source;
+        let n_take = rng.range_inclusive(lo, hi);
+        let mut chosen = rng.sample_sorted(eligible.len(), n_take);
+        let sorted = chosen.clone();
+        if config.reorder {
+            rng.shuffle(&mut chosen);
+        }
+        let group = chosen
+            .iter()
+            .zip(&sorted)
+            .map(|(&sentence_idx, &in_order)| {
+                let range = eligible[sentence_idx].clone();
+                let mut piece = plant(doc, range, config, thesaurus, rng);
+                if sentence_idx != in_order {
+                    piece.truth.edits.push(EditKind::Reordered);
+                }
+                piece.source_rank = Some(rank);
+                piece
+            })
+            .collect();
+        groups.push(group);
+    }
+
+    // Interleave the groups at random, keeping each group's internal order.
+    let mut labels: Vec<usize> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, group)| std::iter::repeat_n(g, group.len()))
+        .collect();
+    rng.shuffle(&mut labels);
+    let mut iters: Vec<_> = groups.into_iter().map(Vec::into_iter).collect();
+    let mut pieces: Vec<Piece> =
+        labels.iter().filter_map(|&g| iters.get_mut(g).and_then(Iterator::next)).collect();
+
+    // Original sentences from unindexed documents, at random positions.
+    let n_originals = rng.range_inclusive(config.n_originals.0, config.n_originals.1);
+    for piece in originals(negatives, rng, n_originals) {
+        let at = rng.below(pieces.len() + 1);
+        pieces.insert(at, piece);
+    }
+
+    if !pieces.is_empty() && rng.chance(config.dateline_probability) {
+        let dateline = rng.choose(table::DATELINES).expect("the dateline table is not empty");
+        pieces[0].text.insert_str(0, dateline);
+        pieces[0].truth.edits.push(EditKind::Dateline);
+    }
+
+    // Title from the source of the first planted sentence, spun like a sentence might be.
+    let title = pieces
+        .iter()
+        .find_map(|p| p.source_rank)
+        .and_then(|rank| sources.docs[picked[rank]].title.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            if rng.chance(config.spun_share) && config.substitution_rate > 0.0 {
+                let spin = SpinConfig { rate: config.substitution_rate, headline: true };
+                spin_text(t, &spin, thesaurus, rng).text
+            } else {
+                t.to_string()
+            }
+        });
+
+    let (text, truth, repeated_title) = assemble(pieces, title.as_deref(), config, rng);
+    let date = picked.iter().filter_map(|&i| sources.docs[i].date).max();
+    let doc = Document {
+        id: format!("patchwork-{k:04}"),
+        title,
+        text,
+        date: date.map(|Timestamp(t)| Timestamp(t.saturating_add(SECONDS_PER_DAY))),
+        source: Some("unspun patchwork".to_string()),
+        url: None,
+    };
+    let sources = picked.iter().map(|&i| sources.docs[i].id.clone()).collect();
+    Some(Patchwork { doc, truth, sources, repeated_title })
+}
+
+/// Copies one source sentence verbatim, spun or edited, as the shares say.
+fn plant(
+    doc: &Document,
+    range: Range<usize>,
+    config: &Bounds,
+    thesaurus: &dyn Thesaurus,
+    rng: &mut Rng,
+) -> Piece {
+    let sentence = &doc.text[range.clone()];
+    let mut truth = PlantedSentence {
+        query_byte_start: 0,
+        query_byte_end: 0,
+        source_id: Some(doc.id.clone()),
+        source_byte_start: range.start,
+        source_byte_end: range.end,
+        edits: Vec::new(),
+        substitutions: Vec::new(),
+        inserted_words: Vec::new(),
+        deleted_words: Vec::new(),
+        negative_doc_id: None,
+    };
+    let roll = rng.next_f64();
+    let mut text = sentence.to_string();
+    if roll < config.spun_share {
+        let spin = SpinConfig { rate: config.substitution_rate, headline: false };
+        let spun = spin_text(sentence, &spin, thesaurus, rng);
+        if !spun.substitutions.is_empty() {
+            text = spun.text;
+            truth.substitutions = spun.substitutions;
+            truth.edits.push(EditKind::Spun);
+        }
+    } else if roll < config.spun_share + config.edited_share {
+        if let Some(edit) = edit::edit_sentence(sentence, rng) {
+            text = edit.text;
+            truth.inserted_words.extend(edit.inserted);
+            truth.deleted_words.extend(edit.deleted);
+            truth.edits.push(EditKind::Edited);
+        }
+    }
+    // A sentence that could not be spun or edited is an honest verbatim copy.
+    if truth.edits.is_empty() {
+        truth.edits.push(EditKind::Verbatim);
+    }
+    Piece { text, truth, source_rank: None }
+}
+
+/// Up to `n` distinct sentences from the negative documents.
+fn originals(pool: &mut Pool<'_>, rng: &mut Rng, n: usize) -> Vec<Piece> {
+    let mut used = HashSet::new();
+    let mut out = Vec::new();
+    for _ in 0..n.saturating_mul(4) {
+        if out.len() == n {
+            break;
+        }
+        let Some(&doc_idx) = pool.pick(rng, 1, &HashSet::new()).first() else { break };
+        let eligible = pool.sentences(doc_idx);
+        let Some(range) = rng.choose(eligible).cloned() else { continue };
+        if !used.insert((doc_idx, range.start)) {
+            continue;
+        }
+        let doc = &pool.docs[doc_idx];
+        out.push(Piece {
+            text: doc.text[range].to_string(),
+            truth: PlantedSentence {
+                query_byte_start: 0,
+                query_byte_end: 0,
+                source_id: None,
+                source_byte_start: 0,
+                source_byte_end: 0,
+                edits: Vec::new(),
+                substitutions: Vec::new(),
+                inserted_words: Vec::new(),
+                deleted_words: Vec::new(),
+                negative_doc_id: Some(doc.id.clone()),
+            },
+            source_rank: None,
+        });
+    }
+    out
+}
+
+/// Joins the pieces into paragraphs of one to three sentences, appends the repeated title and
+/// fills in the query byte ranges.
+fn assemble(
+    pieces: Vec<Piece>,
+    title: Option<&str>,
+    config: &Bounds,
+    rng: &mut Rng,
+) -> (String, Vec<PlantedSentence>, Option<(usize, usize)>) {
+    let mut text = String::new();
+    let mut truth = Vec::with_capacity(pieces.len());
+    let mut left_in_paragraph = 0;
+    for piece in pieces {
+        if !text.is_empty() {
+            if left_in_paragraph == 0 {
+                text.push_str("\n\n");
+            } else {
+                text.push(' ');
+            }
+        }
+        if left_in_paragraph == 0 {
+            // Content farms favour one-sentence paragraphs.
+            left_in_paragraph = [1, 1, 1, 2, 2, 3][rng.below(6)];
+        }
+        left_in_paragraph -= 1;
+        let mut planted = piece.truth;
+        planted.query_byte_start = text.len();
+        text.push_str(&piece.text);
+        planted.query_byte_end = text.len();
+        truth.push(planted);
+    }
+    let mut repeated_title = None;
+    if let Some(title) = title.filter(|_| config.repeat_title && !text.is_empty()) {
+        text.push_str("\n\n");
+        repeated_title = Some((text.len(), text.len() + title.len()));
+        text.push_str(title);
+    }
+    (text, truth, repeated_title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DAY: i64 = SECONDS_PER_DAY;
+
+    /// Short fake news articles, written without abbreviations so that any sentence splitter
+    /// agrees on their sentences.
+    const FIXTURES: &[(&str, &str, &str, i64)] = &[
+        (
+            "kyiv-talks",
+            "Leaders Announce Big Deal After Long Talks",
+            "Government officials said on Tuesday that the talks had produced a big agreement \
+             between the two countries. The president announced that troops would leave the \
+             border region within a month. Analysts warned that serious problems remain for \
+             residents of the area. Many experts believe the deal could collapse if either side \
+             breaks the ceasefire again.",
+            1_443_657_600,
+        ),
+        (
+            "factory-jobs",
+            "Company Cuts Jobs As Prices Rise",
+            "The company announced a huge increase in prices for its products across the country. \
+             Workers at the factory said they were worried about their jobs and their families. \
+             A spokesman for the firm confirmed that hundreds of employees would lose their \
+             positions. Local officials urged the company to reconsider the decision quickly.",
+            1_443_744_000,
+        ),
+        (
+            "hospital-study",
+            "New Study Shows Disease Risk",
+            "Researchers found that the disease was far more common among elderly patients than \
+             previously thought. The study showed that doctors often missed early signs of the \
+             illness in rural hospitals. Experts said the results were important for health \
+             policy in many countries. The government is expected to announce new funding for \
+             treatment next year.",
+            1_443_830_400,
+        ),
+        (
+            "storm-damage",
+            "Storm Leaves Trail Of Damage",
+            "A massive storm destroyed hundreds of homes and damaged roads across the region \
+             overnight. Police said at least four people died and dozens were injured in the \
+             disaster. Residents described the violent winds as the worst they had seen in many \
+             years. Authorities warned that more heavy rain could cause further damage this week.",
+            1_443_916_800,
+        ),
+        (
+            "election-campaign",
+            "Candidates Clash In Final Debate",
+            "The two candidates criticized each other sharply during the final debate before the \
+             election. Voters said they wanted clear answers on taxes, jobs and security. \
+             Campaign officials claimed that their candidate had won the debate easily. Recent \
+             polls suggest the race remains extremely close in several important states.",
+            1_444_003_200,
+        ),
+        (
+            "no-date",
+            "Short Item",
+            "Too short. Tiny. The militants attacked a military base near the capital and killed \
+             several soldiers early on Sunday morning.",
+            0,
+        ),
+    ];
+
+    /// Local opinion pieces nobody indexes.
+    const NEGATIVES: &[(&str, &str)] = &[
+        (
+            "blog-1",
+            "I walked along the river yesterday and thought about how quiet our little town has \
+             become. The bakery on the corner still sells the best bread I have ever tasted.",
+        ),
+        (
+            "blog-2",
+            "My neighbour keeps bees in her garden and gives everyone jars of honey in autumn. \
+             Nobody on our street remembers a summer as warm as this one.",
+        ),
+    ];
+
+    fn fixtures() -> Vec<Document> {
+        FIXTURES
+            .iter()
+            .map(|&(id, title, text, date)| Document {
+                id: id.into(),
+                title: Some(title.into()),
+                text: text.into(),
+                date: (date > 0).then_some(Timestamp(date)),
+                ..Document::default()
+            })
+            .collect()
+    }
+
+    fn negatives() -> Vec<Document> {
+        NEGATIVES
+            .iter()
+            .map(|&(id, text)| Document { id: id.into(), text: text.into(), ..Document::default() })
+            .collect()
+    }
+
+    fn spun_config() -> PatchworkConfig {
+        PatchworkConfig { spun_share: 0.5, edited_share: 0.25, ..PatchworkConfig::default() }
+    }
+
+    /// Checks every invariant of a patchwork's truth against the documents it came from.
+    fn check(patchwork: &Patchwork, sources: &[Document]) {
+        let text = &patchwork.doc.text;
+        let mut last_end = 0;
+        for planted in &patchwork.truth {
+            let (qs, qe) = (planted.query_byte_start, planted.query_byte_end);
+            assert!(last_end <= qs && qs < qe && qe <= text.len(), "{planted:?}");
+            let query = text.get(qs..qe).expect("query range on char boundaries");
+            last_end = qe;
+            let Some(source_id) = &planted.source_id else {
+                assert_eq!((planted.source_byte_start, planted.source_byte_end), (0, 0));
+                assert!(planted.negative_doc_id.is_some());
+                assert!(planted.edits.iter().all(|e| *e == EditKind::Dateline), "{planted:?}");
+                continue;
+            };
+            assert!(patchwork.sources.contains(source_id));
+            let doc = sources.iter().find(|d| &d.id == source_id).expect("source exists");
+            let source = doc
+                .text
+                .get(planted.source_byte_start..planted.source_byte_end)
+                .expect("source range on char boundaries");
+            let body = if planted.edits.contains(&EditKind::Dateline) {
+                let dateline = table::DATELINES
+                    .iter()
+                    .find(|d| query.starts_with(**d))
+                    .expect("a dateline heads the sentence");
+                &query[dateline.len()..]
+            } else {
+                query
+            };
+            let kinds: Vec<_> = planted
+                .edits
+                .iter()
+                .filter(|e| matches!(e, EditKind::Verbatim | EditKind::Spun | EditKind::Edited))
+                .collect();
+            assert_eq!(kinds.len(), 1, "{planted:?}");
+            match kinds[0] {
+                EditKind::Verbatim => assert_eq!(body, source),
+                EditKind::Spun => {
+                    assert!(!planted.substitutions.is_empty());
+                    assert_ne!(body, source);
+                    for (original, replacement) in &planted.substitutions {
+                        assert!(source.contains(original.as_str()), "{original} in {source}");
+                        assert!(body.contains(replacement.as_str()), "{replacement} in {body}");
+                    }
+                }
+                EditKind::Edited => {
+                    assert_eq!(planted.inserted_words.len() + planted.deleted_words.len(), 1);
+                    for word in &planted.inserted_words {
+                        assert!(body.contains(word.as_str()));
+                    }
+                    for word in &planted.deleted_words {
+                        assert!(source.contains(word.as_str()));
+                    }
+                    assert_ne!(body, source);
+                }
+                _ => unreachable!("filtered above"),
+            }
+        }
+        if let Some((start, end)) = patchwork.repeated_title {
+            assert_eq!(Some(&text[start..end]), patchwork.doc.title.as_deref());
+            assert_eq!(end, text.len());
+        }
+        for id in &patchwork.sources {
+            let doc = sources.iter().find(|d| &d.id == id).expect("source exists");
+            if let Some(date) = doc.date {
+                assert!(patchwork.doc.date.is_some_and(|d| d > date), "{:?}", patchwork.doc);
+            }
+        }
+    }
+
+    #[test]
+    fn deterministic_per_seed() {
+        let (s, n) = (fixtures(), negatives());
+        let a = generate(&s, &n, 6, &spun_config(), 42);
+        let b = generate(&s, &n, 6, &spun_config(), 42);
+        let c = generate(&s, &n, 6, &spun_config(), 43);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // Patchwork k depends on the seed and k only.
+        assert_eq!(generate(&s, &n, 3, &spun_config(), 42)[..], a[..3]);
+    }
+
+    #[test]
+    fn truth_points_at_the_right_text() {
+        let (s, n) = (fixtures(), negatives());
+        let patchworks = generate(&s, &n, 40, &spun_config(), 7);
+        assert_eq!(patchworks.len(), 40);
+        let mut seen = HashSet::new();
+        for patchwork in &patchworks {
+            check(patchwork, &s);
+            for planted in &patchwork.truth {
+                seen.extend(planted.edits.iter().copied());
+            }
+        }
+        use EditKind::*;
+        for kind in [Verbatim, Spun, Edited, Reordered, Dateline] {
+            assert!(seen.contains(&kind), "{kind:?} never planted");
+        }
+    }
+
+    #[test]
+    fn shape_follows_the_config() {
+        let (s, n) = (fixtures(), negatives());
+        for patchwork in generate(&s, &n, 30, &PatchworkConfig::default(), 3) {
+            assert!((2..=4).contains(&patchwork.sources.len()), "{:?}", patchwork.sources);
+            let distinct: HashSet<_> = patchwork.sources.iter().collect();
+            assert_eq!(distinct.len(), patchwork.sources.len());
+            let n_negatives = patchwork.truth.iter().filter(|p| p.source_id.is_none()).count();
+            assert!((1..=2).contains(&n_negatives));
+            for id in &patchwork.sources {
+                let n_from =
+                    patchwork.truth.iter().filter(|p| p.source_id.as_ref() == Some(id)).count();
+                assert!((1..=4).contains(&n_from));
+            }
+            assert!(patchwork.doc.id.starts_with("patchwork-00"));
+            assert!(patchwork.repeated_title.is_some());
+            // Sentences are separated by spaces or paragraph breaks, nothing else.
+            for pair in patchwork.truth.windows(2) {
+                let gap = &patchwork.doc.text[pair[0].query_byte_end..pair[1].query_byte_start];
+                assert!(gap == " " || gap == "\n\n", "{gap:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_reorder_keeps_source_order() {
+        let (s, n) = (fixtures(), negatives());
+        let config = PatchworkConfig { reorder: false, ..PatchworkConfig::default() };
+        for patchwork in generate(&s, &n, 20, &config, 9) {
+            for id in &patchwork.sources {
+                let starts: Vec<_> = patchwork
+                    .truth
+                    .iter()
+                    .filter(|p| p.source_id.as_ref() == Some(id))
+                    .map(|p| p.source_byte_start)
+                    .collect();
+                assert!(starts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
+            }
+            assert!(patchwork.truth.iter().all(|p| !p.edits.contains(&EditKind::Reordered)));
+        }
+    }
+
+    #[test]
+    fn negatives_have_no_source() {
+        let (s, n) = (fixtures(), negatives());
+        let config = PatchworkConfig {
+            n_original_sentences_min: 2,
+            n_original_sentences: 2,
+            ..PatchworkConfig::default()
+        };
+        for patchwork in generate(&s, &n, 10, &config, 5) {
+            let originals: Vec<_> =
+                patchwork.truth.iter().filter(|p| p.negative_doc_id.is_some()).collect();
+            assert_eq!(originals.len(), 2);
+            for planted in originals {
+                assert_eq!(planted.source_id, None);
+                let query = &patchwork.doc.text[planted.query_byte_start..planted.query_byte_end];
+                let body =
+                    table::DATELINES.iter().find_map(|d| query.strip_prefix(*d)).unwrap_or(query);
+                assert!(n.iter().any(|d| d.text.contains(body)), "{query}");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_follow_the_latest_source() {
+        let (s, n) = (fixtures(), negatives());
+        for patchwork in generate(&s, &n, 20, &PatchworkConfig::default(), 11) {
+            let latest = patchwork
+                .sources
+                .iter()
+                .filter_map(|id| s.iter().find(|d| &d.id == id).and_then(|d| d.date))
+                .max();
+            assert_eq!(patchwork.doc.date, latest.map(|Timestamp(t)| Timestamp(t + DAY)));
+        }
+        // Without dates there is no date.
+        let undated: Vec<_> = s.iter().cloned().map(|d| Document { date: None, ..d }).collect();
+        let patchworks = generate(&undated, &n, 3, &PatchworkConfig::default(), 11);
+        assert!(patchworks.iter().all(|p| p.doc.date.is_none()));
+    }
+
+    #[test]
+    fn every_sentence_spun_at_full_rate() {
+        let (s, n) = (fixtures(), negatives());
+        let config = PatchworkConfig {
+            spun_share: 1.0,
+            substitution_rate: 0.5,
+            add_dateline: false,
+            ..PatchworkConfig::default()
+        };
+        for patchwork in generate(&s, &n, 10, &config, 13) {
+            check(&patchwork, &s);
+            for planted in patchwork.truth.iter().filter(|p| p.source_id.is_some()) {
+                // Every fixture sentence has something substitutable.
+                assert!(planted.edits.contains(&EditKind::Spun), "{planted:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_short_inputs_do_not_panic() {
+        let config = PatchworkConfig::default();
+        assert!(generate(&[], &[], 5, &config, 1).is_empty());
+        let short = Document { id: "x".into(), text: "Too short.".into(), ..Document::default() };
+        let one = std::slice::from_ref(&short);
+        assert!(generate(one, one, 5, &config, 1).is_empty());
+        let empty = Document::default();
+        assert!(generate(&[empty.clone(), short], &[empty], 5, &config, 1).is_empty());
+        // No negatives: patchworks without original sentences.
+        let s = fixtures();
+        let patchworks = generate(&s, &[], 3, &config, 1);
+        assert_eq!(patchworks.len(), 3);
+        assert!(patchworks.iter().flat_map(|p| &p.truth).all(|t| t.source_id.is_some()));
+        // A single eligible document among many ineligible ones is still found.
+        let mut sparse = vec![Document::default(); 200];
+        sparse[137] = s[0].clone();
+        let patchworks = generate(&sparse, &[], 2, &config, 1);
+        assert_eq!(patchworks.len(), 2);
+        assert_eq!(patchworks[0].sources, vec!["kyiv-talks".to_string()]);
+        // Absurd knobs are put in order.
+        let odd = PatchworkConfig {
+            n_sources_min: 9,
+            n_sources_max: 0,
+            sentences_per_source_min: 5,
+            sentences_per_source_max: 1,
+            substitution_rate: f64::NAN,
+            spun_share: 7.0,
+            edited_share: -1.0,
+            min_sentence_words: 100,
+            max_sentence_words: 3,
+            ..PatchworkConfig::default()
+        };
+        assert!(generate(&s, &[], 2, &odd, 1).is_empty());
+        let odd = PatchworkConfig { min_sentence_words: 8, max_sentence_words: 80, ..odd };
+        for patchwork in generate(&s, &[], 2, &odd, 1) {
+            check(&patchwork, &s);
+        }
+    }
+
+    #[test]
+    fn serializes_as_json_lines() {
+        let (s, n) = (fixtures(), negatives());
+        let patchwork = generate(&s, &n, 1, &spun_config(), 42).remove(0);
+        let line = serde_json::to_string(&patchwork).expect("serializable");
+        assert!(!line.contains('\n'));
+        let back: Patchwork = serde_json::from_str(&line).expect("deserializable");
+        assert_eq!(back, patchwork);
+        assert!(line.contains("\"edits\":[\""));
+    }
+
+    #[test]
+    fn snapshot_seed_42() {
+        let (s, n) = (fixtures(), negatives());
+        let patchwork = generate(&s, &n, 1, &spun_config(), 42).remove(0);
+        let mut out = format!("{}\n{:?}\n---\n", patchwork.doc.id, patchwork.doc.title);
+        out.push_str(&patchwork.doc.text);
+        out.push_str("\n---\n");
+        for t in &patchwork.truth {
+            out.push_str(&format!(
+                "{:?} {:?} {:?} {:?}\n",
+                t.source_id, t.edits, t.substitutions, t.inserted_words
+            ));
+        }
+        expect_test::expect![[r#"
+            patchwork-0000
+            Some("New Study Shows Disease Risk")
+            ---
+            (Reuters) - The survey showed that doctors often missed early signs of the illness in rural medical centers.
+
+            Law enforcement said at least four people died and dozens were hurt in the disaster. Residents described the vicious winds as the worst they had seen in many years. Nobody on our street remembers a summer as warm as this one.
+
+            Experts said the results were reportedly important for health policy in many countries. Local officials urged the company to reconsider the choice swiftly.
+
+            A massive storm destroyed hundreds of homes and damaged roads across the region overnight. The government is expected to announce new financing for therapy next year.
+
+            A spokesman for the firm confirmed that hundreds of employees would lose their positions.
+
+            Employees at the factory declared they were worried about their jobs and their families.
+
+            Many experts believe the deal could also collapse if either side breaks the ceasefire again.
+
+            The business revealed a huge increase in prices for its products across the country. Officials warned that more heavy rain could cause further damage this week.
+
+            Scientists found that the disease was far more widespread among elderly patients than previously thought.
+
+            New Study Shows Disease Risk
+            ---
+            Some("hospital-study") [Spun, Reordered, Dateline] [("study", "survey"), ("hospitals", "medical centers")] []
+            Some("storm-damage") [Spun, Reordered] [("Police", "Law enforcement"), ("injured", "hurt")] []
+            Some("storm-damage") [Spun, Reordered] [("violent", "vicious")] []
+            None [] [] []
+            Some("hospital-study") [Edited, Reordered] [] ["reportedly"]
+            Some("factory-jobs") [Spun, Reordered] [("decision", "choice"), ("quickly", "swiftly")] []
+            Some("storm-damage") [Verbatim, Reordered] [] []
+            Some("hospital-study") [Spun, Reordered] [("funding", "financing"), ("treatment", "therapy")] []
+            Some("factory-jobs") [Verbatim, Reordered] [] []
+            Some("factory-jobs") [Spun, Reordered] [("Workers", "Employees"), ("said", "declared")] []
+            Some("kyiv-talks") [Edited] [] ["also"]
+            Some("factory-jobs") [Spun, Reordered] [("company", "business"), ("announced", "revealed")] []
+            Some("storm-damage") [Spun] [("Authorities", "Officials")] []
+            Some("hospital-study") [Spun, Reordered] [("Researchers", "Scientists"), ("common", "widespread")] []
+        "#]].assert_eq(&out);
+    }
+
+    proptest! {
+        #[test]
+        fn random_texts_never_panic(
+            texts in proptest::collection::vec(".{0,300}", 0..6),
+            words in proptest::collection::vec("[A-Za-z]{1,9}", 8..40),
+            seed in any::<u64>(),
+        ) {
+            let mut docs: Vec<Document> = texts
+                .into_iter()
+                .enumerate()
+                .map(|(i, text)| Document { id: format!("d{i}"), text, ..Document::default() })
+                .collect();
+            // One document with a long word sentence, so that something is usually planted.
+            docs.push(Document {
+                id: "words".into(),
+                text: format!("{}.", words.join(" ")),
+                ..Document::default()
+            });
+            let config = PatchworkConfig { spun_share: 0.5, edited_share: 0.3, ..Default::default() };
+            for patchwork in generate(&docs, &docs, 3, &config, seed) {
+                check(&patchwork, &docs);
+            }
+        }
+    }
+}
