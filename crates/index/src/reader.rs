@@ -167,6 +167,8 @@ pub struct Index {
     n_deleted_per_segment: Vec<u32>,
     deleted: DocSet,
     ids: HashMap<String, DocId>,
+    /// Live documents per outlet.
+    outlets: BTreeMap<String, u64>,
     stats: IndexStats,
 }
 
@@ -243,6 +245,7 @@ impl Index {
             n_deleted_per_segment,
             deleted: deleted_set,
             ids,
+            outlets,
             stats,
         })
     }
@@ -311,6 +314,11 @@ impl Index {
     /// The DocId of the live document with corpus identifier `id`.
     pub fn doc_id(&self, id: &str) -> Option<DocId> {
         self.ids.get(id).copied()
+    }
+
+    /// Whether a live document comes from `outlet` (exact `Document::source` match).
+    pub fn has_outlet(&self, outlet: &str) -> bool {
+        self.outlets.contains_key(outlet)
     }
 
     /// Summary statistics (precomputed at open).

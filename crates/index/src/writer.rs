@@ -276,9 +276,22 @@ impl IndexWriter {
             manifest.tombstones =
                 Some(TombstoneMeta { number, n_deleted: deleted.len() as u64, file });
         }
-        self.storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out))?;
+        let swapped = self.storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out));
+        if let Err(error) = swapped {
+            // If the rename happened and only the directory sync failed, the new generation is
+            // what readers see: adopt it, so the writer's state matches the disk, and report.
+            let visible = Manifest::read(&*self.storage).is_ok_and(|m| m == manifest);
+            if visible {
+                self.adopt(manifest);
+            }
+            return Err(error);
+        }
+        self.adopt(manifest);
+        Ok(self.info(n_docs_flushed))
+    }
 
-        // Committed: from here on nothing may fail the commit.
+    /// Makes `manifest` (just committed) the writer's state and removes obsolete files.
+    fn adopt(&mut self, manifest: Manifest) {
         let old_files = self.manifest.file_names();
         let new_files = manifest.file_names();
         self.manifest = manifest;
@@ -290,7 +303,6 @@ impl IndexWriter {
             // A file left behind here is garbage the next writer removes.
             let _ = self.storage.remove(name);
         }
-        Ok(self.info(n_docs_flushed))
     }
 
     fn info(&self, n_docs_flushed: u64) -> CommitInfo {

@@ -1,0 +1,96 @@
+//! The committed golden index under tests/data/v1: this build must read it, and must write
+//! the same bytes for the same input, so that a format change cannot go unnoticed.
+//!
+//! To regenerate after an intended format change (with a new FORMAT_VERSION and a new
+//! directory), run `UNSPUN_WRITE_GOLDEN=1 cargo test -p unspun-index golden`.
+
+use std::path::{Path, PathBuf};
+
+use unspun_core::{DocId, Document, Timestamp};
+use unspun_index::{Index, IndexWriter, LOCK_FILE, WriterConfig};
+
+use crate::util::{doc, fingerprints};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1")
+}
+
+/// Writes the golden index into `dir` (deterministic).
+fn write_golden(dir: &Path) {
+    let mut config = WriterConfig { segment_max_docs: 3, ..WriterConfig::default() };
+    config.index.created_by = "unspun golden v1".into();
+    let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
+    for n in 0..5i64 {
+        writer.add(doc(&format!("d{n}"), n), &fingerprints(n as u64), false).expect("add");
+    }
+    writer.delete("d1").expect("delete");
+    writer.commit().expect("commit");
+    drop(writer);
+    std::fs::remove_file(dir.join(LOCK_FILE)).expect("remove LOCK");
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|entry| {
+            let entry = entry.expect("entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(entry.path()).expect("read"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn golden_v1_index_reads() {
+    let dir = golden_dir();
+    if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        write_golden(&dir);
+    }
+    let index = Index::open(&dir).expect("golden index opens");
+    assert_eq!(index.config().created_by, "unspun golden v1");
+    assert_eq!(index.config().shingle.k, 3);
+    assert_eq!(index.n_docs(), 4);
+    assert_eq!(index.doc_id("d1"), None);
+    assert_eq!(index.doc_id("d4"), Some(DocId(4)));
+    assert_eq!(index.document(DocId(1)).expect("read"), None);
+    assert_eq!(
+        index.document(DocId(2)).expect("read"),
+        Some(Document {
+            id: "d2".into(),
+            title: Some("Title 2".into()),
+            text: "Body of d2: 2 words of news. ünïcödé ✓".into(),
+            date: Some(Timestamp(1_500_172_800)),
+            source: Some("AFP".into()),
+            url: None,
+        })
+    );
+    let mut docs = Vec::new();
+    index.postings(0, &mut docs); // n % 3 == 0 or n % 5 == 0
+    assert_eq!(docs, [DocId(0), DocId(3)]);
+    docs.clear();
+    index.postings(u64::MAX - 1, &mut docs); // odd n, d1 deleted
+    assert_eq!(docs, [DocId(3)]);
+    assert_eq!(index.doc_freq(1004), 1);
+    assert_eq!(index.doc_freq(1001), 0);
+    let stats = index.stats();
+    assert_eq!((stats.n_segments, stats.n_deleted, stats.generation), (2, 1, 2));
+    assert_eq!(stats.n_postings, 19); // d0 has hash 0 twice
+    assert_eq!(stats.date_min, Some(Timestamp(1_500_086_400)));
+    assert_eq!(stats.date_max, Some(Timestamp(1_500_345_600)));
+}
+
+#[test]
+fn golden_v1_bytes_are_reproduced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_golden(dir.path());
+    let written = files(dir.path());
+    let golden = files(&golden_dir());
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&written), names(&golden));
+    for ((name, bytes), (_, golden_bytes)) in written.iter().zip(&golden) {
+        assert!(bytes == golden_bytes, "{name} differs from the golden v1 file: format changed?");
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of unspun-index: storage, round trips, incremental writes, crash safety,
+//! damaged files and the committed golden index.
+
+mod corrupt;
+mod crash;
+mod golden;
+mod roundtrip;
+mod storage;
+mod util;
