@@ -189,7 +189,20 @@ impl Index {
 
     /// Opens the index in `storage`.
     pub fn with_storage(storage: Arc<dyn Storage>) -> Result<Index> {
-        let Snapshot { manifest, segments, deleted, ids } = Snapshot::load(&*storage)?;
+        // A writer may remove an obsolete file of the generation we just read; the MANIFEST
+        // then names a newer one, so read again.
+        let mut attempt = 0;
+        let snapshot = loop {
+            match Snapshot::load(&*storage) {
+                Err(Error::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
+                {
+                    attempt += 1;
+                }
+                result => break result?,
+            }
+        };
+        let Snapshot { manifest, segments, deleted, ids } = snapshot;
         let mut deleted_set = DocSet::default();
         let mut n_deleted_per_segment = vec![0u32; segments.len()];
         let mut outlets: BTreeMap<String, u64> = BTreeMap::new();
