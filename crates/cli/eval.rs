@@ -1,0 +1,1493 @@
+//! `unspun eval`: scores the engine on labelled real data from `shared/data`.
+//!
+//! Three evaluations, each on a temporary index built with the project's own ingest:
+//! - `bbc`: every extractive summary of `bbc_extractive_summaries` is traced against the 2,225
+//!   BBC articles; each summary sentence must come from the summary's article.
+//! - `pan13`: the suspicious documents of the PAN-13 text-alignment sample are traced against
+//!   the source documents, and the passages (and, separately, the sentence matches) are scored
+//!   with the PAN measures of [`unspun_core::eval::pan_score`].
+//! - `planted`: spun patchworks with ground truth ([`unspun_core::patchwork`]) are generated
+//!   from AllSides articles at three substitution rates and traced; sentence attributions are
+//!   counted with [`AttributionCounts`], and document verdicts checked.
+//!
+//! Results go to stdout (a table, or JSON with `--json`); progress goes to stderr only on a
+//! terminal. Indexes live under the system temp directory and are removed at the end, unless
+//! `--keep DIR` is given, in which case they are built (or reused) under DIR and left there.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Write as _};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use unspun_core::Document;
+use unspun_core::eval::{AttributionCounts, PanCase, PanScore, pan_score};
+use unspun_core::patchwork::{self, Patchwork, PatchworkConfig};
+use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
+use unspun_core::trace::{TraceConfig, TraceInput, trace};
+use unspun_index::ingest::pipeline::{IngestConfig, ingest_documents, ingest_files};
+use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
+use unspun_index::{Index, IndexWriter, MANIFEST_FILE, WriterConfig};
+
+/// Flags of `unspun eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The shared data folder (default: $UNSPUN_DATA, ../shared/data, or the one next to the
+    /// repository that built this binary).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Run only this evaluation (repeatable; default: all three).
+    #[arg(long, value_enum, value_name = "EVAL")]
+    only: Vec<Which>,
+    /// Planted: how many AllSides articles to read (every 50th is held out as unindexed text).
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    planted_docs: usize,
+    /// Planted: how many patchworks to generate per substitution rate.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    planted_count: usize,
+    /// Planted: the generator's seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Build (or reuse) the indexes under DIR and keep them, instead of a temporary folder.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+}
+
+/// The evaluations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Which {
+    /// BBC extractive summaries against the BBC articles.
+    Bbc,
+    /// PAN-13 text alignment (no obfuscation).
+    Pan13,
+    /// Planted spun patchworks from AllSides.
+    Planted,
+}
+
+/// Share of bbc summary sentences that must be attributed to their article.
+const BBC_TARGET: f64 = 0.99;
+/// PAN plagdet the passages must reach.
+const PAN_TARGET: f64 = 0.90;
+/// Substitution rates of the planted evaluation.
+const PLANTED_RATES: [f64; 3] = [0.0, 0.15, 0.30];
+/// Every n-th AllSides article is held out as a source of original (negative) sentences.
+const HOLDOUT_EVERY: usize = 50;
+/// Wrong or missed examples kept per evaluation (per rate for planted).
+const MAX_EXAMPLES: usize = 5;
+/// Shortest summary sentence scored in the bbc evaluation, in words.
+const MIN_SENTENCE_WORDS: usize = 4;
+
+/// Runs `unspun eval`.
+pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let data_dir = match &args.data {
+        Some(dir) => dir.clone(),
+        None => find_data_dir().context(
+            "cannot find the shared data folder (tried $UNSPUN_DATA, ../shared/data and the \
+             folder next to the repository of this binary); pass --data DIR",
+        )?,
+    };
+    if !data_dir.is_dir() {
+        bail!("data folder {} does not exist", data_dir.display());
+    }
+    let which: BTreeSet<Which> = if args.only.is_empty() {
+        [Which::Bbc, Which::Pan13, Which::Planted].into_iter().collect()
+    } else {
+        args.only.iter().copied().collect()
+    };
+    let workspace = Workspace::new(args.keep.as_deref())?;
+    let progress = Progress { enabled: std::io::stderr().is_terminal() };
+
+    let mut output = EvalOutput {
+        schema: "unspun.eval/1",
+        data_dir: data_dir.display().to_string(),
+        bbc: None,
+        pan13: None,
+        planted: None,
+        total_seconds: 0.0,
+    };
+    if which.contains(&Which::Bbc) {
+        output.bbc = Some(run_bbc(&data_dir, &workspace, &progress)?);
+    }
+    if which.contains(&Which::Pan13) {
+        output.pan13 = Some(run_pan13(&data_dir, &workspace, &progress)?);
+    }
+    if which.contains(&Which::Planted) {
+        output.planted = Some(run_planted(&data_dir, &workspace, &progress, &args)?);
+    }
+    output.total_seconds = started.elapsed().as_secs_f64();
+    if let Some(kept) = &args.keep {
+        progress.note(&format!("indexes kept under {}", kept.display()));
+    }
+
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &output).context("writing JSON")?;
+        writeln!(stdout)?;
+    } else {
+        stdout.write_all(render_table(&output).as_bytes())?;
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `$UNSPUN_DATA`, else `./../shared/data`, else `<dir of exe>/../../../shared/data` (the
+/// repository's sibling when the binary is in `target/<profile>/`), else `shared/data` next to
+/// any ancestor of the binary.
+fn find_data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("UNSPUN_DATA") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut candidates = vec![PathBuf::from("../shared/data")];
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned))
+    {
+        candidates.push(exe_dir.join("../../../shared/data"));
+        candidates.extend(exe_dir.ancestors().map(|a| a.join("shared/data")));
+    }
+    candidates.into_iter().find(|dir| dir.is_dir())
+}
+
+/// Where the evaluation's indexes live; a temporary root is removed on drop.
+struct Workspace {
+    root: PathBuf,
+    remove: bool,
+}
+
+impl Workspace {
+    fn new(keep: Option<&Path>) -> anyhow::Result<Workspace> {
+        let (root, remove) = match keep {
+            Some(dir) => (dir.to_owned(), false),
+            None => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos());
+                let name = format!("unspun-eval-{}-{nanos}", std::process::id());
+                (std::env::temp_dir().join(name), true)
+            }
+        };
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("creating index folder {}", root.display()))?;
+        Ok(Workspace { root, remove })
+    }
+
+    /// The folder of the index called `name`.
+    fn index_dir(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if self.remove {
+            // Best effort: a leftover temp folder is not worth failing the run for.
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// Progress notes and bars on stderr, only when it is a terminal.
+struct Progress {
+    enabled: bool,
+}
+
+impl Progress {
+    fn note(&self, message: &str) {
+        if self.enabled {
+            eprintln!("{message}");
+        }
+    }
+
+    fn bar(&self, total: usize, what: &str) -> indicatif::ProgressBar {
+        crate::progress::count_bar(total as u64, what, !self.enabled)
+    }
+}
+
+/// Builds an index of `docs` in `dir`, or reuses the one there when `--keep` left it.
+/// Returns the index, the number of documents added and the seconds spent.
+fn build_index(
+    dir: &Path,
+    source: IndexSource,
+    progress: &Progress,
+) -> anyhow::Result<(Index, u64, f64)> {
+    let started = Instant::now();
+    if dir.join(MANIFEST_FILE).exists() {
+        progress.note(&format!("reusing the index in {}", dir.display()));
+        let index = Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
+        let n_docs = index.n_docs();
+        return Ok((index, n_docs, started.elapsed().as_secs_f64()));
+    }
+    progress.note(&format!("indexing into {}", dir.display()));
+    let mut writer = IndexWriter::open_or_create(dir, WriterConfig::default())
+        .with_context(|| format!("creating index {}", dir.display()))?;
+    let config = IngestConfig::default();
+    let report = match source {
+        IndexSource::File(path) => {
+            ingest_files(&mut writer, std::slice::from_ref(&path), &config, &mut |_| {})
+                .with_context(|| format!("indexing {}", path.display()))?
+        }
+        IndexSource::Docs(docs) => {
+            ingest_documents(&mut writer, docs.into_iter(), &config, &mut |_| {})
+                .with_context(|| format!("indexing into {}", dir.display()))?
+        }
+    };
+    drop(writer);
+    let index = Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
+    Ok((index, report.n_added, started.elapsed().as_secs_f64()))
+}
+
+/// What [`build_index`] indexes.
+enum IndexSource {
+    File(PathBuf),
+    Docs(Vec<Document>),
+}
+
+/// The trace config matching `index`.
+fn trace_config(index: &Index) -> TraceConfig {
+    TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() }
+}
+
+/// Reads every record of a gzip JSON Lines file into `T`.
+fn read_jsonl_gz<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let reader = BufReader::new(MultiGzDecoder::new(BufReader::new(file)));
+    let mut out = Vec::new();
+    for (line_idx, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = serde_json::from_str(&line)
+            .with_context(|| format!("{}: line {}", path.display(), line_idx + 1))?;
+        out.push(record);
+    }
+    Ok(out)
+}
+
+/// Everything `unspun eval --json` prints.
+#[derive(Debug, Serialize)]
+struct EvalOutput {
+    schema: &'static str,
+    data_dir: String,
+    bbc: Option<BbcResult>,
+    pan13: Option<Pan13Result>,
+    planted: Option<PlantedResult>,
+    total_seconds: f64,
+}
+
+/// A wrongly attributed or missed sentence, for the reader of the results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Example {
+    /// The traced document.
+    doc_id: String,
+    /// The sentence (or passage) text.
+    text: String,
+    /// The right source, if any.
+    expected: Option<String>,
+    /// What the trace said: the origin id, if any.
+    got: Option<String>,
+    /// `unsourced`, `wrong_origin`, `false_positive`, `missed`...
+    why: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report views and truth matching (pure).
+
+/// What the evaluation needs of one report sentence.
+#[derive(Debug, Clone, PartialEq)]
+struct SentenceView {
+    char_range: Range<usize>,
+    text: String,
+    /// Origin id when the sentence is sourced.
+    origin: Option<String>,
+    /// Ids of the co-copies of the origin.
+    co_copies: Vec<String>,
+}
+
+/// The sentences of `report` with their origin and co-copy ids resolved.
+fn sentence_views(report: &TraceReport) -> Vec<SentenceView> {
+    let id_of = |source: usize| report.sources.get(source).map(|s| s.id.clone());
+    report
+        .sentences
+        .iter()
+        .map(|sentence| {
+            let sourced = match (&sentence.source_match, sentence.status) {
+                (Some(m), SentenceStatus::Sourced) => Some(m),
+                _ => None,
+            };
+            SentenceView {
+                char_range: sentence.char_start..sentence.char_end,
+                text: sentence.text.clone(),
+                origin: sourced.and_then(|m| id_of(m.source)),
+                co_copies: sourced
+                    .map(|m| m.co_copies.iter().filter_map(|&c| id_of(c)).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// How one sentence's attribution compares with the expected source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The origin is the expected document.
+    Strict,
+    /// The expected document is a co-copy of the origin (an equally good, equally old copy).
+    Lenient,
+    /// Sourced to another document.
+    Wrong,
+    /// No source.
+    Unsourced,
+}
+
+fn attribution(view: &SentenceView, expected: &str) -> Verdict {
+    match &view.origin {
+        None => Verdict::Unsourced,
+        Some(origin) if origin == expected => Verdict::Strict,
+        Some(_) if view.co_copies.iter().any(|c| c == expected) => Verdict::Lenient,
+        Some(_) => Verdict::Wrong,
+    }
+}
+
+/// Number of words (whitespace-separated pieces with a letter or digit).
+fn n_words(text: &str) -> usize {
+    text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
+}
+
+/// Whether two half-open ranges share at least one position.
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start.max(b.start) < a.end.min(b.end)
+}
+
+/// One planted sentence, in characters of the patchwork's text.
+#[derive(Debug, Clone, PartialEq)]
+struct PlantedSpan {
+    char_range: Range<usize>,
+    /// `None` for an original (negative) sentence.
+    source_id: Option<String>,
+}
+
+/// How one planted sentence was scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlantedOutcome {
+    /// Sourced sentence, correctly attributed.
+    Found,
+    /// Sourced sentence, no overlapping report sentence has a source.
+    Missed,
+    /// Sourced sentence, attributed only to wrong documents (a false positive and a miss).
+    WrongSource,
+    /// Negative sentence, left without a source.
+    CorrectlyOriginal,
+    /// Negative sentence given a source.
+    FalseSource,
+}
+
+/// Scores the planted sentences of one patchwork against the report's sentences.
+///
+/// The unit is the planted sentence. A sourced planted sentence is a true positive when a
+/// sourced report sentence overlapping it has the right origin (or, when `lenient`, lists the
+/// right document as a co-copy); otherwise it is a false negative, and also a false positive
+/// when overlapping report sentences name only wrong documents. A negative planted sentence
+/// overlapped by a sourced report sentence is a false positive. Report sentences overlapping no
+/// planted sentence (the repeated title) are not counted.
+fn score_planted(
+    planted: &[PlantedSpan],
+    sentences: &[SentenceView],
+    lenient: bool,
+) -> (AttributionCounts, Vec<PlantedOutcome>) {
+    let mut counts = AttributionCounts::default();
+    let mut outcomes = Vec::with_capacity(planted.len());
+    for span in planted {
+        let sourced: Vec<&SentenceView> = sentences
+            .iter()
+            .filter(|s| s.origin.is_some() && overlaps(&s.char_range, &span.char_range))
+            .collect();
+        let outcome = match &span.source_id {
+            None if sourced.is_empty() => PlantedOutcome::CorrectlyOriginal,
+            None => PlantedOutcome::FalseSource,
+            Some(_) if sourced.is_empty() => PlantedOutcome::Missed,
+            Some(source_id) => {
+                let right = sourced.iter().any(|s| match attribution(s, source_id) {
+                    Verdict::Strict => true,
+                    Verdict::Lenient => lenient,
+                    Verdict::Wrong | Verdict::Unsourced => false,
+                });
+                if right { PlantedOutcome::Found } else { PlantedOutcome::WrongSource }
+            }
+        };
+        match outcome {
+            PlantedOutcome::Found => counts.tp += 1,
+            PlantedOutcome::Missed => counts.fn_ += 1,
+            PlantedOutcome::WrongSource => {
+                counts.fn_ += 1;
+                counts.fp += 1;
+            }
+            PlantedOutcome::FalseSource => counts.fp += 1,
+            PlantedOutcome::CorrectlyOriginal => {}
+        }
+        outcomes.push(outcome);
+    }
+    (counts, outcomes)
+}
+
+/// The verdict a patchwork with `n_sources` distinct planted sources should get.
+fn expected_verdict(n_sources: usize) -> VerdictKind {
+    match n_sources {
+        0 => VerdictKind::Original,
+        1 => VerdictKind::Copy,
+        _ => VerdictKind::Patchwork,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) bbc
+
+#[derive(Debug, serde::Deserialize)]
+struct SummaryRecord {
+    id: String,
+    article_id: String,
+    text: String,
+}
+
+/// Results of the bbc evaluation.
+#[derive(Debug, Serialize)]
+struct BbcResult {
+    n_articles_indexed: u64,
+    n_summaries: usize,
+    /// Summary sentences scored (at least [`MIN_SENTENCE_WORDS`] words).
+    n_sentences: usize,
+    /// Shorter sentences, not scored.
+    n_short_sentences: usize,
+    n_right_strict: usize,
+    n_right_lenient: usize,
+    share_right_strict: f64,
+    share_right_lenient: f64,
+    /// Sentences with no source at all.
+    n_unsourced: usize,
+    /// Sentences sourced to another article (not a co-copy of the right one either).
+    n_wrong_origin: usize,
+    /// Summaries whose every sentence is right (lenient).
+    n_summaries_all_right: usize,
+    target: f64,
+    index_seconds: f64,
+    trace_seconds: f64,
+    mean_trace_ms: f64,
+    examples: Vec<Example>,
+}
+
+/// Per-summary tallies.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct BbcTally {
+    n_sentences: usize,
+    n_short: usize,
+    n_strict: usize,
+    n_lenient: usize,
+    n_unsourced: usize,
+    n_wrong: usize,
+    misses: Vec<Example>,
+}
+
+fn score_bbc_summary(summary_id: &str, article_id: &str, views: &[SentenceView]) -> BbcTally {
+    let mut tally = BbcTally::default();
+    for view in views {
+        if n_words(&view.text) < MIN_SENTENCE_WORDS {
+            tally.n_short += 1;
+            continue;
+        }
+        tally.n_sentences += 1;
+        let verdict = attribution(view, article_id);
+        let why = match verdict {
+            Verdict::Strict => {
+                tally.n_strict += 1;
+                tally.n_lenient += 1;
+                continue;
+            }
+            Verdict::Lenient => {
+                tally.n_lenient += 1;
+                "co_copy_only"
+            }
+            Verdict::Wrong => {
+                tally.n_wrong += 1;
+                "wrong_origin"
+            }
+            Verdict::Unsourced => {
+                tally.n_unsourced += 1;
+                "unsourced"
+            }
+        };
+        tally.misses.push(Example {
+            doc_id: summary_id.to_string(),
+            text: view.text.clone(),
+            expected: Some(article_id.to_string()),
+            got: view.origin.clone(),
+            why: why.to_string(),
+        });
+    }
+    tally
+}
+
+fn run_bbc(data: &Path, workspace: &Workspace, progress: &Progress) -> anyhow::Result<BbcResult> {
+    let articles = data.join("bbc/articles.jsonl.gz");
+    let summaries_path = data.join("bbc_extractive_summaries/summaries.jsonl.gz");
+    let summaries: Vec<SummaryRecord> = read_jsonl_gz(&summaries_path)?;
+    let (index, n_indexed, index_seconds) =
+        build_index(&workspace.index_dir("bbc"), IndexSource::File(articles), progress)?;
+    let config = trace_config(&index);
+
+    let bar = progress.bar(summaries.len(), "bbc summaries");
+    let started = Instant::now();
+    let tallies: Vec<(BbcTally, f64)> = summaries
+        .par_iter()
+        .map(|summary| {
+            let trace_started = Instant::now();
+            let input = TraceInput { id: None, title: None, text: &summary.text, date: None };
+            let report = trace(&input, &index, &config);
+            let ms = trace_started.elapsed().as_secs_f64() * 1000.0;
+            bar.inc(1);
+            (score_bbc_summary(&summary.id, &summary.article_id, &sentence_views(&report)), ms)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let trace_seconds = started.elapsed().as_secs_f64();
+
+    let mut total = BbcTally::default();
+    let mut n_summaries_all_right = 0;
+    let mut examples = Vec::new();
+    for (tally, _) in &tallies {
+        total.n_sentences += tally.n_sentences;
+        total.n_short += tally.n_short;
+        total.n_strict += tally.n_strict;
+        total.n_lenient += tally.n_lenient;
+        total.n_unsourced += tally.n_unsourced;
+        total.n_wrong += tally.n_wrong;
+        if tally.n_lenient == tally.n_sentences {
+            n_summaries_all_right += 1;
+        }
+        // Co-copy-only sentences are right in the lenient count: show real misses first.
+        examples.extend(tally.misses.iter().filter(|m| m.why != "co_copy_only").cloned());
+    }
+    examples.truncate(MAX_EXAMPLES);
+    let mean_trace_ms = mean(tallies.iter().map(|(_, ms)| *ms));
+    Ok(BbcResult {
+        n_articles_indexed: n_indexed,
+        n_summaries: summaries.len(),
+        n_sentences: total.n_sentences,
+        n_short_sentences: total.n_short,
+        n_right_strict: total.n_strict,
+        n_right_lenient: total.n_lenient,
+        share_right_strict: ratio(total.n_strict, total.n_sentences),
+        share_right_lenient: ratio(total.n_lenient, total.n_sentences),
+        n_unsourced: total.n_unsourced,
+        n_wrong_origin: total.n_wrong,
+        n_summaries_all_right,
+        target: BBC_TARGET,
+        index_seconds,
+        trace_seconds,
+        mean_trace_ms,
+        examples,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) pan13
+
+#[derive(Debug, serde::Deserialize)]
+struct PanDocRecord {
+    id: String,
+    role: String,
+    text: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PanPairRecord {
+    susp_id: String,
+    src_id: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct PanCaseRecord {
+    susp_id: String,
+    src_id: String,
+    aligned_ok: bool,
+    this_offset: Option<usize>,
+    this_length: Option<usize>,
+    source_offset: Option<usize>,
+    source_length: Option<usize>,
+}
+
+/// Results of the pan13 evaluation.
+#[derive(Debug, Serialize)]
+struct Pan13Result {
+    n_sources_indexed: u64,
+    n_suspicious_traced: usize,
+    n_pairs: usize,
+    /// Pairs left out because one of their cases could not be re-aligned (`aligned_ok` false).
+    n_pairs_excluded: usize,
+    /// Cases of the excluded pairs (of which `n_cases_not_aligned` are not aligned).
+    n_cases_excluded: usize,
+    n_cases_not_aligned: usize,
+    /// Passages (merged runs of sentences) as detections.
+    passages: PanScore,
+    /// Sentence matches as detections.
+    sentences: PanScore,
+    target: f64,
+    index_seconds: f64,
+    trace_seconds: f64,
+    mean_trace_ms: f64,
+    /// Cases the passages cover least (recall of the case below 0.9).
+    examples: Vec<Example>,
+}
+
+/// The PAN truth, restricted to the listed pairs whose cases all aligned.
+#[derive(Debug, Clone, PartialEq)]
+struct PanTruth {
+    cases: Vec<PanCase>,
+    /// Listed pairs that are scored.
+    pairs: HashSet<(String, String)>,
+    n_pairs_excluded: usize,
+    n_cases_excluded: usize,
+    n_cases_not_aligned: usize,
+}
+
+fn pan_truth(pairs: &[PanPairRecord], cases: &[PanCaseRecord]) -> PanTruth {
+    let listed: HashSet<(String, String)> =
+        pairs.iter().map(|p| (p.susp_id.clone(), p.src_id.clone())).collect();
+    let bad: HashSet<(String, String)> = cases
+        .iter()
+        .filter(|c| !c.aligned_ok)
+        .map(|c| (c.susp_id.clone(), c.src_id.clone()))
+        .collect();
+    let scored: HashSet<(String, String)> = listed.difference(&bad).cloned().collect();
+    let mut truth = PanTruth {
+        cases: Vec::new(),
+        n_pairs_excluded: listed.intersection(&bad).count(),
+        pairs: scored,
+        n_cases_excluded: 0,
+        n_cases_not_aligned: cases.iter().filter(|c| !c.aligned_ok).count(),
+    };
+    for case in cases {
+        let pair = (case.susp_id.clone(), case.src_id.clone());
+        if !truth.pairs.contains(&pair) {
+            if listed.contains(&pair) {
+                truth.n_cases_excluded += 1;
+            }
+            continue;
+        }
+        let (Some(this_offset), Some(this_length), Some(source_offset), Some(source_length)) =
+            (case.this_offset, case.this_length, case.source_offset, case.source_length)
+        else {
+            // aligned_ok cases always have offsets; one without is unusable.
+            truth.n_cases_excluded += 1;
+            continue;
+        };
+        truth.cases.push(PanCase::new(
+            case.susp_id.as_str(),
+            case.src_id.as_str(),
+            this_offset..this_offset + this_length,
+            source_offset..source_offset + source_length,
+        ));
+    }
+    truth
+}
+
+/// Detections of one traced suspicious document, restricted to the scored pairs: the passages
+/// and the sentence matches.
+fn pan_detections(
+    susp_id: &str,
+    report: &TraceReport,
+    pairs: &HashSet<(String, String)>,
+) -> (Vec<PanCase>, Vec<PanCase>) {
+    let keep = |source: usize| {
+        report
+            .sources
+            .get(source)
+            .map(|s| s.id.as_str())
+            .filter(|src| pairs.contains(&(susp_id.to_string(), (*src).to_string())))
+    };
+    let passages = report
+        .passages
+        .iter()
+        .filter_map(|p| {
+            keep(p.source).map(|src| {
+                PanCase::new(
+                    susp_id,
+                    src,
+                    p.query_char_start..p.query_char_end,
+                    p.source_char_start..p.source_char_end,
+                )
+            })
+        })
+        .collect();
+    let sentences = report
+        .sentences
+        .iter()
+        .filter(|s| s.status == SentenceStatus::Sourced)
+        .filter_map(|s| s.source_match.as_ref())
+        .filter_map(|m| {
+            keep(m.source).map(|src| {
+                PanCase::new(
+                    susp_id,
+                    src,
+                    m.query_char_start..m.query_char_end,
+                    m.source_char_start..m.source_char_end,
+                )
+            })
+        })
+        .collect();
+    (passages, sentences)
+}
+
+fn run_pan13(
+    data: &Path,
+    workspace: &Workspace,
+    progress: &Progress,
+) -> anyhow::Result<Pan13Result> {
+    let folder = data.join("pan13_text_alignment");
+    let documents: Vec<PanDocRecord> = read_jsonl_gz(&folder.join("documents.jsonl.gz"))?;
+    let pairs: Vec<PanPairRecord> = read_jsonl_gz(&folder.join("pairs.jsonl.gz"))?;
+    let cases: Vec<PanCaseRecord> = read_jsonl_gz(&folder.join("cases.jsonl.gz"))?;
+    let truth = pan_truth(&pairs, &cases);
+
+    let mut texts: HashMap<&str, &str> = HashMap::new();
+    let mut sources = Vec::new();
+    for doc in &documents {
+        texts.insert(doc.id.as_str(), doc.text.as_str());
+        if doc.role == "source" {
+            sources.push(Document {
+                id: doc.id.clone(),
+                text: doc.text.clone(),
+                ..Document::default()
+            });
+        }
+    }
+    let (index, n_indexed, index_seconds) =
+        build_index(&workspace.index_dir("pan13"), IndexSource::Docs(sources), progress)?;
+    let config = trace_config(&index);
+
+    let suspicious: Vec<&str> =
+        pairs.iter().map(|p| p.susp_id.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    for susp in &suspicious {
+        if !texts.contains_key(susp) {
+            bail!("pairs.jsonl.gz names {susp}, which documents.jsonl.gz does not hold");
+        }
+    }
+    let bar = progress.bar(suspicious.len(), "pan13 documents");
+    let started = Instant::now();
+    let traced: Vec<(Vec<PanCase>, Vec<PanCase>, f64)> = suspicious
+        .par_iter()
+        .map(|&susp| {
+            let text = texts.get(susp).copied().unwrap_or_default();
+            let trace_started = Instant::now();
+            let input = TraceInput { id: Some(susp), title: None, text, date: None };
+            let report = trace(&input, &index, &config);
+            let ms = trace_started.elapsed().as_secs_f64() * 1000.0;
+            bar.inc(1);
+            let (passages, sentences) = pan_detections(susp, &report, &truth.pairs);
+            (passages, sentences, ms)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let trace_seconds = started.elapsed().as_secs_f64();
+
+    let passage_detections: Vec<PanCase> = traced.iter().flat_map(|t| t.0.clone()).collect();
+    let sentence_detections: Vec<PanCase> = traced.iter().flat_map(|t| t.1.clone()).collect();
+    let passages = pan_score(&truth.cases, &passage_detections);
+    let sentences = pan_score(&truth.cases, &sentence_detections);
+
+    let mut examples = Vec::new();
+    for case in &truth.cases {
+        let same_pair: Vec<PanCase> = passage_detections
+            .iter()
+            .filter(|d| d.susp_doc == case.susp_doc && d.src_doc == case.src_doc)
+            .cloned()
+            .collect();
+        let score = pan_score(std::slice::from_ref(case), &same_pair);
+        if score.recall >= 0.9 || examples.len() >= MAX_EXAMPLES {
+            continue;
+        }
+        let text = texts
+            .get(case.susp_doc.as_str())
+            .map(|t| char_slice(t, case.susp_char_range.clone()))
+            .unwrap_or_default();
+        let found: Vec<String> = same_pair
+            .iter()
+            .map(|d| format!("susp {:?} src {:?}", d.susp_char_range, d.src_char_range))
+            .collect();
+        examples.push(Example {
+            doc_id: case.susp_doc.clone(),
+            text: shorten(&text, 300),
+            expected: Some(format!(
+                "{} susp {:?} src {:?}",
+                case.src_doc, case.susp_char_range, case.src_char_range
+            )),
+            got: (!found.is_empty()).then(|| found.join("; ")),
+            why: format!("case recall {:.2}", score.recall),
+        });
+    }
+
+    Ok(Pan13Result {
+        n_sources_indexed: n_indexed,
+        n_suspicious_traced: suspicious.len(),
+        n_pairs: truth.pairs.len(),
+        n_pairs_excluded: truth.n_pairs_excluded,
+        n_cases_excluded: truth.n_cases_excluded,
+        n_cases_not_aligned: truth.n_cases_not_aligned,
+        passages,
+        sentences,
+        target: PAN_TARGET,
+        index_seconds,
+        trace_seconds,
+        mean_trace_ms: mean(traced.iter().map(|t| t.2)),
+        examples,
+    })
+}
+
+/// Characters `range` of `text`.
+fn char_slice(text: &str, range: Range<usize>) -> String {
+    text.chars().skip(range.start).take(range.end.saturating_sub(range.start)).collect()
+}
+
+/// `text` cut to at most `max_chars` characters, with an ellipsis when cut.
+fn shorten(text: &str, max_chars: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        return flat;
+    }
+    let mut out: String = flat.chars().take(max_chars).collect();
+    out.push('…');
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) planted
+
+/// Results of the planted evaluation.
+#[derive(Debug, Serialize)]
+struct PlantedResult {
+    n_docs_read: usize,
+    n_docs_indexed: u64,
+    n_negative_docs: usize,
+    seed: u64,
+    index_seconds: f64,
+    rates: Vec<PlantedRate>,
+}
+
+/// Results at one substitution rate.
+#[derive(Debug, Serialize)]
+struct PlantedRate {
+    substitution_rate: f64,
+    spun_share: f64,
+    n_patchworks: usize,
+    n_planted_sourced: usize,
+    n_planted_negative: usize,
+    /// Origin must be the planted source.
+    strict: AttributionCounts,
+    /// The planted source may also be a co-copy of the origin.
+    lenient: AttributionCounts,
+    /// False positives whose attributed document does contain the sentence (the planted source
+    /// sentence, or the negative sentence) once normalised: text the corpus itself repeats
+    /// (wire copies, re-crawls, boilerplate), which the generator does not know about.
+    n_fp_text_in_attributed_doc: usize,
+    n_verdicts_right: usize,
+    verdict_accuracy: f64,
+    /// Verdicts by `expected -> got`.
+    verdicts: BTreeMap<String, usize>,
+    mean_trace_ms: f64,
+    max_trace_ms: f64,
+    examples: Vec<Example>,
+}
+
+/// Reads the first `n_docs` AllSides articles with a text; every [`HOLDOUT_EVERY`]-th is a
+/// negative. Returns `(indexed, negatives)`.
+fn read_allsides(path: &Path, n_docs: usize) -> anyhow::Result<(Vec<Document>, Vec<Document>)> {
+    let reader = CorpusReader::open(path, &ReaderConfig::default())
+        .with_context(|| format!("opening {}", path.display()))?;
+    let mut indexed = Vec::with_capacity(n_docs);
+    let mut negatives = Vec::with_capacity(n_docs / HOLDOUT_EVERY + 1);
+    let mut n_read = 0;
+    for record in reader {
+        if n_read >= n_docs {
+            break;
+        }
+        let RecordResult::Ok { doc, .. } = record else { continue };
+        if doc.text.trim().is_empty() {
+            continue;
+        }
+        n_read += 1;
+        if n_read % HOLDOUT_EVERY == 0 {
+            negatives.push(doc);
+        } else {
+            indexed.push(doc);
+        }
+    }
+    Ok((indexed, negatives))
+}
+
+/// Whether `needle` occurs in `haystack` once both are normalised (case, quotes, Unicode
+/// forms, white space).
+fn contains_normalized(haystack: &str, needle: &str) -> bool {
+    let needle = unspun_core::text::normalize(needle.trim());
+    !needle.is_empty() && unspun_core::text::normalize(haystack).contains(&needle)
+}
+
+/// The planted sentences of `patchwork` in characters of its text.
+fn planted_spans(patchwork: &Patchwork) -> Vec<PlantedSpan> {
+    let chars = CharIndex::new(&patchwork.doc.text);
+    patchwork
+        .truth
+        .iter()
+        .map(|t| PlantedSpan {
+            char_range: chars.char_offset(t.query_byte_start)..chars.char_offset(t.query_byte_end),
+            source_id: t.source_id.clone(),
+        })
+        .collect()
+}
+
+fn run_planted(
+    data: &Path,
+    workspace: &Workspace,
+    progress: &Progress,
+    args: &EvalArgs,
+) -> anyhow::Result<PlantedResult> {
+    let path = data.join("allsides/articles.jsonl.gz");
+    progress.note(&format!("reading {} articles of {}", args.planted_docs, path.display()));
+    let (indexed, negatives) = read_allsides(&path, args.planted_docs)?;
+    let n_docs_read = indexed.len() + negatives.len();
+    let dir = workspace.index_dir(&format!("allsides-{}", args.planted_docs));
+    let (index, n_docs_indexed, index_seconds) =
+        build_index(&dir, IndexSource::Docs(indexed.clone()), progress)?;
+    let config = trace_config(&index);
+    let by_id: HashMap<&str, &Document> = indexed.iter().map(|d| (d.id.as_str(), d)).collect();
+
+    let mut rates = Vec::new();
+    for rate in PLANTED_RATES {
+        let defaults = PatchworkConfig::default();
+        let spun_share = if rate > 0.0 { 1.0 } else { defaults.spun_share };
+        let patchwork_config =
+            PatchworkConfig { substitution_rate: rate, spun_share, ..PatchworkConfig::default() };
+        let patchworks = patchwork::generate(
+            &indexed,
+            &negatives,
+            args.planted_count,
+            &patchwork_config,
+            args.seed,
+        );
+        let bar = progress.bar(patchworks.len(), &format!("patchworks at rate {rate:.2}"));
+        let mut result = PlantedRate {
+            substitution_rate: rate,
+            spun_share,
+            n_patchworks: patchworks.len(),
+            n_planted_sourced: 0,
+            n_planted_negative: 0,
+            strict: AttributionCounts::default(),
+            lenient: AttributionCounts::default(),
+            n_fp_text_in_attributed_doc: 0,
+            n_verdicts_right: 0,
+            verdict_accuracy: 0.0,
+            verdicts: BTreeMap::new(),
+            mean_trace_ms: 0.0,
+            max_trace_ms: 0.0,
+            examples: Vec::new(),
+        };
+        let mut latencies = Vec::with_capacity(patchworks.len());
+        // One at a time, so that the latency is that of a lone trace.
+        for patchwork in &patchworks {
+            let doc = &patchwork.doc;
+            let input = TraceInput {
+                id: Some(doc.id.as_str()),
+                title: doc.title.as_deref(),
+                text: &doc.text,
+                date: doc.date,
+            };
+            let trace_started = Instant::now();
+            let report = trace(&input, &index, &config);
+            latencies.push(trace_started.elapsed().as_secs_f64() * 1000.0);
+            bar.inc(1);
+
+            let spans = planted_spans(patchwork);
+            let views = sentence_views(&report);
+            let (strict, outcomes) = score_planted(&spans, &views, false);
+            let (lenient, _) = score_planted(&spans, &views, true);
+            result.strict += strict;
+            result.lenient += lenient;
+            result.n_planted_sourced += spans.iter().filter(|s| s.source_id.is_some()).count();
+            result.n_planted_negative += spans.iter().filter(|s| s.source_id.is_none()).count();
+
+            let n_sources: BTreeSet<&str> =
+                patchwork.truth.iter().filter_map(|t| t.source_id.as_deref()).collect();
+            let expected = expected_verdict(n_sources.len());
+            if report.verdict.kind == expected {
+                result.n_verdicts_right += 1;
+            }
+            *result
+                .verdicts
+                .entry(format!(
+                    "{} -> {}",
+                    verdict_name(expected),
+                    verdict_name(report.verdict.kind)
+                ))
+                .or_default() += 1;
+
+            for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
+                let why = match outcome {
+                    PlantedOutcome::Found | PlantedOutcome::CorrectlyOriginal => continue,
+                    PlantedOutcome::Missed => "missed",
+                    PlantedOutcome::WrongSource => "wrong_origin",
+                    PlantedOutcome::FalseSource => "false_positive",
+                };
+                let got = views
+                    .iter()
+                    .filter(|v| overlaps(&v.char_range, &span.char_range))
+                    .find_map(|v| v.origin.clone());
+                let mut why = why.to_string();
+                if outcome != PlantedOutcome::Missed {
+                    // The sentence as it stands in its origin: the source's sentence, or the
+                    // negative as planted.
+                    let sentence = match &truth.source_id {
+                        Some(id) => by_id.get(id.as_str()).and_then(|d| {
+                            d.text.get(truth.source_byte_start..truth.source_byte_end)
+                        }),
+                        None => doc.text.get(truth.query_byte_start..truth.query_byte_end),
+                    };
+                    let attributed = got.as_deref().and_then(|id| by_id.get(id));
+                    if let (Some(sentence), Some(attributed)) = (sentence, attributed) {
+                        if contains_normalized(&attributed.text, sentence) {
+                            result.n_fp_text_in_attributed_doc += 1;
+                            why.push_str(", text in attributed doc");
+                        }
+                    }
+                }
+                if result.examples.len() >= MAX_EXAMPLES {
+                    continue;
+                }
+                let mut edits: Vec<String> = truth.edits.iter().map(|e| format!("{e:?}")).collect();
+                if truth.source_id.is_none() {
+                    edits.push("negative".to_string());
+                }
+                result.examples.push(Example {
+                    doc_id: doc.id.clone(),
+                    text: shorten(
+                        doc.text.get(truth.query_byte_start..truth.query_byte_end).unwrap_or(""),
+                        300,
+                    ),
+                    expected: truth.source_id.clone(),
+                    got,
+                    why: format!("{why}; {}", edits.join("+")),
+                });
+            }
+        }
+        bar.finish_and_clear();
+        result.verdict_accuracy = ratio(result.n_verdicts_right, result.n_patchworks);
+        result.mean_trace_ms = mean(latencies.iter().copied());
+        result.max_trace_ms = latencies.iter().copied().fold(0.0, f64::max);
+        rates.push(result);
+    }
+    Ok(PlantedResult {
+        n_docs_read,
+        n_docs_indexed,
+        n_negative_docs: negatives.len(),
+        seed: args.seed,
+        index_seconds,
+        rates,
+    })
+}
+
+fn verdict_name(kind: VerdictKind) -> &'static str {
+    match kind {
+        VerdictKind::Original => "original",
+        VerdictKind::Copy => "copy",
+        VerdictKind::Patchwork => "patchwork",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(sum, n), v| (sum + v, n + 1));
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "ok" } else { "BELOW TARGET" }
+}
+
+/// The readable table of all results.
+fn render_table(output: &EvalOutput) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = render_into(&mut out, output);
+    out
+}
+
+fn render_into(out: &mut String, output: &EvalOutput) -> std::fmt::Result {
+    writeln!(out, "unspun eval — data: {}", output.data_dir)?;
+    if let Some(bbc) = &output.bbc {
+        writeln!(out)?;
+        writeln!(out, "(a) bbc extractive summaries → bbc articles")?;
+        writeln!(
+            out,
+            "  indexed {} articles in {:.1} s; traced {} summaries in {:.1} s ({:.1} ms each)",
+            bbc.n_articles_indexed,
+            bbc.index_seconds,
+            bbc.n_summaries,
+            bbc.trace_seconds,
+            bbc.mean_trace_ms
+        )?;
+        writeln!(
+            out,
+            "  {:<34} {:>8}",
+            format!("sentences (≥{MIN_SENTENCE_WORDS} words)"),
+            bbc.n_sentences
+        )?;
+        writeln!(
+            out,
+            "  {:<34} {:>8.4}  ({} / {})",
+            "right, strict (origin = article)",
+            bbc.share_right_strict,
+            bbc.n_right_strict,
+            bbc.n_sentences
+        )?;
+        writeln!(
+            out,
+            "  {:<34} {:>8.4}  ({} / {})  target ≥ {} {}",
+            "right, lenient (or co-copy)",
+            bbc.share_right_lenient,
+            bbc.n_right_lenient,
+            bbc.n_sentences,
+            bbc.target,
+            mark(bbc.share_right_lenient >= bbc.target)
+        )?;
+        writeln!(out, "  {:<34} {:>8}", "unsourced sentences", bbc.n_unsourced)?;
+        writeln!(out, "  {:<34} {:>8}", "wrong origin", bbc.n_wrong_origin)?;
+        writeln!(
+            out,
+            "  {:<34} {:>8}  of {}",
+            "summaries entirely right", bbc.n_summaries_all_right, bbc.n_summaries
+        )?;
+        render_examples(out, &bbc.examples)?;
+    }
+    if let Some(pan) = &output.pan13 {
+        writeln!(out)?;
+        writeln!(out, "(b) pan13 text alignment (02-no-obfuscation sample)")?;
+        writeln!(
+            out,
+            "  indexed {} sources in {:.1} s; traced {} suspicious documents in {:.1} s ({:.1} ms \
+             each)",
+            pan.n_sources_indexed,
+            pan.index_seconds,
+            pan.n_suspicious_traced,
+            pan.trace_seconds,
+            pan.mean_trace_ms
+        )?;
+        writeln!(
+            out,
+            "  scored {} pairs, {} cases; excluded {} pairs with {} cases ({} not aligned)",
+            pan.n_pairs,
+            pan.passages.n_cases,
+            pan.n_pairs_excluded,
+            pan.n_cases_excluded,
+            pan.n_cases_not_aligned
+        )?;
+        writeln!(
+            out,
+            "  {:<12} {:>9} {:>9} {:>11} {:>9} {:>11} {:>8}",
+            "detections", "precision", "recall", "granularity", "plagdet", "n_detected", "n"
+        )?;
+        for (name, score) in [("passages", &pan.passages), ("sentences", &pan.sentences)] {
+            writeln!(
+                out,
+                "  {:<12} {:>9.4} {:>9.4} {:>11.4} {:>9.4} {:>11} {:>8}",
+                name,
+                score.precision,
+                score.recall,
+                score.granularity,
+                score.plagdet,
+                format!("{}/{}", score.n_cases_detected, score.n_cases),
+                score.n_detections
+            )?;
+        }
+        writeln!(
+            out,
+            "  passage plagdet target ≥ {} {}",
+            pan.target,
+            mark(pan.passages.plagdet >= pan.target)
+        )?;
+        render_examples(out, &pan.examples)?;
+    }
+    if let Some(planted) = &output.planted {
+        writeln!(out)?;
+        writeln!(out, "(c) planted spun patchworks from allsides (seed {})", planted.seed)?;
+        writeln!(
+            out,
+            "  read {} articles: indexed {} in {:.1} s, held out {} as unindexed text",
+            planted.n_docs_read,
+            planted.n_docs_indexed,
+            planted.index_seconds,
+            planted.n_negative_docs
+        )?;
+        writeln!(
+            out,
+            "  {:>5} {:>5} {:>6} {:>5} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8}",
+            "rate",
+            "docs",
+            "planted",
+            "tp",
+            "fp",
+            "fn",
+            "prec",
+            "recall",
+            "F1",
+            "F1 len",
+            "verdict",
+            "mean ms",
+            "max ms"
+        )?;
+        for rate in &planted.rates {
+            writeln!(
+                out,
+                "  {:>5.2} {:>5} {:>7} {:>5} {:>5} {:>5} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} \
+                 {:>8.1} {:>8.1}",
+                rate.substitution_rate,
+                rate.n_patchworks,
+                format!("{}+{}", rate.n_planted_sourced, rate.n_planted_negative),
+                rate.strict.tp,
+                rate.strict.fp,
+                rate.strict.fn_,
+                rate.strict.precision(),
+                rate.strict.recall(),
+                rate.strict.f1(),
+                rate.lenient.f1(),
+                rate.verdict_accuracy,
+                rate.mean_trace_ms,
+                rate.max_trace_ms
+            )?;
+        }
+        writeln!(
+            out,
+            "  (planted = sourced + negative sentences; tp/fp/fn/prec/recall/F1 strict, F1 len = \
+             lenient: a co-copy counts)"
+        )?;
+        for rate in &planted.rates {
+            let verdicts: Vec<String> =
+                rate.verdicts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            writeln!(
+                out,
+                "  rate {:.2}: lenient tp/fp/fn {}/{}/{}; {} of the {} fp name a document that \
+                 contains the sentence; verdicts {}",
+                rate.substitution_rate,
+                rate.lenient.tp,
+                rate.lenient.fp,
+                rate.lenient.fn_,
+                rate.n_fp_text_in_attributed_doc,
+                rate.strict.fp,
+                verdicts.join(", ")
+            )?;
+            render_examples(out, &rate.examples)?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "total {:.1} s", output.total_seconds)?;
+    Ok(())
+}
+
+fn render_examples(out: &mut String, examples: &[Example]) -> std::fmt::Result {
+    if examples.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  examples:")?;
+    for example in examples {
+        writeln!(
+            out,
+            "    - {} [{}] expected {} got {}",
+            example.doc_id,
+            example.why,
+            example.expected.as_deref().unwrap_or("-"),
+            example.got.as_deref().unwrap_or("-")
+        )?;
+        writeln!(out, "      {:?}", shorten(&example.text, 200))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(range: Range<usize>, origin: Option<&str>, co_copies: &[&str]) -> SentenceView {
+        SentenceView {
+            char_range: range,
+            text: "one two three four five".to_string(),
+            origin: origin.map(str::to_string),
+            co_copies: co_copies.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn span(range: Range<usize>, source: Option<&str>) -> PlantedSpan {
+        PlantedSpan { char_range: range, source_id: source.map(str::to_string) }
+    }
+
+    fn counts(tp: usize, fp: usize, fn_: usize) -> AttributionCounts {
+        AttributionCounts { tp, fp, fn_ }
+    }
+
+    #[test]
+    fn attribution_distinguishes_strict_lenient_wrong_and_unsourced() {
+        assert_eq!(attribution(&view(0..5, Some("a"), &["b"]), "a"), Verdict::Strict);
+        assert_eq!(attribution(&view(0..5, Some("a"), &["b"]), "b"), Verdict::Lenient);
+        assert_eq!(attribution(&view(0..5, Some("a"), &["b"]), "c"), Verdict::Wrong);
+        assert_eq!(attribution(&view(0..5, None, &[]), "a"), Verdict::Unsourced);
+    }
+
+    #[test]
+    fn planted_perfect_trace() {
+        let planted = [span(0..10, Some("a")), span(11..20, Some("b")), span(21..30, None)];
+        let views =
+            [view(0..10, Some("a"), &[]), view(11..20, Some("b"), &[]), view(21..30, None, &[])];
+        let (c, outcomes) = score_planted(&planted, &views, false);
+        assert_eq!(c, counts(2, 0, 0));
+        assert_eq!(outcomes[2], PlantedOutcome::CorrectlyOriginal);
+    }
+
+    #[test]
+    fn planted_trace_reporting_nothing() {
+        let planted = [span(0..10, Some("a")), span(11..20, Some("b")), span(21..30, None)];
+        let views = [view(0..10, None, &[]), view(11..20, None, &[]), view(21..30, None, &[])];
+        let (c, _) = score_planted(&planted, &views, false);
+        assert_eq!(c, counts(0, 0, 2));
+        assert_eq!((c.precision(), c.recall()), (0.0, 0.0));
+    }
+
+    #[test]
+    fn planted_trace_sourcing_everything_to_one_document() {
+        // Everything attributed to "a": right once, wrong for "b" (fp + fn), the negative is a
+        // false positive.
+        let planted = [span(0..10, Some("a")), span(11..20, Some("b")), span(21..30, None)];
+        let views = [
+            view(0..10, Some("a"), &[]),
+            view(11..20, Some("a"), &[]),
+            view(21..30, Some("a"), &[]),
+        ];
+        let (c, outcomes) = score_planted(&planted, &views, false);
+        assert_eq!(c, counts(1, 2, 1));
+        assert_eq!(
+            outcomes,
+            [PlantedOutcome::Found, PlantedOutcome::WrongSource, PlantedOutcome::FalseSource]
+        );
+    }
+
+    #[test]
+    fn planted_half_found_and_co_copy_only_in_lenient() {
+        let planted = [span(0..10, Some("a")), span(11..20, Some("b"))];
+        let views = [view(0..10, Some("a"), &[]), view(11..20, Some("x"), &["b"])];
+        assert_eq!(score_planted(&planted, &views, false).0, counts(1, 1, 1));
+        assert_eq!(score_planted(&planted, &views, true).0, counts(2, 0, 0));
+    }
+
+    #[test]
+    fn planted_sentence_split_into_pieces_counts_once() {
+        // The splitter cut one planted sentence into three report sentences: one is enough.
+        let planted = [span(0..30, Some("a"))];
+        let views =
+            [view(0..10, Some("a"), &[]), view(10..20, None, &[]), view(20..30, Some("a"), &[])];
+        assert_eq!(score_planted(&planted, &views, false).0, counts(1, 0, 0));
+        // Report sentences that overlap no planted sentence (the repeated title) do not count.
+        let views = [view(0..30, Some("a"), &[]), view(31..40, Some("z"), &[])];
+        assert_eq!(score_planted(&planted, &views, false).0, counts(1, 0, 0));
+    }
+
+    #[test]
+    fn planted_touching_ranges_do_not_overlap() {
+        let planted = [span(0..10, None)];
+        let views = [view(10..20, Some("a"), &[])];
+        assert_eq!(score_planted(&planted, &views, false).0, counts(0, 0, 0));
+    }
+
+    #[test]
+    fn expected_verdict_by_number_of_sources() {
+        assert_eq!(expected_verdict(0), VerdictKind::Original);
+        assert_eq!(expected_verdict(1), VerdictKind::Copy);
+        assert_eq!(expected_verdict(3), VerdictKind::Patchwork);
+    }
+
+    #[test]
+    fn bbc_summary_tally() {
+        let mut short = view(40..45, None, &[]);
+        short.text = "Yes, he said.".to_string();
+        let views = [
+            view(0..10, Some("bbc-1"), &[]),
+            view(11..20, Some("bbc-9"), &["bbc-1"]),
+            view(21..30, Some("bbc-9"), &[]),
+            view(31..39, None, &[]),
+            short,
+        ];
+        let tally = score_bbc_summary("bbcsum-1", "bbc-1", &views);
+        assert_eq!(
+            (tally.n_sentences, tally.n_short, tally.n_strict, tally.n_lenient),
+            (4, 1, 1, 2)
+        );
+        assert_eq!((tally.n_wrong, tally.n_unsourced), (1, 1));
+        let whys: Vec<&str> = tally.misses.iter().map(|m| m.why.as_str()).collect();
+        assert_eq!(whys, ["co_copy_only", "wrong_origin", "unsourced"]);
+    }
+
+    fn case_record(susp: &str, src: &str, ok: bool, offsets: [usize; 4]) -> PanCaseRecord {
+        let [this_offset, this_length, source_offset, source_length] = offsets;
+        PanCaseRecord {
+            susp_id: susp.to_string(),
+            src_id: src.to_string(),
+            aligned_ok: ok,
+            this_offset: ok.then_some(this_offset),
+            this_length: ok.then_some(this_length),
+            source_offset: ok.then_some(source_offset),
+            source_length: ok.then_some(source_length),
+        }
+    }
+
+    #[test]
+    fn pan_truth_excludes_pairs_with_an_unaligned_case() {
+        let pairs = [
+            PanPairRecord { susp_id: "s1".into(), src_id: "a".into() },
+            PanPairRecord { susp_id: "s1".into(), src_id: "b".into() },
+        ];
+        let cases = [
+            case_record("s1", "a", true, [10, 5, 100, 6]),
+            case_record("s1", "b", true, [0, 5, 0, 5]),
+            case_record("s1", "b", false, [0, 0, 0, 0]),
+            // A case of an unlisted pair is ignored.
+            case_record("s2", "c", true, [0, 5, 0, 5]),
+        ];
+        let truth = pan_truth(&pairs, &cases);
+        assert_eq!(truth.cases, [PanCase::new("s1", "a", 10..15, 100..106)]);
+        assert_eq!(truth.pairs.len(), 1);
+        assert_eq!(
+            (truth.n_pairs_excluded, truth.n_cases_excluded, truth.n_cases_not_aligned),
+            (1, 2, 1)
+        );
+    }
+
+    #[test]
+    fn char_helpers() {
+        assert_eq!(char_slice("a“b”c", 1..4), "“b”");
+        assert_eq!(shorten("a  b\nc", 10), "a b c");
+        assert_eq!(shorten("abcdef", 3), "abc…");
+        assert_eq!(n_words("He said: “no” — 3 times."), 5);
+        assert!(contains_normalized("He said:  “No”.", "said: \"no\""));
+        assert!(!contains_normalized("He said no.", "  "));
+    }
+}
