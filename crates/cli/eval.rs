@@ -94,7 +94,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let data_dir = match &args.data {
         Some(dir) => dir.clone(),
-        None => find_data_dir().context(
+        None => crate::data::find_shared_data().context(
             "cannot find the shared data folder (tried $UNSPUN_DATA, ../shared/data and the \
              folder next to the repository of this binary); pass --data DIR",
         )?,
@@ -143,30 +143,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `$UNSPUN_DATA`, else `./../shared/data`, else `<dir of exe>/../../../shared/data` (the
-/// repository's sibling when the binary is in `target/<profile>/`), else `shared/data` next to
-/// any ancestor of the binary.
-fn find_data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("UNSPUN_DATA") {
-        return Some(PathBuf::from(dir));
-    }
-    let mut candidates = vec![PathBuf::from("../shared/data")];
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_owned))
-    {
-        candidates.push(exe_dir.join("../../../shared/data"));
-        candidates.extend(exe_dir.ancestors().map(|a| a.join("shared/data")));
-    }
-    candidates.into_iter().find(|dir| dir.is_dir())
-}
-
 /// Where the evaluation's indexes live; a temporary root is removed on drop.
-struct Workspace {
+pub(crate) struct Workspace {
     root: PathBuf,
     remove: bool,
 }
 
 impl Workspace {
-    fn new(keep: Option<&Path>) -> anyhow::Result<Workspace> {
+    pub(crate) fn new(keep: Option<&Path>) -> anyhow::Result<Workspace> {
         let (root, remove) = match keep {
             Some(dir) => (dir.to_owned(), false),
             None => {
@@ -183,7 +167,7 @@ impl Workspace {
     }
 
     /// The folder of the index called `name`.
-    fn index_dir(&self, name: &str) -> PathBuf {
+    pub(crate) fn index_dir(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }
 }
@@ -198,8 +182,8 @@ impl Drop for Workspace {
 }
 
 /// Progress notes and bars on stderr, only when it is a terminal.
-struct Progress {
-    enabled: bool,
+pub(crate) struct Progress {
+    pub(crate) enabled: bool,
 }
 
 impl Progress {
@@ -216,7 +200,7 @@ impl Progress {
 
 /// Builds an index of `docs` in `dir`, or reuses the one there when `--keep` left it.
 /// Returns the index, the number of documents added and the seconds spent.
-fn build_index(
+pub(crate) fn build_index(
     dir: &Path,
     source: IndexSource,
     progress: &Progress,
@@ -248,13 +232,13 @@ fn build_index(
 }
 
 /// What [`build_index`] indexes.
-enum IndexSource {
+pub(crate) enum IndexSource {
     File(PathBuf),
     Docs(Vec<Document>),
 }
 
 /// The trace config matching `index`.
-fn trace_config(index: &Index) -> TraceConfig {
+pub(crate) fn trace_config(index: &Index) -> TraceConfig {
     TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() }
 }
 
@@ -306,17 +290,17 @@ struct Example {
 
 /// What the evaluation needs of one report sentence.
 #[derive(Debug, Clone, PartialEq)]
-struct SentenceView {
-    char_range: Range<usize>,
-    text: String,
+pub(crate) struct SentenceView {
+    pub(crate) char_range: Range<usize>,
+    pub(crate) text: String,
     /// Origin id when the sentence is sourced.
-    origin: Option<String>,
+    pub(crate) origin: Option<String>,
     /// Ids of the co-copies of the origin.
     co_copies: Vec<String>,
 }
 
 /// The sentences of `report` with their origin and co-copy ids resolved.
-fn sentence_views(report: &TraceReport) -> Vec<SentenceView> {
+pub(crate) fn sentence_views(report: &TraceReport) -> Vec<SentenceView> {
     let id_of = |source: usize| report.sources.get(source).map(|s| s.id.clone());
     report
         .sentences
@@ -372,15 +356,15 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 
 /// One planted sentence, in characters of the patchwork's text.
 #[derive(Debug, Clone, PartialEq)]
-struct PlantedSpan {
-    char_range: Range<usize>,
+pub(crate) struct PlantedSpan {
+    pub(crate) char_range: Range<usize>,
     /// `None` for an original (negative) sentence.
-    source_id: Option<String>,
+    pub(crate) source_id: Option<String>,
 }
 
 /// How one planted sentence was scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PlantedOutcome {
+pub(crate) enum PlantedOutcome {
     /// Sourced sentence, correctly attributed.
     Found,
     /// Sourced sentence, no overlapping report sentence has a source.
@@ -401,7 +385,7 @@ enum PlantedOutcome {
 /// when overlapping report sentences name only wrong documents. A negative planted sentence
 /// overlapped by a sourced report sentence is a false positive. Report sentences overlapping no
 /// planted sentence (the repeated title) are not counted.
-fn score_planted(
+pub(crate) fn score_planted(
     planted: &[PlantedSpan],
     sentences: &[SentenceView],
     lenient: bool,
@@ -442,7 +426,7 @@ fn score_planted(
 }
 
 /// The verdict a patchwork with `n_sources` distinct planted sources should get.
-fn expected_verdict(n_sources: usize) -> VerdictKind {
+pub(crate) fn expected_verdict(n_sources: usize) -> VerdictKind {
     match n_sources {
         0 => VerdictKind::Original,
         1 => VerdictKind::Copy,
@@ -908,9 +892,12 @@ struct PlantedRate {
     examples: Vec<Example>,
 }
 
-/// Reads the first `n_docs` AllSides articles with a text; every [`HOLDOUT_EVERY`]-th is a
+/// Reads the first `n_docs` articles with a text of a corpus (AllSides by default); every [`HOLDOUT_EVERY`]-th is a
 /// negative. Returns `(indexed, negatives)`.
-fn read_allsides(path: &Path, n_docs: usize) -> anyhow::Result<(Vec<Document>, Vec<Document>)> {
+pub(crate) fn read_allsides(
+    path: &Path,
+    n_docs: usize,
+) -> anyhow::Result<(Vec<Document>, Vec<Document>)> {
     let reader = CorpusReader::open(path, &ReaderConfig::default())
         .with_context(|| format!("opening {}", path.display()))?;
     let mut indexed = Vec::with_capacity(n_docs);
@@ -942,7 +929,7 @@ fn contains_normalized(haystack: &str, needle: &str) -> bool {
 }
 
 /// The planted sentences of `patchwork` in characters of its text.
-fn planted_spans(patchwork: &Patchwork) -> Vec<PlantedSpan> {
+pub(crate) fn planted_spans(patchwork: &Patchwork) -> Vec<PlantedSpan> {
     let chars = CharIndex::new(&patchwork.doc.text);
     patchwork
         .truth
@@ -1061,11 +1048,11 @@ fn run_planted(
                         None => doc.text.get(truth.query_byte_start..truth.query_byte_end),
                     };
                     let attributed = got.as_deref().and_then(|id| by_id.get(id));
-                    if let (Some(sentence), Some(attributed)) = (sentence, attributed) {
-                        if contains_normalized(&attributed.text, sentence) {
-                            result.n_fp_text_in_attributed_doc += 1;
-                            why.push_str(", text in attributed doc");
-                        }
+                    if let (Some(sentence), Some(attributed)) = (sentence, attributed)
+                        && contains_normalized(&attributed.text, sentence)
+                    {
+                        result.n_fp_text_in_attributed_doc += 1;
+                        why.push_str(", text in attributed doc");
                     }
                 }
                 if result.examples.len() >= MAX_EXAMPLES {

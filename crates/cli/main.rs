@@ -1,2 +1,71 @@
-//! The `unspun` command-line tool.
-fn main() {}
+//! The `unspun` command-line tool: index news corpora and trace where an article came from.
+//!
+//! Each subcommand lives in its own module: flags are parsed into a plain clap struct, then
+//! turned into the libraries' configs. Errors print as `unspun: <message>` with their context
+//! chain and exit with status 2; a closed pipe (`unspun trace ... | head`) exits 0.
+
+mod data;
+mod demo;
+mod eval;
+mod index_cmd;
+mod output;
+mod progress;
+mod render;
+mod stats_cmd;
+mod trace_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Where did this text come from? Index news corpora; trace any article back to its sources,
+/// passage by passage.
+#[derive(Debug, Parser)]
+#[command(name = "unspun", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build or extend an on-disk index from news corpora (JSON Lines or CSV, plain or gzip).
+    Index(index_cmd::IndexArgs),
+    /// Trace one article (plain text, or JSON with title/text/date) back to its sources.
+    Trace(trace_cmd::TraceArgs),
+    /// Show what an index holds: documents, outlets, date range, size, format version.
+    Stats(stats_cmd::StatsArgs),
+    /// Index a real corpus, plant spun patchworks, trace them and check the planted sources.
+    Demo(demo::DemoArgs),
+    /// Score the engine on labelled real data (bbc summaries, PAN-13, planted patchworks).
+    Eval(eval::EvalArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Index(args) => index_cmd::run(args),
+        Command::Trace(args) => trace_cmd::run(args),
+        Command::Stats(args) => stats_cmd::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Eval(args) => eval::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("unspun: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -22,6 +22,7 @@
 pub mod align;
 pub mod date;
 pub mod doc;
+pub mod eval;
 pub mod patchwork;
 pub mod report;
 pub mod shingle;

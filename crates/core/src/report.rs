@@ -40,6 +40,9 @@ pub struct QueryInfo {
     pub title: Option<String>,
     /// The query's date (`YYYY-MM-DD` or ISO date-time), used to exclude later sources.
     pub date: Option<String>,
+    /// Character offset of the body in the input as given: non-zero when a title line was
+    /// split off a plain-text article. Every other offset in the report is relative to the body.
+    pub body_char_offset: usize,
     /// Length of the body in characters.
     pub n_chars: usize,
     /// Number of sentences in the body.
@@ -122,6 +125,8 @@ pub enum SentenceStatus {
     Original,
     /// Common text (byline, footer, newsletter box) found in very many documents: not reuse.
     Common,
+    /// The article's own title printed again in the body (see the `title_repeated` flag).
+    Title,
 }
 
 /// How a reused text was altered.

@@ -31,7 +31,11 @@ impl Default for ShingleConfig {
 }
 
 /// The shingle hashes of one sentence of `analyzed`, in text order (may repeat).
-pub fn sentence_shingles(analyzed: &Analyzed, sentence_idx: usize, config: &ShingleConfig) -> Vec<u64> {
+pub fn sentence_shingles(
+    analyzed: &Analyzed,
+    sentence_idx: usize,
+    config: &ShingleConfig,
+) -> Vec<u64> {
     let sentence = &analyzed.sentences[sentence_idx];
     let words: Vec<u64> = analyzed.tokens[sentence.token_start..sentence.token_end]
         .iter()
@@ -47,7 +51,11 @@ pub fn sentence_shingles(analyzed: &Analyzed, sentence_idx: usize, config: &Shin
 }
 
 /// The whole-sentence hash of one sentence, or `None` when it is too short.
-pub fn sentence_hash(analyzed: &Analyzed, sentence_idx: usize, config: &ShingleConfig) -> Option<u64> {
+pub fn sentence_hash(
+    analyzed: &Analyzed,
+    sentence_idx: usize,
+    config: &ShingleConfig,
+) -> Option<u64> {
     let sentence = &analyzed.sentences[sentence_idx];
     let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
     if tokens.len() < config.min_sentence_tokens.max(1) {

@@ -200,11 +200,11 @@ pub fn trace(
         if input.id.is_some_and(|id| id == doc.id) {
             continue;
         }
-        if let (Some(latest), Some(date)) = (latest, doc.date) {
-            if date > latest {
-                stats.n_candidates_too_late += 1;
-                continue;
-            }
+        if let (Some(latest), Some(date)) = (latest, doc.date)
+            && date > latest
+        {
+            stats.n_candidates_too_late += 1;
+            continue;
         }
         let analyzed = analyze(&doc.text);
         let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
@@ -249,10 +249,21 @@ pub fn trace(
         .map(|sentence_hits| choose_origin(sentence_hits, &cands, config))
         .collect();
 
-    // 6. Common text: frequent sentences whose source supplies nothing else.
+    // 6. The title printed again is not traced; common text: frequent sentences whose source
+    // supplies nothing else.
+    let title_repeats = find_title_repeats(input.title, &analyzed);
     let mut status = vec![SentenceStatus::Original; n_sentences];
+    for (idx, sentence) in analyzed.sentences.iter().enumerate() {
+        let inside = title_repeats
+            .iter()
+            .any(|(start, end)| *start <= sentence.byte_start && sentence.byte_end <= *end);
+        if inside {
+            status[idx] = SentenceStatus::Title;
+            best[idx] = None;
+        }
+    }
     for idx in 0..n_sentences {
-        if sentence_df[idx] < config.common_sentence_docs {
+        if sentence_df[idx] < config.common_sentence_docs || status[idx] == SentenceStatus::Title {
             continue;
         }
         let supported = best[idx].as_ref().is_some_and(|(origin, _, _)| {
@@ -341,7 +352,7 @@ pub fn trace(
     }
     let passages = passages(&sentences, &best, config);
     let verdict = verdict(&sentences, &sources, config);
-    let mut flags = title_flags(input.title, body, &analyzed, &query_chars);
+    let mut flags = title_flags(&title_repeats, body, &query_chars);
     flags.extend(dateline_flags(body, &analyzed, &query_chars, candidates));
 
     TraceReport {
@@ -350,6 +361,7 @@ pub fn trace(
             id: input.id.map(str::to_string),
             title: input.title.map(str::to_string),
             date: input.date.map(format_date),
+            body_char_offset: 0,
             n_chars: query_chars.char_offset(body.len()),
             n_sentences,
         },
@@ -430,36 +442,47 @@ fn extend_edges(a: &mut Alignment, q_sent_start: usize, q_sent_end: usize, sourc
         let idx = source.sentences.partition_point(|s| s.token_end <= token);
         source.sentences.get(idx).map_or((0, source.tokens.len()), |s| (s.token_start, s.token_end))
     };
-    let q_pre = a.q_start - q_sent_start;
-    if (1..=EDGE_TOKENS).contains(&q_pre) {
-        let s_pre = a.s_start - sentence_of(a.s_start).0;
-        let s_take = if s_pre <= EDGE_TOKENS { s_pre } else { 0 };
-        let mut head = Vec::new();
-        for k in 0..q_pre.max(s_take) {
-            head.push(match (k < q_pre, k < s_take) {
+    let edge_ops = |q_take: usize, s_take: usize| -> Vec<Op> {
+        (0..q_take.max(s_take))
+            .map(|k| match (k < q_take, k < s_take) {
                 (true, true) => Op::Substitute,
                 (true, false) => Op::Insert,
                 _ => Op::Delete,
-            });
-        }
-        head.extend_from_slice(&a.ops);
-        a.ops = head;
-        a.q_start -= q_pre;
+            })
+            .collect()
+    };
+    let q_pre = a.q_start - q_sent_start;
+    if q_pre > 0 {
+        let s_pre = a.s_start - sentence_of(a.s_start).0;
+        let (q_take, s_take) = edge_take(q_pre, s_pre);
+        let mut ops = edge_ops(q_take, s_take);
+        ops.extend_from_slice(&a.ops);
+        a.ops = ops;
+        a.q_start -= q_take;
         a.s_start -= s_take;
     }
     let q_post = q_sent_end - a.q_end;
-    if (1..=EDGE_TOKENS).contains(&q_post) {
+    if q_post > 0 {
         let s_post = sentence_of(a.s_end - 1).1 - a.s_end;
-        let s_take = if s_post <= EDGE_TOKENS { s_post } else { 0 };
-        for k in 0..q_post.max(s_take) {
-            a.ops.push(match (k < q_post, k < s_take) {
-                (true, true) => Op::Substitute,
-                (true, false) => Op::Insert,
-                _ => Op::Delete,
-            });
-        }
-        a.q_end += q_post;
+        let (q_take, s_take) = edge_take(q_post, s_post);
+        a.ops.extend(edge_ops(q_take, s_take));
+        a.q_end += q_take;
         a.s_end += s_take;
+    }
+}
+
+/// How many unmatched words to absorb at one edge, given `q_left` query words and `s_left`
+/// source words up to the sentence edges. A source edge of up to [`EDGE_TOKENS`] words pairs
+/// with at most twice as many query words (a 1→2 substitution like "Russia" → "Russian
+/// Federation"); with nothing left in the source, a short query edge is an insertion (a
+/// dateline); a long one is the query's own text and stays out.
+fn edge_take(q_left: usize, s_left: usize) -> (usize, usize) {
+    if (1..=EDGE_TOKENS).contains(&s_left) {
+        (q_left.min(EDGE_TOKENS).min(2 * s_left), s_left)
+    } else if q_left <= EDGE_TOKENS {
+        (q_left, 0)
+    } else {
+        (0, 0)
     }
 }
 
@@ -668,7 +691,7 @@ fn passages(
 fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceConfig) -> Verdict {
     let body_chars: usize = sentences
         .iter()
-        .filter(|s| s.status != SentenceStatus::Common)
+        .filter(|s| !matches!(s.status, SentenceStatus::Common | SentenceStatus::Title))
         .map(|s| s.char_end - s.char_start)
         .sum();
     let mut per_source: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
@@ -732,40 +755,41 @@ fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceCo
     Verdict { kind, coverage, n_origins: significant.len(), origins, summary }
 }
 
-/// Flags the title printed again inside the body.
-fn title_flags(
-    title: Option<&str>,
-    body: &str,
-    analyzed: &Analyzed,
-    chars: &CharIndex,
-) -> Vec<Flag> {
+/// Byte ranges of the body where the title is printed again (as a whole run of its words).
+fn find_title_repeats(title: Option<&str>, analyzed: &Analyzed) -> Vec<(usize, usize)> {
     let Some(title) = title else { return Vec::new() };
     let title_tokens: Vec<u64> = crate::text::tokenize(title).iter().map(|t| t.hash).collect();
-    if title_tokens.len() < 3 {
+    let n = title_tokens.len();
+    if n < 3 {
         return Vec::new();
     }
     let body_tokens = &analyzed.tokens;
     let mut out = Vec::new();
-    let n = title_tokens.len();
     let mut i = 0;
     while i + n <= body_tokens.len() {
         if body_tokens[i..i + n].iter().map(|t| t.hash).eq(title_tokens.iter().copied()) {
-            let start = body_tokens[i].byte_start;
-            let end = body_tokens[i + n - 1].byte_end;
-            out.push(Flag {
-                kind: FlagKind::TitleRepeated,
-                message: format!("the title is printed again in the body: {:?}", &body[start..end]),
-                char_start: chars.char_offset(start),
-                char_end: chars.char_offset(end),
-                outlet: None,
-                outlet_in_index: None,
-            });
+            out.push((body_tokens[i].byte_start, body_tokens[i + n - 1].byte_end));
             i += n;
         } else {
             i += 1;
         }
     }
     out
+}
+
+/// Flags the title printed again inside the body.
+fn title_flags(repeats: &[(usize, usize)], body: &str, chars: &CharIndex) -> Vec<Flag> {
+    repeats
+        .iter()
+        .map(|(start, end)| Flag {
+            kind: FlagKind::TitleRepeated,
+            message: format!("the title is printed again in the body: {:?}", &body[*start..*end]),
+            char_start: chars.char_offset(*start),
+            char_end: chars.char_offset(*end),
+            outlet: None,
+            outlet_in_index: None,
+        })
+        .collect()
 }
 
 /// Wire services and outlets whose credit or dateline content farms leave in copied text.

@@ -41,6 +41,7 @@ mod format;
 pub mod ingest;
 mod manifest;
 mod reader;
+mod retrieve;
 mod segment;
 mod storage;
 mod writer;

@@ -454,13 +454,13 @@ fn plant(
             truth.substitutions = spun.substitutions;
             truth.edits.push(EditKind::Spun);
         }
-    } else if roll < config.spun_share + config.edited_share {
-        if let Some(edit) = edit::edit_sentence(sentence, rng) {
-            text = edit.text;
-            truth.inserted_words.extend(edit.inserted);
-            truth.deleted_words.extend(edit.deleted);
-            truth.edits.push(EditKind::Edited);
-        }
+    } else if roll < config.spun_share + config.edited_share
+        && let Some(edit) = edit::edit_sentence(sentence, rng)
+    {
+        text = edit.text;
+        truth.inserted_words.extend(edit.inserted);
+        truth.deleted_words.extend(edit.deleted);
+        truth.edits.push(EditKind::Edited);
     }
     // A sentence that could not be spun or edited is an honest verbatim copy.
     if truth.edits.is_empty() {

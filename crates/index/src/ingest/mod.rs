@@ -25,6 +25,7 @@
 
 mod delimited;
 mod jsonl;
+pub mod pipeline;
 mod record;
 
 use std::fmt;

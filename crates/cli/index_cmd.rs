@@ -1,0 +1,168 @@
+//! `unspun index`: build or extend an on-disk index from corpora.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Serialize;
+use unspun_index::ingest::pipeline::{IngestConfig, IngestReport, ingest_files};
+use unspun_index::ingest::{FieldMap, Format, ReaderConfig};
+use unspun_index::{Index, IndexWriter, WriterConfig};
+
+use crate::output::{print_json, print_text};
+use crate::progress::bytes_bar;
+
+/// Flags of `unspun index`.
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    /// The index directory (created if missing; extended if it holds an index).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Corpus files: JSON Lines, CSV or TSV, plain or gzip (detected from name or content).
+    #[arg(value_name = "CORPUS", required = true)]
+    pub corpora: Vec<PathBuf>,
+    /// Field (JSON key or CSV column) holding the document id.
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// Field holding the body text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Field holding the title.
+    #[arg(long, default_value = "title")]
+    pub title_field: String,
+    /// Field holding the publication date (ISO 8601, RFC 2822, "December 31, 2017", ...).
+    #[arg(long, default_value = "date")]
+    pub date_field: String,
+    /// Field holding the outlet or publisher.
+    #[arg(long, default_value = "source")]
+    pub source_field: String,
+    /// Field holding the URL.
+    #[arg(long, default_value = "url")]
+    pub url_field: String,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_parser = ["jsonl", "csv", "tsv"])]
+    pub format: Option<String>,
+    /// Replace documents whose id is already indexed (default: report and skip them).
+    #[arg(long)]
+    pub replace: bool,
+    /// Stop at the first bad record instead of counting, reporting and skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct IndexSummary {
+    index: PathBuf,
+    corpora: Vec<PathBuf>,
+    #[serde(flatten)]
+    report: IngestReport,
+    elapsed_secs: f64,
+    docs_per_sec: f64,
+    mb_per_sec: f64,
+    n_docs_in_index: u64,
+}
+
+/// Runs `unspun index`.
+pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
+    let reader = ReaderConfig {
+        fields: FieldMap {
+            id: args.id_field.clone(),
+            text: args.text_field.clone(),
+            title: args.title_field.clone(),
+            date: args.date_field.clone(),
+            source: args.source_field.clone(),
+            url: args.url_field.clone(),
+        },
+        format: match args.format.as_deref() {
+            Some("jsonl") => Some(Format::JsonLines),
+            Some("csv") => Some(Format::Csv),
+            Some("tsv") => Some(Format::Tsv),
+            _ => None,
+        },
+        ..ReaderConfig::default()
+    };
+    let config = IngestConfig {
+        reader,
+        replace: args.replace,
+        strict: args.strict,
+        ..IngestConfig::default()
+    };
+    let started = Instant::now();
+    let mut writer = IndexWriter::open_or_create(&args.index, WriterConfig::default())
+        .with_context(|| format!("opening index {} for writing", args.index.display()))?;
+    let total: u64 =
+        args.corpora.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let bar = bytes_bar(total, args.quiet);
+    let report = ingest_files(&mut writer, &args.corpora, &config, &mut |p| {
+        bar.set_position(p.bytes_read);
+        bar.set_message(format!("{} records, {} added", p.n_records, p.n_added));
+    });
+    bar.finish_and_clear();
+    let report = report.with_context(|| format!("indexing into {}", args.index.display()))?;
+    drop(writer);
+    let elapsed = started.elapsed().as_secs_f64();
+    let index = Index::open(&args.index)
+        .with_context(|| format!("reopening index {}", args.index.display()))?;
+    let summary = IndexSummary {
+        index: args.index.clone(),
+        corpora: args.corpora.clone(),
+        elapsed_secs: elapsed,
+        docs_per_sec: (report.n_added + report.n_replaced) as f64 / elapsed.max(1e-9),
+        mb_per_sec: report.text_bytes as f64 / 1e6 / elapsed.max(1e-9),
+        n_docs_in_index: index.n_docs(),
+        report,
+    };
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        print_text(&render_summary(&summary))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_summary(s: &IndexSummary) -> String {
+    let r = &s.report;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "indexed {} documents into {} in {:.1} s ({:.0} docs/s, {:.1} MB/s of text)",
+        r.n_added + r.n_replaced,
+        s.index.display(),
+        s.elapsed_secs,
+        s.docs_per_sec,
+        s.mb_per_sec
+    );
+    let _ = writeln!(
+        out,
+        "records read {}  added {}  replaced {}  duplicate ids skipped {}  bad records skipped {}",
+        r.n_records, r.n_added, r.n_replaced, r.n_duplicate, r.n_skipped
+    );
+    for (reason, n) in &r.skipped_by_reason {
+        let _ = writeln!(out, "  skipped {n:>8}  {reason}");
+    }
+    for bad in r.bad_records.iter().take(10) {
+        let _ = writeln!(out, "  {bad}");
+    }
+    if r.bad_records.len() > 10 || r.n_skipped > r.bad_records.len() as u64 {
+        let _ = writeln!(out, "  ... (--json lists the first {})", r.bad_records.len());
+    }
+    if !r.duplicate_ids.is_empty() {
+        let shown: Vec<&str> = r.duplicate_ids.iter().take(5).map(String::as_str).collect();
+        let _ = writeln!(out, "  duplicate ids (use --replace to overwrite): {}", shown.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "read {:.1} MB; the index now holds {} documents",
+        r.bytes_read as f64 / 1e6,
+        s.n_docs_in_index
+    );
+    out
+}

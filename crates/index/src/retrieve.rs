@@ -1,0 +1,30 @@
+//! The index as the source of candidates for [`unspun_core::trace::trace`].
+
+use unspun_core::trace::Candidates;
+use unspun_core::{DocId, Document};
+
+use crate::Index;
+
+impl Candidates for Index {
+    fn n_docs(&self) -> u64 {
+        Index::n_docs(self)
+    }
+
+    fn doc_freq(&self, fingerprint: u64) -> u32 {
+        Index::doc_freq(self, fingerprint)
+    }
+
+    fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>) {
+        Index::postings(self, fingerprint, out);
+    }
+
+    fn document(&self, doc: DocId) -> Option<Document> {
+        // Files were checksummed when the index was opened, so a read error here means the
+        // files changed underneath us; the trace goes on without that candidate.
+        Index::document(self, doc).ok().flatten()
+    }
+
+    fn has_outlet(&self, outlet: &str) -> Option<bool> {
+        Some(self.has_outlet(outlet))
+    }
+}
