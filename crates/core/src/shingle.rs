@@ -85,3 +85,58 @@ fn hash_words(words: &[u64], seed: u64) -> u64 {
     }
     xxhash_rust::xxh3::xxh3_64_with_seed(&bytes, seed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::analyze;
+
+    /// These values are stored in every index: if this test fails, the index format changed
+    /// (bump FORMAT_VERSION and write a migration), whatever crate upgrade caused it.
+    #[test]
+    fn golden_fingerprints() {
+        let analyzed = analyze("Russia ramps up its military presence in Syria. Obama said no.");
+        let config = ShingleConfig::default();
+        let got: Vec<String> = (0..analyzed.sentences.len())
+            .flat_map(|i| {
+                let mut v: Vec<String> = sentence_shingles(&analyzed, i, &config)
+                    .iter()
+                    .map(|h| format!("{h:016x}"))
+                    .collect();
+                v.extend(sentence_hash(&analyzed, i, &config).map(|h| format!("s{h:016x}")));
+                v
+            })
+            .collect();
+        expect_test::expect![[r#"
+            [
+                "4b140c73a4acba39",
+                "2cb2a75eb05528c4",
+                "3a89fc7a72f04e13",
+                "s21691ce2868c4d78",
+                "se2ad0b62d615d094",
+            ]
+        "#]]
+        .assert_debug_eq(&got);
+    }
+
+    #[test]
+    fn shingles_skip_stopwords_and_stay_inside_sentences() {
+        let config = ShingleConfig::default();
+        let a = analyze("The talks in Geneva ended. Nothing else.");
+        // "talks geneva ended" → one 3-shingle; "nothing else" → one short-sentence shingle.
+        assert_eq!(sentence_shingles(&a, 0, &config).len(), 1);
+        assert_eq!(sentence_shingles(&a, 1, &config).len(), 1);
+        let b = analyze("In Geneva the talks ended.");
+        assert_ne!(sentence_shingles(&a, 0, &config), sentence_shingles(&b, 0, &config));
+        let c = analyze("THE TALKS IN GENEVA ENDED!");
+        assert_eq!(sentence_shingles(&a, 0, &config), sentence_shingles(&c, 0, &config));
+    }
+
+    #[test]
+    fn document_fingerprints_are_sorted_and_unique() {
+        let a = analyze("Markets fell sharply on Monday. Markets fell sharply on Monday.");
+        let fps = document_fingerprints(&a, &ShingleConfig::default());
+        assert!(fps.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(fps.len(), 3, "2 shingles + 1 sentence hash, repeated sentence deduplicated");
+    }
+}
