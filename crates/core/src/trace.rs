@@ -350,7 +350,9 @@ pub fn trace(
             source_match,
         });
     }
-    let passages = passages(&sentences, &best, config);
+    let sentence_tokens: Vec<usize> =
+        analyzed.sentences.iter().map(|s| s.token_end - s.token_start).collect();
+    let passages = passages(&sentences, &best, &sentence_tokens, config);
     let verdict = verdict(&sentences, &sources, config);
     let mut flags = title_flags(&title_repeats, body, &query_chars);
     flags.extend(dateline_flags(body, &analyzed, &query_chars, candidates));
@@ -637,50 +639,82 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Builds passages: runs of sentences taken in order from one origin. A run may step over one
+/// sentence that has no source, or whose source lies elsewhere (a damaged or rewritten
+/// sentence inside a copied passage), when the sentence after it continues the run.
 fn passages(
     sentences: &[SentenceReport],
     best: &[Option<(usize, Hit, Vec<usize>)>],
+    sentence_tokens: &[usize],
     config: &TraceConfig,
 ) -> Vec<Passage> {
+    struct Open {
+        cand: usize,
+        s_end: usize,
+        weight: f64,
+    }
+    let fits = |open: &Open, idx: usize, skipped_tokens: usize| -> bool {
+        best[idx].as_ref().is_some_and(|(cand, hit, _)| {
+            let a = &hit.alignment;
+            *cand == open.cand
+                && a.s_start + 2 >= open.s_end
+                && a.s_start <= open.s_end + config.merge_gap_tokens + skipped_tokens
+        })
+    };
     let mut out: Vec<Passage> = Vec::new();
-    let mut last_s_end: Option<(usize, usize)> = None; // (candidate, source token end)
-    let mut weight = 0.0;
-    for (idx, sentence) in sentences.iter().enumerate() {
-        let (Some(m), Some((cand, hit, _))) = (&sentence.source_match, &best[idx]) else {
-            last_s_end = None;
-            continue;
-        };
-        let a = &hit.alignment;
-        let len = (m.query_char_end - m.query_char_start) as f64;
-        let extends = last_s_end.is_some_and(|(c, end)| {
-            c == *cand && a.s_start + 2 >= end && a.s_start <= end + config.merge_gap_tokens
+    let mut open: Option<Open> = None;
+    let mut idx = 0;
+    while idx < sentences.len() {
+        // Extend the open passage with this sentence, or with the next one over this one.
+        let step = open.as_ref().and_then(|o| {
+            if fits(o, idx, 0) {
+                Some(idx)
+            } else if idx + 1 < sentences.len() && fits(o, idx + 1, sentence_tokens[idx]) {
+                Some(idx + 1)
+            } else {
+                None
+            }
         });
-        match out.last_mut() {
-            Some(p) if extends => {
-                p.last_sentence = idx;
-                p.query_char_end = m.query_char_end;
-                p.source_char_end = m.source_char_end.max(p.source_char_end);
-                p.kind = p.kind.max(m.kind);
-                p.similarity =
-                    (p.similarity * weight + m.similarity * len) / (weight + len).max(1.0);
-                weight += len;
+        if let (Some(next), Some(o), Some(p)) = (step, open.as_mut(), out.last_mut()) {
+            let (m, (_, hit, _)) = match (&sentences[next].source_match, &best[next]) {
+                (Some(m), Some(b)) => (m, b),
+                _ => unreachable!("fits() only accepts sourced sentences"),
+            };
+            let len = (m.query_char_end - m.query_char_start) as f64;
+            p.last_sentence = next;
+            p.query_char_end = m.query_char_end;
+            p.source_char_end = m.source_char_end.max(p.source_char_end);
+            p.kind = p.kind.max(m.kind);
+            if next > idx {
+                p.kind = p.kind.max(Alteration::Edited);
             }
-            _ => {
-                out.push(Passage {
-                    source: m.source,
-                    first_sentence: idx,
-                    last_sentence: idx,
-                    query_char_start: m.query_char_start,
-                    query_char_end: m.query_char_end,
-                    source_char_start: m.source_char_start,
-                    source_char_end: m.source_char_end,
-                    kind: m.kind,
-                    similarity: m.similarity,
-                });
-                weight = len;
-            }
+            p.similarity =
+                (p.similarity * o.weight + m.similarity * len) / (o.weight + len).max(1.0);
+            o.weight += len;
+            o.s_end = hit.alignment.s_end.max(o.s_end);
+            idx = next + 1;
+            continue;
         }
-        last_s_end = Some((*cand, a.s_end));
+        open = None;
+        if let (Some(m), Some((cand, hit, _))) = (&sentences[idx].source_match, &best[idx]) {
+            out.push(Passage {
+                source: m.source,
+                first_sentence: idx,
+                last_sentence: idx,
+                query_char_start: m.query_char_start,
+                query_char_end: m.query_char_end,
+                source_char_start: m.source_char_start,
+                source_char_end: m.source_char_end,
+                kind: m.kind,
+                similarity: m.similarity,
+            });
+            open = Some(Open {
+                cand: *cand,
+                s_end: hit.alignment.s_end,
+                weight: (m.query_char_end - m.query_char_start) as f64,
+            });
+        }
+        idx += 1;
     }
     for p in &mut out {
         p.similarity = round3(p.similarity);
