@@ -134,6 +134,9 @@ pub fn render(report: &TraceReport, style: Style) -> String {
                 if m.n_inserted + m.n_deleted > 0 {
                     notes.push(format!("+{} −{} words", m.n_inserted, m.n_deleted));
                 }
+                if m.quoted {
+                    notes.push("shared quotation".to_string());
+                }
                 if m.alterations.contains(&Alteration::Reordered) {
                     notes.push("out of the source's order".to_string());
                 }

@@ -66,7 +66,8 @@ pub enum VerdictKind {
 pub struct Verdict {
     /// Original, copy or patchwork.
     pub kind: VerdictKind,
-    /// Share of the body's characters (outside common boilerplate) that have a source, 0..=1.
+    /// Share of the body's characters that have a source, 0..=1. Common boilerplate, the
+    /// repeated title and shared quotations are left out of both sides of the ratio.
     pub coverage: f64,
     /// Number of distinct origin documents.
     pub n_origins: usize,
@@ -196,6 +197,9 @@ pub struct SourceMatch {
     pub n_inserted: usize,
     /// Number of source words left out.
     pub n_deleted: usize,
+    /// Whether the match is a shared quotation (mostly inside quotation marks on either
+    /// side): reported, but left out of the verdict's coverage.
+    pub quoted: bool,
     /// Other documents containing the same text (later than, or as old as, the origin).
     pub co_copies: Vec<usize>,
 }

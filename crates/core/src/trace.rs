@@ -111,7 +111,7 @@ impl Default for TraceConfig {
             co_copy_ratio: 0.95,
             merge_gap_tokens: 40,
             original_max_coverage: 0.2,
-            copy_min_share: 0.8,
+            copy_min_share: 0.9,
             origin_min_share: 0.05,
         }
     }
@@ -125,7 +125,54 @@ struct Candidate {
     chars: CharIndex,
     /// Content-token hash → token positions.
     positions: HashMap<u64, Vec<u32>>,
+    quotes: QuoteMask,
 }
+
+/// Which bytes of a text lie inside double quotation marks (“…”, "…"), as a prefix count.
+/// A paragraph break closes an open quotation (news style reopens it in the next paragraph).
+#[derive(Debug, Clone)]
+struct QuoteMask {
+    prefix: Vec<u32>,
+}
+
+impl QuoteMask {
+    fn new(text: &str) -> QuoteMask {
+        let mut prefix = Vec::with_capacity(text.len() + 1);
+        prefix.push(0u32);
+        let (mut open, mut count, mut last_newline) = (false, 0u32, false);
+        for c in text.chars() {
+            match c {
+                '“' | '„' => open = true,
+                '”' => open = false,
+                '"' => open = !open,
+                '\n' if last_newline => open = false,
+                _ => {}
+            }
+            if c == '\n' {
+                last_newline = true;
+            } else if !c.is_whitespace() {
+                last_newline = false;
+            }
+            for _ in 0..c.len_utf8() {
+                count += u32::from(open);
+                prefix.push(count);
+            }
+        }
+        QuoteMask { prefix }
+    }
+
+    /// Share of the bytes `start..end` that lie inside quotation marks.
+    fn share(&self, start: usize, end: usize) -> f64 {
+        if end <= start || end >= self.prefix.len() {
+            return 0.0;
+        }
+        f64::from(self.prefix[end] - self.prefix[start]) / (end - start) as f64
+    }
+}
+
+/// A match is a shared quotation when this share of it lies inside quotation marks in the
+/// query or in the source.
+const QUOTED_SHARE: f64 = 0.6;
 
 /// One accepted alignment of a query sentence against a candidate.
 #[derive(Clone)]
@@ -143,6 +190,7 @@ pub fn trace(
     let body = input.text;
     let analyzed = analyze(body);
     let query_chars = CharIndex::new(body);
+    let query_quotes = QuoteMask::new(body);
     let mut stats = TraceStats::default();
     let n_sentences = analyzed.sentences.len();
 
@@ -214,7 +262,8 @@ pub fn trace(
             }
         }
         let chars = CharIndex::new(&doc.text);
-        cands.push(Candidate { doc_id, doc, analyzed, chars, positions });
+        let quotes = QuoteMask::new(&doc.text);
+        cands.push(Candidate { doc_id, doc, analyzed, chars, positions, quotes });
     }
     stats.n_candidates = cands.len();
 
@@ -336,6 +385,7 @@ pub fn trace(
                 body,
                 &analyzed.tokens,
                 &query_chars,
+                &query_quotes,
                 reordered[idx],
                 source,
                 co_copies,
@@ -570,6 +620,7 @@ fn describe(
     body: &str,
     query_tokens: &[Token],
     query_chars: &CharIndex,
+    query_quotes: &QuoteMask,
     reordered: bool,
     source: usize,
     co_copies: Vec<usize>,
@@ -631,6 +682,8 @@ fn describe(
         substitutions,
         n_inserted,
         n_deleted,
+        quoted: query_quotes.share(q_byte_start, q_byte_end) >= QUOTED_SHARE
+            || cand.quotes.share(s_byte_start, s_byte_end) >= QUOTED_SHARE,
         co_copies,
     }
 }
@@ -723,20 +776,27 @@ fn passages(
 }
 
 fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceConfig) -> Verdict {
-    let body_chars: usize = sentences
-        .iter()
-        .filter(|s| !matches!(s.status, SentenceStatus::Common | SentenceStatus::Title))
-        .map(|s| s.char_end - s.char_start)
-        .sum();
+    // Shared quotations are reuse of what someone said, not of what an outlet wrote: they are
+    // reported but left out of the verdict, on both sides of the ratio.
+    let mut body_chars = 0usize;
+    let mut n_quoted = 0usize;
     let mut per_source: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     let mut covered = 0usize;
     for s in sentences {
-        if let Some(m) = &s.source_match {
-            let chars = m.query_char_end - m.query_char_start;
-            covered += chars;
-            let entry = per_source.entry(m.source).or_default();
-            entry.0 += chars;
-            entry.1 += 1;
+        if matches!(s.status, SentenceStatus::Common | SentenceStatus::Title) {
+            continue;
+        }
+        match &s.source_match {
+            Some(m) if m.quoted => n_quoted += 1,
+            Some(m) => {
+                body_chars += s.char_end - s.char_start;
+                let chars = m.query_char_end - m.query_char_start;
+                covered += chars;
+                let entry = per_source.entry(m.source).or_default();
+                entry.0 += chars;
+                entry.1 += 1;
+            }
+            None => body_chars += s.char_end - s.char_start,
         }
     }
     let denom = body_chars.max(1) as f64;
@@ -785,6 +845,12 @@ fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceCo
             significant.len(),
             pct(coverage)
         ),
+    };
+    let summary = if n_quoted > 0 {
+        let plural = if n_quoted == 1 { "" } else { "s" };
+        format!("{summary}; {n_quoted} quoted sentence{plural} shared with other documents")
+    } else {
+        summary
     };
     Verdict { kind, coverage, n_origins: significant.len(), origins, summary }
 }
