@@ -1,1 +1,12 @@
 //! Integration tests driving the real `unspun` binary.
+
+mod crash;
+mod damage;
+mod demo;
+mod hay;
+mod help;
+mod index;
+mod real_data;
+mod stats;
+mod trace;
+mod util;

@@ -1,0 +1,255 @@
+//! `unspun trace`: plain text, JSON and stdin articles against a small news index.
+
+use serde_json::Value;
+
+use crate::hay::{self, AP_SENATE, BLOG_SENATE, CNN_MARKETS, REUTERS_SYRIA};
+use crate::util::{TestDir, char_slice, str_at, u64_at};
+
+/// A directory holding the `NEWS` corpus indexed as `idx`.
+fn news_index() -> TestDir {
+    let dir = TestDir::new();
+    dir.create("news.jsonl", hay::jsonl(&hay::NEWS));
+    let summary = dir.index("idx", &["news.jsonl"]);
+    assert_eq!(u64_at(&summary, "n_added"), hay::NEWS.len() as u64);
+    dir
+}
+
+/// The report's sentence whose text contains `needle`.
+fn sentence_with<'a>(report: &'a Value, needle: &str) -> &'a Value {
+    report["sentences"]
+        .as_array()
+        .expect("sentences is a list")
+        .iter()
+        .find(|s| str_at(s, "text").contains(needle))
+        .unwrap_or_else(|| panic!("no sentence contains {needle:?} in\n{report:#}"))
+}
+
+/// The source document of a sentence's match.
+fn source_of<'a>(report: &'a Value, sentence: &Value) -> &'a Value {
+    let idx = sentence["source_match"]["source"].as_u64().expect("a sourced sentence");
+    &report["sources"][usize::try_from(idx).expect("fits")]
+}
+
+fn flag<'a>(report: &'a Value, kind: &str) -> Option<&'a Value> {
+    report["flags"].as_array().expect("flags is a list").iter().find(|f| f["kind"] == kind)
+}
+
+#[test]
+fn issue_2_trace_plain_text_with_title_spin_and_dateline() {
+    let dir = news_index();
+    dir.create("spun.txt", hay::SPUN_SYRIA_TXT);
+    let report = dir.trace("idx", "spun.txt", &[]);
+    assert_eq!(str_at(&report, "schema"), "unspun.trace/1");
+    assert_eq!(report["query"]["title"], "Moscow expands its role in Syria");
+    assert_eq!(
+        u64_at(&report["query"], "body_char_offset"),
+        "Moscow expands its role in Syria\n\n".chars().count() as u64
+    );
+    assert_eq!(str_at(&report["verdict"], "kind"), "copy", "{report:#}");
+    assert_eq!(u64_at(&report["verdict"], "n_origins"), 1);
+    assert_eq!(report["sources"][0]["id"], REUTERS_SYRIA.id);
+    assert_eq!(report["sources"][0]["role"], "origin");
+    assert_eq!(report["sources"][0]["outlet"], "Reuters");
+
+    let spun = sentence_with(&report, "Russian Federation ramps up");
+    assert_eq!(spun["status"], "sourced");
+    assert_eq!(spun["source_match"]["kind"], "spun");
+    assert_eq!(source_of(&report, spun)["id"], REUTERS_SYRIA.id);
+    assert_eq!(
+        spun["source_match"]["substitutions"],
+        serde_json::json!([{"from": "Russia", "to": "Russian Federation"}])
+    );
+    assert_eq!(spun["source_match"]["source_text"], hay::SYRIA_SENTENCE.trim_end_matches('.'));
+
+    let verbatim = sentence_with(&report, "fighter jets");
+    assert_eq!(verbatim["status"], "sourced");
+    assert_eq!(verbatim["source_match"]["kind"], "verbatim");
+    assert_eq!(verbatim["source_match"]["substitutions"], serde_json::json!([]));
+
+    let own = sentence_with(&report, "Our correspondent");
+    assert_eq!(own["status"], "original");
+    assert!(own["source_match"].is_null());
+
+    let dateline = flag(&report, "wire_dateline").expect("the CNN dateline is flagged");
+    assert_eq!(dateline["outlet"], "CNN");
+    assert_eq!(dateline["outlet_in_index"], true, "CNN_MARKETS is indexed");
+    // The flag's offsets are characters of the body and point at the dateline.
+    let body = hay::SPUN_SYRIA_TXT.split_once("\n\n").expect("title line").1;
+    let flagged = char_slice(body, u64_at(dateline, "char_start"), u64_at(dateline, "char_end"));
+    assert!(flagged.starts_with("Washington (CNN)"), "{flagged:?}");
+    assert!(flag(&report, "title_repeated").is_none(), "the title is not in the body");
+}
+
+#[test]
+fn issue_2_trace_json_article_origin_is_earliest_and_offsets_are_chars() {
+    let dir = news_index();
+    let text = format!(
+        "Lawmakers in Washington “exhaled” on Thursday. {} Critics said the deal only delays \
+         the hard choices until winter.",
+        hay::SENATE_PARAGRAPH
+    );
+    let article = serde_json::json!({
+        "title": "Shutdown averted", "text": text, "date": "2015-10-08", "id": "my-article",
+    });
+    dir.create("article.json", article.to_string());
+    let report = dir.trace("idx", "article.json", &[]);
+    assert_eq!(report["query"]["id"], "my-article");
+    assert_eq!(report["query"]["title"], "Shutdown averted");
+    assert_eq!(report["query"]["date"], "2015-10-08");
+    assert_eq!(u64_at(&report["query"], "body_char_offset"), 0);
+    assert_eq!(str_at(&report["verdict"], "kind"), "copy", "{report:#}");
+
+    // Two documents hold the paragraph: the earlier one is the origin, the later a co-copy.
+    let sources = report["sources"].as_array().expect("sources");
+    assert_eq!(sources.len(), 2, "{report:#}");
+    let role = |id: &str| {
+        sources.iter().find(|s| s["id"] == id).unwrap_or_else(|| panic!("{id} is a source"))["role"]
+            .clone()
+    };
+    assert_eq!(role(AP_SENATE.id), "origin");
+    assert_eq!(role(BLOG_SENATE.id), "co_copy");
+    let blog_idx = sources.iter().position(|s| s["id"] == BLOG_SENATE.id).expect("listed");
+
+    let mut n_checked = 0;
+    for sentence in report["sentences"].as_array().expect("sentences") {
+        let Some(m) = sentence["source_match"].as_object() else { continue };
+        let m = Value::Object(m.clone());
+        assert_eq!(source_of(&report, sentence)["id"], AP_SENATE.id);
+        assert_eq!(m["kind"], "verbatim");
+        assert_eq!(m["co_copies"], serde_json::json!([blog_idx]));
+        // Character offsets slice the same words out of both texts, although the source has
+        // multi-byte characters before them and the query too.
+        let in_query =
+            char_slice(&text, u64_at(&m, "query_char_start"), u64_at(&m, "query_char_end"));
+        let in_source = char_slice(
+            AP_SENATE.text,
+            u64_at(&m, "source_char_start"),
+            u64_at(&m, "source_char_end"),
+        );
+        assert_eq!(in_query, in_source);
+        assert_eq!(in_source, str_at(&m, "source_text"));
+        assert!(hay::SENATE_PARAGRAPH.contains(&in_query), "{in_query:?}");
+        let whole = char_slice(&text, u64_at(sentence, "char_start"), u64_at(sentence, "char_end"));
+        assert_eq!(whole, str_at(sentence, "text"));
+        n_checked += 1;
+    }
+    assert_eq!(n_checked, 2, "both sentences of the paragraph are sourced: {report:#}");
+    assert_eq!(sentence_with(&report, "exhaled")["status"], "original");
+    assert_eq!(sentence_with(&report, "hard choices")["status"], "original");
+}
+
+#[test]
+fn issue_2_trace_date_before_every_source_is_original() {
+    let dir = news_index();
+    dir.create("spun.txt", hay::SPUN_SYRIA_TXT);
+    let report = dir.trace("idx", "spun.txt", &["--date", "2015-01-01"]);
+    assert_eq!(str_at(&report["verdict"], "kind"), "original", "{report:#}");
+    assert_eq!(report["sources"], serde_json::json!([]));
+    assert!(u64_at(&report["stats"], "n_candidates_too_late") >= 1, "{report:#}");
+    assert_eq!(report["query"]["date"], "2015-01-01");
+
+    // The date of a JSON article works the same, and --date overrides it.
+    let article = serde_json::json!({"text": hay::SENATE_PARAGRAPH, "date": "2015-09-01"});
+    dir.create("a.json", article.to_string());
+    let report = dir.trace("idx", "a.json", &[]);
+    assert_eq!(str_at(&report["verdict"], "kind"), "original", "{report:#}");
+    let report = dir.trace("idx", "a.json", &["--date", "2015-10-02"]);
+    assert_eq!(str_at(&report["verdict"], "kind"), "copy", "{report:#}");
+    assert_eq!(report["sources"].as_array().expect("sources").len(), 1, "the blog is later");
+    assert_eq!(report["sources"][0]["id"], AP_SENATE.id);
+}
+
+#[test]
+fn issue_2_trace_reads_stdin() {
+    let dir = news_index();
+    let report =
+        dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(CNN_MARKETS.text).json();
+    assert_eq!(str_at(&report["verdict"], "kind"), "copy", "{report:#}");
+    assert_eq!(report["sources"][0]["id"], CNN_MARKETS.id);
+    assert!(report["query"]["title"].is_null());
+    // A JSON article on stdin.
+    let article = serde_json::json!({"title": "t", "text": CNN_MARKETS.text}).to_string();
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(article).json();
+    assert_eq!(report["sources"][0]["id"], CNN_MARKETS.id);
+    assert_eq!(report["query"]["title"], "t");
+}
+
+#[test]
+fn issue_2_trace_title_repeated_flag() {
+    let dir = news_index();
+    let text = format!("Stocks slide again\n\nStocks slide again\n\n{}", CNN_MARKETS.text);
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).json();
+    let repeated = flag(&report, "title_repeated").expect("flagged");
+    assert!(str_at(repeated, "message").contains("Stocks slide again"));
+    assert_eq!(report["sentences"][0]["status"], "title", "{report:#}");
+    assert_eq!(str_at(&report["verdict"], "kind"), "copy");
+}
+
+#[test]
+fn issue_2_trace_title_repeated_with_a_period_is_not_marked_title() {
+    let dir = news_index();
+    let text = format!("Stocks slide again\n\nStocks slide again. {}", CNN_MARKETS.text);
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).json();
+    assert!(flag(&report, "title_repeated").is_some(), "{report:#}");
+    // FIXME: the repeat is flagged, but its sentence keeps status "original" instead of
+    // "title" (core::trace marks a sentence Title only when it lies inside the repeat's byte
+    // span, and the sentence includes the final period the span does not), so it counts as
+    // an unsourced sentence of the body and lowers the coverage.
+    assert_eq!(report["sentences"][0]["status"], "original", "{report:#}");
+}
+
+#[test]
+fn issue_2_trace_human_output_names_verdict_and_sources() {
+    let dir = news_index();
+    dir.create("spun.txt", hay::SPUN_SYRIA_TXT);
+    let out = dir.cmd().args(["trace", "--index", "idx", "spun.txt"]).stdout();
+    assert!(out.starts_with("COPY"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour with NO_COLOR and a pipe: {out}");
+    assert!(out.contains(REUTERS_SYRIA.id), "{out}");
+    assert!(out.contains("spin: Russia → Russian Federation"), "{out}");
+    assert!(out.contains("Washington (CNN)"), "{out}");
+
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "-"])
+        .stdin("Nothing in this sentence was ever printed by anyone before today.")
+        .stdout();
+    assert!(out.starts_with("ORIGINAL"), "{out}");
+}
+
+#[test]
+fn issue_2_trace_bad_articles_exit_2() {
+    let dir = news_index();
+    dir.create("broken.json", r#"{"title": "Cut off", "text": "#);
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "broken.json"]).fails_with(2);
+    assert!(stderr.contains("broken.json: not valid JSON"), "{stderr}");
+
+    dir.create("no-text.json", r#"{"title": "Only a title"}"#);
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "no-text.json"]).fails_with(2);
+    assert!(stderr.contains("no-text.json: field `text` is missing"), "{stderr}");
+
+    dir.create("latin1.txt", b"Caf\xe9 society\n\nThe caf\xe9 reopened on Monday.\n");
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "latin1.txt"]).fails_with(2);
+    assert!(stderr.contains("latin1.txt: not valid UTF-8"), "{stderr}");
+
+    let stderr = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "-"])
+        .stdin(b"bad \xff byte".to_vec())
+        .fails_with(2);
+    assert!(stderr.contains("<stdin>: not valid UTF-8"), "{stderr}");
+
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "missing.txt"]).fails_with(2);
+    assert!(stderr.contains("missing.txt"), "{stderr}");
+
+    // FIXME: an empty article is not refused: it exits 0 with the verdict "original" (0
+    // sentences), which reads as a finding rather than as "nothing to trace".
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin("").json();
+    assert_eq!(report["verdict"]["kind"], "original");
+    assert_eq!(u64_at(&report["query"], "n_sentences"), 0);
+
+    dir.create("ok.txt", CNN_MARKETS.text);
+    let stderr =
+        dir.cmd().args(["trace", "--index", "idx", "--date", "yesterday", "ok.txt"]).fails_with(2);
+    assert!(stderr.contains("cannot parse the date \"yesterday\""), "{stderr}");
+}
