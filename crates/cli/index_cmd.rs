@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::Serialize;
 use unspun_index::ingest::pipeline::{IngestConfig, IngestReport, ingest_files};
-use unspun_index::ingest::{FieldMap, Format, ReaderConfig};
+use unspun_index::ingest::{CorpusReader, FieldMap, Format, ReaderConfig};
 use unspun_index::{Index, IndexWriter, WriterConfig};
 
 use crate::output::{print_json, print_text};
@@ -95,6 +95,19 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         strict: args.strict,
         ..IngestConfig::default()
     };
+    // Open every corpus before the index, so a typo in a file name or a CSV without the id
+    // column fails before anything is created or changed.
+    for path in &args.corpora {
+        CorpusReader::open(path, &config.reader).map_err(|err| {
+            let message = err.to_string();
+            let shown = path.display().to_string();
+            if message.contains(&shown) {
+                anyhow::anyhow!("cannot read corpus: {message}")
+            } else {
+                anyhow::anyhow!("cannot read corpus {shown}: {message}")
+            }
+        })?;
+    }
     let started = Instant::now();
     let mut writer = IndexWriter::open_or_create(&args.index, WriterConfig::default())
         .with_context(|| format!("opening index {} for writing", args.index.display()))?;

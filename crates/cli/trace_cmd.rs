@@ -110,6 +110,12 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     if let Some(date) = args.date {
         article.date = Some(date);
     }
+    if article.text.trim().is_empty() {
+        bail!(
+            "{}: nothing to trace: the article's text is empty",
+            if args.input == "-" { "<stdin>" } else { &args.input }
+        );
+    }
     let date = match &article.date {
         None => None,
         Some(raw) if raw.trim().is_empty() => None,

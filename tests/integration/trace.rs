@@ -191,11 +191,7 @@ fn issue_2_trace_title_repeated_with_a_period_is_not_marked_title() {
     let text = format!("Stocks slide again\n\nStocks slide again. {}", CNN_MARKETS.text);
     let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).json();
     assert!(flag(&report, "title_repeated").is_some(), "{report:#}");
-    // FIXME: the repeat is flagged, but its sentence keeps status "original" instead of
-    // "title" (core::trace marks a sentence Title only when it lies inside the repeat's byte
-    // span, and the sentence includes the final period the span does not), so it counts as
-    // an unsourced sentence of the body and lowers the coverage.
-    assert_eq!(report["sentences"][0]["status"], "original", "{report:#}");
+    assert_eq!(report["sentences"][0]["status"], "title", "{report:#}");
 }
 
 #[test]
@@ -242,11 +238,8 @@ fn issue_2_trace_bad_articles_exit_2() {
     let stderr = dir.cmd().args(["trace", "--index", "idx", "missing.txt"]).fails_with(2);
     assert!(stderr.contains("missing.txt"), "{stderr}");
 
-    // FIXME: an empty article is not refused: it exits 0 with the verdict "original" (0
-    // sentences), which reads as a finding rather than as "nothing to trace".
-    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin("").json();
-    assert_eq!(report["verdict"]["kind"], "original");
-    assert_eq!(u64_at(&report["query"], "n_sentences"), 0);
+    let stderr = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin("").fails_with(2);
+    assert!(stderr.contains("nothing to trace"), "{stderr}");
 
     dir.create("ok.txt", CNN_MARKETS.text);
     let stderr =

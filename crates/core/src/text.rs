@@ -279,9 +279,30 @@ pub const STOPWORDS: &[&str] = &[
 
 /// Whether a normalised word is an English stop word ([`STOPWORDS`]).
 pub fn is_stopword(normalized: &str) -> bool {
-    // Every stop word is at most 10 bytes: skip the search for longer words.
-    normalized.len() <= 10 && STOPWORDS.binary_search(&normalized).is_ok()
+    // Every stop word is at most 10 bytes: skip the search for longer words. Otherwise look
+    // only among the few stop words with the same first byte (a hot path of ingest and trace).
+    let bytes = normalized.as_bytes();
+    if bytes.is_empty() || bytes.len() > 10 {
+        return false;
+    }
+    let (start, end) = STOPWORDS_BY_FIRST_BYTE[usize::from(bytes[0])];
+    STOPWORDS[usize::from(start)..usize::from(end)].iter().any(|w| w.as_bytes() == bytes)
 }
+
+/// For each first byte, the range of [`STOPWORDS`] starting with it (the list is byte-sorted).
+const STOPWORDS_BY_FIRST_BYTE: [(u16, u16); 256] = {
+    let mut table = [(0u16, 0u16); 256];
+    let mut i = 0;
+    while i < STOPWORDS.len() {
+        let first = STOPWORDS[i].as_bytes()[0] as usize;
+        if table[first].1 == 0 {
+            table[first].0 = i as u16;
+        }
+        table[first].1 = i as u16 + 1;
+        i += 1;
+    }
+    table
+};
 
 // ---------------------------------------------------------------------------------------------
 // Tokens

@@ -303,9 +303,12 @@ pub fn trace(
     let title_repeats = find_title_repeats(input.title, &analyzed);
     let mut status = vec![SentenceStatus::Original; n_sentences];
     for (idx, sentence) in analyzed.sentences.iter().enumerate() {
-        let inside = title_repeats
-            .iter()
-            .any(|(start, end)| *start <= sentence.byte_start && sentence.byte_end <= *end);
+        // Compare words, not bytes: the sentence may end with a full stop the title lacks.
+        let words = &analyzed.tokens[sentence.token_start..sentence.token_end];
+        let inside = !words.is_empty()
+            && title_repeats.iter().any(|(start, end)| {
+                *start <= words[0].byte_start && words[words.len() - 1].byte_end <= *end
+            });
         if inside {
             status[idx] = SentenceStatus::Title;
             best[idx] = None;

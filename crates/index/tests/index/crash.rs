@@ -74,7 +74,8 @@ fn crash_at_every_step_of_a_commit() {
         match result {
             Err(error) => {
                 assert!(failing.crashed());
-                assert!(error.to_string().contains("simulated crash"), "{error}");
+                let cause = std::error::Error::source(&error).map(ToString::to_string);
+                assert!(cause.is_some_and(|c| c.contains("simulated crash")), "{error}");
                 if now == after {
                     // Only the directory sync after the MANIFEST rename may fail this late.
                     n_late_crashes += 1;
