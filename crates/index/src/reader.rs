@@ -334,6 +334,20 @@ impl Index {
         self.outlets.contains_key(outlet)
     }
 
+    /// Whether a live document comes from an outlet named like `name`: equal ignoring ASCII
+    /// case, or starting with it as a whole word ("CNN" matches "CNN (Web News)" and
+    /// "cnn.com", not "CNNMoney").
+    pub fn has_outlet_like(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.outlets.keys().any(|outlet| {
+            let outlet = outlet.to_ascii_lowercase();
+            outlet == name
+                || outlet
+                    .strip_prefix(&name)
+                    .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
+        })
+    }
+
     /// Summary statistics (precomputed at open).
     pub fn stats(&self) -> IndexStats {
         self.stats.clone()

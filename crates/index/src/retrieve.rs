@@ -25,6 +25,6 @@ impl Candidates for Index {
     }
 
     fn has_outlet(&self, outlet: &str) -> Option<bool> {
-        Some(self.has_outlet(outlet))
+        Some(self.has_outlet_like(outlet))
     }
 }

@@ -257,3 +257,24 @@ fn index_is_shared_across_threads() {
         assert_eq!(handle.join().expect("thread"), [DocId(1), DocId(4), DocId(7)]);
     }
 }
+
+#[test]
+fn outlets_match_by_name_or_word_prefix() {
+    let storage: Arc<dyn Storage> = Arc::new(MemStorage::new());
+    let mut writer =
+        IndexWriter::with_storage(Arc::clone(&storage), WriterConfig::default()).expect("w");
+    for (i, outlet) in ["CNN (Web News)", "cnnmoney.com", "Reuters"].iter().enumerate() {
+        let mut d = doc(&format!("d{i}"), i as i64);
+        d.source = Some((*outlet).to_string());
+        writer.add(d, &fingerprints(i as u64), false).expect("add");
+    }
+    writer.commit().expect("commit");
+    drop(writer);
+    let index = Index::with_storage(storage).expect("open");
+    assert!(index.has_outlet("Reuters") && !index.has_outlet("CNN"));
+    assert!(index.has_outlet_like("CNN"), "word prefix of CNN (Web News)");
+    assert!(index.has_outlet_like("reuters"), "case-insensitive");
+    assert!(!index.has_outlet_like("AP"), "no outlet starts with the word AP");
+    assert!(index.has_outlet_like("cnnmoney"), "a domain starts with the name");
+    assert!(!index.has_outlet_like("Reut"), "a prefix must end at a word boundary");
+}
