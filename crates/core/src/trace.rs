@@ -444,42 +444,52 @@ fn top_docs(scores: &BTreeMap<DocId, f64>, n: usize) -> Vec<DocId> {
 /// The window of `cand` to align a sentence against: around the densest cluster of shared
 /// content words, or `None` when too few are shared.
 fn window(tokens: &[Token], cand: &Candidate) -> Option<(usize, usize)> {
-    let content: Vec<&Token> = tokens.iter().filter(|t| !t.is_stopword).collect();
-    let mut positions: Vec<u32> = Vec::new();
-    let mut distinct = 0usize;
-    let mut seen: Vec<u64> = Vec::with_capacity(content.len());
-    for token in &content {
+    // (position in the candidate, index of the distinct query content word found there)
+    let mut positions: Vec<(u32, u16)> = Vec::new();
+    let mut seen: Vec<u64> = Vec::new();
+    let mut n_content = 0usize;
+    for token in tokens.iter().filter(|t| !t.is_stopword) {
+        n_content += 1;
         if seen.contains(&token.hash) {
             continue;
         }
-        seen.push(token.hash);
         if let Some(found) = cand.positions.get(&token.hash) {
-            distinct += 1;
-            positions.extend(found.iter().take(64));
+            let word = seen.len() as u16;
+            positions.extend(found.iter().take(256).map(|p| (*p, word)));
         }
+        seen.push(token.hash);
     }
-    let needed = 3.min(content.len()).max(2);
-    if distinct < needed {
-        return None;
-    }
+    let needed = 3.min(n_content).max(2);
     positions.sort_unstable();
+    // The window of the candidate where the most DISTINCT query words occur: a name repeated
+    // all over the candidate must not pull the window away from the copied sentence.
     let span = (tokens.len() * 2 + 8) as u32;
-    let (mut best_count, mut best_lo) = (0usize, 0usize);
+    let mut counts = vec![0u32; seen.len()];
+    let (mut distinct, mut best) = (0usize, (0usize, 0usize, 0usize)); // (distinct, lo, hi)
     let mut lo = 0usize;
     for hi in 0..positions.len() {
-        while positions[hi] - positions[lo] > span {
+        let word = usize::from(positions[hi].1);
+        counts[word] += 1;
+        if counts[word] == 1 {
+            distinct += 1;
+        }
+        while positions[hi].0 - positions[lo].0 > span {
+            let old = usize::from(positions[lo].1);
+            counts[old] -= 1;
+            if counts[old] == 0 {
+                distinct -= 1;
+            }
             lo += 1;
         }
-        if hi + 1 - lo > best_count {
-            best_count = hi + 1 - lo;
-            best_lo = lo;
+        if distinct > best.0 {
+            best = (distinct, lo, hi);
         }
     }
-    if best_count < needed {
+    if best.0 < needed {
         return None;
     }
-    let first = positions[best_lo] as usize;
-    let last = positions[best_lo + best_count - 1] as usize;
+    let first = positions[best.1].0 as usize;
+    let last = positions[best.2].0 as usize;
     let pad = tokens.len() / 2 + 4;
     let n = cand.analyzed.tokens.len();
     Some((first.saturating_sub(pad), (last + pad + 1).min(n)))
