@@ -28,6 +28,7 @@ mod edit;
 mod rng;
 mod spin;
 pub mod table;
+pub mod wordnet;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -36,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use rng::Rng;
 pub use spin::{BuiltinThesaurus, SpinConfig, Spun, Thesaurus, n_to_replace, spin_text};
+pub use wordnet::{WordNet, WordNetSources};
 
 use crate::{Document, Timestamp, text};
 

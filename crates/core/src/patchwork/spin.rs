@@ -2,10 +2,11 @@
 //! entity aliases, the way content farms disguise copied text.
 //!
 //! Word synonyms come from a [`Thesaurus`] ([`BuiltinThesaurus`] holds the table in
-//! [`super::table`]; a WordNet-backed one can plug in later). Entity aliases ("U.S." → "USA",
+//! [`super::table`]; [`super::WordNet`] reads Princeton WordNet). Entity aliases ("U.S." → "USA",
 //! "Russia" → "Russian Federation") come from a fixed table and are matched case-sensitively.
 //! Only whole tokens (by [`text::tokenize`] offsets) are replaced; a possessive "'s" stays.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use crate::text;
 pub trait Thesaurus {
     /// Synonyms of `normalized_word` (lowercase), each of the same part of speech and inflection
     /// (a synonym may be several words). Empty when the word is unknown.
-    fn synonyms(&self, normalized_word: &str) -> &[&str];
+    fn synonyms(&self, normalized_word: &str) -> Vec<Cow<'_, str>>;
 
     /// Whether `normalized_word`, a stop word for [`text::is_stopword`], may still be replaced.
     /// By default no: a general thesaurus would otherwise spin function words.
@@ -58,8 +59,9 @@ impl Default for BuiltinThesaurus {
 }
 
 impl Thesaurus for BuiltinThesaurus {
-    fn synonyms(&self, normalized_word: &str) -> &[&str] {
-        self.by_word.get(normalized_word).copied().unwrap_or(&[])
+    fn synonyms(&self, normalized_word: &str) -> Vec<Cow<'_, str>> {
+        let synonyms = self.by_word.get(normalized_word).copied().unwrap_or(&[]);
+        synonyms.iter().map(|s| Cow::Borrowed(*s)).collect()
     }
 
     /// The curated table lists reporting verbs ("said", "told") that the index treats as stop
@@ -133,7 +135,7 @@ fn apply_case(replacement: &str, case: Case) -> String {
 struct Candidate<'t> {
     byte_start: usize,
     byte_end: usize,
-    options: Vec<&'t str>,
+    options: Vec<Cow<'t, str>>,
     /// `None` for entity aliases, which are written as listed.
     case: Option<Case>,
 }
@@ -211,22 +213,21 @@ fn admissible<'t>(
     text: &str,
     byte_start: usize,
     byte_end: usize,
-    options: &[&'t str],
-) -> Vec<&'t str> {
+    options: Vec<Cow<'t, str>>,
+) -> Vec<Cow<'t, str>> {
     let original = &text[byte_start..byte_end];
     let prev = previous_word(text, byte_start);
     let next = next_word(text, byte_end);
     let after_article = prev.eq_ignore_ascii_case("a") || prev.eq_ignore_ascii_case("an");
     options
-        .iter()
-        .copied()
+        .into_iter()
         .filter(|rep| {
             let first = rep.split(' ').next().unwrap_or("");
             let last = rep.rsplit(' ').next().unwrap_or("");
             let doubles_prev = !prev.is_empty() && first.eq_ignore_ascii_case(prev);
             let doubles_next = !next.is_empty() && last.eq_ignore_ascii_case(next);
             let breaks_article =
-                after_article && starts_with_vowel(rep) != starts_with_vowel(original);
+                after_article && starts_with_vowel(rep.as_ref()) != starts_with_vowel(original);
             let doubles_period = rep.ends_with('.') && text[byte_end..].starts_with('.');
             !rep.eq_ignore_ascii_case(original)
                 && !doubles_prev
@@ -245,6 +246,7 @@ fn candidates<'t>(text: &str, headline: bool, thesaurus: &'t dyn Thesaurus) -> V
     while i < tokens.len() {
         let token = tokens[i];
         if let Some((byte_end, aliases)) = match_entity(text, token.byte_start, &tokens) {
+            let aliases = aliases.iter().map(|a| Cow::Borrowed(*a)).collect();
             let options = admissible(text, token.byte_start, byte_end, aliases);
             if !options.is_empty() {
                 out.push(Candidate { byte_start: token.byte_start, byte_end, options, case: None });
@@ -268,15 +270,15 @@ fn candidates<'t>(text: &str, headline: bool, thesaurus: &'t dyn Thesaurus) -> V
             continue;
         }
         let lower = word.to_lowercase();
+        if token.is_stopword && !thesaurus.replaces_stopword(&lower) {
+            continue;
+        }
         let mut options = thesaurus.synonyms(&lower);
         if options.is_empty() {
             let normalized = text::normalize_token(word);
             if normalized != lower {
                 options = thesaurus.synonyms(&normalized);
             }
-        }
-        if token.is_stopword && !thesaurus.replaces_stopword(&lower) {
-            continue;
         }
         let byte_end = token.byte_start + word.len();
         let options = admissible(text, token.byte_start, byte_end, options);
@@ -318,9 +320,9 @@ pub fn spin_text(
     let mut copied_to = 0;
     for idx in chosen {
         let cand = &cands[idx];
-        let option = *rng.choose(&cand.options).expect("candidates have at least one option");
+        let option = rng.choose(&cand.options).expect("candidates have at least one option");
         let replacement = match cand.case {
-            Some(case) => apply_case(option, case),
+            Some(case) => apply_case(option.as_ref(), case),
             None => option.to_string(),
         };
         out.push_str(&text[copied_to..cand.byte_start]);
