@@ -36,7 +36,9 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 pub use rng::Rng;
-pub use spin::{BuiltinThesaurus, SpinConfig, Spun, Thesaurus, n_to_replace, spin_text};
+pub use spin::{
+    BuiltinThesaurus, SpinConfig, Spun, Thesaurus, alias_entities, n_to_replace, spin_text,
+};
 pub use wordnet::{WordNet, WordNetSources};
 
 use crate::{Document, Timestamp, text};
@@ -49,7 +51,12 @@ const RANDOM_TRIES_PER_PICK: usize = 16;
 
 /// Knobs of [`generate`]. Minimums above their maximums are lowered to the maximum; shares are
 /// clamped to `[0, 1]`.
+///
+/// The edits added for issue #3 (splitting, merging, aliasing at a rate of its own, dropped
+/// datelines, a share of negatives) are off by default, so that the default patchworks of a
+/// seed stay what they were; `unspun-bench generate` turns them on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PatchworkConfig {
     /// Fewest source documents per patchwork (at least 1).
     pub n_sources_min: usize,
@@ -82,6 +89,22 @@ pub struct PatchworkConfig {
     pub min_sentence_words: usize,
     /// Only sentences with at most this many word tokens are taken.
     pub max_sentence_words: usize,
+    /// Share of planted source sentences cut in two at ", and", ", but" or ";" (each part a
+    /// sentence of its own, [`EditKind::Split`]), when they have such a cut.
+    pub split_share: f64,
+    /// Share of planted source sentences joined with the next sentence of their source by
+    /// ", and" or ";" ([`EditKind::Merged`]), when that sentence follows in the same paragraph.
+    pub merge_share: f64,
+    /// Entity aliasing at a rate of its own: each entity mention of every planted source
+    /// sentence is aliased with this probability ([`EditKind::Aliased`]), and spinning replaces
+    /// words only. `None`: aliases are substitutable spans of the spin, as before.
+    pub alias_rate: Option<f64>,
+    /// Probability that a wire dateline heading a copied source sentence ("WASHINGTON (AP) —
+    /// ") is dropped ([`EditKind::DatelineDropped`]).
+    pub dateline_drop_probability: f64,
+    /// Share of negative (original) sentences among all sentences of a patchwork; when set,
+    /// it replaces `n_original_sentences_min`/`n_original_sentences`. At most 0.9.
+    pub negative_share: Option<f64>,
 }
 
 impl Default for PatchworkConfig {
@@ -102,6 +125,11 @@ impl Default for PatchworkConfig {
             repeat_title: true,
             min_sentence_words: 8,
             max_sentence_words: 80,
+            split_share: 0.0,
+            merge_share: 0.0,
+            alias_rate: None,
+            dateline_drop_probability: 0.0,
+            negative_share: None,
         }
     }
 }
@@ -120,6 +148,19 @@ pub enum EditKind {
     Reordered,
     /// A wire dateline was prepended; it is inside the query range but not the source range.
     Dateline,
+    /// Part of a source sentence that was cut in two; the source range covers this part only
+    /// (the joining comma and a dropped conjunction excluded). A full stop may be added and
+    /// the first letter capitalised.
+    Split,
+    /// A source sentence joined with its neighbour into one sentence (", and", ";"); each has
+    /// its own planted entry. The first loses its full stop; the second may lose its capital.
+    Merged,
+    /// Entity mentions replaced by aliases at [`PatchworkConfig::alias_rate`], listed in
+    /// `aliases`.
+    Aliased,
+    /// The wire dateline heading the source sentence was dropped; the source range starts
+    /// after it.
+    DatelineDropped,
 }
 
 /// Ground truth for one sentence of a patchwork.
@@ -146,6 +187,9 @@ pub struct PlantedSentence {
     pub deleted_words: Vec<String>,
     /// For a negative: the id of the unindexed document it came from (not to be found).
     pub negative_doc_id: Option<String>,
+    /// `(entity mention, alias)` pairs of an [`EditKind::Aliased`] sentence, in text order.
+    #[serde(default)]
+    pub aliases: Vec<(String, String)>,
 }
 
 /// One generated patchwork article and its ground truth.
@@ -214,6 +258,11 @@ struct Bounds {
     dateline_probability: f64,
     reorder: bool,
     repeat_title: bool,
+    split_share: f64,
+    merge_share: f64,
+    alias_rate: Option<f64>,
+    dateline_drop: f64,
+    negative_share: Option<f64>,
 }
 
 fn share(x: f64) -> f64 {
@@ -240,6 +289,11 @@ impl Bounds {
             dateline_probability: if c.add_dateline { share(c.dateline_probability) } else { 0.0 },
             reorder: c.reorder,
             repeat_title: c.repeat_title,
+            split_share: share(c.split_share),
+            merge_share: share(c.merge_share),
+            alias_rate: c.alias_rate.map(share),
+            dateline_drop: share(c.dateline_drop_probability),
+            negative_share: c.negative_share.map(|s| share(s).min(0.9)),
         }
     }
 }
@@ -321,12 +375,32 @@ fn eligible_sentences(text: &str, words: (usize, usize)) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// One sentence of a patchwork under construction.
-struct Piece {
+/// One planted sentence, or one part of a split or merged sentence, with its truth.
+struct Part {
     text: String,
     truth: PlantedSentence,
+}
+
+/// One sentence of a patchwork under construction: usually one part; a split sentence is two
+/// parts joined by a space (kept together), a merged one two parts joined by ", and " or "; ".
+struct Piece {
+    parts: Vec<Part>,
+    /// What goes between consecutive parts (`parts.len() - 1` entries).
+    joiners: Vec<&'static str>,
     /// Index into the picked source documents, `None` for negatives.
     source_rank: Option<usize>,
+}
+
+impl Piece {
+    fn single(part: Part) -> Self {
+        Piece { parts: vec![part], joiners: Vec::new(), source_rank: None }
+    }
+
+    fn mark(&mut self, kind: EditKind) {
+        for part in &mut self.parts {
+            part.truth.edits.push(kind);
+        }
+    }
 }
 
 fn build_one(
@@ -359,10 +433,16 @@ fn build_one(
             .iter()
             .zip(&sorted)
             .map(|(&sentence_idx, &in_order)| {
+                // The next sentence of the source, if it may be merged into this one.
+                let next = eligible
+                    .get(sentence_idx + 1)
+                    .filter(|_| !sorted.contains(&(sentence_idx + 1)))
+                    .filter(|next| mergeable(&doc.text, &eligible[sentence_idx], next))
+                    .cloned();
                 let range = eligible[sentence_idx].clone();
-                let mut piece = plant(doc, range, config, thesaurus, rng);
+                let mut piece = plant_sentence(doc, range, next, config, thesaurus, rng);
                 if sentence_idx != in_order {
-                    piece.truth.edits.push(EditKind::Reordered);
+                    piece.mark(EditKind::Reordered);
                 }
                 piece.source_rank = Some(rank);
                 piece
@@ -383,7 +463,13 @@ fn build_one(
         labels.iter().filter_map(|&g| iters.get_mut(g).and_then(Iterator::next)).collect();
 
     // Original sentences from unindexed documents, at random positions.
-    let n_originals = rng.range_inclusive(config.n_originals.0, config.n_originals.1);
+    let n_originals = match config.negative_share {
+        Some(share) => {
+            let n_planted: usize = pieces.iter().map(|p| p.parts.len()).sum();
+            (share / (1.0 - share) * n_planted as f64).round() as usize
+        }
+        None => rng.range_inclusive(config.n_originals.0, config.n_originals.1),
+    };
     for piece in originals(negatives, rng, n_originals) {
         let at = rng.below(pieces.len() + 1);
         pieces.insert(at, piece);
@@ -391,8 +477,12 @@ fn build_one(
 
     if !pieces.is_empty() && rng.chance(config.dateline_probability) {
         let dateline = rng.choose(table::DATELINES).expect("the dateline table is not empty");
-        pieces[0].text.insert_str(0, dateline);
-        pieces[0].truth.edits.push(EditKind::Dateline);
+        let first = &mut pieces[0].parts[0];
+        // A dropped dateline is not put back under another name.
+        if !first.truth.edits.contains(&EditKind::DatelineDropped) {
+            first.text.insert_str(0, dateline);
+            first.truth.edits.push(EditKind::Dateline);
+        }
     }
 
     // Title from the source of the first planted sentence, spun like a sentence might be.
@@ -404,7 +494,11 @@ fn build_one(
         .filter(|t| !t.is_empty())
         .map(|t| {
             if rng.chance(config.spun_share) && config.substitution_rate > 0.0 {
-                let spin = SpinConfig { rate: config.substitution_rate, headline: true };
+                let spin = SpinConfig {
+                    rate: config.substitution_rate,
+                    headline: true,
+                    entities: config.alias_rate.is_none(),
+                };
                 spin_text(t, &spin, thesaurus, rng).text
             } else {
                 t.to_string()
@@ -425,14 +519,193 @@ fn build_one(
     Some(Patchwork { doc, truth, sources, repeated_title })
 }
 
-/// Copies one source sentence verbatim, spun or edited, as the shares say.
+/// Whether source sentence `next` may be merged after `first`: it follows in the same
+/// paragraph and `first` ends with a plain full stop (not "?", "!" or a quote).
+fn mergeable(text: &str, first: &Range<usize>, next: &Range<usize>) -> bool {
+    let gap = text.get(first.end..next.start).unwrap_or("\n\n");
+    let ends_plain = text.get(first.clone()).is_some_and(|s| s.ends_with('.') && s.len() > 1);
+    first.end <= next.start && gap.trim().is_empty() && !gap.contains("\n\n") && ends_plain
+}
+
+/// Connectors a sentence may be cut at: `(separator, bytes of the separator that stay with
+/// neither part)`. ", and " drops the conjunction; ", but " keeps "but" (capitalised).
+const SPLIT_CUTS: &[(&str, usize)] = &[(", and ", 6), (", but ", 2), ("; ", 2)];
+
+/// Fewest words on either side of a split.
+const MIN_SPLIT_WORDS: usize = 4;
+
+/// Where `sentence` may be cut in two: `(end of the first part, start of the second)` byte
+/// offsets, outside quotations, leaving at least [`MIN_SPLIT_WORDS`] words on each side.
+fn split_points(sentence: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for &(separator, dropped) in SPLIT_CUTS {
+        for (at, _) in sentence.match_indices(separator) {
+            let (head, tail) = (&sentence[..at], &sentence[at + dropped..]);
+            let in_quote = head.matches('"').count() % 2 == 1
+                || head.matches('“').count() > head.matches('”').count();
+            let starts_with_letter = tail.chars().next().is_some_and(char::is_alphabetic);
+            if !in_quote
+                && starts_with_letter
+                && text::tokenize(head).len() >= MIN_SPLIT_WORDS
+                && text::tokenize(tail).len() >= MIN_SPLIT_WORDS
+            {
+                out.push((at, at + dropped));
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The byte length of a wire dateline heading `sentence` ("WASHINGTON (AP) — ", "Washington
+/// (CNN)", "LONDON - "), if any: a place in capitals or Title Case, an optional agency in
+/// parentheses, then a dash or (after an agency) the sentence's capital letter.
+pub fn dateline_len(sentence: &str) -> Option<usize> {
+    if let Some(known) = table::DATELINES.iter().find(|d| sentence.starts_with(**d)) {
+        return Some(known.len());
+    }
+    let head = sentence.get(..sentence.len().min(80))?;
+    let place_end = head.find(['(', '-', '—', '–'])?;
+    let place = head[..place_end].trim_end();
+    let place_ok = !place.is_empty()
+        && place.chars().all(|c| c.is_alphabetic() || " ,.'".contains(c))
+        && place.chars().next().is_some_and(char::is_uppercase)
+        && place.split([' ', ',']).filter(|w| !w.is_empty()).count() <= 4;
+    if !place_ok {
+        return None;
+    }
+    let mut rest = &head[place_end..];
+    let mut agency = false;
+    if let Some(inner) = rest.strip_prefix('(') {
+        let close = inner.find(')')?;
+        let name = &inner[..close];
+        if name.is_empty() || name.len() > 24 || !name.starts_with(|c: char| c.is_uppercase()) {
+            return None;
+        }
+        agency = true;
+        rest = &inner[close + 1..];
+    } else if place.chars().any(char::is_lowercase) {
+        // Without an agency only "PLACE —" in capitals is a dateline, not "Well - maybe".
+        return None;
+    }
+    let after_space = rest.trim_start();
+    let dashed = after_space.trim_start_matches(['-', '—', '–']);
+    if dashed.len() == after_space.len() && !agency {
+        return None;
+    }
+    let body = dashed.trim_start();
+    if !body.starts_with(|c: char| c.is_uppercase() || c == '"' || c == '“') {
+        return None;
+    }
+    // `body` is a suffix of `head`, which is a prefix of `sentence`.
+    Some(head.len() - body.len())
+}
+
+/// Plants one source sentence: maybe drops its dateline, then splits it, merges it with
+/// `next`, or copies it whole (verbatim, spun or edited; aliased when aliasing has its own
+/// rate).
+fn plant_sentence(
+    doc: &Document,
+    mut range: Range<usize>,
+    next: Option<Range<usize>>,
+    config: &Bounds,
+    thesaurus: &dyn Thesaurus,
+    rng: &mut Rng,
+) -> Piece {
+    let mut dropped_dateline = false;
+    if config.dateline_drop > 0.0
+        && let Some(len) = doc.text.get(range.clone()).and_then(dateline_len)
+        && len < range.len()
+        && rng.chance(config.dateline_drop)
+    {
+        range.start += len;
+        dropped_dateline = true;
+    }
+    let sentence = &doc.text[range.clone()];
+    let mut piece = None;
+    if config.split_share > 0.0 && rng.chance(config.split_share) {
+        let points = split_points(sentence);
+        if let Some(&(head_end, tail_start)) = rng.choose(&points) {
+            let mut head = plant(doc, range.start..range.start + head_end, config, thesaurus, rng);
+            let mut tail = plant(doc, range.start + tail_start..range.end, config, thesaurus, rng);
+            head.text.push('.');
+            capitalize_first(&mut tail);
+            head.truth.edits.push(EditKind::Split);
+            tail.truth.edits.push(EditKind::Split);
+            piece = Some(Piece { parts: vec![head, tail], joiners: vec![" "], source_rank: None });
+        }
+    }
+    if piece.is_none()
+        && config.merge_share > 0.0
+        && let Some(next) = next
+        && rng.chance(config.merge_share)
+    {
+        let mut head = plant(doc, range.start..range.end - 1, config, thesaurus, rng);
+        let mut tail = plant(doc, next, config, thesaurus, rng);
+        decapitalize_first(&mut tail);
+        head.truth.edits.push(EditKind::Merged);
+        tail.truth.edits.push(EditKind::Merged);
+        let joiner = if rng.chance(0.5) { ", and " } else { "; " };
+        piece = Some(Piece { parts: vec![head, tail], joiners: vec![joiner], source_rank: None });
+    }
+    let mut piece =
+        piece.unwrap_or_else(|| Piece::single(plant(doc, range, config, thesaurus, rng)));
+    if dropped_dateline {
+        piece.parts[0].truth.edits.push(EditKind::DatelineDropped);
+    }
+    piece
+}
+
+/// Upper-cases the first letter of a part ("but the" → "But the"), and of a replacement that
+/// starts there.
+fn capitalize_first(part: &mut Part) {
+    let Some(first) = part.text.chars().next().filter(|c| c.is_lowercase()) else { return };
+    let upper: String = first.to_uppercase().collect();
+    let fix = |s: &mut String| {
+        if s.starts_with(first) {
+            s.replace_range(..first.len_utf8(), &upper);
+        }
+    };
+    let lowered = part.text.clone();
+    fix(&mut part.text);
+    for (_, replacement) in part.truth.substitutions.iter_mut().chain(&mut part.truth.aliases) {
+        if lowered.starts_with(replacement.as_str()) {
+            fix(replacement);
+        }
+    }
+}
+
+/// Lower-cases the first letter of a part when its first word is a stop word ("The", "He",
+/// "But"), so that it reads well after ", and"; names keep their capital.
+fn decapitalize_first(part: &mut Part) {
+    let first_word: String = part.text.chars().take_while(|c| c.is_alphabetic()).collect();
+    let lower = first_word.to_lowercase();
+    if first_word == "I" || first_word == lower || !text::is_stopword(&lower) {
+        return;
+    }
+    let raised = part.text.clone();
+    let fix = |s: &mut String| {
+        if s.starts_with(first_word.as_str()) {
+            s.replace_range(..first_word.len(), &lower);
+        }
+    };
+    fix(&mut part.text);
+    for (_, replacement) in part.truth.substitutions.iter_mut().chain(&mut part.truth.aliases) {
+        if raised.starts_with(replacement.as_str()) {
+            fix(replacement);
+        }
+    }
+}
+
+/// Copies one source range verbatim, spun or edited, as the shares say, and aliases its entity
+/// mentions when aliasing has its own rate.
 fn plant(
     doc: &Document,
     range: Range<usize>,
     config: &Bounds,
     thesaurus: &dyn Thesaurus,
     rng: &mut Rng,
-) -> Piece {
+) -> Part {
     let sentence = &doc.text[range.clone()];
     let mut truth = PlantedSentence {
         query_byte_start: 0,
@@ -445,19 +718,32 @@ fn plant(
         inserted_words: Vec::new(),
         deleted_words: Vec::new(),
         negative_doc_id: None,
+        aliases: Vec::new(),
     };
-    let roll = rng.next_f64();
     let mut text = sentence.to_string();
+    if let Some(rate) = config.alias_rate.filter(|r| *r > 0.0) {
+        let aliased = alias_entities(&text, rate, rng);
+        if !aliased.substitutions.is_empty() {
+            text = aliased.text;
+            truth.aliases = aliased.substitutions;
+            truth.edits.push(EditKind::Aliased);
+        }
+    }
+    let roll = rng.next_f64();
     if roll < config.spun_share {
-        let spin = SpinConfig { rate: config.substitution_rate, headline: false };
-        let spun = spin_text(sentence, &spin, thesaurus, rng);
+        let spin = SpinConfig {
+            rate: config.substitution_rate,
+            headline: false,
+            entities: config.alias_rate.is_none(),
+        };
+        let spun = spin_text(&text, &spin, thesaurus, rng);
         if !spun.substitutions.is_empty() {
             text = spun.text;
             truth.substitutions = spun.substitutions;
             truth.edits.push(EditKind::Spun);
         }
     } else if roll < config.spun_share + config.edited_share
-        && let Some(edit) = edit::edit_sentence(sentence, rng)
+        && let Some(edit) = edit::edit_sentence(&text, rng)
     {
         text = edit.text;
         truth.inserted_words.extend(edit.inserted);
@@ -465,10 +751,10 @@ fn plant(
         truth.edits.push(EditKind::Edited);
     }
     // A sentence that could not be spun or edited is an honest verbatim copy.
-    if truth.edits.is_empty() {
-        truth.edits.push(EditKind::Verbatim);
+    if !truth.edits.iter().any(|e| matches!(e, EditKind::Spun | EditKind::Edited)) {
+        truth.edits.insert(0, EditKind::Verbatim);
     }
-    Piece { text, truth, source_rank: None }
+    Part { text, truth }
 }
 
 /// Up to `n` distinct sentences from the negative documents.
@@ -486,7 +772,7 @@ fn originals(pool: &mut Pool<'_>, rng: &mut Rng, n: usize) -> Vec<Piece> {
             continue;
         }
         let doc = &pool.docs[doc_idx];
-        out.push(Piece {
+        out.push(Piece::single(Part {
             text: doc.text[range].to_string(),
             truth: PlantedSentence {
                 query_byte_start: 0,
@@ -499,9 +785,9 @@ fn originals(pool: &mut Pool<'_>, rng: &mut Rng, n: usize) -> Vec<Piece> {
                 inserted_words: Vec::new(),
                 deleted_words: Vec::new(),
                 negative_doc_id: Some(doc.id.clone()),
+                aliases: Vec::new(),
             },
-            source_rank: None,
-        });
+        }));
     }
     out
 }
@@ -530,11 +816,16 @@ fn assemble(
             left_in_paragraph = [1, 1, 1, 2, 2, 3][rng.below(6)];
         }
         left_in_paragraph -= 1;
-        let mut planted = piece.truth;
-        planted.query_byte_start = text.len();
-        text.push_str(&piece.text);
-        planted.query_byte_end = text.len();
-        truth.push(planted);
+        for (i, part) in piece.parts.into_iter().enumerate() {
+            if i > 0 {
+                text.push_str(piece.joiners.get(i - 1).copied().unwrap_or(" "));
+            }
+            let mut planted = part.truth;
+            planted.query_byte_start = text.len();
+            text.push_str(&part.text);
+            planted.query_byte_end = text.len();
+            truth.push(planted);
+        }
     }
     let mut repeated_title = None;
     if let Some(title) = title.filter(|_| config.repeat_title && !text.is_empty()) {

@@ -80,6 +80,15 @@ pub struct SpinConfig {
     /// Whether the text is a headline in Title Case: then capitalised words mid-text may be
     /// replaced too. In running text they are taken for parts of names ("New York") and kept.
     pub headline: bool,
+    /// Whether entity mentions are substitutable along with words (the default). The
+    /// generator turns this off when entity aliasing has a rate of its own
+    /// ([`alias_entities`]).
+    #[serde(default = "yes")]
+    pub entities: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The result of [`spin_text`].
@@ -239,7 +248,19 @@ fn admissible<'t>(
 }
 
 /// Finds the replaceable spans of `text`, in text order and without overlaps.
-fn candidates<'t>(text: &str, headline: bool, thesaurus: &'t dyn Thesaurus) -> Vec<Candidate<'t>> {
+/// Which spans [`candidates`] looks for.
+#[derive(Clone, Copy)]
+struct Wanted {
+    words: bool,
+    entities: bool,
+}
+
+fn candidates<'t>(
+    text: &str,
+    headline: bool,
+    wanted: Wanted,
+    thesaurus: &'t dyn Thesaurus,
+) -> Vec<Candidate<'t>> {
     let tokens = text::tokenize(text);
     let mut out = Vec::new();
     let mut i = 0;
@@ -248,7 +269,7 @@ fn candidates<'t>(text: &str, headline: bool, thesaurus: &'t dyn Thesaurus) -> V
         if let Some((byte_end, aliases)) = match_entity(text, token.byte_start, &tokens) {
             let aliases = aliases.iter().map(|a| Cow::Borrowed(*a)).collect();
             let options = admissible(text, token.byte_start, byte_end, aliases);
-            if !options.is_empty() {
+            if !options.is_empty() && wanted.entities {
                 out.push(Candidate { byte_start: token.byte_start, byte_end, options, case: None });
             }
             while i < tokens.len() && tokens[i].byte_start < byte_end {
@@ -257,6 +278,9 @@ fn candidates<'t>(text: &str, headline: bool, thesaurus: &'t dyn Thesaurus) -> V
             continue;
         }
         i += 1;
+        if !wanted.words {
+            continue;
+        }
         let surface = &text[token.byte_start..token.byte_end];
         // A tokenizer may keep the possessive in the token: replace the word, keep the "'s".
         let word = surface
@@ -312,9 +336,35 @@ pub fn spin_text(
     thesaurus: &dyn Thesaurus,
     rng: &mut Rng,
 ) -> Spun {
-    let cands = candidates(text, config.headline, thesaurus);
+    let wanted = Wanted { words: true, entities: config.entities };
+    let cands = candidates(text, config.headline, wanted, thesaurus);
     let n_substitutable = cands.len();
     let chosen = rng.sample_sorted(n_substitutable, n_to_replace(n_substitutable, config.rate));
+    replace(text, &cands, chosen, rng)
+}
+
+/// Replaces each entity mention of `text` ("Russia", "U.S.") by one of its aliases with
+/// probability `rate`, independently, so that the achieved share of aliased mentions tends to
+/// `rate` (a rate of its own, unlike [`spin_text`]'s at-least-one rule). Words are left alone.
+pub fn alias_entities(text: &str, rate: f64, rng: &mut Rng) -> Spun {
+    let wanted = Wanted { words: false, entities: true };
+    let cands = candidates(text, false, wanted, &NoSynonyms);
+    let chosen: Vec<usize> = (0..cands.len()).filter(|_| rng.chance(rate)).collect();
+    replace(text, &cands, chosen, rng)
+}
+
+/// A thesaurus without words, for entity aliasing alone.
+struct NoSynonyms;
+
+impl Thesaurus for NoSynonyms {
+    fn synonyms(&self, _: &str) -> Vec<Cow<'_, str>> {
+        Vec::new()
+    }
+}
+
+/// Replaces the candidates `chosen` (increasing indices) with a random option each.
+fn replace(text: &str, cands: &[Candidate<'_>], chosen: Vec<usize>, rng: &mut Rng) -> Spun {
+    let n_substitutable = cands.len();
     let mut out = String::with_capacity(text.len() + 16 * chosen.len());
     let mut substitutions = Vec::with_capacity(chosen.len());
     let mut copied_to = 0;
@@ -340,7 +390,7 @@ mod tests {
     use std::collections::HashSet;
 
     fn spin(text: &str, rate: f64, seed: u64) -> Spun {
-        let config = SpinConfig { rate, headline: false };
+        let config = SpinConfig { rate, headline: false, entities: true };
         spin_text(text, &config, &BuiltinThesaurus::new(), &mut Rng::new(seed))
     }
 
@@ -402,7 +452,7 @@ mod tests {
     fn title_case_mid_sentence_is_kept_but_headlines_spin() {
         // "New York" must not become "Fresh York".
         assert!(spin("He flew to New York", 1.0, 5).substitutions.is_empty());
-        let config = SpinConfig { rate: 1.0, headline: true };
+        let config = SpinConfig { rate: 1.0, headline: true, entities: true };
         let spun =
             spin_text("Big Company Plans", &config, &BuiltinThesaurus::new(), &mut Rng::new(5));
         assert!(spun.substitutions.iter().any(|(a, _)| a == "Company"), "{spun:?}");
@@ -437,6 +487,25 @@ mod tests {
             }
         }
         assert_eq!(spin(text, 0.0, 11).text, text);
+    }
+
+    #[test]
+    fn entities_alone_at_their_own_rate() {
+        let text = "Russia and the U.S. met at the UN while NATO watched, officials said.";
+        let all = alias_entities(text, 1.0, &mut Rng::new(1));
+        assert_eq!(all.n_substitutable, 4, "{all:?}");
+        assert_eq!(all.substitutions.len(), 4);
+        assert!(all.text.ends_with("officials said."), "words are kept: {}", all.text);
+        assert_eq!(alias_entities(text, 0.0, &mut Rng::new(1)).text, text);
+        // Independent draws: about half of the mentions over many sentences.
+        let n: usize =
+            (0..200).map(|s| alias_entities(text, 0.5, &mut Rng::new(s)).substitutions.len()).sum();
+        assert!((340..=460).contains(&n), "{n} of 800");
+        // Spinning without entities leaves them in place.
+        let config = SpinConfig { rate: 1.0, headline: false, entities: false };
+        let spun = spin_text(text, &config, &BuiltinThesaurus::new(), &mut Rng::new(1));
+        assert!(spun.text.starts_with("Russia and the U.S. met at the UN"), "{}", spun.text);
+        assert!(!spun.substitutions.is_empty());
     }
 
     #[test]
