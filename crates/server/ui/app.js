@@ -1,0 +1,847 @@
+// unspun web UI: trace an article, see its sources side by side, browse the corpus.
+// Plain ES2020, no framework, no build step. Every piece of data reaches the page through
+// textContent or attributes set with setAttribute, never through innerHTML.
+'use strict';
+
+(() => {
+  const N_COLOURS = 8;
+  const TRACE_TIMEOUT_MS = 120000;
+
+  // ---- small DOM helpers ------------------------------------------------------------------
+
+  const $ = (id) => document.getElementById(id);
+
+  /// Creates an element: h('span', {class: 'x', tabindex: '0'}, 'text', childNode, ...).
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (key.startsWith('on') && typeof value === 'function') {
+          el.addEventListener(key.slice(2), value);
+        } else {
+          el.setAttribute(key, value === true ? '' : String(value));
+        }
+      }
+    }
+    append(el, children);
+    return el;
+  }
+
+  function append(el, children) {
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      if (Array.isArray(child)) append(el, child);
+      else if (child instanceof Node) el.appendChild(child);
+      else el.appendChild(document.createTextNode(String(child)));
+    }
+  }
+
+  function clear(el) {
+    while (el.firstChild) el.removeChild(el.firstChild);
+  }
+
+  /// Characters (code points) of a string: report offsets count these, not UTF-16 units.
+  const chars = (s) => Array.from(s || '');
+  const sliceChars = (arr, start, end) => arr.slice(Math.max(0, start), Math.max(0, end)).join('');
+
+  const percent = (x) => `${Math.round((Number(x) || 0) * 100)}%`;
+
+  /// A date for people: "2015-09-20" stays, ISO date-times lose their time, epoch seconds
+  /// become a UTC date.
+  function formatDate(value) {
+    if (value === null || value === undefined || value === '') return '';
+    if (typeof value === 'number') {
+      const d = new Date(value * 1000);
+      return Number.isNaN(d.getTime()) ? String(value) : d.toISOString().slice(0, 10);
+    }
+    const s = String(value);
+    return /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : s;
+  }
+
+  function formatBytes(n) {
+    if (typeof n !== 'number' || !Number.isFinite(n)) return '–';
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    let x = n;
+    while (x >= 1000 && i < units.length - 1) {
+      x /= 1000;
+      i += 1;
+    }
+    return `${i === 0 ? x : x.toFixed(x < 10 ? 1 : 0)} ${units[i]}`;
+  }
+
+  const formatInt = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : '–');
+
+  function capitalise(s) {
+    return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
+  }
+
+  const ROLE_LABEL = { origin: 'origin', co_copy: 'co-copy' };
+  const STATUS_LABEL = {
+    sourced: 'sourced',
+    original: 'original: no earlier source found',
+    common: 'common boilerplate found in many documents',
+    title: 'the title printed again',
+  };
+
+  // ---- API ----------------------------------------------------------------------------------
+
+  /// An API failure with the server's error JSON ({"error": {code, message, field}}) if any.
+  class ApiError extends Error {
+    constructor(message, { status = 0, code = '', field = null } = {}) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.field = field;
+    }
+  }
+
+  async function api(path, { method = 'GET', body, signal } = {}) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        signal,
+        headers: body === undefined ? { Accept: 'application/json' }
+          : { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (err && err.name === 'AbortError') {
+        throw new ApiError('The request took too long and was stopped. Try a shorter text.', { code: 'timeout' });
+      }
+      throw new ApiError('Could not reach the unspun server. Is `unspun serve` still running?', { code: 'network' });
+    }
+    const raw = await response.text();
+    let data = null;
+    try {
+      data = raw ? JSON.parse(raw) : null;
+    } catch (_) {
+      data = null;
+    }
+    if (!response.ok) {
+      const e = data && data.error ? data.error : null;
+      const message = e && e.message ? e.message
+        : response.status === 413 ? 'The article is too large for this server.'
+        : `The server answered ${response.status} ${response.statusText || ''}`.trim();
+      throw new ApiError(message, { status: response.status, code: (e && e.code) || '', field: (e && e.field) || null });
+    }
+    if (data === null) throw new ApiError('The server sent an answer that is not JSON.', { status: response.status, code: 'bad_response' });
+    return data;
+  }
+
+  function showError(el, err) {
+    clear(el);
+    const parts = [];
+    if (err.status) parts.push(`HTTP ${err.status}`);
+    if (err.code) parts.push(err.code);
+    append(el, [
+      h('strong', null, parts.length ? `Error (${parts.join(', ')})` : 'Error'),
+      err.message || String(err),
+      err.field ? h('span', null, ` (field: ${err.field})`) : null,
+    ]);
+    el.hidden = false;
+  }
+
+  function hideError(el) {
+    clear(el);
+    el.hidden = true;
+  }
+
+  function setBusy(statusEl, text) {
+    clear(statusEl);
+    if (text) append(statusEl, [h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', null, text)]);
+  }
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  const PAGES = { trace: $('page-trace'), corpus: $('page-corpus') };
+  let firstRoute = true;
+
+  function route() {
+    const hash = location.hash || '#/';
+    const name = hash.startsWith('#/corpus') ? 'corpus' : 'trace';
+    for (const [key, page] of Object.entries(PAGES)) page.hidden = key !== name;
+    for (const link of document.querySelectorAll('nav a[data-route]')) {
+      if (link.dataset.route === name) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    document.title = name === 'corpus' ? 'Corpus · unspun' : 'unspun: where did this text come from?';
+    if (name === 'corpus') loadCorpus();
+    // Move focus to the new page's heading so screen readers and keyboards follow the route.
+    if (!firstRoute) {
+      const heading = PAGES[name].querySelector('h1');
+      if (heading) heading.focus();
+    }
+    firstRoute = false;
+  }
+
+  // ---- trace page ---------------------------------------------------------------------------
+
+  const form = $('trace-form');
+  const titleInput = $('f-title');
+  const dateInput = $('f-date');
+  const textInput = $('f-text');
+  const traceButton = $('trace-button');
+  const traceStatus = $('trace-status');
+  const traceError = $('trace-error');
+  const FIELD_INPUTS = { title: titleInput, text: textInput, date: dateInput };
+
+  let report = null;
+
+  function markInvalid(field) {
+    for (const [name, input] of Object.entries(FIELD_INPUTS)) {
+      if (name === field) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+  }
+
+  async function onTrace(event) {
+    event.preventDefault();
+    hideError(traceError);
+    markInvalid(null);
+    const text = textInput.value;
+    if (!text.trim()) {
+      const err = new ApiError('Paste the article text first (or upload a .txt or .json file).', { code: 'empty_text', field: 'text' });
+      showError(traceError, err);
+      markInvalid('text');
+      textInput.focus();
+      return;
+    }
+    const body = { text };
+    if (titleInput.value.trim()) body.title = titleInput.value.trim();
+    if (dateInput.value) body.date = dateInput.value;
+
+    traceButton.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    setBusy(traceStatus, 'Tracing…');
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TRACE_TIMEOUT_MS);
+    const started = performance.now();
+    try {
+      const data = await api('/v1/trace', { method: 'POST', body, signal: controller.signal });
+      report = data;
+      renderReport(data, text);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      clear(traceStatus);
+      traceStatus.textContent = `Traced ${data.sentences ? data.sentences.length : 0} sentences in ${seconds} s: ${verdictLine(data.verdict)}.`;
+      $('verdict-heading').focus();
+    } catch (err) {
+      clear(traceStatus);
+      showError(traceError, err);
+      if (err.field && FIELD_INPUTS[err.field]) {
+        markInvalid(err.field);
+      }
+    } finally {
+      clearTimeout(timer);
+      traceButton.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  }
+
+  function verdictLine(verdict) {
+    if (!verdict) return 'no verdict';
+    const kind = String(verdict.kind || '').toUpperCase();
+    const n = verdict.n_origins || 0;
+    const origins = verdict.kind === 'patchwork' ? ` of ${n} origins` : '';
+    return `${kind}${origins}, ${percent(verdict.coverage)} of the text has an earlier source`;
+  }
+
+  /// Colour class of source `idx` (an index into report.sources).
+  const srcClass = (idx) => `src-${idx % N_COLOURS}`;
+
+  function sourceLabel(src) {
+    if (!src) return 'unknown source';
+    return src.outlet || src.id;
+  }
+
+  function renderReport(data, submittedText) {
+    $('result').hidden = false;
+    renderVerdict(data);
+    renderFlags(data, submittedText);
+    renderLegend(data);
+    renderArticle(data, submittedText);
+  }
+
+  function renderVerdict(data) {
+    const v = data.verdict || {};
+    const el = $('verdict');
+    clear(el);
+    el.className = `card verdict verdict-${v.kind || 'original'}`;
+    const kind = String(v.kind || 'unknown').toUpperCase();
+    const n = v.n_origins || 0;
+    let rest = '';
+    if (v.kind === 'patchwork') rest = ` of ${n} origins`;
+    else if (v.kind === 'copy') rest = ' of one origin';
+    const heading = h('h2', { id: 'verdict-heading', tabindex: '-1' },
+      h('span', { class: 'kind' }, kind), rest,
+      h('span', { class: 'coverage' }, ` · ${percent(v.coverage)} coverage`));
+    const meter = h('div', { class: 'meter', role: 'img', 'aria-label': `${percent(v.coverage)} of the text has an earlier source` });
+    for (const origin of v.origins || []) {
+      const src = (data.sources || [])[origin.source];
+      meter.appendChild(h('span', {
+        class: srcClass(origin.source),
+        style: `width:${Math.max(0, Math.min(100, origin.share * 100))}%;background:var(--swatch)`,
+        title: `${sourceLabel(src)}: ${percent(origin.share)}`,
+      }));
+    }
+    const shares = (v.origins || []).map((origin) => {
+      const src = (data.sources || [])[origin.source];
+      return `${sourceLabel(src)} ${percent(origin.share)}`;
+    });
+    append(el, [
+      heading,
+      meter,
+      h('p', { class: 'summary' }, v.summary || ''),
+      shares.length ? h('p', null, `Origins: ${shares.join(' · ')}`) : null,
+    ]);
+  }
+
+  function renderFlags(data) {
+    const ul = $('flags');
+    clear(ul);
+    for (const flag of data.flags || []) {
+      const li = h('li', { class: `flag flag-${flag.kind}` });
+      if (flag.kind === 'wire_dateline') {
+        const where = flag.outlet_in_index === true ? 'is in the index'
+          : flag.outlet_in_index === false ? 'is not in the index: its original cannot be shown'
+          : 'may or may not be in the index';
+        append(li, [
+          h('strong', null, 'Wire dateline.'),
+          flag.message || '',
+          flag.outlet ? h('span', { class: 'flag-outlet' }, ` — ${flag.outlet} ${where}.`) : null,
+        ]);
+      } else if (flag.kind === 'title_repeated') {
+        append(li, [h('strong', null, 'Repeated title.'), flag.message || '']);
+      } else {
+        append(li, [h('strong', null, `${capitalise(String(flag.kind).replace(/_/g, ' '))}.`), flag.message || '']);
+      }
+      ul.appendChild(li);
+    }
+    ul.hidden = ul.childElementCount === 0;
+  }
+
+  function renderLegend(data) {
+    const ol = $('legend');
+    clear(ol);
+    const sources = data.sources || [];
+    if (sources.length === 0) {
+      ol.appendChild(h('li', { class: 'empty' }, 'No earlier source was found in the index.'));
+      return;
+    }
+    sources.forEach((src, idx) => {
+      const metaParts = [formatDate(src.date), `${src.n_sentences || 0} sentence${src.n_sentences === 1 ? '' : 's'}`].filter(Boolean);
+      const button = h('button', {
+        type: 'button',
+        class: 'source-button',
+        'data-source': idx,
+        onclick: () => openSource(idx),
+      },
+      h('span', { class: 'swatch', 'aria-hidden': 'true' }, String(idx + 1)),
+      h('span', null,
+        h('span', { class: 'outlet' }, src.outlet || 'Unknown outlet'),
+        h('span', { class: 'role' }, ROLE_LABEL[src.role] || src.role || '')),
+      h('span', { class: 'doc-title' }, src.title || '(untitled)'),
+      h('span', { class: 'meta' }, metaParts.join(' · '), h('br'), h('span', { class: 'doc-id' }, src.id)));
+      const li = h('li', { class: srcClass(idx), 'data-source-id': src.id }, button);
+      if (src.url && /^https?:\/\//i.test(src.url)) {
+        li.appendChild(h('div', { class: 'links' },
+          h('a', { href: src.url, target: '_blank', rel: 'noopener noreferrer' }, 'Open article', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'), ' ↗')));
+      }
+      ol.appendChild(li);
+    });
+  }
+
+  /// Rebuilds the body: the submitted text when the report's offsets fit it (keeps line
+  /// breaks between sentences), else the sentences joined by spaces.
+  function bodyChars(data, submittedText) {
+    const q = data.query || {};
+    const all = chars(submittedText);
+    const offset = q.body_char_offset || 0;
+    const body = all.slice(offset);
+    const sentences = data.sentences || [];
+    const fits = sentences.every((s) => sliceChars(body, s.char_start, s.char_end) === s.text);
+    return fits ? body : null;
+  }
+
+  function renderArticle(data, submittedText) {
+    const el = $('article');
+    clear(el);
+    const sentences = data.sentences || [];
+    const body = bodyChars(data, submittedText);
+    let pos = 0;
+    sentences.forEach((s, i) => {
+      if (body) {
+        if (s.char_start > pos) el.appendChild(document.createTextNode(sliceChars(body, pos, s.char_start)));
+      } else if (i > 0) {
+        el.appendChild(document.createTextNode(' '));
+      }
+      el.appendChild(sentenceSpan(data, s));
+      pos = Math.max(pos, s.char_end);
+    });
+    if (body && pos < body.length) el.appendChild(document.createTextNode(sliceChars(body, pos, body.length)));
+    if (sentences.length === 0) el.textContent = 'The article has no sentences.';
+  }
+
+  function sentenceSpan(data, s) {
+    const m = s.source_match;
+    const classes = ['sent', s.status];
+    let label = `Sentence ${s.idx + 1}: ${STATUS_LABEL[s.status] || s.status}`;
+    if (s.status === 'sourced' && m) {
+      classes.push(srcClass(m.source));
+      if (m.quoted) classes.push('quoted');
+      const src = (data.sources || [])[m.source];
+      label = `Sentence ${s.idx + 1}: from ${sourceLabel(src)} (source ${m.source + 1}), ${m.kind}${m.quoted ? ', shared quotation' : ''}`;
+    }
+    const span = h('span', {
+      class: classes.join(' '),
+      tabindex: '0',
+      role: 'button',
+      title: label,
+      'aria-description': label,
+      'data-idx': s.idx,
+      onclick: () => openSentence(s.idx),
+      onkeydown: (event) => {
+        if (event.key === 'Enter' || event.key === ' ' || event.key === 'Spacebar') {
+          event.preventDefault();
+          openSentence(s.idx);
+        }
+      },
+    }, s.text);
+    if (s.status === 'sourced' && m) span.appendChild(h('sup', { 'aria-hidden': 'true' }, String(m.source + 1)));
+    return span;
+  }
+
+  // ---- word diff ----------------------------------------------------------------------------
+
+  /// Comparison key of a word: lower case, unified quotes, outer punctuation dropped.
+  function wordKey(word) {
+    const k = word.normalize('NFKC').toLowerCase()
+      .replace(/[“”„‟«»″]/g, '"').replace(/[‘’‚‛′]/g, "'");
+    const stripped = k.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+    return stripped || k;
+  }
+
+  const tokenize = (text) => (text || '').match(/\s+|\S+/g) || [];
+
+  /// Word-level diff of `source` against `query` (LCS over lower-cased words). Returns, for
+  /// each side, tokens {text, cls} where cls is 'eq', 'ins' (query only), 'del' (source
+  /// only) or 'sub' (a run replaced by another run).
+  function wordDiff(source, query) {
+    const sTok = tokenize(source).map((text) => ({ text, word: /\S/.test(text), cls: 'eq' }));
+    const qTok = tokenize(query).map((text) => ({ text, word: /\S/.test(text), cls: 'eq' }));
+    const a = sTok.filter((t) => t.word);
+    const b = qTok.filter((t) => t.word);
+    const n = a.length;
+    const m = b.length;
+    if ((n + 1) * (m + 1) > 4000000) {
+      // Too long to diff in the browser: mark nothing rather than freeze the page.
+      return { source: sTok, query: qTok, truncated: true };
+    }
+    const ak = a.map((t) => wordKey(t.text));
+    const bk = b.map((t) => wordKey(t.text));
+    const width = m + 1;
+    const dp = new Uint32Array((n + 1) * (m + 1));
+    for (let i = n - 1; i >= 0; i -= 1) {
+      for (let j = m - 1; j >= 0; j -= 1) {
+        dp[i * width + j] = ak[i] === bk[j] ? dp[(i + 1) * width + j + 1] + 1
+          : Math.max(dp[(i + 1) * width + j], dp[i * width + j + 1]);
+      }
+    }
+    // Walk the table; collect runs of changes between equal words.
+    let i = 0;
+    let j = 0;
+    let dels = [];
+    let inss = [];
+    const flush = () => {
+      const cls = dels.length && inss.length ? 'sub' : null;
+      for (const t of dels) t.cls = cls || 'del';
+      for (const t of inss) t.cls = cls || 'ins';
+      dels = [];
+      inss = [];
+    };
+    while (i < n || j < m) {
+      if (i < n && j < m && ak[i] === bk[j]) {
+        flush();
+        i += 1;
+        j += 1;
+      } else if (j >= m || (i < n && dp[(i + 1) * width + j] >= dp[i * width + j + 1])) {
+        dels.push(a[i]);
+        i += 1;
+      } else {
+        inss.push(b[j]);
+        j += 1;
+      }
+    }
+    flush();
+    return { source: sTok, query: qTok, truncated: false };
+  }
+
+  /// Renders diff tokens, merging neighbours of one class (and the spaces between them) into
+  /// one <ins>, <del> or <mark>.
+  function renderTokens(tokens) {
+    // Spaces take the class of the words around them when both sides agree.
+    for (let k = 0; k < tokens.length; k += 1) {
+      const t = tokens[k];
+      if (t.word) continue;
+      const prev = tokens[k - 1];
+      const next = tokens[k + 1];
+      t.cls = prev && next && prev.cls === next.cls ? prev.cls : 'eq';
+    }
+    const frag = document.createDocumentFragment();
+    let k = 0;
+    while (k < tokens.length) {
+      const cls = tokens[k].cls;
+      let text = '';
+      while (k < tokens.length && tokens[k].cls === cls) {
+        text += tokens[k].text;
+        k += 1;
+      }
+      if (cls === 'ins') frag.appendChild(h('ins', { class: 'd-ins', title: 'added in the article' }, text));
+      else if (cls === 'del') frag.appendChild(h('del', { class: 'd-del', title: 'left out of the article' }, text));
+      else if (cls === 'sub') frag.appendChild(h('mark', { class: 'd-sub', title: 'substituted' }, text));
+      else frag.appendChild(document.createTextNode(text));
+    }
+    return frag;
+  }
+
+  // ---- detail dialog ------------------------------------------------------------------------
+
+  const dialog = $('detail');
+  const detailHeading = $('detail-heading');
+  const detailBody = $('detail-body');
+  let returnFocus = null;
+  const documentCache = new Map();
+
+  function openDialog(title) {
+    clear(detailBody);
+    detailHeading.textContent = title;
+    if (!dialog.open) {
+      returnFocus = document.activeElement;
+      if (typeof dialog.showModal === 'function') dialog.showModal();
+      else dialog.setAttribute('open', '');
+    }
+    dialog.scrollTop = 0;
+  }
+
+  function closeDialog() {
+    if (typeof dialog.close === 'function' && dialog.open) dialog.close();
+    else dialog.removeAttribute('open');
+  }
+
+  dialog.addEventListener('close', () => {
+    for (const el of document.querySelectorAll('.sent.active')) el.classList.remove('active');
+    if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    returnFocus = null;
+  });
+  // A click on the backdrop (outside the dialog box) closes it.
+  dialog.addEventListener('click', (event) => {
+    if (event.target !== dialog) return;
+    const r = dialog.getBoundingClientRect();
+    const inside = event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
+    if (!inside) closeDialog();
+  });
+  $('detail-close').addEventListener('click', closeDialog);
+
+  async function fetchDocument(id) {
+    if (!documentCache.has(id)) {
+      documentCache.set(id, api(`/v1/documents/${encodeURIComponent(id)}`).catch((err) => {
+        documentCache.delete(id);
+        throw err;
+      }));
+    }
+    return documentCache.get(id);
+  }
+
+  function sourceMetaLine(src) {
+    return [src.outlet, formatDate(src.date), src.title].filter(Boolean).join(' · ');
+  }
+
+  function openSentence(idx) {
+    if (!report) return;
+    const s = (report.sentences || []).find((x) => x.idx === idx);
+    if (!s) return;
+    for (const el of document.querySelectorAll('.sent.active')) el.classList.remove('active');
+    const span = document.querySelector(`.sent[data-idx="${idx}"]`);
+    if (span) span.classList.add('active');
+
+    const m = s.source_match;
+    if (s.status !== 'sourced' || !m) {
+      openDialog(`Sentence ${s.idx + 1}`);
+      append(detailBody, [
+        h('ul', { class: 'badges' }, h('li', { class: 'badge' }, s.status)),
+        h('p', null, capitalise(STATUS_LABEL[s.status] || s.status) + '.'),
+        h('blockquote', { class: 'side' }, h('p', { class: 'text' }, s.text)),
+      ]);
+      return;
+    }
+    const src = (report.sources || [])[m.source] || { id: '?' };
+    openDialog(`Sentence ${s.idx + 1} and its source`);
+
+    const badges = h('ul', { class: 'badges', 'aria-label': 'Match' },
+      h('li', { class: `badge kind-${m.kind}` }, `kind: ${m.kind}`),
+      h('li', { class: 'badge' }, `similarity: ${percent(m.similarity)}`),
+      (m.alterations || []).length > 1 ? h('li', { class: 'badge' }, `alterations: ${m.alterations.join(', ')}`) : null,
+      m.n_inserted ? h('li', { class: 'badge' }, `${m.n_inserted} word${m.n_inserted === 1 ? '' : 's'} added`) : null,
+      m.n_deleted ? h('li', { class: 'badge' }, `${m.n_deleted} word${m.n_deleted === 1 ? '' : 's'} dropped`) : null,
+      m.quoted ? h('li', { class: 'badge' }, 'shared quotation: left out of the verdict') : null);
+
+    // The query side: the sentence, with the aligned region diffed and the rest dimmed.
+    const sChars = chars(s.text);
+    const qs = Math.max(0, Math.min(sChars.length, m.query_char_start - s.char_start));
+    const qe = Math.max(qs, Math.min(sChars.length, m.query_char_end - s.char_start));
+    const aligned = sliceChars(sChars, qs, qe);
+    const diff = wordDiff(m.source_text || '', aligned);
+
+    // Words outside the aligned region are dimmed; stray punctuation stays plain.
+    const outside = (text) => (/[\p{L}\p{N}]/u.test(text)
+      ? h('span', { class: 'unaligned', title: 'not part of the match' }, text)
+      : document.createTextNode(text));
+    const queryText = h('p', { class: 'text' });
+    if (qs > 0) queryText.appendChild(outside(sliceChars(sChars, 0, qs)));
+    queryText.appendChild(renderTokens(diff.query));
+    if (qe < sChars.length) queryText.appendChild(outside(sliceChars(sChars, qe, sChars.length)));
+
+    const sourceText = h('p', { class: 'text' });
+    const before = h('span', { class: 'context' });
+    const after = h('span', { class: 'context' });
+    append(sourceText, [before, renderTokens(diff.source), after]);
+
+    const sourceSide = h('section', { class: `side side-source ${srcClass(m.source)}`, 'aria-label': 'Source passage' },
+      h('h3', null, `Source ${m.source + 1}: ${sourceLabel(src)}`),
+      h('p', { class: 'hint' }, [formatDate(src.date), src.title].filter(Boolean).join(' · ')),
+      sourceText);
+    const querySide = h('section', { class: 'side side-query', 'aria-label': 'Article sentence' },
+      h('h3', null, 'This article'),
+      h('p', { class: 'hint' }, `sentence ${s.idx + 1}, characters ${m.query_char_start}–${m.query_char_end}`),
+      queryText);
+
+    const spins = m.substitutions || [];
+    const spinList = spins.length
+      ? h('ul', { class: 'spins', 'aria-label': 'Substituted words' }, spins.map((sub) =>
+        h('li', null, h('span', { class: 'from' }, sub.from), ' → ', h('span', { class: 'to' }, sub.to))))
+      : h('p', { class: 'hint' }, 'No substituted words.');
+
+    const coCopies = (m.co_copies || []).map((k) => (report.sources || [])[k]).filter(Boolean);
+    const facts = h('dl', { class: 'facts' },
+      h('dt', null, 'Origin'), h('dd', null, `${src.id}${src.outlet ? ` (${src.outlet})` : ''}`),
+      h('dt', null, 'Source region'), h('dd', null, `characters ${m.source_char_start}–${m.source_char_end}`),
+      h('dt', null, 'Co-copies'), h('dd', null, coCopies.length
+        ? coCopies.map((c) => `${c.outlet || c.id}${c.date ? ` (${formatDate(c.date)})` : ''}`).join(', ')
+        : 'none: no other indexed document has this text'));
+
+    append(detailBody, [
+      badges,
+      h('div', { class: 'side-by-side' }, querySide, sourceSide),
+      h('ul', { class: 'diff-key', 'aria-label': 'Highlighting' },
+        h('li', null, h('mark', { class: 'd-sub' }, 'substituted'), ' words replaced'),
+        h('li', null, h('ins', { class: 'd-ins' }, 'added'), ' only in the article'),
+        h('li', null, h('del', { class: 'd-del' }, 'dropped'), ' only in the source'),
+        h('li', null, h('span', { class: 'context' }, 'grey'), ' context around the match')),
+      h('h3', null, 'Spin pairs (source → article)'),
+      spinList,
+      facts,
+      h('p', null, h('button', { type: 'button', class: 'link-button', onclick: () => openSource(m.source) }, `All sentences from ${sourceLabel(src)}`)),
+    ]);
+
+    // Show some of the source document around the aligned region once it arrives.
+    fetchDocument(src.id).then((doc) => {
+      if (!dialog.open || !doc || typeof doc.text !== 'string') return;
+      const docChars = chars(doc.text);
+      const ctxStart = Math.max(0, m.source_char_start - 240);
+      const ctxEnd = Math.min(docChars.length, m.source_char_end + 240);
+      before.textContent = (ctxStart > 0 ? '…' : '') + sliceChars(docChars, ctxStart, m.source_char_start);
+      after.textContent = sliceChars(docChars, m.source_char_end, ctxEnd) + (ctxEnd < docChars.length ? '…' : '');
+    }).catch(() => {
+      // The aligned text is already shown; the surrounding context is a bonus.
+    });
+  }
+
+  function openSource(idx) {
+    if (!report) return;
+    const src = (report.sources || [])[idx];
+    if (!src) return;
+    openDialog(`Source ${idx + 1}: ${sourceLabel(src)}`);
+    const own = (report.sentences || []).filter((s) => s.source_match && s.source_match.source === idx);
+    const shared = (report.sentences || []).filter((s) => s.source_match && (s.source_match.co_copies || []).includes(idx));
+    const list = (items) => h('ol', { class: 'sentence-list' }, items.map((s) =>
+      h('li', { value: s.idx + 1 }, h('button', { type: 'button', class: 'link-button', onclick: () => openSentence(s.idx) }, s.text),
+        ` (${s.source_match.kind})`)));
+    append(detailBody, [
+      h('div', { class: `side side-source ${srcClass(idx)}` },
+        h('p', null, h('strong', null, src.title || '(untitled)')),
+        h('p', { class: 'hint' }, `${sourceMetaLine(src)} · ${ROLE_LABEL[src.role] || src.role}`),
+        h('p', { class: 'mono' }, src.id),
+        src.url && /^https?:\/\//i.test(src.url)
+          ? h('p', null, h('a', { href: src.url, target: '_blank', rel: 'noopener noreferrer' }, src.url, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')))
+          : null),
+      h('h3', null, `Sentences taken from it (${own.length})`),
+      own.length ? list(own) : h('p', { class: 'hint' }, 'It is the origin of no sentence.'),
+      shared.length ? h('h3', null, `Sentences it shares as a co-copy (${shared.length})`) : null,
+      shared.length ? list(shared) : null,
+    ]);
+  }
+
+  // ---- file upload --------------------------------------------------------------------------
+
+  function fillFromJson(obj) {
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('the JSON file must hold one object with "text"');
+    if (typeof obj.text !== 'string') throw new Error('the JSON object has no "text" string');
+    textInput.value = obj.text;
+    titleInput.value = typeof obj.title === 'string' ? obj.title : '';
+    const date = formatDate(obj.date);
+    dateInput.value = /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : '';
+  }
+
+  function fillFromText(content) {
+    // Like `unspun trace`: a first line followed by a blank line is the title.
+    const match = /^([^\r\n]{1,300})\r?\n[ \t]*\r?\n([\s\S]*)$/.exec(content);
+    if (match) {
+      titleInput.value = match[1].trim();
+      textInput.value = match[2];
+    } else {
+      textInput.value = content;
+    }
+  }
+
+  $('f-file').addEventListener('change', (event) => {
+    const file = event.target.files && event.target.files[0];
+    if (!file) return;
+    hideError(traceError);
+    const reader = new FileReader();
+    reader.onload = () => {
+      const content = String(reader.result || '');
+      try {
+        if (/\.json$/i.test(file.name) || file.type === 'application/json') fillFromJson(JSON.parse(content));
+        else fillFromText(content);
+        traceStatus.textContent = `Loaded ${file.name}. Press Trace.`;
+      } catch (err) {
+        showError(traceError, new ApiError(`Could not read ${file.name}: ${err.message}`, { code: 'bad_file' }));
+      }
+      event.target.value = '';
+    };
+    reader.onerror = () => showError(traceError, new ApiError(`Could not read ${file.name}.`, { code: 'bad_file' }));
+    reader.readAsText(file);
+  });
+
+  $('clear-button').addEventListener('click', () => {
+    form.reset();
+    markInvalid(null);
+    hideError(traceError);
+    clear(traceStatus);
+    $('result').hidden = true;
+    report = null;
+    textInput.focus();
+  });
+
+  form.addEventListener('submit', onTrace);
+
+  // ---- corpus page --------------------------------------------------------------------------
+
+  let statsLoaded = false;
+
+  async function loadCorpus() {
+    if (statsLoaded) return;
+    const status = $('corpus-status');
+    hideError($('corpus-error'));
+    setBusy(status, 'Loading index statistics…');
+    try {
+      const stats = await api('/v1/stats');
+      statsLoaded = true;
+      renderStats(stats);
+      clear(status);
+    } catch (err) {
+      clear(status);
+      showError($('corpus-error'), err);
+    }
+  }
+
+  function renderStats(stats) {
+    const dl = $('stats');
+    clear(dl);
+    const from = formatDate(stats.date_min);
+    const to = formatDate(stats.date_max);
+    const rows = [
+      ['Documents', formatInt(stats.n_docs)],
+      ['Outlets', formatInt(stats.n_outlets)],
+      ['Date range', from || to ? `${from || '?'} – ${to || '?'}` : 'undated'],
+      ['Size on disk', formatBytes(stats.bytes_on_disk)],
+      ['Format version', stats.format_version === undefined ? '–' : String(stats.format_version)],
+    ];
+    for (const [label, value] of rows) dl.appendChild(h('div', null, h('dt', null, label), h('dd', null, value)));
+
+    const ol = $('top-outlets');
+    clear(ol);
+    const top = stats.top_outlets || [];
+    const max = Math.max(1, ...top.map((o) => o.n_docs || 0));
+    for (const o of top) {
+      ol.appendChild(h('li', null,
+        h('span', { class: 'name', title: o.outlet }, o.outlet || '(no outlet)'),
+        h('span', { class: 'bar', style: `width:${((o.n_docs || 0) / max) * 100}%`, 'aria-hidden': 'true' }),
+        h('span', null, formatInt(o.n_docs))));
+    }
+    if (top.length === 0) ol.appendChild(h('li', null, 'No outlets recorded.'));
+  }
+
+  async function onSearch(event) {
+    event.preventDefault();
+    const q = $('q').value.trim();
+    const status = $('search-status');
+    const results = $('search-results');
+    hideError($('corpus-error'));
+    if (!q) {
+      status.textContent = 'Type an id or words of a title.';
+      return;
+    }
+    setBusy(status, 'Searching…');
+    clear(results);
+    try {
+      const data = await api(`/v1/search?q=${encodeURIComponent(q)}&limit=20`);
+      const hits = Array.isArray(data) ? data : data.results || data.documents || data.hits || [];
+      const total = !Array.isArray(data) && typeof data.total === 'number' ? data.total : hits.length;
+      clear(status);
+      const shown = total > hits.length ? `${hits.length} of ${formatInt(total)} results` : `${total} result${total === 1 ? '' : 's'}`;
+      status.textContent = hits.length ? `${shown} for “${q}”.` : `Nothing matches “${q}”.`;
+      for (const hit of hits) {
+        results.appendChild(h('li', null, h('button', { type: 'button', 'data-id': hit.id, onclick: () => showDocument(hit.id) },
+          h('span', { class: 'r-title' }, hit.title || hit.id),
+          h('span', { class: 'r-meta' }, [hit.outlet || hit.source, formatDate(hit.date), hit.id].filter(Boolean).join(' · ')))));
+      }
+    } catch (err) {
+      clear(status);
+      showError($('corpus-error'), err);
+    }
+  }
+
+  async function showDocument(id) {
+    const article = $('document');
+    const status = $('search-status');
+    setBusy(status, 'Loading the document…');
+    try {
+      const doc = await api(`/v1/documents/${encodeURIComponent(id)}`);
+      clear(status);
+      clear(article);
+      const meta = [doc.source || doc.outlet, formatDate(doc.date)].filter(Boolean).join(' · ');
+      append(article, [
+        h('h2', { id: 'document-heading', tabindex: '-1' }, doc.title || '(untitled)'),
+        h('p', { class: 'meta' }, meta, meta ? ' · ' : '', h('span', { class: 'mono' }, doc.id || id),
+          doc.url && /^https?:\/\//i.test(doc.url) ? [' · ', h('a', { href: doc.url, target: '_blank', rel: 'noopener noreferrer' }, 'Open original', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))] : null),
+        h('p', { class: 'doc-text' }, doc.text || ''),
+      ]);
+      article.hidden = false;
+      $('document-heading').focus();
+    } catch (err) {
+      clear(status);
+      showError($('corpus-error'), err);
+    }
+  }
+
+  $('search-form').addEventListener('submit', onSearch);
+
+  window.addEventListener('hashchange', route);
+  route();
+
+  // Exposed for tests and the console; the page does not depend on it.
+  window.unspun = { wordDiff, get report() { return report; } };
+})();

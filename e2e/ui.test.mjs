@@ -1,0 +1,400 @@
+// Browser tests of the unspun web UI: the real `unspun serve` on a small corpus, driven in a
+// real headless Chromium through playwright-core. Run from the repository root with
+// `node --test e2e/` (see e2e/README.md). Screenshots go to e2e/artifacts/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+import { ARTICLES, PATCHWORK, corpusJsonl } from './fixtures.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+const BIN = process.env.UNSPUN_BIN || join(repo, 'target', 'debug', 'unspun');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const ARTIFACTS = process.env.UNSPUN_E2E_ARTIFACTS || join(here, 'artifacts');
+const READY_TIMEOUT_MS = 30000;
+const TEST_TIMEOUT_MS = 90000;
+
+let workDir;
+let server;
+let serverLog = '';
+let baseUrl;
+let context;
+const pageErrors = [];
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/// Waits until GET /readyz answers 200; throws (failing the suite) when the server exits or
+/// does not become ready in time. There is no skip: an unreachable server is a failure.
+async function waitReady(url) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`unspun serve exited (${server.exitCode ?? server.signalCode}) before it was ready:\n${serverLog}`);
+    }
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.ok) return;
+      lastError = `HTTP ${response.status}`;
+    } catch (err) {
+      lastError = err.cause ? String(err.cause.code || err.cause) : String(err);
+    }
+    await sleep(100);
+  }
+  throw new Error(`unspun serve was not ready at ${url}/readyz within ${READY_TIMEOUT_MS} ms (${lastError}):\n${serverLog}`);
+}
+
+async function newPage({ colorScheme = 'light', width = 1280, height = 900 } = {}) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height });
+  await page.emulateMedia({ colorScheme });
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
+  });
+  return page;
+}
+
+async function shot(page, name, options = {}) {
+  const path = join(ARTIFACTS, name);
+  await page.screenshot({ path, ...options });
+  return path;
+}
+
+/// Fills the form with the planted patchwork and traces it; resolves when the verdict shows.
+async function tracePatchwork(page) {
+  await page.goto(`${baseUrl}/#/`);
+  await page.getByLabel(/^Title/).fill(PATCHWORK.title);
+  await page.getByLabel(/^Date/).fill(PATCHWORK.date);
+  await page.getByLabel('Article text').fill(PATCHWORK.text);
+  await page.getByRole('button', { name: 'Trace', exact: true }).click();
+  await page.locator('#verdict h2').waitFor();
+}
+
+before(async () => {
+  assert.ok(existsSync(BIN), `the unspun binary is missing at ${BIN}: run \`cargo build\` or set UNSPUN_BIN`);
+  assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: run \`apt-get install -y chromium\``);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  workDir = mkdtempSync(join(tmpdir(), 'unspun-e2e-'));
+  const corpus = join(workDir, 'corpus.jsonl');
+  writeFileSync(corpus, corpusJsonl());
+  const index = join(workDir, 'index');
+  execFileSync(BIN, ['index', '--index', index, corpus], { stdio: ['ignore', 'pipe', 'pipe'] });
+
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (chunk) => (serverLog += chunk));
+  server.stderr.on('data', (chunk) => (serverLog += chunk));
+  await waitReady(baseUrl);
+
+  context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(15000);
+});
+
+after(async () => {
+  if (context) await context.close().catch(() => {});
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((done) => server.once('exit', done));
+    server.kill('SIGTERM');
+    await Promise.race([exited, sleep(10000)]);
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+test('the server embeds the three UI files', { timeout: TEST_TIMEOUT_MS }, async () => {
+  for (const [path, type] of [['/', 'text/html'], ['/app.js', 'javascript'], ['/app.css', 'text/css']]) {
+    const response = await fetch(`${baseUrl}${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(response.headers.get('content-type') || '', new RegExp(type), path);
+    const body = await response.text();
+    assert.ok(body.length > 500, `${path} is too short to be the UI`);
+  }
+});
+
+test('trace a patchwork: verdict, legend, coloured sentences, progress', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/`);
+  await page.getByLabel(/^Title/).fill(PATCHWORK.title);
+  await page.getByLabel(/^Date/).fill(PATCHWORK.date);
+  await page.getByLabel('Article text').fill(PATCHWORK.text);
+
+  // Hold the real request back a moment so the progress state can be seen.
+  let release;
+  const held = new Promise((done) => (release = done));
+  await page.route('**/v1/trace', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'Trace', exact: true }).click();
+  const status = page.locator('#trace-status');
+  await status.getByText('Tracing…').waitFor();
+  assert.ok(await page.locator('#trace-status .spinner').isVisible(), 'a spinner shows while tracing');
+  assert.ok(await page.locator('#trace-button').isDisabled(), 'the Trace button is disabled while tracing');
+  await shot(page, 'light-progress.png');
+  release();
+  await page.unroute('**/v1/trace');
+
+  const verdict = page.locator('#verdict h2');
+  await verdict.waitFor();
+  const verdictText = await verdict.textContent();
+  assert.match(verdictText, /PATCHWORK of 2 origins/, verdictText);
+  assert.match(verdictText, /\d+% coverage/, verdictText);
+  assert.ok(await page.locator('#trace-button').isEnabled());
+  assert.match(await status.textContent(), /Traced \d+ sentences/);
+
+  const legend = page.locator('#legend');
+  for (const planted of PATCHWORK.sources) {
+    const item = legend.locator(`li[data-source-id="${planted.id}"]`);
+    assert.equal(await item.count(), 1, `${planted.id} is in the legend`);
+    const text = await item.textContent();
+    assert.ok(text.includes(planted.outlet), `${planted.outlet} in ${text}`);
+    assert.ok(text.includes('origin'), text);
+    const link = item.getByRole('link');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.match(await link.getAttribute('rel'), /noopener/);
+    assert.equal(await link.getAttribute('href'), ARTICLES.find((a) => a.id === planted.id).url);
+  }
+
+  // Every sentence is shown, coloured by its origin: the two planted sources get different
+  // colour classes, and the sentence of its own is plain.
+  const sentences = page.locator('#article .sent');
+  assert.equal(await sentences.count(), 5);
+  const spun = page.locator('#article .sent', { hasText: PATCHWORK.spunSentence });
+  const storm = page.locator('#article .sent', { hasText: 'A powerful storm' });
+  const own = page.locator('#article .sent', { hasText: PATCHWORK.originalSentence });
+  const spunClass = await spun.getAttribute('class');
+  const stormClass = await storm.getAttribute('class');
+  assert.match(spunClass, /\bsourced\b/);
+  assert.match(stormClass, /\bsourced\b/);
+  assert.notEqual(spunClass.match(/src-\d/)[0], stormClass.match(/src-\d/)[0], 'two origins, two colours');
+  assert.match(await own.getAttribute('class'), /\boriginal\b/);
+  const background = (loc) => loc.evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.notEqual(await background(spun), await background(storm));
+  assert.equal(await own.getAttribute('tabindex'), '0');
+
+  await shot(page, 'light-trace.png', { fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('side-by-side view of a spun sentence; keyboard access', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await tracePatchwork(page);
+  const dialog = page.locator('#detail');
+
+  // Click the spun sentence: the detail shows the query and the source with the spin marked.
+  await page.locator('#article .sent', { hasText: PATCHWORK.spunSentence }).click();
+  await dialog.waitFor({ state: 'visible' });
+  const marked = dialog.locator('.side-query mark.d-sub');
+  assert.deepEqual(await marked.allTextContents(), ['Russian Federation']);
+  assert.deepEqual(await dialog.locator('.side-source mark.d-sub').allTextContents(), ['Russia']);
+  const pairs = await dialog.locator('.spins li').allTextContents();
+  assert.deepEqual(pairs, ['Russia → Russian Federation']);
+  const body = await dialog.textContent();
+  assert.match(body, /kind: spun/);
+  assert.match(body, /similarity: \d+%/);
+  assert.match(body, /Co-copies/);
+  assert.ok((await dialog.locator('.side-source').textContent()).includes('Reuters'));
+  // The source document's surrounding text arrives from GET /v1/documents/{id}.
+  await dialog.locator('.side-source .context', { hasText: 'Putin and Obama' }).waitFor();
+  await shot(page, 'light-detail.png');
+
+  // Escape closes it and gives focus back to the sentence.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.idx), '0');
+
+  // Keyboard: focus the verbatim storm sentence, press Enter.
+  const storm = page.locator('#article .sent', { hasText: 'A powerful storm' });
+  await page.locator('#article .sent', { hasText: 'Officials in Washington' }).focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.idx), '2', 'Tab moves to the next sentence');
+  const outline = await storm.evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focused sentence shows a focus ring');
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.textContent(), /kind: verbatim/);
+  assert.equal(await dialog.locator('.side-by-side').locator('mark.d-sub, ins.d-ins, del.d-del').count(), 0, 'a verbatim copy marks nothing');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+
+  // Space works too, and Tab reaches the sentences from the legend.
+  const own = page.locator('#article .sent', { hasText: PATCHWORK.originalSentence });
+  await own.focus();
+  await page.keyboard.press(' ');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.textContent(), /no earlier source found/);
+  await page.locator('#detail-close').click();
+  await dialog.waitFor({ state: 'hidden' });
+
+  // A source in the legend lists its sentences; one of them opens the sentence view.
+  await page.locator('#legend li[data-source-id="ap-2015-09-21-storm"] .source-button').click();
+  await dialog.waitFor({ state: 'visible' });
+  const listed = await dialog.locator('.sentence-list li').allTextContents();
+  assert.equal(listed.length, 2, listed.join('\n'));
+  assert.ok(listed[0].includes('A powerful storm'));
+  await dialog.locator('.sentence-list button').first().click();
+  await dialog.locator('.side-by-side').waitFor();
+  assert.match(await dialog.locator('#detail-heading').textContent(), /Sentence 3/);
+  await page.keyboard.press('Escape');
+
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('API errors are shown with their message and field', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/`);
+  const error = page.locator('#trace-error');
+
+  // Empty text: refused before any request.
+  await page.getByRole('button', { name: 'Trace', exact: true }).click();
+  await error.waitFor();
+  assert.match(await error.textContent(), /Paste the article text/);
+
+  // A date the server cannot parse (the date input cannot hold one, so rewrite the request):
+  // the real server's 4xx error JSON is shown, and the field is marked.
+  await page.route('**/v1/trace', (route) => {
+    const body = JSON.parse(route.request().postData());
+    route.continue({ postData: JSON.stringify({ ...body, date: 'soon' }) });
+  });
+  await page.getByLabel('Article text').fill(PATCHWORK.text);
+  await page.getByRole('button', { name: 'Trace', exact: true }).click();
+  await error.getByText('field: date').waitFor();
+  const message = await error.textContent();
+  assert.match(message, /HTTP 4\d\d/, message);
+  assert.match(message, /date/, message);
+  assert.equal(await page.getByLabel(/^Date/).getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.locator('#trace-button').isEnabled());
+  assert.ok(await page.locator('#result').isHidden());
+  await shot(page, 'light-error.png');
+  // Chromium logs the refused request itself; that one is expected.
+  const unexpected = pageErrors.filter((e) => !/Failed to load resource: .* status of 422/.test(e));
+  pageErrors.length = 0;
+  assert.deepEqual(unexpected, []);
+  await page.close();
+});
+
+test('upload a .json article fills the form', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/`);
+  await page.locator('#f-file').setInputFiles({
+    name: 'article.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ title: PATCHWORK.title, text: PATCHWORK.text, date: PATCHWORK.date })),
+  });
+  await page.locator('#trace-status', { hasText: 'Loaded article.json' }).waitFor();
+  assert.equal(await page.getByLabel(/^Title/).inputValue(), PATCHWORK.title);
+  assert.equal(await page.getByLabel(/^Date/).inputValue(), PATCHWORK.date);
+  assert.equal(await page.getByLabel('Article text').inputValue(), PATCHWORK.text);
+
+  await page.locator('#f-file').setInputFiles({
+    name: 'article.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(`Plain headline\n\n${PATCHWORK.text}\n`),
+  });
+  await page.locator('#trace-status', { hasText: 'Loaded article.txt' }).waitFor();
+  assert.equal(await page.getByLabel(/^Title/).inputValue(), 'Plain headline');
+  assert.ok((await page.getByLabel('Article text').inputValue()).startsWith('Russian Federation'));
+  await page.close();
+});
+
+test('corpus page: stats, top outlets, search and a document', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/corpus`);
+  const stats = page.locator('#stats');
+  await stats.locator('dd').first().waitFor();
+  const statsText = await stats.textContent();
+  assert.match(statsText, /Documents\s*6/, statsText);
+  assert.match(statsText, /Outlets\s*5/, statsText);
+  assert.match(statsText, /2015-09-20 – 2015-10-04/, statsText);
+  assert.match(await page.locator('#top-outlets').textContent(), /Associated Press\s*2/);
+  assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), 'Corpus');
+
+  await page.getByLabel('Search by id or title').fill('storm');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const result = page.locator('#search-results button', { hasText: 'Storm knocks out power along the coast' });
+  await result.waitFor();
+  assert.match(await result.textContent(), /Associated Press/);
+  await result.click();
+  const doc = page.locator('#document');
+  await doc.locator('h2', { hasText: 'Storm knocks out power along the coast' }).waitFor();
+  const docText = await doc.textContent();
+  assert.match(docText, /Associated Press · 2015-09-21/);
+  assert.ok(docText.includes('Emergency crews worked through the night'));
+  await shot(page, 'light-corpus.png', { fullPage: true });
+
+  // By id.
+  await page.getByLabel('Search by id or title').fill('reuters-2015-09-20-syria');
+  await page.keyboard.press('Enter');
+  await page.locator('#search-results button', { hasText: 'Russia builds up forces in Syria' }).waitFor();
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('dark theme and a 375 px phone: screenshots, no sideways scrolling', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const dark = await newPage({ colorScheme: 'dark' });
+  await tracePatchwork(dark);
+  const bg = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.notEqual(bg, 'rgb(246, 247, 249)', 'the dark theme applies');
+  await shot(dark, 'dark-trace.png', { fullPage: true });
+  await dark.locator('#article .sent', { hasText: PATCHWORK.spunSentence }).click();
+  await dark.locator('#detail .spins').waitFor();
+  await shot(dark, 'dark-detail.png');
+  await dark.keyboard.press('Escape');
+  await dark.goto(`${baseUrl}/#/corpus`);
+  await dark.locator('#stats dd').first().waitFor();
+  await shot(dark, 'dark-corpus.png', { fullPage: true });
+  await dark.close();
+
+  const phone = await newPage({ width: 375, height: 812 });
+  await tracePatchwork(phone);
+  const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await overflow(), 0, 'the trace page fits 375 px');
+  await shot(phone, 'phone-trace.png', { fullPage: true });
+  await phone.locator('#article .sent', { hasText: PATCHWORK.spunSentence }).click();
+  await phone.locator('#detail .spins').waitFor();
+  const box = await phone.locator('#detail').boundingBox();
+  assert.ok(box.width <= 375, `the dialog fits the phone (${box.width} px)`);
+  await shot(phone, 'phone-detail.png');
+  await phone.keyboard.press('Escape');
+  await phone.goto(`${baseUrl}/#/corpus`);
+  await phone.locator('#stats dd').first().waitFor();
+  assert.equal(await overflow(), 0, 'the corpus page fits 375 px');
+  await shot(phone, 'phone-corpus.png', { fullPage: true });
+  await phone.close();
+  assert.deepEqual(pageErrors, []);
+});
