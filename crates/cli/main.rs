@@ -11,6 +11,7 @@ mod index_cmd;
 mod output;
 mod progress;
 mod render;
+mod serve_cmd;
 mod stats_cmd;
 mod trace_cmd;
 
@@ -39,6 +40,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Score the engine on labelled real data (bbc summaries, PAN-13, planted patchworks).
     Eval(eval::EvalArgs),
+    /// Serve the HTTP API (/v1) and the web UI over an index.
+    Serve(serve_cmd::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     match result {
         Ok(code) => code,

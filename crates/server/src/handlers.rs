@@ -1,0 +1,246 @@
+//! The route handlers. Each one returns `Result<_, AppError>`; blocking work (tracing,
+//! fingerprinting, committing) runs on tokio's blocking pool.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use unspun_core::date::format_date;
+use unspun_core::report::TraceReport;
+use unspun_core::trace::{TraceConfig, TraceInput, trace};
+
+use crate::error::AppError;
+use crate::input::{media_type, parse_article, parse_documents, read_body, utf8};
+use crate::state::AppState;
+
+/// The OpenAPI 3.1 description of the API.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+
+/// Runs `work` on the blocking pool; a panic there becomes a logged 500.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)?
+}
+
+/// Refuses a write without the configured bearer token.
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(token) = &state.config().token else { return Ok(()) };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(given) if constant_time_eq(given.as_bytes(), token.as_bytes()) => Ok(()),
+        Some(_) => {
+            Err(AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong bearer token")
+                .with_field("Authorization"))
+        }
+        None => Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this endpoint needs an `Authorization: Bearer <token>` header",
+        )
+        .with_field("Authorization")),
+    }
+}
+
+/// Compares without stopping at the first difference, so timing does not reveal the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `POST /v1/trace`.
+pub async fn post_trace(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TraceReport>, AppError> {
+    let bytes = read_body(&headers, body, state.config().limits.max_body_bytes).await?;
+    let raw = utf8(bytes)?;
+    let article = parse_article(media_type(&headers).as_deref(), &raw)?;
+    drop(raw);
+    let snapshot = state.snapshot();
+    let report = blocking(move || {
+        let index = &snapshot.index;
+        let config =
+            TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() };
+        let input = TraceInput {
+            id: article.id.as_deref(),
+            title: article.title.as_deref(),
+            text: &article.text,
+            date: article.date,
+        };
+        let mut report = trace(&input, &**index, &config);
+        report.query.body_char_offset = article.body_char_offset;
+        Ok(report)
+    })
+    .await?;
+    Ok(Json(report))
+}
+
+/// `POST /v1/documents[?replace=true]`.
+pub async fn post_documents(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, AppError> {
+    authorize(&state, &headers)?;
+    let replace = match query.get("replace").map(String::as_str) {
+        None | Some("false" | "0" | "") => false,
+        Some("true" | "1") => true,
+        Some(other) => {
+            return Err(AppError::invalid_field(
+                "replace",
+                format!("replace must be true or false, not {other:?}"),
+            ));
+        }
+    };
+    let bytes = read_body(&headers, body, state.config().limits.max_body_bytes).await?;
+    let raw = utf8(bytes)?;
+    let batch = parse_documents(media_type(&headers).as_deref(), &raw)?;
+    drop(raw);
+    if batch.docs.is_empty() {
+        let mut error = if batch.rejected.is_empty() {
+            AppError::invalid_field("body", "no documents in the body")
+        } else {
+            AppError::invalid_field("body", "every document was rejected")
+        };
+        if let [only] = batch.rejected.as_slice() {
+            error.field = only.field.clone().or(error.field);
+            error.message = only.message.clone();
+        }
+        error.rejected = batch.rejected;
+        return Err(error);
+    }
+    let rejected = batch.rejected;
+    let docs = batch.docs;
+    let writer_state = state.clone();
+    let outcome = blocking(move || writer_state.add_documents(docs, replace)).await?;
+    Ok(Json(json!({
+        "added": outcome.added,
+        "replaced": outcome.replaced,
+        "duplicates": outcome.duplicates,
+        "rejected": rejected,
+    })))
+}
+
+/// `GET /v1/documents/{id}`.
+pub async fn get_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let snapshot = state.snapshot();
+    let not_found = || AppError::not_found(format!("no document with id {id:?}")).with_field("id");
+    let doc_id = snapshot.index.doc_id(&id).ok_or_else(not_found)?;
+    let doc = blocking(move || snapshot.index.document(doc_id).map_err(AppError::from_index))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(json!({
+        "id": doc.id,
+        "title": doc.title,
+        "text": doc.text,
+        "date": doc.date.map(format_date),
+        "source": doc.source,
+        "url": doc.url,
+    })))
+}
+
+/// `DELETE /v1/documents/{id}`.
+pub async fn delete_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
+    authorize(&state, &headers)?;
+    let writer_state = state.clone();
+    let target = id.clone();
+    if blocking(move || writer_state.delete_document(&target)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::not_found(format!("no document with id {id:?}")).with_field("id"))
+    }
+}
+
+/// Most results `/v1/search` returns.
+pub const MAX_SEARCH_LIMIT: usize = 1000;
+
+/// `GET /v1/search?q=...&limit=20`.
+pub async fn search(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let q = query.get("q").map(|q| q.trim().to_lowercase()).unwrap_or_default();
+    let limit = match query.get("limit") {
+        None => 20,
+        Some(raw) => {
+            raw.parse::<usize>().ok().filter(|n| (1..=MAX_SEARCH_LIMIT).contains(n)).ok_or_else(
+                || {
+                    AppError::invalid_field(
+                        "limit",
+                        format!("limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}"),
+                    )
+                },
+            )?
+        }
+    };
+    let snapshot = state.snapshot();
+    let results = blocking(move || {
+        let mut hits: Vec<_> = snapshot
+            .catalog
+            .values()
+            .filter(|entry| {
+                q.is_empty() || entry.id_lower.starts_with(&q) || entry.title_lower.contains(&q)
+            })
+            .collect();
+        let total = hits.len();
+        // Newest first; undated last; ties by id for a stable order.
+        hits.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        let results: Vec<Value> = hits.iter().take(limit).map(|e| e.to_json()).collect();
+        Ok(json!({ "total": total, "results": results }))
+    })
+    .await?;
+    Ok(Json(results))
+}
+
+/// `GET /v1/stats`: `unspun stats --json`, plus the date range as ISO text.
+pub async fn stats(State(state): State<AppState>) -> Json<Value> {
+    let stats = state.snapshot().index.stats();
+    let mut value = serde_json::to_value(&stats).unwrap_or(Value::Null);
+    if let Value::Object(object) = &mut value {
+        object.insert("date_min_iso".into(), json!(stats.date_min.map(format_date)));
+        object.insert("date_max_iso".into(), json!(stats.date_max.map(format_date)));
+    }
+    Json(value)
+}
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the index is open (it is opened before the server listens).
+pub async fn readyz(State(state): State<AppState>) -> Json<Value> {
+    let snapshot = state.snapshot();
+    Json(
+        json!({ "ready": true, "generation": snapshot.index.generation(), "n_docs": snapshot.index.n_docs() }),
+    )
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let stats = state.snapshot().index.stats();
+    let text = state.inner.metrics.render(stats.n_docs, stats.bytes_on_disk);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}

@@ -1,0 +1,354 @@
+//! Request bodies: reading them within the size limit, and turning them into a traced
+//! article or documents to add, with errors that name the field to fix.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::Value;
+use unspun_core::Document;
+use unspun_core::date::parse_date;
+use unspun_core::trace::split_title;
+
+use crate::error::{AppError, Rejected};
+
+/// Reads the whole body, refusing more than `max_bytes` with 413.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    max_bytes: usize,
+) -> Result<Vec<u8>, AppError> {
+    let too_large = || {
+        AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body exceeds the limit of {max_bytes} bytes"),
+        )
+        .with_field("body")
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max_bytes as u64) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, max_bytes).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(error) => {
+            let over_limit = std::error::Error::source(&error)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>())
+                || error.to_string().contains("length limit");
+            if over_limit {
+                Err(too_large())
+            } else {
+                Err(AppError::bad_request(
+                    "unreadable_body",
+                    format!("cannot read the body: {error}"),
+                ))
+            }
+        }
+    }
+}
+
+/// The body as UTF-8, or 400 naming the first bad byte.
+pub fn utf8(bytes: Vec<u8>) -> Result<String, AppError> {
+    String::from_utf8(bytes).map_err(|e| {
+        AppError::bad_request(
+            "invalid_utf8",
+            format!(
+                "the body is not valid UTF-8 (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+        .with_field("body")
+    })
+}
+
+/// The media type of the request, lower-cased, without parameters.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    (!essence.is_empty()).then_some(essence)
+}
+
+fn is_json(media_type: Option<&str>) -> bool {
+    media_type.is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+}
+
+/// An article to trace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Article {
+    /// The query's own id (excluded from its sources).
+    pub id: Option<String>,
+    /// Title, given or split off a plain-text body.
+    pub title: Option<String>,
+    /// The body to trace.
+    pub text: String,
+    /// Publication date, parsed.
+    pub date: Option<unspun_core::Timestamp>,
+    /// Character offset of the body in the text as sent.
+    pub body_char_offset: usize,
+}
+
+/// Parses the body of `POST /v1/trace`: JSON `{title, text, date, url, id}` when the content
+/// type is JSON (or, without one, when it starts with `{`), else plain text whose first line
+/// followed by a blank line is the title.
+pub fn parse_article(media_type: Option<&str>, raw: &str) -> Result<Article, AppError> {
+    let json = is_json(media_type)
+        || (!media_type.is_some_and(|m| m.starts_with("text/"))
+            && raw.trim_start().starts_with('{'));
+    let mut article = if json {
+        let value = parse_json(raw)?;
+        let Value::Object(object) = value else {
+            return Err(AppError::invalid_field(
+                "body",
+                "expected a JSON object with a \"text\" field",
+            )
+            .with_field("body"));
+        };
+        let text = string_field(&object, "text")?
+            .ok_or_else(|| AppError::invalid_field("text", "field \"text\" is missing"))?;
+        let date = match string_field(&object, "date")? {
+            Some(raw) if !raw.trim().is_empty() => Some(parse_date_field(&raw)?),
+            _ => None,
+        };
+        // `url` is accepted for symmetry with documents; the report does not use it.
+        string_field(&object, "url")?;
+        Article {
+            id: string_field(&object, "id")?,
+            title: string_field(&object, "title")?.filter(|t| !t.trim().is_empty()),
+            text,
+            date,
+            body_char_offset: 0,
+        }
+    } else {
+        let (title, body_start) = split_title(raw);
+        Article {
+            id: None,
+            title: title.map(str::to_string),
+            text: raw[body_start..].to_string(),
+            date: None,
+            body_char_offset: raw[..body_start].chars().count(),
+        }
+    };
+    if article.text.trim().is_empty() {
+        return Err(AppError::invalid_field("text", "nothing to trace: the text is empty"));
+    }
+    article.text.shrink_to_fit();
+    Ok(article)
+}
+
+fn parse_date_field(raw: &str) -> Result<unspun_core::Timestamp, AppError> {
+    parse_date(raw).ok_or_else(|| {
+        AppError::invalid_field(
+            "date",
+            format!("cannot parse the date {} (use ISO 8601, e.g. 2016-09-01)", quote_cut(raw)),
+        )
+    })
+}
+
+fn parse_json(raw: &str) -> Result<Value, AppError> {
+    serde_json::from_str(raw).map_err(|e| {
+        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            .with_field("body")
+    })
+}
+
+/// A string field: strings as given, numbers as their decimal text, null or absent as `None`;
+/// anything else is 422 naming the field.
+fn string_field(
+    object: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, AppError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(AppError::invalid_field(
+            key,
+            format!("field \"{key}\" must be a string, not {}", kind(other)),
+        )),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `value` quoted and cut to 100 characters, so an error cannot echo a huge input.
+fn quote_cut(value: &str) -> String {
+    match value.char_indices().nth(100) {
+        Some((cut, _)) => format!("{:?}...", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
+/// Documents to add, and the items that could not become one.
+#[derive(Debug, Default)]
+pub struct DocumentBatch {
+    /// Valid documents with their 1-based line or position.
+    pub docs: Vec<Document>,
+    /// Items refused, with why.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Parses the body of `POST /v1/documents`: JSON Lines when the content type says so
+/// (`application/x-ndjson`, `application/jsonl`), else one JSON object or an array of them.
+/// A malformed JSON body is 400; malformed lines and invalid items are rejected one by one.
+pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBatch, AppError> {
+    let lines = media_type.is_some_and(|m| {
+        matches!(
+            m,
+            "application/x-ndjson"
+                | "application/jsonl"
+                | "application/x-jsonlines"
+                | "application/jsonlines"
+        )
+    });
+    let mut batch = DocumentBatch::default();
+    let mut push = |line: u64, value: Result<Value, Rejected>| match value
+        .and_then(|value| document_from(&value, line))
+    {
+        Ok(doc) => batch.docs.push(doc),
+        Err(rejected) => batch.rejected.push(rejected),
+    };
+    if lines {
+        for (n, text) in raw.lines().enumerate() {
+            let line = n as u64 + 1;
+            if text.trim().is_empty() {
+                continue;
+            }
+            let value = serde_json::from_str::<Value>(text).map_err(|e| Rejected {
+                line,
+                field: None,
+                message: format!("not valid JSON: {e}"),
+            });
+            push(line, value);
+        }
+    } else {
+        match parse_json(raw)? {
+            Value::Array(items) => {
+                for (n, item) in items.into_iter().enumerate() {
+                    push(n as u64 + 1, Ok(item));
+                }
+            }
+            value @ Value::Object(_) => push(1, Ok(value)),
+            other => {
+                return Err(AppError::invalid_field(
+                    "body",
+                    format!("expected a document object or an array of them, not {}", kind(&other)),
+                ));
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// Validates one item like `unspun index` does: id (string or number, not empty), text (a
+/// non-empty string), then title, date, source, url (strings or null).
+fn document_from(value: &Value, line: u64) -> Result<Document, Rejected> {
+    let reject = |error: AppError| Rejected { line, field: error.field, message: error.message };
+    let Value::Object(object) = value else {
+        return Err(Rejected {
+            line,
+            field: None,
+            message: format!("expected a document object, not {}", kind(value)),
+        });
+    };
+    let id = string_field(object, "id").map_err(reject)?.filter(|id| !id.trim().is_empty());
+    let Some(id) = id else {
+        return Err(Rejected {
+            line,
+            field: Some("id".into()),
+            message: "missing, null or empty id".into(),
+        });
+    };
+    let text = string_field(object, "text").map_err(reject)?;
+    let Some(text) = text.filter(|text| !text.trim().is_empty()) else {
+        return Err(Rejected {
+            line,
+            field: Some("text".into()),
+            message: "missing or empty text".into(),
+        });
+    };
+    let optional = |key: &str| -> Result<Option<String>, Rejected> {
+        Ok(string_field(object, key).map_err(reject)?.filter(|s| !s.is_empty()))
+    };
+    let title = optional("title")?;
+    let date = match optional("date")? {
+        Some(raw) if !raw.trim().is_empty() => Some(parse_date_field(&raw).map_err(reject)?),
+        _ => None,
+    };
+    Ok(Document { id, title, text, date, source: optional("source")?, url: optional("url")? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_splits_the_title() {
+        let a = parse_article(Some("text/plain"), "Headline Here\n\nBody text. More.").expect("ok");
+        assert_eq!(a.title.as_deref(), Some("Headline Here"));
+        assert_eq!((a.text.as_str(), a.body_char_offset), ("Body text. More.", 15));
+    }
+
+    #[test]
+    fn json_article_fields() {
+        let a = parse_article(None, r#"{"title":"T","text":"Body.","date":"2016-01-02","id":7}"#)
+            .expect("ok");
+        assert_eq!((a.id.as_deref(), a.title.as_deref()), (Some("7"), Some("T")));
+        assert_eq!(a.date, parse_date("2016-01-02"));
+        let err = parse_article(Some("application/json"), r#"{"text":["x"]}"#).expect_err("type");
+        assert_eq!((err.status.as_u16(), err.field.as_deref()), (422, Some("text")));
+        let err = parse_article(Some("application/json"), r#"{"text":"x","date":"soon"}"#)
+            .expect_err("date");
+        assert_eq!(err.field.as_deref(), Some("date"));
+        let err = parse_article(Some("application/json"), r#"{"text":"#).expect_err("json");
+        assert_eq!((err.status.as_u16(), err.code), (400, "malformed_json"));
+        let err = parse_article(Some("text/plain"), "  \n ").expect_err("empty");
+        assert_eq!(err.field.as_deref(), Some("text"));
+    }
+
+    #[test]
+    fn documents_in_all_three_shapes() {
+        let one = parse_documents(None, r#"{"id":"a","text":"Hi."}"#).expect("one");
+        assert_eq!((one.docs.len(), one.rejected.len()), (1, 0));
+        let array =
+            parse_documents(None, r#"[{"id":"a","text":"Hi."},{"id":"b"},5]"#).expect("array");
+        assert_eq!(array.docs.len(), 1);
+        assert_eq!(
+            array.rejected,
+            [
+                Rejected {
+                    line: 2,
+                    field: Some("text".into()),
+                    message: "missing or empty text".into()
+                },
+                Rejected {
+                    line: 3,
+                    field: None,
+                    message: "expected a document object, not a number".into()
+                },
+            ]
+        );
+        let lines = parse_documents(
+            Some("application/x-ndjson"),
+            "{\"id\":\"a\",\"text\":\"Hi.\",\"date\":\"2016-01-02\"}\n\n{oops\n{\"id\":1,\"text\":\"x\",\"date\":\"nope\"}\n",
+        )
+        .expect("lines");
+        assert_eq!(lines.docs.len(), 1);
+        assert_eq!(
+            lines.rejected.iter().map(|r| (r.line, r.field.as_deref())).collect::<Vec<_>>(),
+            [(3, None), (4, Some("date"))]
+        );
+        assert!(parse_documents(None, "[1,").is_err());
+        assert_eq!(parse_documents(None, "\"x\"").expect_err("scalar").status.as_u16(), 422);
+    }
+}

@@ -1,0 +1,645 @@
+//! Router tests without a socket (`app(state).oneshot(request)`), and one test on a real
+//! socket with a hand-written HTTP/1.1 request and a graceful shutdown.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use unspun_core::Document;
+use unspun_core::date::parse_date;
+use unspun_index::{IndexWriter, WriterConfig};
+use unspun_server::{AppState, Limits, OPENAPI_JSON, ServerConfig, app};
+
+const WIRE: &str = "The central bank raised interest rates by half a percentage point on Tuesday, \
+    its largest increase in two decades. Officials said inflation had spread from energy into \
+    food and rents across the country. The governor warned that further increases were likely \
+    before the end of the year.";
+const STORM: &str = "A powerful storm knocked out electricity to thousands of homes along the \
+    northern coast overnight. Emergency crews cleared fallen trees from the main highway by \
+    dawn. Forecasters expect calmer weather to return by the weekend.";
+const NEW_DOC: &str = "Engineers unveiled a solar powered ferry that crosses the harbour in \
+    eleven minutes without any diesel backup. The city council plans to buy six more vessels \
+    before next summer.";
+
+fn doc(id: &str, text: &str, date: &str, source: &str, title: &str) -> Document {
+    Document {
+        id: id.into(),
+        title: Some(title.into()),
+        text: text.into(),
+        date: parse_date(date),
+        source: Some(source.into()),
+        url: None,
+    }
+}
+
+/// An index with two documents in `dir`.
+fn build_index(dir: &Path) {
+    let mut writer = IndexWriter::open_or_create(dir, WriterConfig::default()).expect("writer");
+    let shingle = writer.config().shingle.clone();
+    for d in [
+        doc("wire-1", WIRE, "2016-03-01", "Reuters", "Bank raises rates"),
+        doc("storm-1", STORM, "2016-02-01", "AP", "Storm cuts power"),
+    ] {
+        let prints = unspun_core::shingle::document_fingerprints(
+            &unspun_core::text::analyze(&d.text),
+            &shingle,
+        );
+        writer.add(d, &prints, false).expect("add");
+    }
+    writer.commit().expect("commit");
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn fixture_with(token: Option<&str>, limits: Limits) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    build_index(dir.path());
+    let state = AppState::open(ServerConfig {
+        index_dir: dir.path().to_path_buf(),
+        token: token.map(str::to_string),
+        cors_origins: Vec::new(),
+        limits,
+    })
+    .expect("open state");
+    Fixture { _dir: dir, state }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(None, Limits::default())
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("utf-8")
+    }
+
+    /// Asserts the error shape and returns (code, field).
+    fn error(&self, status: u16) -> (String, Option<String>) {
+        assert_eq!(self.status.as_u16(), status, "{}", String::from_utf8_lossy(&self.body));
+        assert!(self.content_type.starts_with("application/json"), "{}", self.content_type);
+        let value = self.json();
+        let error = &value["error"];
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{value}");
+        assert!(error.as_object().is_some_and(|o| o.contains_key("field")), "{value}");
+        (
+            error["code"].as_str().expect("code").to_string(),
+            error["field"].as_str().map(str::to_string),
+        )
+    }
+}
+
+async fn send(state: &AppState, request: Request<Body>) -> Answer {
+    let response = app(state.clone()).oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    Answer { status, content_type, body }
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .expect("request")
+}
+
+fn delete(uri: &str) -> Request<Body> {
+    Request::delete(uri).body(Body::empty()).expect("request")
+}
+
+/// Ids of the sources of a trace report.
+fn source_ids(report: &Value) -> Vec<String> {
+    report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn trace_plain_text_matches_the_cli_report() {
+    let f = fixture();
+    let body = format!("Rates go up\n\n{WIRE}");
+    let answer = send(&f.state, post("/v1/trace", "text/plain; charset=utf-8", body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let report = answer.json();
+    assert_eq!(report["schema"], "unspun.trace/1");
+    assert_eq!(report["query"]["title"], "Rates go up");
+    assert_eq!(report["query"]["body_char_offset"], 13);
+    assert_eq!(report["verdict"]["kind"], "copy");
+    assert_eq!(source_ids(&report), ["wire-1"]);
+    // The same types as `unspun trace --json`: the body deserialises into TraceReport.
+    let typed: unspun_core::report::TraceReport =
+        serde_json::from_slice(&answer.body).expect("TraceReport");
+    assert_eq!(typed.sources.len(), 1);
+}
+
+#[tokio::test]
+async fn trace_json_with_date_excludes_later_sources() {
+    let f = fixture();
+    let body =
+        json!({"title": "T", "text": WIRE, "date": "2016-01-15", "url": "https://x.example"});
+    let answer = send(&f.state, post("/v1/trace", "application/json", body.to_string())).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let report = answer.json();
+    assert_eq!(report["query"]["date"], "2016-01-15");
+    assert_eq!(source_ids(&report), Vec::<String>::new());
+    assert_eq!(report["verdict"]["kind"], "original");
+}
+
+#[tokio::test]
+async fn trace_errors_name_the_field() {
+    let f = fixture();
+    let cases: Vec<(Request<Body>, u16, &str, Option<&str>)> = vec![
+        (post("/v1/trace", "text/plain", "   \n\n "), 422, "invalid_field", Some("text")),
+        (
+            post("/v1/trace", "application/json", r#"{"text": ""}"#),
+            422,
+            "invalid_field",
+            Some("text"),
+        ),
+        (
+            post("/v1/trace", "application/json", r#"{"title": "x"}"#),
+            422,
+            "invalid_field",
+            Some("text"),
+        ),
+        (
+            post("/v1/trace", "application/json", r#"{"text": 5.5e400}"#),
+            400,
+            "malformed_json",
+            Some("body"),
+        ),
+        (
+            post("/v1/trace", "application/json", r#"{"text": {"a": 1}}"#),
+            422,
+            "invalid_field",
+            Some("text"),
+        ),
+        (
+            post("/v1/trace", "application/json", r#"{"text": "x y", "date": "someday"}"#),
+            422,
+            "invalid_field",
+            Some("date"),
+        ),
+        (
+            post("/v1/trace", "application/json", r#"{"text": "x y", "date": 12}"#),
+            422,
+            "invalid_field",
+            Some("date"),
+        ),
+        (
+            post("/v1/trace", "application/json", r#"{"text": "x", "#),
+            400,
+            "malformed_json",
+            Some("body"),
+        ),
+        (post("/v1/trace", "application/json", "[1, 2]"), 422, "invalid_field", Some("body")),
+        (
+            post("/v1/trace", "text/plain", vec![b'a', 0xff, 0xfe, b'b']),
+            400,
+            "invalid_utf8",
+            Some("body"),
+        ),
+        (get("/v1/trace"), 405, "method_not_allowed", None),
+    ];
+    for (request, status, code, field) in cases {
+        let answer = send(&f.state, request).await;
+        assert_eq!(answer.error(status), (code.to_string(), field.map(str::to_string)));
+    }
+}
+
+#[tokio::test]
+async fn huge_body_is_413_json() {
+    let f = fixture_with(None, Limits { max_body_bytes: 1000, ..Limits::default() });
+    let big = "word ".repeat(1000);
+    let answer = send(&f.state, post("/v1/trace", "text/plain", big.clone())).await;
+    assert_eq!(answer.error(413), ("payload_too_large".into(), Some("body".into())));
+    // oneshot sets no Content-Length: the limit above held while reading. With a declared
+    // length the request is refused before reading.
+    let request = Request::post("/v1/documents")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, big.len())
+        .body(Body::from(big))
+        .expect("request");
+    let answer = send(&f.state, request).await;
+    assert_eq!(answer.error(413).0, "payload_too_large");
+}
+
+#[tokio::test]
+async fn add_then_trace_finds_it_then_delete_removes_it() {
+    let f = fixture();
+    let body = json!({"id": "ferry-1", "text": NEW_DOC, "title": "Solar ferry", "date": "2016-04-02",
+        "source": "Harbour News", "url": "https://example.org/ferry"});
+    let answer = send(&f.state, post("/v1/documents", "application/json", body.to_string())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json(), json!({"added": 1, "replaced": 0, "duplicates": [], "rejected": []}));
+
+    let answer = send(&f.state, get("/v1/documents/ferry-1")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.json(),
+        json!({"id": "ferry-1", "title": "Solar ferry", "text": NEW_DOC, "date": "2016-04-02",
+            "source": "Harbour News", "url": "https://example.org/ferry"})
+    );
+    let trace_body = json!({"text": NEW_DOC}).to_string();
+    let answer = send(&f.state, post("/v1/trace", "application/json", trace_body.clone())).await;
+    assert_eq!(source_ids(&answer.json()), ["ferry-1"]);
+    let answer = send(&f.state, get("/v1/search?q=solar")).await;
+    assert_eq!(answer.json()["results"][0]["id"], "ferry-1");
+
+    let answer = send(&f.state, delete("/v1/documents/ferry-1")).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert!(answer.body.is_empty());
+    let answer = send(&f.state, get("/v1/documents/ferry-1")).await;
+    assert_eq!(answer.error(404), ("not_found".into(), Some("id".into())));
+    let answer = send(&f.state, delete("/v1/documents/ferry-1")).await;
+    assert_eq!(answer.error(404).0, "not_found");
+    let answer = send(&f.state, post("/v1/trace", "application/json", trace_body)).await;
+    assert_eq!(source_ids(&answer.json()), Vec::<String>::new());
+    let answer = send(&f.state, get("/v1/search?q=solar")).await;
+    assert_eq!(answer.json(), json!({"total": 0, "results": []}));
+    let stats = send(&f.state, get("/v1/stats")).await.json();
+    assert_eq!((stats["n_docs"].clone(), stats["n_deleted"].clone()), (json!(2), json!(1)));
+}
+
+#[tokio::test]
+async fn batches_array_and_json_lines_with_rejects_duplicates_and_replace() {
+    let f = fixture();
+    let array = json!([
+        {"id": "a", "text": "First small document about harbour ferries."},
+        {"id": "wire-1", "text": "A different text for an existing id."},
+        {"id": "b", "text": ""},
+        {"id": ["x"], "text": "Wrong id type."},
+        {"id": "c", "text": "Dated badly.", "date": "32/13/2020"},
+    ]);
+    let answer = send(&f.state, post("/v1/documents", "application/json", array.to_string())).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let value = answer.json();
+    assert_eq!(
+        (value["added"].clone(), value["duplicates"].clone()),
+        (json!(1), json!(["wire-1"]))
+    );
+    let rejected: Vec<(u64, String)> = value["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .map(|r| (r["line"].as_u64().expect("line"), r["field"].as_str().expect("field").into()))
+        .collect();
+    assert_eq!(rejected, [(3, "text".into()), (4, "id".into()), (5, "date".into())]);
+
+    let lines = "{\"id\":\"wire-1\",\"text\":\"Replaced text of the wire story.\"}\n\nnot json\n";
+    let answer =
+        send(&f.state, post("/v1/documents?replace=true", "application/x-ndjson", lines)).await;
+    let value = answer.json();
+    assert_eq!((value["added"].clone(), value["replaced"].clone()), (json!(0), json!(1)));
+    assert_eq!(value["rejected"][0]["line"], 3);
+    let doc = send(&f.state, get("/v1/documents/wire-1")).await.json();
+    assert_eq!(doc["text"], "Replaced text of the wire story.");
+
+    // All bad → 422 with the list.
+    let answer =
+        send(&f.state, post("/v1/documents", "application/json", r#"[{"id": "z"}, 3]"#)).await;
+    assert_eq!(answer.error(422).0, "invalid_field");
+    assert_eq!(answer.json()["error"]["rejected"].as_array().map(Vec::len), Some(2));
+    let answer = send(&f.state, post("/v1/documents", "application/json", "[]")).await;
+    assert_eq!(answer.error(422), ("invalid_field".into(), Some("body".into())));
+    let answer =
+        send(&f.state, post("/v1/documents", "application/json", r#"{"id": "q", "text": "#)).await;
+    assert_eq!(answer.error(400), ("malformed_json".into(), Some("body".into())));
+    let answer =
+        send(&f.state, post("/v1/documents?replace=maybe", "application/json", "{}")).await;
+    assert_eq!(answer.error(422), ("invalid_field".into(), Some("replace".into())));
+}
+
+#[tokio::test]
+async fn writes_need_the_token_when_configured() {
+    let f = fixture_with(Some("s3cret"), Limits::default());
+    let body = json!({"id": "t1", "text": "Token protected text."}).to_string();
+    let answer = send(&f.state, post("/v1/documents", "application/json", body.clone())).await;
+    assert_eq!(answer.error(401), ("unauthorized".into(), Some("Authorization".into())));
+    let wrong = Request::post("/v1/documents")
+        .header(header::AUTHORIZATION, "Bearer nope")
+        .body(Body::from(body.clone()))
+        .expect("request");
+    assert_eq!(send(&f.state, wrong).await.error(401).0, "unauthorized");
+    assert_eq!(send(&f.state, delete("/v1/documents/wire-1")).await.error(401).0, "unauthorized");
+    let right = Request::post("/v1/documents")
+        .header(header::AUTHORIZATION, "Bearer s3cret")
+        .body(Body::from(body))
+        .expect("request");
+    assert_eq!(send(&f.state, right).await.status, StatusCode::OK);
+    // Reads stay open.
+    assert_eq!(send(&f.state, get("/v1/documents/t1")).await.status, StatusCode::OK);
+    let trace = post("/v1/trace", "text/plain", WIRE);
+    assert_eq!(send(&f.state, trace).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn another_writer_holding_the_lock_gives_503() {
+    let f = fixture();
+    let dir = f.state.config().index_dir.clone();
+    let other = IndexWriter::open_or_create(&dir, WriterConfig::default()).expect("other writer");
+    let body = json!({"id": "l1", "text": "Locked out text."}).to_string();
+    let answer = send(&f.state, post("/v1/documents", "application/json", body.clone())).await;
+    assert_eq!(answer.error(503).0, "index_locked");
+    assert_eq!(send(&f.state, delete("/v1/documents/wire-1")).await.error(503).0, "index_locked");
+    // Reads still work.
+    assert_eq!(send(&f.state, get("/v1/documents/wire-1")).await.status, StatusCode::OK);
+    drop(other);
+    let answer = send(&f.state, post("/v1/documents", "application/json", body)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    // Now the server holds the lock: another writer fails cleanly.
+    let err = IndexWriter::open_or_create(&dir, WriterConfig::default()).expect_err("locked");
+    assert!(matches!(err, unspun_index::Error::Locked { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn reads_search_stats_probes_metrics_and_ui() {
+    let f = fixture();
+    let answer = send(&f.state, get("/v1/search")).await;
+    let value = answer.json();
+    assert_eq!(value["total"], 2);
+    // Newest first.
+    assert_eq!(
+        value["results"][0],
+        json!({"id": "wire-1", "title": "Bank raises rates",
+        "outlet": "Reuters", "date": "2016-03-01"})
+    );
+    assert_eq!(
+        send(&f.state, get("/v1/search?q=STORM&limit=5")).await.json()["results"][0]["id"],
+        "storm-1"
+    );
+    assert_eq!(send(&f.state, get("/v1/search?q=wire")).await.json()["total"], 1);
+    for bad in ["/v1/search?limit=0", "/v1/search?limit=x", "/v1/search?limit=100000"] {
+        assert_eq!(send(&f.state, get(bad)).await.error(422).1.as_deref(), Some("limit"));
+    }
+    let stats = send(&f.state, get("/v1/stats")).await.json();
+    assert_eq!(stats["n_docs"], 2);
+    assert_eq!(stats["date_min_iso"], "2016-02-01");
+    let health = send(&f.state, get("/healthz")).await;
+    assert_eq!((health.status, health.text()), (StatusCode::OK, "ok".to_string()));
+    assert_eq!(send(&f.state, get("/readyz")).await.json()["ready"], true);
+    assert_eq!(send(&f.state, get("/v1/documents/nope")).await.error(404).0, "not_found");
+    assert_eq!(send(&f.state, get("/no/such/route")).await.error(404).0, "not_found");
+
+    let app_js = send(&f.state, get("/app.js")).await;
+    assert!(app_js.content_type.starts_with("text/javascript"));
+    assert!(send(&f.state, get("/app.css")).await.content_type.starts_with("text/css"));
+    let page = app(f.state.clone()).oneshot(get("/")).await.expect("ok");
+    assert!(page.headers()[header::CONTENT_TYPE].to_str().expect("ct").starts_with("text/html"));
+    let etag = page.headers()[header::ETAG].clone();
+    let again =
+        Request::get("/").header(header::IF_NONE_MATCH, etag).body(Body::empty()).expect("r");
+    assert_eq!(
+        app(f.state.clone()).oneshot(again).await.expect("ok").status(),
+        StatusCode::NOT_MODIFIED
+    );
+
+    let metrics = send(&f.state, get("/metrics")).await;
+    assert!(metrics.content_type.starts_with("text/plain"));
+    let text = metrics.text();
+    assert!(
+        text.contains(
+            "unspun_http_requests_total{route=\"/v1/search\",method=\"GET\",status=\"200\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        "unspun_http_requests_total{route=\"/v1/search\",method=\"GET\",status=\"422\"} 3"
+    ));
+    assert!(text.contains(
+        "unspun_http_request_duration_seconds_bucket{route=\"/v1/documents/{id}\",le=\"+Inf\"} 1"
+    ));
+    assert!(text.contains("route=\"unmatched\""));
+    assert!(text.contains("unspun_index_documents 2\n"));
+    assert!(text.contains("unspun_index_bytes "));
+}
+
+#[tokio::test]
+async fn saturated_server_answers_503_and_probes_still_answer() {
+    let f = fixture_with(None, Limits { max_concurrency: 1, ..Limits::default() });
+    // Hold the only permit as a slow request would.
+    let held = f.state.clone();
+    let router = app(held);
+    let (release, wait) = tokio::sync::oneshot::channel::<()>();
+    let slow = tokio::spawn(async move {
+        // A request whose body never ends until released keeps its permit.
+        let (mut sender, body) = body_channel();
+        let request = post("/v1/trace", "text/plain", body);
+        let task = tokio::spawn(router.oneshot(request));
+        let _ = wait.await;
+        sender.finish(WIRE);
+        task.await.expect("join").expect("infallible").status()
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let answer = send(&f.state, get("/v1/stats")).await;
+    assert_eq!(answer.error(503).0, "overloaded");
+    assert_eq!(send(&f.state, get("/healthz")).await.status, StatusCode::OK);
+    let _ = release.send(());
+    assert_eq!(slow.await.expect("join"), StatusCode::OK);
+    assert_eq!(send(&f.state, get("/v1/stats")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn slow_request_times_out_with_504_json() {
+    let f = fixture_with(None, Limits { timeout: Duration::from_millis(200), ..Limits::default() });
+    let (_sender, body) = body_channel();
+    let answer = send(&f.state, post("/v1/trace", "text/plain", body)).await;
+    assert_eq!(answer.error(504).0, "timeout");
+}
+
+/// A request body fed by the test: nothing arrives until `finish`.
+struct BodySender(Option<tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>>);
+
+impl BodySender {
+    fn finish(&mut self, text: &str) {
+        if let Some(sender) = self.0.take() {
+            let _ = sender.try_send(Ok(axum::body::Bytes::from(text.to_string())));
+        }
+    }
+}
+
+fn body_channel() -> (BodySender, Body) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    (BodySender(Some(sender)), Body::new(ChannelBody(receiver)))
+}
+
+/// A body whose chunks come from an mpsc channel; it ends when the sender is dropped.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Result<axum::body::Bytes, std::io::Error>>);
+
+impl http_body::Body for ChannelBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.0.poll_recv(cx).map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
+    }
+}
+
+/// Every `.route("path", method(..).method(..))` in the router's source, as (METHOD, path).
+fn routes_in_source() -> Vec<(String, String)> {
+    let source = include_str!("../src/lib.rs");
+    let mut routes = Vec::new();
+    for chunk in source.split(".route(").skip(1) {
+        let path = chunk.split('"').nth(1).expect("a quoted path").to_string();
+        // The handler expression ends at the closing parenthesis of `.route(`.
+        let mut depth = 1;
+        let end = chunk
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += i32::from(c == '(') - i32::from(c == ')');
+                depth == 0
+            })
+            .map_or(chunk.len(), |(i, _)| i);
+        let handler = &chunk[..end];
+        for method in ["get", "post", "delete", "put", "patch"] {
+            let called = handler.match_indices(&format!("{method}(")).any(|(at, _)| {
+                !handler[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+            });
+            if called {
+                routes.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route_of_the_router() {
+    let f = fixture();
+    let served = send(&f.state, get("/v1/openapi.json")).await;
+    assert!(served.content_type.starts_with("application/json"));
+    let spec = served.json();
+    assert_eq!(spec, serde_json::from_str::<Value>(OPENAPI_JSON).expect("valid JSON"));
+    assert_eq!(spec["openapi"], "3.1.0");
+    let routes = routes_in_source();
+    assert!(routes.len() >= 13, "{routes:?}");
+    for (method, path) in &routes {
+        let operation = &spec["paths"][path][method.to_lowercase()];
+        assert!(operation.is_object(), "{method} {path} is not in openapi.json");
+        assert!(operation["responses"].is_object(), "{method} {path} has no responses");
+        // And the router really answers it (not the 404 fallback, not 405).
+        let request = Request::builder()
+            .method(method.as_str())
+            .uri(path.replace("{id}", "wire-1"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .expect("request");
+        let answer = send(&f.state, request).await;
+        assert_ne!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        if answer.status == StatusCode::NOT_FOUND {
+            assert!(!answer.text().contains("no route for"), "{method} {path}");
+        }
+    }
+    // Nothing documented that the router lacks.
+    let documented: usize = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|item| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .filter(|k| ["get", "post", "delete", "put", "patch"].contains(&k.as_str()))
+                .count()
+        })
+        .sum();
+    assert_eq!(documented, routes.len());
+}
+
+/// Sends raw HTTP/1.1 over `stream` and reads the whole answer (the server closes).
+fn raw_http(addr: std::net::SocketAddr, request: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+#[test]
+fn real_socket_and_graceful_shutdown() {
+    let f = fixture();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(unspun_server::serve(listener, f.state.clone(), async move {
+        let _ = stopped.await;
+    }));
+
+    let answer = raw_http(addr, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nok"), "{answer}");
+
+    let body = format!("Rates\n\n{WIRE}");
+    let request = format!(
+        "POST /v1/trace HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw_http(addr, &request);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    let json_start = answer.find("\r\n\r\n").expect("head ends") + 4;
+    let report: Value = serde_json::from_str(&answer[json_start..]).expect("report JSON");
+    assert_eq!(source_ids(&report), ["wire-1"]);
+
+    // A request in flight when shutdown starts still gets its answer: send the head, start
+    // the shutdown, then send the body.
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let body = json!({"id": "late", "text": NEW_DOC}).to_string();
+    let head = format!(
+        "POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    std::thread::sleep(Duration::from_millis(100));
+    stop.send(()).expect("server running");
+    std::thread::sleep(Duration::from_millis(100));
+    stream.write_all(body.as_bytes()).expect("body");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    runtime.block_on(server).expect("join").expect("served");
+    // The server stopped listening, and the write is committed on disk.
+    assert!(std::net::TcpStream::connect(addr).is_err());
+    let index = unspun_index::Index::open(&f.state.config().index_dir).expect("reopen");
+    assert!(index.doc_id("late").is_some());
+}
