@@ -16,6 +16,12 @@
 //!
 //! Every document is in the index, so the patchworks get no "original" (negative) sentences:
 //! there is no unindexed text to take them from.
+//!
+//! `unspun-bench generate --corpus FILE --docs N --count M [--seed S] [--substitution-rate R]
+//! [--wordnet /usr/share/wordnet] [--out patchworks.jsonl]` writes spun patchworks of a real
+//! corpus with their ground truth as JSON Lines (see `generate.rs` and the README).
+
+mod generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +49,8 @@ struct Cli {
 enum Command {
     /// Single-threaded `trace` latency on patchworks and whole articles drawn from an index.
     TraceLatency(TraceLatencyArgs),
+    /// Spun patchworks of a corpus with ground truth, as JSON Lines (summary on stderr).
+    Generate(generate::GenerateArgs),
 }
 
 /// Flags of `trace-latency`.
@@ -152,6 +160,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::TraceLatency(args) => trace_latency(&args),
+        Command::Generate(args) => generate::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -955,6 +955,7 @@ mod tests {
                 assert!(planted.edits.iter().all(|e| *e == EditKind::Dateline), "{planted:?}");
                 continue;
             };
+            let cut = planted.edits.iter().any(|e| matches!(e, EditKind::Split | EditKind::Merged));
             assert!(patchwork.sources.contains(source_id));
             let doc = sources.iter().find(|d| &d.id == source_id).expect("source exists");
             let source = doc
@@ -976,7 +977,23 @@ mod tests {
                 .filter(|e| matches!(e, EditKind::Verbatim | EditKind::Spun | EditKind::Edited))
                 .collect();
             assert_eq!(kinds.len(), 1, "{planted:?}");
+            if planted.edits.contains(&EditKind::DatelineDropped) {
+                let start = planted.source_byte_start;
+                let dropped = (start.saturating_sub(80)..start)
+                    .filter(|&i| doc.text.is_char_boundary(i))
+                    .any(|i| dateline_len(&doc.text[i..]) == Some(start - i));
+                assert!(dropped, "no dateline before {source}");
+            }
+            for (mention, alias) in &planted.aliases {
+                assert!(planted.edits.contains(&EditKind::Aliased));
+                assert!(source.contains(mention.as_str()), "{mention} in {source}");
+                assert!(body.contains(alias.as_str()), "{alias} in {body}");
+            }
             match kinds[0] {
+                EditKind::Verbatim if !planted.aliases.is_empty() => assert_ne!(body, source),
+                EditKind::Verbatim if cut => {
+                    assert_eq!(same_but_cut(body), same_but_cut(source), "{planted:?}")
+                }
                 EditKind::Verbatim => assert_eq!(body, source),
                 EditKind::Spun => {
                     assert!(!planted.substitutions.is_empty());
@@ -1009,6 +1026,172 @@ mod tests {
                 assert!(patchwork.doc.date.is_some_and(|d| d > date), "{:?}", patchwork.doc);
             }
         }
+    }
+
+    /// A split or merged part without its full stop and first-letter case.
+    fn same_but_cut(part: &str) -> String {
+        let part = part.strip_suffix('.').unwrap_or(part);
+        let mut chars = part.chars();
+        chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    }
+
+    /// Wire copy with datelines, cut points and entity mentions.
+    const WIRE: &[(&str, &str)] = &[
+        (
+            "wire-1",
+            "WASHINGTON (AP) — The U.S. Senate passed the budget bill late on Tuesday, and the \
+             president is expected to sign it this week. Officials in Russia said the vote would \
+             change nothing for the talks. The European Union welcomed the decision but warned \
+             that many problems remain unsolved.",
+        ),
+        (
+            "wire-2",
+            "LONDON - Britain and the EU agreed on a new trade deal after months of difficult \
+             talks, but several members of parliament said they would vote against it. The \
+             prime minister told reporters that the agreement protected jobs in every region. \
+             Critics said the deal gave away too much; supporters said it was the best deal on \
+             offer.",
+        ),
+        (
+            "wire-3",
+            "Health officials in China reported hundreds of new cases on Monday, and doctors \
+             warned that hospitals were running out of beds. The WHO said it was sending experts \
+             to the region to help local teams. NATO leaders discussed the crisis at a meeting \
+             in Brussels, but no decision was announced.",
+        ),
+    ];
+
+    fn wire() -> Vec<Document> {
+        let mut docs: Vec<Document> = WIRE
+            .iter()
+            .map(|&(id, text)| Document { id: id.into(), text: text.into(), ..Document::default() })
+            .collect();
+        docs.extend(fixtures());
+        docs
+    }
+
+    fn all_edits_config() -> PatchworkConfig {
+        PatchworkConfig {
+            n_sources_min: 1,
+            n_sources_max: 8,
+            split_share: 0.4,
+            merge_share: 0.4,
+            alias_rate: Some(0.5),
+            dateline_drop_probability: 0.7,
+            negative_share: Some(0.2),
+            spun_share: 0.5,
+            edited_share: 0.2,
+            ..PatchworkConfig::default()
+        }
+    }
+
+    #[test]
+    fn split_merge_alias_and_dropped_datelines_keep_the_truth() {
+        let (s, n) = (wire(), negatives());
+        let patchworks = generate(&s, &n, 80, &all_edits_config(), 21);
+        assert_eq!(patchworks, generate(&s, &n, 80, &all_edits_config(), 21), "deterministic");
+        let mut seen = HashSet::new();
+        for patchwork in &patchworks {
+            check(patchwork, &s);
+            let text = &patchwork.doc.text;
+            for pair in patchwork.truth.windows(2) {
+                let gap = &text[pair[0].query_byte_end..pair[1].query_byte_start];
+                assert!([" ", "\n\n", ", and ", "; "].contains(&gap), "{gap:?}");
+                let merged = |p: &PlantedSentence| p.edits.contains(&EditKind::Merged);
+                if gap == ", and " || gap == "; " {
+                    // Only the two parts of one merged sentence are joined, in source order.
+                    assert!(merged(&pair[0]) && merged(&pair[1]), "{pair:?}");
+                    assert_eq!(pair[0].source_id, pair[1].source_id);
+                    assert!(pair[0].source_byte_end < pair[1].source_byte_start);
+                }
+            }
+            for planted in &patchwork.truth {
+                seen.extend(planted.edits.iter().copied());
+                if planted.edits.contains(&EditKind::Split) {
+                    let query = &text[planted.query_byte_start..planted.query_byte_end];
+                    assert!(query.ends_with('.'), "{query}");
+                }
+            }
+        }
+        use EditKind::*;
+        for kind in [Verbatim, Spun, Edited, Reordered, Dateline, Split, Merged, Aliased] {
+            assert!(seen.contains(&kind), "{kind:?} never planted");
+        }
+        assert!(seen.contains(&DatelineDropped), "no dateline dropped");
+    }
+
+    #[test]
+    fn a_split_sentence_is_two_adjacent_parts_of_one_source_sentence() {
+        let (s, n) = (wire(), negatives());
+        let config = PatchworkConfig { split_share: 1.0, ..all_edits_config() };
+        let mut n_split = 0;
+        for patchwork in generate(&s, &n, 40, &config, 5) {
+            let split: Vec<_> =
+                patchwork.truth.iter().filter(|p| p.edits.contains(&EditKind::Split)).collect();
+            for pair in split.chunks(2) {
+                let [head, tail] = pair else { panic!("a split part alone: {pair:?}") };
+                assert_eq!(head.source_id, tail.source_id);
+                assert_eq!(head.query_byte_end + 1, tail.query_byte_start);
+                let doc = s.iter().find(|d| Some(&d.id) == head.source_id.as_ref()).expect("doc");
+                let between = &doc.text[head.source_byte_end..tail.source_byte_start];
+                assert!([", and ", ", ", "; "].contains(&between), "{between:?}");
+                n_split += 1;
+            }
+        }
+        assert!(n_split >= 20, "{n_split}");
+    }
+
+    #[test]
+    fn achieved_shares_follow_the_config() {
+        let (s, n) = (wire(), negatives());
+        let config = all_edits_config();
+        let patchworks = generate(&s, &n, 300, &config, 8);
+        let all: Vec<&PlantedSentence> = patchworks.iter().flat_map(|p| &p.truth).collect();
+        let n_negative = all.iter().filter(|p| p.source_id.is_none()).count();
+        let negative_share = n_negative as f64 / all.len() as f64;
+        assert!((negative_share - 0.2).abs() < 0.03, "{negative_share}");
+        // Aliased mentions / mentions of the copied source text.
+        let (mut n_aliased, mut n_mentions) = (0, 0);
+        for planted in all.iter().filter(|p| p.source_id.is_some()) {
+            let doc = s.iter().find(|d| Some(&d.id) == planted.source_id.as_ref()).expect("doc");
+            let source = &doc.text[planted.source_byte_start..planted.source_byte_end];
+            n_mentions += alias_entities(source, 1.0, &mut rng::Rng::new(0)).n_substitutable;
+            n_aliased += planted.aliases.len();
+        }
+        let alias_rate = n_aliased as f64 / n_mentions as f64;
+        assert!(n_mentions > 200 && (alias_rate - 0.5).abs() < 0.06, "{n_aliased}/{n_mentions}");
+        let n_sources: HashSet<usize> = patchworks.iter().map(|p| p.sources.len()).collect();
+        assert!(n_sources.contains(&1) && n_sources.contains(&8), "{n_sources:?}");
+    }
+
+    #[test]
+    fn datelines_are_recognised() {
+        let check = |sentence: &str, expect: Option<&str>| {
+            let got = dateline_len(sentence).map(|len| &sentence[..len]);
+            assert_eq!(got, expect, "{sentence}");
+        };
+        check("WASHINGTON (AP) — The vote", Some("WASHINGTON (AP) — "));
+        check("Washington (CNN)The vote", Some("Washington (CNN)"));
+        check("NEW YORK, N.Y. (Reuters) -- Shares fell", Some("NEW YORK, N.Y. (Reuters) -- "));
+        check("LONDON - Britain and", Some("LONDON - "));
+        check("Well - maybe not", None);
+        check("The vote (held on Monday) failed", None);
+        check("Officials said the vote failed.", None);
+        check("", None);
+    }
+
+    #[test]
+    fn old_configs_and_truth_still_deserialize() {
+        let config: PatchworkConfig = serde_json::from_str(r#"{"substitution_rate": 0.2}"#)
+            .expect("missing fields take their defaults");
+        assert_eq!(config, PatchworkConfig { substitution_rate: 0.2, ..Default::default() });
+        let planted: PlantedSentence = serde_json::from_str(
+            r#"{"query_byte_start":0,"query_byte_end":3,"source_id":null,"source_byte_start":0,
+            "source_byte_end":0,"edits":[],"substitutions":[],"inserted_words":[],
+            "deleted_words":[],"negative_doc_id":"x"}"#,
+        )
+        .expect("no aliases field");
+        assert!(planted.aliases.is_empty());
     }
 
     #[test]

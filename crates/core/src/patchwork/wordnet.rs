@@ -535,11 +535,12 @@ impl WordNet {
     }
 
     /// Synonyms of the lowercase word form `word`, inflected like it, from the first two of the
-    /// three most frequent senses (of its most used part of speech) that have any.
+    /// three most frequent senses (of its most used part of speech) that have any; synonyms
+    /// used in the semantic concordance when there are some.
     pub fn synonyms_of(&self, word: &str) -> Vec<String> {
         let Some(analysis) = self.best_analysis(word) else { return Vec::new() };
         let Some(senses) = self.lemmas.get(analysis.lemma.as_str()) else { return Vec::new() };
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<(String, bool)> = Vec::new();
         let mut n_contributing = 0;
         for &synset_idx in senses.synsets[analysis.pos.idx()].iter().take(MAX_SENSES) {
             let n_before = out.len();
@@ -551,11 +552,18 @@ impl WordNet {
                 if !plain || variant || lemma.len() < 2 {
                     continue;
                 }
+                // A synonym never seen tagged in the concordance is often archaic or rare
+                // ("twelvemonth" for "year", "aught" for "nothing"): kept only when no tagged
+                // one exists ("functionary" for "official").
+                let used = self
+                    .lemmas
+                    .get(&*lemma.to_lowercase())
+                    .is_some_and(|s| s.tag_count[analysis.pos.idx()] > 0);
                 let Some(form) = self.inflect(analysis.pos, lemma, analysis.inflection) else {
                     continue;
                 };
-                if form != word && !out.contains(&form) {
-                    out.push(form);
+                if form != word && !out.iter().any(|(f, _)| *f == form) {
+                    out.push((form, used));
                 }
             }
             n_contributing += usize::from(out.len() > n_before);
@@ -563,7 +571,8 @@ impl WordNet {
                 break;
             }
         }
-        out
+        let any_used = out.iter().any(|(_, used)| *used);
+        out.into_iter().filter(|(_, used)| *used || !any_used).map(|(form, _)| form).collect()
     }
 }
 
