@@ -330,3 +330,104 @@ fn render(args: &GenerateArgs, s: &Summary, n_sources: usize, n_negatives: usize
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny JSON Lines corpus of 100 articles with three long sentences each.
+    fn corpus() -> String {
+        (0..100)
+            .map(|i| {
+                let text = format!(
+                    "Government officials in region {i} said the company announced a huge \
+                     increase in prices, and workers warned that serious problems remain. The \
+                     minister told reporters in the capital that the talks had produced a big \
+                     agreement number {i}. Residents described the violent storm as the worst \
+                     they had seen in many years of living there."
+                );
+                let line = serde_json::json!({
+                    "id": format!("doc-{i}"),
+                    "title": format!("Story {i}"),
+                    "text": text,
+                    "date": "2020-01-02",
+                });
+                format!("{line}\n")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_50th_document_is_held_out() {
+        let path = std::env::temp_dir().join(format!("unspun-gen-{}.jsonl", std::process::id()));
+        std::fs::write(&path, corpus()).expect("temp file");
+        let (sources, negatives) = read_corpus(&path, 100).expect("readable");
+        assert_eq!((sources.len(), negatives.len()), (98, 2));
+        assert_eq!(negatives[0].id, "doc-49");
+        let (sources, negatives) = read_corpus(&path, 10).expect("readable");
+        assert_eq!((sources.len(), negatives.len()), (10, 0));
+
+        let out = path.with_extension("out.jsonl");
+        let args = GenerateArgs {
+            corpus: path.clone(),
+            docs: 100,
+            count: 20,
+            seed: 3,
+            substitution_rate: 0.3,
+            spun_share: 0.6,
+            wordnet: None,
+            out: Some(out.clone()),
+        };
+        run(&args).expect("generate runs");
+        let written = std::fs::read_to_string(&out).expect("output");
+        run(&args).expect("generate runs again");
+        assert_eq!(std::fs::read_to_string(&out).expect("output"), written, "deterministic");
+        let (sources, _) = read_corpus(&path, 100).expect("readable");
+        let mut n_lines = 0;
+        for line in written.lines() {
+            n_lines += 1;
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            let text = value["article"]["text"].as_str().expect("text");
+            assert_eq!(value["article"]["date"], "2020-01-03");
+            for truth in value["truth"].as_array().expect("truth") {
+                let span = |key: &str| truth[key].as_u64().expect("offset") as usize;
+                let query = &text[span("query_byte_start")..span("query_byte_end")];
+                assert!(!query.is_empty());
+                if let Some(id) = truth["source_id"].as_str() {
+                    let doc = sources.iter().find(|d| d.id == id).expect("a source");
+                    let source = &doc.text[span("source_byte_start")..span("source_byte_end")];
+                    assert!(!source.is_empty() && !id.ends_with("49") && !id.ends_with("99"));
+                    if truth["edits"][0] == "verbatim"
+                        && truth["edits"].as_array().map_or(0, Vec::len) == 1
+                    {
+                        assert_eq!(query, source);
+                    }
+                }
+            }
+        }
+        assert_eq!(n_lines, 20);
+        std::fs::remove_file(&path).ok();
+        std::fs::remove_file(&out).ok();
+    }
+
+    #[test]
+    fn summary_measures_the_rate() {
+        let docs: Vec<Document> = (0..20)
+            .map(|i| Document {
+                id: format!("d{i}"),
+                text: "Government officials said the company announced a huge increase in \
+                       prices for its products across the country."
+                    .into(),
+                ..Document::default()
+            })
+            .collect();
+        let builtin = BuiltinThesaurus::new();
+        for rate in [0.2, 0.5] {
+            let config = PatchworkConfig { spun_share: 1.0, ..config(rate, 1.0) };
+            let patchworks = generate_with_thesaurus(&docs, &[], 50, &config, 1, &builtin);
+            let summary = summarize(&patchworks, &docs, &config, &builtin);
+            assert!(summary.n_planted > 50 && summary.n_substitutions > 0, "{summary:?}");
+            assert!((summary.achieved_rate() - rate).abs() < 0.08, "{rate}: {summary:?}");
+        }
+    }
+}

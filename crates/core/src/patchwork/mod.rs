@@ -646,6 +646,9 @@ fn plant_sentence(
         head.truth.edits.push(EditKind::Merged);
         tail.truth.edits.push(EditKind::Merged);
         let joiner = if rng.chance(0.5) { ", and " } else { "; " };
+        // Never ", and and …": a sentence opening with a conjunction follows a semicolon.
+        let first_word = tail.text.split(' ').next().unwrap_or("");
+        let joiner = if ["and", "but", "or", "so"].contains(&first_word) { "; " } else { joiner };
         piece = Some(Piece { parts: vec![head, tail], joiners: vec![joiner], source_rank: None });
     }
     let mut piece =

@@ -27,6 +27,42 @@ const MAX_CONTRIBUTING_SENSES: usize = 2;
 /// Stop words that spinners still replace (reporting verbs); other stop words are kept.
 const REPLACED_STOPWORDS: &[&str] = &["said", "says", "say", "saying", "told", "tell", "tells"];
 
+/// Number words, never replaced: WordNet's synonyms of "two" ("deuce", "couple") change
+/// the claim.
+const NUMBER_WORDS: &[&str] = &[
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
+    "hundreds",
+    "thousand",
+    "thousands",
+    "million",
+    "millions",
+    "billion",
+    "billions",
+    "trillion",
+    "dozen",
+    "dozens",
+    "first",
+    "second",
+    "third",
+    "half",
+];
+
 /// The four WordNet parts of speech (satellite adjectives count as adjectives).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Pos {
@@ -538,6 +574,9 @@ impl WordNet {
     /// three most frequent senses (of its most used part of speech) that have any; synonyms
     /// used in the semantic concordance when there are some.
     pub fn synonyms_of(&self, word: &str) -> Vec<String> {
+        if NUMBER_WORDS.contains(&word) {
+            return Vec::new();
+        }
         let Some(analysis) = self.best_analysis(word) else { return Vec::new() };
         let Some(senses) = self.lemmas.get(analysis.lemma.as_str()) else { return Vec::new() };
         let mut out: Vec<(String, bool)> = Vec::new();
@@ -818,5 +857,6 @@ said a 1 1 & 1 0 01464560  \n";
         has("officials", "functionaries");
         has("said", "stated");
         has("children", "kids");
+        assert_eq!(wordnet.synonyms_of("two"), Vec::<String>::new(), "numbers stay");
     }
 }
