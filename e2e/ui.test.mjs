@@ -165,10 +165,10 @@ test('trace a patchwork: verdict, legend, coloured sentences, progress', { timeo
   assert.ok(await page.locator('#trace-button').isDisabled(), 'the Trace button is disabled while tracing');
   await shot(page, 'light-progress.png');
   release();
-  await page.unroute('**/v1/trace');
 
   const verdict = page.locator('#verdict h2');
   await verdict.waitFor();
+  await page.unroute('**/v1/trace');
   const verdictText = await verdict.textContent();
   assert.match(verdictText, /PATCHWORK of 2 origins/, verdictText);
   assert.match(verdictText, /\d+% coverage/, verdictText);
@@ -235,7 +235,7 @@ test('side-by-side view of a spun sentence; keyboard access', { timeout: TEST_TI
   // Escape closes it and gives focus back to the sentence.
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
-  assert.equal(await page.evaluate(() => document.activeElement.dataset.idx), '0');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.idx === '0');
 
   // Keyboard: focus the verbatim storm sentence, press Enter.
   const storm = page.locator('#article .sent', { hasText: 'A powerful storm' });
@@ -287,9 +287,9 @@ test('API errors are shown with their message and field', { timeout: TEST_TIMEOU
 
   // A date the server cannot parse (the date input cannot hold one, so rewrite the request):
   // the real server's 4xx error JSON is shown, and the field is marked.
-  await page.route('**/v1/trace', (route) => {
+  await page.route('**/v1/trace', async (route) => {
     const body = JSON.parse(route.request().postData());
-    route.continue({ postData: JSON.stringify({ ...body, date: 'soon' }) });
+    await route.continue({ postData: JSON.stringify({ ...body, date: 'soon' }) });
   });
   await page.getByLabel('Article text').fill(PATCHWORK.text);
   await page.getByRole('button', { name: 'Trace', exact: true }).click();

@@ -532,7 +532,9 @@
 
   dialog.addEventListener('close', () => {
     for (const el of document.querySelectorAll('.sent.active')) el.classList.remove('active');
-    if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    // Chromium gives focus back by itself; do it only where the browser did not.
+    const lost = document.activeElement === document.body || dialog.contains(document.activeElement);
+    if (lost && returnFocus && document.contains(returnFocus)) returnFocus.focus();
     returnFocus = null;
   });
   // A click on the backdrop (outside the dialog box) closes it.
@@ -765,7 +767,9 @@
     const rows = [
       ['Documents', formatInt(stats.n_docs)],
       ['Outlets', formatInt(stats.n_outlets)],
-      ['Date range', from || to ? `${from || '?'} – ${to || '?'}` : 'undated'],
+      ['Date range', from || to
+        ? [h('span', { class: 'nowrap' }, from || '?'), ' – ', h('span', { class: 'nowrap' }, to || '?')]
+        : 'undated'],
       ['Size on disk', formatBytes(stats.bytes_on_disk)],
       ['Format version', stats.format_version === undefined ? '–' : String(stats.format_version)],
     ];
