@@ -223,9 +223,10 @@
       const data = await api('/v1/trace', { method: 'POST', body, signal: controller.signal });
       report = data;
       renderReport(data, text);
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const ms = performance.now() - started;
+      const took = ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
       clear(traceStatus);
-      traceStatus.textContent = `Traced ${data.sentences ? data.sentences.length : 0} sentences in ${seconds} s: ${verdictLine(data.verdict)}.`;
+      traceStatus.textContent = `Traced ${data.sentences ? data.sentences.length : 0} sentences in ${took}: ${verdictLine(data.verdict)}.`;
       $('verdict-heading').focus();
     } catch (err) {
       clear(traceStatus);
