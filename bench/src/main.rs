@@ -22,6 +22,7 @@
 //! corpus with their ground truth as JSON Lines (see `generate.rs` and the README).
 
 mod generate;
+mod peers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,8 @@ enum Command {
     TraceLatency(TraceLatencyArgs),
     /// Spun patchworks of a corpus with ground truth, as JSON Lines (summary on stderr).
     Generate(generate::GenerateArgs),
+    /// Peer comparison with MinHash LSH: shared corpus with planted copies, unspun's side.
+    Peers(peers::PeersArgs),
 }
 
 /// Flags of `trace-latency`.
@@ -161,6 +164,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::TraceLatency(args) => trace_latency(&args),
         Command::Generate(args) => generate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Peers(args) => peers::run(&args),
     };
     match result {
         Ok(code) => code,
