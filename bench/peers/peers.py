@@ -5,7 +5,7 @@ Two commands, both run by bench/peers/run.sh:
   peers.py lsh --tool datasketch|rensa --corpus FILE --truth FILE
       Streams the shared corpus (JSON Lines written by `unspun-bench peers plant-duplicates`),
       builds a MinHash of the word 3-shingles of every document (num_perm 128) and inserts it
-      into an LSH index (threshold 0.5), then queries every planted copy, timing each query from
+      into an LSH index (threshold 0.5, or --threshold), then queries every planted copy, timing each query from
       its raw text (shingling + MinHash + LSH lookup) as unspun's trace is timed from its text.
       Prints one JSON object: ingest docs/s and MB/s, query latency p50/p99, peak RSS, LSH size
       (pickle) and recall/precision of the planted (copy, original) pairs.
@@ -59,7 +59,7 @@ class Datasketch:
         self.num_perm = num_perm
         self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self.bands = (self.lsh.b, self.lsh.r)
-        self.lsh_kind = "datasketch MinHashLSH"
+        self.lsh_kind = f"datasketch MinHashLSH ({self.lsh.b} bands x {self.lsh.r} rows)"
 
     def sketch(self, text):
         m = self.MinHash(num_perm=self.num_perm, seed=1)
@@ -81,12 +81,17 @@ class Rensa:
 
         self.rensa = rensa
         self.num_perm = num_perm
-        # RMinHashLSH needs num_perm divisible by the number of bands; datasketch's optimum for
-        # 0.5 / 128 is 25 bands x 5 rows, so rensa gets the nearest divisor, 32 x 4 (its
-        # S-curve crosses 0.5 a little lower, at about 0.42: more candidates).
-        self.bands = (32, num_perm // 32)
-        self.lsh = rensa.RMinHashLSH(threshold, num_perm, self.bands[0])
-        self.lsh_kind = "rensa RMinHashLSH (32 bands x 4 rows)"
+        # RMinHashLSH needs num_perm divisible by the number of bands: it gets the divisor
+        # nearest to datasketch's optimum (for 0.5 / 128 that is 25 bands x 5 rows, so rensa
+        # gets 32 x 4, whose S-curve crosses 0.5 a little lower: more candidates).
+        from datasketch.lsh import _optimal_param
+
+        optimum, _ = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        divisors = [d for d in range(1, num_perm + 1) if num_perm % d == 0]
+        n_bands = min(divisors, key=lambda d: (abs(d - optimum), d))
+        self.bands = (n_bands, num_perm // n_bands)
+        self.lsh = rensa.RMinHashLSH(threshold, num_perm, n_bands)
+        self.lsh_kind = f"rensa RMinHashLSH ({n_bands} bands x {num_perm // n_bands} rows)"
         self.keys = []
 
     def sketch(self, text):
@@ -162,6 +167,7 @@ def run_lsh(args):
         "tool": tool.name,
         "lsh": tool.lsh_kind,
         "bands_rows": tool.bands,
+        "threshold": args.threshold,
         "n_docs": n_docs,
         "text_mb": text_bytes / 1e6,
         "ingest_secs": ingest_secs,
@@ -273,11 +279,11 @@ def run_compare(args):
         "unspun: `unspun index` (summary docs/s, MB/s; peak RSS from /usr/bin/time -v); queries "
         "are full traces (`unspun-bench peers trace-planted`), a copy counts as found when its "
         "top origin is its original; precision = found / copies with any origin.",
-        "peers: MinHash (num_perm 128, word 3-shingles) + LSH threshold 0.5; ingest = JSON parse "
+        "peers: MinHash (num_perm 128, word 3-shingles) + LSH threshold "
+        f"{peers[0]['threshold'] if peers else '?'}; ingest = JSON parse "
         "+ shingling + MinHash + insert; a query = shingling + MinHash + LSH lookup of the copy's "
         "text; candidates other than the copy itself are returned pairs (no Jaccard check).",
-        "rensa: " + next((p["lsh"] for p in peers if p["tool"] == "rensa"), "not run")
-        + "; datasketch: 25 bands x 5 rows (its optimum for 0.5).",
+        "LSH: " + "; ".join(p["lsh"] for p in peers) + " (rensa needs a divisor of num_perm).",
         "Index size: unspun's is the on-disk index with the stored documents; the peers' is the "
         "pickle of the in-memory LSH (signatures and keys only, no text).",
         "The peers are document-level tools: they say which documents are near-duplicates. "

@@ -2,7 +2,7 @@
 # Peer comparison of unspun with datasketch and rensa (MinHash LSH), issue #3 part 3.
 #
 #   bench/peers/run.sh            # N=10000 real articles + 500 planted copies
-#   N=2000 COPIES=100 bench/peers/run.sh
+#   N=2000 COPIES=100 THRESHOLD=0.3 bench/peers/run.sh   # smaller; peers at another LSH threshold
 #
 # Creates bench/peers/.venv (pinned requirements.txt), builds unspun in release, writes ONE
 # shared corpus (real allsides articles + planted near-duplicates, with truth), runs every tool
@@ -15,6 +15,7 @@ root="$(cd "$here/../.." && pwd)"
 N="${N:-10000}"
 COPIES="${COPIES:-500}"
 SEED="${SEED:-42}"
+THRESHOLD="${THRESHOLD:-0.5}"
 CORPUS="${CORPUS:-$root/../shared/data/allsides/articles.jsonl.gz}"
 VENV="${VENV:-$here/.venv}"
 WORK="${WORK:-$here/work}"
@@ -59,7 +60,7 @@ for tool in datasketch rensa; do
     echo "== $tool" >&2
     $TIME -v -o "$WORK/$tool.time" \
         "$py" "$here/peers.py" lsh --tool "$tool" --corpus "$WORK/corpus.jsonl" \
-        --truth "$WORK/truth.jsonl" > "$WORK/$tool.json"
+        --truth "$WORK/truth.jsonl" --threshold "$THRESHOLD" > "$WORK/$tool.json"
 done
 
 "$py" "$here/peers.py" compare \
