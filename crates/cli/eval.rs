@@ -29,13 +29,20 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use unspun_core::Document;
-use unspun_core::eval::{AttributionCounts, PanCase, PanScore, pan_score};
-use unspun_core::patchwork::{self, Patchwork, PatchworkConfig};
+use unspun_core::eval::{
+    AttributionCounts, Confusion, CountError, PanCase, PanScore, counts_by_key, pan_score,
+};
+use unspun_core::patchwork::{
+    BuiltinThesaurus, EditKind, Patchwork, PatchworkConfig, Thesaurus, WordNet, WordNetSources,
+    generate_with_thesaurus,
+};
 use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
 use unspun_core::trace::{TraceConfig, TraceInput, trace};
 use unspun_index::ingest::pipeline::{IngestConfig, ingest_documents, ingest_files};
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 use unspun_index::{Index, IndexWriter, MANIFEST_FILE, WriterConfig};
+
+mod suite;
 
 /// Flags of `unspun eval`.
 #[derive(Debug, clap::Args)]
@@ -44,15 +51,20 @@ pub struct EvalArgs {
     /// repository that built this binary).
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Run only this evaluation (repeatable; default: all three).
+    /// Run only this evaluation (repeatable; default: all).
     #[arg(long, value_enum, value_name = "EVAL")]
     only: Vec<Which>,
     /// Planted: how many AllSides articles to read (every 50th is held out as unindexed text).
     #[arg(long, default_value_t = 20_000, value_name = "N")]
     planted_docs: usize,
     /// Planted: how many patchworks to generate per substitution rate.
-    #[arg(long, default_value_t = 200, value_name = "N")]
+    #[arg(long, default_value_t = 150, value_name = "N")]
     planted_count: usize,
+    /// The fast version for CI: small samples (60 bbc summaries, 20 pan13 documents, 20
+    /// patchworks over 2,000 AllSides articles, a fifth of perezrosas), and a non-zero exit
+    /// when a score falls below its floor.
+    #[arg(long)]
+    quick: bool,
     /// Planted: the generator's seed.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -74,6 +86,77 @@ enum Which {
     Pan13,
     /// Planted spun patchworks from AllSides.
     Planted,
+    /// Clough & Stevenson short answers: cut / light / heavy / non agreement.
+    CloughStevenson,
+    /// BASIL: the same events reported by different outlets (hard negatives).
+    Basil,
+    /// Pérez-Rosas fake news: AMT rewrites and celebrity stories (hard negatives).
+    Perezrosas,
+}
+
+/// The validated settings of one run (the flags, with `--quick` applied).
+#[derive(Debug, Clone)]
+struct Plan {
+    quick: bool,
+    which: BTreeSet<Which>,
+    /// Trace only the first N bbc summaries.
+    bbc_summaries: Option<usize>,
+    /// Trace only the first N pan13 suspicious documents (in id order).
+    pan13_suspicious: Option<usize>,
+    planted_docs: usize,
+    /// Patchworks per substitution rate.
+    planted_count: usize,
+    planted_rates: Vec<f64>,
+    /// Trace every n-th perezrosas document (1: all).
+    perezrosas_every: usize,
+    seed: u64,
+}
+
+impl Plan {
+    fn from_args(args: &EvalArgs) -> anyhow::Result<Plan> {
+        let which: BTreeSet<Which> = if args.only.is_empty() {
+            [
+                Which::Bbc,
+                Which::Pan13,
+                Which::Planted,
+                Which::CloughStevenson,
+                Which::Basil,
+                Which::Perezrosas,
+            ]
+            .into_iter()
+            .collect()
+        } else {
+            args.only.iter().copied().collect()
+        };
+        if args.planted_count == 0 || args.planted_docs < HOLDOUT_EVERY {
+            bail!("--planted-count must be positive and --planted-docs at least {HOLDOUT_EVERY}");
+        }
+        Ok(if args.quick {
+            Plan {
+                quick: true,
+                which,
+                bbc_summaries: Some(60),
+                pan13_suspicious: Some(20),
+                planted_docs: 2_000,
+                planted_count: 10,
+                planted_rates: QUICK_PLANTED_RATES.to_vec(),
+                perezrosas_every: 5,
+                seed: args.seed,
+            }
+        } else {
+            Plan {
+                quick: false,
+                which,
+                bbc_summaries: None,
+                pan13_suspicious: None,
+                planted_docs: args.planted_docs,
+                planted_count: args.planted_count,
+                planted_rates: PLANTED_RATES.to_vec(),
+                perezrosas_every: 1,
+                seed: args.seed,
+            }
+        })
+    }
 }
 
 /// Share of bbc summary sentences that must be attributed to their article.
@@ -81,7 +164,25 @@ const BBC_TARGET: f64 = 0.99;
 /// PAN plagdet the passages must reach.
 const PAN_TARGET: f64 = 0.90;
 /// Substitution rates of the planted evaluation.
-const PLANTED_RATES: [f64; 3] = [0.0, 0.15, 0.30];
+const PLANTED_RATES: [f64; 6] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5];
+/// Substitution rates of the planted evaluation in `--quick`.
+const QUICK_PLANTED_RATES: [f64; 2] = [0.0, 0.3];
+/// The edit kinds reported by the planted evaluation, in table order.
+const EDIT_KINDS: [EditKind; 9] = [
+    EditKind::Verbatim,
+    EditKind::Spun,
+    EditKind::Edited,
+    EditKind::Reordered,
+    EditKind::Split,
+    EditKind::Merged,
+    EditKind::Aliased,
+    EditKind::Dateline,
+    EditKind::DatelineDropped,
+];
+/// Where Debian's wordnet-base puts the WordNet files.
+const WORDNET_DIR: &str = "/usr/share/wordnet";
+/// Verdict labels, in [`Confusion`] order.
+const VERDICT_LABELS: [&str; 3] = ["original", "copy", "patchwork"];
 /// Every n-th AllSides article is held out as a source of original (negative) sentences.
 const HOLDOUT_EVERY: usize = 50;
 /// Wrong or missed examples kept per evaluation (per rate for planted).
@@ -102,30 +203,44 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if !data_dir.is_dir() {
         bail!("data folder {} does not exist", data_dir.display());
     }
-    let which: BTreeSet<Which> = if args.only.is_empty() {
-        [Which::Bbc, Which::Pan13, Which::Planted].into_iter().collect()
-    } else {
-        args.only.iter().copied().collect()
-    };
+    let plan = Plan::from_args(&args)?;
+    let which = &plan.which;
     let workspace = Workspace::new(args.keep.as_deref())?;
     let progress = Progress { enabled: std::io::stderr().is_terminal() };
 
     let mut output = EvalOutput {
-        schema: "unspun.eval/1",
+        schema: "unspun.eval/2",
         data_dir: data_dir.display().to_string(),
+        quick: plan.quick,
         bbc: None,
         pan13: None,
         planted: None,
+        clough_stevenson: None,
+        basil: None,
+        perezrosas: None,
+        floors: Vec::new(),
         total_seconds: 0.0,
     };
     if which.contains(&Which::Bbc) {
-        output.bbc = Some(run_bbc(&data_dir, &workspace, &progress)?);
+        output.bbc = Some(run_bbc(&data_dir, &workspace, &progress, &plan)?);
     }
     if which.contains(&Which::Pan13) {
-        output.pan13 = Some(run_pan13(&data_dir, &workspace, &progress)?);
+        output.pan13 = Some(run_pan13(&data_dir, &workspace, &progress, &plan)?);
     }
     if which.contains(&Which::Planted) {
-        output.planted = Some(run_planted(&data_dir, &workspace, &progress, &args)?);
+        output.planted = Some(run_planted(&data_dir, &workspace, &progress, &plan)?);
+    }
+    if which.contains(&Which::CloughStevenson) {
+        output.clough_stevenson = Some(suite::run_clough(&data_dir, &workspace, &progress)?);
+    }
+    if which.contains(&Which::Basil) {
+        output.basil = Some(suite::run_basil(&data_dir, &workspace, &progress)?);
+    }
+    if which.contains(&Which::Perezrosas) {
+        output.perezrosas = Some(suite::run_perezrosas(&data_dir, &workspace, &progress, &plan)?);
+    }
+    if plan.quick {
+        output.floors = suite::check_floors(&output);
     }
     output.total_seconds = started.elapsed().as_secs_f64();
     if let Some(kept) = &args.keep {
@@ -140,6 +255,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         stdout.write_all(render_table(&output).as_bytes())?;
     }
     stdout.flush()?;
+    if output.floors.iter().any(|f| !f.ok) {
+        eprintln!("unspun eval: a score is below its floor (see the table)");
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -264,9 +383,16 @@ fn read_jsonl_gz<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
 struct EvalOutput {
     schema: &'static str,
     data_dir: String,
+    /// Whether this is the `--quick` run (samples, floors checked).
+    quick: bool,
     bbc: Option<BbcResult>,
     pan13: Option<Pan13Result>,
     planted: Option<PlantedResult>,
+    clough_stevenson: Option<suite::CloughResult>,
+    basil: Option<suite::NegativesResult>,
+    perezrosas: Option<suite::NegativesResult>,
+    /// `--quick` only: each checked score against its floor.
+    floors: Vec<suite::FloorCheck>,
     total_seconds: f64,
 }
 
@@ -362,20 +488,8 @@ pub(crate) struct PlantedSpan {
     pub(crate) source_id: Option<String>,
 }
 
-/// How one planted sentence was scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PlantedOutcome {
-    /// Sourced sentence, correctly attributed.
-    Found,
-    /// Sourced sentence, no overlapping report sentence has a source.
-    Missed,
-    /// Sourced sentence, attributed only to wrong documents (a false positive and a miss).
-    WrongSource,
-    /// Negative sentence, left without a source.
-    CorrectlyOriginal,
-    /// Negative sentence given a source.
-    FalseSource,
-}
+/// How one planted sentence was scored (the scorer's own type, under the name the demo uses).
+pub(crate) use unspun_core::eval::AttributionOutcome as PlantedOutcome;
 
 /// Scores the planted sentences of one patchwork against the report's sentences.
 ///
@@ -410,16 +524,7 @@ pub(crate) fn score_planted(
                 if right { PlantedOutcome::Found } else { PlantedOutcome::WrongSource }
             }
         };
-        match outcome {
-            PlantedOutcome::Found => counts.tp += 1,
-            PlantedOutcome::Missed => counts.fn_ += 1,
-            PlantedOutcome::WrongSource => {
-                counts.fn_ += 1;
-                counts.fp += 1;
-            }
-            PlantedOutcome::FalseSource => counts.fp += 1,
-            PlantedOutcome::CorrectlyOriginal => {}
-        }
+        counts += outcome.counts();
         outcomes.push(outcome);
     }
     (counts, outcomes)
@@ -521,10 +626,18 @@ fn score_bbc_summary(summary_id: &str, article_id: &str, views: &[SentenceView])
     tally
 }
 
-fn run_bbc(data: &Path, workspace: &Workspace, progress: &Progress) -> anyhow::Result<BbcResult> {
+fn run_bbc(
+    data: &Path,
+    workspace: &Workspace,
+    progress: &Progress,
+    plan: &Plan,
+) -> anyhow::Result<BbcResult> {
     let articles = data.join("bbc/articles.jsonl.gz");
     let summaries_path = data.join("bbc_extractive_summaries/summaries.jsonl.gz");
-    let summaries: Vec<SummaryRecord> = read_jsonl_gz(&summaries_path)?;
+    let mut summaries: Vec<SummaryRecord> = read_jsonl_gz(&summaries_path)?;
+    if let Some(limit) = plan.bbc_summaries {
+        summaries.truncate(limit);
+    }
     let (index, n_indexed, index_seconds) =
         build_index(&workspace.index_dir("bbc"), IndexSource::File(articles), progress)?;
     let config = trace_config(&index);
@@ -736,10 +849,17 @@ fn run_pan13(
     data: &Path,
     workspace: &Workspace,
     progress: &Progress,
+    plan: &Plan,
 ) -> anyhow::Result<Pan13Result> {
     let folder = data.join("pan13_text_alignment");
     let documents: Vec<PanDocRecord> = read_jsonl_gz(&folder.join("documents.jsonl.gz"))?;
-    let pairs: Vec<PanPairRecord> = read_jsonl_gz(&folder.join("pairs.jsonl.gz"))?;
+    let mut pairs: Vec<PanPairRecord> = read_jsonl_gz(&folder.join("pairs.jsonl.gz"))?;
+    if let Some(limit) = plan.pan13_suspicious {
+        // The first `limit` suspicious documents in id order, with all their pairs.
+        let ids: BTreeSet<&str> = pairs.iter().map(|p| p.susp_id.as_str()).collect();
+        let kept: HashSet<String> = ids.into_iter().take(limit).map(str::to_string).collect();
+        pairs.retain(|p| kept.contains(&p.susp_id));
+    }
     let cases: Vec<PanCaseRecord> = read_jsonl_gz(&folder.join("cases.jsonl.gz"))?;
     let truth = pan_truth(&pairs, &cases);
 
@@ -863,8 +983,25 @@ struct PlantedResult {
     n_docs_indexed: u64,
     n_negative_docs: usize,
     seed: u64,
+    /// `wordnet (DIR: n synsets)` or `built-in table`.
+    thesaurus: String,
+    /// The generator's settings (the substitution rate and spun share vary by rate).
+    config: PatchworkConfig,
     index_seconds: f64,
     rates: Vec<PlantedRate>,
+    /// Strict counts by edit kind over all rates; `negative` holds the original sentences
+    /// (false positives only).
+    by_kind: BTreeMap<String, AttributionCounts>,
+    /// Planted sentences by edit kind (and `negative`), over all rates.
+    n_by_kind: BTreeMap<String, usize>,
+    /// By the true number of sources, over all rates.
+    by_n_sources: Vec<SourcesRow>,
+    /// Strict counts over all rates.
+    strict: AttributionCounts,
+    /// Document verdicts over all rates (rows expected, columns got).
+    verdicts: Confusion,
+    /// `|report n_origins − number of planted sources|` over all rates.
+    origin_count_error: CountError,
 }
 
 /// Results at one substitution rate.
@@ -883,13 +1020,98 @@ struct PlantedRate {
     /// sentence, or the negative sentence) once normalised: text the corpus itself repeats
     /// (wire copies, re-crawls, boilerplate), which the generator does not know about.
     n_fp_text_in_attributed_doc: usize,
-    n_verdicts_right: usize,
-    verdict_accuracy: f64,
-    /// Verdicts by `expected -> got`.
-    verdicts: BTreeMap<String, usize>,
+    verdicts: Confusion,
+    origin_count_error: CountError,
     mean_trace_ms: f64,
     max_trace_ms: f64,
     examples: Vec<Example>,
+}
+
+/// Planted results of the patchworks with one number of sources.
+#[derive(Debug, Serialize)]
+struct SourcesRow {
+    n_sources: usize,
+    n_patchworks: usize,
+    strict: AttributionCounts,
+    verdicts: Confusion,
+    origin_count_error: CountError,
+}
+
+/// What the planted evaluation keeps of one traced patchwork.
+struct PlantedTrace {
+    n_sources: usize,
+    strict: AttributionCounts,
+    verdict_expected: usize,
+    verdict_got: usize,
+    n_origins: usize,
+    /// Edit kind names (or `negative`) and outcome of each planted sentence.
+    kinds: Vec<(Vec<&'static str>, PlantedOutcome)>,
+}
+
+/// The snake_case name of an edit kind, as in the generator's JSON.
+fn edit_kind_name(kind: EditKind) -> &'static str {
+    match kind {
+        EditKind::Verbatim => "verbatim",
+        EditKind::Spun => "spun",
+        EditKind::Edited => "edited",
+        EditKind::Reordered => "reordered",
+        EditKind::Dateline => "dateline",
+        EditKind::Split => "split",
+        EditKind::Merged => "merged",
+        EditKind::Aliased => "aliased",
+        EditKind::DatelineDropped => "dateline_dropped",
+    }
+}
+
+fn verdict_idx(kind: VerdictKind) -> usize {
+    match kind {
+        VerdictKind::Original => 0,
+        VerdictKind::Copy => 1,
+        VerdictKind::Patchwork => 2,
+    }
+}
+
+/// The planted generator's settings at `rate`: 1 to 8 sources, with splitting, merging,
+/// entity aliasing, dropped datelines and a share of negative sentences all on.
+fn planted_config(rate: f64) -> PatchworkConfig {
+    PatchworkConfig {
+        n_sources_min: 1,
+        n_sources_max: 8,
+        substitution_rate: rate,
+        // At rate 0 nothing is spun; otherwise every sentence is, so that the rate is the
+        // share of substitutable words replaced in each sentence.
+        spun_share: if rate > 0.0 { 1.0 } else { 0.0 },
+        split_share: 0.15,
+        merge_share: 0.15,
+        alias_rate: Some(0.3),
+        dateline_drop_probability: 0.5,
+        negative_share: Some(0.2),
+        ..PatchworkConfig::default()
+    }
+}
+
+/// Reads the WordNet files of `dir` (the CLI does the file reading: `unspun-core` is pure).
+/// `Ok(None)` when `dir` has no WordNet.
+fn load_wordnet(dir: &Path) -> anyhow::Result<Option<WordNet>> {
+    if !dir.join(WordNetSources::FILE_NAMES[0]).is_file() {
+        return Ok(None);
+    }
+    let texts = WordNetSources::FILE_NAMES
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let refs: [&str; 12] = std::array::from_fn(|i| texts[i].as_str());
+    let (wordnet, problems) = WordNet::from_sources(&WordNetSources::from_texts(refs));
+    if let Some(problem) = problems.first() {
+        bail!("{}/{}:{}: {}", dir.display(), problem.file, problem.line, problem.reason);
+    }
+    if wordnet.n_synsets() == 0 {
+        bail!("{}: no WordNet synset found", dir.display());
+    }
+    Ok(Some(wordnet))
 }
 
 /// Reads the first `n_docs` articles with a text of a corpus (AllSides by default); every [`HOLDOUT_EVERY`]-th is a
@@ -945,44 +1167,51 @@ fn run_planted(
     data: &Path,
     workspace: &Workspace,
     progress: &Progress,
-    args: &EvalArgs,
+    plan: &Plan,
 ) -> anyhow::Result<PlantedResult> {
     let path = data.join("allsides/articles.jsonl.gz");
-    progress.note(&format!("reading {} articles of {}", args.planted_docs, path.display()));
-    let (indexed, negatives) = read_allsides(&path, args.planted_docs)?;
+    progress.note(&format!("reading {} articles of {}", plan.planted_docs, path.display()));
+    let (indexed, negatives) = read_allsides(&path, plan.planted_docs)?;
     let n_docs_read = indexed.len() + negatives.len();
-    let dir = workspace.index_dir(&format!("allsides-{}", args.planted_docs));
+    let dir = workspace.index_dir(&format!("allsides-{}", plan.planted_docs));
     let (index, n_docs_indexed, index_seconds) =
         build_index(&dir, IndexSource::Docs(indexed.clone()), progress)?;
     let config = trace_config(&index);
     let by_id: HashMap<&str, &Document> = indexed.iter().map(|d| (d.id.as_str(), d)).collect();
 
+    let wordnet = load_wordnet(Path::new(WORDNET_DIR))?;
+    let builtin = BuiltinThesaurus::new();
+    let (thesaurus, thesaurus_name): (&dyn Thesaurus, String) = match &wordnet {
+        Some(wordnet) => {
+            (wordnet, format!("wordnet ({WORDNET_DIR}: {} synsets)", wordnet.n_synsets()))
+        }
+        None => (&builtin, format!("built-in table ({WORDNET_DIR} not found)")),
+    };
+
     let mut rates = Vec::new();
-    for rate in PLANTED_RATES {
-        let defaults = PatchworkConfig::default();
-        let spun_share = if rate > 0.0 { 1.0 } else { defaults.spun_share };
-        let patchwork_config =
-            PatchworkConfig { substitution_rate: rate, spun_share, ..PatchworkConfig::default() };
-        let patchworks = patchwork::generate(
+    let mut all_traces: Vec<PlantedTrace> = Vec::new();
+    for &rate in &plan.planted_rates {
+        let patchwork_config = planted_config(rate);
+        let patchworks = generate_with_thesaurus(
             &indexed,
             &negatives,
-            args.planted_count,
+            plan.planted_count,
             &patchwork_config,
-            args.seed,
+            plan.seed,
+            thesaurus,
         );
         let bar = progress.bar(patchworks.len(), &format!("patchworks at rate {rate:.2}"));
         let mut result = PlantedRate {
             substitution_rate: rate,
-            spun_share,
+            spun_share: patchwork_config.spun_share,
             n_patchworks: patchworks.len(),
             n_planted_sourced: 0,
             n_planted_negative: 0,
             strict: AttributionCounts::default(),
             lenient: AttributionCounts::default(),
             n_fp_text_in_attributed_doc: 0,
-            n_verdicts_right: 0,
-            verdict_accuracy: 0.0,
-            verdicts: BTreeMap::new(),
+            verdicts: Confusion::new(&VERDICT_LABELS),
+            origin_count_error: CountError::default(),
             mean_trace_ms: 0.0,
             max_trace_ms: 0.0,
             examples: Vec::new(),
@@ -1011,20 +1240,39 @@ fn run_planted(
             result.n_planted_sourced += spans.iter().filter(|s| s.source_id.is_some()).count();
             result.n_planted_negative += spans.iter().filter(|s| s.source_id.is_none()).count();
 
-            let n_sources: BTreeSet<&str> =
-                patchwork.truth.iter().filter_map(|t| t.source_id.as_deref()).collect();
-            let expected = expected_verdict(n_sources.len());
-            if report.verdict.kind == expected {
-                result.n_verdicts_right += 1;
-            }
-            *result
-                .verdicts
-                .entry(format!(
-                    "{} -> {}",
-                    verdict_name(expected),
-                    verdict_name(report.verdict.kind)
-                ))
-                .or_default() += 1;
+            let n_sources = patchwork
+                .truth
+                .iter()
+                .filter_map(|t| t.source_id.as_deref())
+                .collect::<BTreeSet<_>>()
+                .len();
+            let expected = verdict_idx(expected_verdict(n_sources));
+            let got = verdict_idx(report.verdict.kind);
+            result.verdicts.add(expected, got);
+            result.origin_count_error.add(report.verdict.n_origins, n_sources);
+            all_traces.push(PlantedTrace {
+                n_sources,
+                strict,
+                verdict_expected: expected,
+                verdict_got: got,
+                n_origins: report.verdict.n_origins,
+                kinds: patchwork
+                    .truth
+                    .iter()
+                    .zip(&outcomes)
+                    .map(|(truth, &outcome)| {
+                        let kinds = if truth.source_id.is_none() {
+                            vec!["negative"]
+                        } else {
+                            let mut kinds: Vec<&'static str> =
+                                truth.edits.iter().map(|&k| edit_kind_name(k)).collect();
+                            kinds.dedup();
+                            kinds
+                        };
+                        (kinds, outcome)
+                    })
+                    .collect(),
+            });
 
             for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
                 let why = match outcome {
@@ -1058,7 +1306,8 @@ fn run_planted(
                 if result.examples.len() >= MAX_EXAMPLES {
                     continue;
                 }
-                let mut edits: Vec<String> = truth.edits.iter().map(|e| format!("{e:?}")).collect();
+                let mut edits: Vec<String> =
+                    truth.edits.iter().map(|&e| edit_kind_name(e).to_string()).collect();
                 if truth.source_id.is_none() {
                     edits.push("negative".to_string());
                 }
@@ -1075,27 +1324,58 @@ fn run_planted(
             }
         }
         bar.finish_and_clear();
-        result.verdict_accuracy = ratio(result.n_verdicts_right, result.n_patchworks);
         result.mean_trace_ms = mean(latencies.iter().copied());
         result.max_trace_ms = latencies.iter().copied().fold(0.0, f64::max);
         rates.push(result);
+    }
+
+    let by_kind: BTreeMap<String, AttributionCounts> =
+        counts_by_key(all_traces.iter().flat_map(|t| t.kinds.iter().map(|(k, o)| (k.clone(), *o))))
+            .into_iter()
+            .map(|(k, c)| (k.to_string(), c))
+            .collect();
+    let mut n_by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for (kinds, _) in all_traces.iter().flat_map(|t| &t.kinds) {
+        for kind in kinds {
+            *n_by_kind.entry((*kind).to_string()).or_default() += 1;
+        }
+    }
+    let mut by_n_sources: BTreeMap<usize, SourcesRow> = BTreeMap::new();
+    let mut verdicts = Confusion::new(&VERDICT_LABELS);
+    let mut origin_count_error = CountError::default();
+    let mut strict = AttributionCounts::default();
+    for t in &all_traces {
+        let row = by_n_sources.entry(t.n_sources).or_insert_with(|| SourcesRow {
+            n_sources: t.n_sources,
+            n_patchworks: 0,
+            strict: AttributionCounts::default(),
+            verdicts: Confusion::new(&VERDICT_LABELS),
+            origin_count_error: CountError::default(),
+        });
+        row.n_patchworks += 1;
+        row.strict += t.strict;
+        row.verdicts.add(t.verdict_expected, t.verdict_got);
+        row.origin_count_error.add(t.n_origins, t.n_sources);
+        verdicts.add(t.verdict_expected, t.verdict_got);
+        origin_count_error.add(t.n_origins, t.n_sources);
+        strict += t.strict;
     }
     Ok(PlantedResult {
         n_docs_read,
         n_docs_indexed,
         n_negative_docs: negatives.len(),
-        seed: args.seed,
+        seed: plan.seed,
+        thesaurus: thesaurus_name,
+        config: planted_config(0.0),
         index_seconds,
         rates,
+        by_kind,
+        n_by_kind,
+        by_n_sources: by_n_sources.into_values().collect(),
+        strict,
+        verdicts,
+        origin_count_error,
     })
-}
-
-fn verdict_name(kind: VerdictKind) -> &'static str {
-    match kind {
-        VerdictKind::Original => "original",
-        VerdictKind::Copy => "copy",
-        VerdictKind::Patchwork => "patchwork",
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1218,78 +1498,140 @@ fn render_into(out: &mut String, output: &EvalOutput) -> std::fmt::Result {
         render_examples(out, &pan.examples)?;
     }
     if let Some(planted) = &output.planted {
-        writeln!(out)?;
-        writeln!(out, "(c) planted spun patchworks from allsides (seed {})", planted.seed)?;
-        writeln!(
-            out,
-            "  read {} articles: indexed {} in {:.1} s, held out {} as unindexed text",
-            planted.n_docs_read,
-            planted.n_docs_indexed,
-            planted.index_seconds,
-            planted.n_negative_docs
-        )?;
-        writeln!(
-            out,
-            "  {:>5} {:>5} {:>6} {:>5} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8}",
-            "rate",
-            "docs",
-            "planted",
-            "tp",
-            "fp",
-            "fn",
-            "prec",
-            "recall",
-            "F1",
-            "F1 len",
-            "verdict",
-            "mean ms",
-            "max ms"
-        )?;
-        for rate in &planted.rates {
-            writeln!(
-                out,
-                "  {:>5.2} {:>5} {:>7} {:>5} {:>5} {:>5} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} \
-                 {:>8.1} {:>8.1}",
-                rate.substitution_rate,
-                rate.n_patchworks,
-                format!("{}+{}", rate.n_planted_sourced, rate.n_planted_negative),
-                rate.strict.tp,
-                rate.strict.fp,
-                rate.strict.fn_,
-                rate.strict.precision(),
-                rate.strict.recall(),
-                rate.strict.f1(),
-                rate.lenient.f1(),
-                rate.verdict_accuracy,
-                rate.mean_trace_ms,
-                rate.max_trace_ms
-            )?;
-        }
-        writeln!(
-            out,
-            "  (planted = sourced + negative sentences; tp/fp/fn/prec/recall/F1 strict, F1 len = \
-             lenient: a co-copy counts)"
-        )?;
-        for rate in &planted.rates {
-            let verdicts: Vec<String> =
-                rate.verdicts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-            writeln!(
-                out,
-                "  rate {:.2}: lenient tp/fp/fn {}/{}/{}; {} of the {} fp name a document that \
-                 contains the sentence; verdicts {}",
-                rate.substitution_rate,
-                rate.lenient.tp,
-                rate.lenient.fp,
-                rate.lenient.fn_,
-                rate.n_fp_text_in_attributed_doc,
-                rate.strict.fp,
-                verdicts.join(", ")
-            )?;
-            render_examples(out, &rate.examples)?;
-        }
+        render_planted(out, planted)?;
     }
+    suite::render_suite(out, output)?;
     writeln!(out)?;
     writeln!(out, "total {:.1} s", output.total_seconds)?;
+    Ok(())
+}
+
+/// One row of attribution counts: `name n tp fp fn P R F1`.
+fn counts_row(out: &mut String, name: &str, n: usize, c: &AttributionCounts) -> std::fmt::Result {
+    write!(
+        out,
+        "  {:<18} {:>6} {:>6} {:>6} {:>6} {:>7.4} {:>7.4} {:>7.4}",
+        name,
+        n,
+        c.tp,
+        c.fp,
+        c.fn_,
+        c.precision(),
+        c.recall(),
+        c.f1()
+    )
+}
+
+fn counts_header(out: &mut String, first: &str, n: &str, extra: &str) -> std::fmt::Result {
+    writeln!(
+        out,
+        "  {:<18} {:>6} {:>6} {:>6} {:>6} {:>7} {:>7} {:>7}{extra}",
+        first, n, "tp", "fp", "fn", "prec", "recall", "F1"
+    )
+}
+
+fn render_planted(out: &mut String, planted: &PlantedResult) -> std::fmt::Result {
+    writeln!(out)?;
+    writeln!(out, "(c) planted spun patchworks from allsides (seed {})", planted.seed)?;
+    writeln!(
+        out,
+        "  read {} articles: indexed {} in {:.1} s, held out {} as unindexed text",
+        planted.n_docs_read, planted.n_docs_indexed, planted.index_seconds, planted.n_negative_docs
+    )?;
+    let c = &planted.config;
+    writeln!(
+        out,
+        "  thesaurus: {}; {}–{} sources, split {:.2}, merge {:.2}, alias {:.2}, dateline drop \
+         {:.2}, negatives {:.2}",
+        planted.thesaurus,
+        c.n_sources_min,
+        c.n_sources_max,
+        c.split_share,
+        c.merge_share,
+        c.alias_rate.unwrap_or(0.0),
+        c.dateline_drop_probability,
+        c.negative_share.unwrap_or(0.0)
+    )?;
+    writeln!(out, "  sentence attribution by substitution rate (strict; F1 len = lenient):")?;
+    counts_header(out, "rate", "sents", "  F1 len verdict  mean ms  max ms")?;
+    for rate in &planted.rates {
+        counts_row(
+            out,
+            &format!("{:.0}%", rate.substitution_rate * 100.0),
+            rate.n_planted_sourced + rate.n_planted_negative,
+            &rate.strict,
+        )?;
+        writeln!(
+            out,
+            " {:>7.4} {:>7.4} {:>8.1} {:>7.1}",
+            rate.lenient.f1(),
+            rate.verdicts.accuracy(),
+            rate.mean_trace_ms,
+            rate.max_trace_ms
+        )?;
+    }
+    writeln!(
+        out,
+        "  sentence attribution by edit kind (all rates; a sentence counts for each kind):"
+    )?;
+    counts_header(out, "edit kind", "sents", "")?;
+    for name in EDIT_KINDS.iter().map(|&k| edit_kind_name(k)) {
+        let Some(counts) = planted.by_kind.get(name) else { continue };
+        counts_row(out, name, planted.n_by_kind.get(name).copied().unwrap_or(0), counts)?;
+        writeln!(out)?;
+    }
+    // Negatives can only be false positives: their row is the share given a source.
+    let n_negative = planted.n_by_kind.get("negative").copied().unwrap_or(0);
+    let negative_fp = planted.by_kind.get("negative").map_or(0, |c| c.fp);
+    writeln!(
+        out,
+        "  {:<18} {:>6} {:>6} given a source (false-source rate {:.4})",
+        "negative (original)",
+        n_negative,
+        negative_fp,
+        ratio(negative_fp, n_negative)
+    )?;
+    writeln!(out, "  by number of sources (all rates):")?;
+    counts_header(out, "sources", "docs", "  verdict  |Δorig|  exact")?;
+    for row in &planted.by_n_sources {
+        counts_row(out, &row.n_sources.to_string(), row.n_patchworks, &row.strict)?;
+        writeln!(
+            out,
+            " {:>8.4} {:>8.3} {:>6.2}",
+            row.verdicts.accuracy(),
+            row.origin_count_error.mean_abs_error().unwrap_or(f64::NAN),
+            row.origin_count_error.exact_share()
+        )?;
+    }
+    counts_row(out, "all", planted.verdicts.n(), &planted.strict)?;
+    writeln!(
+        out,
+        " {:>8.4} {:>8.3} {:>6.2}",
+        planted.verdicts.accuracy(),
+        planted.origin_count_error.mean_abs_error().unwrap_or(f64::NAN),
+        planted.origin_count_error.exact_share()
+    )?;
+    writeln!(
+        out,
+        "  document verdicts: accuracy {:.4}; origin count error: mean |n_origins − true| {:.3}",
+        planted.verdicts.accuracy(),
+        planted.origin_count_error.mean_abs_error().unwrap_or(f64::NAN)
+    )?;
+    suite::render_confusion(out, &planted.verdicts, "truth \\ verdict")?;
+    for rate in &planted.rates {
+        writeln!(
+            out,
+            "  rate {:.2}: lenient tp/fp/fn {}/{}/{}; {} of the {} fp name a document that \
+             contains the sentence",
+            rate.substitution_rate,
+            rate.lenient.tp,
+            rate.lenient.fp,
+            rate.lenient.fn_,
+            rate.n_fp_text_in_attributed_doc,
+            rate.strict.fp,
+        )?;
+        render_examples(out, &rate.examples)?;
+    }
     Ok(())
 }
 

@@ -6,7 +6,16 @@
 //!   PAN 2013, granularity and plagdet. A case or detection is a pair of character ranges, one
 //!   in the suspicious (reusing) document and one in the source document.
 //! - [`AttributionCounts`]: true/false positive and false negative counts of sentence
-//!   attributions, with precision, recall and F1.
+//!   attributions, with precision, recall and F1; [`AttributionOutcome`] is the verdict on one
+//!   labelled sentence, and [`counts_by_key`] groups outcomes by edit kind, rate or size.
+//!
+//! Document-level measures: [`Confusion`] (verdicts, reuse categories) with its accuracy,
+//! [`CountError`] (mean absolute error of a predicted count, e.g. of origins), and
+//! [`reuse_category`], which maps a trace's coverage onto the cut / light / heavy / non labels
+//! of the Clough & Stevenson corpus.
+//!
+//! Every measure scores 0 (or, for an error, reports no value) when there is nothing to score:
+//! a detector that reports nothing, or a run on no data, can never look perfect.
 //!
 //! Nothing here reads files or knows the corpora; the command-line tool maps reports and truth
 //! files onto these types.
@@ -20,7 +29,7 @@
 //! assert_eq!(score.precision, 1.0);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::{Add, AddAssign, Range};
 
 use serde::Serialize;
@@ -311,6 +320,276 @@ impl Serialize for AttributionCounts {
     }
 }
 
+/// How one labelled sentence was scored against the truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionOutcome {
+    /// Reused sentence, correctly attributed: a true positive.
+    Found,
+    /// Reused sentence without any source: a false negative.
+    Missed,
+    /// Reused sentence attributed only to wrong documents: a false positive and a false
+    /// negative.
+    WrongSource,
+    /// Original sentence left without a source: counts nowhere (there are no true negatives
+    /// in precision and recall).
+    CorrectlyOriginal,
+    /// Original sentence given a source: a false positive.
+    FalseSource,
+}
+
+impl AttributionOutcome {
+    /// The counts this one outcome contributes.
+    pub fn counts(self) -> AttributionCounts {
+        match self {
+            AttributionOutcome::Found => AttributionCounts { tp: 1, fp: 0, fn_: 0 },
+            AttributionOutcome::Missed => AttributionCounts { tp: 0, fp: 0, fn_: 1 },
+            AttributionOutcome::WrongSource => AttributionCounts { tp: 0, fp: 1, fn_: 1 },
+            AttributionOutcome::FalseSource => AttributionCounts { tp: 0, fp: 1, fn_: 0 },
+            AttributionOutcome::CorrectlyOriginal => AttributionCounts::default(),
+        }
+    }
+}
+
+/// Sums outcomes per key: each `(keys, outcome)` item counts once under each of its keys (a
+/// sentence both spun and reordered counts for both kinds), and not at all without keys.
+///
+/// ```
+/// use unspun_core::eval::{AttributionOutcome, counts_by_key};
+/// let scored = [(vec!["spun", "reordered"], AttributionOutcome::Found)];
+/// let by_kind = counts_by_key(scored);
+/// assert_eq!(by_kind["spun"].tp, 1);
+/// assert_eq!(by_kind["reordered"].tp, 1);
+/// ```
+pub fn counts_by_key<K, I, S>(scored: S) -> BTreeMap<K, AttributionCounts>
+where
+    K: Ord,
+    I: IntoIterator<Item = K>,
+    S: IntoIterator<Item = (I, AttributionOutcome)>,
+{
+    let mut out: BTreeMap<K, AttributionCounts> = BTreeMap::new();
+    for (keys, outcome) in scored {
+        for key in keys {
+            *out.entry(key).or_default() += outcome.counts();
+        }
+    }
+    out
+}
+
+/// A confusion matrix of labelled documents: `counts[expected][got]`, labels in a fixed order.
+/// Serialises as `{labels, counts, n, n_right, accuracy}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confusion {
+    /// The labels, indexing both the rows (expected) and the columns (got).
+    pub labels: Vec<String>,
+    /// `counts[expected_idx][got_idx]`; always `labels.len()` × `labels.len()`.
+    pub counts: Vec<Vec<usize>>,
+}
+
+impl Confusion {
+    /// An empty matrix over `labels`.
+    pub fn new(labels: &[&str]) -> Confusion {
+        Confusion {
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            counts: vec![vec![0; labels.len()]; labels.len()],
+        }
+    }
+
+    /// Counts one document labelled `expected` and predicted `got` (label indices). Indices
+    /// out of range are a caller bug and are ignored.
+    pub fn add(&mut self, expected: usize, got: usize) {
+        if let Some(cell) = self.counts.get_mut(expected).and_then(|row| row.get_mut(got)) {
+            *cell += 1;
+        }
+    }
+
+    /// Number of documents counted.
+    pub fn n(&self) -> usize {
+        self.counts.iter().flatten().sum()
+    }
+
+    /// Number of documents on the diagonal.
+    pub fn n_right(&self) -> usize {
+        self.counts.iter().enumerate().map(|(i, row)| row.get(i).copied().unwrap_or(0)).sum()
+    }
+
+    /// Share of documents on the diagonal; 0 when nothing was counted.
+    pub fn accuracy(&self) -> f64 {
+        share(self.n_right(), self.n())
+    }
+
+    /// Share of the documents labelled `expected` that were predicted `got`; 0 for an empty
+    /// row.
+    pub fn row_share(&self, expected: usize, got: usize) -> f64 {
+        let Some(row) = self.counts.get(expected) else { return 0.0 };
+        share(row.get(got).copied().unwrap_or(0), row.iter().sum())
+    }
+}
+
+impl Serialize for Confusion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            labels: &'a [String],
+            /// Rows are expected labels, columns predicted ones.
+            counts: &'a [Vec<usize>],
+            n: usize,
+            n_right: usize,
+            accuracy: f64,
+        }
+        Out {
+            labels: &self.labels,
+            counts: &self.counts,
+            n: self.n(),
+            n_right: self.n_right(),
+            accuracy: self.accuracy(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The error of a predicted count (such as the number of origins) against the true count,
+/// over documents. Serialises as `{n, n_exact, mean_abs_error}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountError {
+    /// Documents counted.
+    pub n: usize,
+    /// Sum over documents of `|predicted − truth|`.
+    pub sum_abs_error: usize,
+    /// Documents whose predicted count is exact.
+    pub n_exact: usize,
+}
+
+impl CountError {
+    /// Counts one document.
+    pub fn add(&mut self, predicted: usize, truth: usize) {
+        self.n += 1;
+        self.sum_abs_error += predicted.abs_diff(truth);
+        if predicted == truth {
+            self.n_exact += 1;
+        }
+    }
+
+    /// Mean of `|predicted − truth|`; `None` when no document was counted (an error of 0 would
+    /// claim perfection).
+    pub fn mean_abs_error(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum_abs_error as f64 / self.n as f64)
+    }
+
+    /// Share of documents with the exact count; 0 when none was counted.
+    pub fn exact_share(&self) -> f64 {
+        share(self.n_exact, self.n)
+    }
+}
+
+impl AddAssign for CountError {
+    fn add_assign(&mut self, other: CountError) {
+        self.n += other.n;
+        self.sum_abs_error += other.sum_abs_error;
+        self.n_exact += other.n_exact;
+    }
+}
+
+impl Serialize for CountError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out {
+            n: usize,
+            n_exact: usize,
+            mean_abs_error: Option<f64>,
+        }
+        Out { n: self.n, n_exact: self.n_exact, mean_abs_error: self.mean_abs_error() }
+            .serialize(serializer)
+    }
+}
+
+/// The reuse categories of the Clough & Stevenson corpus, in their order of decreasing reuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReuseCategory {
+    /// Cut and paste from the source, a near copy.
+    Cut,
+    /// Light revision of the source.
+    Light,
+    /// Heavy revision or paraphrase of the source.
+    Heavy,
+    /// Written independently.
+    Non,
+}
+
+impl ReuseCategory {
+    /// All categories, in the order of [`ReuseCategory::idx`].
+    pub const ALL: [ReuseCategory; 4] =
+        [ReuseCategory::Cut, ReuseCategory::Light, ReuseCategory::Heavy, ReuseCategory::Non];
+
+    /// The corpus's label: `cut`, `light`, `heavy` or `non`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReuseCategory::Cut => "cut",
+            ReuseCategory::Light => "light",
+            ReuseCategory::Heavy => "heavy",
+            ReuseCategory::Non => "non",
+        }
+    }
+
+    /// Index in [`ReuseCategory::ALL`] (for a [`Confusion`]).
+    pub fn idx(self) -> usize {
+        self as usize
+    }
+
+    /// The category of a corpus label, `None` for another label (such as `orig`).
+    pub fn from_name(name: &str) -> Option<ReuseCategory> {
+        ReuseCategory::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// What a trace says about an answer and its known source, for [`reuse_category`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReuseEvidence {
+    /// Share of the answer's characters attributed to the right source, 0..=1.
+    pub right_source_share: f64,
+    /// Share of the answer's characters attributed to any source, 0..=1.
+    pub coverage: f64,
+    /// Share of the sentences attributed to the right source that match it verbatim, 0..=1.
+    pub verbatim_share: f64,
+}
+
+/// Thresholds of [`reuse_category`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReuseThresholds {
+    /// Cut: at least this share from the right source...
+    pub cut_share: f64,
+    /// ... and at least this share of its sentences verbatim.
+    pub cut_verbatim: f64,
+    /// Light: at least this share from the right source.
+    pub light_share: f64,
+}
+
+impl Default for ReuseThresholds {
+    /// Cut: ≥ 60 % from the source, half of it verbatim; light: ≥ 30 %; heavy: anything from
+    /// the source. Chosen by reading the corpus's labels: cut answers are near copies, light
+    /// ones keep most sentences recognisable, heavy ones a few.
+    fn default() -> Self {
+        ReuseThresholds { cut_share: 0.6, cut_verbatim: 0.5, light_share: 0.3 }
+    }
+}
+
+/// Maps a trace of an answer onto a reuse category: cut when most of the answer comes from
+/// the right source and mostly verbatim, light when a good part does, heavy when any does, and
+/// non otherwise (text sourced only to a wrong document counts as non).
+pub fn reuse_category(evidence: &ReuseEvidence, thresholds: &ReuseThresholds) -> ReuseCategory {
+    let share = evidence.right_source_share;
+    if share >= thresholds.cut_share && evidence.verbatim_share >= thresholds.cut_verbatim {
+        ReuseCategory::Cut
+    } else if share >= thresholds.light_share {
+        ReuseCategory::Light
+    } else if share > 0.0 {
+        ReuseCategory::Heavy
+    } else {
+        ReuseCategory::Non
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,5 +737,149 @@ mod tests {
         assert_eq!(json["fn"], 0);
         assert_eq!(json["precision"], 0.75);
         assert_eq!(json["recall"], 1.0);
+    }
+
+    #[test]
+    fn outcomes_count_like_the_planted_scorer() {
+        let total: AttributionCounts = [
+            AttributionOutcome::Found,
+            AttributionOutcome::Missed,
+            AttributionOutcome::WrongSource,
+            AttributionOutcome::CorrectlyOriginal,
+            AttributionOutcome::FalseSource,
+        ]
+        .into_iter()
+        .map(AttributionOutcome::counts)
+        .sum();
+        assert_eq!(total, AttributionCounts { tp: 1, fp: 2, fn_: 2 });
+    }
+
+    #[test]
+    fn by_kind_counts_each_kind_of_a_sentence() {
+        use AttributionOutcome::*;
+        let scored = [
+            (vec!["verbatim"], Found),
+            (vec!["spun", "reordered"], Found),
+            (vec!["spun"], Missed),
+            (vec!["spun"], WrongSource),
+            (vec![], FalseSource),
+        ];
+        let by_kind = counts_by_key(scored);
+        assert_eq!(by_kind.keys().copied().collect::<Vec<_>>(), ["reordered", "spun", "verbatim"]);
+        assert_eq!(by_kind["spun"], AttributionCounts { tp: 1, fp: 1, fn_: 2 });
+        assert_eq!(by_kind["reordered"], AttributionCounts { tp: 1, fp: 0, fn_: 0 });
+        assert_eq!(by_kind["verbatim"].f1(), 1.0);
+    }
+
+    #[test]
+    fn by_kind_detector_reporting_nothing_or_everything() {
+        use AttributionOutcome::*;
+        // Nothing reported: every reused sentence missed, every original left alone.
+        let nothing = counts_by_key([(["spun"], Missed), (["spun"], Missed)]);
+        assert_eq!((nothing["spun"].precision(), nothing["spun"].recall()), (0.0, 0.0));
+        // Everything sourced to one document: one right, the rest wrong.
+        let everything = counts_by_key([(["spun"], Found), (["spun"], WrongSource)]);
+        assert_eq!(everything["spun"], AttributionCounts { tp: 1, fp: 1, fn_: 1 });
+        assert_eq!(everything["spun"].f1(), 0.5);
+    }
+
+    fn verdicts() -> Confusion {
+        Confusion::new(&["original", "copy", "patchwork"])
+    }
+
+    #[test]
+    fn confusion_accuracy_and_rows() {
+        let mut c = verdicts();
+        assert_eq!((c.n(), c.accuracy()), (0, 0.0));
+        c.add(0, 0);
+        c.add(1, 1);
+        c.add(2, 1);
+        c.add(2, 2);
+        c.add(7, 0); // out of range: ignored
+        assert_eq!((c.n(), c.n_right()), (4, 3));
+        assert_eq!(c.accuracy(), 0.75);
+        assert_eq!(c.row_share(2, 1), 0.5);
+        assert_eq!(c.row_share(9, 0), 0.0);
+        let json = serde_json::to_value(&c).expect("serialises");
+        assert_eq!(json["counts"][2][1], 1);
+        assert_eq!(json["accuracy"], 0.75);
+    }
+
+    #[test]
+    fn confusion_constant_detectors_are_not_perfect() {
+        // Truth: 2 originals, 3 copies, 5 patchworks. "Always patchwork" and "always original"
+        // score their class's share, never 1.
+        let truth = [0, 0, 1, 1, 1, 2, 2, 2, 2, 2];
+        for (constant, expected) in [(2, 0.5), (0, 0.2)] {
+            let mut c = verdicts();
+            for &t in &truth {
+                c.add(t, constant);
+            }
+            assert_eq!(c.accuracy(), expected);
+        }
+    }
+
+    #[test]
+    fn count_error_of_origins() {
+        let mut e = CountError::default();
+        assert_eq!(e.mean_abs_error(), None);
+        assert_eq!(e.exact_share(), 0.0);
+        e.add(3, 3);
+        e.add(1, 4);
+        e.add(5, 2);
+        assert_eq!((e.n, e.sum_abs_error, e.n_exact), (3, 6, 1));
+        assert_eq!(e.mean_abs_error(), Some(2.0));
+        // A detector reporting no origin at all errs by the true count.
+        let mut none = CountError::default();
+        for truth in [1, 2, 8] {
+            none.add(0, truth);
+        }
+        assert_eq!(none.mean_abs_error(), Some(11.0 / 3.0));
+        let mut total = e;
+        total += none;
+        assert_eq!(total.n, 6);
+        let json = serde_json::to_value(e).expect("serialises");
+        assert_eq!(json["mean_abs_error"], 2.0);
+    }
+
+    fn category(right_source_share: f64, coverage: f64, verbatim_share: f64) -> ReuseCategory {
+        let evidence = ReuseEvidence { right_source_share, coverage, verbatim_share };
+        reuse_category(&evidence, &ReuseThresholds::default())
+    }
+
+    #[test]
+    fn reuse_categories_by_share() {
+        assert_eq!(category(0.9, 0.9, 0.8), ReuseCategory::Cut);
+        assert_eq!(category(0.9, 0.9, 0.1), ReuseCategory::Light);
+        assert_eq!(category(0.3, 0.3, 1.0), ReuseCategory::Light);
+        assert_eq!(category(0.1, 0.1, 1.0), ReuseCategory::Heavy);
+        // Sourced, but to another document: not reuse of this source.
+        assert_eq!(category(0.0, 0.8, 1.0), ReuseCategory::Non);
+        assert_eq!(category(0.0, 0.0, 0.0), ReuseCategory::Non);
+        for c in ReuseCategory::ALL {
+            assert_eq!(ReuseCategory::from_name(c.name()), Some(c));
+            assert_eq!(ReuseCategory::ALL[c.idx()], c);
+        }
+        assert_eq!(ReuseCategory::from_name("orig"), None);
+    }
+
+    #[test]
+    fn reuse_constant_detectors_are_not_perfect() {
+        // The shared split: 10 cut, 10 light, 10 heavy, 20 non. A detector that reports nothing
+        // says non everywhere (0.4); one that reports every answer as a full verbatim copy says
+        // cut everywhere (0.2).
+        let truth: Vec<ReuseCategory> = [(ReuseCategory::Cut, 10), (ReuseCategory::Light, 10)]
+            .into_iter()
+            .chain([(ReuseCategory::Heavy, 10), (ReuseCategory::Non, 20)])
+            .flat_map(|(c, n)| std::iter::repeat_n(c, n))
+            .collect();
+        for (evidence, expected) in [((0.0, 0.0, 0.0), 0.4), ((1.0, 1.0, 1.0), 0.2)] {
+            let names: Vec<&str> = ReuseCategory::ALL.iter().map(|c| c.name()).collect();
+            let mut c = Confusion::new(&names);
+            for t in &truth {
+                c.add(t.idx(), category(evidence.0, evidence.1, evidence.2).idx());
+            }
+            assert_eq!(c.accuracy(), expected);
+        }
     }
 }
