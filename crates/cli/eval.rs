@@ -58,7 +58,7 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 20_000, value_name = "N")]
     planted_docs: usize,
     /// Planted: how many patchworks to generate per substitution rate.
-    #[arg(long, default_value_t = 150, value_name = "N")]
+    #[arg(long, default_value_t = 300, value_name = "N")]
     planted_count: usize,
     /// The fast version for CI: small samples (60 bbc summaries, 20 pan13 documents, 20
     /// patchworks over 2,000 AllSides articles, a fifth of perezrosas), and a non-zero exit
@@ -190,8 +190,26 @@ const MAX_EXAMPLES: usize = 5;
 /// Shortest summary sentence scored in the bbc evaluation, in words.
 const MIN_SENTENCE_WORDS: usize = 4;
 
-/// Runs `unspun eval`.
+/// Runs `unspun eval`: exits 1 when `--quick` finds a score below its floor.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let output = evaluate(&args)?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &output).context("writing JSON")?;
+        writeln!(stdout)?;
+    } else {
+        stdout.write_all(render_table(&output).as_bytes())?;
+    }
+    stdout.flush()?;
+    if output.floors.iter().any(|f| !f.ok) {
+        eprintln!("unspun eval: a score is below its floor (see the table)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the evaluations `args` asks for.
+fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
     let started = Instant::now();
     let data_dir = match &args.data {
         Some(dir) => dir.clone(),
@@ -203,7 +221,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if !data_dir.is_dir() {
         bail!("data folder {} does not exist", data_dir.display());
     }
-    let plan = Plan::from_args(&args)?;
+    let plan = Plan::from_args(args)?;
     let which = &plan.which;
     let workspace = Workspace::new(args.keep.as_deref())?;
     let progress = Progress { enabled: std::io::stderr().is_terminal() };
@@ -246,20 +264,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if let Some(kept) = &args.keep {
         progress.note(&format!("indexes kept under {}", kept.display()));
     }
-
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &output).context("writing JSON")?;
-        writeln!(stdout)?;
-    } else {
-        stdout.write_all(render_table(&output).as_bytes())?;
-    }
-    stdout.flush()?;
-    if output.floors.iter().any(|f| !f.ok) {
-        eprintln!("unspun eval: a score is below its floor (see the table)");
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(output)
 }
 
 /// Where the evaluation's indexes live; a temporary root is removed on drop.
@@ -1591,24 +1596,30 @@ fn render_planted(out: &mut String, planted: &PlantedResult) -> std::fmt::Result
         negative_fp,
         ratio(negative_fp, n_negative)
     )?;
-    writeln!(out, "  by number of sources (all rates):")?;
-    counts_header(out, "sources", "docs", "  verdict  |Δorig|  exact")?;
+    writeln!(
+        out,
+        "  by number of sources (all rates; |Δorig| = mean |n_origins − true|, bias = mean \
+         n_origins − true, exact = share with n_origins = true):"
+    )?;
+    counts_header(out, "sources", "docs", "  verdict  |Δorig|    bias  exact")?;
     for row in &planted.by_n_sources {
         counts_row(out, &row.n_sources.to_string(), row.n_patchworks, &row.strict)?;
         writeln!(
             out,
-            " {:>8.4} {:>8.3} {:>6.2}",
+            " {:>8.4} {:>8.3} {:>+7.3} {:>6.2}",
             row.verdicts.accuracy(),
             row.origin_count_error.mean_abs_error().unwrap_or(f64::NAN),
+            row.origin_count_error.mean_signed_error().unwrap_or(f64::NAN),
             row.origin_count_error.exact_share()
         )?;
     }
     counts_row(out, "all", planted.verdicts.n(), &planted.strict)?;
     writeln!(
         out,
-        " {:>8.4} {:>8.3} {:>6.2}",
+        " {:>8.4} {:>8.3} {:>+7.3} {:>6.2}",
         planted.verdicts.accuracy(),
         planted.origin_count_error.mean_abs_error().unwrap_or(f64::NAN),
+        planted.origin_count_error.mean_signed_error().unwrap_or(f64::NAN),
         planted.origin_count_error.exact_share()
     )?;
     writeln!(
@@ -1808,6 +1819,33 @@ mod tests {
             (truth.n_pairs_excluded, truth.n_cases_excluded, truth.n_cases_not_aligned),
             (1, 2, 1)
         );
+    }
+
+    /// The CI version of the suite: `unspun eval --quick` on the real corpora must meet its
+    /// floors. Without the shared data (a checkout on its own) there is nothing to run.
+    #[test]
+    fn quick_suite_meets_its_floors() {
+        let Some(data) = crate::data::find_shared_data() else { return };
+        let args = EvalArgs {
+            data: Some(data),
+            only: Vec::new(),
+            planted_docs: 20_000,
+            planted_count: 300,
+            seed: 7,
+            json: false,
+            keep: None,
+            quick: true,
+        };
+        let output = evaluate(&args).expect("the quick suite runs");
+        assert!(output.bbc.is_some() && output.planted.is_some() && output.basil.is_some());
+        let failed: Vec<_> = output.floors.iter().filter(|f| !f.ok).collect();
+        assert!(!output.floors.is_empty() && failed.is_empty(), "below floors: {failed:?}");
+        // The table renders every section.
+        let table = render_table(&output);
+        for section in ["(a) bbc", "(b) pan13", "(c) planted", "(d) clough", "(e)", "(f)", "floors"]
+        {
+            assert!(table.contains(section), "no {section} in\n{table}");
+        }
     }
 
     #[test]

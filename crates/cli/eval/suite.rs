@@ -410,25 +410,36 @@ pub(super) struct FloorCheck {
     pub(super) ok: bool,
 }
 
-/// Floors of `--quick`, set a little under the values measured on the quick samples when they
-/// were introduced (see the commit message), so that a regression fails CI.
+impl FloorCheck {
+    /// Checks `value` against `bound`, a floor when `higher_is_better`, else a ceiling. A NaN
+    /// value fails either way.
+    fn new(name: &'static str, value: f64, bound: f64, higher_is_better: bool) -> FloorCheck {
+        let ok = if higher_is_better { value >= bound } else { value <= bound };
+        FloorCheck { name, value, bound, higher_is_better, ok }
+    }
+}
+
+/// Floors of `--quick`, a little under the values the quick samples gave when they were set
+/// (bbc 1.0000, pan13 0.9434, planted F1 0.9703 and verdicts 1.0000, clough 0.74, basil 0,
+/// celebrity 0, amt 0.29 on the quick sample and 0.21 on all), so that a regression fails CI but noise does not.
 mod floors {
-    pub(super) const BBC_LENIENT: f64 = 0.95;
-    pub(super) const PAN13_PLAGDET: f64 = 0.85;
-    pub(super) const PLANTED_F1: f64 = 0.80;
-    pub(super) const PLANTED_VERDICT: f64 = 0.50;
-    pub(super) const CLOUGH_ACCURACY: f64 = 0.50;
+    pub(super) const BBC_LENIENT: f64 = 0.98;
+    pub(super) const PAN13_PLAGDET: f64 = 0.92;
+    pub(super) const PLANTED_F1: f64 = 0.95;
+    pub(super) const PLANTED_VERDICT: f64 = 0.90;
+    pub(super) const CLOUGH_ACCURACY: f64 = 0.70;
     /// Ceilings of the false-copy rates.
-    pub(super) const BASIL_FALSE_COPY: f64 = 0.05;
-    pub(super) const CELEBRITY_FALSE_COPY: f64 = 0.10;
+    pub(super) const BASIL_FALSE_COPY: f64 = 0.02;
+    pub(super) const CELEBRITY_FALSE_COPY: f64 = 0.05;
+    /// AMT fakes are human rewrites of the legit stories: many are real reuse, so this only
+    /// catches a jump.
+    pub(super) const AMT_FALSE_COPY: f64 = 0.40;
 }
 
 /// Checks the scores of a `--quick` run against their floors.
 pub(super) fn check_floors(output: &EvalOutput) -> Vec<FloorCheck> {
     let mut checks = Vec::new();
-    let mut at_least = |name, value: f64, bound| {
-        checks.push(FloorCheck { name, value, bound, higher_is_better: true, ok: value >= bound });
-    };
+    let mut at_least = |name, value, bound| checks.push(FloorCheck::new(name, value, bound, true));
     if let Some(bbc) = &output.bbc {
         at_least("bbc share right (lenient)", bbc.share_right_lenient, floors::BBC_LENIENT);
     }
@@ -442,20 +453,21 @@ pub(super) fn check_floors(output: &EvalOutput) -> Vec<FloorCheck> {
     if let Some(clough) = &output.clough_stevenson {
         at_least("clough agreement", clough.confusion.accuracy(), floors::CLOUGH_ACCURACY);
     }
-    let mut at_most = |name, value: f64, bound| {
-        checks.push(FloorCheck { name, value, bound, higher_is_better: false, ok: value <= bound });
-    };
+    let mut at_most = |name, value, bound| checks.push(FloorCheck::new(name, value, bound, false));
     if let Some(g) = output.basil.as_ref().and_then(|b| b.groups.first()) {
         at_most("basil false-copy rate", g.false_copy_rate, floors::BASIL_FALSE_COPY);
     }
     if let Some(perez) = &output.perezrosas {
-        for g in perez.groups.iter().filter(|g| g.name.starts_with("celebrity")) {
-            let name = if g.name.ends_with("fake") {
-                "celebrity fake false-copy rate"
-            } else {
-                "celebrity legit false-copy rate"
+        for g in &perez.groups {
+            let (name, bound) = match g.name.as_str() {
+                "amt legit" => ("amt legit false-copy rate", floors::AMT_FALSE_COPY),
+                "amt fake" => ("amt fake false-copy rate", floors::AMT_FALSE_COPY),
+                "celebrity legit" => {
+                    ("celebrity legit false-copy rate", floors::CELEBRITY_FALSE_COPY)
+                }
+                _ => ("celebrity fake false-copy rate", floors::CELEBRITY_FALSE_COPY),
             };
-            at_most(name, g.false_copy_rate, floors::CELEBRITY_FALSE_COPY);
+            at_most(name, g.false_copy_rate, bound);
         }
     }
     checks
@@ -574,6 +586,16 @@ pub(super) fn render_confusion(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floors_fail_below_and_ceilings_above() {
+        assert!(FloorCheck::new("f", 0.95, 0.95, true).ok);
+        assert!(!FloorCheck::new("f", 0.94, 0.95, true).ok);
+        assert!(FloorCheck::new("c", 0.0, 0.02, false).ok);
+        assert!(!FloorCheck::new("c", 0.03, 0.02, false).ok);
+        assert!(!FloorCheck::new("f", f64::NAN, 0.5, true).ok);
+        assert!(!FloorCheck::new("c", f64::NAN, 0.5, false).ok);
+    }
 
     #[test]
     fn basil_story_of_an_id() {

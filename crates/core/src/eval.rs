@@ -449,7 +449,7 @@ impl Serialize for Confusion {
 }
 
 /// The error of a predicted count (such as the number of origins) against the true count,
-/// over documents. Serialises as `{n, n_exact, mean_abs_error}`.
+/// over documents. Serialises as `{n, n_exact, mean_abs_error, mean_signed_error}`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CountError {
     /// Documents counted.
@@ -458,6 +458,8 @@ pub struct CountError {
     pub sum_abs_error: usize,
     /// Documents whose predicted count is exact.
     pub n_exact: usize,
+    /// Sum over documents of `predicted − truth`: negative when counts are too low.
+    pub sum_signed_error: i64,
 }
 
 impl CountError {
@@ -465,6 +467,10 @@ impl CountError {
     pub fn add(&mut self, predicted: usize, truth: usize) {
         self.n += 1;
         self.sum_abs_error += predicted.abs_diff(truth);
+        // Counts of documents' origins are far below i64::MAX.
+        let signed =
+            i64::try_from(predicted).unwrap_or(i64::MAX) - i64::try_from(truth).unwrap_or(i64::MAX);
+        self.sum_signed_error += signed;
         if predicted == truth {
             self.n_exact += 1;
         }
@@ -474,6 +480,12 @@ impl CountError {
     /// claim perfection).
     pub fn mean_abs_error(&self) -> Option<f64> {
         (self.n > 0).then(|| self.sum_abs_error as f64 / self.n as f64)
+    }
+
+    /// Mean of `predicted − truth` (the bias: negative when counts are too low); `None` when
+    /// no document was counted.
+    pub fn mean_signed_error(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum_signed_error as f64 / self.n as f64)
     }
 
     /// Share of documents with the exact count; 0 when none was counted.
@@ -487,6 +499,7 @@ impl AddAssign for CountError {
         self.n += other.n;
         self.sum_abs_error += other.sum_abs_error;
         self.n_exact += other.n_exact;
+        self.sum_signed_error += other.sum_signed_error;
     }
 }
 
@@ -497,9 +510,15 @@ impl Serialize for CountError {
             n: usize,
             n_exact: usize,
             mean_abs_error: Option<f64>,
+            mean_signed_error: Option<f64>,
         }
-        Out { n: self.n, n_exact: self.n_exact, mean_abs_error: self.mean_abs_error() }
-            .serialize(serializer)
+        Out {
+            n: self.n,
+            n_exact: self.n_exact,
+            mean_abs_error: self.mean_abs_error(),
+            mean_signed_error: self.mean_signed_error(),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -827,14 +846,17 @@ mod tests {
         e.add(3, 3);
         e.add(1, 4);
         e.add(5, 2);
-        assert_eq!((e.n, e.sum_abs_error, e.n_exact), (3, 6, 1));
+        assert_eq!((e.n, e.sum_abs_error, e.n_exact, e.sum_signed_error), (3, 6, 1, 0));
         assert_eq!(e.mean_abs_error(), Some(2.0));
+        // Errors in both directions cancel in the bias, not in the absolute error.
+        assert_eq!(e.mean_signed_error(), Some(0.0));
         // A detector reporting no origin at all errs by the true count.
         let mut none = CountError::default();
         for truth in [1, 2, 8] {
             none.add(0, truth);
         }
         assert_eq!(none.mean_abs_error(), Some(11.0 / 3.0));
+        assert_eq!(none.mean_signed_error(), Some(-11.0 / 3.0));
         let mut total = e;
         total += none;
         assert_eq!(total.n, 6);
