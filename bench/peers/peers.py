@@ -49,6 +49,25 @@ def percentile(sorted_ms, p):
     return sorted_ms[idx]
 
 
+def optimal_bands(threshold, num_perm, steps=200):
+    """Bands of datasketch's optimal (bands, rows) for `threshold`, equal weights on false
+    positives and negatives; recomputed here (trapezoid rule, no SciPy) so that the rensa
+    process does not import datasketch and its NumPy/SciPy."""
+
+    def area(f, lo, hi):
+        h = (hi - lo) / steps
+        return h * (sum(f(lo + i * h) for i in range(1, steps)) + (f(lo) + f(hi)) / 2)
+
+    best, best_err = 1, float("inf")
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = area(lambda s: 1 - (1 - s ** r) ** b, 0.0, threshold)
+            fn = area(lambda s: (1 - s ** r) ** b, threshold, 1.0)
+            if 0.5 * fp + 0.5 * fn < best_err:
+                best, best_err = b, 0.5 * fp + 0.5 * fn
+    return best
+
+
 class Datasketch:
     name = "datasketch"
 
@@ -84,9 +103,7 @@ class Rensa:
         # RMinHashLSH needs num_perm divisible by the number of bands: it gets the divisor
         # nearest to datasketch's optimum (for 0.5 / 128 that is 25 bands x 5 rows, so rensa
         # gets 32 x 4, whose S-curve crosses 0.5 a little lower: more candidates).
-        from datasketch.lsh import _optimal_param
-
-        optimum, _ = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        optimum = optimal_bands(threshold, num_perm)
         divisors = [d for d in range(1, num_perm + 1) if num_perm % d == 0]
         n_bands = min(divisors, key=lambda d: (abs(d - optimum), d))
         self.bands = (n_bands, num_perm // n_bands)
@@ -133,6 +150,7 @@ def run_lsh(args):
                 original_texts[doc["id"]] = text
             n_docs += 1
     ingest_secs = time.perf_counter() - started
+    rss_ingest = peak_rss_mib()
 
     latencies = []
     n_found = 0
@@ -187,7 +205,9 @@ def run_lsh(args):
         "planted_jaccard_p10_p50_p90": [percentile(jaccards, p) for p in (0.1, 0.5, 0.9)],
         "index_bytes": lsh_bytes,
         "index_size_kind": "pickle of the LSH (in memory only)",
-        "peak_rss_mib": peak_rss_mib(),
+        # Peak at the end of ingest (comparable with `unspun index`), and at the very end.
+        "peak_rss_mib": rss_ingest,
+        "peak_rss_end_mib": peak_rss_mib(),
         "rss_after_imports_mib": rss_start,
     }
     json.dump(result, sys.stdout, indent=2)
@@ -197,15 +217,17 @@ def run_lsh(args):
 
 def gnu_time(path):
     """Wall seconds and peak RSS (MiB) from a `/usr/bin/time -v` report."""
-    wall = rss = None
+    wall = rss = cpu = None
     for line in open(path, encoding="utf-8", errors="replace"):
         line = line.strip()
         if line.startswith("Maximum resident set size"):
             rss = int(line.rsplit(":", 1)[1]) / 1024.0
+        elif line.startswith("Percent of CPU this job got"):
+            cpu = int(line.rsplit(":", 1)[1].strip().rstrip("%") or 0)
         elif line.startswith("Elapsed (wall clock) time"):
             parts = [float(p) for p in line.rsplit(" ", 1)[1].split(":")]
             wall = sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
-    return wall, rss
+    return wall, rss, cpu
 
 
 def ratio(a, b):
@@ -214,14 +236,15 @@ def ratio(a, b):
 
 def run_compare(args):
     index = json.load(open(args.unspun_index, encoding="utf-8"))
-    index_wall, index_rss = gnu_time(args.unspun_index_time)
+    index_wall, index_rss, index_cpu = gnu_time(args.unspun_index_time)
     trace = json.load(open(args.unspun_trace, encoding="utf-8"))
-    _, trace_rss = gnu_time(args.unspun_trace_time)
+    _, trace_rss, _ = gnu_time(args.unspun_trace_time)
     unspun = {
         "tool": "unspun",
         "n_docs": index.get("n_docs_in_index"),
         "ingest_secs": index["elapsed_secs"],
         "ingest_wall_secs": index_wall,
+        "cpu_percent": index_cpu,
         "docs_per_sec": index["docs_per_sec"],
         "mb_per_sec": index["mb_per_sec"],
         "peak_rss_mib": index_rss,
@@ -244,13 +267,16 @@ def run_compare(args):
     for path in args.peer:
         peer = json.load(open(path, encoding="utf-8"))
         time_path = path.rsplit(".", 1)[0] + ".time"
-        peer["gnu_time_wall_secs"], peer["gnu_time_peak_rss_mib"] = gnu_time(time_path)
+        peer["gnu_time_wall_secs"], peer["gnu_time_peak_rss_mib"], peer["cpu_percent"] = gnu_time(
+            time_path
+        )
         peers.append(peer)
 
     rows = [
         ("ingest docs/s", "docs_per_sec", "{:,.0f}", True),
         ("ingest MB/s of text", "mb_per_sec", "{:.2f}", True),
         ("ingest time (s)", "ingest_secs", "{:.2f}", False),
+        ("CPU, whole process (% of one core)", "cpu_percent", "{}%", None),
         ("query p50 (ms)", "p50_ms", "{:.2f}", False),
         ("query p99 (ms)", "p99_ms", "{:.2f}", False),
         ("peak RSS, ingest (MiB)", "peak_rss_mib", "{:.0f}", False),
@@ -270,7 +296,8 @@ def run_compare(args):
         for p in peers:
             r = ratio(unspun[key], p[key])
             ratios.setdefault(p["tool"], {})[key] = r
-            cells.append("" if r is None or key == "n_returned" else f"{r:.2f}x")
+            shown = r is not None and key not in ("n_returned", "cpu_percent")
+            cells.append(f"{r:.2f}x" if shown else "")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)
     notes = [
