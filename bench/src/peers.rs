@@ -435,3 +435,54 @@ fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<Vec<T
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "The minister said the talks had failed. Workers warned of strikes in \
+                        the capital. Prices rose again in March. The company denied any wrong \
+                        doing. Residents described the storm as the worst in years.";
+    const DONOR: &str = "Engineers repaired bridges quickly while farmers harvested wheat.";
+
+    /// Edits `TEXT` with seed 7 and checks the counts and the share of substituted words.
+    fn check(rate: f64, drop_share: f64, expect_substituted: usize, expect_dropped: usize) {
+        let edited =
+            edit(TEXT, DONOR, rate, drop_share, &BuiltinThesaurus::new(), &mut Rng::new(7));
+        assert_eq!(edited.n_substituted, expect_substituted, "{}", edited.text);
+        assert_eq!(edited.n_dropped, expect_dropped, "{}", edited.text);
+        let n_sentences = split_sentences(&edited.text).len();
+        assert!(n_sentences >= 1 && n_sentences + edited.n_dropped <= 5, "{}", edited.text);
+    }
+
+    #[test]
+    fn no_edit_keeps_every_sentence_and_word() {
+        let edited = edit(TEXT, DONOR, 0.0, 0.0, &BuiltinThesaurus::new(), &mut Rng::new(7));
+        assert_eq!(edited.n_substituted, 0);
+        assert_eq!(edited.n_dropped, 0);
+        assert_eq!(edited.n_swapped, 1);
+        let mut got: Vec<&str> = split_sentences(&edited.text)
+            .into_iter()
+            .map(|r| edited.text[r].trim())
+            .collect::<Vec<_>>();
+        let mut want: Vec<&str> =
+            split_sentences(TEXT).into_iter().map(|r| TEXT[r].trim()).collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn substitutes_the_asked_share_of_words() {
+        let n_words = tokenize(TEXT).len();
+        check(0.2, 0.0, (0.2 * n_words as f64).round() as usize, 0);
+        check(0.3, 0.0, (0.3 * n_words as f64).round() as usize, 0);
+    }
+
+    #[test]
+    fn drops_never_empty_a_copy() {
+        let edited = edit(TEXT, DONOR, 0.0, 1.0, &BuiltinThesaurus::new(), &mut Rng::new(7));
+        assert_eq!(edited.n_dropped, 4);
+        assert_eq!(split_sentences(&edited.text).len(), 1);
+    }
+}
