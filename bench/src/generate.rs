@@ -21,7 +21,7 @@ use unspun_core::Document;
 use unspun_core::date::format_date;
 use unspun_core::patchwork::{
     BuiltinThesaurus, EditKind, Patchwork, PatchworkConfig, PlantedSentence, Rng, SpinConfig,
-    Thesaurus, WordNet, WordNetSources, generate_with_thesaurus, spin_text,
+    Thesaurus, WordNet, generate_with_thesaurus, spin_text,
 };
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 
@@ -101,15 +101,8 @@ pub fn config(substitution_rate: f64, spun_share: f64) -> PatchworkConfig {
 
 /// Reads the WordNet files under `dir` and parses them.
 pub fn load_wordnet(dir: &Path) -> anyhow::Result<WordNet> {
-    let texts = WordNetSources::FILE_NAMES
-        .iter()
-        .map(|name| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
-        })
-        .collect::<anyhow::Result<Vec<String>>>()?;
-    let refs: [&str; 12] = std::array::from_fn(|i| texts[i].as_str());
-    let (wordnet, problems) = WordNet::from_sources(&WordNetSources::from_texts(refs));
+    let (wordnet, problems) = unspun_index::ingest::wordnet::read_wordnet(dir)?
+        .with_context(|| format!("{}: no WordNet database here", dir.display()))?;
     for problem in problems.iter().take(5) {
         eprintln!(
             "unspun-bench: {}/{}:{}: {}",

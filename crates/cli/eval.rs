@@ -33,7 +33,7 @@ use unspun_core::eval::{
     AttributionCounts, Confusion, CountError, PanCase, PanScore, counts_by_key, pan_score,
 };
 use unspun_core::patchwork::{
-    BuiltinThesaurus, EditKind, Patchwork, PatchworkConfig, Thesaurus, WordNet, WordNetSources,
+    BuiltinThesaurus, EditKind, Patchwork, PatchworkConfig, Thesaurus, WordNet,
     generate_with_thesaurus,
 };
 use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
@@ -180,7 +180,7 @@ const EDIT_KINDS: [EditKind; 9] = [
     EditKind::DatelineDropped,
 ];
 /// Where Debian's wordnet-base puts the WordNet files.
-const WORDNET_DIR: &str = "/usr/share/wordnet";
+use unspun_index::ingest::wordnet::WORDNET_DIR;
 /// Verdict labels, in [`Confusion`] order.
 const VERDICT_LABELS: [&str; 3] = ["original", "copy", "patchwork"];
 /// Every n-th AllSides article is held out as a source of original (negative) sentences.
@@ -1098,18 +1098,9 @@ fn planted_config(rate: f64) -> PatchworkConfig {
 /// Reads the WordNet files of `dir` (the CLI does the file reading: `unspun-core` is pure).
 /// `Ok(None)` when `dir` has no WordNet.
 fn load_wordnet(dir: &Path) -> anyhow::Result<Option<WordNet>> {
-    if !dir.join(WordNetSources::FILE_NAMES[0]).is_file() {
+    let Some((wordnet, problems)) = unspun_index::ingest::wordnet::read_wordnet(dir)? else {
         return Ok(None);
-    }
-    let texts = WordNetSources::FILE_NAMES
-        .iter()
-        .map(|name| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
-        })
-        .collect::<anyhow::Result<Vec<String>>>()?;
-    let refs: [&str; 12] = std::array::from_fn(|i| texts[i].as_str());
-    let (wordnet, problems) = WordNet::from_sources(&WordNetSources::from_texts(refs));
+    };
     if let Some(problem) = problems.first() {
         bail!("{}/{}:{}: {}", dir.display(), problem.file, problem.line, problem.reason);
     }

@@ -39,7 +39,7 @@ pub use rng::Rng;
 pub use spin::{
     BuiltinThesaurus, SpinConfig, Spun, Thesaurus, alias_entities, n_to_replace, spin_text,
 };
-pub use wordnet::{WordNet, WordNetSources};
+pub use wordnet::{Problem as WordNetProblem, WordNet, WordNetSources};
 
 use crate::{Document, Timestamp, text};
 

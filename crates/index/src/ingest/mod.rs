@@ -27,6 +27,7 @@ mod delimited;
 mod jsonl;
 pub mod pipeline;
 mod record;
+pub mod wordnet;
 
 use std::fmt;
 use std::fs::File;
