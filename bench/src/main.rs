@@ -23,6 +23,7 @@
 
 mod generate;
 mod peers;
+mod scale;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Peer comparison with MinHash LSH: shared corpus with planted copies, unspun's side.
     Peers(peers::PeersArgs),
+    /// A corpus of N documents: real articles, then perturbed copies of them (scaling curve).
+    ScaleUp(scale::ScaleUpArgs),
 }
 
 /// Flags of `trace-latency`.
@@ -165,6 +168,7 @@ fn main() -> ExitCode {
         Command::TraceLatency(args) => trace_latency(&args),
         Command::Generate(args) => generate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Peers(args) => peers::run(&args),
+        Command::ScaleUp(args) => scale::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
