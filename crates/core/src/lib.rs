@@ -10,6 +10,8 @@
 //! - [`align`]: local alignment of token sequences, with edit operations and substitution pairs.
 //! - [`trace`]: passage-by-passage source tracing of one article against candidate documents.
 //! - [`report`]: the JSON contract (`trace --json` and the HTTP API).
+//! - [`cluster`]: corpus-wide reuse: document links and clusters, passage clusters, the copy
+//!   graph, the publisher report and boilerplate.
 //! - [`patchwork`]: a deterministic generator of spun patchworks with ground truth.
 //!
 //! ```
@@ -20,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod cluster;
 pub mod date;
 pub mod doc;
 pub mod eval;

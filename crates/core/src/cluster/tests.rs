@@ -1,0 +1,265 @@
+use std::collections::HashSet;
+
+use super::graph::{outlet_dot, outlet_edges, outlet_graphml, publishers};
+use super::*;
+use crate::date::parse_date;
+use crate::shingle::ShingleConfig;
+use crate::trace::MemoryCandidates;
+
+const STORY_A: &str = "The central bank raised its benchmark interest rate by half a point on \
+Tuesday, citing persistent inflation in food and energy prices. Governor Maria Lopez said \
+further increases could follow if wage growth does not slow by the autumn. Markets had \
+expected a smaller move, and the currency climbed two percent against the dollar within an \
+hour of the announcement. Analysts at several banks revised their forecasts for the rest of \
+the year.";
+const STORY_B: &str = "Heavy rain flooded dozens of villages along the northern coast over \
+the weekend, forcing thousands of residents to leave their homes. Rescue teams used boats to \
+reach families trapped on rooftops near the river delta. The regional governor declared a \
+state of emergency and asked the army for helicopters. Forecasters expect more storms to \
+arrive from the sea before Thursday.";
+const STORY_C: &str = "A new museum of modern design opened in the old harbour warehouse, \
+drawing long queues of visitors on its first morning. The collection includes furniture, \
+posters and household objects from seven decades. Its director hopes the building will revive \
+a district that lost most of its shipping jobs. Tickets are free for students during the \
+opening month.";
+const FOOTER: &str = "Sign up for our morning newsletter to get the day's top stories \
+delivered to your inbox every weekday.";
+
+fn doc(id: &str, date: &str, outlet: &str, text: &str) -> Document {
+    Document {
+        id: id.to_owned(),
+        title: None,
+        text: text.to_owned(),
+        date: parse_date(date),
+        source: Some(outlet.to_owned()),
+        url: None,
+    }
+}
+
+/// Traces every document against all the others, like the corpus runner.
+fn trace_all(docs: &[Document], boilerplate: &HashSet<u64>) -> Vec<TracedDoc> {
+    let candidates = MemoryCandidates::new(docs.to_vec(), &ShingleConfig::default());
+    let resolve = |id: &str| docs.iter().position(|d| d.id == id).map(|i| DocId(i as u32));
+    docs.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            trace_document(
+                DocId(i as u32),
+                d,
+                &candidates,
+                &TraceConfig::default(),
+                boilerplate,
+                &resolve,
+                &ClusterConfig::default(),
+            )
+        })
+        .collect()
+}
+
+fn corpus() -> Vec<Document> {
+    let first_sentences_of_a = &STORY_A[..STORY_A.find("Markets").expect("in story")];
+    vec![
+        doc("wire-a", "2016-03-01", "Wire", STORY_A),
+        doc("wire-b", "2016-03-02", "Wire", STORY_B),
+        doc("farm-a", "2016-03-03", "Farm", STORY_A),
+        // A patchwork: half of story A, then story B whole.
+        doc("farm-ab", "2016-03-04", "Farm", &format!("{first_sentences_of_a}{STORY_B}")),
+        doc("museum", "2016-03-01", "Daily", STORY_C),
+    ]
+}
+
+fn char_slice(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take(end - start).collect()
+}
+
+#[test]
+fn union_len_merges_overlaps() {
+    assert_eq!(union_len(&mut [(0, 10), (5, 15), (20, 25)]), 20);
+    assert_eq!(union_len(&mut [(3, 3)]), 0);
+    assert_eq!(union_len(&mut []), 0);
+}
+
+#[test]
+fn links_kinds_offsets_and_direction() {
+    let docs = corpus();
+    let traced = trace_all(&docs, &HashSet::new());
+    let out = build(&traced, &ClusterConfig::default());
+    let summary: Vec<(&str, &str, LinkKind)> =
+        out.links.iter().map(|l| (l.source.as_str(), l.copy.as_str(), l.kind)).collect();
+    assert_eq!(
+        summary,
+        [
+            ("wire-a", "farm-a", LinkKind::ExactCopy),
+            ("wire-a", "farm-ab", LinkKind::Partial),
+            ("wire-b", "farm-ab", LinkKind::Contains),
+        ]
+    );
+    // farm-ab's half of story A is also in farm-a, a co-copy of the origin wire-a: the trace
+    // names the earliest document, so there is no farm-a → farm-ab link.
+    for link in &out.links {
+        let source = docs.iter().find(|d| d.id == link.source).expect("source");
+        let copy = docs.iter().find(|d| d.id == link.copy).expect("copy");
+        // Sources are never later than their copies.
+        assert!(source.date <= copy.date, "{link:?}");
+        for p in &link.passages {
+            // Offsets point at aligned text: verbatim passages are equal word for word.
+            let a = char_slice(&source.text, p.source_char_start, p.source_char_end);
+            let b = char_slice(&copy.text, p.copy_char_start, p.copy_char_end);
+            assert_eq!(p.kind, Alteration::Verbatim);
+            assert_eq!(a.trim(), b.trim(), "{link:?}");
+        }
+    }
+    let verdicts: Vec<(&str, VerdictKind, usize)> =
+        out.documents.iter().map(|d| (d.id.as_str(), d.verdict, d.n_origins)).collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("wire-a", VerdictKind::Original, 0),
+            ("wire-b", VerdictKind::Original, 0),
+            ("farm-a", VerdictKind::Copy, 1),
+            ("farm-ab", VerdictKind::Patchwork, 2),
+            ("museum", VerdictKind::Original, 0),
+        ]
+    );
+}
+
+#[test]
+fn clusters_follow_strong_links_and_start_with_the_origin() {
+    let traced = trace_all(&corpus(), &HashSet::new());
+    let out = build(&traced, &ClusterConfig::default());
+    // wire-a ~ farm-a (exact) and wire-b ⊂ farm-ab (contains) are strong; partial links
+    // (farm-ab took half of story A) do not join clusters.
+    let clusters: Vec<Vec<(&str, &str)>> = out
+        .doc_clusters
+        .iter()
+        .map(|c| c.members.iter().map(|m| (m.id.as_str(), m.relation.as_str())).collect())
+        .collect();
+    assert_eq!(
+        clusters,
+        [
+            vec![("wire-a", "origin"), ("farm-a", "exact_copy")],
+            vec![("wire-b", "origin"), ("farm-ab", "contains")],
+        ]
+    );
+    let cluster_of: Vec<Option<usize>> = out.documents.iter().map(|d| d.cluster).collect();
+    assert_eq!(cluster_of, [Some(0), Some(1), Some(0), Some(1), None]);
+}
+
+#[test]
+fn passage_clusters_infer_the_earliest_source() {
+    let docs = corpus();
+    let traced = trace_all(&docs, &HashSet::new());
+    let out = build(&traced, &ClusterConfig::default());
+    // Story A's opening is in wire-a, farm-a and farm-ab; farm-ab took it from wire-a or
+    // farm-a (equal alignments: the earlier, wire-a).
+    let opening = out
+        .passage_clusters
+        .iter()
+        .find(|c| c.members.iter().any(|m| m.id == "farm-ab") && c.members[0].id == "wire-a")
+        .expect("cluster of story A");
+    let members: Vec<(&str, Option<&str>)> = opening
+        .members
+        .iter()
+        .map(|m| (m.id.as_str(), m.source.map(|s| opening.members[s].id.as_str())))
+        .collect();
+    assert_eq!(
+        members,
+        [("wire-a", None), ("farm-a", Some("wire-a")), ("farm-ab", Some("wire-a"))]
+    );
+    for c in &out.passage_clusters {
+        for m in &c.members {
+            if let Some(s) = m.source {
+                // A member's source is never later than the member.
+                assert!(c.members[s].date <= m.date, "{c:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn boilerplate_is_left_out_of_links() {
+    // Three unrelated stories of one outlet end with the same newsletter box.
+    let docs = vec![
+        doc("a", "2016-01-01", "Daily", &format!("{STORY_A} {FOOTER}")),
+        doc("b", "2016-01-02", "Daily", &format!("{STORY_B} {FOOTER}")),
+        doc("c", "2016-01-03", "Daily", &format!("{STORY_C} {FOOTER}")),
+    ];
+    let with_footer = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
+    assert!(!with_footer.links.is_empty(), "without the scan the footer links them");
+
+    let sentences: Vec<boilerplate::DocSentences> = docs
+        .iter()
+        .map(|d| boilerplate::DocSentences {
+            outlet: Some(0),
+            hashes: boilerplate::sentence_hashes(&d.text, &ShingleConfig::default())
+                .into_iter()
+                .map(|(hash, _)| hash)
+                .collect(),
+        })
+        .collect();
+    let found = boilerplate::find_boilerplate(&sentences, &Default::default());
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].scope, boilerplate::BoilerplateScope::Outlet);
+    let set: HashSet<u64> = found.iter().map(|b| b.hash).collect();
+    let traced = trace_all(&docs, &set);
+    let out = build(&traced, &ClusterConfig::default());
+    assert_eq!(out.links, []);
+    assert!(traced.iter().all(|t| t.n_boilerplate_sentences == 1));
+    assert!(traced.iter().all(|t| t.n_content_chars < t.n_chars));
+}
+
+#[test]
+fn a_pair_found_from_both_sides_counts_once() {
+    // Same day, same text: each trace finds the other; one link, from the first indexed.
+    let docs = vec![doc("x", "2016-05-05", "One", STORY_B), doc("y", "2016-05-05", "Two", STORY_B)];
+    let traced = trace_all(&docs, &HashSet::new());
+    assert!(traced.iter().all(|t| t.passages.len() == 1), "{traced:?}");
+    let out = build(&traced, &ClusterConfig::default());
+    assert_eq!(out.links.len(), 1);
+    assert_eq!((out.links[0].source.as_str(), out.links[0].copy.as_str()), ("x", "y"));
+    assert_eq!(out.links[0].lag_days, Some(0.0));
+    assert_eq!(out.documents[0].verdict, VerdictKind::Original);
+    assert_eq!(out.documents[1].verdict, VerdictKind::Copy);
+}
+
+#[test]
+fn build_is_deterministic_and_order_independent_of_hash_maps() {
+    let traced = trace_all(&corpus(), &HashSet::new());
+    let a = build(&traced, &ClusterConfig::default());
+    let b = build(&traced, &ClusterConfig::default());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn outlet_graph_and_publishers() {
+    let traced = trace_all(&corpus(), &HashSet::new());
+    let out = build(&traced, &ClusterConfig::default());
+    let edges = outlet_edges(&out.links);
+    let pairs: Vec<(&str, &str, usize)> = edges
+        .iter()
+        .map(|e| (e.source_outlet.as_str(), e.copy_outlet.as_str(), e.n_links))
+        .collect();
+    assert_eq!(pairs, [("Wire", "Farm", 3)]);
+    let report = publishers(&out.documents, &out.links);
+    let lines: Vec<(&str, usize, usize)> =
+        report.iter().map(|p| (p.outlet.as_str(), p.n_docs, p.n_copies + p.n_patchworks)).collect();
+    assert_eq!(lines, [("Farm", 2, 2), ("Wire", 2, 0), ("Daily", 1, 0)]);
+    assert!(report[0].reused_text_share > 0.95, "{:?}", report[0]);
+    assert_eq!(report[0].top_sources[0].outlet, "Wire");
+    assert_eq!(report[1].top_copiers[0].outlet, "Farm");
+    assert_eq!(report[0].median_lag_days, Some(2.0));
+
+    let graphml = outlet_graphml(&report, &edges);
+    assert!(graphml.contains("<edge id=\"e0\" source=\"Wire\" target=\"Farm\">"), "{graphml}");
+    assert_eq!(graphml.matches("<node ").count(), 3);
+    let dot = outlet_dot(&report, &edges);
+    assert!(dot.contains("\"Wire\" -> \"Farm\""), "{dot}");
+}
+
+#[test]
+fn lag_stats_nearest_rank() {
+    let stats = graph::LagStats::of(vec![3.0, 1.0, 2.0, 10.0]).expect("non-empty");
+    assert_eq!((stats.min, stats.median, stats.p90, stats.max), (1.0, 2.0, 10.0, 10.0));
+    assert_eq!(stats.mean, 4.0);
+    assert_eq!(graph::LagStats::of(Vec::new()), None);
+}
