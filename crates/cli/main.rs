@@ -4,6 +4,7 @@
 //! turned into the libraries' configs. Errors print as `unspun: <message>` with their context
 //! chain and exit with status 2; a closed pipe (`unspun trace ... | head`) exits 0.
 
+mod cluster_cmd;
 mod data;
 mod demo;
 mod eval;
@@ -38,6 +39,8 @@ enum Command {
     Stats(stats_cmd::StatsArgs),
     /// Index a real corpus, plant spun patchworks, trace them and check the planted sources.
     Demo(demo::DemoArgs),
+    /// Corpus-wide reuse: document and passage clusters, the copy graph, a publisher report.
+    Cluster(cluster_cmd::ClusterArgs),
     /// Score the engine on labelled real data (bbc summaries, PAN-13, planted patchworks).
     Eval(eval::EvalArgs),
     /// Serve the HTTP API (/v1) and the web UI over an index.
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats_cmd::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Cluster(args) => cluster_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
     };
     match result {

@@ -67,6 +67,14 @@ pub enum Error {
         /// Which limit was exceeded.
         reason: String,
     },
+    /// An output directory of `unspun cluster` that cannot be resumed as asked.
+    #[error("{}: {reason}", path.display())]
+    RunMismatch {
+        /// The run's parameter file.
+        path: PathBuf,
+        /// Why, and what to do.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

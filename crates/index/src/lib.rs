@@ -8,6 +8,7 @@
 //! - [`IndexWriter`]: the single writer (exclusive lock); buffers, flushes segments, commits.
 //! - [`Index`]: a read-only, `Send + Sync` view of the last commit: postings by fingerprint,
 //!   documents by [`DocId`](unspun_core::DocId), ids, statistics.
+//! - [`corpus::run_cluster`]: corpus-wide reuse (`unspun cluster`) as restartable stages.
 //! - [`Storage`]: where bytes live ([`FsStorage`] on a directory, [`MemStorage`] in memory,
 //!   [`FailingStorage`] for crash tests).
 //!
@@ -36,6 +37,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod corpus;
 mod error;
 mod format;
 pub mod ingest;

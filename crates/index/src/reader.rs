@@ -324,6 +324,13 @@ impl Index {
         }
     }
 
+    /// Every live document, ascending.
+    pub fn live_docs(&self) -> Vec<DocId> {
+        let mut docs: Vec<DocId> = self.ids.values().copied().collect();
+        docs.sort_unstable();
+        docs
+    }
+
     /// The DocId of the live document with corpus identifier `id`.
     pub fn doc_id(&self, id: &str) -> Option<DocId> {
         self.ids.get(id).copied()

@@ -63,6 +63,10 @@ pub struct ClusterConfig {
     pub copy_min_share: f64,
     /// An origin counts towards a patchwork when it covers this share of the text.
     pub origin_min_share: f64,
+    /// A sentence match with at least two numbers on the copy's side is kept only when this
+    /// share of them is also in the source: spinners keep figures, while templated reports
+    /// ("Shr 19 cts vs 7 cts, Net ...") share every word but the figures.
+    pub min_number_agreement: f64,
 }
 
 impl Default for ClusterConfig {
@@ -76,6 +80,7 @@ impl Default for ClusterConfig {
             original_max_coverage: 0.2,
             copy_min_share: 0.9,
             origin_min_share: 0.05,
+            min_number_agreement: 0.5,
         }
     }
 }
@@ -152,6 +157,17 @@ pub fn passages_from_report(
             continue;
         }
         let Some(source) = resolve(m.source) else { continue };
+        let query_text: String = sentence
+            .text
+            .chars()
+            .skip(m.query_char_start.saturating_sub(sentence.char_start))
+            .take(m.query_char_end - m.query_char_start)
+            .collect();
+        if number_agreement(&query_text, &m.source_text)
+            .is_some_and(|agreement| agreement < config.min_number_agreement)
+        {
+            continue;
+        }
         let weight = (m.query_char_end - m.query_char_start).max(1) as f64;
         let joins = match (passages.last(), open) {
             (Some(last), Some((last_idx, _))) => {
@@ -237,6 +253,50 @@ pub fn trace_document(
         n_boilerplate_sentences,
         passages,
     }
+}
+
+/// The figures of a text: maximal runs of digits with the separators inside them
+/// (`1,140,270`, `9-7/8`, `2.5`).
+fn numbers(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let inside = b.is_ascii_digit()
+            || (start.is_some()
+                && matches!(b, b',' | b'.' | b'/' | b'-')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        match (inside, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(&text[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+/// Share of the copy's figures found among the source's (as a multiset), or `None` when
+/// the copy has fewer than two.
+fn number_agreement(copy: &str, source: &str) -> Option<f64> {
+    let copy_numbers = numbers(copy);
+    if copy_numbers.len() < 2 {
+        return None;
+    }
+    let mut source_numbers = numbers(source);
+    let mut n_equal = 0;
+    for n in &copy_numbers {
+        if let Some(pos) = source_numbers.iter().position(|s| s == n) {
+            source_numbers.swap_remove(pos);
+            n_equal += 1;
+        }
+    }
+    Some(n_equal as f64 / copy_numbers.len() as f64)
 }
 
 /// How two documents are related.

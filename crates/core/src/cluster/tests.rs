@@ -73,6 +73,39 @@ fn char_slice(text: &str, start: usize, end: usize) -> String {
 }
 
 #[test]
+fn figures_and_their_agreement() {
+    assert_eq!(
+        numbers("Net loss 1,140,270 vs 9-7/8 pct, up 2.5. In 1987,"),
+        ["1,140,270", "9-7/8", "2.5", "1987"]
+    );
+    assert_eq!(number_agreement("Shr 19 cts vs 7 cts", "Shr 19 cts vs 11 cts"), Some(0.5));
+    assert_eq!(number_agreement("up 5 pct", "down 6 pct"), None);
+    assert_eq!(
+        number_agreement("68 billion dlrs in 1987", "68 billion dollars in 1987"),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn templated_reports_with_other_figures_are_not_reuse() {
+    let a = "Shr loss 19 cts vs profit seven cts. Net loss 851,000 vs profit 227,000. Revs \
+             2,600,000 vs 4,800,000 in the year to March.";
+    let b = "Shr loss 23 cts vs profit 11 cts. Net loss 1,140,270 vs profit 590,463. Revs \
+             1,259,164 vs 3,225,512 in the year to March.";
+    let corrected = "Shr loss 19 cts vs profit seven cts. Net loss 851,000 vs profit 227,000. \
+                     Revs 2,600,000 vs 4,900,000 in the year to March.";
+    let docs = vec![
+        doc("a", "1987-03-01", "Reuters", a),
+        doc("b", "1987-03-02", "Reuters", b),
+        doc("a-corrected", "1987-03-03", "Reuters", corrected),
+    ];
+    let out = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
+    let pairs: Vec<(&str, &str)> =
+        out.links.iter().map(|l| (l.source.as_str(), l.copy.as_str())).collect();
+    assert_eq!(pairs, [("a", "a-corrected")]);
+}
+
+#[test]
 fn union_len_merges_overlaps() {
     assert_eq!(union_len(&mut [(0, 10), (5, 15), (20, 25)]), 20);
     assert_eq!(union_len(&mut [(3, 3)]), 0);

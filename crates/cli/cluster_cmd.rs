@@ -1,0 +1,208 @@
+//! `unspun cluster`: corpus-wide reuse over everything indexed — document clusters, passage
+//! clusters, the copy graph and the publisher report — as restartable stages in `--out`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context, bail};
+use indicatif::ProgressBar;
+use unspun_core::Timestamp;
+use unspun_core::cluster::graph::Publisher;
+use unspun_core::date::parse_date;
+use unspun_core::trace::TraceConfig;
+use unspun_index::Index;
+use unspun_index::corpus::{ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, run_cluster};
+
+use crate::output::{print_json, print_text};
+use crate::progress::count_bar;
+
+/// Flags of `unspun cluster`.
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Output directory (created; a rerun resumes the run found there).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Only documents dated on or after this date (ISO 8601).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only documents dated on or before this date (a date without a time covers the day).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only documents of this outlet (exact name; repeat for several).
+    #[arg(long = "source", value_name = "OUTLET")]
+    pub sources: Vec<String>,
+    /// Documents per trace shard (the unit of restart).
+    #[arg(long, default_value_t = 1000)]
+    pub shard_docs: usize,
+    /// Remove an earlier run's outputs from --out and start over.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Outlets shown in the publisher table.
+    #[arg(long, default_value_t = 15)]
+    pub top: usize,
+    /// Outlets with fewer documents are left out of the table (not of publishers.json).
+    #[arg(long, default_value_t = 5)]
+    pub min_docs: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the run summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+fn parse_bound(raw: &str, flag: &str, end_of_day: bool) -> anyhow::Result<Timestamp> {
+    let date = parse_date(raw)
+        .with_context(|| format!("{flag} {raw:?}: not a date (use ISO 8601, e.g. 2016-09-01)"))?;
+    // A bare day is the whole day.
+    let day_only = raw.trim().len() == 10;
+    Ok(if end_of_day && day_only { Timestamp(date.0 + SECONDS_PER_DAY - 1) } else { date })
+}
+
+/// Runs `unspun cluster`.
+pub fn run(args: ClusterArgs) -> anyhow::Result<ExitCode> {
+    let filter = CorpusFilter {
+        since: args.since.as_deref().map(|d| parse_bound(d, "--since", false)).transpose()?,
+        until: args.until.as_deref().map(|d| parse_bound(d, "--until", true)).transpose()?,
+        sources: args.sources.clone(),
+    };
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since > until
+    {
+        bail!("--since is after --until: no document can be in the run");
+    }
+    if args.shard_docs == 0 {
+        bail!("--shard-docs must be at least 1");
+    }
+    let index = Index::open(&args.index)
+        .with_context(|| format!("opening index {}", args.index.display()))?;
+    let job = ClusterJob {
+        filter,
+        trace: TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() },
+        shard_docs: args.shard_docs,
+        fresh: args.fresh,
+        ..ClusterJob::default()
+    };
+    let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
+    let quiet = args.quiet || args.json;
+    let progress = |event: &ClusterEvent| {
+        let Ok(mut bar) = bar.lock() else { return };
+        match event {
+            ClusterEvent::Started { stage, total, done } => {
+                let b = count_bar(*total, "docs", quiet);
+                b.set_message(stage.name());
+                b.set_position(*done);
+                *bar = Some(b);
+            }
+            ClusterEvent::Advanced { done, .. } => {
+                if let Some(b) = bar.as_ref() {
+                    b.set_position(*done);
+                }
+            }
+            ClusterEvent::Finished { stage, skipped, secs } => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+                if !quiet {
+                    if *skipped {
+                        eprintln!("{:<6} done by an earlier run", stage.name());
+                    } else {
+                        eprintln!("{:<6} {secs:.1} s", stage.name());
+                    }
+                }
+            }
+        }
+    };
+    let summary = run_cluster(&index, &args.out, &job, &progress)
+        .with_context(|| format!("clustering into {}", args.out.display()))?;
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        print_text(&render(&summary, args.top, args.min_docs))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+fn top_outlets(list: &[unspun_core::cluster::graph::OutletShare]) -> String {
+    if list.is_empty() {
+        return "-".to_owned();
+    }
+    list.iter()
+        .take(2)
+        .map(|o| format!("{} ({})", o.outlet, o.n_links))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The terminal report: counts, then the publisher table.
+fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
+    let mut out = String::new();
+    let _ =
+        writeln!(out, "run            {} documents of {}", summary.n_docs, summary.n_index_docs);
+    let _ = writeln!(
+        out,
+        "boilerplate    {} sentences ({} within one outlet)",
+        summary.n_boilerplate, summary.n_boilerplate_outlet
+    );
+    let kinds: Vec<String> =
+        summary.links_by_kind.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+    let _ = writeln!(
+        out,
+        "links          {} ({} strong): {}",
+        summary.n_links,
+        summary.n_strong_links,
+        if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") }
+    );
+    let verdicts: Vec<String> = summary.verdicts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+    let _ = writeln!(out, "verdicts       {}", verdicts.join(", "));
+    let _ = writeln!(
+        out,
+        "doc clusters   {} ({} documents)",
+        summary.n_doc_clusters, summary.n_clustered_docs
+    );
+    let _ = writeln!(out, "passage clust. {}", summary.n_passage_clusters);
+    let _ = writeln!(out, "outlet edges   {}", summary.n_outlet_edges);
+    let _ = writeln!(out, "output         {}", summary.out_dir.display());
+    let shown: Vec<&Publisher> =
+        summary.publishers.iter().filter(|p| p.n_docs >= min_docs).take(top).collect();
+    if shown.is_empty() {
+        return out;
+    }
+    let width = shown.iter().map(|p| p.outlet.chars().count()).max().unwrap_or(6).clamp(6, 32);
+    let _ = writeln!(
+        out,
+        "\npublishers (most reused text first; {} with fewer than {min_docs} documents not shown)",
+        summary.publishers.iter().filter(|p| p.n_docs < min_docs).count()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:>6} {:>7} {:>7} {:>7} {:>6}  {:<30} {}",
+        "outlet", "docs", "republ.", "reused", "self", "lag d", "takes from", "taken by"
+    );
+    for p in shown {
+        let name: String = p.outlet.chars().take(width).collect();
+        let lag = p.median_lag_days.map_or("-".to_owned(), |d| format!("{d:.1}"));
+        let _ = writeln!(
+            out,
+            "  {name:<width$} {:>6} {:>7} {:>7} {:>7} {lag:>6}  {:<30} {}",
+            p.n_docs,
+            percent(p.republished_share),
+            percent(p.reused_text_share),
+            percent(p.self_reuse_share),
+            top_outlets(&p.top_sources),
+            top_outlets(&p.top_copiers),
+        );
+    }
+    out
+}
