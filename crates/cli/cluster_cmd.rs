@@ -187,8 +187,8 @@ fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<width$} {:>6} {:>7} {:>7} {:>7} {:>6}  {:<30} {}",
-        "outlet", "docs", "republ.", "reused", "self", "lag d", "takes from", "taken by"
+        "  {:<width$} {:>6} {:>7} {:>7} {:>7} {:>6}  {:<30} taken by",
+        "outlet", "docs", "republ.", "reused", "self", "lag d", "takes from"
     );
     for p in shown {
         let name: String = p.outlet.chars().take(width).collect();

@@ -1,5 +1,6 @@
 //! Integration tests driving the real `unspun` binary.
 
+mod cluster;
 mod crash;
 mod damage;
 mod demo;

@@ -490,7 +490,7 @@ pub fn run_cluster(
                     &job.cluster,
                 ));
                 let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
-                if done % 64 == 0 {
+                if done.is_multiple_of(64) {
                     progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });
                 }
             }
@@ -563,7 +563,7 @@ fn scan(
             let document = index.document(doc)?.unwrap_or_default();
             let hashes = sentence_hashes(&document.text, shingle).into_iter().map(|(h, _)| h);
             let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            if done % 1024 == 0 {
+            if done.is_multiple_of(1024) {
                 progress(&ClusterEvent::Advanced { stage: Stage::Scan, done });
             }
             Ok((document.source, hashes.collect()))
