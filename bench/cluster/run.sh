@@ -37,11 +37,9 @@ PYTHON="${PYTHON:-python3}"
 JSON="${JSON:-$here/results.json}"
 TIME=/usr/bin/time
 
-if [[ ! -x $VENV/bin/python ]]; then
-    "$PYTHON" -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-py="$VENV/bin/python"
+# shellcheck source=../common.sh
+source "$here/../common.sh"
+bench_venv "$VENV" "$here/requirements.txt" "$PYTHON"
 
 args=()
 [[ -n ${CORPUS:-} ]] && args+=(--corpus "$CORPUS")

@@ -25,17 +25,10 @@ TIME=/usr/bin/time
 [[ -x $TIME ]] || { echo "run.sh: $TIME is missing (apt-get install -y time)" >&2; exit 2; }
 [[ -f $CORPUS ]] || { echo "run.sh: corpus $CORPUS not found (set CORPUS=...)" >&2; exit 2; }
 
-if [[ ! -x $VENV/bin/python ]]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-py="$VENV/bin/python"
-
-if [[ -z ${SKIP_BUILD:-} ]]; then
-    (cd "$root" && CARGO_TARGET_DIR="$TARGET" cargo build --release -p unspun -p unspun-bench)
-fi
-unspun="$TARGET/release/unspun"
-bench="$TARGET/release/unspun-bench"
+# shellcheck source=../common.sh
+source "$here/../common.sh"
+bench_venv "$VENV" "$here/requirements.txt"
+bench_build "$root" "$TARGET"
 
 rm -rf "$WORK"
 mkdir -p "$WORK"

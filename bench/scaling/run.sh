@@ -36,17 +36,10 @@ for name in "${CORPORA[@]}"; do
     corpus_args+=(--corpus "$file")
 done
 
-if [[ ! -x $VENV/bin/python ]]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-py="$VENV/bin/python"
-
-if [[ -z ${SKIP_BUILD:-} ]]; then
-    (cd "$root" && CARGO_TARGET_DIR="$TARGET" cargo build --release -p unspun -p unspun-bench)
-fi
-unspun="$TARGET/release/unspun"
-bench="$TARGET/release/unspun-bench"
+# shellcheck source=../common.sh
+source "$here/../common.sh"
+bench_venv "$VENV" "$here/requirements.txt"
+bench_build "$root" "$TARGET"
 
 mkdir -p "$WORK"
 # 1M documents: about 4 GB of JSON Lines and 12 GB of index at once. Below 30 GB free, fall
