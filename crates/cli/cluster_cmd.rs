@@ -171,7 +171,11 @@ fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
         "doc clusters   {} ({} documents)",
         summary.n_doc_clusters, summary.n_clustered_docs
     );
-    let _ = writeln!(out, "passage clust. {}", summary.n_passage_clusters);
+    let _ = writeln!(
+        out,
+        "passage clust. {} ({} more left out as outlet boilerplate)",
+        summary.n_passage_clusters, summary.n_boilerplate_passages
+    );
     let _ = writeln!(out, "outlet edges   {}", summary.n_outlet_edges);
     let _ = writeln!(out, "output         {}", summary.out_dir.display());
     let shown: Vec<&Publisher> =

@@ -10,10 +10,12 @@
 //!    [`ClusterJob::shard_docs`] documents (`trace-00000.jsonl`, …), both cores; a rerun
 //!    traces only the missing shards.
 //! 3. `reuse`: the shards → [`build`] → `documents.jsonl`, `links.jsonl`,
-//!    `doc_clusters.jsonl`, `passage_clusters.jsonl`, `outlet_edges.jsonl`, `outlets.graphml`,
-//!    `outlets.dot`, `publishers.json`.
+//!    `doc_clusters.jsonl`, `passage_clusters.jsonl`, `boilerplate_passages.jsonl`,
+//!    `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`, `publishers.json`. Its marker
+//!    holds a hash of [`ClusterConfig`]: other link thresholds rerun this stage only.
 //!
-//! `run.json` records the parameters (index generation, filter, every knob); a rerun with
+//! `run.json` records the parameters (index generation, filter, the knobs of the first two
+//! stages); a rerun with
 //! other parameters is refused unless `fresh` is set, so that a directory never mixes runs.
 //! Memory: the scan holds the sentence hashes of the run (16 bytes a sentence), the trace
 //! stage one shard per thread, the reuse stage the passages of the run (not all pairs of
@@ -195,6 +197,8 @@ pub struct ClusterSummary {
     pub n_clustered_docs: usize,
     /// Passage clusters.
     pub n_passage_clusters: usize,
+    /// Passage clusters found to be an outlet's boilerplate (left out of the rest).
+    pub n_boilerplate_passages: usize,
     /// Outlet edges.
     pub n_outlet_edges: usize,
     /// The publisher report (every outlet, most reused text first).
@@ -244,8 +248,9 @@ const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
 const DEFAULT_SHARD_DOCS: usize = 1000;
 const EXCERPT_CHARS: usize = 300;
 /// Files of the reuse stage.
-const REUSE_FILES: [&str; 8] = [
+const REUSE_FILES: [&str; 9] = [
     "documents.jsonl",
+    "boilerplate_passages.jsonl",
     "links.jsonl",
     "doc_clusters.jsonl",
     "passage_clusters.jsonl",
@@ -374,7 +379,19 @@ pub fn run_cluster(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let storage = FsStorage::new(out_dir);
     let shard_docs = if job.shard_docs == 0 { DEFAULT_SHARD_DOCS } else { job.shard_docs };
-    let knobs = format!("{:?}|{:?}|{:?}", job.trace, job.cluster, job.boilerplate);
+    // The knobs of the scan and trace stages; those of the reuse stage only rerun that stage
+    // (its marker holds their hash), so trying other link thresholds costs seconds.
+    let c = &job.cluster;
+    let knobs = format!(
+        "{:?}|{:?}|{}|{}|{}",
+        job.trace,
+        job.boilerplate,
+        c.min_passage_chars,
+        c.passage_gap_chars,
+        c.min_number_agreement
+    );
+    let reuse_marker =
+        format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(format!("{c:?}").as_bytes()));
     let params = RunParams {
         schema: CLUSTER_SCHEMA.to_owned(),
         index_generation: index.generation(),
@@ -514,7 +531,8 @@ pub fn run_cluster(
     for shard in 0..shards.len() {
         traced.extend(read_json_lines::<TracedDoc>(&storage, &shard_file(shard))?);
     }
-    let reuse_done = storage.exists(&done_file(Stage::Reuse))?;
+    let reuse_done = storage.exists(&done_file(Stage::Reuse))?
+        && *storage.read(&done_file(Stage::Reuse))? == *reuse_marker.as_bytes();
     if !reuse_done {
         progress(&ClusterEvent::Started {
             stage: Stage::Reuse,
@@ -530,7 +548,7 @@ pub fn run_cluster(
     } else {
         fill_passage_texts(index, &mut output)?;
         write_reuse(&storage, &output, &edges, &report)?;
-        write_bytes(&storage, &done_file(Stage::Reuse), b"done\n")?;
+        write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
         let secs = started.elapsed().as_secs_f64();
         progress(&ClusterEvent::Finished { stage: Stage::Reuse, skipped: false, secs });
     }
@@ -618,7 +636,7 @@ fn scan(
 
 /// Puts the text of each passage cluster's first member in the cluster.
 fn fill_passage_texts(index: &Index, output: &mut ClusterOutput) -> Result<()> {
-    for cluster in &mut output.passage_clusters {
+    for cluster in output.passage_clusters.iter_mut().chain(&mut output.boilerplate_passages) {
         let first = &cluster.members[0];
         if let Some(doc) = index.doc_id(&first.id)
             && let Some(document) = index.document(doc)?
@@ -639,6 +657,7 @@ fn write_reuse(
     write_json_lines(storage, "links.jsonl", &output.links)?;
     write_json_lines(storage, "doc_clusters.jsonl", &output.doc_clusters)?;
     write_json_lines(storage, "passage_clusters.jsonl", &output.passage_clusters)?;
+    write_json_lines(storage, "boilerplate_passages.jsonl", &output.boilerplate_passages)?;
     write_json_lines(storage, "outlet_edges.jsonl", edges)?;
     write_bytes(storage, "outlets.graphml", outlet_graphml(report, edges).as_bytes())?;
     write_bytes(storage, "outlets.dot", outlet_dot(report, edges).as_bytes())?;
@@ -707,6 +726,7 @@ fn summarise(
         n_doc_clusters: output.doc_clusters.len(),
         n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
         n_passage_clusters: output.passage_clusters.len(),
+        n_boilerplate_passages: output.boilerplate_passages.len(),
         n_outlet_edges: edges.len(),
         publishers: report,
         stages,

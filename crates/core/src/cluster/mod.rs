@@ -50,8 +50,14 @@ pub struct ClusterConfig {
     pub strong_share: f64,
     /// An exact copy covers at least this share of both sides, verbatim.
     pub exact_share: f64,
-    /// Passages shorter than this many characters are ignored.
+    /// Passages shorter than this many characters are not kept from a trace.
     pub min_passage_chars: usize,
+    /// Passages shorter than this many characters make no link ("declined to comment for
+    /// this story" is not reuse).
+    pub min_link_chars: usize,
+    /// A passage found in at least this many documents of one outlet, none a strong copy of
+    /// another, is that outlet's boilerplate.
+    pub boilerplate_passage_docs: usize,
     /// Consecutive sourced sentences join one passage when the source skips at most this many
     /// characters between them.
     pub passage_gap_chars: usize,
@@ -75,6 +81,8 @@ impl Default for ClusterConfig {
             strong_share: 0.8,
             exact_share: 0.98,
             min_passage_chars: 40,
+            min_link_chars: 80,
+            boilerplate_passage_docs: 3,
             passage_gap_chars: 400,
             span_overlap: 0.5,
             original_max_coverage: 0.2,
@@ -447,6 +455,8 @@ pub struct ClusterOutput {
     pub doc_clusters: Vec<DocCluster>,
     /// Passage clusters of two or more members.
     pub passage_clusters: Vec<PassageCluster>,
+    /// Passage clusters found to be an outlet's boilerplate, left out of everything above.
+    pub boilerplate_passages: Vec<PassageCluster>,
 }
 
 /// The order key of a document: earlier dates first, undated last, then index order.
@@ -545,9 +555,66 @@ fn date_string(date: Option<Timestamp>) -> Option<String> {
 /// Derives links, verdicts, document clusters and passage clusters from the traces. `docs`
 /// must be in index order (as the trace stage writes them).
 pub fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
-    let oriented = orient(docs);
+    let mut oriented = orient(docs);
+    oriented
+        .retain(|o| o.passage.copy_char_end - o.passage.copy_char_start >= config.min_link_chars);
+    // Passages that recur across several documents of one outlet without making any of them
+    // a copy (inline "related stories" cards, standard paragraphs): boilerplate of the outlet.
+    let (links, _) = make_links(docs, &oriented, config);
+    let (first_clusters, cluster_of_passage) = passage_clusters(docs, &oriented, config);
+    let boilerplate_clusters: Vec<bool> =
+        first_clusters.iter().map(|c| is_boilerplate_cluster(c, &links, config)).collect();
+    let boilerplate_passages: Vec<PassageCluster> = first_clusters
+        .into_iter()
+        .zip(&boilerplate_clusters)
+        .filter_map(|(c, &boilerplate)| boilerplate.then_some(c))
+        .collect();
+    let mut keep = cluster_of_passage.iter().map(|c| c.is_none_or(|c| !boilerplate_clusters[c]));
+    oriented.retain(|_| keep.next().unwrap_or(true));
+
+    let (links, link_pairs) = make_links(docs, &oriented, config);
+    let documents_without_clusters = verdicts(docs, &oriented, config);
+    let (doc_clusters, cluster_of) = doc_clusters(docs, &links, &link_pairs);
+    let documents = documents_without_clusters
+        .into_iter()
+        .zip(cluster_of)
+        .map(|(mut summary, cluster)| {
+            summary.cluster = cluster;
+            summary
+        })
+        .collect();
+    let (passage_clusters, _) = passage_clusters(docs, &oriented, config);
+    ClusterOutput { documents, links, doc_clusters, passage_clusters, boilerplate_passages }
+}
+
+/// Whether a passage cluster is an outlet's boilerplate: at least
+/// [`ClusterConfig::boilerplate_passage_docs`] documents, all of one known outlet, none of
+/// them linked to another member by a strong link.
+fn is_boilerplate_cluster(
+    cluster: &PassageCluster,
+    links: &[DocLink],
+    config: &ClusterConfig,
+) -> bool {
+    if cluster.n_docs < config.boilerplate_passage_docs || cluster.n_outlets != 1 {
+        return false;
+    }
+    if cluster.members[0].outlet.is_none() {
+        return false;
+    }
+    let ids: HashSet<&str> = cluster.members.iter().map(|m| m.id.as_str()).collect();
+    !links
+        .iter()
+        .any(|l| l.strong && ids.contains(l.source.as_str()) && ids.contains(l.copy.as_str()))
+}
+
+/// Document links from oriented passages, with the (source, copy) positions of each.
+fn make_links(
+    docs: &[TracedDoc],
+    oriented: &[Oriented],
+    config: &ClusterConfig,
+) -> (Vec<DocLink>, Vec<(usize, usize)>) {
     let mut by_pair: BTreeMap<(usize, usize), Vec<&LinkPassage>> = BTreeMap::new();
-    for o in &oriented {
+    for o in oriented {
         by_pair.entry((o.source, o.copy)).or_default().push(&o.passage);
     }
 
@@ -615,19 +682,7 @@ pub fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
         });
         link_pairs.push((source, copy));
     }
-
-    let documents_without_clusters = verdicts(docs, &oriented, config);
-    let (doc_clusters, cluster_of) = doc_clusters(docs, &links, &link_pairs);
-    let documents = documents_without_clusters
-        .into_iter()
-        .zip(cluster_of)
-        .map(|(mut summary, cluster)| {
-            summary.cluster = cluster;
-            summary
-        })
-        .collect();
-    let passage_clusters = passage_clusters(docs, &oriented, config);
-    ClusterOutput { documents, links, doc_clusters, passage_clusters }
+    (links, link_pairs)
 }
 
 /// The verdict of every document from the passages it took from earlier documents.

@@ -67,12 +67,13 @@ struct Span {
     copy_side: bool,
 }
 
-/// Groups the spans of the oriented passages into clusters (see the module docs).
+/// Groups the spans of the oriented passages into clusters (see the module docs); also returns
+/// the cluster of each oriented passage.
 pub(crate) fn passage_clusters(
     docs: &[TracedDoc],
     oriented: &[Oriented],
     config: &ClusterConfig,
-) -> Vec<PassageCluster> {
+) -> (Vec<PassageCluster>, Vec<Option<usize>>) {
     let mut spans: Vec<Span> = Vec::with_capacity(oriented.len() * 2);
     for (idx, o) in oriented.iter().enumerate() {
         let p = &o.passage;
@@ -154,7 +155,14 @@ pub(crate) fn passage_clusters(
         group.sort_by_key(|&m| member_key(m));
     }
     clusters.sort_by_key(|group| member_key(group[0]));
-    clusters
+    let mut cluster_of_member = vec![None; members.len()];
+    for (number, group) in clusters.iter().enumerate() {
+        for &m in group {
+            cluster_of_member[m] = Some(number);
+        }
+    }
+    let cluster_of_passage = copy_member.iter().map(|&m| cluster_of_member[m]).collect();
+    let clusters = clusters
         .into_iter()
         .enumerate()
         .map(|(number, group)| {
@@ -196,5 +204,6 @@ pub(crate) fn passage_clusters(
                 members: out_members,
             }
         })
-        .collect()
+        .collect();
+    (clusters, cluster_of_passage)
 }

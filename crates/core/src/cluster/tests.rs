@@ -217,8 +217,12 @@ fn boilerplate_is_left_out_of_links() {
         doc("b", "2016-01-02", "Daily", &format!("{STORY_B} {FOOTER}")),
         doc("c", "2016-01-03", "Daily", &format!("{STORY_C} {FOOTER}")),
     ];
-    let with_footer = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
-    assert!(!with_footer.links.is_empty(), "without the scan the footer links them");
+    // Without the scan, the passage stage finds the box: three documents of one outlet, no
+    // copies of each other.
+    let without_scan = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
+    assert_eq!(without_scan.links, []);
+    assert_eq!(without_scan.boilerplate_passages.len(), 1);
+    assert_eq!(without_scan.boilerplate_passages[0].n_docs, 3);
 
     let sentences: Vec<boilerplate::DocSentences> = docs
         .iter()
@@ -237,6 +241,7 @@ fn boilerplate_is_left_out_of_links() {
     let traced = trace_all(&docs, &set);
     let out = build(&traced, &ClusterConfig::default());
     assert_eq!(out.links, []);
+    assert_eq!(out.boilerplate_passages, []);
     assert!(traced.iter().all(|t| t.n_boilerplate_sentences == 1));
     assert!(traced.iter().all(|t| t.n_content_chars < t.n_chars));
 }
