@@ -111,6 +111,25 @@ fn templated_reports_with_other_figures_are_not_reuse() {
 }
 
 #[test]
+fn short_notices_of_other_companies_are_not_reuse() {
+    let notice = "Qtly div five cts vs five cts prior, payable April 15 to holders of record \
+                  March 30, the company said after the close of trading in New York on Friday, its third \
+                  such payout.";
+    let mut docs = vec![
+        doc("acme", "1987-03-01", "Reuters", notice),
+        doc("zenith", "1987-03-02", "Reuters", notice),
+        doc("acme-again", "1987-03-03", "Reuters", notice),
+    ];
+    docs[0].title = Some("ACME CORP <ACM> QTLY DIVIDEND".to_owned());
+    docs[1].title = Some("ZENITH LABS <ZLB> SETS QUARTERLY".to_owned());
+    docs[2].title = Some("ACME CORP <ACM> QTLY DIVIDEND".to_owned());
+    let out = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
+    let pairs: Vec<(&str, &str)> =
+        out.links.iter().map(|l| (l.source.as_str(), l.copy.as_str())).collect();
+    assert_eq!(pairs, [("acme", "acme-again")]);
+}
+
+#[test]
 fn union_len_merges_overlaps() {
     assert_eq!(union_len(&mut [(0, 10), (5, 15), (20, 25)]), 20);
     assert_eq!(union_len(&mut [(3, 3)]), 0);
