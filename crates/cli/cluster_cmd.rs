@@ -68,6 +68,17 @@ fn parse_bound(raw: &str, flag: &str, end_of_day: bool) -> anyhow::Result<Timest
 
 /// Runs `unspun cluster`.
 pub fn run(args: ClusterArgs) -> anyhow::Result<ExitCode> {
+    let summary = run_job(&args)?;
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        print_text(&render(&summary, args.top, args.min_docs))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs (or resumes) the corpus run that `args` describe, with progress on the terminal.
+pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
     let filter = CorpusFilter {
         since: args.since.as_deref().map(|d| parse_bound(d, "--since", false)).transpose()?,
         until: args.until.as_deref().map(|d| parse_bound(d, "--until", true)).transpose()?,
@@ -120,14 +131,8 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let summary = run_cluster(&index, &args.out, &job, &progress)
-        .with_context(|| format!("clustering into {}", args.out.display()))?;
-    if args.json {
-        print_json(&summary)?;
-    } else {
-        print_text(&render(&summary, args.top, args.min_docs))?;
-    }
-    Ok(ExitCode::SUCCESS)
+    run_cluster(&index, &args.out, &job, &progress)
+        .with_context(|| format!("clustering into {}", args.out.display()))
 }
 
 fn percent(share: f64) -> String {
@@ -177,6 +182,8 @@ fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
         summary.n_passage_clusters, summary.n_boilerplate_passages
     );
     let _ = writeln!(out, "outlet edges   {}", summary.n_outlet_edges);
+    let _ =
+        writeln!(out, "spins          {} recurring substitutions (spins.jsonl)", summary.n_spins);
     let _ = writeln!(out, "output         {}", summary.out_dir.display());
     let shown: Vec<&Publisher> =
         summary.publishers.iter().filter(|p| p.n_docs >= min_docs).take(top).collect();

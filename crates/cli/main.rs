@@ -13,6 +13,7 @@ mod output;
 mod progress;
 mod render;
 mod serve_cmd;
+mod spins_cmd;
 mod stats_cmd;
 mod trace_cmd;
 
@@ -41,6 +42,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Corpus-wide reuse: document and passage clusters, the copy graph, a publisher report.
     Cluster(cluster_cmd::ClusterArgs),
+    /// The learned spin dictionary: substitutions that recur in aligned copies, by outlet
+    /// (takes the flags of `cluster` and shares its run in --out).
+    Spins(cluster_cmd::ClusterArgs),
     /// Score the engine on labelled real data (bbc summaries, PAN-13, planted patchworks).
     Eval(eval::EvalArgs),
     /// Serve the HTTP API (/v1) and the web UI over an index.
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cluster(args) => cluster_cmd::run(args),
+        Command::Spins(args) => spins_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
     };
     match result {

@@ -171,6 +171,12 @@ fn issue_4_cluster_links_clusters_graph_and_publishers() {
     let dot = std::fs::read_to_string(out.join("outlets.dot")).expect("dot");
     assert!(dot.starts_with("digraph") && dot.contains("\"Reuters\" -> \"Farm Daily\""), "{dot}");
 
+    // The spin dictionary file is there (one spun copy is too few for an entry) and
+    // `unspun spins` reads the same run.
+    assert!(out.join("spins.jsonl").exists());
+    let spins = dir.cmd().args(["spins", "--json", "--index", "idx", "--out", "out"]).json();
+    assert!(spins.as_array().is_some(), "{spins}");
+
     // The terminal report.
     let text =
         dir.cmd().args(["cluster", "--index", "idx", "--out", "out", "--min-docs", "1"]).output();

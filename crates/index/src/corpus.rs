@@ -11,7 +11,8 @@
 //!    traces only the missing shards.
 //! 3. `reuse`: the shards → [`build`] → `documents.jsonl`, `links.jsonl`,
 //!    `doc_clusters.jsonl`, `passage_clusters.jsonl`, `boilerplate_passages.jsonl`,
-//!    `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`, `publishers.json`. Its marker
+//!    `spins.jsonl`, `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`,
+//!    `publishers.json`. Its marker
 //!    holds a hash of [`ClusterConfig`]: other link thresholds rerun this stage only.
 //!
 //! `run.json` records the parameters (index generation, filter, the knobs of the first two
@@ -33,7 +34,7 @@ use unspun_core::cluster::boilerplate::{
     BoilerplateConfig, BoilerplateScope, DocSentences, find_boilerplate, sentence_hashes,
 };
 use unspun_core::cluster::graph::{
-    OutletEdge, Publisher, outlet_dot, outlet_edges, outlet_graphml, publishers,
+    OutletEdge, Publisher, add_spins, outlet_dot, outlet_edges, outlet_graphml, publishers,
 };
 use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
@@ -201,6 +202,8 @@ pub struct ClusterSummary {
     pub n_boilerplate_passages: usize,
     /// Outlet edges.
     pub n_outlet_edges: usize,
+    /// Entries of the learned spin dictionary (`spins.jsonl`).
+    pub n_spins: usize,
     /// The publisher report (every outlet, most reused text first).
     pub publishers: Vec<Publisher>,
     /// The stages.
@@ -248,8 +251,9 @@ const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
 const DEFAULT_SHARD_DOCS: usize = 1000;
 const EXCERPT_CHARS: usize = 300;
 /// Files of the reuse stage.
-const REUSE_FILES: [&str; 9] = [
+const REUSE_FILES: [&str; 10] = [
     "documents.jsonl",
+    "spins.jsonl",
     "boilerplate_passages.jsonl",
     "links.jsonl",
     "doc_clusters.jsonl",
@@ -542,7 +546,8 @@ pub fn run_cluster(
     }
     let mut output = build(&traced, &job.cluster);
     let edges = outlet_edges(&output.links);
-    let report = publishers(&output.documents, &output.links);
+    let mut report = publishers(&output.documents, &output.links);
+    add_spins(&mut report, &output.spins);
     if reuse_done {
         progress(&ClusterEvent::Finished { stage: Stage::Reuse, skipped: true, secs: 0.0 });
     } else {
@@ -658,6 +663,7 @@ fn write_reuse(
     write_json_lines(storage, "doc_clusters.jsonl", &output.doc_clusters)?;
     write_json_lines(storage, "passage_clusters.jsonl", &output.passage_clusters)?;
     write_json_lines(storage, "boilerplate_passages.jsonl", &output.boilerplate_passages)?;
+    write_json_lines(storage, "spins.jsonl", &output.spins)?;
     write_json_lines(storage, "outlet_edges.jsonl", edges)?;
     write_bytes(storage, "outlets.graphml", outlet_graphml(report, edges).as_bytes())?;
     write_bytes(storage, "outlets.dot", outlet_dot(report, edges).as_bytes())?;
@@ -728,6 +734,7 @@ fn summarise(
         n_passage_clusters: output.passage_clusters.len(),
         n_boilerplate_passages: output.boilerplate_passages.len(),
         n_outlet_edges: edges.len(),
+        n_spins: output.spins.len(),
         publishers: report,
         stages,
         files: Vec::new(),

@@ -273,6 +273,39 @@ pub struct Publisher {
     pub median_lag_days: Option<f64>,
     /// Boilerplate sentences left out of its documents.
     pub n_boilerplate_sentences: usize,
+    /// Substitutions of the learned spin dictionary it makes most (see [`add_spins`]).
+    pub top_spins: Vec<OutletSpin>,
+}
+
+/// A substitution an outlet makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutletSpin {
+    /// The earlier text's words.
+    pub from: String,
+    /// The outlet's words.
+    pub to: String,
+    /// Times the outlet made it.
+    pub n: usize,
+}
+
+/// Puts each outlet's most frequent learned substitutions in its report line.
+pub fn add_spins(publishers: &mut [Publisher], spins: &[super::spins::Spin]) {
+    let mut by_outlet: BTreeMap<&str, Vec<OutletSpin>> = BTreeMap::new();
+    for spin in spins {
+        for o in &spin.outlets {
+            by_outlet.entry(o.outlet.as_str()).or_default().push(OutletSpin {
+                from: spin.from.clone(),
+                to: spin.to.clone(),
+                n: o.n,
+            });
+        }
+    }
+    for p in publishers {
+        if let Some(list) = by_outlet.get_mut(p.outlet.as_str()) {
+            list.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.from.cmp(&b.from)));
+            p.top_spins = list.iter().take(N_TOP_OUTLETS).cloned().collect();
+        }
+    }
 }
 
 /// How many other outlets each report line lists.
@@ -357,6 +390,7 @@ pub fn publishers(documents: &[DocSummary], links: &[DocLink]) -> Vec<Publisher>
             top_copiers: top(a.copiers),
             median_lag_days: LagStats::of(a.lags).map(|l| l.median),
             n_boilerplate_sentences: a.n_boilerplate,
+            top_spins: Vec::new(),
         })
         .collect();
     out.sort_by(|a, b| {

@@ -16,13 +16,16 @@
 //! 4. passage spans that overlap inside a document are merged and joined across documents
 //!    into [`PassageCluster`]s, each member with its inferred source member (passim's unit);
 //! 5. [`graph`] aggregates links by outlet and writes GraphML and DOT; [`graph::publishers`]
-//!    makes the per-outlet report.
+//!    makes the per-outlet report;
+//! 6. [`spins`] mines the substitutions that recur in aligned copies (the learned spin
+//!    dictionary), with the outlets making them.
 //!
 //! Everything is deterministic: the same traces give the same output, byte for byte.
 
 pub mod boilerplate;
 pub mod graph;
 mod passages;
+pub mod spins;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -82,6 +85,8 @@ pub struct ClusterConfig {
     /// is also in the source: spinners keep figures, while templated reports ("Shr 19 cts vs
     /// 7 cts, Net ...", "shortage revised to 350 mln stg") share every word but the figures.
     pub min_number_agreement: f64,
+    /// The learned spin dictionary.
+    pub spins: spins::SpinConfig,
 }
 
 impl Default for ClusterConfig {
@@ -100,6 +105,7 @@ impl Default for ClusterConfig {
             copy_min_share: 0.9,
             origin_min_share: 0.05,
             min_number_agreement: 0.75,
+            spins: spins::SpinConfig::default(),
         }
     }
 }
@@ -486,6 +492,8 @@ pub struct ClusterOutput {
     pub passage_clusters: Vec<PassageCluster>,
     /// Passage clusters found to be an outlet's boilerplate, left out of everything above.
     pub boilerplate_passages: Vec<PassageCluster>,
+    /// The learned spin dictionary.
+    pub spins: Vec<spins::Spin>,
 }
 
 /// The order key of a document: earlier dates first, undated last, then index order.
@@ -616,7 +624,8 @@ pub fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
         })
         .collect();
     let (passage_clusters, _) = passage_clusters(docs, &oriented, config);
-    ClusterOutput { documents, links, doc_clusters, passage_clusters, boilerplate_passages }
+    let spins = spins::learn_spins(docs, &config.spins);
+    ClusterOutput { documents, links, doc_clusters, passage_clusters, boilerplate_passages, spins }
 }
 
 /// Whether a passage cluster is an outlet's boilerplate: at least

@@ -325,3 +325,36 @@ fn lag_stats_nearest_rank() {
     assert_eq!(stats.mean, 4.0);
     assert_eq!(graph::LagStats::of(Vec::new()), None);
 }
+
+#[test]
+fn the_spin_dictionary_learns_recurring_substitutions() {
+    // Three stories that mention Russia, each spun by a farm ("Russia" → "Russian
+    // Federation"), two farms of one outlet.
+    let spun = |text: &str| text.replace("Russia ", "Russian Federation ");
+    let syria = "Russia ramps up its military presence in Syria in support of President Bashar \
+                 Assad. Officials in Washington said the deployment included fighter jets, tanks \
+                 and several hundred marines at an airfield near Latakia.";
+    let gas = format!("{STORY_A} Russia cut gas deliveries to the region on Monday.");
+    let floods = format!("{STORY_B} Russia sent two rescue planes and a field hospital.");
+    let docs = vec![
+        doc("wire-1", "2015-09-20", "Wire", syria),
+        doc("wire-2", "2015-09-20", "Wire", &gas),
+        doc("wire-3", "2015-09-20", "Wire", &floods),
+        doc("farm-1", "2015-09-21", "Farm", &spun(syria)),
+        doc("farm-2", "2015-09-22", "Farm", &spun(&gas)),
+        doc("farm-3", "2015-09-23", "Mill", &spun(&floods)),
+    ];
+    let out = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
+    let russia = out
+        .spins
+        .iter()
+        .find(|s| s.from == "russia")
+        .unwrap_or_else(|| panic!("no russia spin in {:?}", out.spins));
+    assert_eq!(russia.to, "russian federation");
+    assert_eq!((russia.n, russia.n_docs, russia.n_outlets), (3, 3, 2));
+    assert_eq!(russia.outlets[0].outlet, "Farm");
+    let mut report = publishers(&out.documents, &out.links);
+    graph::add_spins(&mut report, &out.spins);
+    let farm = report.iter().find(|p| p.outlet == "Farm").expect("farm line");
+    assert!(farm.top_spins.iter().any(|s| s.from == "russia" && s.n == 2), "{farm:?}");
+}
