@@ -3,7 +3,8 @@
 //! outlets that make them — a fingerprint of a spinning tool or of an outlet's house style.
 //!
 //! Mined from the passages of every trace of a corpus run, in the direction of the trace only
-//! (source earlier than the copy), so that `from` is always the earlier text.
+//! (source earlier than the copy), so that `from` is always the earlier text. Pairs of stop
+//! words only ("the" → "a") are copy editing and are left out.
 
 use std::collections::BTreeMap;
 
@@ -62,6 +63,15 @@ fn has_letters(text: &str) -> bool {
     text.chars().any(char::is_alphabetic)
 }
 
+/// Whether every word is a stop word ("the" → "a", "is" → "was"): copy editing, not spin.
+fn only_stopwords(text: &str) -> bool {
+    text.split(' ').all(|w| {
+        crate::text::is_stopword(&crate::text::normalize_token(
+            w.trim_matches(|c: char| !c.is_alphanumeric()),
+        ))
+    })
+}
+
 /// The recurring substitutions of a corpus run, most frequent first.
 pub fn learn_spins(docs: &[TracedDoc], config: &SpinConfig) -> Vec<Spin> {
     let position: BTreeMap<_, usize> =
@@ -79,6 +89,9 @@ pub fn learn_spins(docs: &[TracedDoc], config: &SpinConfig) -> Vec<Spin> {
                 let (from, to) = (normalise(&sub.from), normalise(&sub.to));
                 let too_long = |t: &str| t.split(' ').count() > config.max_words;
                 if from == to || !has_letters(&from) || !has_letters(&to) {
+                    continue;
+                }
+                if only_stopwords(&from) && only_stopwords(&to) {
                     continue;
                 }
                 if too_long(&from) || too_long(&to) {

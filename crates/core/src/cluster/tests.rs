@@ -330,7 +330,7 @@ fn lag_stats_nearest_rank() {
 fn the_spin_dictionary_learns_recurring_substitutions() {
     // Three stories that mention Russia, each spun by a farm ("Russia" → "Russian
     // Federation"), two farms of one outlet.
-    let spun = |text: &str| text.replace("Russia ", "Russian Federation ");
+    let spun = |text: &str| text.replace("Russia ", "Russian Federation ").replace(" the ", " a ");
     let syria = "Russia ramps up its military presence in Syria in support of President Bashar \
                  Assad. Officials in Washington said the deployment included fighter jets, tanks \
                  and several hundred marines at an airfield near Latakia.";
@@ -353,6 +353,7 @@ fn the_spin_dictionary_learns_recurring_substitutions() {
     assert_eq!(russia.to, "russian federation");
     assert_eq!((russia.n, russia.n_docs, russia.n_outlets), (3, 3, 2));
     assert_eq!(russia.outlets[0].outlet, "Farm");
+    assert!(!out.spins.iter().any(|s| s.from == "the"), "stop words are editing: {:?}", out.spins);
     let mut report = publishers(&out.documents, &out.links);
     graph::add_spins(&mut report, &out.spins);
     let farm = report.iter().find(|p| p.outlet == "Farm").expect("farm line");
