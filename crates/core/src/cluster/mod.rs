@@ -67,8 +67,8 @@ pub struct ClusterConfig {
     /// one-line notice shared by two documents is not reuse (a reviewed sample of links found
     /// 4 real ones among 72 single passages under 150 characters).
     pub min_link_total_chars: usize,
-    /// A passage found in at least this many documents of one outlet, none a strong copy of
-    /// another, is that outlet's boilerplate.
+    /// A passage found in at least this many documents of one outlet, at most half of them
+    /// strong copies of another member, is that outlet's boilerplate.
     pub boilerplate_passage_docs: usize,
     /// Consecutive sourced sentences join one passage when the source skips at most this many
     /// characters between them.
@@ -606,7 +606,30 @@ pub fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
         .zip(&boilerplate_clusters)
         .filter_map(|(c, &boilerplate)| boilerplate.then_some(c))
         .collect();
-    let mut keep = cluster_of_passage.iter().map(|c| c.is_none_or(|c| !boilerplate_clusters[c]));
+    // A passage that merely overlaps the box (a reprinted story that ends with it) is much
+    // longer than the cluster's typical passage: it stays.
+    let length = |o: &Oriented| o.passage.copy_char_end - o.passage.copy_char_start;
+    let mut lengths: Vec<Vec<usize>> = vec![Vec::new(); boilerplate_clusters.len()];
+    for (o, cluster) in oriented.iter().zip(&cluster_of_passage) {
+        if let Some(c) = *cluster {
+            lengths[c].push(length(o));
+        }
+    }
+    let median: Vec<usize> = lengths
+        .iter_mut()
+        .map(|l| {
+            l.sort_unstable();
+            l.get(l.len() / 2).copied().unwrap_or(0)
+        })
+        .collect();
+    let keep: Vec<bool> = oriented
+        .iter()
+        .zip(&cluster_of_passage)
+        .map(|(o, cluster)| {
+            cluster.is_none_or(|c| !boilerplate_clusters[c] || length(o) > 2 * median[c])
+        })
+        .collect();
+    let mut keep = keep.into_iter();
     oriented.retain(|_| keep.next().unwrap_or(true));
 
     let (links, link_pairs) = make_links(docs, &oriented, config);
@@ -629,8 +652,9 @@ pub fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
 }
 
 /// Whether a passage cluster is an outlet's boilerplate: at least
-/// [`ClusterConfig::boilerplate_passage_docs`] documents, all of one known outlet, none of
-/// them linked to another member by a strong link.
+/// [`ClusterConfig::boilerplate_passage_docs`] documents, all of one known outlet, and at most
+/// half of them strong copies of another member (a card or box repeated across hundreds of an
+/// outlet's articles also lands in the few that are versions of one story).
 fn is_boilerplate_cluster(
     cluster: &PassageCluster,
     links: &[DocLink],
@@ -643,9 +667,14 @@ fn is_boilerplate_cluster(
         return false;
     }
     let ids: HashSet<&str> = cluster.members.iter().map(|m| m.id.as_str()).collect();
-    !links
-        .iter()
-        .any(|l| l.strong && ids.contains(l.source.as_str()) && ids.contains(l.copy.as_str()))
+    let mut linked: HashSet<&str> = HashSet::new();
+    for l in links {
+        if l.strong && ids.contains(l.source.as_str()) && ids.contains(l.copy.as_str()) {
+            linked.insert(l.source.as_str());
+            linked.insert(l.copy.as_str());
+        }
+    }
+    linked.len() * 2 <= cluster.n_docs
 }
 
 /// Document links from oriented passages, with the (source, copy) positions of each.

@@ -22,6 +22,9 @@ drawing long queues of visitors on its first morning. The collection includes fu
 posters and household objects from seven decades. Its director hopes the building will revive \
 a district that lost most of its shipping jobs. Tickets are free for students during the \
 opening month.";
+const SENATE: &str = "The Senate passed the spending bill by a vote of 68 to 30 late on \
+Wednesday, averting a government shutdown hours before the deadline. The measure keeps federal \
+agencies funded through mid-December and sets up another fight over the debt ceiling.";
 const FOOTER: &str = "Sign up for our morning newsletter to get the day's top stories \
 delivered to your inbox every weekday.";
 
@@ -358,4 +361,23 @@ fn the_spin_dictionary_learns_recurring_substitutions() {
     graph::add_spins(&mut report, &out.spins);
     let farm = report.iter().find(|p| p.outlet == "Farm").expect("farm line");
     assert!(farm.top_spins.iter().any(|s| s.from == "russia" && s.n == 2), "{farm:?}");
+}
+
+#[test]
+fn a_box_in_many_stories_stays_boilerplate_when_two_of_them_are_copies() {
+    // The newsletter box ends five stories of one outlet; two of them are one story printed
+    // twice. The box is still boilerplate; the reprint is still a copy.
+    let with_box = |text: &str| format!("{text} {FOOTER}");
+    let docs = vec![
+        doc("a", "2016-01-01", "Daily", &with_box(STORY_A)),
+        doc("a-again", "2016-01-02", "Daily", &with_box(STORY_A)),
+        doc("b", "2016-01-03", "Daily", &with_box(STORY_B)),
+        doc("c", "2016-01-04", "Daily", &with_box(STORY_C)),
+        doc("d", "2016-01-05", "Daily", &with_box(SENATE)),
+    ];
+    let out = build(&trace_all(&docs, &HashSet::new()), &ClusterConfig::default());
+    let pairs: Vec<(&str, &str)> =
+        out.links.iter().map(|l| (l.source.as_str(), l.copy.as_str())).collect();
+    assert_eq!(pairs, [("a", "a-again")]);
+    assert_eq!(out.boilerplate_passages.len(), 1, "{:?}", out.boilerplate_passages);
 }
