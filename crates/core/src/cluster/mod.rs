@@ -652,7 +652,7 @@ pub fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
 }
 
 /// Whether a passage cluster is an outlet's boilerplate: at least
-/// [`ClusterConfig::boilerplate_passage_docs`] documents, all of one known outlet, and at most
+/// [`ClusterConfig::boilerplate_passage_docs`] documents, 80 % of them of one known outlet, and at most
 /// half of them strong copies of another member (a card or box repeated across hundreds of an
 /// outlet's articles also lands in the few that are versions of one story).
 fn is_boilerplate_cluster(
@@ -660,10 +660,19 @@ fn is_boilerplate_cluster(
     links: &[DocLink],
     config: &ClusterConfig,
 ) -> bool {
-    if cluster.n_docs < config.boilerplate_passage_docs || cluster.n_outlets != 1 {
+    if cluster.n_docs < config.boilerplate_passage_docs {
         return false;
     }
-    if cluster.members[0].outlet.is_none() {
+    // One known outlet holds at least 80 % of the documents (overlapping spans can chain a
+    // few other outlets' documents into an outlet's box).
+    let mut per_outlet: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+    for m in &cluster.members {
+        if let Some(outlet) = &m.outlet {
+            per_outlet.entry(outlet.as_str()).or_default().insert(m.id.as_str());
+        }
+    }
+    let dominant = per_outlet.values().map(HashSet::len).max().unwrap_or(0);
+    if dominant < config.boilerplate_passage_docs || dominant * 5 < cluster.n_docs * 4 {
         return false;
     }
     let ids: HashSet<&str> = cluster.members.iter().map(|m| m.id.as_str()).collect();
