@@ -14,6 +14,7 @@
 //! found through a neighbour.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use crate::align::{Alignment, Op, Scoring, align};
 use crate::date::format_date;
@@ -120,12 +121,75 @@ impl Default for TraceConfig {
 /// A candidate document, analysed.
 struct Candidate {
     doc_id: DocId,
+    prepared: Arc<Prepared>,
+}
+
+impl std::ops::Deref for Candidate {
+    type Target = Prepared;
+    fn deref(&self) -> &Prepared {
+        &self.prepared
+    }
+}
+
+/// What a trace needs of a candidate document: its analysis and lookup tables.
+#[derive(Debug)]
+struct Prepared {
     doc: Document,
     analyzed: Analyzed,
     chars: CharIndex,
     /// Content-token hash → token positions.
     positions: HashMap<u64, Vec<u32>>,
     quotes: QuoteMask,
+}
+
+impl Prepared {
+    fn new(doc: Document) -> Prepared {
+        let analyzed = analyze(&doc.text);
+        let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (pos, token) in analyzed.tokens.iter().enumerate() {
+            if !token.is_stopword {
+                positions.entry(token.hash).or_default().push(pos as u32);
+            }
+        }
+        let chars = CharIndex::new(&doc.text);
+        let quotes = QuoteMask::new(&doc.text);
+        Prepared { doc, analyzed, chars, positions, quotes }
+    }
+}
+
+/// Analysed candidate documents kept between traces against one unchanging set of documents
+/// (a corpus run traces every document, and popular sources are candidates again and
+/// again). Owned by the caller; it may be shared between threads. Full → emptied.
+#[derive(Debug)]
+pub struct CandidateCache {
+    capacity: usize,
+    entries: Mutex<HashMap<DocId, Arc<Prepared>>>,
+}
+
+impl CandidateCache {
+    /// A cache of at most `capacity` documents (0: no caching).
+    pub fn new(capacity: usize) -> CandidateCache {
+        CandidateCache { capacity, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn get(&self, doc: DocId) -> Option<Arc<Prepared>> {
+        if self.capacity == 0 {
+            return None;
+        }
+        self.entries.lock().ok()?.get(&doc).cloned()
+    }
+
+    fn put(&self, doc: DocId, prepared: &Arc<Prepared>) {
+        if self.capacity == 0 {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+            entries.insert(doc, Arc::clone(prepared));
+        }
+    }
 }
 
 /// Which bytes of a text lie inside double quotation marks (“…”, "…"), as a prefix count.
@@ -187,6 +251,17 @@ pub fn trace(
     candidates: &dyn Candidates,
     config: &TraceConfig,
 ) -> TraceReport {
+    trace_cached(input, candidates, config, &CandidateCache::new(0))
+}
+
+/// [`trace`], keeping analysed candidates in `cache` for later traces against the same
+/// documents. The report is the same as without the cache.
+pub fn trace_cached(
+    input: &TraceInput<'_>,
+    candidates: &dyn Candidates,
+    config: &TraceConfig,
+    cache: &CandidateCache,
+) -> TraceReport {
     let body = input.text;
     let analyzed = analyze(body);
     let query_chars = CharIndex::new(body);
@@ -244,7 +319,19 @@ pub fn trace(
     let latest = input.date.map(end_of_day);
     let mut cands: Vec<Candidate> = Vec::new();
     for doc_id in chosen {
-        let Some(doc) = candidates.document(doc_id) else { continue };
+        let cached = cache.get(doc_id);
+        let fetched: Option<Document> = match cached {
+            Some(_) => None,
+            None => match candidates.document(doc_id) {
+                Some(doc) => Some(doc),
+                None => continue,
+            },
+        };
+        let doc: &Document = match (&cached, &fetched) {
+            (Some(prepared), _) => &prepared.doc,
+            (None, Some(doc)) => doc,
+            (None, None) => continue,
+        };
         if input.id.is_some_and(|id| id == doc.id) {
             continue;
         }
@@ -254,16 +341,16 @@ pub fn trace(
             stats.n_candidates_too_late += 1;
             continue;
         }
-        let analyzed = analyze(&doc.text);
-        let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
-        for (pos, token) in analyzed.tokens.iter().enumerate() {
-            if !token.is_stopword {
-                positions.entry(token.hash).or_default().push(pos as u32);
+        let prepared = match (cached, fetched) {
+            (Some(prepared), _) => prepared,
+            (None, Some(doc)) => {
+                let prepared = Arc::new(Prepared::new(doc));
+                cache.put(doc_id, &prepared);
+                prepared
             }
-        }
-        let chars = CharIndex::new(&doc.text);
-        let quotes = QuoteMask::new(&doc.text);
-        cands.push(Candidate { doc_id, doc, analyzed, chars, positions, quotes });
+            (None, None) => continue,
+        };
+        cands.push(Candidate { doc_id, prepared });
     }
     stats.n_candidates = cands.len();
 

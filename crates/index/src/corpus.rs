@@ -40,7 +40,7 @@ use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
 };
 use unspun_core::text::analyze;
-use unspun_core::trace::{Candidates, TraceConfig};
+use unspun_core::trace::{CandidateCache, Candidates, TraceConfig};
 use unspun_core::{DocId, Document, Timestamp};
 
 use crate::storage::{FsStorage, Storage, TMP_SUFFIX};
@@ -250,6 +250,8 @@ const SUMMARY_FILE: &str = "summary.json";
 const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
 const DEFAULT_SHARD_DOCS: usize = 1000;
 const EXCERPT_CHARS: usize = 300;
+/// Analysed candidates kept by the trace stage (a few hundred MB at most).
+const CANDIDATE_CACHE_DOCS: usize = 4096;
 /// Files of the reuse stage.
 const REUSE_FILES: [&str; 10] = [
     "documents.jsonl",
@@ -497,6 +499,9 @@ pub fn run_cluster(
         let resolve = |id: &str| {
             index.doc_id(id).filter(|doc| allowed.as_ref().is_none_or(|a| a.contains(doc)))
         };
+        // Popular sources are candidates of many traces: keep their analyses (about 100 KB
+        // each) between traces of both threads.
+        let cache = CandidateCache::new(CANDIDATE_CACHE_DOCS);
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
             let mut traced = Vec::with_capacity(shard_docs.len());
             for &doc_id in *shard_docs {
@@ -505,6 +510,7 @@ pub fn run_cluster(
                     doc_id,
                     &doc,
                     &candidates,
+                    &cache,
                     &job.trace,
                     &boilerplate_set,
                     &resolve,

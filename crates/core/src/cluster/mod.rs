@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::report::{Alteration, SentenceStatus, Substitution, TraceReport, VerdictKind};
 use crate::shingle::sentence_hash;
 use crate::text::analyze;
-use crate::trace::{Candidates, TraceConfig, TraceInput, trace};
+use crate::trace::{CandidateCache, Candidates, TraceConfig, TraceInput, trace_cached};
 use crate::{DocId, Document, Timestamp};
 
 use passages::passage_clusters;
@@ -240,11 +240,14 @@ pub fn passages_from_report(
 /// Traces one indexed document against the others (itself excluded, later documents
 /// excluded by date) and keeps its reused passages. `boilerplate` holds the whole-sentence
 /// hashes found by [`boilerplate::find_boilerplate`]; `resolve` maps a corpus id to its number
-/// (`None`: the document is not part of this run, so it is not a source either).
+/// (`None`: the document is not part of this run, so it is not a source either). `cache` keeps
+/// analysed candidates between the traces of one run (`CandidateCache::new(0)`: none).
+#[allow(clippy::too_many_arguments)]
 pub fn trace_document(
     doc_id: DocId,
     doc: &Document,
     candidates: &dyn Candidates,
+    cache: &CandidateCache,
     trace_config: &TraceConfig,
     boilerplate: &HashSet<u64>,
     resolve: &dyn Fn(&str) -> Option<DocId>,
@@ -256,7 +259,7 @@ pub fn trace_document(
         text: &doc.text,
         date: doc.date,
     };
-    let report = trace(&input, candidates, trace_config);
+    let report = trace_cached(&input, candidates, trace_config, cache);
     let analyzed = analyze(&doc.text);
     let excluded: Vec<bool> = (0..analyzed.sentences.len())
         .map(|idx| {

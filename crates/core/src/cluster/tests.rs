@@ -4,7 +4,7 @@ use super::graph::{outlet_dot, outlet_edges, outlet_graphml, publishers};
 use super::*;
 use crate::date::parse_date;
 use crate::shingle::ShingleConfig;
-use crate::trace::MemoryCandidates;
+use crate::trace::{CandidateCache, MemoryCandidates};
 
 const STORY_A: &str = "The central bank raised its benchmark interest rate by half a point on \
 Tuesday, citing persistent inflation in food and energy prices. Governor Maria Lopez said \
@@ -43,6 +43,7 @@ fn doc(id: &str, date: &str, outlet: &str, text: &str) -> Document {
 fn trace_all(docs: &[Document], boilerplate: &HashSet<u64>) -> Vec<TracedDoc> {
     let candidates = MemoryCandidates::new(docs.to_vec(), &ShingleConfig::default());
     let resolve = |id: &str| docs.iter().position(|d| d.id == id).map(|i| DocId(i as u32));
+    let cache = CandidateCache::new(2);
     docs.iter()
         .enumerate()
         .map(|(i, d)| {
@@ -50,6 +51,7 @@ fn trace_all(docs: &[Document], boilerplate: &HashSet<u64>) -> Vec<TracedDoc> {
                 DocId(i as u32),
                 d,
                 &candidates,
+                &cache,
                 &TraceConfig::default(),
                 boilerplate,
                 &resolve,
@@ -380,4 +382,21 @@ fn a_box_in_many_stories_stays_boilerplate_when_two_of_them_are_copies() {
         out.links.iter().map(|l| (l.source.as_str(), l.copy.as_str())).collect();
     assert_eq!(pairs, [("a", "a-again")]);
     assert_eq!(out.boilerplate_passages.len(), 1, "{:?}", out.boilerplate_passages);
+}
+
+#[test]
+fn the_candidate_cache_changes_nothing() {
+    let docs = corpus();
+    let candidates = MemoryCandidates::new(docs.clone(), &ShingleConfig::default());
+    let config = TraceConfig::default();
+    let cache = CandidateCache::new(3);
+    for _ in 0..2 {
+        for d in &docs {
+            let input = TraceInput { id: Some(&d.id), title: None, text: &d.text, date: d.date };
+            assert_eq!(
+                crate::trace::trace(&input, &candidates, &config),
+                trace_cached(&input, &candidates, &config, &cache)
+            );
+        }
+    }
 }
