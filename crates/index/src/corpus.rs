@@ -733,7 +733,16 @@ fn summarise(
                 .collect(),
         ),
         verdicts: count_by(
-            output.documents.iter().map(|d| format!("{:?}", d.verdict).to_lowercase()).collect(),
+            output
+                .documents
+                .iter()
+                .map(|d| {
+                    serde_json::to_value(d.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .collect(),
         ),
         n_doc_clusters: output.doc_clusters.len(),
         n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
