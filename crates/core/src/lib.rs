@@ -28,6 +28,7 @@ pub mod doc;
 pub mod eval;
 pub mod patchwork;
 pub mod report;
+pub mod semantic;
 pub mod shingle;
 pub mod text;
 pub mod trace;
