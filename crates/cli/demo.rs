@@ -17,9 +17,10 @@ use unspun_core::patchwork::{EditKind, Patchwork, PatchworkConfig, generate};
 use unspun_core::report::TraceReport;
 use unspun_core::trace::{TraceInput, trace};
 
+use crate::engine::ThesaurusArgs;
 use crate::eval::{
-    IndexSource, PlantedOutcome, Progress, Workspace, build_index, planted_spans, read_allsides,
-    score_planted, sentence_views, trace_config,
+    Engine, IndexSource, PlantedOutcome, Progress, Workspace, build_index, planted_spans,
+    read_allsides, score_planted, sentence_views, trace_config,
 };
 use crate::output::{print_json, print_text};
 use crate::render::{Style, render};
@@ -50,6 +51,8 @@ pub struct DemoArgs {
     /// Print JSON: the patchworks with their ground truth, the reports and the checks.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub thesaurus: ThesaurusArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,14 +110,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let workspace = Workspace::new(args.keep_index.as_deref())?;
     let dir = workspace.index_dir("demo-index");
     let started = Instant::now();
-    let (index, n_indexed, _) =
-        build_index(&dir, IndexSource::Docs(indexed.clone()), &Progress { enabled: progress })?;
+    let engine = Engine { thesaurus: args.thesaurus.load()?, ..Engine::default() };
+    let progress = Progress { enabled: progress, engine };
+    let (index, n_indexed, _) = build_index(&dir, IndexSource::Docs(indexed.clone()), &progress)?;
     let index_secs = started.elapsed().as_secs_f64();
 
     let config =
         PatchworkConfig { substitution_rate: args.substitution_rate, ..PatchworkConfig::default() };
     let patchworks = generate(&indexed, &negatives, args.patchworks, &config, args.seed);
-    let trace_config = trace_config(&index);
+    let trace_config = trace_config(&index, &progress);
     let mut cases = Vec::new();
     for patchwork in patchworks {
         let input = TraceInput {

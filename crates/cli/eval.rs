@@ -21,6 +21,7 @@ use std::io::{BufRead, BufReader, IsTerminal, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -37,7 +38,10 @@ use unspun_core::patchwork::{
     generate_with_thesaurus,
 };
 use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
+use unspun_core::shingle::ShingleConfig;
 use unspun_core::trace::{TraceConfig, TraceInput, trace};
+
+use crate::engine::{Fingerprints, ThesaurusArgs};
 use unspun_index::ingest::pipeline::{IngestConfig, ingest_documents, ingest_files};
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 use unspun_index::{Index, IndexWriter, MANIFEST_FILE, WriterConfig};
@@ -74,6 +78,11 @@ pub struct EvalArgs {
     /// Build (or reuse) the indexes under DIR and keep them, instead of a temporary folder.
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
+    /// The fingerprint scheme of the indexes built (for before/after comparisons).
+    #[arg(long, value_enum, default_value_t = Fingerprints::Anchors, value_name = "SCHEME")]
+    fingerprints: Fingerprints,
+    #[command(flatten)]
+    thesaurus: ThesaurusArgs,
 }
 
 /// The evaluations.
@@ -224,7 +233,8 @@ fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
     let plan = Plan::from_args(args)?;
     let which = &plan.which;
     let workspace = Workspace::new(args.keep.as_deref())?;
-    let progress = Progress { enabled: std::io::stderr().is_terminal() };
+    let engine = Engine { shingle: args.fingerprints.shingle(), thesaurus: args.thesaurus.load()? };
+    let progress = Progress { enabled: std::io::stderr().is_terminal(), engine };
 
     let mut output = EvalOutput {
         schema: "unspun.eval/2",
@@ -305,9 +315,18 @@ impl Drop for Workspace {
     }
 }
 
-/// Progress notes and bars on stderr, only when it is a terminal.
+/// The run's context: progress notes and bars on stderr (only when it is a terminal), and the
+/// engine settings every index and trace of the run uses.
 pub(crate) struct Progress {
     pub(crate) enabled: bool,
+    pub(crate) engine: Engine,
+}
+
+/// Engine settings of a run: how indexes are fingerprinted, which thesaurus aligns.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Engine {
+    pub(crate) shingle: ShingleConfig,
+    pub(crate) thesaurus: Option<Arc<unspun_core::thesaurus::Thesaurus>>,
 }
 
 impl Progress {
@@ -333,11 +352,21 @@ pub(crate) fn build_index(
     if dir.join(MANIFEST_FILE).exists() {
         progress.note(&format!("reusing the index in {}", dir.display()));
         let index = Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
+        if index.config().shingle != progress.engine.shingle {
+            bail!(
+                "{}: built with other fingerprints ({:?}) than asked ({:?}): remove it or choose another --keep folder",
+                dir.display(),
+                index.config().shingle,
+                progress.engine.shingle
+            );
+        }
         let n_docs = index.n_docs();
         return Ok((index, n_docs, started.elapsed().as_secs_f64()));
     }
     progress.note(&format!("indexing into {}", dir.display()));
-    let mut writer = IndexWriter::open_or_create(dir, WriterConfig::default())
+    let mut writer_config = WriterConfig::default();
+    writer_config.index.shingle = progress.engine.shingle.clone();
+    let mut writer = IndexWriter::open_or_create(dir, writer_config)
         .with_context(|| format!("creating index {}", dir.display()))?;
     let config = IngestConfig::default();
     let report = match source {
@@ -361,9 +390,13 @@ pub(crate) enum IndexSource {
     Docs(Vec<Document>),
 }
 
-/// The trace config matching `index`.
-pub(crate) fn trace_config(index: &Index) -> TraceConfig {
-    TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() }
+/// The trace config matching `index`, with the run's thesaurus.
+pub(crate) fn trace_config(index: &Index, progress: &Progress) -> TraceConfig {
+    TraceConfig {
+        shingle: index.config().shingle.clone(),
+        thesaurus: progress.engine.thesaurus.clone(),
+        ..TraceConfig::default()
+    }
 }
 
 /// Reads every record of a gzip JSON Lines file into `T`.
@@ -645,7 +678,7 @@ fn run_bbc(
     }
     let (index, n_indexed, index_seconds) =
         build_index(&workspace.index_dir("bbc"), IndexSource::File(articles), progress)?;
-    let config = trace_config(&index);
+    let config = trace_config(&index, progress);
 
     let bar = progress.bar(summaries.len(), "bbc summaries");
     let started = Instant::now();
@@ -882,7 +915,7 @@ fn run_pan13(
     }
     let (index, n_indexed, index_seconds) =
         build_index(&workspace.index_dir("pan13"), IndexSource::Docs(sources), progress)?;
-    let config = trace_config(&index);
+    let config = trace_config(&index, progress);
 
     let suspicious: Vec<&str> =
         pairs.iter().map(|p| p.susp_id.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
@@ -1172,7 +1205,7 @@ fn run_planted(
     let dir = workspace.index_dir(&format!("allsides-{}", plan.planted_docs));
     let (index, n_docs_indexed, index_seconds) =
         build_index(&dir, IndexSource::Docs(indexed.clone()), progress)?;
-    let config = trace_config(&index);
+    let config = trace_config(&index, progress);
     let by_id: HashMap<&str, &Document> = indexed.iter().map(|d| (d.id.as_str(), d)).collect();
 
     let wordnet = load_wordnet(Path::new(WORDNET_DIR))?;
@@ -1826,6 +1859,8 @@ mod tests {
             json: false,
             keep: None,
             quick: true,
+            fingerprints: Fingerprints::Anchors,
+            thesaurus: ThesaurusArgs { wordnet: crate::engine::WordNetChoice::Off, spins: None },
         };
         let output = evaluate(&args).expect("the quick suite runs");
         assert!(output.bbc.is_some() && output.planted.is_some() && output.basil.is_some());

@@ -7,6 +7,7 @@
 mod cluster_cmd;
 mod data;
 mod demo;
+mod engine;
 mod eval;
 mod index_cmd;
 mod output;

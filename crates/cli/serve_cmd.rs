@@ -33,6 +33,8 @@ pub struct ServeArgs {
     /// Requests handled at once (more → 503).
     #[arg(long, default_value_t = Limits::default().max_concurrency)]
     pub max_concurrency: usize,
+    #[command(flatten)]
+    pub thesaurus: crate::engine::ThesaurusArgs,
 }
 
 /// Runs `unspun serve` until ctrl-c or SIGTERM.
@@ -62,6 +64,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             timeout: Duration::from_secs(args.timeout_secs),
             max_concurrency: args.max_concurrency,
         },
+        thesaurus: args.thesaurus.load()?,
     };
     let state = AppState::open(config)
         .with_context(|| format!("opening index {}", args.index.display()))?;

@@ -9,6 +9,7 @@ use unspun_core::date::parse_date;
 use unspun_core::trace::{TraceConfig, TraceInput, split_title, trace};
 use unspun_index::Index;
 
+use crate::engine::ThesaurusArgs;
 use crate::output::{print_json, print_text};
 use crate::render::{Style, render};
 
@@ -34,6 +35,8 @@ pub struct TraceArgs {
     /// How many candidate documents to align, at most, by retrieval score.
     #[arg(long, default_value_t = TraceConfig::default().max_candidates)]
     pub max_candidates: usize,
+    #[command(flatten)]
+    pub thesaurus: ThesaurusArgs,
 }
 
 /// An article read from a file or stdin.
@@ -128,6 +131,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let config = TraceConfig {
         shingle: index.config().shingle.clone(),
         max_candidates: args.max_candidates,
+        thesaurus: args.thesaurus.load()?,
         ..TraceConfig::default()
     };
     let input = TraceInput {

@@ -116,7 +116,7 @@ pub(super) fn run_clough(
         IndexSource::Docs(sources),
         progress,
     )?;
-    let config = trace_config(&index);
+    let config = trace_config(&index, progress);
     let thresholds = ReuseThresholds::default();
     let labels: Vec<&str> = ReuseCategory::ALL.iter().map(|c| c.name()).collect();
     let mut result = CloughResult {
@@ -303,7 +303,7 @@ pub(super) fn run_basil(
     let docs = read_corpus(&path)?;
     let (index, n_docs_indexed, _) =
         build_index(&workspace.index_dir("basil"), IndexSource::Docs(docs.clone()), progress)?;
-    let config = trace_config(&index);
+    let config = trace_config(&index, progress);
     let bar = progress.bar(docs.len(), "basil articles");
     let traces: Vec<NegativeTrace> = docs
         .par_iter()
@@ -371,7 +371,7 @@ pub(super) fn run_perezrosas(
         .collect();
     let (index, n_docs_indexed, _) =
         build_index(&workspace.index_dir("perezrosas"), IndexSource::Docs(docs.clone()), progress)?;
-    let config = trace_config(&index);
+    let config = trace_config(&index, progress);
     let every = plan.perezrosas_every.max(1);
     let picked: Vec<(&PerezRecord, &Document)> = records.iter().zip(&docs).step_by(every).collect();
     let bar = progress.bar(picked.len(), "perezrosas documents");

@@ -4,7 +4,14 @@
 //! count as differences. A substitution (one token for another) costs less than a gap pair,
 //! which keeps spun text ("Russia" → "Russian Federation") aligned as one passage whose
 //! differences can be listed as substitution pairs by [`Alignment::chunks`].
+//!
+//! Two different words can still be equivalent ([`Op::Equivalent`]): the same canonical form
+//! ([`crate::canon`]: "U.S." and "USA"), or synonyms by the caller's thesaurus (WordNet, the
+//! learned spin dictionary). They score like a match, and stay listed as substitutions. The
+//! later words of an alias phrase ("Federation" in "Russian Federation") are skipped at no
+//! cost.
 
+use crate::canon::ABSORBED;
 use crate::text::Token;
 
 /// Scores of the local alignment. Content words weigh more than stop words, so that a run of
@@ -21,11 +28,23 @@ pub struct Scoring {
     pub gap_open: i32,
     /// Cost (negative) of each further token of a gap.
     pub gap_extend: i32,
+    /// Score of two different tokens with the same canonical form.
+    pub equivalent: i32,
+    /// Score of two content words that the thesaurus calls synonyms.
+    pub synonym: i32,
 }
 
 impl Default for Scoring {
     fn default() -> Self {
-        Scoring { content_match: 3, stopword_match: 1, mismatch: -1, gap_open: -3, gap_extend: -1 }
+        Scoring {
+            content_match: 3,
+            stopword_match: 1,
+            mismatch: -1,
+            gap_open: -3,
+            gap_extend: -1,
+            equivalent: 3,
+            synonym: 2,
+        }
     }
 }
 
@@ -36,6 +55,9 @@ pub enum Op {
     Match,
     /// Different tokens aligned together.
     Substitute,
+    /// Different tokens of the same meaning aligned together: the same canonical form, or
+    /// synonyms. Scored like a match; listed as a substitution by [`Alignment::chunks`].
+    Equivalent,
     /// A query token with no source counterpart (the query inserted it).
     Insert,
     /// A source token with no query counterpart (the query deleted it).
@@ -79,27 +101,52 @@ impl Alignment {
         self.ops.iter().filter(|op| **op == Op::Match).count()
     }
 
-    /// Similarity of the aligned region in 0..=1: matches over the longer aligned side.
-    pub fn similarity(&self) -> f64 {
-        let longest = (self.q_end - self.q_start).max(self.s_end - self.s_start);
-        if longest == 0 { 0.0 } else { self.n_matches() as f64 / longest as f64 }
+    /// Number of [`Op::Equivalent`] steps.
+    pub fn n_equivalents(&self) -> usize {
+        self.ops.iter().filter(|op| **op == Op::Equivalent).count()
     }
 
-    /// The differing runs between matches, in order, with absolute token indices.
-    pub fn chunks(&self) -> Vec<Chunk> {
+    /// Similarity of the aligned region in 0..=1: matches and equivalent pairs over the
+    /// longer aligned side.
+    pub fn similarity(&self) -> f64 {
+        let longest = (self.q_end - self.q_start).max(self.s_end - self.s_start);
+        let same = self.n_matches() + self.n_equivalents();
+        if longest == 0 { 0.0 } else { (same as f64 / longest as f64).min(1.0) }
+    }
+
+    /// The differing runs between matches, in order, with absolute token indices. An
+    /// equivalent pair is a chunk of its own, with the absorbed words of its alias phrase
+    /// (`query` and `source` are the sequences aligned, to tell them).
+    pub fn chunks(&self, query: &[Token], source: &[Token]) -> Vec<Chunk> {
         let mut out = Vec::new();
         let (mut qi, mut si) = (self.q_start, self.s_start);
         let mut open: Option<Chunk> = None;
+        // Whether the open chunk is an equivalent pair (then only absorbed words join it).
+        let mut open_equivalent = false;
         for op in &self.ops {
+            let absorbed = match op {
+                Op::Insert => query.get(qi).is_some_and(|t| t.canon == ABSORBED),
+                Op::Delete => source.get(si).is_some_and(|t| t.canon == ABSORBED),
+                _ => false,
+            };
+            if (*op == Op::Equivalent || (open_equivalent && !absorbed))
+                && let Some(chunk) = open.take()
+            {
+                out.push(chunk);
+            }
             match op {
                 Op::Match => {
                     if let Some(chunk) = open.take() {
                         out.push(chunk);
                     }
+                    open_equivalent = false;
                     qi += 1;
                     si += 1;
                 }
-                Op::Substitute | Op::Insert | Op::Delete => {
+                Op::Substitute | Op::Equivalent | Op::Insert | Op::Delete => {
+                    if open.is_none() {
+                        open_equivalent = *op == Op::Equivalent;
+                    }
                     let chunk = open.get_or_insert(Chunk {
                         q_start: qi,
                         q_end: qi,
@@ -130,6 +177,37 @@ const NEG: i32 = i32::MIN / 4;
 /// alignment exists. Cost is O(len(query) × len(source)) time and memory: callers pass a
 /// sentence and a window of the source, not whole documents.
 pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Alignment> {
+    align_with(query, source, scoring, &|_, _| false)
+}
+
+/// How two tokens pair up: the score and the step.
+fn pair(
+    q: &Token,
+    s: &Token,
+    i: usize,
+    j: usize,
+    scoring: &Scoring,
+    synonym: &dyn Fn(usize, usize) -> bool,
+) -> (i32, Op) {
+    if q.hash == s.hash {
+        (if q.is_stopword { scoring.stopword_match } else { scoring.content_match }, Op::Match)
+    } else if q.canon == s.canon && q.canon != ABSORBED {
+        (scoring.equivalent, Op::Equivalent)
+    } else if q.is_content() && s.is_content() && synonym(i, j) {
+        (scoring.synonym, Op::Equivalent)
+    } else {
+        (scoring.mismatch, Op::Substitute)
+    }
+}
+
+/// [`align`] with a thesaurus: `synonym(i, j)` tells whether `query[i]` and `source[j]` are
+/// synonyms (asked only of two different content words).
+pub fn align_with(
+    query: &[Token],
+    source: &[Token],
+    scoring: &Scoring,
+    synonym: &dyn Fn(usize, usize) -> bool,
+) -> Option<Alignment> {
     let (n, m) = (query.len(), source.len());
     if n == 0 || m == 0 {
         return None;
@@ -147,16 +225,15 @@ pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Ali
         let up = (i - 1) * width;
         for j in 1..=m {
             let s = &source[j - 1];
-            let pair = if q.hash == s.hash {
-                if q.is_stopword { scoring.stopword_match } else { scoring.content_match }
-            } else {
-                scoring.mismatch
-            };
+            let (pair, _) = pair(q, s, i - 1, j - 1, scoring, synonym);
             let e_val =
                 (h[row + j - 1] + scoring.gap_open).max(e[row + j - 1] + scoring.gap_extend);
             let f_val = (h[up + j] + scoring.gap_open).max(f[up + j] + scoring.gap_extend);
             let diag = h[up + j - 1] + pair;
-            let h_val = diag.max(e_val).max(f_val).max(0);
+            // Absorbed words of an alias phrase are skipped at no cost.
+            let free_ins = if q.canon == ABSORBED { h[up + j] } else { NEG };
+            let free_del = if s.canon == ABSORBED { h[row + j - 1] } else { NEG };
+            let h_val = diag.max(e_val).max(f_val).max(free_ins).max(free_del).max(0);
             e[row + j] = e_val;
             f[row + j] = f_val;
             h[row + j] = h_val;
@@ -188,15 +265,16 @@ pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Ali
                 }
                 let q = &query[i - 1];
                 let s = &source[j - 1];
-                let equal = q.hash == s.hash;
-                let pair = if equal {
-                    if q.is_stopword { scoring.stopword_match } else { scoring.content_match }
-                } else {
-                    scoring.mismatch
-                };
+                let (pair, op) = pair(q, s, i - 1, j - 1, scoring, synonym);
                 if h[at] == h[(i - 1) * width + j - 1] + pair {
-                    ops.push(if equal { Op::Match } else { Op::Substitute });
+                    ops.push(op);
                     i -= 1;
+                    j -= 1;
+                } else if q.canon == ABSORBED && h[at] == h[at - width] {
+                    ops.push(Op::Insert);
+                    i -= 1;
+                } else if s.canon == ABSORBED && h[at] == h[at - 1] {
+                    ops.push(Op::Delete);
                     j -= 1;
                 } else if h[at] == e[at] {
                     state = State::E;
@@ -225,9 +303,10 @@ pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Ali
         }
     }
     ops.reverse();
-    // A local alignment never starts or ends with a non-match step, but trim defensively so
-    // spans are tight.
-    while ops.first().is_some_and(|op| *op != Op::Match) {
+    // A local alignment never starts or ends with a non-match step (an equivalent pair may
+    // start it), but trim defensively so spans are tight.
+    let is_pair = |op: &Op| matches!(op, Op::Match | Op::Equivalent);
+    while ops.first().is_some_and(|op| !is_pair(op)) {
         match ops.remove(0) {
             Op::Insert => i += 1,
             Op::Delete => j += 1,
@@ -238,7 +317,7 @@ pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Ali
         }
     }
     let (q_start, s_start) = (i, j);
-    while ops.last().is_some_and(|op| *op != Op::Match) {
+    while ops.last().is_some_and(|op| !is_pair(op)) {
         ops.pop();
     }
     let q_len = ops.iter().filter(|op| **op != Op::Delete).count();
@@ -275,7 +354,7 @@ mod tests {
                     a.s_end,
                     a.n_matches()
                 );
-                for c in a.chunks() {
+                for c in a.chunks(&q, &s) {
                     let qt = if c.q_start == c.q_end {
                         String::new()
                     } else {
@@ -319,6 +398,30 @@ mod tests {
             "Earlier news. Obama will address the body Monday morning, with Putin following.",
             "q[0..7] s[2..9] matches=7",
         );
+    }
+
+    #[test]
+    fn aliases_align_as_equivalent_with_absorbed_words_free() {
+        let q = tokenize("the step comes as Russian Federation ramps up its military presence");
+        let s = tokenize("the step comes as Russia ramps up its military presence");
+        let a = align(&q, &s, &Scoring::default()).expect("aligns");
+        assert_eq!(a.n_equivalents(), 1);
+        assert_eq!(a.n_matches(), 9);
+        assert_eq!((a.q_start, a.q_end, a.s_start, a.s_end), (0, 11, 0, 10));
+        assert_eq!(a.chunks(&q, &s).len(), 1, "one chunk: Russia -> Russian Federation");
+        assert!((a.similarity() - 10.0 / 11.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn synonyms_from_the_caller_score_as_equivalent() {
+        let q = tokenize("officials informed journalists the talks ended");
+        let s = tokenize("officials told reporters the talks ended");
+        let plain = align(&q, &s, &Scoring::default()).expect("aligns");
+        let with =
+            align_with(&q, &s, &Scoring::default(), &|i, j| (i, j) == (2, 2)).expect("aligns");
+        assert_eq!(with.n_equivalents(), 1);
+        assert!(with.score > plain.score);
+        assert!(with.similarity() > plain.similarity());
     }
 
     #[test]

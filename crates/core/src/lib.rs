@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod canon;
 pub mod cluster;
 pub mod date;
 pub mod doc;
@@ -31,6 +32,7 @@ pub mod report;
 pub mod semantic;
 pub mod shingle;
 pub mod text;
+pub mod thesaurus;
 pub mod trace;
 
 pub use doc::{DocId, Document, Timestamp};

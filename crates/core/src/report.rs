@@ -104,6 +104,10 @@ pub struct Flag {
     /// For `wire_dateline`: whether the index holds any document from that outlet
     /// (`None` when the index cannot tell).
     pub outlet_in_index: Option<bool>,
+    /// For `known_spin`: the learned spin dictionary's entry (how often and by which outlets
+    /// the substitution was seen in the indexed corpus).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spin: Option<crate::cluster::spins::Spin>,
 }
 
 /// Flag kinds.
@@ -114,6 +118,9 @@ pub enum FlagKind {
     TitleRepeated,
     /// A wire dateline or credit ("Washington (CNN)", "(Reuters) -") is left in the text.
     WireDateline,
+    /// A substitution of this article is a recurring one of the learned spin dictionary: the
+    /// fingerprint of a spinning tool or of an outlet's rewriting habit.
+    KnownSpin,
 }
 
 /// What happened to one sentence.
@@ -269,6 +276,9 @@ pub struct TraceStats {
     pub n_candidates_too_late: usize,
     /// Sentence-against-document alignments computed.
     pub n_alignments: usize,
+    /// What the aligner's thesaurus held (`None`: no thesaurus).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thesaurus: Option<String>,
 }
 
 /// Converts byte offsets of one string into character offsets.

@@ -11,6 +11,8 @@ use crate::text::Analyzed;
 const SHINGLE_SEED: u64 = 0x756e_7370_756e_0001;
 /// Seed of whole-sentence hashes.
 const SENTENCE_SEED: u64 = 0x756e_7370_756e_0002;
+/// Seed of anchor hashes (pairs of immutables).
+const ANCHOR_SEED: u64 = 0x756e_7370_756e_0003;
 
 /// How documents are fingerprinted. Stored in the index manifest: queries must use the
 /// configuration the index was built with.
@@ -22,11 +24,55 @@ pub struct ShingleConfig {
     pub skip_stopwords: bool,
     /// Sentences with fewer tokens than this get no whole-sentence hash.
     pub min_sentence_tokens: usize,
+    /// Hash canonical word forms ([`crate::canon`]) instead of surface forms, so that aliases
+    /// and spelling variants give the same fingerprints. Indexes written before this option
+    /// existed have `false` in their manifest.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub canonical: bool,
+    /// Also index anchors: pairs of consecutive immutables (runs of names and numbers) of a
+    /// sentence, which survive the substitution of common words. `false` in older manifests.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub anchors: bool,
+}
+
+/// Legacy manifests do not name the options they lack (their bytes stay as they were).
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for ShingleConfig {
     fn default() -> Self {
-        ShingleConfig { k: 3, skip_stopwords: true, min_sentence_tokens: 3 }
+        ShingleConfig {
+            k: 3,
+            skip_stopwords: true,
+            min_sentence_tokens: 3,
+            canonical: true,
+            anchors: true,
+        }
+    }
+}
+
+impl ShingleConfig {
+    /// The configuration of indexes written before canonical forms and anchors existed.
+    pub fn legacy() -> Self {
+        ShingleConfig { canonical: false, anchors: false, ..ShingleConfig::default() }
+    }
+
+    /// Whether a token counts as a content word under this configuration.
+    fn is_content(&self, token: &crate::text::Token) -> bool {
+        if self.canonical { token.is_content() } else { !token.is_stopword }
+    }
+
+    /// The hash a token contributes to fingerprints, or `None` when it contributes nothing
+    /// (a word absorbed by an alias phrase).
+    fn word(&self, token: &crate::text::Token) -> Option<u64> {
+        if !self.canonical {
+            Some(token.hash)
+        } else if token.canon == crate::canon::ABSORBED {
+            None
+        } else {
+            Some(token.canon)
+        }
     }
 }
 
@@ -39,8 +85,8 @@ pub fn sentence_shingles(
     let sentence = &analyzed.sentences[sentence_idx];
     let words: Vec<u64> = analyzed.tokens[sentence.token_start..sentence.token_end]
         .iter()
-        .filter(|t| !(config.skip_stopwords && t.is_stopword))
-        .map(|t| t.hash)
+        .filter(|t| !config.skip_stopwords || config.is_content(t))
+        .filter_map(|t| config.word(t))
         .collect();
     let k = config.k.max(1);
     if words.len() < k {
@@ -61,8 +107,44 @@ pub fn sentence_hash(
     if tokens.len() < config.min_sentence_tokens.max(1) {
         return None;
     }
-    let words: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+    let words: Vec<u64> = tokens.iter().filter_map(|t| config.word(t)).collect();
     Some(hash_words(&words, SENTENCE_SEED))
+}
+
+/// The anchor hashes of one sentence (empty unless `config.anchors`): the sentence's
+/// immutables are grouped into units (maximal runs of adjacent marked content words:
+/// "Vladimir Putin", "2016", "Aleppo"), and each pair of consecutive units is one anchor.
+/// A spinner that replaces common words keeps names and numbers, so anchors survive it.
+///
+/// A marked word is capitalised or holds a digit; the first word of a sentence counts only
+/// when it holds a digit or is written in capitals, since every sentence starts capitalised.
+pub fn sentence_anchors(
+    analyzed: &Analyzed,
+    sentence_idx: usize,
+    config: &ShingleConfig,
+) -> Vec<u64> {
+    if !config.anchors {
+        return Vec::new();
+    }
+    let sentence = &analyzed.sentences[sentence_idx];
+    let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
+    let mut units: Vec<u64> = Vec::new();
+    let mut current: Vec<u64> = Vec::new();
+    for (pos, token) in tokens.iter().enumerate() {
+        let Some(word) = config.word(token) else { continue };
+        let immutable =
+            token.is_marked && config.is_content(token) && (pos > 0 || token.canon != token.hash);
+        if immutable {
+            current.push(word);
+        } else if !current.is_empty() {
+            units.push(hash_words(&current, ANCHOR_SEED));
+            current.clear();
+        }
+    }
+    if !current.is_empty() {
+        units.push(hash_words(&current, ANCHOR_SEED));
+    }
+    units.windows(2).filter(|w| w[0] != w[1]).map(|w| hash_words(w, ANCHOR_SEED)).collect()
 }
 
 /// All fingerprints of a document (shingles and sentence hashes), sorted and deduplicated.
@@ -72,6 +154,7 @@ pub fn document_fingerprints(analyzed: &Analyzed, config: &ShingleConfig) -> Vec
     for idx in 0..analyzed.sentences.len() {
         out.extend(sentence_shingles(analyzed, idx, config));
         out.extend(sentence_hash(analyzed, idx, config));
+        out.extend(sentence_anchors(analyzed, idx, config));
     }
     out.sort_unstable();
     out.dedup();
@@ -93,20 +176,31 @@ mod tests {
 
     /// These values are stored in every index: if this test fails, the index format changed
     /// (bump FORMAT_VERSION and write a migration), whatever crate upgrade caused it.
-    #[test]
-    fn golden_fingerprints() {
-        let analyzed = analyze("Russia ramps up its military presence in Syria. Obama said no.");
-        let config = ShingleConfig::default();
-        let got: Vec<String> = (0..analyzed.sentences.len())
+    fn golden(text: &str, config: &ShingleConfig) -> Vec<String> {
+        let analyzed = analyze(text);
+        (0..analyzed.sentences.len())
             .flat_map(|i| {
-                let mut v: Vec<String> = sentence_shingles(&analyzed, i, &config)
+                let mut v: Vec<String> = sentence_shingles(&analyzed, i, config)
                     .iter()
                     .map(|h| format!("{h:016x}"))
                     .collect();
-                v.extend(sentence_hash(&analyzed, i, &config).map(|h| format!("s{h:016x}")));
+                v.extend(sentence_hash(&analyzed, i, config).map(|h| format!("s{h:016x}")));
+                v.extend(
+                    sentence_anchors(&analyzed, i, config).iter().map(|h| format!("a{h:016x}")),
+                );
                 v
             })
-            .collect();
+            .collect()
+    }
+
+    /// Indexes written before canonical forms and anchors must still be queried with the
+    /// fingerprints they hold.
+    #[test]
+    fn golden_fingerprints_legacy() {
+        let got = golden(
+            "Russia ramps up its military presence in Syria. Obama said no.",
+            &ShingleConfig::legacy(),
+        );
         expect_test::expect![[r#"
             [
                 "4b140c73a4acba39",
@@ -117,6 +211,65 @@ mod tests {
             ]
         "#]]
         .assert_debug_eq(&got);
+    }
+
+    /// The fingerprints of the current configuration (canonical forms and anchors).
+    #[test]
+    fn golden_fingerprints_canonical() {
+        let got = golden(
+            "Russia ramps up its military presence in Syria. The U.S. said Vladimir Putin met Barack Obama in 2015.",
+            &ShingleConfig::default(),
+        );
+        expect_test::expect![[r#"
+            [
+                "0a1d3ce4e9b83abe",
+                "2cb2a75eb05528c4",
+                "e0e58df112fb0085",
+                "s233530c3fc10d188",
+                "a26df637738fe8837",
+                "371112de5c3c55cc",
+                "9114dc537e2d3899",
+                "0ac1d359da0b4498",
+                "77fa1a9890553b84",
+                "64854328ecf5b93d",
+                "s56cc7eeec2d036ae",
+                "a6b798901611753b8",
+                "a8cb910f10ec6a98b",
+                "a4d3b4a06cace9b81",
+            ]
+        "#]]
+        .assert_debug_eq(&got);
+    }
+
+    #[test]
+    fn aliases_share_fingerprints() {
+        let config = ShingleConfig::default();
+        let a = analyze("The step comes as Russia ramps up its military presence in Syria.");
+        let b = analyze(
+            "The step comes as Russian Federation ramps up its military presence in Syria.",
+        );
+        assert_eq!(sentence_shingles(&a, 0, &config), sentence_shingles(&b, 0, &config));
+        assert_eq!(sentence_hash(&a, 0, &config), sentence_hash(&b, 0, &config));
+        let legacy = ShingleConfig::legacy();
+        assert_ne!(sentence_hash(&a, 0, &legacy), sentence_hash(&b, 0, &legacy));
+    }
+
+    #[test]
+    fn anchors_survive_spinning_of_common_words() {
+        let config = ShingleConfig::default();
+        let a = analyze(
+            "On Monday Vladimir Putin told reporters in Moscow that 2,000 troops would leave Syria.",
+        );
+        let b = analyze(
+            "On Monday Vladimir Putin informed journalists in Moscow that 2000 soldiers will depart Syria.",
+        );
+        let (aa, ab) = (sentence_anchors(&a, 0, &config), sentence_anchors(&b, 0, &config));
+        // Units: [Monday? no: first word] Vladimir Putin | Moscow | 2,000 | Syria.
+        assert_eq!(aa.len(), 3, "{aa:?}");
+        assert_eq!(aa, ab);
+        assert!(sentence_anchors(&a, 0, &ShingleConfig::legacy()).is_empty());
+        // A sentence with one immutable has no anchor.
+        assert!(sentence_anchors(&analyze("The talks with Iran ended."), 0, &config).is_empty());
     }
 
     #[test]

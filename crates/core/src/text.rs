@@ -27,8 +27,24 @@ pub struct Token {
     pub byte_end: usize,
     /// [`token_hash`] of the token's normalised form.
     pub hash: u64,
+    /// Hash of the canonical form ([`crate::canon`]): equal to `hash` for most words, shared
+    /// by aliases and spelling variants ("U.S." and "USA"), [`crate::canon::ABSORBED`] for
+    /// the later words of an alias phrase ("Federation" in "Russian Federation").
+    pub canon: u64,
     /// Whether the normalised form is an English stop word ([`is_stopword`]).
     pub is_stopword: bool,
+    /// Whether the word as written starts with an upper-case letter or holds a digit: with
+    /// the position in its sentence, what makes it an immutable (a name or a number) that
+    /// spinners keep.
+    pub is_marked: bool,
+}
+
+impl Token {
+    /// Whether the token is a content word once canonical forms are used: not a stop word,
+    /// or a stop word that is an alias ("US" written in capitals).
+    pub fn is_content(&self) -> bool {
+        !self.is_stopword || self.canon != self.hash
+    }
 }
 
 /// One sentence of the original text.
@@ -332,17 +348,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
         out.push(make_token(start + piece_start, &word[piece_start..], &mut buf));
     }
+    crate::canon::apply_phrases(&mut out);
     out
 }
 
 fn make_token(byte_start: usize, word: &str, buf: &mut String) -> Token {
     normalize_token_into(word, buf);
-    Token {
-        byte_start,
-        byte_end: byte_start + word.len(),
-        hash: token_hash(buf),
-        is_stopword: is_stopword(buf),
-    }
+    let hash = token_hash(buf);
+    let canonical = crate::canon::canonical_word(buf, word);
+    let canon = crate::canon::canon_of(canonical.as_deref(), hash);
+    let is_stopword = is_stopword(buf);
+    let is_marked = word.chars().next().is_some_and(char::is_uppercase)
+        || word.bytes().any(|b| b.is_ascii_digit());
+    Token { byte_start, byte_end: byte_start + word.len(), hash, canon, is_stopword, is_marked }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,15 +16,19 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use crate::align::{Alignment, Op, Scoring, align};
+use crate::align::{Alignment, Op, Scoring, align_with};
+use crate::canon::ABSORBED;
 use crate::date::format_date;
 use crate::report::{
     Alteration, CharIndex, Flag, FlagKind, OriginShare, Passage, QueryInfo, SentenceReport,
     SentenceStatus, SourceDoc, SourceMatch, SourceRole, Substitution, TRACE_SCHEMA, TraceReport,
     TraceStats, Verdict, VerdictKind,
 };
-use crate::shingle::{ShingleConfig, document_fingerprints, sentence_hash, sentence_shingles};
+use crate::shingle::{
+    ShingleConfig, document_fingerprints, sentence_anchors, sentence_hash, sentence_shingles,
+};
 use crate::text::{Analyzed, Token, analyze, normalize_token};
+use crate::thesaurus::{Thesaurus, intersects};
 use crate::{DocId, Document, Timestamp};
 
 /// Where `trace` finds candidate documents: the index implements it; tests use
@@ -94,6 +98,9 @@ pub struct TraceConfig {
     pub copy_min_share: f64,
     /// An origin counts towards a patchwork when it holds this share of the body or 2 sentences.
     pub origin_min_share: f64,
+    /// Synonyms the aligner scores as equivalent words (WordNet, the learned spin dictionary);
+    /// `None`: only equal and canonically equal words pair up.
+    pub thesaurus: Option<Arc<Thesaurus>>,
 }
 
 impl Default for TraceConfig {
@@ -114,6 +121,7 @@ impl Default for TraceConfig {
             original_max_coverage: 0.2,
             copy_min_share: 0.9,
             origin_min_share: 0.05,
+            thesaurus: None,
         }
     }
 }
@@ -137,7 +145,7 @@ struct Prepared {
     doc: Document,
     analyzed: Analyzed,
     chars: CharIndex,
-    /// Content-token hash → token positions.
+    /// Canonical hash of a content token → token positions.
     positions: HashMap<u64, Vec<u32>>,
     quotes: QuoteMask,
 }
@@ -147,8 +155,8 @@ impl Prepared {
         let analyzed = analyze(&doc.text);
         let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
         for (pos, token) in analyzed.tokens.iter().enumerate() {
-            if !token.is_stopword {
-                positions.entry(token.hash).or_default().push(pos as u32);
+            if token.is_content() && token.canon != ABSORBED {
+                positions.entry(token.canon).or_default().push(pos as u32);
             }
         }
         let chars = CharIndex::new(&doc.text);
@@ -286,6 +294,7 @@ pub fn trace_cached(
             continue;
         }
         let mut fingerprints = sentence_shingles(&analyzed, idx, &config.shingle);
+        fingerprints.extend(sentence_anchors(&analyzed, idx, &config.shingle));
         fingerprints.sort_unstable();
         fingerprints.dedup();
         for fingerprint in fingerprints {
@@ -356,15 +365,27 @@ pub fn trace_cached(
 
     // 4. Align every sentence against every candidate that shares enough content words.
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); n_sentences];
+    let mut senses = SenseMemo::new(config.thesaurus.as_deref());
+    // Distinct content words a candidate window must share with a sentence: with a thesaurus,
+    // synonyms stand for the spun words, so two shared words (an anchor's names) are enough.
+    let min_shared = if config.thesaurus.is_some() { 2 } else { 3 };
     for (idx, sentence) in analyzed.sentences.iter().enumerate() {
         let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
         if tokens.len() < config.min_matches {
             continue;
         }
+        let q_senses = senses.of(body, tokens);
         for (c_idx, cand) in cands.iter().enumerate() {
-            let Some((lo, hi)) = window(tokens, cand) else { continue };
+            let Some((lo, hi)) = window(tokens, cand, min_shared) else { continue };
             stats.n_alignments += 1;
-            let Some(mut alignment) = align(tokens, &cand.analyzed.tokens[lo..hi], &config.scoring)
+            let s_tokens = &cand.analyzed.tokens[lo..hi];
+            let s_senses = senses.of(&cand.doc.text, s_tokens);
+            let store = &senses.store;
+            let synonym = |i: usize, j: usize| {
+                let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
+                a != 0 && b != 0 && intersects(&store[a], &store[b])
+            };
+            let Some(mut alignment) = align_with(tokens, s_tokens, &config.scoring, &synonym)
             else {
                 continue;
             };
@@ -496,6 +517,10 @@ pub fn trace_cached(
     let verdict = verdict(&sentences, &sources, config);
     let mut flags = title_flags(&title_repeats, body, &query_chars);
     flags.extend(dateline_flags(body, &analyzed, &query_chars, candidates));
+    if let Some(thesaurus) = &config.thesaurus {
+        flags.extend(known_spin_flags(&sentences, thesaurus));
+        stats.thesaurus = Some(thesaurus.description().to_string());
+    }
 
     TraceReport {
         schema: TRACE_SCHEMA.to_string(),
@@ -516,6 +541,85 @@ pub fn trace_cached(
     }
 }
 
+/// One `known_spin` flag per distinct substitution of the report that the learned spin
+/// dictionary holds, at its first sentence.
+fn known_spin_flags(sentences: &[SentenceReport], thesaurus: &Thesaurus) -> Vec<Flag> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut out = Vec::new();
+    for sentence in sentences {
+        let Some(m) = &sentence.source_match else { continue };
+        for sub in &m.substitutions {
+            let Some(spin) = thesaurus.known_spin(&sub.from, &sub.to) else { continue };
+            let key = (spin.from.clone(), spin.to.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let outlets: Vec<String> =
+                spin.outlets.iter().take(3).map(|o| format!("{} ({})", o.outlet, o.n)).collect();
+            out.push(Flag {
+                kind: FlagKind::KnownSpin,
+                message: format!(
+                    "\"{}\" → \"{}\" is a learned spin: seen {} times in {} copies across {} outlets ({})",
+                    sub.from,
+                    sub.to,
+                    spin.n,
+                    spin.n_docs,
+                    spin.n_outlets,
+                    outlets.join(", ")
+                ),
+                char_start: m.query_char_start,
+                char_end: m.query_char_end,
+                outlet: spin.outlets.first().map(|o| o.outlet.clone()),
+                outlet_in_index: None,
+                spin: Some(spin.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// WordNet and learned senses of the words met during one trace, computed once per word.
+struct SenseMemo<'a> {
+    thesaurus: Option<&'a Thesaurus>,
+    /// Token hash → index into `store` (0: no senses).
+    index: HashMap<u64, u32>,
+    /// Sense lists; `store[0]` is empty.
+    store: Vec<Vec<u32>>,
+}
+
+impl<'a> SenseMemo<'a> {
+    fn new(thesaurus: Option<&'a Thesaurus>) -> SenseMemo<'a> {
+        SenseMemo { thesaurus, index: HashMap::new(), store: vec![Vec::new()] }
+    }
+
+    /// For each token of `tokens` (words of `text`), the index of its senses in `store`.
+    fn of(&mut self, text: &str, tokens: &[Token]) -> Vec<u32> {
+        let Some(thesaurus) = self.thesaurus else { return vec![0; tokens.len()] };
+        tokens
+            .iter()
+            .map(|token| {
+                if !token.is_content() {
+                    return 0;
+                }
+                if let Some(idx) = self.index.get(&token.hash) {
+                    return *idx;
+                }
+                let word = normalize_token(&text[token.byte_start..token.byte_end]);
+                let senses = thesaurus.senses(&word);
+                let idx = if senses.is_empty() {
+                    0
+                } else {
+                    self.store.push(senses);
+                    (self.store.len() - 1) as u32
+                };
+                self.index.insert(token.hash, idx);
+                idx
+            })
+            .collect()
+    }
+}
+
 /// The latest source time allowed for a query dated `date`: a bare date covers its whole day.
 fn end_of_day(date: Timestamp) -> Timestamp {
     if date.0.rem_euclid(86_400) == 0 { Timestamp(date.0 + 86_399) } else { date }
@@ -529,24 +633,25 @@ fn top_docs(scores: &BTreeMap<DocId, f64>, n: usize) -> Vec<DocId> {
 }
 
 /// The window of `cand` to align a sentence against: around the densest cluster of shared
-/// content words, or `None` when too few are shared.
-fn window(tokens: &[Token], cand: &Candidate) -> Option<(usize, usize)> {
+/// content words, or `None` when fewer than `min_shared` distinct ones are shared (or than
+/// the sentence has, but at least 2).
+fn window(tokens: &[Token], cand: &Candidate, min_shared: usize) -> Option<(usize, usize)> {
     // (position in the candidate, index of the distinct query content word found there)
     let mut positions: Vec<(u32, u16)> = Vec::new();
     let mut seen: Vec<u64> = Vec::new();
     let mut n_content = 0usize;
-    for token in tokens.iter().filter(|t| !t.is_stopword) {
+    for token in tokens.iter().filter(|t| t.is_content() && t.canon != ABSORBED) {
         n_content += 1;
-        if seen.contains(&token.hash) {
+        if seen.contains(&token.canon) {
             continue;
         }
-        if let Some(found) = cand.positions.get(&token.hash) {
+        if let Some(found) = cand.positions.get(&token.canon) {
             let word = seen.len() as u16;
             positions.extend(found.iter().take(256).map(|p| (*p, word)));
         }
-        seen.push(token.hash);
+        seen.push(token.canon);
     }
-    let needed = 3.min(n_content).max(2);
+    let needed = min_shared.min(n_content).max(2);
     positions.sort_unstable();
     // The window of the candidate where the most DISTINCT query words occur: a name repeated
     // all over the candidate must not pull the window away from the copied sentence.
@@ -644,7 +749,9 @@ fn accept(
     sentence_len: usize,
     config: &TraceConfig,
 ) -> bool {
-    let matches = alignment.n_matches();
+    // Equivalent words (aliases, synonyms) count as matches, but an alignment needs two
+    // equal content words of its own.
+    let matches = alignment.n_matches() + alignment.n_equivalents();
     let mut qi = alignment.q_start;
     let mut content_matches = 0;
     for op in &alignment.ops {
@@ -733,7 +840,7 @@ fn describe(
     let s_byte_end = s_tokens[a.s_end - 1].byte_end;
     let mut substitutions = Vec::new();
     let (mut n_inserted, mut n_deleted, mut edited) = (0, 0, false);
-    for chunk in a.chunks() {
+    for chunk in a.chunks(query_tokens, s_tokens) {
         let q_len = chunk.q_end - chunk.q_start;
         let s_len = chunk.s_end - chunk.s_start;
         if q_len > 0 && s_len > 0 && q_len <= 3 && s_len <= 3 {
@@ -988,6 +1095,7 @@ fn title_flags(repeats: &[(usize, usize)], body: &str, chars: &CharIndex) -> Vec
             char_end: chars.char_offset(*end),
             outlet: None,
             outlet_in_index: None,
+            spin: None,
         })
         .collect()
 }
@@ -1073,6 +1181,7 @@ fn dateline_flags(
             char_end: chars.char_offset(end),
             outlet: Some((*outlet).to_string()),
             outlet_in_index: candidates.has_outlet(outlet),
+            spin: None,
         });
     }
     out
@@ -1247,6 +1356,45 @@ mod tests {
             flag WireDateline Some("CNN") Some(true)
         "#]]
         .assert_eq(&got);
+    }
+
+    #[test]
+    fn learned_spins_align_as_synonyms_and_are_flagged() {
+        use crate::cluster::spins::{Spin, SpinOutlet};
+        // Half the content words of the Kremlin sentence spun by words WordNet would not know.
+        let text = "The Kremlin claimed the negotiations might encompass the destiny of the Syrian regime.";
+        let spin = |from: &str, to: &str| Spin {
+            from: from.into(),
+            to: to.into(),
+            n: 40,
+            n_docs: 30,
+            n_outlets: 4,
+            outlets: vec![SpinOutlet { outlet: "Spinner Weekly".into(), n: 25 }],
+        };
+        let spins = [
+            spin("talks", "negotiations"),
+            spin("government", "regime"),
+            spin("said", "claimed"),
+            spin("cover", "encompass"),
+            spin("future", "destiny"),
+        ];
+        let input = TraceInput { text, date: parse_date("2016-09-01"), ..TraceInput::default() };
+        let plain = trace(&input, &corpus(), &TraceConfig::default());
+        assert!(plain.sentences[0].source_match.is_none(), "{}", summary(&plain));
+        let config = TraceConfig {
+            thesaurus: Some(Arc::new(Thesaurus::new().with_spins(&spins))),
+            ..TraceConfig::default()
+        };
+        let report = trace(&input, &corpus(), &config);
+        let m = report.sentences[0].source_match.as_ref().expect("sourced with the learned pairs");
+        assert_eq!(report.sources[m.source].id, "syria-1");
+        assert_eq!(m.substitutions.len(), 6, "{:?}", m.substitutions);
+        let flags: Vec<&Flag> =
+            report.flags.iter().filter(|f| f.kind == FlagKind::KnownSpin).collect();
+        assert_eq!(flags.len(), 5, "would -> might is not in the dictionary");
+        assert!(flags[0].message.contains("Spinner Weekly (25)"), "{}", flags[0].message);
+        assert_eq!(flags[0].spin.as_ref().map(|s| s.n), Some(40));
+        assert!(report.stats.thesaurus.as_deref().is_some_and(|t| t.contains("5 learned pairs")));
     }
 
     #[test]

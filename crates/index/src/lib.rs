@@ -46,6 +46,7 @@ mod reader;
 mod retrieve;
 mod segment;
 mod storage;
+pub mod thesaurus;
 mod writer;
 
 pub use error::{Error, Result};

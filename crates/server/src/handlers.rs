@@ -66,10 +66,14 @@ pub async fn post_trace(
     let article = parse_article(media_type(&headers).as_deref(), &raw)?;
     drop(raw);
     let snapshot = state.snapshot();
+    let thesaurus = state.config().thesaurus.clone();
     let report = blocking(move || {
         let index = &snapshot.index;
-        let config =
-            TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() };
+        let config = TraceConfig {
+            shingle: index.config().shingle.clone(),
+            thesaurus: thesaurus.clone(),
+            ..TraceConfig::default()
+        };
         let input = TraceInput {
             id: article.id.as_deref(),
             title: article.title.as_deref(),

@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// Body size, timeout and concurrency limits.
     pub limits: Limits,
+    /// The aligner's thesaurus for every trace (WordNet, a learned spin dictionary).
+    pub thesaurus: Option<std::sync::Arc<unspun_core::thesaurus::Thesaurus>>,
 }
 
 /// One document in the search list of the corpus page.

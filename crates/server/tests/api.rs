@@ -67,6 +67,7 @@ fn fixture_with(token: Option<&str>, limits: Limits) -> Fixture {
         token: token.map(str::to_string),
         cors_origins: Vec::new(),
         limits,
+        thesaurus: None,
     })
     .expect("open state");
     Fixture { _dir: dir, state }

@@ -570,6 +570,24 @@ impl WordNet {
         }
     }
 
+    /// The synsets of the lowercase word form `word` under every reading (lemma and part of
+    /// speech), the `max_senses` most frequent senses of each, sorted and deduplicated: two
+    /// words that share one are synonyms in some sense. Number words have none.
+    pub fn sense_ids(&self, word: &str, max_senses: usize) -> Vec<u32> {
+        if NUMBER_WORDS.contains(&word) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for analysis in self.analyses(word) {
+            if let Some(senses) = self.lemmas.get(analysis.lemma.as_str()) {
+                out.extend(senses.synsets[analysis.pos.idx()].iter().take(max_senses));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Synonyms of the lowercase word form `word`, inflected like it, from the first two of the
     /// three most frequent senses (of its most used part of speech) that have any; synonyms
     /// used in the semantic concordance when there are some.

@@ -19,6 +19,8 @@ fn golden_dir() -> PathBuf {
 fn write_golden(dir: &Path) {
     let mut config = WriterConfig { segment_max_docs: 3, ..WriterConfig::default() };
     config.index.created_by = "unspun golden v1".into();
+    // v1 was written before canonical forms and anchors: its manifest holds the legacy scheme.
+    config.index.shingle = unspun_core::shingle::ShingleConfig::legacy();
     let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
     for n in 0..5i64 {
         writer.add(doc(&format!("d{n}"), n), &fingerprints(n as u64), false).expect("add");
@@ -50,6 +52,8 @@ fn golden_v1_index_reads() {
         write_golden(&dir);
     }
     let index = Index::open(&dir).expect("golden index opens");
+    // Its manifest predates canonical forms and anchors: queries must use the legacy scheme.
+    assert_eq!(index.config().shingle, unspun_core::shingle::ShingleConfig::legacy());
     assert_eq!(index.config().created_by, "unspun golden v1");
     assert_eq!(index.config().shingle.k, 3);
     assert_eq!(index.n_docs(), 4);
