@@ -187,7 +187,9 @@ fn throughput(flags: &Flags) -> Result<(), BoxError> {
             .env("RAYON_NUM_THREADS", threads.to_string())
             .output()?;
         if !output.status.success() {
-            return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned().into());
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let message = stderr.trim().trim_start_matches("unspun-semantic-bench: ");
+            return Err(format!("with {threads} threads: {message}").into());
         }
         let mut measured: Throughput = serde_json::from_slice(&output.stdout)?;
         measured.threads = threads;
