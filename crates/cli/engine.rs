@@ -69,3 +69,74 @@ impl Fingerprints {
         }
     }
 }
+
+/// The paraphrase-stage flags (the stage needs a binary built with `--features semantic`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ParaphraseArgs {
+    /// Turn on the paraphrase stage with the all-MiniLM-L6-v2 files in DIR (fetch them with
+    /// scripts/fetch-model.sh): sentences left unattributed are embedded and matched against
+    /// the best candidates' sentences, reported with kind `paraphrased`.
+    #[arg(long, value_name = "DIR")]
+    pub paraphrase_model: Option<PathBuf>,
+    /// Cosine at or above which a sentence is a paraphrase of a candidate's sentence.
+    #[arg(long, default_value_t = 0.85, value_name = "COSINE")]
+    pub paraphrase_threshold: f32,
+}
+
+impl ParaphraseArgs {
+    /// The stage these flags ask for (`None`: off).
+    pub fn load(&self) -> anyhow::Result<Option<unspun_core::semantic::ParaphraseStage>> {
+        let Some(dir) = &self.paraphrase_model else { return Ok(None) };
+        if !(0.0..=1.0).contains(&self.paraphrase_threshold) {
+            anyhow::bail!("--paraphrase-threshold must be between 0 and 1");
+        }
+        let embedder = load_embedder(dir)?;
+        let mut stage = unspun_core::semantic::ParaphraseStage::new(embedder);
+        stage.min_similarity = self.paraphrase_threshold;
+        Ok(Some(stage))
+    }
+}
+
+/// Loads the sentence-embedding model in `dir`.
+#[cfg(feature = "semantic")]
+pub fn load_embedder(
+    dir: &std::path::Path,
+) -> anyhow::Result<Arc<dyn unspun_core::semantic::Embedder>> {
+    let model = unspun_semantic::MiniLm::load(dir)
+        .with_context(|| format!("loading the sentence-embedding model in {}", dir.display()))?;
+    Ok(Arc::new(model))
+}
+
+/// Without the `semantic` feature there is no model to load.
+#[cfg(not(feature = "semantic"))]
+pub fn load_embedder(
+    dir: &std::path::Path,
+) -> anyhow::Result<Arc<dyn unspun_core::semantic::Embedder>> {
+    anyhow::bail!(
+        "--paraphrase-model {}: this unspun was built without the paraphrase stage; rebuild with \
+         `cargo build --release --features semantic`",
+        dir.display()
+    )
+}
+
+/// The MSRP evaluation of the paraphrase stage's model (`unspun eval --only msrp`), as JSON
+/// (`unspun_semantic::MsrpReport`).
+#[cfg(feature = "semantic")]
+pub fn run_msrp(
+    pairs: &std::path::Path,
+    stage: &unspun_core::semantic::ParaphraseStage,
+) -> anyhow::Result<serde_json::Value> {
+    let config = unspun_semantic::MsrpConfig::default();
+    let report = unspun_semantic::msrp_eval(pairs, &*stage.embedder, &config, &mut |_, _| {})
+        .with_context(|| format!("MSRP evaluation on {}", pairs.display()))?;
+    Ok(serde_json::to_value(report)?)
+}
+
+/// Without the `semantic` feature there is no model to evaluate.
+#[cfg(not(feature = "semantic"))]
+pub fn run_msrp(
+    pairs: &std::path::Path,
+    _stage: &unspun_core::semantic::ParaphraseStage,
+) -> anyhow::Result<serde_json::Value> {
+    anyhow::bail!("{}: MSRP needs a build with --features semantic", pairs.display())
+}

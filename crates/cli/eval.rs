@@ -41,7 +41,7 @@ use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
 use unspun_core::shingle::ShingleConfig;
 use unspun_core::trace::{TraceConfig, TraceInput, trace};
 
-use crate::engine::{Fingerprints, ThesaurusArgs};
+use crate::engine::{Fingerprints, ParaphraseArgs, ThesaurusArgs};
 use unspun_index::ingest::pipeline::{IngestConfig, ingest_documents, ingest_files};
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 use unspun_index::{Index, IndexWriter, MANIFEST_FILE, WriterConfig};
@@ -83,6 +83,8 @@ pub struct EvalArgs {
     fingerprints: Fingerprints,
     #[command(flatten)]
     thesaurus: ThesaurusArgs,
+    #[command(flatten)]
+    paraphrase: ParaphraseArgs,
 }
 
 /// The evaluations.
@@ -101,6 +103,9 @@ enum Which {
     Basil,
     /// Pérez-Rosas fake news: AMT rewrites and celebrity stories (hard negatives).
     Perezrosas,
+    /// MSRP paraphrase pairs: the paraphrase stage's model alone (needs --paraphrase-model;
+    /// run by default when it is given).
+    Msrp,
 }
 
 /// The validated settings of one run (the flags, with `--quick` applied).
@@ -233,7 +238,11 @@ fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
     let plan = Plan::from_args(args)?;
     let which = &plan.which;
     let workspace = Workspace::new(args.keep.as_deref())?;
-    let engine = Engine { shingle: args.fingerprints.shingle(), thesaurus: args.thesaurus.load()? };
+    let engine = Engine {
+        shingle: args.fingerprints.shingle(),
+        thesaurus: args.thesaurus.load()?,
+        paraphrase: args.paraphrase.load()?,
+    };
     let progress = Progress { enabled: std::io::stderr().is_terminal(), engine };
 
     let mut output = EvalOutput {
@@ -246,6 +255,7 @@ fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
         clough_stevenson: None,
         basil: None,
         perezrosas: None,
+        msrp: None,
         floors: Vec::new(),
         total_seconds: 0.0,
     };
@@ -266,6 +276,18 @@ fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
     }
     if which.contains(&Which::Perezrosas) {
         output.perezrosas = Some(suite::run_perezrosas(&data_dir, &workspace, &progress, &plan)?);
+    }
+    let run_msrp = which.contains(&Which::Msrp) || (args.only.is_empty() && !plan.quick);
+    match &progress.engine.paraphrase {
+        Some(stage) if run_msrp => {
+            progress.note("MSRP: embedding 4,076 sentence pairs");
+            let pairs = data_dir.join("msrp/pairs.jsonl.gz");
+            output.msrp = Some(crate::engine::run_msrp(&pairs, stage)?);
+        }
+        None if which.contains(&Which::Msrp) => {
+            bail!("--only msrp evaluates the paraphrase stage: give --paraphrase-model DIR")
+        }
+        _ => {}
     }
     if plan.quick {
         output.floors = suite::check_floors(&output);
@@ -327,6 +349,7 @@ pub(crate) struct Progress {
 pub(crate) struct Engine {
     pub(crate) shingle: ShingleConfig,
     pub(crate) thesaurus: Option<Arc<unspun_core::thesaurus::Thesaurus>>,
+    pub(crate) paraphrase: Option<unspun_core::semantic::ParaphraseStage>,
 }
 
 impl Progress {
@@ -395,6 +418,7 @@ pub(crate) fn trace_config(index: &Index, progress: &Progress) -> TraceConfig {
     TraceConfig {
         shingle: index.config().shingle.clone(),
         thesaurus: progress.engine.thesaurus.clone(),
+        paraphrase: progress.engine.paraphrase.clone(),
         ..TraceConfig::default()
     }
 }
@@ -429,6 +453,8 @@ struct EvalOutput {
     clough_stevenson: Option<suite::CloughResult>,
     basil: Option<suite::NegativesResult>,
     perezrosas: Option<suite::NegativesResult>,
+    /// `unspun_semantic::MsrpReport`, when the paraphrase stage is on.
+    msrp: Option<serde_json::Value>,
     /// `--quick` only: each checked score against its floor.
     floors: Vec<suite::FloorCheck>,
     total_seconds: f64,
@@ -1424,6 +1450,46 @@ fn mark(ok: bool) -> &'static str {
 }
 
 /// The readable table of all results.
+/// The MSRP section, from the JSON of `unspun_semantic::MsrpReport`.
+fn render_msrp(out: &mut String, msrp: &serde_json::Value) -> std::fmt::Result {
+    let f = |path: &[&str]| {
+        path.iter().try_fold(msrp, |v, k| v.get(*k)).and_then(serde_json::Value::as_f64)
+    };
+    let line = |part: &str| {
+        format!(
+            "{:.3} {:.3} {:.3} {:.3} {:>5}",
+            f(&[part, "accuracy"]).unwrap_or(f64::NAN),
+            f(&[part, "precision"]).unwrap_or(f64::NAN),
+            f(&[part, "recall"]).unwrap_or(f64::NAN),
+            f(&[part, "f1"]).unwrap_or(f64::NAN),
+            f(&[part, "n_pairs"]).unwrap_or(f64::NAN)
+        )
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "(g) MSRP paraphrase pairs (train split; {}), model {}",
+        msrp.get("split").and_then(|v| v.as_str()).unwrap_or("?"),
+        msrp.get("model").and_then(|v| v.as_str()).unwrap_or("?")
+    )?;
+    writeln!(
+        out,
+        "  cosine threshold {:.4} chosen for {} on the calibration part",
+        f(&["threshold"]).unwrap_or(f64::NAN),
+        msrp.get("objective").and_then(|v| v.as_str()).unwrap_or("?")
+    )?;
+    writeln!(out, "  part                      acc  prec   rec    F1 pairs")?;
+    writeln!(out, "  held out                {}", line("heldout"))?;
+    writeln!(out, "  always paraphrase       {}", line("baseline_all_paraphrase"))?;
+    writeln!(out, "  calibration (optimistic) {}", line("calibration"))?;
+    writeln!(
+        out,
+        "  {:.0} sentences embedded at {:.0} sentences/s",
+        f(&["n_sentences"]).unwrap_or(f64::NAN),
+        f(&["sentences_per_second"]).unwrap_or(f64::NAN)
+    )
+}
+
 fn render_table(output: &EvalOutput) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
@@ -1530,6 +1596,9 @@ fn render_into(out: &mut String, output: &EvalOutput) -> std::fmt::Result {
         render_planted(out, planted)?;
     }
     suite::render_suite(out, output)?;
+    if let Some(msrp) = &output.msrp {
+        render_msrp(out, msrp)?;
+    }
     writeln!(out)?;
     writeln!(out, "total {:.1} s", output.total_seconds)?;
     Ok(())
@@ -1861,6 +1930,7 @@ mod tests {
             quick: true,
             fingerprints: Fingerprints::Anchors,
             thesaurus: ThesaurusArgs { wordnet: crate::engine::WordNetChoice::Off, spins: None },
+            paraphrase: ParaphraseArgs::default(),
         };
         let output = evaluate(&args).expect("the quick suite runs");
         assert!(output.bbc.is_some() && output.planted.is_some() && output.basil.is_some());

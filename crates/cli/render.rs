@@ -52,6 +52,7 @@ fn kind_name(kind: Alteration) -> &'static str {
         Alteration::Reordered => "reordered",
         Alteration::Edited => "edited",
         Alteration::Spun => "spun",
+        Alteration::Paraphrased => "paraphrased",
     }
 }
 

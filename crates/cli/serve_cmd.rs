@@ -35,6 +35,8 @@ pub struct ServeArgs {
     pub max_concurrency: usize,
     #[command(flatten)]
     pub thesaurus: crate::engine::ThesaurusArgs,
+    #[command(flatten)]
+    pub paraphrase: crate::engine::ParaphraseArgs,
 }
 
 /// Runs `unspun serve` until ctrl-c or SIGTERM.
@@ -65,6 +67,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             max_concurrency: args.max_concurrency,
         },
         thesaurus: args.thesaurus.load()?,
+        paraphrase: args.paraphrase.load()?,
     };
     let state = AppState::open(config)
         .with_context(|| format!("opening index {}", args.index.display()))?;

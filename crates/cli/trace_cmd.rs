@@ -9,7 +9,7 @@ use unspun_core::date::parse_date;
 use unspun_core::trace::{TraceConfig, TraceInput, split_title, trace};
 use unspun_index::Index;
 
-use crate::engine::ThesaurusArgs;
+use crate::engine::{ParaphraseArgs, ThesaurusArgs};
 use crate::output::{print_json, print_text};
 use crate::render::{Style, render};
 
@@ -37,6 +37,8 @@ pub struct TraceArgs {
     pub max_candidates: usize,
     #[command(flatten)]
     pub thesaurus: ThesaurusArgs,
+    #[command(flatten)]
+    pub paraphrase: ParaphraseArgs,
 }
 
 /// An article read from a file or stdin.
@@ -132,6 +134,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         shingle: index.config().shingle.clone(),
         max_candidates: args.max_candidates,
         thesaurus: args.thesaurus.load()?,
+        paraphrase: args.paraphrase.load()?,
         ..TraceConfig::default()
     };
     let input = TraceInput {

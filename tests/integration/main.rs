@@ -7,6 +7,7 @@ mod demo;
 mod hay;
 mod help;
 mod index;
+mod paraphrase;
 mod real_data;
 mod stats;
 mod trace;

@@ -149,6 +149,9 @@ pub enum Alteration {
     Edited,
     /// Words substituted one for another (see `substitutions`).
     Spun,
+    /// Said again in other words: found by the sentence-embedding stage, not by shared words
+    /// (`similarity` is then the cosine of the two sentences' embeddings).
+    Paraphrased,
 }
 
 /// A word or phrase of the source replaced in the query.
@@ -276,6 +279,15 @@ pub struct TraceStats {
     pub n_candidates_too_late: usize,
     /// Sentence-against-document alignments computed.
     pub n_alignments: usize,
+    /// Sentences the paraphrase stage embedded and searched (0 without the stage).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_paraphrase_queries: usize,
+    /// Candidate sentences it embedded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_paraphrase_embedded: usize,
+    /// Why the paraphrase stage failed, when it did (the rest of the report stands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paraphrase_error: Option<String>,
     /// What the aligner's thesaurus held (`None`: no thesaurus).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thesaurus: Option<String>,
@@ -310,6 +322,10 @@ impl CharIndex {
             Err(i) => i.saturating_sub(1),
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

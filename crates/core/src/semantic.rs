@@ -6,6 +6,7 @@
 //! used to store sentence vectors compactly.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Why an embedding could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,49 @@ pub trait Embedder: Send + Sync {
     fn name(&self) -> &str;
     /// Embeds `texts`; each output vector has L2 norm 1 (or is all zeros for an empty text).
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError>;
+}
+
+/// The paraphrase stage of a trace: sentences that the hashing and alignment stages leave
+/// unattributed are embedded and compared with the sentences of the best candidate documents;
+/// a match at `min_similarity` or more is reported with kind `paraphrased` and its cosine.
+#[derive(Clone)]
+pub struct ParaphraseStage {
+    /// The model.
+    pub embedder: Arc<dyn Embedder>,
+    /// Cosine at or above which two sentences are a paraphrase.
+    pub min_similarity: f32,
+    /// Candidate documents searched: the origins found by alignment first, then the best
+    /// candidates by retrieval score.
+    pub max_docs: usize,
+    /// Sentences with fewer word tokens are not embedded (on either side).
+    pub min_tokens: usize,
+}
+
+impl ParaphraseStage {
+    /// The stage with its default knobs.
+    pub fn new(embedder: Arc<dyn Embedder>) -> ParaphraseStage {
+        ParaphraseStage { embedder, min_similarity: 0.85, max_docs: 6, min_tokens: 6 }
+    }
+}
+
+impl fmt::Debug for ParaphraseStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParaphraseStage")
+            .field("embedder", &self.embedder.name())
+            .field("min_similarity", &self.min_similarity)
+            .field("max_docs", &self.max_docs)
+            .field("min_tokens", &self.min_tokens)
+            .finish()
+    }
+}
+
+impl PartialEq for ParaphraseStage {
+    fn eq(&self, other: &Self) -> bool {
+        self.embedder.name() == other.embedder.name()
+            && self.min_similarity == other.min_similarity
+            && self.max_docs == other.max_docs
+            && self.min_tokens == other.min_tokens
+    }
 }
 
 /// Cosine similarity of two vectors of equal length (0 when either is all zeros).

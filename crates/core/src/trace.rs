@@ -98,6 +98,11 @@ pub struct TraceConfig {
     pub copy_min_share: f64,
     /// An origin counts towards a patchwork when it holds this share of the body or 2 sentences.
     pub origin_min_share: f64,
+    /// Distinct content words a candidate window must share with a sentence before it is
+    /// aligned (fewer when the sentence has fewer, but at least 2).
+    pub window_min_shared: usize,
+    /// The sentence-embedding stage for sentences left unattributed (`None`: off).
+    pub paraphrase: Option<crate::semantic::ParaphraseStage>,
     /// Synonyms the aligner scores as equivalent words (WordNet, the learned spin dictionary);
     /// `None`: only equal and canonically equal words pair up.
     pub thesaurus: Option<Arc<Thesaurus>>,
@@ -121,6 +126,8 @@ impl Default for TraceConfig {
             original_max_coverage: 0.2,
             copy_min_share: 0.9,
             origin_min_share: 0.05,
+            window_min_shared: 2,
+            paraphrase: None,
             thesaurus: None,
         }
     }
@@ -145,6 +152,8 @@ struct Prepared {
     doc: Document,
     analyzed: Analyzed,
     chars: CharIndex,
+    /// Sentence embeddings of the paraphrase stage, by model name, computed on first use.
+    vectors: std::sync::OnceLock<(String, Vec<Option<Vec<f32>>>)>,
     /// Canonical hash of a content token → token positions.
     positions: HashMap<u64, Vec<u32>>,
     quotes: QuoteMask,
@@ -161,7 +170,7 @@ impl Prepared {
         }
         let chars = CharIndex::new(&doc.text);
         let quotes = QuoteMask::new(&doc.text);
-        Prepared { doc, analyzed, chars, positions, quotes }
+        Prepared { doc, analyzed, chars, vectors: std::sync::OnceLock::new(), positions, quotes }
     }
 }
 
@@ -366,9 +375,7 @@ pub fn trace_cached(
     // 4. Align every sentence against every candidate that shares enough content words.
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); n_sentences];
     let mut senses = SenseMemo::new(config.thesaurus.as_deref());
-    // Distinct content words a candidate window must share with a sentence: with a thesaurus,
-    // synonyms stand for the spun words, so two shared words (an anchor's names) are enough.
-    let min_shared = if config.thesaurus.is_some() { 2 } else { 3 };
+    let min_shared = config.window_min_shared;
     for (idx, sentence) in analyzed.sentences.iter().enumerate() {
         let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
         if tokens.len() < config.min_matches {
@@ -444,6 +451,19 @@ pub fn trace_cached(
         }
     }
 
+    // 6b. Paraphrases: unattributed sentences against the best candidates' sentences.
+    let paraphrases = match &config.paraphrase {
+        Some(stage) => {
+            find_paraphrases(stage, body, &analyzed, &status, &best, &cands, &total, &mut stats)
+        }
+        None => vec![None; n_sentences],
+    };
+    for (idx, p) in paraphrases.iter().enumerate() {
+        if p.is_some() {
+            status[idx] = SentenceStatus::Sourced;
+        }
+    }
+
     // 7. Reordering: per origin, sentences outside the longest increasing run of source order.
     let mut reordered = vec![false; n_sentences];
     let mut by_origin: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -485,6 +505,40 @@ pub fn trace_cached(
     };
     let mut sentences = Vec::with_capacity(n_sentences);
     for (idx, sentence) in analyzed.sentences.iter().enumerate() {
+        if let Some(p) = &paraphrases[idx] {
+            let source = source_index(p.candidate, &mut sources);
+            sources[source].role = SourceRole::Origin;
+            sources[source].n_sentences += 1;
+            let cand = &cands[p.candidate];
+            let s_sentence = &cand.analyzed.sentences[p.sentence];
+            let (s_start, s_end) = (s_sentence.byte_start, s_sentence.byte_end);
+            let (q_start, q_end) = (sentence.byte_start, sentence.byte_end);
+            sentences.push(SentenceReport {
+                idx,
+                char_start: query_chars.char_offset(q_start),
+                char_end: query_chars.char_offset(q_end),
+                text: body[q_start..q_end].to_string(),
+                status: status[idx],
+                source_match: Some(SourceMatch {
+                    source,
+                    kind: Alteration::Paraphrased,
+                    alterations: vec![Alteration::Paraphrased],
+                    similarity: round3(f64::from(p.similarity)),
+                    query_char_start: query_chars.char_offset(q_start),
+                    query_char_end: query_chars.char_offset(q_end),
+                    source_char_start: cand.chars.char_offset(s_start),
+                    source_char_end: cand.chars.char_offset(s_end),
+                    source_text: cand.doc.text[s_start..s_end].to_string(),
+                    substitutions: Vec::new(),
+                    n_inserted: 0,
+                    n_deleted: 0,
+                    quoted: query_quotes.share(q_start, q_end) >= QUOTED_SHARE
+                        || cand.quotes.share(s_start, s_end) >= QUOTED_SHARE,
+                    co_copies: Vec::new(),
+                }),
+            });
+            continue;
+        }
         let source_match = best[idx].as_ref().map(|(origin, hit, co)| {
             let source = source_index(*origin, &mut sources);
             sources[source].role = SourceRole::Origin;
@@ -539,6 +593,128 @@ pub fn trace_cached(
         sources,
         stats,
     }
+}
+
+/// A sentence found by the paraphrase stage.
+#[derive(Debug, Clone, Copy)]
+struct ParaphraseHit {
+    candidate: usize,
+    /// Sentence index in the candidate.
+    sentence: usize,
+    similarity: f32,
+}
+
+/// The paraphrase stage ([`crate::semantic::ParaphraseStage`]): per query sentence, the most
+/// similar sentence among the chosen candidates when its cosine reaches the threshold.
+#[allow(clippy::too_many_arguments)]
+fn find_paraphrases(
+    stage: &crate::semantic::ParaphraseStage,
+    body: &str,
+    analyzed: &Analyzed,
+    status: &[SentenceStatus],
+    best: &[Option<(usize, Hit, Vec<usize>)>],
+    cands: &[Candidate],
+    total: &BTreeMap<DocId, f64>,
+    stats: &mut TraceStats,
+) -> Vec<Option<ParaphraseHit>> {
+    let n = analyzed.sentences.len();
+    let mut out = vec![None; n];
+    let long_enough = |s: &crate::text::Sentence| s.token_end - s.token_start >= stage.min_tokens;
+    let wanted: Vec<usize> = (0..n)
+        .filter(|&i| {
+            status[i] == SentenceStatus::Original
+                && best[i].is_none()
+                && long_enough(&analyzed.sentences[i])
+        })
+        .collect();
+    if wanted.is_empty() || cands.is_empty() || stage.max_docs == 0 {
+        return out;
+    }
+    // Origins of exact matches first (in text order), then the best retrieved candidates.
+    let mut docs: Vec<usize> = Vec::new();
+    for (origin, _, _) in best.iter().flatten() {
+        if !docs.contains(origin) && docs.len() < stage.max_docs {
+            docs.push(*origin);
+        }
+    }
+    let mut ranked: Vec<usize> = (0..cands.len()).collect();
+    let score = |c: usize| total.get(&cands[c].doc_id).copied().unwrap_or(0.0);
+    ranked.sort_by(|a, b| score(*b).total_cmp(&score(*a)).then(a.cmp(b)));
+    for c in ranked {
+        if docs.len() >= stage.max_docs {
+            break;
+        }
+        if !docs.contains(&c) {
+            docs.push(c);
+        }
+    }
+    let embedder = &*stage.embedder;
+    let texts: Vec<&str> = wanted
+        .iter()
+        .map(|&i| {
+            let s = &analyzed.sentences[i];
+            &body[s.byte_start..s.byte_end]
+        })
+        .collect();
+    stats.n_paraphrase_queries = texts.len();
+    let queries = match embedder.embed(&texts) {
+        Ok(v) => v,
+        Err(e) => {
+            stats.paraphrase_error = Some(e.to_string());
+            return out;
+        }
+    };
+    let mut best_hit: Vec<Option<ParaphraseHit>> = vec![None; wanted.len()];
+    for &c in &docs {
+        let cand = &cands[c];
+        let computed;
+        let vectors: &[Option<Vec<f32>>] = match cand.vectors.get() {
+            Some((name, v)) if name == embedder.name() => v,
+            _ => {
+                let sentences = &cand.analyzed.sentences;
+                let idxs: Vec<usize> =
+                    (0..sentences.len()).filter(|&i| long_enough(&sentences[i])).collect();
+                let texts: Vec<&str> = idxs
+                    .iter()
+                    .map(|&i| &cand.doc.text[sentences[i].byte_start..sentences[i].byte_end])
+                    .collect();
+                let embedded = match embedder.embed(&texts) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        stats.paraphrase_error = Some(e.to_string());
+                        return out;
+                    }
+                };
+                stats.n_paraphrase_embedded += embedded.len();
+                let mut all: Vec<Option<Vec<f32>>> = vec![None; sentences.len()];
+                for (i, v) in idxs.into_iter().zip(embedded) {
+                    all[i] = Some(v);
+                }
+                if cand.vectors.set((embedder.name().to_string(), all.clone())).is_ok() {
+                    cand.vectors.get().map_or(&[][..], |(_, v)| v.as_slice())
+                } else {
+                    computed = all;
+                    &computed
+                }
+            }
+        };
+        for (w, q) in queries.iter().enumerate() {
+            for (s_idx, v) in vectors.iter().enumerate() {
+                let Some(v) = v else { continue };
+                let sim = crate::semantic::cosine(q, v);
+                if sim >= stage.min_similarity
+                    && best_hit[w].is_none_or(|b: ParaphraseHit| sim > b.similarity)
+                {
+                    best_hit[w] =
+                        Some(ParaphraseHit { candidate: c, sentence: s_idx, similarity: sim });
+                }
+            }
+        }
+    }
+    for (w, hit) in best_hit.into_iter().enumerate() {
+        out[wanted[w]] = hit;
+    }
+    out
 }
 
 /// One `known_spin` flag per distinct substitution of the report that the learned spin
@@ -1381,8 +1557,10 @@ mod tests {
         let input = TraceInput { text, date: parse_date("2016-09-01"), ..TraceInput::default() };
         let plain = trace(&input, &corpus(), &TraceConfig::default());
         assert!(plain.sentences[0].source_match.is_none(), "{}", summary(&plain));
+        // Only two words survive unspun ("Kremlin", "Syrian"): windows of two shared words.
         let config = TraceConfig {
             thesaurus: Some(Arc::new(Thesaurus::new().with_spins(&spins))),
+            window_min_shared: 2,
             ..TraceConfig::default()
         };
         let report = trace(&input, &corpus(), &config);
@@ -1395,6 +1573,76 @@ mod tests {
         assert!(flags[0].message.contains("Spinner Weekly (25)"), "{}", flags[0].message);
         assert_eq!(flags[0].spin.as_ref().map(|s| s.n), Some(40));
         assert!(report.stats.thesaurus.as_deref().is_some_and(|t| t.contains("5 learned pairs")));
+    }
+
+    /// A stand-in sentence embedder: a bag of words over 64 hashed dimensions, with a few
+    /// synonyms folded together (the real model lives in unspun-semantic).
+    struct BagOfWords;
+
+    impl crate::semantic::Embedder for BagOfWords {
+        fn dim(&self) -> usize {
+            64
+        }
+        fn name(&self) -> &str {
+            "bag-of-words"
+        }
+        fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, crate::semantic::EmbedError> {
+            fn fold(w: &str) -> &str {
+                match w {
+                    "councillors" | "officials" => "council",
+                    "endorsed" | "approved" => "approved",
+                    "spending" | "budget" => "budget",
+                    "plan" | "new" => "new",
+                    "city" | "municipal" => "city",
+                    "libraries" | "reading" | "rooms" => "libraries",
+                    "evening" | "night" => "evening",
+                    "on" | "for" | "the" | "a" | "public" => "",
+                    other => other,
+                }
+            }
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    let mut v = vec![0f32; 64];
+                    for w in crate::text::normalize(t).split(|c: char| !c.is_alphanumeric()) {
+                        let w = fold(w);
+                        if !w.is_empty() {
+                            v[(crate::text::token_hash(w) % 64) as usize] += 1.0;
+                        }
+                    }
+                    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+                    v.iter().map(|x| x / norm).collect()
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn paraphrase_stage_reports_reworded_sentences_separately() {
+        // Every content word of the library sentence reworded: no shingle, no alignment.
+        let text = "Municipal officials endorsed a spending plan for reading rooms Tuesday night. \
+            Residents praised the decision to extend opening hours during the winter months.";
+        let input = TraceInput { text, date: parse_date("2016-09-01"), ..TraceInput::default() };
+        let plain = trace(&input, &corpus(), &TraceConfig::default());
+        assert!(plain.sentences[0].source_match.is_none(), "{}", summary(&plain));
+        let stage = crate::semantic::ParaphraseStage::new(Arc::new(BagOfWords));
+        let config = TraceConfig { paraphrase: Some(stage.clone()), ..TraceConfig::default() };
+        let report = trace(&input, &corpus(), &config);
+        let m = report.sentences[0].source_match.as_ref().expect("found as a paraphrase");
+        assert_eq!(m.kind, Alteration::Paraphrased);
+        assert_eq!(report.sources[m.source].id, "library");
+        assert!(m.similarity >= 0.85 && m.similarity <= 1.0, "{}", m.similarity);
+        assert!(m.source_text.starts_with("The city council approved"), "{}", m.source_text);
+        assert_eq!(report.sentences[0].status, SentenceStatus::Sourced);
+        // The verbatim sentence keeps its exact evidence.
+        let exact = report.sentences[1].source_match.as_ref().expect("exact");
+        assert_eq!(exact.kind, Alteration::Verbatim);
+        assert_eq!(report.stats.n_paraphrase_queries, 1);
+        assert!(report.stats.n_paraphrase_embedded >= 2);
+        // Above the threshold of any pair: nothing.
+        let strict = crate::semantic::ParaphraseStage { min_similarity: 1.01, ..stage };
+        let config = TraceConfig { paraphrase: Some(strict), ..TraceConfig::default() };
+        assert!(trace(&input, &corpus(), &config).sentences[0].source_match.is_none());
     }
 
     #[test]

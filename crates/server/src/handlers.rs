@@ -67,11 +67,13 @@ pub async fn post_trace(
     drop(raw);
     let snapshot = state.snapshot();
     let thesaurus = state.config().thesaurus.clone();
+    let paraphrase = state.config().paraphrase.clone();
     let report = blocking(move || {
         let index = &snapshot.index;
         let config = TraceConfig {
             shingle: index.config().shingle.clone(),
             thesaurus: thesaurus.clone(),
+            paraphrase: paraphrase.clone(),
             ..TraceConfig::default()
         };
         let input = TraceInput {

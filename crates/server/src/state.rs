@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// The aligner's thesaurus for every trace (WordNet, a learned spin dictionary).
     pub thesaurus: Option<std::sync::Arc<unspun_core::thesaurus::Thesaurus>>,
+    /// The paraphrase stage of every trace (sentence embeddings), when on.
+    pub paraphrase: Option<unspun_core::semantic::ParaphraseStage>,
 }
 
 /// One document in the search list of the corpus page.

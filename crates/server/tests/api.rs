@@ -68,6 +68,7 @@ fn fixture_with(token: Option<&str>, limits: Limits) -> Fixture {
         cors_origins: Vec::new(),
         limits,
         thesaurus: None,
+        paraphrase: None,
     })
     .expect("open state");
     Fixture { _dir: dir, state }
