@@ -5,9 +5,9 @@
 use crate::hay;
 #[cfg(feature = "semantic")]
 use crate::hay::REUTERS_SYRIA;
+use crate::util::TestDir;
 #[cfg(feature = "semantic")]
 use crate::util::str_at;
-use crate::util::TestDir;
 
 /// Without the feature, the flag is refused with the way to get it.
 #[cfg(not(feature = "semantic"))]
