@@ -23,6 +23,11 @@ pub struct IndexArgs {
     /// Corpus files: JSON Lines, CSV or TSV, plain or gzip (detected from name or content).
     #[arg(value_name = "CORPUS", required = true)]
     pub corpora: Vec<PathBuf>,
+    /// Fingerprints of a new index (an existing index keeps its own): `anchors` (canonical
+    /// word forms plus anchors of names and numbers), `canonical`, or `legacy` (surface forms,
+    /// as indexes built before canonical forms existed).
+    #[arg(long, value_enum, default_value_t = crate::engine::Fingerprints::Anchors, value_name = "SCHEME")]
+    pub fingerprints: crate::engine::Fingerprints,
     /// Field (JSON key or CSV column) holding the document id.
     #[arg(long, default_value = "id")]
     pub id_field: String,
@@ -109,7 +114,9 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         })?;
     }
     let started = Instant::now();
-    let mut writer = IndexWriter::open_or_create(&args.index, WriterConfig::default())
+    let mut writer_config = WriterConfig::default();
+    writer_config.index.shingle = args.fingerprints.shingle();
+    let mut writer = IndexWriter::open_or_create(&args.index, writer_config)
         .with_context(|| format!("opening index {} for writing", args.index.display()))?;
     let total: u64 =
         args.corpora.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();

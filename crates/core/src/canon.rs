@@ -299,14 +299,56 @@ struct Phrase {
     canon: Option<&'static str>,
 }
 
+/// The canonical hashes of one table entry.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Of the word.
+    canon: u64,
+    /// Of the word with a possessive `'s`.
+    possessive: u64,
+}
+
+impl Entry {
+    fn new(canonical: &str) -> Entry {
+        if canonical.is_empty() {
+            return Entry { canon: ABSORBED, possessive: ABSORBED };
+        }
+        Entry {
+            canon: canon_of(Some(canonical), 1),
+            possessive: canon_of(Some(&format!("{canonical}'s")), 1),
+        }
+    }
+}
+
+/// Keys are token hashes already (xxh3): hashing them again would only cost time on the
+/// hot path of ingest.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 #[derive(Debug, Default)]
 struct Tables {
-    /// Normalised word → canonical string (single-word aliases and spellings).
-    words: HashMap<String, String>,
-    /// Normalised word written in capitals → canonical string.
-    caps: HashMap<&'static str, &'static str>,
+    /// Surface hash of a normalised word → its canonical hashes (aliases and spellings).
+    words: KeyMap<Entry>,
+    /// Surface hash of a normalised word written in capitals → its canonical hashes.
+    caps: KeyMap<Entry>,
     /// Surface hash of a phrase's first word (plain or possessive) → phrases, longest first.
-    phrases: HashMap<u64, Vec<Phrase>>,
+    phrases: KeyMap<Vec<Phrase>>,
 }
 
 fn tables() -> &'static Tables {
@@ -317,7 +359,7 @@ fn tables() -> &'static Tables {
 fn build_tables() -> Tables {
     let mut t = Tables::default();
     let mut add_word = |from: String, to: String| {
-        t.words.entry(from).or_insert(to);
+        t.words.entry(token_hash(&from)).or_insert_with(|| Entry::new(&to));
     };
     for (from, to) in WORDS {
         add_word(from.to_string(), to.to_string());
@@ -347,21 +389,21 @@ fn build_tables() -> Tables {
         for phrase in *phrases {
             let words: Vec<&str> = phrase.split(' ').collect();
             if words.len() == 1 {
-                t.words.insert(words[0].to_string(), canon.to_string());
+                t.words.insert(token_hash(words[0]), Entry::new(canon));
             } else {
                 add_phrase(&mut t.phrases, &words, Some(canon));
             }
         }
     }
     for word in DROPPED {
-        t.words.insert(word.to_string(), String::new());
+        t.words.insert(token_hash(word), Entry::new(""));
     }
     for phrase in DROPPED_PHRASES {
         let words: Vec<&str> = phrase.split(' ').collect();
         add_phrase(&mut t.phrases, &words, None);
     }
     for (word, canon) in CAPS_ALIASES {
-        t.caps.insert(word, canon);
+        t.caps.insert(token_hash(word), Entry::new(canon));
     }
     for list in t.phrases.values_mut() {
         list.sort_by_key(|p| std::cmp::Reverse(p.rest.len()));
@@ -369,37 +411,37 @@ fn build_tables() -> Tables {
     t
 }
 
-fn add_phrase(
-    phrases: &mut HashMap<u64, Vec<Phrase>>,
-    words: &[&str],
-    canon: Option<&'static str>,
-) {
+fn add_phrase(phrases: &mut KeyMap<Vec<Phrase>>, words: &[&str], canon: Option<&'static str>) {
     let rest: Vec<u64> = words[1..].iter().map(|w| token_hash(w)).collect();
     let last = words[words.len() - 1];
     let phrase = Phrase { rest, rest_last_possessive: token_hash(&format!("{last}'s")), canon };
     phrases.entry(token_hash(words[0])).or_default().push(phrase);
 }
 
-/// The canonical string of one normalised word (`None`: the word is its own canonical form;
-/// `Some("")`: the word is dropped). `original` is the word as written, for all-caps aliases.
-pub(crate) fn canonical_word(normalized: &str, original: &str) -> Option<String> {
+/// The canonical hash of one normalised word whose surface hash is `hash`, or `None` when the
+/// word is its own canonical form ([`ABSORBED`] when it is dropped). `original` is the word as
+/// written, for all-caps aliases.
+pub(crate) fn canonical_word(normalized: &str, original: &str, hash: u64) -> Option<u64> {
     let t = tables();
-    let (base, possessive) = match normalized.strip_suffix("'s") {
-        Some(base) if !base.is_empty() => (base, true),
-        _ => (normalized, false),
-    };
-    let found: Option<String> = t.words.get(base).cloned().or_else(|| {
-        let caps = original.len() >= 2 && original.bytes().all(|b| b.is_ascii_uppercase());
-        if caps { t.caps.get(base).map(|c| c.to_string()) } else { None }
-    });
-    let found = found.or_else(|| {
-        // Digit groups: "1,000" and "1000" are one number.
-        let digits = base.bytes().any(|b| b == b',')
-            && base.bytes().all(|b| b.is_ascii_digit() || b == b',')
-            && base.as_bytes()[0].is_ascii_digit();
-        digits.then(|| base.replace(',', ""))
-    })?;
-    if possessive && !found.is_empty() { Some(format!("{found}'s")) } else { Some(found) }
+    let caps = || original.len() >= 2 && original.bytes().all(|b| b.is_ascii_uppercase());
+    let lookup = |h: u64| t.words.get(&h).or_else(|| if caps() { t.caps.get(&h) } else { None });
+    if let Some(entry) = lookup(hash) {
+        return Some(entry.canon);
+    }
+    let bytes = normalized.as_bytes();
+    if let Some(base) = normalized.strip_suffix("'s").filter(|b| !b.is_empty())
+        && let Some(entry) = lookup(token_hash(base))
+    {
+        return Some(entry.possessive);
+    }
+    // Digit groups: "1,000" and "1000" are one number.
+    if bytes.first().is_some_and(u8::is_ascii_digit)
+        && bytes.contains(&b',')
+        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b',')
+    {
+        return Some(canon_of(Some(&normalized.replace(',', "")), hash));
+    }
+    None
 }
 
 /// The canonical hash of a token from its canonical string (see [`canonical_word`]).

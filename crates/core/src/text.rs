@@ -355,8 +355,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 fn make_token(byte_start: usize, word: &str, buf: &mut String) -> Token {
     normalize_token_into(word, buf);
     let hash = token_hash(buf);
-    let canonical = crate::canon::canonical_word(buf, word);
-    let canon = crate::canon::canon_of(canonical.as_deref(), hash);
+    let canon = crate::canon::canonical_word(buf, word, hash).unwrap_or(hash);
     let is_stopword = is_stopword(buf);
     let is_marked = word.chars().next().is_some_and(char::is_uppercase)
         || word.bytes().any(|b| b.is_ascii_digit());
