@@ -13,6 +13,7 @@ mod index_cmd;
 mod output;
 mod progress;
 mod render;
+mod semantic_cmd;
 mod serve_cmd;
 mod spins_cmd;
 mod stats_cmd;
@@ -46,6 +47,9 @@ enum Command {
     /// The learned spin dictionary: substitutions that recur in aligned copies, by outlet
     /// (takes the flags of `cluster` and shares its run in --out).
     Spins(cluster_cmd::ClusterArgs),
+    /// Store sentence embeddings of every indexed document for the paraphrase stage (needs a
+    /// build with --features semantic).
+    SemanticIndex(semantic_cmd::SemanticArgs),
     /// Score the engine on labelled real data (bbc summaries, PAN-13, planted patchworks).
     Eval(eval::EvalArgs),
     /// Serve the HTTP API (/v1) and the web UI over an index.
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Cluster(args) => cluster_cmd::run(args),
         Command::Spins(args) => spins_cmd::run(args),
+        Command::SemanticIndex(args) => semantic_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
     };
     match result {

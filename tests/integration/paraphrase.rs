@@ -22,6 +22,9 @@ fn issue_6_paraphrase_model_needs_the_semantic_build() {
         .args(["trace", "--index", "idx", "a.txt", "--paraphrase-model", "model"])
         .fails_with(2);
     assert!(err.contains("--features semantic"), "{err}");
+    let err =
+        dir.cmd().args(["semantic-index", "--index", "idx", "--model", "model"]).fails_with(2);
+    assert!(err.contains("--features semantic"), "{err}");
 }
 
 /// The model fetched by scripts/fetch-model.sh (`UNSPUN_MODEL_DIR` or the default folder);
@@ -75,4 +78,18 @@ fn issue_6_reworded_sentence_is_a_paraphrase() {
     let source = &report["sources"][second["source"].as_u64().expect("source") as usize];
     assert_eq!(source["id"], REUTERS_SYRIA.id);
     assert_eq!(report["stats"]["n_paraphrase_queries"], 1);
+    assert!(report["stats"]["n_paraphrase_ann_hits"].is_null(), "no stored index yet");
+
+    // With the stored sentence index, the same sentence is also found by nearest neighbours.
+    let summary =
+        dir.cmd().args(["semantic-index", "--index", "idx", "--model", &model, "--json"]).json();
+    assert_eq!(summary["n_docs"].as_u64(), Some(hay::NEWS.len() as u64), "{summary:#}");
+    assert!(summary["n_sentences"].as_u64().is_some_and(|n| n >= hay::NEWS.len() as u64));
+    let report = dir.trace(
+        "idx",
+        "para.txt",
+        &["--date", "2016-01-01", "--paraphrase-model", &model, "--paraphrase-threshold", "0.7"],
+    );
+    assert_eq!(report["sentences"][1]["source_match"]["kind"], "paraphrased", "{report:#}");
+    assert!(report["stats"]["n_paraphrase_ann_hits"].as_u64().is_some_and(|n| n >= 1));
 }

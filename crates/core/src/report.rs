@@ -285,6 +285,9 @@ pub struct TraceStats {
     /// Candidate sentences it embedded.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub n_paraphrase_embedded: usize,
+    /// Paraphrases it took from the stored sentence index (`unspun semantic-index`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n_paraphrase_ann_hits: usize,
     /// Why the paraphrase stage failed, when it did (the rest of the report stands).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paraphrase_error: Option<String>,

@@ -40,6 +40,12 @@ pub trait Candidates {
     fn doc_freq(&self, fingerprint: u64) -> u32;
     /// Appends the documents containing `fingerprint` to `out`.
     fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>);
+    /// The `k` stored sentences nearest to `vector` by the stored sentence index of `model`:
+    /// `(document, sentence index, cosine)`, best first; empty when there is none.
+    fn similar_sentences(&self, model: &str, vector: &[f32], k: usize) -> Vec<(DocId, u32, f32)> {
+        let _ = (model, vector, k);
+        Vec::new()
+    }
     /// The stored document, or `None` if it is unknown, deleted or unreadable.
     fn document(&self, doc: DocId) -> Option<Document>;
     /// Whether any document of `outlet` is indexed; `None` when this cannot be told.
@@ -342,41 +348,12 @@ pub fn trace_cached(
     chosen.dedup();
 
     // 3. Fetch and analyse candidates, dropping later ones and the query itself.
-    let latest = input.date.map(end_of_day);
+    let fetch = Fetch { candidates, cache, self_id: input.id, latest: input.date.map(end_of_day) };
     let mut cands: Vec<Candidate> = Vec::new();
     for doc_id in chosen {
-        let cached = cache.get(doc_id);
-        let fetched: Option<Document> = match cached {
-            Some(_) => None,
-            None => match candidates.document(doc_id) {
-                Some(doc) => Some(doc),
-                None => continue,
-            },
-        };
-        let doc: &Document = match (&cached, &fetched) {
-            (Some(prepared), _) => &prepared.doc,
-            (None, Some(doc)) => doc,
-            (None, None) => continue,
-        };
-        if input.id.is_some_and(|id| id == doc.id) {
-            continue;
+        if let Some(cand) = fetch.candidate(doc_id, &mut stats) {
+            cands.push(cand);
         }
-        if let (Some(latest), Some(date)) = (latest, doc.date)
-            && date > latest
-        {
-            stats.n_candidates_too_late += 1;
-            continue;
-        }
-        let prepared = match (cached, fetched) {
-            (Some(prepared), _) => prepared,
-            (None, Some(doc)) => {
-                let prepared = Arc::new(Prepared::new(doc));
-                cache.put(doc_id, &prepared);
-                prepared
-            }
-            (None, None) => continue,
-        };
-        cands.push(Candidate { doc_id, prepared });
     }
     stats.n_candidates = cands.len();
 
@@ -462,7 +439,8 @@ pub fn trace_cached(
     // 6b. Paraphrases: unattributed sentences against the best candidates' sentences.
     let paraphrases = match &config.paraphrase {
         Some(stage) => {
-            find_paraphrases(stage, body, &analyzed, &status, &best, &cands, &total, &mut stats)
+            let lookup = Lookup { best: &best, total: &total, fetch: &fetch };
+            find_paraphrases(stage, body, &analyzed, &status, lookup, &mut cands, &mut stats)
         }
         None => vec![None; n_sentences],
     };
@@ -603,6 +581,59 @@ pub fn trace_cached(
     }
 }
 
+/// How a trace gets candidate documents: fetched (or taken from the cache), analysed, and
+/// dropped when they are the query itself or dated after it.
+struct Fetch<'a> {
+    candidates: &'a dyn Candidates,
+    cache: &'a CandidateCache,
+    self_id: Option<&'a str>,
+    latest: Option<Timestamp>,
+}
+
+impl Fetch<'_> {
+    fn candidate(&self, doc_id: DocId, stats: &mut TraceStats) -> Option<Candidate> {
+        let cached = self.cache.get(doc_id);
+        let fetched: Option<Document> = match cached {
+            Some(_) => None,
+            None => Some(self.candidates.document(doc_id)?),
+        };
+        let doc: &Document = match (&cached, &fetched) {
+            (Some(prepared), _) => &prepared.doc,
+            (None, Some(doc)) => doc,
+            (None, None) => return None,
+        };
+        if self.self_id.is_some_and(|id| id == doc.id) {
+            return None;
+        }
+        if let (Some(latest), Some(date)) = (self.latest, doc.date)
+            && date > latest
+        {
+            stats.n_candidates_too_late += 1;
+            return None;
+        }
+        let prepared = match (cached, fetched) {
+            (Some(prepared), _) => prepared,
+            (None, Some(doc)) => {
+                let prepared = Arc::new(Prepared::new(doc));
+                self.cache.put(doc_id, &prepared);
+                prepared
+            }
+            (None, None) => return None,
+        };
+        Some(Candidate { doc_id, prepared })
+    }
+}
+
+/// What the paraphrase stage reads of the trace so far.
+struct Lookup<'a> {
+    best: &'a [Option<(usize, Hit, Vec<usize>)>],
+    total: &'a BTreeMap<DocId, f64>,
+    fetch: &'a Fetch<'a>,
+}
+
+/// Stored sentences the paraphrase stage asks the index for, per query sentence.
+const ANN_NEIGHBOURS: usize = 8;
+
 /// A sentence found by the paraphrase stage.
 #[derive(Debug, Clone, Copy)]
 struct ParaphraseHit {
@@ -614,17 +645,18 @@ struct ParaphraseHit {
 
 /// The paraphrase stage ([`crate::semantic::ParaphraseStage`]): per query sentence, the most
 /// similar sentence among the chosen candidates when its cosine reaches the threshold.
-#[allow(clippy::too_many_arguments)]
+/// With a stored sentence index ([`Candidates::similar_sentences`]), the nearest stored
+/// sentences of the whole index are candidates too (their documents join `cands`).
 fn find_paraphrases(
     stage: &crate::semantic::ParaphraseStage,
     body: &str,
     analyzed: &Analyzed,
     status: &[SentenceStatus],
-    best: &[Option<(usize, Hit, Vec<usize>)>],
-    cands: &[Candidate],
-    total: &BTreeMap<DocId, f64>,
+    lookup: Lookup<'_>,
+    cands: &mut Vec<Candidate>,
     stats: &mut TraceStats,
 ) -> Vec<Option<ParaphraseHit>> {
+    let Lookup { best, total, fetch } = lookup;
     let n = analyzed.sentences.len();
     let mut out = vec![None; n];
     let long_enough = |s: &crate::text::Sentence| s.token_end - s.token_start >= stage.min_tokens;
@@ -635,7 +667,7 @@ fn find_paraphrases(
                 && long_enough(&analyzed.sentences[i])
         })
         .collect();
-    if wanted.is_empty() || cands.is_empty() || stage.max_docs == 0 {
+    if wanted.is_empty() {
         return out;
     }
     // Origins of exact matches first (in text order), then the best retrieved candidates.
@@ -689,6 +721,31 @@ fn find_paraphrases(
         })
         .collect();
     let mut best_hit: Vec<Option<ParaphraseHit>> = vec![None; wanted.len()];
+    // The stored sentence index: nearest sentences of the whole index.
+    for (w, q) in queries.iter().enumerate() {
+        for (doc_id, s_idx, sim) in
+            fetch.candidates.similar_sentences(embedder.name(), q, ANN_NEIGHBOURS)
+        {
+            if sim < stage.min_similarity || best_hit[w].is_some_and(|b| b.similarity >= sim) {
+                continue;
+            }
+            let c = match cands.iter().position(|c| c.doc_id == doc_id) {
+                Some(c) => c,
+                None => match fetch.candidate(doc_id, stats) {
+                    Some(cand) => {
+                        cands.push(cand);
+                        cands.len() - 1
+                    }
+                    None => continue,
+                },
+            };
+            if (s_idx as usize) < cands[c].analyzed.sentences.len() {
+                stats.n_paraphrase_ann_hits += 1;
+                best_hit[w] =
+                    Some(ParaphraseHit { candidate: c, sentence: s_idx as usize, similarity: sim });
+            }
+        }
+    }
     for &c in &docs {
         let cand = &cands[c];
         let sentences = &cand.analyzed.sentences;
@@ -1689,6 +1746,65 @@ mod tests {
         let strict = crate::semantic::ParaphraseStage { min_similarity: 1.01, ..stage };
         let config = TraceConfig { paraphrase: Some(strict), ..TraceConfig::default() };
         assert!(trace(&input, &corpus(), &config).sentences[0].source_match.is_none());
+    }
+
+    /// `corpus()` with a stored sentence index of every sentence (bag-of-words vectors).
+    struct WithSentences {
+        inner: MemoryCandidates,
+        index: crate::semantic::SentenceIndex,
+    }
+
+    impl Candidates for WithSentences {
+        fn n_docs(&self) -> u64 {
+            self.inner.n_docs()
+        }
+        fn doc_freq(&self, fingerprint: u64) -> u32 {
+            self.inner.doc_freq(fingerprint)
+        }
+        fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>) {
+            self.inner.postings(fingerprint, out);
+        }
+        fn document(&self, doc: DocId) -> Option<Document> {
+            self.inner.document(doc)
+        }
+        fn similar_sentences(&self, model: &str, v: &[f32], k: usize) -> Vec<(DocId, u32, f32)> {
+            assert_eq!(model, "bag-of-words");
+            self.index.search(v, 64, k).into_iter().map(|(r, s)| (r.doc, r.sentence, s)).collect()
+        }
+    }
+
+    #[test]
+    fn stored_sentence_index_finds_paraphrases_outside_the_candidates() {
+        use crate::semantic::{Embedder, SentenceIndex, SentenceRef};
+        let inner = corpus();
+        let (mut refs, mut texts) = (Vec::new(), Vec::new());
+        for d in 0..inner.n_docs() as u32 {
+            let doc = inner.document(DocId(d)).expect("doc");
+            let analyzed = analyze(&doc.text);
+            for (i, s) in analyzed.sentences.iter().enumerate() {
+                refs.push(SentenceRef { doc: DocId(d), sentence: i as u32 });
+                texts.push(doc.text[s.byte_start..s.byte_end].to_string());
+            }
+        }
+        let refs_texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = BagOfWords.embed(&refs_texts).expect("embed");
+        let index = SentenceIndex::build(64, refs, &vectors);
+        let candidates = WithSentences { inner, index };
+        // Shares one word ("Tuesday") with the library story: retrieval and the two-word
+        // prefilter never see it; the stored index does.
+        let text = "Municipal officials endorsed a spending plan for reading rooms Tuesday night.";
+        let input = TraceInput { text, date: parse_date("2016-09-01"), ..TraceInput::default() };
+        let stage = crate::semantic::ParaphraseStage::new(Arc::new(BagOfWords));
+        let config = TraceConfig { paraphrase: Some(stage), ..TraceConfig::default() };
+        let report = trace(&input, &candidates, &config);
+        let m = report.sentences[0].source_match.as_ref().expect("found through the index");
+        assert_eq!(m.kind, Alteration::Paraphrased);
+        assert_eq!(report.sources[m.source].id, "library");
+        assert_eq!(report.stats.n_paraphrase_ann_hits, 1);
+        assert_eq!(report.stats.n_paraphrase_embedded, 0);
+        // Later documents stay out, whatever the stored index says.
+        let early = TraceInput { date: parse_date("2014-06-01"), ..input };
+        assert!(trace(&early, &candidates, &config).sentences[0].source_match.is_none());
     }
 
     #[test]

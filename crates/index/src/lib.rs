@@ -45,6 +45,7 @@ mod manifest;
 mod reader;
 mod retrieve;
 mod segment;
+pub mod semantic;
 mod storage;
 pub mod thesaurus;
 mod writer;

@@ -170,6 +170,8 @@ pub struct Index {
     /// Live documents per outlet.
     outlets: BTreeMap<String, u64>,
     stats: IndexStats,
+    /// The sentence-vector index (`SEMANTIC`), when `unspun semantic-index` built one.
+    sentences: Option<std::sync::Arc<crate::semantic::StoredSentences>>,
 }
 
 impl fmt::Debug for Index {
@@ -203,6 +205,7 @@ impl Index {
             }
         };
         let Snapshot { manifest, segments, deleted, ids } = snapshot;
+        let sentences = crate::semantic::read_sentences(&*storage)?.map(std::sync::Arc::new);
         let mut deleted_set = DocSet::default();
         let mut n_deleted_per_segment = vec![0u32; segments.len()];
         let mut outlets: BTreeMap<String, u64> = BTreeMap::new();
@@ -260,6 +263,7 @@ impl Index {
             ids,
             outlets,
             stats,
+            sentences,
         })
     }
 
@@ -276,6 +280,12 @@ impl Index {
     /// The committed generation this view shows.
     pub fn generation(&self) -> u64 {
         self.stats.generation
+    }
+
+    /// The stored sentence-vector index, if one was built (it may be older than the index:
+    /// compare its `generation`).
+    pub fn sentences(&self) -> Option<&crate::semantic::StoredSentences> {
+        self.sentences.as_deref()
     }
 
     /// Appends to `out` the live documents containing `hash`, ascending.

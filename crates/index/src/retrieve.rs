@@ -27,4 +27,21 @@ impl Candidates for Index {
     fn has_outlet(&self, outlet: &str) -> Option<bool> {
         Some(self.has_outlet_like(outlet))
     }
+
+    fn similar_sentences(&self, model: &str, vector: &[f32], k: usize) -> Vec<(DocId, u32, f32)> {
+        let Some(stored) = self.sentences() else { return Vec::new() };
+        if stored.model != model {
+            return Vec::new();
+        }
+        stored
+            .index
+            .search(vector, N_PROBE, k)
+            .into_iter()
+            .map(|(r, sim)| (r.doc, r.sentence, sim))
+            .collect()
+    }
 }
+
+/// Lists of the stored sentence index searched per query: with about √n lists, 16 of them
+/// scan about 16/√n of the vectors (1.5 % at 1M sentences).
+const N_PROBE: usize = 16;

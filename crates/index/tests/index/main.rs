@@ -5,5 +5,6 @@ mod corrupt;
 mod crash;
 mod golden;
 mod roundtrip;
+mod semantic;
 mod storage;
 mod util;

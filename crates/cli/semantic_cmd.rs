@@ -1,0 +1,90 @@
+//! `unspun semantic-index`: embeds every sentence of an index with the paraphrase model and
+//! stores an approximate nearest-neighbour index of them (`SEMANTIC` in the index directory),
+//! so that the paraphrase stage of a trace searches every indexed sentence, not only the
+//! candidates found by shared words. A batch step over the whole index: rerun it after the
+//! index changes (a trace uses an older one as it is, and `stats` says how old).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Serialize;
+use unspun_index::Index;
+use unspun_index::semantic::{SEMANTIC_FILE, build_sentences, write_sentences};
+
+use crate::output::{print_json, print_text};
+use crate::progress::count_bar;
+
+/// Flags of `unspun semantic-index`.
+#[derive(Debug, clap::Args)]
+pub struct SemanticArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// The all-MiniLM-L6-v2 files (scripts/fetch-model.sh).
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// Sentences with fewer words are not stored (as the paraphrase stage ignores them).
+    #[arg(long, default_value_t = 6)]
+    pub min_tokens: usize,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    index: PathBuf,
+    model: String,
+    n_docs: u64,
+    n_sentences: usize,
+    n_lists: usize,
+    seconds: f64,
+    sentences_per_second: f64,
+    file_bytes: u64,
+}
+
+/// Runs `unspun semantic-index`.
+pub fn run(args: SemanticArgs) -> anyhow::Result<ExitCode> {
+    let embedder = crate::engine::load_embedder(&args.model)?;
+    let index = Index::open(&args.index)
+        .with_context(|| format!("opening index {}", args.index.display()))?;
+    let started = Instant::now();
+    let bar = count_bar(index.n_docs(), "documents embedded", args.quiet || args.json);
+    let stored = build_sentences(&index, &*embedder, args.min_tokens, 256, &mut |done, _| {
+        bar.set_position(done);
+    })
+    .context("embedding the index's sentences")?;
+    bar.finish_and_clear();
+    write_sentences(&args.index, &stored)
+        .with_context(|| format!("writing {}", args.index.join(SEMANTIC_FILE).display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = Summary {
+        index: args.index.clone(),
+        model: stored.model.clone(),
+        n_docs: stored.n_docs,
+        n_sentences: stored.index.len(),
+        n_lists: stored.index.n_lists(),
+        seconds,
+        sentences_per_second: stored.index.len() as f64 / seconds.max(1e-9),
+        file_bytes: std::fs::metadata(args.index.join(SEMANTIC_FILE)).map_or(0, |m| m.len()),
+    };
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        print_text(&format!(
+            "stored {} sentences of {} documents ({} lists, {:.1} MB) in {:.1} s ({:.0} sentences/s)\n",
+            summary.n_sentences,
+            summary.n_docs,
+            summary.n_lists,
+            summary.file_bytes as f64 / 1e6,
+            summary.seconds,
+            summary.sentences_per_second
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
