@@ -1264,6 +1264,7 @@ fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceCo
     // reported but left out of the verdict, on both sides of the ratio.
     let mut body_chars = 0usize;
     let mut n_quoted = 0usize;
+    let mut n_paraphrased = 0usize;
     let mut per_source: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
     let mut covered = 0usize;
     for s in sentences {
@@ -1272,6 +1273,12 @@ fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceCo
         }
         match &s.source_match {
             Some(m) if m.quoted => n_quoted += 1,
+            // Paraphrases are leads, not textual evidence: independent reports of one event
+            // say the same things in other words. They are reported, not counted.
+            Some(m) if m.kind == Alteration::Paraphrased => {
+                n_paraphrased += 1;
+                body_chars += s.char_end - s.char_start;
+            }
             Some(m) => {
                 body_chars += s.char_end - s.char_start;
                 let chars = m.query_char_end - m.query_char_start;
@@ -1333,6 +1340,12 @@ fn verdict(sentences: &[SentenceReport], sources: &[SourceDoc], config: &TraceCo
     let summary = if n_quoted > 0 {
         let plural = if n_quoted == 1 { "" } else { "s" };
         format!("{summary}; {n_quoted} quoted sentence{plural} shared with other documents")
+    } else {
+        summary
+    };
+    let summary = if n_paraphrased > 0 {
+        let plural = if n_paraphrased == 1 { "" } else { "s" };
+        format!("{summary}; {n_paraphrased} sentence{plural} paraphrase earlier text (not counted)")
     } else {
         summary
     };
@@ -1742,6 +1755,13 @@ mod tests {
         assert_eq!(exact.kind, Alteration::Verbatim);
         assert_eq!(report.stats.n_paraphrase_queries, 1);
         assert_eq!(report.stats.n_paraphrase_embedded, 1, "only sentences sharing two words");
+        // The verdict counts exact evidence only: the paraphrase is named, not counted.
+        assert!(
+            report.verdict.summary.contains("1 sentence paraphrase"),
+            "{}",
+            report.verdict.summary
+        );
+        assert!(report.verdict.coverage < 0.6, "{}", report.verdict.coverage);
         // Above the threshold of any pair: nothing.
         let strict = crate::semantic::ParaphraseStage { min_similarity: 1.01, ..stage };
         let config = TraceConfig { paraphrase: Some(strict), ..TraceConfig::default() };
