@@ -112,7 +112,7 @@ pub fn check_frame(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<u64> {
         ));
     }
     let version = read_u32(bytes, 8);
-    if version != FORMAT_VERSION {
+    if !(crate::OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(Error::Version {
             file: file.to_path_buf(),
             expected: FORMAT_VERSION,

@@ -91,6 +91,9 @@ pub struct Manifest {
     pub segments: Vec<SegmentMeta>,
     /// Deleted documents, if any.
     pub tombstones: Option<TombstoneMeta>,
+    /// The format version of the MANIFEST as read (this build's for a new one); not written:
+    /// every file states its own in its frame.
+    pub format_version: u32,
 }
 
 /// File name of the document store of segment `number`.
@@ -118,6 +121,7 @@ impl Manifest {
             config,
             segments: Vec::new(),
             tombstones: None,
+            format_version: crate::FORMAT_VERSION,
         }
     }
 
@@ -226,7 +230,16 @@ impl Manifest {
         if tombstones.is_some_and(|t| t.number >= next_file_number) {
             return Err(decoder.error("tombstone file number out of range"));
         }
-        Ok(Manifest { generation, next_doc_id, next_file_number, config, segments, tombstones })
+        let format_version = read_u32(&bytes, 8);
+        Ok(Manifest {
+            generation,
+            next_doc_id,
+            next_file_number,
+            config,
+            segments,
+            tombstones,
+            format_version,
+        })
     }
 }
 

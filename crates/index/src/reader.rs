@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use unspun_core::{DocId, Document, Timestamp};
 
+use crate::Error;
 use crate::error::Result;
 use crate::manifest::{
     IndexConfig, MANIFEST_FILE, Manifest, SegmentMeta, check_against_manifest, docs_file_name,
@@ -19,7 +20,6 @@ use crate::manifest::{
 };
 use crate::segment::{DocStore, PostingsTable};
 use crate::storage::{FsStorage, Storage};
-use crate::{Error, FORMAT_VERSION};
 
 /// How many outlets [`IndexStats::top_outlets`] lists.
 pub const N_TOP_OUTLETS: usize = 20;
@@ -252,7 +252,7 @@ impl Index {
             date_min,
             date_max,
             bytes_on_disk,
-            format_version: FORMAT_VERSION,
+            format_version: manifest.format_version,
             generation: manifest.generation,
         };
         Ok(Index {

@@ -113,10 +113,10 @@ fn foreign_magic_is_not_an_index() {
 #[test]
 fn a_newer_format_version_is_refused() {
     let storage = sample();
-    rewrite(&storage, "MANIFEST", 8, &2u32.to_le_bytes());
+    rewrite(&storage, "MANIFEST", 8, &3u32.to_le_bytes());
     let error = open(&storage).expect_err("future version");
-    assert!(matches!(error, Error::Version { expected: 1, got: 2, .. }), "{error:?}");
-    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 2, this unspun reads 1");
+    assert!(matches!(error, Error::Version { expected: 2, got: 3, .. }), "{error:?}");
+    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 3, this unspun reads 2");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The committed golden index under tests/data/v1: this build must read it, and must write
-//! the same bytes for the same input, so that a format change cannot go unnoticed.
+//! The committed golden indexes: tests/data/v1 (written by unspun 0.1) must still read, and
+//! tests/data/v2 must read and be written byte for byte by this build for the same input, so
+//! that a format change cannot go unnoticed.
 //!
 //! To regenerate after an intended format change (with a new FORMAT_VERSION and a new
 //! directory), run `UNSPUN_WRITE_GOLDEN=1 cargo test -p unspun-index golden`.
@@ -15,12 +16,15 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1")
 }
 
-/// Writes the golden index into `dir` (deterministic).
+/// The golden index of the current version (v2: canonical forms and anchors in the config).
+fn golden_v2_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v2")
+}
+
+/// Writes the golden index into `dir` (deterministic) with this build's format.
 fn write_golden(dir: &Path) {
     let mut config = WriterConfig { segment_max_docs: 3, ..WriterConfig::default() };
-    config.index.created_by = "unspun golden v1".into();
-    // v1 was written before canonical forms and anchors: its manifest holds the legacy scheme.
-    config.index.shingle = unspun_core::shingle::ShingleConfig::legacy();
+    config.index.created_by = "unspun golden v2".into();
     let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
     for n in 0..5i64 {
         writer.add(doc(&format!("d{n}"), n), &fingerprints(n as u64), false).expect("add");
@@ -44,14 +48,11 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// The v1 golden index (written by unspun 0.1, committed) still reads, as it is.
 #[test]
 fn golden_v1_index_reads() {
-    let dir = golden_dir();
-    if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
-        let _ = std::fs::remove_dir_all(&dir);
-        write_golden(&dir);
-    }
-    let index = Index::open(&dir).expect("golden index opens");
+    let index = Index::open(&golden_dir()).expect("golden index opens");
+    assert_eq!(index.stats().format_version, 1);
     // Its manifest predates canonical forms and anchors: queries must use the legacy scheme.
     assert_eq!(index.config().shingle, unspun_core::shingle::ShingleConfig::legacy());
     assert_eq!(index.config().created_by, "unspun golden v1");
@@ -87,14 +88,32 @@ fn golden_v1_index_reads() {
 }
 
 #[test]
-fn golden_v1_bytes_are_reproduced() {
+fn golden_v2_index_reads() {
+    let dir = golden_v2_dir();
+    if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        write_golden(&dir);
+    }
+    let index = Index::open(&dir).expect("golden v2 index opens");
+    assert_eq!(index.stats().format_version, 2);
+    assert_eq!(index.config().shingle, unspun_core::shingle::ShingleConfig::default());
+    assert!(index.config().shingle.canonical && index.config().shingle.anchors);
+    assert_eq!(index.config().created_by, "unspun golden v2");
+    assert_eq!(index.n_docs(), 4);
+    let mut docs = Vec::new();
+    index.postings(u64::MAX - 1, &mut docs);
+    assert_eq!(docs, [DocId(3)]);
+}
+
+#[test]
+fn golden_v2_bytes_are_reproduced() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_golden(dir.path());
     let written = files(dir.path());
-    let golden = files(&golden_dir());
+    let golden = files(&golden_v2_dir());
     let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&written), names(&golden));
     for ((name, bytes), (_, golden_bytes)) in written.iter().zip(&golden) {
-        assert!(bytes == golden_bytes, "{name} differs from the golden v1 file: format changed?");
+        assert!(bytes == golden_bytes, "{name} differs from the golden v2 file: format changed?");
     }
 }
