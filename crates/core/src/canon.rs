@@ -124,7 +124,7 @@ const WORDS: &[(&str, &str)] = &[
     ("licences", "licenses"), ("pretence", "pretense"), ("practise", "practice"),
     ("practised", "practiced"), ("practising", "practicing"), ("practises", "practices"),
     ("cosy", "cozy"), ("kerb", "curb"), ("storeys", "stories"), ("tonne", "ton"),
-    ("tonnes", "tons"),
+    ("tonnes", "tons"), ("adviser", "advisor"), ("advisers", "advisors"),
 ];
 
 /// British "-our" stems (American "-or"), each with the suffixes below.
