@@ -26,7 +26,7 @@ pub enum WordNetChoice {
 pub struct ThesaurusArgs {
     /// Synonyms from WordNet in the aligner: a spun sentence aligns as one passage with its
     /// substitutions listed. Off by default: on the planted benchmark it raised recall at 50 %
-    /// substitution by only 0.001 and gave one BASIL false copy (see CHANGELOG 0.2).
+    /// substitution by only 0.001 and gave one BASIL false copy (see CHANGELOG.md, #6).
     #[arg(long, value_enum, default_value_t = WordNetChoice::Off, value_name = "WHEN")]
     pub wordnet: WordNetChoice,
     /// A learned spin dictionary (spins.jsonl from `unspun cluster --out DIR`): its word pairs
