@@ -28,6 +28,11 @@ pub struct IndexArgs {
     /// as indexes built before canonical forms existed).
     #[arg(long, value_enum, default_value_t = crate::engine::Fingerprints::Anchors, value_name = "SCHEME")]
     pub fingerprints: crate::engine::Fingerprints,
+    /// After indexing, embed every sentence with the all-MiniLM-L6-v2 files in DIR and store
+    /// the sentence index the paraphrase stage searches (as `unspun semantic-index`; needs a
+    /// build with --features semantic).
+    #[arg(long, value_name = "DIR")]
+    pub semantic: Option<PathBuf>,
     /// Field (JSON key or CSV column) holding the document id.
     #[arg(long, default_value = "id")]
     pub id_field: String,
@@ -73,6 +78,9 @@ struct IndexSummary {
     docs_per_sec: f64,
     mb_per_sec: f64,
     n_docs_in_index: u64,
+    /// With `--semantic`: the sentence index built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    semantic: Option<crate::semantic_cmd::Summary>,
 }
 
 /// Runs `unspun index`.
@@ -113,6 +121,8 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
             }
         })?;
     }
+    // Load the model first: a missing one must fail before the index is touched.
+    let embedder = args.semantic.as_deref().map(crate::engine::load_embedder).transpose()?;
     let started = Instant::now();
     let mut writer_config = WriterConfig::default();
     writer_config.index.shingle = args.fingerprints.shingle();
@@ -131,7 +141,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let elapsed = started.elapsed().as_secs_f64();
     let index = Index::open(&args.index)
         .with_context(|| format!("reopening index {}", args.index.display()))?;
-    let summary = IndexSummary {
+    let mut summary = IndexSummary {
         index: args.index.clone(),
         corpora: args.corpora.clone(),
         elapsed_secs: elapsed,
@@ -139,7 +149,13 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         mb_per_sec: report.text_bytes as f64 / 1e6 / elapsed.max(1e-9),
         n_docs_in_index: index.n_docs(),
         report,
+        semantic: None,
     };
+    drop(index);
+    if let Some(embedder) = &embedder {
+        let quiet = args.quiet || args.json;
+        summary.semantic = Some(crate::semantic_cmd::build(&args.index, &**embedder, 6, quiet)?);
+    }
     if args.json {
         print_json(&summary)?;
     } else {
@@ -184,5 +200,8 @@ fn render_summary(s: &IndexSummary) -> String {
         r.bytes_read as f64 / 1e6,
         s.n_docs_in_index
     );
+    if let Some(semantic) = &s.semantic {
+        out.push_str(&crate::semantic_cmd::render(semantic));
+    }
     out
 }

@@ -36,8 +36,9 @@ pub struct SemanticArgs {
     pub json: bool,
 }
 
+/// What a sentence-index build did.
 #[derive(Debug, Serialize)]
-struct Summary {
+pub struct Summary {
     index: PathBuf,
     model: String,
     n_docs: u64,
@@ -51,40 +52,55 @@ struct Summary {
 /// Runs `unspun semantic-index`.
 pub fn run(args: SemanticArgs) -> anyhow::Result<ExitCode> {
     let embedder = crate::engine::load_embedder(&args.model)?;
-    let index = Index::open(&args.index)
-        .with_context(|| format!("opening index {}", args.index.display()))?;
+    let summary = build(&args.index, &*embedder, args.min_tokens, args.quiet || args.json)?;
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        print_text(&render(&summary))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Embeds every sentence of the index in `dir` with `embedder` and writes its `SEMANTIC`
+/// file (also the last step of `unspun index --semantic`).
+pub fn build(
+    dir: &std::path::Path,
+    embedder: &dyn unspun_core::semantic::Embedder,
+    min_tokens: usize,
+    quiet: bool,
+) -> anyhow::Result<Summary> {
+    let index = Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
     let started = Instant::now();
-    let bar = count_bar(index.n_docs(), "documents embedded", args.quiet || args.json);
-    let stored = build_sentences(&index, &*embedder, args.min_tokens, 256, &mut |done, _| {
+    let bar = count_bar(index.n_docs(), "documents embedded", quiet);
+    let stored = build_sentences(&index, embedder, min_tokens, 256, &mut |done, _| {
         bar.set_position(done);
     })
     .context("embedding the index's sentences")?;
     bar.finish_and_clear();
-    write_sentences(&args.index, &stored)
-        .with_context(|| format!("writing {}", args.index.join(SEMANTIC_FILE).display()))?;
+    write_sentences(dir, &stored)
+        .with_context(|| format!("writing {}", dir.join(SEMANTIC_FILE).display()))?;
     let seconds = started.elapsed().as_secs_f64();
-    let summary = Summary {
-        index: args.index.clone(),
+    Ok(Summary {
+        index: dir.to_path_buf(),
         model: stored.model.clone(),
         n_docs: stored.n_docs,
         n_sentences: stored.index.len(),
         n_lists: stored.index.n_lists(),
         seconds,
         sentences_per_second: stored.index.len() as f64 / seconds.max(1e-9),
-        file_bytes: std::fs::metadata(args.index.join(SEMANTIC_FILE)).map_or(0, |m| m.len()),
-    };
-    if args.json {
-        print_json(&summary)?;
-    } else {
-        print_text(&format!(
-            "stored {} sentences of {} documents ({} lists, {:.1} MB) in {:.1} s ({:.0} sentences/s)\n",
-            summary.n_sentences,
-            summary.n_docs,
-            summary.n_lists,
-            summary.file_bytes as f64 / 1e6,
-            summary.seconds,
-            summary.sentences_per_second
-        ))?;
-    }
-    Ok(ExitCode::SUCCESS)
+        file_bytes: std::fs::metadata(dir.join(SEMANTIC_FILE)).map_or(0, |m| m.len()),
+    })
+}
+
+/// One line for humans.
+pub fn render(summary: &Summary) -> String {
+    format!(
+        "stored {} sentences of {} documents ({} lists, {:.1} MB) in {:.1} s ({:.0} sentences/s)\n",
+        summary.n_sentences,
+        summary.n_docs,
+        summary.n_lists,
+        summary.file_bytes as f64 / 1e6,
+        summary.seconds,
+        summary.sentences_per_second
+    )
 }

@@ -25,6 +25,11 @@ fn issue_6_paraphrase_model_needs_the_semantic_build() {
     let err =
         dir.cmd().args(["semantic-index", "--index", "idx", "--model", "model"]).fails_with(2);
     assert!(err.contains("--features semantic"), "{err}");
+    // `index --semantic` fails before it touches anything.
+    let err =
+        dir.cmd().args(["index", "--index", "idx2", "news.jsonl", "--semantic", "m"]).fails_with(2);
+    assert!(err.contains("--features semantic"), "{err}");
+    assert!(!dir.join("idx2").exists());
 }
 
 /// The model fetched by scripts/fetch-model.sh (`UNSPUN_MODEL_DIR` or the default folder);
@@ -84,6 +89,7 @@ fn issue_6_reworded_sentence_is_a_paraphrase() {
     let summary =
         dir.cmd().args(["semantic-index", "--index", "idx", "--model", &model, "--json"]).json();
     assert_eq!(summary["n_docs"].as_u64(), Some(hay::NEWS.len() as u64), "{summary:#}");
+    let stored_sentences = summary["n_sentences"].clone();
     assert!(summary["n_sentences"].as_u64().is_some_and(|n| n >= hay::NEWS.len() as u64));
     let report = dir.trace(
         "idx",
@@ -92,4 +98,12 @@ fn issue_6_reworded_sentence_is_a_paraphrase() {
     );
     assert_eq!(report["sentences"][1]["source_match"]["kind"], "paraphrased", "{report:#}");
     assert!(report["stats"]["n_paraphrase_ann_hits"].as_u64().is_some_and(|n| n >= 1));
+
+    // `index --semantic` builds the same sentence index as its last step.
+    let summary = dir
+        .cmd()
+        .args(["index", "--index", "idx2", "news.jsonl", "--semantic", &model, "--json"])
+        .json();
+    assert_eq!(summary["semantic"]["n_sentences"], stored_sentences, "{summary:#}");
+    assert!(dir.join("idx2/SEMANTIC").is_file());
 }
