@@ -295,8 +295,8 @@ struct Phrase {
     rest: Vec<u64>,
     /// The last word with a possessive `'s`, when the phrase has two words or more.
     rest_last_possessive: u64,
-    /// Canonical string; `None` when the phrase is dropped.
-    canon: Option<&'static str>,
+    /// Canonical hashes; `None` when the phrase is dropped.
+    canon: Option<Entry>,
 }
 
 /// The canonical hashes of one table entry.
@@ -313,10 +313,7 @@ impl Entry {
         if canonical.is_empty() {
             return Entry { canon: ABSORBED, possessive: ABSORBED };
         }
-        Entry {
-            canon: canon_of(Some(canonical), 1),
-            possessive: canon_of(Some(&format!("{canonical}'s")), 1),
-        }
+        Entry { canon: canon_hash(canonical), possessive: canon_hash(&format!("{canonical}'s")) }
     }
 }
 
@@ -414,7 +411,8 @@ fn build_tables() -> Tables {
 fn add_phrase(phrases: &mut KeyMap<Vec<Phrase>>, words: &[&str], canon: Option<&'static str>) {
     let rest: Vec<u64> = words[1..].iter().map(|w| token_hash(w)).collect();
     let last = words[words.len() - 1];
-    let phrase = Phrase { rest, rest_last_possessive: token_hash(&format!("{last}'s")), canon };
+    let rest_last_possessive = token_hash(&format!("{last}'s"));
+    let phrase = Phrase { rest, rest_last_possessive, canon: canon.map(Entry::new) };
     phrases.entry(token_hash(words[0])).or_default().push(phrase);
 }
 
@@ -439,22 +437,15 @@ pub(crate) fn canonical_word(normalized: &str, original: &str, hash: u64) -> Opt
         && bytes.contains(&b',')
         && bytes.iter().all(|b| b.is_ascii_digit() || *b == b',')
     {
-        return Some(canon_of(Some(&normalized.replace(',', "")), hash));
+        return Some(canon_hash(&normalized.replace(',', "")));
     }
     None
 }
 
-/// The canonical hash of a token from its canonical string (see [`canonical_word`]).
-pub(crate) fn canon_of(canonical: Option<&str>, surface_hash: u64) -> u64 {
-    match canonical {
-        None => surface_hash,
-        Some("") => ABSORBED,
-        Some(c) => {
-            let h = token_hash(c);
-            // Never let a real hash collide with the absorbed marker.
-            if h == ABSORBED { 1 } else { h }
-        }
-    }
+/// The canonical hash of a (non-empty) canonical string; never [`ABSORBED`].
+pub(crate) fn canon_hash(canonical: &str) -> u64 {
+    let h = token_hash(canonical);
+    if h == ABSORBED { 1 } else { h }
 }
 
 /// Rewrites the `canon` of tokens that start an alias phrase (the phrase's canonical id) and
@@ -481,13 +472,11 @@ pub(crate) fn apply_phrases(tokens: &mut [Token]) {
                 continue;
             }
             let possessive = tokens[i + n].hash == phrase.rest_last_possessive;
-            match phrase.canon {
-                Some(canon) => {
-                    let c = if possessive { format!("{canon}'s") } else { canon.to_string() };
-                    tokens[i].canon = canon_of(Some(&c), tokens[i].hash);
-                }
-                None => tokens[i].canon = ABSORBED,
-            }
+            tokens[i].canon = match phrase.canon {
+                Some(entry) if possessive => entry.possessive,
+                Some(entry) => entry.canon,
+                None => ABSORBED,
+            };
             for token in &mut tokens[i + 1..=i + n] {
                 token.canon = ABSORBED;
             }

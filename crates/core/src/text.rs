@@ -45,6 +45,12 @@ impl Token {
     pub fn is_content(&self) -> bool {
         !self.is_stopword || self.canon != self.hash
     }
+
+    /// The canonical hash of a content word that stands for itself: `None` for stop words
+    /// and for words absorbed by an alias phrase.
+    pub fn content_word(&self) -> Option<u64> {
+        (self.is_content() && self.canon != crate::canon::ABSORBED).then_some(self.canon)
+    }
 }
 
 /// One sentence of the original text.

@@ -16,8 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use crate::align::{Alignment, Op, Scoring, align_with};
-use crate::canon::ABSORBED;
+use crate::align::{Alignment, Op, Scoring, align, align_with};
 use crate::date::format_date;
 use crate::report::{
     Alteration, CharIndex, Flag, FlagKind, OriginShare, Passage, QueryInfo, SentenceReport,
@@ -170,8 +169,8 @@ impl Prepared {
         let analyzed = analyze(&doc.text);
         let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
         for (pos, token) in analyzed.tokens.iter().enumerate() {
-            if token.is_content() && token.canon != ABSORBED {
-                positions.entry(token.canon).or_default().push(pos as u32);
+            if let Some(word) = token.content_word() {
+                positions.entry(word).or_default().push(pos as u32);
             }
         }
         let chars = CharIndex::new(&doc.text);
@@ -359,28 +358,31 @@ pub fn trace_cached(
 
     // 4. Align every sentence against every candidate that shares enough content words.
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); n_sentences];
-    let mut senses = SenseMemo::new(config.thesaurus.as_deref());
+    let mut senses = config.thesaurus.as_deref().map(SenseMemo::new);
     let min_shared = config.window_min_shared;
     for (idx, sentence) in analyzed.sentences.iter().enumerate() {
         let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
         if tokens.len() < config.min_matches {
             continue;
         }
-        let q_senses = senses.of(body, tokens);
+        let q_senses = senses.as_mut().map(|s| s.of(body, tokens));
         for (c_idx, cand) in cands.iter().enumerate() {
             let Some((lo, hi)) = window(tokens, cand, min_shared) else { continue };
             stats.n_alignments += 1;
             let s_tokens = &cand.analyzed.tokens[lo..hi];
-            let s_senses = senses.of(&cand.doc.text, s_tokens);
-            let store = &senses.store;
-            let synonym = |i: usize, j: usize| {
-                let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
-                a != 0 && b != 0 && intersects(&store[a], &store[b])
+            let aligned = match (senses.as_mut(), &q_senses) {
+                (Some(memo), Some(q_senses)) => {
+                    let s_senses = memo.of(&cand.doc.text, s_tokens);
+                    let store = &memo.store;
+                    let synonym = |i: usize, j: usize| {
+                        let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
+                        a != 0 && b != 0 && intersects(&store[a], &store[b])
+                    };
+                    align_with(tokens, s_tokens, &config.scoring, &synonym)
+                }
+                _ => align(tokens, s_tokens, &config.scoring),
             };
-            let Some(mut alignment) = align_with(tokens, s_tokens, &config.scoring, &synonym)
-            else {
-                continue;
-            };
+            let Some(mut alignment) = aligned else { continue };
             alignment.q_start += sentence.token_start;
             alignment.q_end += sentence.token_start;
             alignment.s_start += lo;
@@ -710,14 +712,7 @@ fn find_paraphrases(
         .iter()
         .map(|&i| {
             let s = &analyzed.sentences[i];
-            let mut words: Vec<u64> = analyzed.tokens[s.token_start..s.token_end]
-                .iter()
-                .filter(|t| t.is_content() && t.canon != ABSORBED)
-                .map(|t| t.canon)
-                .collect();
-            words.sort_unstable();
-            words.dedup();
-            words
+            content_words(&analyzed.tokens[s.token_start..s.token_end])
         })
         .collect();
     let mut best_hit: Vec<Option<ParaphraseHit>> = vec![None; wanted.len()];
@@ -755,14 +750,8 @@ fn find_paraphrases(
             if !long_enough(sentence) {
                 continue;
             }
-            let mut words: Vec<u64> = cand.analyzed.tokens
-                [sentence.token_start..sentence.token_end]
-                .iter()
-                .filter(|t| t.is_content() && t.canon != ABSORBED)
-                .map(|t| t.canon)
-                .collect();
-            words.sort_unstable();
-            words.dedup();
+            let words =
+                content_words(&cand.analyzed.tokens[sentence.token_start..sentence.token_end]);
             let targets: Vec<usize> = (0..wanted.len())
                 .filter(|&w| {
                     words.iter().filter(|h| wanted_words[w].binary_search(h).is_ok()).count() >= 2
@@ -818,6 +807,14 @@ fn find_paraphrases(
     out
 }
 
+/// The distinct content words of `tokens` (canonical hashes), sorted.
+fn content_words(tokens: &[Token]) -> Vec<u64> {
+    let mut words: Vec<u64> = tokens.iter().filter_map(Token::content_word).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
 /// One `known_spin` flag per distinct substitution of the report that the learned spin
 /// dictionary holds, at its first sentence.
 fn known_spin_flags(sentences: &[SentenceReport], thesaurus: &Thesaurus) -> Vec<Flag> {
@@ -858,7 +855,7 @@ fn known_spin_flags(sentences: &[SentenceReport], thesaurus: &Thesaurus) -> Vec<
 
 /// WordNet and learned senses of the words met during one trace, computed once per word.
 struct SenseMemo<'a> {
-    thesaurus: Option<&'a Thesaurus>,
+    thesaurus: &'a Thesaurus,
     /// Token hash → index into `store` (0: no senses).
     index: HashMap<u64, u32>,
     /// Sense lists; `store[0]` is empty.
@@ -866,13 +863,13 @@ struct SenseMemo<'a> {
 }
 
 impl<'a> SenseMemo<'a> {
-    fn new(thesaurus: Option<&'a Thesaurus>) -> SenseMemo<'a> {
+    fn new(thesaurus: &'a Thesaurus) -> SenseMemo<'a> {
         SenseMemo { thesaurus, index: HashMap::new(), store: vec![Vec::new()] }
     }
 
     /// For each token of `tokens` (words of `text`), the index of its senses in `store`.
     fn of(&mut self, text: &str, tokens: &[Token]) -> Vec<u32> {
-        let Some(thesaurus) = self.thesaurus else { return vec![0; tokens.len()] };
+        let thesaurus = self.thesaurus;
         tokens
             .iter()
             .map(|token| {
@@ -917,16 +914,16 @@ fn window(tokens: &[Token], cand: &Candidate, min_shared: usize) -> Option<(usiz
     let mut positions: Vec<(u32, u16)> = Vec::new();
     let mut seen: Vec<u64> = Vec::new();
     let mut n_content = 0usize;
-    for token in tokens.iter().filter(|t| t.is_content() && t.canon != ABSORBED) {
+    for word in tokens.iter().filter_map(Token::content_word) {
         n_content += 1;
-        if seen.contains(&token.canon) {
+        if seen.contains(&word) {
             continue;
         }
-        if let Some(found) = cand.positions.get(&token.canon) {
-            let word = seen.len() as u16;
-            positions.extend(found.iter().take(256).map(|p| (*p, word)));
+        if let Some(found) = cand.positions.get(&word) {
+            let idx = seen.len() as u16;
+            positions.extend(found.iter().take(256).map(|p| (*p, idx)));
         }
-        seen.push(token.canon);
+        seen.push(word);
     }
     let needed = min_shared.min(n_content).max(2);
     positions.sort_unstable();
