@@ -294,6 +294,11 @@ pub struct TraceStats {
     /// What the aligner's thesaurus held (`None`: no thesaurus).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thesaurus: Option<String>,
+    /// Work bounds the trace reached (`cancelled`, `max_postings`, `max_candidates`,
+    /// `max_candidate_bytes`, `max_alignment_cells`, `long_sentences_windowed`; see
+    /// `unspun_core::limits`): when not empty, the report may miss sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits_hit: Vec<String>,
 }
 
 /// Converts byte offsets of one string into character offsets.

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::align::{Alignment, Op, Scoring, align, align_with};
 use crate::date::format_date;
+use crate::limits::{Cancel, TraceLimits, hit};
 use crate::report::{
     Alteration, CharIndex, Flag, FlagKind, OriginShare, Passage, QueryInfo, SentenceReport,
     SentenceStatus, SourceDoc, SourceMatch, SourceRole, Substitution, TRACE_SCHEMA, TraceReport,
@@ -111,6 +112,10 @@ pub struct TraceConfig {
     /// Synonyms the aligner scores as equivalent words (WordNet, the learned spin dictionary);
     /// `None`: only equal and canonically equal words pair up.
     pub thesaurus: Option<Arc<Thesaurus>>,
+    /// Bounds on the work of one trace.
+    pub limits: TraceLimits,
+    /// Set by the caller to stop a running trace (a server timeout, a closed connection).
+    pub cancel: Cancel,
 }
 
 impl Default for TraceConfig {
@@ -134,6 +139,8 @@ impl Default for TraceConfig {
             window_min_shared: 2,
             paraphrase: None,
             thesaurus: None,
+            limits: TraceLimits::default(),
+            cancel: Cancel::default(),
         }
     }
 }
@@ -293,10 +300,14 @@ pub fn trace_cached(
     cache: &CandidateCache,
 ) -> TraceReport {
     let body = input.text;
-    let analyzed = analyze(body);
+    let limits = &config.limits;
+    let mut analyzed = analyze(body);
     let query_chars = CharIndex::new(body);
     let query_quotes = QuoteMask::new(body);
     let mut stats = TraceStats::default();
+    if window_long_sentences(&mut analyzed, limits.max_sentence_tokens) {
+        stats.limits_hit.push(hit::LONG_SENTENCES.to_string());
+    }
     let n_sentences = analyzed.sentences.len();
 
     // 1. Exact-sentence frequencies: candidates for common text.
@@ -311,9 +322,17 @@ pub fn trace_cached(
     let mut total: BTreeMap<DocId, f64> = BTreeMap::new();
     let mut per_sentence: Vec<BTreeMap<DocId, f64>> = vec![BTreeMap::new(); n_sentences];
     let mut postings = Vec::new();
+    let mut n_postings_read = 0u64;
     for idx in 0..n_sentences {
         if sentence_df[idx] >= config.common_sentence_docs {
             continue;
+        }
+        if n_postings_read >= limits.max_postings {
+            stats.limits_hit.push(hit::POSTINGS.to_string());
+            break;
+        }
+        if config.cancel.is_cancelled() {
+            break;
         }
         let mut fingerprints = sentence_shingles(&analyzed, idx, &config.shingle);
         fingerprints.extend(sentence_anchors(&analyzed, idx, &config.shingle));
@@ -332,6 +351,7 @@ pub fn trace_cached(
             let weight = (1.0 + n_docs / f64::from(df)).ln();
             postings.clear();
             candidates.postings(fingerprint, &mut postings);
+            n_postings_read += postings.len() as u64;
             postings.dedup();
             for doc in &postings {
                 *per_sentence[idx].entry(*doc).or_default() += weight;
@@ -339,35 +359,60 @@ pub fn trace_cached(
             }
         }
     }
-    let mut chosen: Vec<DocId> = top_docs(&total, config.max_candidates);
-    for scores in &per_sentence {
-        chosen.extend(top_docs(scores, config.per_sentence_candidates));
-    }
-    chosen.sort_unstable();
-    chosen.dedup();
+    let per_sentence_top: Vec<Vec<DocId>> = per_sentence
+        .iter()
+        .map(|scores| top_docs(scores, config.per_sentence_candidates))
+        .collect();
+    let overall_top = top_docs(&total, config.max_candidates);
+    let chosen = choose_candidates(&overall_top, &per_sentence_top, limits, &mut stats);
 
     // 3. Fetch and analyse candidates, dropping later ones and the query itself.
     let fetch = Fetch { candidates, cache, self_id: input.id, latest: input.date.map(end_of_day) };
     let mut cands: Vec<Candidate> = Vec::new();
+    let mut candidate_bytes = 0usize;
     for doc_id in chosen {
+        if config.cancel.is_cancelled() {
+            break;
+        }
+        if candidate_bytes >= limits.max_candidate_bytes {
+            stats.limits_hit.push(hit::CANDIDATE_BYTES.to_string());
+            break;
+        }
         if let Some(cand) = fetch.candidate(doc_id, &mut stats) {
+            candidate_bytes += cand.doc.text.len();
             cands.push(cand);
         }
     }
     stats.n_candidates = cands.len();
+    // Which candidates each sentence is aligned against: all of them, unless there are so
+    // many that a long article would cost sentences × candidates (see `TraceLimits`).
+    let local = (cands.len() > limits.local_candidates_above)
+        .then(|| LocalCandidates::new(&cands, &overall_top, &per_sentence_top));
 
     // 4. Align every sentence against every candidate that shares enough content words.
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); n_sentences];
     let mut senses = config.thesaurus.as_deref().map(SenseMemo::new);
     let min_shared = config.window_min_shared;
-    for (idx, sentence) in analyzed.sentences.iter().enumerate() {
+    let mut n_cells = 0u64;
+    'sentences: for (idx, sentence) in analyzed.sentences.iter().enumerate() {
         let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
         if tokens.len() < config.min_matches {
             continue;
         }
+        if config.cancel.is_cancelled() {
+            break;
+        }
         let q_senses = senses.as_mut().map(|s| s.of(body, tokens));
         for (c_idx, cand) in cands.iter().enumerate() {
+            if local.as_ref().is_some_and(|local| !local.allows(idx, c_idx)) {
+                continue;
+            }
             let Some((lo, hi)) = window(tokens, cand, min_shared) else { continue };
+            n_cells += (tokens.len() * (hi - lo)) as u64;
+            if n_cells > limits.max_alignment_cells {
+                stats.limits_hit.push(hit::ALIGNMENT_CELLS.to_string());
+                break 'sentences;
+            }
             stats.n_alignments += 1;
             let s_tokens = &cand.analyzed.tokens[lo..hi];
             let aligned = match (senses.as_mut(), &q_senses) {
@@ -440,12 +485,15 @@ pub fn trace_cached(
 
     // 6b. Paraphrases: unattributed sentences against the best candidates' sentences.
     let paraphrases = match &config.paraphrase {
-        Some(stage) => {
+        Some(stage) if !config.cancel.is_cancelled() => {
             let lookup = Lookup { best: &best, total: &total, fetch: &fetch };
             find_paraphrases(stage, body, &analyzed, &status, lookup, &mut cands, &mut stats)
         }
-        None => vec![None; n_sentences],
+        _ => vec![None; n_sentences],
     };
+    if config.cancel.is_cancelled() {
+        stats.limits_hit.push(hit::CANCELLED.to_string());
+    }
     for (idx, p) in paraphrases.iter().enumerate() {
         if p.is_some() {
             status[idx] = SentenceStatus::Sourced;
@@ -899,6 +947,118 @@ fn end_of_day(date: Timestamp) -> Timestamp {
     if date.0.rem_euclid(86_400) == 0 { Timestamp(date.0 + 86_399) } else { date }
 }
 
+/// The candidates to fetch, in DocId order: the overall best and each sentence's best, or,
+/// when that is more than [`TraceLimits::max_candidates`], that many taken by rank (the overall
+/// best first, then each sentence's first choice, then its second, ...).
+fn choose_candidates(
+    overall_top: &[DocId],
+    per_sentence_top: &[Vec<DocId>],
+    limits: &TraceLimits,
+    stats: &mut TraceStats,
+) -> Vec<DocId> {
+    let mut chosen: Vec<DocId> = overall_top.to_vec();
+    for top in per_sentence_top {
+        chosen.extend(top);
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    if chosen.len() <= limits.max_candidates {
+        return chosen;
+    }
+    stats.limits_hit.push(hit::CANDIDATES.to_string());
+    let mut taken: std::collections::BTreeSet<DocId> = overall_top.iter().copied().collect();
+    let depth = per_sentence_top.iter().map(Vec::len).max().unwrap_or(0);
+    'ranks: for rank in 0..depth {
+        for top in per_sentence_top {
+            if taken.len() >= limits.max_candidates {
+                break 'ranks;
+            }
+            if let Some(doc) = top.get(rank) {
+                taken.insert(*doc);
+            }
+        }
+    }
+    taken.into_iter().take(limits.max_candidates).collect()
+}
+
+/// For an article with very many candidates: which candidates each sentence is aligned
+/// against. The overall best candidates, and those among the best of the sentence itself or
+/// of the sentences up to [`LocalCandidates::REACH`] before or after it (a spun sentence shares
+/// no fingerprint, but its neighbours copied from the same source do).
+struct LocalCandidates {
+    /// Candidate index → whether it is among the overall best.
+    overall: Vec<bool>,
+    /// Sentence → indexes (into the candidates) of its own best, sorted.
+    own: Vec<Vec<usize>>,
+}
+
+impl LocalCandidates {
+    const REACH: usize = 3;
+
+    fn new(cands: &[Candidate], overall_top: &[DocId], per_sentence_top: &[Vec<DocId>]) -> Self {
+        let position: HashMap<DocId, usize> =
+            cands.iter().enumerate().map(|(c_idx, cand)| (cand.doc_id, c_idx)).collect();
+        let mut overall = vec![false; cands.len()];
+        for doc in overall_top {
+            if let Some(&c_idx) = position.get(doc) {
+                overall[c_idx] = true;
+            }
+        }
+        let own = per_sentence_top
+            .iter()
+            .map(|top| {
+                let mut idxs: Vec<usize> =
+                    top.iter().filter_map(|doc| position.get(doc).copied()).collect();
+                idxs.sort_unstable();
+                idxs
+            })
+            .collect();
+        LocalCandidates { overall, own }
+    }
+
+    fn allows(&self, sentence: usize, c_idx: usize) -> bool {
+        if self.overall[c_idx] {
+            return true;
+        }
+        let lo = sentence.saturating_sub(Self::REACH);
+        let hi = (sentence + Self::REACH + 1).min(self.own.len());
+        self.own[lo..hi].iter().any(|idxs| idxs.binary_search(&c_idx).is_ok())
+    }
+}
+
+/// Cuts every sentence of more than `max_tokens` word tokens into consecutive windows of about
+/// equal length (at most `max_tokens` each), so that the aligner's work per sentence is
+/// bounded. Returns whether any sentence was cut.
+fn window_long_sentences(analyzed: &mut Analyzed, max_tokens: usize) -> bool {
+    let max_tokens = max_tokens.max(1);
+    if analyzed.sentences.iter().all(|s| s.token_end - s.token_start <= max_tokens) {
+        return false;
+    }
+    let mut windowed = Vec::with_capacity(analyzed.sentences.len());
+    for sentence in &analyzed.sentences {
+        let n_tokens = sentence.token_end - sentence.token_start;
+        if n_tokens <= max_tokens {
+            windowed.push(*sentence);
+            continue;
+        }
+        let n_windows = n_tokens.div_ceil(max_tokens);
+        for w in 0..n_windows {
+            let token_start = sentence.token_start + n_tokens * w / n_windows;
+            let token_end = sentence.token_start + n_tokens * (w + 1) / n_windows;
+            let byte_start =
+                if w == 0 { sentence.byte_start } else { analyzed.tokens[token_start].byte_start };
+            let byte_end = if w + 1 == n_windows {
+                sentence.byte_end
+            } else {
+                analyzed.tokens[token_end - 1].byte_end
+            };
+            windowed.push(crate::text::Sentence { byte_start, byte_end, token_start, token_end });
+        }
+    }
+    analyzed.sentences = windowed;
+    true
+}
+
 fn top_docs(scores: &BTreeMap<DocId, f64>, n: usize) -> Vec<DocId> {
     let mut ranked: Vec<(DocId, f64)> = scores.iter().map(|(d, s)| (*d, *s)).collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -911,8 +1071,8 @@ fn top_docs(scores: &BTreeMap<DocId, f64>, n: usize) -> Vec<DocId> {
 /// the sentence has, but at least 2).
 fn window(tokens: &[Token], cand: &Candidate, min_shared: usize) -> Option<(usize, usize)> {
     // (position in the candidate, index of the distinct query content word found there)
-    let mut positions: Vec<(u32, u16)> = Vec::new();
-    let mut seen: Vec<u64> = Vec::new();
+    let mut positions: Vec<(u32, u32)> = Vec::new();
+    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut n_content = 0usize;
     for word in tokens.iter().filter_map(Token::content_word) {
         n_content += 1;
@@ -920,10 +1080,10 @@ fn window(tokens: &[Token], cand: &Candidate, min_shared: usize) -> Option<(usiz
             continue;
         }
         if let Some(found) = cand.positions.get(&word) {
-            let idx = seen.len() as u16;
+            let idx = seen.len() as u32;
             positions.extend(found.iter().take(256).map(|p| (*p, idx)));
         }
-        seen.push(word);
+        seen.insert(word);
     }
     let needed = min_shared.min(n_content).max(2);
     positions.sort_unstable();
@@ -934,13 +1094,13 @@ fn window(tokens: &[Token], cand: &Candidate, min_shared: usize) -> Option<(usiz
     let (mut distinct, mut best) = (0usize, (0usize, 0usize, 0usize)); // (distinct, lo, hi)
     let mut lo = 0usize;
     for hi in 0..positions.len() {
-        let word = usize::from(positions[hi].1);
+        let word = positions[hi].1 as usize;
         counts[word] += 1;
         if counts[word] == 1 {
             distinct += 1;
         }
         while positions[hi].0 - positions[lo].0 > span {
-            let old = usize::from(positions[lo].1);
+            let old = positions[lo].1 as usize;
             counts[old] -= 1;
             if counts[old] == 0 {
                 distinct -= 1;
@@ -1909,5 +2069,77 @@ mod tests {
     fn longest_increasing_marks_out_of_order() {
         assert_eq!(longest_increasing(&[10, 20, 5, 30]), vec![true, true, false, true]);
         assert_eq!(longest_increasing(&[]), Vec::<bool>::new());
+    }
+    #[test]
+    fn issue_13_long_sentences_are_aligned_as_windows() {
+        // One "sentence" of 1,000 words (no full stop), with a copied sentence inside it.
+        let filler: Vec<String> = (0..500).map(|i| format!("word{i}")).collect();
+        let copied = SYRIA.split(". ").next().expect("a first sentence");
+        let text = format!("{} {copied} {}", filler.join(" "), filler.join(" "));
+        let mut analyzed = analyze(&text);
+        assert_eq!(analyzed.sentences.len(), 1);
+        assert!(window_long_sentences(&mut analyzed, 160));
+        let sentences = &analyzed.sentences;
+        assert!(sentences.len() >= 7, "{} windows", sentences.len());
+        assert!(sentences.iter().all(|s| s.token_end - s.token_start <= 160));
+        assert_eq!(sentences[0].token_start, 0);
+        assert_eq!(sentences.last().map(|s| s.token_end), Some(analyzed.tokens.len()));
+        assert!(sentences.windows(2).all(|w| w[0].token_end == w[1].token_start));
+        assert!(sentences.iter().all(|s| text.is_char_boundary(s.byte_start)));
+
+        // The trace says it cut the text, and still finds the copied words.
+        let report = trace(
+            &TraceInput { id: None, title: None, text: &text, date: None },
+            &corpus(),
+            &TraceConfig::default(),
+        );
+        assert_eq!(report.stats.limits_hit, vec![hit::LONG_SENTENCES.to_string()]);
+        assert!(report.sources.iter().any(|s| s.id.starts_with("syria")), "{report:?}");
+    }
+
+    #[test]
+    fn issue_13_ordinary_articles_hit_no_limit() {
+        let report = run(SYRIA, Some("2016-09-01"));
+        assert!(report.stats.limits_hit.is_empty(), "{:?}", report.stats.limits_hit);
+    }
+
+    #[test]
+    fn issue_13_alignment_budget_stops_and_says_so() {
+        let config = TraceConfig {
+            limits: TraceLimits { max_alignment_cells: 10, ..TraceLimits::default() },
+            ..TraceConfig::default()
+        };
+        let input = TraceInput { id: None, title: None, text: SYRIA, date: None };
+        let report = trace(&input, &corpus(), &config);
+        assert_eq!(report.stats.limits_hit, vec![hit::ALIGNMENT_CELLS.to_string()]);
+        assert_eq!(report.stats.n_alignments, 0);
+        assert!(report.sources.is_empty());
+    }
+
+    #[test]
+    fn issue_13_a_cancelled_trace_stops_and_says_so() {
+        let config = TraceConfig::default();
+        config.cancel.cancel();
+        let input = TraceInput { id: None, title: None, text: SYRIA, date: None };
+        let report = trace(&input, &corpus(), &config);
+        assert_eq!(report.stats.limits_hit, vec![hit::CANCELLED.to_string()]);
+        assert_eq!(report.stats.n_alignments, 0);
+    }
+
+    #[test]
+    fn issue_13_candidates_are_capped_by_rank() {
+        let overall = vec![DocId(9), DocId(1)];
+        let per_sentence =
+            vec![vec![DocId(5), DocId(6)], vec![DocId(7), DocId(8)], vec![DocId(1), DocId(2)]];
+        let mut stats = TraceStats::default();
+        let limits = TraceLimits { max_candidates: 4, ..TraceLimits::default() };
+        let chosen = choose_candidates(&overall, &per_sentence, &limits, &mut stats);
+        // The overall best, then each sentence's first choice until the cap.
+        assert_eq!(chosen, vec![DocId(1), DocId(5), DocId(7), DocId(9)]);
+        assert_eq!(stats.limits_hit, vec![hit::CANDIDATES.to_string()]);
+        let mut stats = TraceStats::default();
+        let all = choose_candidates(&overall, &per_sentence, &TraceLimits::default(), &mut stats);
+        assert_eq!(all.len(), 7);
+        assert!(stats.limits_hit.is_empty());
     }
 }
