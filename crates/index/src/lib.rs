@@ -5,7 +5,8 @@
 //! segments and swap the MANIFEST atomically, so a crash never loses committed data.
 //!
 //! Main types:
-//! - [`IndexWriter`]: the single writer (exclusive lock); buffers, flushes segments, commits.
+//! - [`IndexWriter`]: the single writer (exclusive lock); buffers, flushes segments, commits,
+//!   and merges small segments ([`MergePolicy`]).
 //! - [`Index`]: a read-only, `Send + Sync` view of the last commit: postings by fingerprint,
 //!   documents by [`DocId`](unspun_core::DocId), ids, statistics.
 //! - [`corpus::run_cluster`]: corpus-wide reuse (`unspun cluster`) as restartable stages.
@@ -42,6 +43,7 @@ mod error;
 mod format;
 pub mod ingest;
 mod manifest;
+mod merge;
 mod reader;
 mod retrieve;
 mod segment;
@@ -53,6 +55,7 @@ mod writer;
 pub use error::{Error, Result};
 pub use format::{MAGIC_DOCS, MAGIC_MANIFEST, MAGIC_POSTINGS, MAGIC_TOMBSTONES};
 pub use manifest::{IndexConfig, MANIFEST_FILE};
+pub use merge::{MergeInfo, MergePolicy};
 pub use reader::{Index, IndexStats, N_TOP_OUTLETS, OutletCount};
 pub use storage::{
     FailingStorage, FileBytes, FsStorage, LOCK_FILE, MemStorage, Storage, StorageFile, StorageLock,

@@ -417,6 +417,22 @@ impl PostingsTable {
         }
     }
 
+    /// Calls `each` with every (hash, local document) pair, ascending: how a merge reads a
+    /// whole table without knowing its keys.
+    pub(crate) fn for_each_posting(&self, mut each: impl FnMut(u64, u32)) {
+        for key_idx in 0..self.n_keys {
+            let hash = read_u64(&self.bytes, self.off_keys + key_idx * 8);
+            match self.list(key_idx) {
+                Docs::One(doc_idx) => each(hash, doc_idx),
+                Docs::Many(bytes) => {
+                    for chunk in bytes.chunks_exact(4) {
+                        each(hash, read_u32(chunk, 0));
+                    }
+                }
+            }
+        }
+    }
+
     /// Calls `each` with the local documents containing `hash`, ascending.
     pub fn for_each_doc(&self, hash: u64, mut each: impl FnMut(u32)) {
         match self.find(hash).map(|key_idx| self.list(key_idx)) {

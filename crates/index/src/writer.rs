@@ -80,16 +80,16 @@ pub struct CommitInfo {
 /// also committed automatically when it exceeds [`WriterConfig`]'s limits, so an interrupted
 /// long ingest keeps every segment flushed so far. Dropping the writer discards the buffer.
 pub struct IndexWriter {
-    storage: Arc<dyn Storage>,
+    pub(crate) storage: Arc<dyn Storage>,
     _lock: StorageLock,
     segment_max_docs: usize,
     segment_max_bytes: usize,
     /// The last committed state.
-    manifest: Manifest,
+    pub(crate) manifest: Manifest,
     /// Live documents by corpus id, committed and buffered.
     ids: HashMap<String, DocId>,
     /// Every deleted DocId, committed and pending.
-    deleted: BTreeSet<DocId>,
+    pub(crate) deleted: BTreeSet<DocId>,
     /// Whether `deleted` changed since the last commit.
     tombstones_dirty: bool,
     /// Buffered documents; the first gets DocId `manifest.next_doc_id`.
@@ -276,6 +276,12 @@ impl IndexWriter {
             manifest.tombstones =
                 Some(TombstoneMeta { number, n_deleted: deleted.len() as u64, file });
         }
+        self.swap_manifest(manifest)?;
+        Ok(self.info(n_docs_flushed))
+    }
+
+    /// Writes `manifest` (whose files are written) as the commit point and adopts it.
+    pub(crate) fn swap_manifest(&mut self, manifest: Manifest) -> Result<()> {
         let swapped = self.storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out));
         if let Err(error) = swapped {
             // If the rename happened and only the directory sync failed, the new generation is
@@ -287,7 +293,7 @@ impl IndexWriter {
             return Err(error);
         }
         self.adopt(manifest);
-        Ok(self.info(n_docs_flushed))
+        Ok(())
     }
 
     /// Makes `manifest` (just committed) the writer's state and removes obsolete files.
@@ -316,7 +322,7 @@ impl IndexWriter {
     }
 
     /// Writes file `name` atomically with `write`, returning its size and checksum.
-    fn write_file(
+    pub(crate) fn write_file(
         &self,
         name: &str,
         write: impl Fn(&mut dyn std::io::Write, &IndexWriter) -> Result<(u64, u64)>,

@@ -4,6 +4,7 @@
 mod corrupt;
 mod crash;
 mod golden;
+mod merge;
 mod roundtrip;
 mod semantic;
 mod storage;
