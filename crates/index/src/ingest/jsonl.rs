@@ -3,15 +3,17 @@
 //! A line is read with `BufRead::read_until` through a `Take` of `max_record_bytes + 1`, so an
 //! absurdly long line never sits in memory whole: once the limit is hit, the rest of the line
 //! is discarded with `skip_until`. Only the six configured fields are kept from each object;
-//! every other value is skipped by serde without being allocated.
+//! every other value is skipped by serde without being allocated. The id is read as raw JSON
+//! text, so a numeric id keeps its literal digits ([`super::record::json_id`]).
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
+use serde_json::value::RawValue;
 
-use super::record::{FieldValue, Problem, RawFields, Slot};
+use super::record::{FieldValue, Problem, RawFields, Slot, json_id_value};
 use super::{FieldMap, ReaderConfig, SkipReason};
 
 /// What reading one line produced.
@@ -105,6 +107,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         while let Some(slot) = map.next_key_seed(KeySeed { fields: self.fields })? {
             match slot {
                 // A repeated key overwrites the earlier value, as in serde_json::Value.
+                // The id is kept as written in the input (see `json_id`).
+                Some(Slot::Id) => {
+                    raw.set(Slot::Id, json_id_value(map.next_value::<&'de RawValue>()?))
+                }
                 Some(slot) => raw.set(slot, map.next_value_seed(ValueSeed)?),
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -225,6 +231,16 @@ mod tests {
             r#"Some(Number("17")) Some(Object) None Some(Number("-1.5")) Some(Bool) Some(Array)"#,
         );
         check(r#"{"id":"a","id":"b"}"#, r#"Some(Text("b")) None None None None None"#);
+        // Ids keep the text of the input: every digit, the decimal point, escapes decoded.
+        check(
+            r#"{"id":123456789012345678901234567890,"text":"t"}"#,
+            r#"Some(Number("123456789012345678901234567890")) Some(Text("t")) None None None None"#,
+        );
+        check(r#"{"id":1.0}"#, r#"Some(Number("1.0")) None None None None None"#);
+        check(r#"{"id": -2e3 }"#, r#"Some(Number("-2e3")) None None None None None"#);
+        check(r#"{"id":"a\u00e9\"","id2":1}"#, r#"Some(Text("aé\"")) None None None None None"#);
+        check(r#"{"id":null}"#, "Some(Null) None None None None None");
+        check(r#"{"id":[1]}"#, "Some(Array) None None None None None");
         check("  {}\r", "None None None None None None");
     }
 

@@ -5,9 +5,18 @@
 //! never holding more than one record (at most [`ReaderConfig::max_record_bytes`]) in memory,
 //! and yields a [`RecordResult`] per record: a document, or a [`BadRecord`] saying where and why
 //! the record was skipped. A bad record is data, not an abort: the reader never panics and
-//! never stops early, except after a read error ([`SkipReason::Io`]), which it reports once.
+//! never stops early, except when the rest of the file cannot be read: a read error or a
+//! damaged gzip stream ([`SkipReason::Io`]: truncated, corrupt deflate data, CRC mismatch), a
+//! CSV quote left open to the end of the file ([`SkipReason::UnclosedQuote`]) or a CSV record
+//! over the size limit. It reports that once, and [`CorpusReader::incomplete`] keeps it.
 //! Turning skips into errors (`--strict`) is the caller's choice: see
 //! [`SkipReason::is_fatal_in_strict`].
+//!
+//! Gzip checks a member's CRC-32 only at the member's end, so text decoded from a damaged
+//! member may be garbage before the error shows. The reader decodes member by member and
+//! tells how far the checked data goes ([`CorpusReader::verified_byte_end`]); each record says
+//! where it ends ([`RecordResult::Ok`]'s `byte_end`), so a caller can hold records until a
+//! checksum covers them (the pipeline does).
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -37,13 +46,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use flate2::bufread::MultiGzDecoder;
+use flate2::bufread::{GzDecoder, MultiGzDecoder};
 use unspun_core::Document;
 
 use delimited::DelimitedReader;
 use jsonl::{Line, LineReader};
-use record::Problem;
-pub use record::{BadRecord, SkipReason, is_fatal_in_strict};
+pub use record::{BadRecord, SkipReason, is_fatal_in_strict, json_id};
+use record::{Problem, describe_read_error};
 
 /// Size of the read buffers, compressed and decompressed.
 const BUFFER_BYTES: usize = 256 * 1024;
@@ -212,6 +221,9 @@ pub enum RecordResult {
         line: u64,
         /// Uncompressed size of the record in the file, line terminator included.
         bytes: u64,
+        /// Offset just past the record in the uncompressed stream. The record is covered by a
+        /// gzip checksum once [`CorpusReader::verified_byte_end`] reaches it.
+        byte_end: u64,
     },
     /// A record that was skipped, and why.
     Skipped(BadRecord),
@@ -241,6 +253,36 @@ impl Read for CountingReader {
     }
 }
 
+/// Decompresses a gzip stream member by member, like `MultiGzDecoder`, and records how many
+/// decompressed bytes lie in members whose CRC-32 and length were checked.
+struct GzipMembers {
+    /// The member being decoded; `None` after the last one.
+    decoder: Option<GzDecoder<BufReader<CountingReader>>>,
+    n_delivered: u64,
+    /// Decompressed bytes delivered up to the end of the last checked member.
+    verified: Arc<AtomicU64>,
+}
+
+impl Read for GzipMembers {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(decoder) = &mut self.decoder else { return Ok(0) };
+            let n_read = decoder.read(buf)?;
+            if n_read > 0 || buf.is_empty() {
+                self.n_delivered += n_read as u64;
+                return Ok(n_read);
+            }
+            // `GzDecoder` returns 0 only after the member's CRC-32 and length matched.
+            self.verified.store(self.n_delivered, Ordering::Relaxed);
+            let mut inner = self.decoder.take().expect("checked above").into_inner();
+            if inner.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            self.decoder = Some(GzDecoder::new(inner));
+        }
+    }
+}
+
 enum Records {
     JsonLines(LineReader),
     Delimited(Box<DelimitedReader>),
@@ -249,8 +291,10 @@ enum Records {
 /// Streams the records of one corpus file as [`RecordResult`]s.
 ///
 /// Memory stays bounded by [`ReaderConfig::max_record_bytes`] plus fixed buffers. The iterator
-/// ends at the end of the file, or right after the first read error (reported once as
-/// [`SkipReason::Io`]). It is `Send`, so it can feed a pipeline from its own thread.
+/// ends at the end of the file, or right after the record that stopped the reading (a read
+/// error or damaged gzip stream reported once as [`SkipReason::Io`], an unclosed CSV quote, a
+/// CSV record over the limit; see [`CorpusReader::incomplete`]). It is `Send`, so it can feed
+/// a pipeline from its own thread.
 pub struct CorpusReader {
     context: Context,
     file_len: u64,
@@ -260,6 +304,12 @@ pub struct CorpusReader {
     records: Records,
     /// Last line consumed (JSON Lines only; CSV rows carry their own position).
     line: u64,
+    /// Uncompressed bytes consumed (JSON Lines only; CSV rows carry their own position).
+    byte_offset: u64,
+    /// For gzip, the uncompressed bytes covered by checked members (see [`GzipMembers`]).
+    verified: Option<Arc<AtomicU64>>,
+    /// Why the file was not read to its end, once that is known.
+    incomplete: Option<BadRecord>,
     done: bool,
 }
 
@@ -290,8 +340,14 @@ impl CorpusReader {
             Some(format) => format,
             None => detect(path)?.0,
         };
+        let mut verified = None;
         let stream: Box<dyn BufRead + Send> = if gzip {
-            Box::new(BufReader::with_capacity(BUFFER_BYTES, MultiGzDecoder::new(raw)))
+            let members = GzipMembers {
+                decoder: Some(GzDecoder::new(raw)),
+                n_delivered: 0,
+                verified: Arc::clone(verified.insert(Arc::new(AtomicU64::new(0)))),
+            };
+            Box::new(BufReader::with_capacity(BUFFER_BYTES, members))
         } else {
             Box::new(raw)
         };
@@ -302,20 +358,44 @@ impl CorpusReader {
             Format::Csv | Format::Tsv => Records::Delimited(Box::new(
                 DelimitedReader::new(stream, format, &config.fields, config.max_record_bytes)
                     .map_err(|error| {
-                        io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+                        let message = if gzip && error.kind() != io::ErrorKind::InvalidData {
+                            describe_read_error(&error, gzip)
+                        } else {
+                            error.to_string()
+                        };
+                        io::Error::new(error.kind(), format!("{}: {message}", path.display()))
                     })?,
             )),
         };
         Ok(CorpusReader {
-            context: Context { path: path.to_owned(), config: config.clone() },
+            context: Context { path: path.to_owned(), config: config.clone(), gzip },
             file_len,
             n_read,
             format,
             gzip,
             records,
             line: 0,
+            byte_offset: 0,
+            verified,
+            incomplete: None,
             done: false,
         })
+    }
+
+    /// How far, in uncompressed bytes, the stream is known to be intact: for gzip, the end of
+    /// the last member whose CRC-32 and length matched (the whole stream once the iterator
+    /// ended without [`CorpusReader::incomplete`]); for a plain file, which has no checksum,
+    /// `u64::MAX`. A record whose `byte_end` is at most this was read from checked data.
+    pub fn verified_byte_end(&self) -> u64 {
+        self.verified.as_ref().map_or(u64::MAX, |verified| verified.load(Ordering::Relaxed))
+    }
+
+    /// Why the file was not read to its end, once the iterator has yielded it: the record
+    /// that stopped the reading (a read error or a damaged gzip stream as [`SkipReason::Io`],
+    /// a CSV quote open to the end of the file, a CSV record over `max_record_bytes`).
+    /// `None` while reading, and after a file read to its end.
+    pub fn incomplete(&self) -> Option<&BadRecord> {
+        self.incomplete.as_ref()
     }
 
     /// Bytes consumed from the file so far (compressed bytes for gzip), for progress and ETA
@@ -349,6 +429,7 @@ impl CorpusReader {
 struct Context {
     path: PathBuf,
     config: ReaderConfig,
+    gzip: bool,
 }
 
 impl Context {
@@ -357,11 +438,12 @@ impl Context {
     }
 }
 
-/// The next JSON Lines record. `line` is the last line consumed; `done` is set after a read
-/// error.
+/// The next JSON Lines record. `line` is the last line consumed and `byte_offset` the bytes
+/// consumed; `done` is set after a read error.
 fn next_json_line(
     lines: &mut LineReader,
     line: &mut u64,
+    byte_offset: &mut u64,
     done: &mut bool,
     context: &Context,
 ) -> Option<RecordResult> {
@@ -373,10 +455,12 @@ fn next_json_line(
             Ok(None) => return None,
             Err(error) => {
                 *done = true;
-                let detail = format!("read error: {error}");
+                let detail = describe_read_error(&error, context.gzip);
                 return Some(context.skipped(*line, Problem::new(SkipReason::Io, None, detail)));
             }
         };
+        *byte_offset += n_bytes;
+        let byte_end = *byte_offset;
         if let Line::TooLong(n_total) = kind {
             let detail = format!(
                 "record of {n_total} bytes exceeds max_record_bytes ({})",
@@ -402,7 +486,7 @@ fn next_json_line(
         let result = jsonl::parse_record(text, &context.config)
             .and_then(|raw| raw.into_document(&context.config));
         return Some(match result {
-            Ok(doc) => RecordResult::Ok { doc, line: *line, bytes: n_bytes },
+            Ok(doc) => RecordResult::Ok { doc, line: *line, bytes: n_bytes, byte_end },
             Err(problem) => context.skipped(*line, problem),
         });
     }
@@ -417,14 +501,26 @@ fn next_row(
     match rows.next_row() {
         Ok(None) => None,
         Ok(Some(row)) => {
+            // A quote open to the end of the file swallowed everything after it.
+            *done = row.ends_stream;
             let result = row.fields.and_then(|raw| raw.into_document(&context.config));
             Some(match result {
-                Ok(doc) => RecordResult::Ok { doc, line: row.line, bytes: row.n_bytes },
+                Ok(doc) => RecordResult::Ok {
+                    doc,
+                    line: row.line,
+                    bytes: row.n_bytes,
+                    byte_end: row.byte_end,
+                },
                 Err(problem) => context.skipped(row.line, problem),
             })
         }
-        Err(stop) => {
+        Err(mut stop) => {
             *done = true;
+            if stop.problem.reason == SkipReason::Io {
+                if let Some(error) = &stop.error {
+                    stop.problem.detail = describe_read_error(error, context.gzip);
+                }
+            }
             Some(context.skipped(stop.line, stop.problem))
         }
     }
@@ -438,13 +534,19 @@ impl Iterator for CorpusReader {
             return None;
         }
         let next = match &mut self.records {
-            Records::JsonLines(lines) => {
-                next_json_line(lines, &mut self.line, &mut self.done, &self.context)
-            }
+            Records::JsonLines(lines) => next_json_line(
+                lines,
+                &mut self.line,
+                &mut self.byte_offset,
+                &mut self.done,
+                &self.context,
+            ),
             Records::Delimited(rows) => next_row(rows, &mut self.done, &self.context),
         };
-        if next.is_none() {
-            self.done = true;
+        match &next {
+            None => self.done = true,
+            Some(RecordResult::Skipped(bad)) if self.done => self.incomplete = Some(bad.clone()),
+            Some(_) => {}
         }
         next
     }

@@ -4,17 +4,20 @@
 //! what makes a record usable live in one place: [`RawFields::into_document`].
 
 use std::fmt;
+use std::io;
 use std::path::PathBuf;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
 
 use super::{FieldMap, ReaderConfig};
 
 /// Why a record was skipped. Every variant is data about the corpus, never a reason to stop
-/// reading, except [`SkipReason::Io`] (and a CSV [`SkipReason::TooLarge`]), after which the
-/// file cannot be resynchronised and the reader ends.
+/// reading, except [`SkipReason::Io`], [`SkipReason::UnclosedQuote`] (and a CSV
+/// [`SkipReason::TooLarge`]), after which the rest of the file cannot be read and the reader
+/// ends: see [`super::CorpusReader::incomplete`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
@@ -22,6 +25,10 @@ pub enum SkipReason {
     MalformedJson,
     /// A CSV/TSV row has a different number of fields than the header.
     MalformedCsv,
+    /// A CSV/TSV quoted field is still open at the end of the file: the rows after the quote
+    /// were swallowed into this row's last field, so the row is refused and the file is
+    /// incomplete.
+    UnclosedQuote,
     /// The record (JSON Lines) or a used field (CSV/TSV) is not valid UTF-8.
     InvalidUtf8,
     /// The id is missing, null, empty or only whitespace.
@@ -38,15 +45,18 @@ pub enum SkipReason {
     TooLarge,
     /// The date field is present but [`parse_date`] cannot read it.
     BadDate,
-    /// Reading the file failed (for example a truncated gzip stream); the reader ends after it.
+    /// Reading the file failed (a truncated or corrupt gzip stream, a CRC mismatch, a read
+    /// error); the reader ends after it. Not a bad record: the pipeline reports it as an
+    /// incomplete file.
     Io,
 }
 
 impl SkipReason {
     /// Every reason, in declaration order (for summaries with zero counts).
-    pub const ALL: [SkipReason; 10] = [
+    pub const ALL: [SkipReason; 11] = [
         SkipReason::MalformedJson,
         SkipReason::MalformedCsv,
+        SkipReason::UnclosedQuote,
         SkipReason::InvalidUtf8,
         SkipReason::MissingId,
         SkipReason::MissingText,
@@ -62,6 +72,7 @@ impl SkipReason {
         match self {
             SkipReason::MalformedJson => "malformed-json",
             SkipReason::MalformedCsv => "malformed-csv",
+            SkipReason::UnclosedQuote => "unclosed-quote",
             SkipReason::InvalidUtf8 => "invalid-utf8",
             SkipReason::MissingId => "missing-id",
             SkipReason::MissingText => "missing-text",
@@ -273,6 +284,56 @@ impl RawFields {
         let source = optional_string(&names.source, self.source)?;
         let url = optional_string(&names.url, self.url)?;
         Ok(Document { id, title, text, date, source, url })
+    }
+}
+
+/// A record's id from the JSON text of its value, taken verbatim from the input: a string's
+/// content, or a number's literal text (`123456789012345678901234567890` keeps every digit,
+/// `1.0` stays `"1.0"` and so differs from `1`). `Ok(None)` for `null`; `Err` names the kind
+/// of any other value (`"a boolean"`, `"an array"`, `"an object"`).
+///
+/// The one conversion of JSON ids, shared by `unspun index` and the server's document input,
+/// so that both give a document the same id.
+pub fn json_id(raw: &RawValue) -> Result<Option<String>, &'static str> {
+    match json_id_value(raw) {
+        FieldValue::Text(id) | FieldValue::Number(id) => Ok(Some(id)),
+        FieldValue::Null => Ok(None),
+        other => Err(other.kind()),
+    }
+}
+
+/// The [`FieldValue`] of an id given as raw JSON (see [`json_id`]).
+pub(crate) fn json_id_value(raw: &RawValue) -> FieldValue {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'"') => FieldValue::Text(
+            serde_json::from_str(text).expect("a RawValue that opens with a quote is a string"),
+        ),
+        Some(b'-' | b'0'..=b'9') => FieldValue::Number(text.to_owned()),
+        Some(b't' | b'f') => FieldValue::Bool,
+        Some(b'[') => FieldValue::Array,
+        Some(b'{') => FieldValue::Object,
+        _ => FieldValue::Null,
+    }
+}
+
+/// What a read error of a corpus stream means, in words. For gzip, the three kinds of damage
+/// are named: `truncated` (the stream ends early), `corrupt deflate data`, `CRC mismatch`.
+pub(crate) fn describe_read_error(error: &io::Error, gzip: bool) -> String {
+    let message = error.to_string();
+    if !gzip {
+        return format!("read error: {message}");
+    }
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        format!("truncated: the gzip stream ends early ({message})")
+    } else if message.contains("checksum") {
+        "CRC mismatch: the decompressed data does not match the gzip member's checksum".to_owned()
+    } else if message.contains("deflate") {
+        format!("corrupt deflate data ({message})")
+    } else if message.contains("gzip header") {
+        format!("not a gzip member: {message} (damaged data or garbage after the last member)")
+    } else {
+        format!("read error: {message}")
     }
 }
 

@@ -26,7 +26,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 fn summarize(reader: CorpusReader) -> Vec<String> {
     reader
         .map(|result| match result {
-            RecordResult::Ok { doc, line, bytes } => format!(
+            RecordResult::Ok { doc, line, bytes, .. } => format!(
                 "ok {line} {bytes} {} {:?} {:?} {:?} {:?} {:?}",
                 doc.id,
                 doc.text,
@@ -183,6 +183,7 @@ fn truncated_gzip() {
         RecordResult::Skipped(bad) => {
             assert_eq!(bad.reason, SkipReason::Io);
             assert_eq!(bad.line, first.len() as u64 + 1);
+            assert!(bad.detail.starts_with("truncated: the gzip stream ends early"), "{bad}");
         }
         RecordResult::Ok { .. } => panic!("a truncated stream must end with an Io skip"),
     }
@@ -193,7 +194,140 @@ fn truncated_gzip() {
     let path = write_file(dir.path(), "tail.jsonl.gz", &bytes);
     let got = summarize(CorpusReader::open(&path, &ReaderConfig::default()).expect("opens"));
     assert_eq!(got.len(), 2, "{got:?}");
-    assert!(got[1].starts_with("2 io -: read error: "), "{got:?}");
+    assert_eq!(got[1], "2 io -: truncated: the gzip stream ends early (unexpected end of file)");
+    let mut bytes = gzip(b"{\"id\":\"a\",\"text\":\"t\"}\n");
+    bytes.extend(b"not gzip at all");
+    let path = write_file(dir.path(), "tail2.jsonl.gz", &bytes);
+    let got = summarize(CorpusReader::open(&path, &ReaderConfig::default()).expect("opens"));
+    assert!(got[1].starts_with("2 io -: not a gzip member: invalid gzip header"), "{got:?}");
+}
+
+/// Reads `bytes` as `name` to the end; returns the results, the verified end and
+/// [`CorpusReader::incomplete`] as `LINE reason: detail`.
+fn read_all(name: &str, bytes: &[u8]) -> (Vec<RecordResult>, u64, Option<String>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), name, bytes);
+    let mut reader = CorpusReader::open(&path, &ReaderConfig::default()).expect("opens");
+    let results: Vec<RecordResult> = reader.by_ref().collect();
+    let incomplete =
+        reader.incomplete().map(|bad| format!("{} {}: {}", bad.line, bad.reason, bad.detail));
+    (results, reader.verified_byte_end(), incomplete)
+}
+
+fn lines(range: std::ops::Range<u32>) -> String {
+    range.map(|n| format!("{{\"id\":\"r{n}\",\"text\":\"record number {n}\"}}\n")).collect()
+}
+
+#[test]
+fn gzip_damage_is_named() {
+    // A member whose CRC-32 does not match: the text decodes, the footer says it is wrong.
+    let mut bytes = gzip(lines(0..3).as_bytes());
+    let crc = bytes.len() - 8;
+    bytes[crc] ^= 0xff;
+    let (results, verified, incomplete) = read_all("crc.jsonl.gz", &bytes);
+    assert_eq!(results.len(), 4);
+    assert_eq!(verified, 0, "no member was checked");
+    assert_eq!(
+        incomplete.as_deref(),
+        Some("4 io: CRC mismatch: the decompressed data does not match the gzip member's checksum")
+    );
+    // A deflate block of the reserved type 3.
+    let mut bytes = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    bytes.extend([0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let (results, _, incomplete) = read_all("bad.jsonl.gz", &bytes);
+    assert_eq!(results.len(), 1);
+    let incomplete = incomplete.expect("a corrupt stream is incomplete");
+    assert!(incomplete.starts_with("1 io: corrupt deflate data"), "{incomplete}");
+    // Cut inside the 8-byte footer: truncated, although every byte of text arrived.
+    let bytes = gzip(lines(0..3).as_bytes());
+    let (results, _, incomplete) = read_all("cut.jsonl.gz", &bytes[..bytes.len() - 3]);
+    assert_eq!(results.len(), 4);
+    let incomplete = incomplete.expect("a cut stream is incomplete");
+    assert!(incomplete.starts_with("4 io: truncated"), "{incomplete}");
+    // An intact file: complete, and verified to its end.
+    let text = lines(0..3);
+    let (results, verified, incomplete) = read_all("ok.jsonl.gz", &gzip(text.as_bytes()));
+    assert_eq!((results.len(), verified, incomplete), (3, text.len() as u64, None));
+    let (_, verified, _) = read_all("ok.jsonl", text.as_bytes());
+    assert_eq!(verified, u64::MAX, "a plain file has nothing to wait for");
+}
+
+#[test]
+fn gzip_members_are_verified_one_by_one() {
+    let (first, second) = (lines(0..2), lines(2..5));
+    let mut bytes = gzip(first.as_bytes());
+    let mut damaged = gzip(second.as_bytes());
+    let crc = damaged.len() - 8;
+    damaged[crc] ^= 0xff;
+    bytes.extend(&damaged);
+    let (results, verified, incomplete) = read_all("two.jsonl.gz", &bytes);
+    assert_eq!(verified, first.len() as u64, "the first member was checked, not the second");
+    let byte_ends: Vec<(u64, bool)> = results
+        .iter()
+        .filter_map(|result| match result {
+            RecordResult::Ok { byte_end, .. } => Some((*byte_end, *byte_end <= verified)),
+            RecordResult::Skipped(_) => None,
+        })
+        .collect();
+    let ends = [first.len() / 2, first.len(), first.len() + second.len() / 3];
+    assert_eq!(byte_ends.len(), 5);
+    assert_eq!(
+        byte_ends[..3],
+        [(ends[0] as u64, true), (ends[1] as u64, true), (ends[2] as u64, false)]
+    );
+    assert!(byte_ends[3..].iter().all(|&(_, verified)| !verified));
+    assert!(incomplete.is_some_and(|stop| stop.starts_with("6 io: CRC mismatch")));
+}
+
+#[test]
+fn csv_unclosed_quote_at_the_end_is_a_bad_record() {
+    let csv = "id,text\nc-1,fine\nc-2,\"never closed\nc-3,swallowed\nc-4,swallowed too\n";
+    let expect = [
+        r#"ok 2 9 c-1 "fine" None None None None"#,
+        "3 unclosed-quote -: unclosed quote opened at line 3: the rest of the file (46 bytes) ran \
+         into this row and was not read as rows",
+    ];
+    check("open.csv", csv.as_bytes(), &expect);
+    check("open.csv.gz", &gzip(csv.as_bytes()), &expect);
+    let (_, _, incomplete) = read_all("open.csv", csv.as_bytes());
+    assert!(incomplete.is_some_and(|stop| stop.starts_with("3 unclosed-quote")));
+    // Quotes closed, doubled, or inside unquoted fields are fine.
+    let csv = "id,text\nc-1,\"a \"\"b\"\" c\"\nc-2,say \"hi\n";
+    check(
+        "closed.csv",
+        csv.as_bytes(),
+        &[
+            r#"ok 2 16 c-1 "a \"b\" c" None None None None"#,
+            r#"ok 3 12 c-2 "say \"hi" None None None None"#,
+        ],
+    );
+    let (_, _, incomplete) = read_all("closed.csv", csv.as_bytes());
+    assert_eq!(incomplete, None);
+    // A later quote closes the open one with text after it: the row is refused, and the
+    // rows after it are read again.
+    let csv = "id,text\nc-1,\"open\nc-2,x\nc-3,\"quoted\" text\nc-4,after\n";
+    check(
+        "closed-late.csv",
+        csv.as_bytes(),
+        &[
+            "2 unclosed-quote -: unclosed quote opened at line 2: a quote at line 4 closed it \
+             with text after it, so the lines in between ran into this row",
+            r#"ok 5 10 c-4 "after" None None None None"#,
+        ],
+    );
+    // In TSV, and in the header.
+    check(
+        "open.tsv",
+        b"id\ttext\n1\t\"open\n2\tx\n",
+        &[
+            "2 unclosed-quote -: unclosed quote opened at line 2: the rest of the file (10 bytes) ran \
+           into this row and was not read as rows",
+        ],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), "head.csv", b"id,\"text\n1,x\n");
+    let error = CorpusReader::open(&path, &ReaderConfig::default()).expect_err("open header");
+    assert!(error.to_string().ends_with("unclosed quote opened at line 1"), "{error}");
 }
 
 #[test]
@@ -278,7 +412,8 @@ fn csv_unterminated_quote_stops_at_the_limit() {
         &config,
         &[
             r#"ok 2 9 c-1 "fine" None None None None"#,
-            "3 too-large -: record exceeds max_record_bytes (1024); reading stopped here",
+            "3 too-large -: record exceeds max_record_bytes (1024) (a quote opened at line 3 is \
+             still open); reading stopped here",
         ],
     );
     // Under the slack but over the limit: skipped, and the next row is read.
@@ -507,4 +642,89 @@ fn shared_corpora_read_cleanly() {
         assert_eq!(n_dated, expected.n_dated, "{}", expected.path);
         assert_eq!(reader.bytes_read(), reader.file_len(), "{}", expected.path);
     }
+}
+
+/// Ingests `files` (name, bytes) into a fresh in-memory index with `config`; returns the
+/// report and the ids committed.
+fn ingest(
+    files: &[(&str, Vec<u8>)],
+    config: &pipeline::IngestConfig,
+) -> (pipeline::IngestReport, Vec<String>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths: Vec<PathBuf> =
+        files.iter().map(|(name, bytes)| write_file(dir.path(), name, bytes)).collect();
+    let storage: std::sync::Arc<dyn crate::storage::Storage> =
+        std::sync::Arc::new(crate::storage::MemStorage::new());
+    let mut writer =
+        crate::IndexWriter::with_storage(storage.clone(), crate::WriterConfig::default())
+            .expect("a new index");
+    let report = pipeline::ingest_files(&mut writer, &paths, config, &mut |_| {}).expect("ingest");
+    drop(writer);
+    let index = crate::Index::with_storage(storage).expect("committed index opens");
+    let ids = index
+        .live_docs()
+        .into_iter()
+        .map(|doc| index.document(doc).expect("readable").expect("live").id)
+        .collect();
+    (report, ids)
+}
+
+#[test]
+fn pipeline_drops_unchecked_documents_of_a_damaged_gzip() {
+    let config = pipeline::IngestConfig { batch_docs: 2, ..pipeline::IngestConfig::default() };
+    let good = ("good.jsonl", lines(0..2).into_bytes());
+    let mut damaged = gzip(lines(2..4).as_bytes());
+    let mut second = gzip(lines(4..7).as_bytes());
+    let crc = second.len() - 8;
+    second[crc] ^= 0xff;
+    damaged.extend(&second);
+    let after = ("after.jsonl", lines(7..8).into_bytes());
+    let files = [good.clone(), ("two.jsonl.gz", damaged.clone()), after.clone()];
+    let (report, ids) = ingest(&files, &config);
+    // The earlier file and the checked first member are in; the second member is not.
+    assert_eq!(ids, ["r0", "r1", "r2", "r3"]);
+    assert_eq!(report.n_unreadable_files, 1);
+    assert_eq!(
+        report.files_not_read,
+        [PathBuf::from("after.jsonl")].map(|p| report.files_incomplete[0].path.with_file_name(p))
+    );
+    let incomplete = &report.files_incomplete[0];
+    assert_eq!((incomplete.line, incomplete.n_records, incomplete.n_docs_committed), (6, 5, 2));
+    assert_eq!((incomplete.n_docs_unverified, incomplete.n_docs_discarded), (0, 3));
+    assert!(
+        incomplete.to_string().ends_with(
+            "two.jsonl.gz:6: CRC mismatch: the decompressed data does not match the gzip member's \
+         checksum; 5 records read: 2 documents of this file are in the index, 3 read after the \
+         last verified point were discarded"
+        ),
+        "{incomplete}"
+    );
+    assert_eq!((report.n_skipped, report.n_added), (0, 4), "a stream error is no bad record");
+    // --keep-going reads the next file.
+    let keep_going = pipeline::IngestConfig { keep_going: true, ..config.clone() };
+    let (report, ids) = ingest(&files, &keep_going);
+    assert_eq!(ids, ["r0", "r1", "r2", "r3", "r7"]);
+    assert!(report.files_not_read.is_empty());
+    // Past the memory bound, held documents are committed unverified, and counted.
+    let tight = pipeline::IngestConfig { max_unverified_bytes: 1, ..config.clone() };
+    let (report, ids) = ingest(&[("two.jsonl.gz", damaged)], &tight);
+    assert_eq!(ids, ["r2", "r3", "r4", "r5", "r6"]);
+    let incomplete = &report.files_incomplete[0];
+    assert_eq!((incomplete.n_docs_committed, incomplete.n_docs_discarded), (5, 0));
+    // At least the second member's three went in before their (wrong) checksum was read.
+    assert!(incomplete.n_docs_unverified >= 3, "{incomplete}");
+    assert_eq!(report.n_committed_unverified, incomplete.n_docs_unverified);
+    assert!(incomplete.to_string().contains("committed before a checksum could confirm"));
+    // Strict mode stops at the damage as at any bad record.
+    let strict = pipeline::IngestConfig { strict: true, ..config };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cut = gzip(lines(0..50).as_bytes());
+    let path = write_file(dir.path(), "cut.jsonl.gz", &cut[..cut.len() / 2]);
+    let storage: std::sync::Arc<dyn crate::storage::Storage> =
+        std::sync::Arc::new(crate::storage::MemStorage::new());
+    let mut writer = crate::IndexWriter::with_storage(storage, crate::WriterConfig::default())
+        .expect("a new index");
+    let error = pipeline::ingest_files(&mut writer, &[path], &strict, &mut |_| {})
+        .expect_err("strict stops");
+    assert!(error.to_string().contains("truncated"), "{error}");
 }
