@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
 use unspun_core::trace::split_title;
@@ -114,7 +115,7 @@ pub fn parse_article(media_type: Option<&str>, raw: &str) -> Result<Article, App
         // `url` is accepted for symmetry with documents; the report does not use it.
         string_field(&object, "url")?;
         Article {
-            id: string_field(&object, "id")?,
+            id: id_field(&object, raw)?,
             title: string_field(&object, "title")?.filter(|t| !t.trim().is_empty()),
             text,
             date,
@@ -170,6 +171,25 @@ fn string_field(
     }
 }
 
+/// The `id` of a JSON object, as `unspun index` reads it ([`unspun_index::ingest::json_id`]):
+/// a string's content, a number's literal text from `raw`, the object's JSON text (so
+/// `123456789012345678901234567890` keeps its digits and `1.0` stays apart from `1`).
+/// Other types are 422 naming the field, as for [`string_field`].
+fn id_field(
+    object: &serde_json::Map<String, Value>,
+    raw: &str,
+) -> Result<Option<String>, AppError> {
+    // The last `id` member wins, as in `Value`.
+    let members = serde_json::from_str::<std::collections::HashMap<String, &RawValue>>(raw);
+    match members.ok().as_ref().and_then(|members| members.get("id")) {
+        Some(id) => match unspun_index::ingest::json_id(id) {
+            Ok(id) => Ok(id),
+            Err(_) => string_field(object, "id"),
+        },
+        None => string_field(object, "id"),
+    }
+}
+
 fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -212,8 +232,8 @@ pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBa
         )
     });
     let mut batch = DocumentBatch::default();
-    let mut push = |line: u64, value: Result<Value, Rejected>| match value
-        .and_then(|value| document_from(&value, line))
+    let mut push = |line: u64, value: Result<Value, Rejected>, text: &str| match value
+        .and_then(|value| document_from(&value, text, line))
     {
         Ok(doc) => batch.docs.push(doc),
         Err(rejected) => batch.rejected.push(rejected),
@@ -229,16 +249,19 @@ pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBa
                 field: None,
                 message: format!("not valid JSON: {e}"),
             });
-            push(line, value);
+            push(line, value, text);
         }
     } else {
         match parse_json(raw)? {
             Value::Array(items) => {
+                // The items' JSON text, for ids (see `id_field`).
+                let texts: Vec<&RawValue> = serde_json::from_str(raw).unwrap_or_default();
                 for (n, item) in items.into_iter().enumerate() {
-                    push(n as u64 + 1, Ok(item));
+                    let text = texts.get(n).map_or("", |text| text.get());
+                    push(n as u64 + 1, Ok(item), text);
                 }
             }
-            value @ Value::Object(_) => push(1, Ok(value)),
+            value @ Value::Object(_) => push(1, Ok(value), raw),
             other => {
                 return Err(AppError::invalid_field(
                     "body",
@@ -252,7 +275,7 @@ pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBa
 
 /// Validates one item like `unspun index` does: id (string or number, not empty), text (a
 /// non-empty string), then title, date, source, url (strings or null).
-fn document_from(value: &Value, line: u64) -> Result<Document, Rejected> {
+fn document_from(value: &Value, text: &str, line: u64) -> Result<Document, Rejected> {
     let reject = |error: AppError| Rejected { line, field: error.field, message: error.message };
     let Value::Object(object) = value else {
         return Err(Rejected {
@@ -261,7 +284,7 @@ fn document_from(value: &Value, line: u64) -> Result<Document, Rejected> {
             message: format!("expected a document object, not {}", kind(value)),
         });
     };
-    let id = string_field(object, "id").map_err(reject)?.filter(|id| !id.trim().is_empty());
+    let id = id_field(object, text).map_err(reject)?.filter(|id| !id.trim().is_empty());
     let Some(id) = id else {
         return Err(Rejected {
             line,
@@ -349,6 +372,27 @@ mod tests {
             [(3, None), (4, Some("date"))]
         );
         assert!(parse_documents(None, "[1,").is_err());
+    }
+
+    /// Issue #13: ids keep the text of the input, as `unspun index` reads them.
+    #[test]
+    fn issue_13_numeric_ids_keep_their_digits() {
+        let big = r#"{"id":123456789012345678901234567890,"text":"Hi."}"#;
+        let ids = |batch: DocumentBatch| -> Vec<String> {
+            batch.docs.into_iter().map(|doc| doc.id).collect()
+        };
+        let expect = ["123456789012345678901234567890"];
+        assert_eq!(ids(parse_documents(None, big).expect("object")), expect);
+        assert_eq!(ids(parse_documents(Some("application/x-ndjson"), big).expect("lines")), expect);
+        let array = format!(r#"[{big}, {{"id":1.0,"text":"x"}}, {{"id":1,"text":"y"}}]"#);
+        let got = ids(parse_documents(None, &array).expect("array"));
+        assert_eq!(got, ["123456789012345678901234567890", "1.0", "1"]);
+        let got = ids(parse_documents(None, r#"{"id":"a","id":7e2,"text":"x"}"#).expect("last id"));
+        assert_eq!(got, ["7e2"]);
+        let article = parse_article(None, big).expect("article");
+        assert_eq!(article.id.as_deref(), Some("123456789012345678901234567890"));
+        let err = parse_documents(None, r#"{"id":true,"text":"x"}"#).expect("batch").rejected;
+        assert_eq!(err[0].field.as_deref(), Some("id"));
         assert_eq!(parse_documents(None, "\"x\"").expect_err("scalar").status.as_u16(), 422);
     }
 }
