@@ -18,6 +18,7 @@ mod serve_cmd;
 mod spins_cmd;
 mod stats_cmd;
 mod trace_cmd;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Serve the HTTP API (/v1) and the web UI over an index.
     Serve(serve_cmd::ServeArgs),
+    /// Check an index without changing it: damaged or missing files, and what is recoverable.
+    Verify(verify_cmd::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Spins(args) => spins_cmd::run(args),
         Command::SemanticIndex(args) => semantic_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Verify(args) => verify_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use unspun_core::date::parse_date;
+use unspun_core::limits::TraceLimits;
 use unspun_core::trace::{TraceConfig, TraceInput, split_title, trace};
 use unspun_index::Index;
 
@@ -35,6 +36,16 @@ pub struct TraceArgs {
     /// How many candidate documents to align, at most, by retrieval score.
     #[arg(long, default_value_t = TraceConfig::default().max_candidates)]
     pub max_candidates: usize,
+    /// Refuse articles larger than this many bytes (the server's default body limit).
+    #[arg(long, default_value_t = DEFAULT_MAX_ARTICLE_BYTES, value_name = "BYTES")]
+    pub max_article_bytes: u64,
+    /// Sentences longer than this many words are aligned as windows of at most this many.
+    #[arg(long, default_value_t = TraceLimits::default().max_sentence_tokens, value_name = "WORDS")]
+    pub max_sentence_words: usize,
+    /// Stop aligning after this many dynamic-programming cells (query words × source words);
+    /// the report then lists `max_alignment_cells` in `stats.limits_hit`.
+    #[arg(long, default_value_t = TraceLimits::default().max_alignment_cells, value_name = "N")]
+    pub max_alignment_cells: u64,
     #[command(flatten)]
     pub thesaurus: ThesaurusArgs,
     #[command(flatten)]
@@ -88,15 +99,28 @@ pub fn parse_article(raw: &str, name: &str) -> anyhow::Result<Article> {
     })
 }
 
-/// Reads the article named on the command line.
-pub fn read_article(input: &str) -> anyhow::Result<Article> {
-    let mut bytes = Vec::new();
-    if input == "-" {
-        std::io::stdin().read_to_end(&mut bytes).context("reading the article from stdin")?;
-    } else {
-        bytes = std::fs::read(input).with_context(|| format!("reading {input}"))?;
-    }
+/// The largest article `unspun trace` reads by default: 4 MiB, as the server's body limit.
+pub const DEFAULT_MAX_ARTICLE_BYTES: u64 = 4 << 20;
+
+/// Reads the article named on the command line, refusing more than `max_bytes`.
+pub fn read_article(input: &str, max_bytes: u64) -> anyhow::Result<Article> {
     let name = if input == "-" { "<stdin>" } else { input };
+    let mut bytes = Vec::new();
+    let reader: Box<dyn Read> = if input == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(input).with_context(|| format!("reading {input}"))?)
+    };
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {name}"))?;
+    if bytes.len() as u64 > max_bytes {
+        bail!(
+            "{name}: the article is larger than {max_bytes} bytes (--max-article-bytes); \
+             trace it in parts or raise the limit"
+        );
+    }
     let raw = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "{name}: not valid UTF-8 (first bad byte at offset {})",
@@ -108,7 +132,7 @@ pub fn read_article(input: &str) -> anyhow::Result<Article> {
 
 /// Runs `unspun trace`.
 pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
-    let mut article = read_article(&args.input)?;
+    let mut article = read_article(&args.input, args.max_article_bytes)?;
     if let Some(title) = args.title {
         article.title = Some(title);
     }
@@ -135,6 +159,11 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         max_candidates: args.max_candidates,
         thesaurus: args.thesaurus.load()?,
         paraphrase: args.paraphrase.load()?,
+        limits: TraceLimits {
+            max_sentence_tokens: args.max_sentence_words,
+            max_alignment_cells: args.max_alignment_cells,
+            ..TraceLimits::default()
+        },
         ..TraceConfig::default()
     };
     let input = TraceInput {

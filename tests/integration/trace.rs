@@ -246,3 +246,70 @@ fn issue_2_trace_bad_articles_exit_2() {
         dir.cmd().args(["trace", "--index", "idx", "--date", "yesterday", "ok.txt"]).fails_with(2);
     assert!(stderr.contains("cannot parse the date \"yesterday\""), "{stderr}");
 }
+
+/// An article of `n_words` words and no full stop, with the Reuters Syria paragraph inside.
+fn one_sentence_article(n_words: usize) -> String {
+    let mut words: Vec<String> = (0..n_words / 2).map(|i| format!("filler{}", i % 997)).collect();
+    words.push(REUTERS_SYRIA.text.replace('.', ""));
+    words.extend((0..n_words / 2).map(|i| format!("padding{}", i % 991)));
+    words.join(" ")
+}
+
+#[test]
+fn issue_13_a_long_unpunctuated_article_is_traced_in_windows() {
+    let dir = news_index();
+    // About 200 KB in one "sentence": it used to be aligned whole (seconds and gigabytes).
+    dir.create("long.txt", one_sentence_article(24_000));
+    let report = dir.trace("idx", "long.txt", &[]);
+    let limits = report["stats"]["limits_hit"].as_array().expect("limits_hit listed");
+    assert!(limits.iter().any(|l| l == "long_sentences_windowed"), "{limits:?}");
+    assert_eq!(str_at(&report["sources"][0], "id"), REUTERS_SYRIA.id, "still found");
+}
+
+#[test]
+fn issue_13_an_article_over_the_size_limit_is_refused() {
+    let dir = news_index();
+    dir.create("big.txt", "word ".repeat(3_000));
+    let stderr = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--max-article-bytes", "10000", "big.txt"])
+        .fails_with(2);
+    assert!(stderr.contains("big.txt") && stderr.contains("--max-article-bytes"), "{stderr}");
+    let stderr = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--max-article-bytes", "10000", "-"])
+        .stdin("word ".repeat(3_000))
+        .fails_with(2);
+    assert!(stderr.contains("<stdin>"), "{stderr}");
+}
+
+#[test]
+fn issue_13_a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = news_index();
+    // A report far larger than a pipe's buffer (64 KiB), read for a few bytes only.
+    let article: Vec<&str> = std::iter::repeat_n(REUTERS_SYRIA.text, 200).collect();
+    dir.create("many.txt", article.join("\n\n"));
+    for args in [
+        &["trace", "--index", "idx", "--json", "many.txt"][..],
+        &["trace", "--index", "idx", "many.txt"],
+        &["stats", "--index", "idx", "--json"],
+    ] {
+        let mut command = dir.cmd().args(args).into_command();
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let mut stdout = child.stdout.take().expect("piped");
+        let mut first = [0u8; 8];
+        stdout.read_exact(&mut first).expect("some output");
+        drop(stdout);
+        let output = child.wait_with_output().expect("ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}

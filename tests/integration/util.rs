@@ -184,6 +184,11 @@ impl Cmd {
         out.stderr
     }
 
+    /// The command itself, for a test that wires its streams another way.
+    pub fn into_command(self) -> Command {
+        self.command
+    }
+
     /// Starts the run without waiting, with every stream discarded.
     pub fn spawn(mut self) -> Child {
         self.command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());

@@ -67,6 +67,14 @@ pub enum Error {
         /// Which limit was exceeded.
         reason: String,
     },
+    /// The writer refuses to work in `path`: a damaged index or a folder that is not one.
+    #[error("{}: {reason}", path.display())]
+    Refused {
+        /// The directory.
+        path: PathBuf,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// An output directory of `unspun cluster` that cannot be resumed as asked.
     #[error("{}: {reason}", path.display())]
     RunMismatch {

@@ -50,6 +50,7 @@ mod segment;
 pub mod semantic;
 mod storage;
 pub mod thesaurus;
+pub mod verify;
 mod writer;
 
 pub use error::{Error, Result};

@@ -19,7 +19,8 @@ use crate::manifest::{
 };
 use crate::reader::Snapshot;
 use crate::segment::{MAX_SEGMENT_DOCS, pack_posting, write_docs, write_postings};
-use crate::storage::{FsStorage, Storage, StorageLock, TMP_SUFFIX};
+use crate::semantic::SEMANTIC_FILE;
+use crate::storage::{FsStorage, LOCK_FILE, Storage, StorageLock, TMP_SUFFIX};
 
 /// Knobs of an [`IndexWriter`].
 #[derive(Debug, Clone)]
@@ -110,11 +111,57 @@ impl std::fmt::Debug for IndexWriter {
     }
 }
 
-/// Whether `name` is a file the index writes (and so may remove when unreferenced).
-fn is_index_file(name: &str) -> bool {
-    name.ends_with(TMP_SUFFIX)
-        || (name.starts_with("seg-") && (name.ends_with(".docs") || name.ends_with(".post")))
-        || (name.starts_with("del-") && name.ends_with(".tomb"))
+/// Whether `name` has the exact shape of a segment or tombstone file the writer names
+/// (`seg-` or `del-`, ten digits, then `.docs`, `.post` or `.tomb`).
+fn is_data_file(name: &str) -> bool {
+    let numbered = |rest: &str, ext: &str| {
+        rest.strip_suffix(ext)
+            .is_some_and(|digits| digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()))
+    };
+    name.strip_prefix("seg-").is_some_and(|rest| numbered(rest, ".docs") || numbered(rest, ".post"))
+        || name.strip_prefix("del-").is_some_and(|rest| numbered(rest, ".tomb"))
+}
+
+/// Whether `name` is a file an unspun writer creates: a segment or tombstone file, or the
+/// temporary file of one of those, of MANIFEST or of SEMANTIC. Only such files are ever
+/// removed, and only inside a directory that holds a MANIFEST.
+pub(crate) fn is_index_file(name: &str) -> bool {
+    match name.strip_suffix(TMP_SUFFIX) {
+        Some(base) => base == MANIFEST_FILE || base == SEMANTIC_FILE || is_data_file(base),
+        None => is_data_file(name),
+    }
+}
+
+/// Checks that a storage without a MANIFEST may become a new index: it must be empty but for
+/// the lock file and a MANIFEST temporary left by a writer that died while creating the index.
+/// A folder holding index files but no MANIFEST is a damaged index, and any other file means
+/// the folder is not an index: both are refused, and nothing in them is touched.
+fn check_new_index_dir(storage: &dyn Storage) -> Result<()> {
+    let manifest_tmp = format!("{MANIFEST_FILE}{TMP_SUFFIX}");
+    let mut names: Vec<String> = storage
+        .list()?
+        .into_iter()
+        .filter(|name| name != LOCK_FILE && *name != manifest_tmp)
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    names.sort();
+    let n_names = names.len();
+    let shown = names.iter().take(3).map(String::as_str).collect::<Vec<_>>().join(", ");
+    let more = if n_names > 3 { format!(" and {} more", n_names - 3) } else { String::new() };
+    let reason = if names.iter().any(|name| is_index_file(name) || name == SEMANTIC_FILE) {
+        format!(
+            "holds index files ({shown}{more}) but no MANIFEST: the index is damaged; nothing \
+             was changed (`unspun verify --index DIR` reports what is recoverable)"
+        )
+    } else {
+        format!(
+            "is not empty and holds no unspun index ({shown}{more}): give a new or empty \
+             directory, or the directory of an existing index; nothing was changed"
+        )
+    };
+    Err(Error::Refused { path: storage.path_of(""), reason })
 }
 
 impl IndexWriter {
@@ -128,8 +175,14 @@ impl IndexWriter {
 
     /// Opens the index in `storage` for writing, creating an empty one if needed.
     pub fn with_storage(storage: Arc<dyn Storage>, config: WriterConfig) -> Result<IndexWriter> {
+        // Checked before the lock is taken, so a refused folder is left without a LOCK file,
+        // and again under the lock, since another writer may have created the index meanwhile.
+        if !storage.exists(MANIFEST_FILE)? {
+            check_new_index_dir(&*storage)?;
+        }
         let lock = storage.lock()?;
         if !storage.exists(MANIFEST_FILE)? {
+            check_new_index_dir(&*storage)?;
             remove_garbage(&*storage, &[])?;
             let manifest = Manifest::empty(config.index.clone());
             storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out))?;
@@ -353,7 +406,8 @@ fn check_lengths(doc: &Document) -> Result<()> {
     Ok(())
 }
 
-/// Removes temporary files and index files not in `keep`: leftovers of a crashed writer.
+/// Removes the writer's own temporary files and segment or tombstone files not in `keep`:
+/// leftovers of a crashed writer. Files of any other name are never touched.
 fn remove_garbage(storage: &dyn Storage, keep: &[String]) -> Result<()> {
     let mut removed = false;
     for name in storage.list()? {
