@@ -60,6 +60,12 @@ pub struct IndexArgs {
     /// Stop at the first bad record instead of counting, reporting and skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// When a corpus cannot be read to its end (a truncated or corrupt gzip stream, a CRC
+    /// mismatch, a read error, a CSV quote left open to the end of the file), warn and go on
+    /// with the next corpus, exiting 0. Without it, indexing stops at that file (what was read
+    /// before the damage is kept) and exits 2.
+    #[arg(long)]
+    pub keep_going: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -106,6 +112,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         reader,
         replace: args.replace,
         strict: args.strict,
+        keep_going: args.keep_going,
         ..IngestConfig::default()
     };
     // Open every corpus before the index, so a typo in a file name or a CSV without the id
@@ -161,7 +168,44 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_text(&render_summary(&summary))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(&summary.report, args.keep_going))
+}
+
+/// Exit 2 when a corpus could not be read to its end (unless `--keep-going`: then a
+/// warning), or when nothing was indexed because every record was bad; the reasons go to
+/// standard error, naming the files.
+fn exit_code(r: &IngestReport, keep_going: bool) -> ExitCode {
+    let mut failed = false;
+    for incomplete in &r.files_incomplete {
+        if keep_going {
+            eprintln!("unspun: warning: corpus not read to its end: {incomplete}");
+        } else {
+            eprintln!("unspun: corpus {} could not be read to its end", incomplete.path.display());
+            eprintln!("unspun: {incomplete}");
+            failed = true;
+        }
+    }
+    if failed {
+        if !r.files_not_read.is_empty() {
+            let names: Vec<String> =
+                r.files_not_read.iter().map(|path| path.display().to_string()).collect();
+            eprintln!("unspun: not read: {}", names.join(", "));
+        }
+        eprintln!(
+            "unspun: what was read before the damage is committed; fix or drop the file and run \
+             again (documents already indexed are skipped as duplicates; --replace rewrites \
+             them), or use --keep-going to index the rest anyway"
+        );
+    }
+    let n_indexed = r.n_added + r.n_replaced + r.n_duplicate;
+    if n_indexed == 0 && (r.n_skipped > 0 || !r.files_incomplete.is_empty()) {
+        eprintln!(
+            "unspun: nothing was indexed: {} records were bad and {} corpora could not be read",
+            r.n_skipped, r.n_unreadable_files
+        );
+        failed = true;
+    }
+    if failed { ExitCode::from(2) } else { ExitCode::SUCCESS }
 }
 
 fn render_summary(s: &IndexSummary) -> String {
@@ -189,6 +233,19 @@ fn render_summary(s: &IndexSummary) -> String {
     }
     if r.bad_records.len() > 10 || r.n_skipped > r.bad_records.len() as u64 {
         let _ = writeln!(out, "  ... (--json lists the first {})", r.bad_records.len());
+    }
+    if !r.files_incomplete.is_empty() {
+        let _ = writeln!(out, "corpora not read to their end: {}", r.n_unreadable_files);
+        for incomplete in &r.files_incomplete {
+            let _ = writeln!(out, "  {incomplete}");
+        }
+    }
+    if r.n_committed_unverified > 0 {
+        let _ = writeln!(
+            out,
+            "  {} gzip documents were committed before their checksum was read",
+            r.n_committed_unverified
+        );
     }
     if !r.duplicate_ids.is_empty() {
         let shown: Vec<&str> = r.duplicate_ids.iter().take(5).map(String::as_str).collect();

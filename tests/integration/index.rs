@@ -313,3 +313,142 @@ fn issue_2_index_second_corpus_extends_the_index() {
     dir.create("q2.txt", AP_STORM.text);
     assert_eq!(dir.trace("idx", "q2.txt", &[])["sources"][0]["id"], AP_STORM.id);
 }
+
+/// `corpus` gzip-compressed with stored (uncompressed) deflate blocks, so a byte flipped in
+/// it garbles the text without breaking the deflate stream: only the CRC-32 can tell.
+fn gzip_stored(corpus: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    encoder.write_all(corpus.as_bytes()).expect("in-memory writes succeed");
+    encoder.finish().expect("in-memory writes succeed")
+}
+
+/// The `--json` summary and stderr of a run that exits with `code`.
+fn index_fails(dir: &TestDir, code: i32, args: &[&str]) -> (serde_json::Value, String) {
+    let out = dir.cmd().args(["index", "--quiet", "--json", "--index", "idx"]).args(args).output();
+    assert_eq!(out.code, code, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    let summary = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", out.stdout));
+    (summary, out.stderr)
+}
+
+#[test]
+fn issue_13_unclosed_csv_quote_is_a_bad_record_and_fails_the_run() {
+    let dir = TestDir::new();
+    let mut csv = String::from("id,text\n");
+    csv.push_str(&format!("{},\"{}\"\n", REUTERS_SYRIA.id, REUTERS_SYRIA.text));
+    csv.push_str(&format!("{},\"{}\n", AP_STORM.id, AP_STORM.text)); // line 3: never closed
+    csv.push_str(&format!("{},{}\n", CNN_MARKETS.id, CNN_MARKETS.text.replace(',', ";")));
+    dir.create("news.csv", csv);
+    let (summary, stderr) = index_fails(&dir, 2, &["news.csv"]);
+    assert!(stderr.contains("corpus news.csv could not be read to its end"), "{stderr}");
+    assert!(stderr.contains("news.csv:3: unclosed quote opened at line 3"), "{stderr}");
+    assert_eq!(u64_at(&summary, "n_added"), 1, "{summary:#}");
+    assert_eq!(summary["skipped_by_reason"], serde_json::json!({"unclosed-quote": 1}));
+    assert_eq!(u64_at(&summary, "n_unreadable_files"), 1);
+    let bad = &summary["bad_records"][0];
+    assert_eq!((bad["line"].as_u64(), bad["reason"].as_str()), (Some(3), Some("unclosed-quote")));
+    assert_eq!(u64_at(&dir.stats("idx"), "n_docs"), 1, "the good row is committed");
+    // The human summary counts it on its own line.
+    let out = dir.cmd().args(["index", "--index", "idx2", "news.csv"]).output();
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.contains("skipped        1  unclosed-quote"), "{}", out.stdout);
+    assert!(out.stdout.contains("corpora not read to their end: 1"), "{}", out.stdout);
+    // --keep-going: a warning, exit 0.
+    let out =
+        dir.cmd().args(["index", "-q", "--keep-going", "--index", "idx3", "news.csv"]).output();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("unspun: warning: corpus not read to its end: news.csv:3"));
+}
+
+#[test]
+fn issue_13_truncated_gzip_exits_2_and_keeps_what_was_committed() {
+    let dir = TestDir::new();
+    dir.create("first.jsonl", hay::jsonl(&hay::NEWS[..2]));
+    assert_eq!(u64_at(&dir.index("idx", &["first.jsonl"]), "n_added"), 2);
+    dir.create("second.jsonl", hay::jsonl(&hay::NEWS[2..4]));
+    let gz = dir.create_gz("cut.jsonl.gz", hay::generated_corpus(200));
+    let bytes = std::fs::read(&gz).expect("fixture");
+    std::fs::write(&gz, &bytes[..bytes.len() / 2]).expect("fixture");
+    dir.create("last.jsonl", hay::jsonl(&hay::NEWS[4..]));
+    let corpora = ["second.jsonl", "cut.jsonl.gz", "last.jsonl"];
+    let (summary, stderr) = index_fails(&dir, 2, &corpora);
+    assert!(
+        stderr.contains("unspun: corpus cut.jsonl.gz could not be read to its end"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("truncated: the gzip stream ends early"), "{stderr}");
+    assert!(stderr.contains("0 documents of this file are in the index"), "{stderr}");
+    assert!(stderr.contains("not read: last.jsonl"), "{stderr}");
+    let incomplete = &summary["files_incomplete"][0];
+    assert_eq!(str_at(incomplete, "path"), "cut.jsonl.gz");
+    assert_eq!(str_at(incomplete, "reason"), "io");
+    assert!(u64_at(incomplete, "n_docs_discarded") > 0, "{summary:#}");
+    assert_eq!(u64_at(incomplete, "n_docs_committed"), 0);
+    assert_eq!(u64_at(&summary, "n_skipped"), 0, "a damaged stream is no bad record");
+    assert_eq!(summary["files_not_read"], serde_json::json!(["last.jsonl"]));
+    // Earlier runs and earlier files are in; no half-read document of the cut file is.
+    assert_eq!(u64_at(&dir.stats("idx"), "n_docs"), 4);
+    // --keep-going: the warning names the file, the rest is indexed, exit 0.
+    let out = dir
+        .cmd()
+        .args(["index", "-q", "--json", "--keep-going", "--index", "idx"])
+        .args(corpora)
+        .output();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("unspun: warning: corpus not read to its end: cut.jsonl.gz:"));
+    assert_eq!(u64_at(&dir.stats("idx"), "n_docs"), 5);
+}
+
+#[test]
+fn issue_13_corrupt_gzip_commits_no_garbled_document() {
+    let dir = TestDir::new();
+    let corpus = hay::generated_corpus(40);
+    let mut bytes = gzip_stored(&corpus);
+    // Garble one letter of a text in the middle: the deflate data stays valid.
+    let middle = bytes.len() / 2;
+    let at = middle + bytes[middle..].iter().position(u8::is_ascii_lowercase).expect("text");
+    bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(dir.join("garbled.jsonl.gz"), &bytes).expect("fixture");
+    dir.create("news.jsonl", hay::jsonl(&hay::NEWS));
+    let (summary, stderr) = index_fails(&dir, 2, &["news.jsonl", "garbled.jsonl.gz"]);
+    assert!(stderr.contains("garbled.jsonl.gz:41: CRC mismatch"), "{stderr}");
+    let incomplete = &summary["files_incomplete"][0];
+    assert_eq!(u64_at(incomplete, "n_records"), 40, "every record decoded, one of them wrong");
+    assert_eq!(u64_at(incomplete, "n_docs_discarded"), 40);
+    assert_eq!(u64_at(incomplete, "n_docs_committed"), 0);
+    assert_eq!(u64_at(&dir.stats("idx"), "n_docs"), 5, "only the intact file is in");
+}
+
+#[test]
+fn issue_13_numeric_ids_keep_their_digits() {
+    let dir = TestDir::new();
+    let lines = [
+        serde_json::json!({"text": REUTERS_SYRIA.text}).to_string().replacen(
+            '{',
+            "{\"id\":123456789012345678901234567890,",
+            1,
+        ),
+        serde_json::json!({"text": AP_STORM.text}).to_string().replacen('{', "{\"id\":1.0,", 1),
+        serde_json::json!({"text": CNN_MARKETS.text}).to_string().replacen('{', "{\"id\":1,", 1),
+    ];
+    dir.create("ids.jsonl", lines.join("\n"));
+    let summary = dir.index("idx", &["ids.jsonl"]);
+    assert_eq!(u64_at(&summary, "n_added"), 3, "1.0 and 1 are two ids: {summary:#}");
+    assert_eq!(u64_at(&summary, "n_duplicate"), 0);
+    dir.create("q.txt", hay::SYRIA_VERBATIM);
+    let report = dir.trace("idx", "q.txt", &[]);
+    assert_eq!(report["sources"][0]["id"], "123456789012345678901234567890");
+    dir.create("storm.txt", AP_STORM.text);
+    let report = dir.trace("idx", "storm.txt", &[]);
+    assert_eq!(report["sources"][0]["id"], "1.0");
+}
+
+#[test]
+fn issue_13_nothing_indexed_because_everything_was_bad_exits_2() {
+    let dir = TestDir::new();
+    dir.create("bad.jsonl", "{\"id\": 1\n{\"text\": \"no id\"}\n");
+    let (summary, stderr) = index_fails(&dir, 2, &["bad.jsonl"]);
+    assert_eq!(u64_at(&summary, "n_skipped"), 2);
+    assert!(stderr.contains("nothing was indexed: 2 records were bad"), "{stderr}");
+}
