@@ -30,9 +30,27 @@ pub struct ServeArgs {
     /// Seconds allowed per request (longer → 504).
     #[arg(long, default_value_t = Limits::default().timeout.as_secs())]
     pub timeout_secs: u64,
-    /// Requests handled at once (more → 503).
+    /// Requests handled at once (more → 503). A request takes its slot once its body has
+    /// arrived.
     #[arg(long, default_value_t = Limits::default().max_concurrency)]
     pub max_concurrency: usize,
+    /// Largest article text a trace accepts, in bytes (larger → 413).
+    #[arg(long, default_value_t = Limits::default().max_article_bytes)]
+    pub max_article_bytes: usize,
+    /// Seconds allowed for a request's line and headers to arrive (then the connection is
+    /// closed); also the longest a keep-alive connection waits for its next request.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs())]
+    pub header_timeout_secs: u64,
+    /// Seconds allowed for a request body to arrive (longer → 408).
+    #[arg(long, default_value_t = Limits::default().body_timeout.as_secs())]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, default_value_t = Limits::default().keep_alive.as_secs())]
+    pub keep_alive_secs: u64,
+    /// Open connections at most; the last 1/16 (1 to 64) are kept for /healthz, /readyz and
+    /// /metrics. Must stay below the open-file limit (`ulimit -n`).
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
     #[command(flatten)]
     pub thesaurus: crate::engine::ThesaurusArgs,
     #[command(flatten)]
@@ -41,8 +59,31 @@ pub struct ServeArgs {
 
 /// Runs `unspun serve` until ctrl-c or SIGTERM.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    if args.max_body_bytes == 0 || args.timeout_secs == 0 || args.max_concurrency == 0 {
-        bail!("--max-body-bytes, --timeout-secs and --max-concurrency must be at least 1");
+    let at_least_one = [
+        ("--max-body-bytes", args.max_body_bytes as u64),
+        ("--timeout-secs", args.timeout_secs),
+        ("--max-concurrency", args.max_concurrency as u64),
+        ("--max-article-bytes", args.max_article_bytes as u64),
+        ("--header-timeout-secs", args.header_timeout_secs),
+        ("--body-timeout-secs", args.body_timeout_secs),
+        ("--keep-alive-secs", args.keep_alive_secs),
+        ("--max-connections", args.max_connections as u64),
+    ];
+    for (flag, value) in at_least_one {
+        if value == 0 {
+            bail!("{flag} must be at least 1");
+        }
+    }
+    if let Some(open_files) = open_file_limit() {
+        // Index files are mapped, not held open; keep some descriptors for everything else.
+        let usable = open_files.saturating_sub(64) as usize;
+        if args.max_connections > usable {
+            bail!(
+                "--max-connections {} does not fit the open-file limit of {open_files} \
+                 (`ulimit -n`): give at most {usable}, or raise the limit",
+                args.max_connections
+            );
+        }
     }
     let token = match &args.token_file {
         None => None,
@@ -63,11 +104,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         cors_origins: args.cors_origins,
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
+            max_article_bytes: args.max_article_bytes,
             timeout: Duration::from_secs(args.timeout_secs),
             max_concurrency: args.max_concurrency,
+            header_timeout: Duration::from_secs(args.header_timeout_secs),
+            body_timeout: Duration::from_secs(args.body_timeout_secs),
+            keep_alive: Duration::from_secs(args.keep_alive_secs),
+            max_connections: args.max_connections,
         },
         thesaurus: args.thesaurus.load()?,
         paraphrase: args.paraphrase.load()?,
+        merge: unspun_index::MergePolicy::default(),
     };
     let state = AppState::open(config)
         .with_context(|| format!("opening index {}", args.index.display()))?;
@@ -78,4 +125,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     .with_context(|| format!("serving on {}", args.addr))?;
     eprintln!("unspun: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The soft open-file limit of this process (Linux: `/proc/self/limits`), if known.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }

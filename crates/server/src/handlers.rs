@@ -2,6 +2,7 @@
 //! fingerprinting, committing) runs on tokio's blocking pool.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::body::Body;
@@ -9,22 +10,65 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tokio::sync::OwnedSemaphorePermit;
 use unspun_core::date::format_date;
+use unspun_core::limits::{self, Cancel};
 use unspun_core::report::TraceReport;
 use unspun_core::trace::{TraceConfig, TraceInput, trace};
 
 use crate::error::AppError;
 use crate::input::{media_type, parse_article, parse_documents, read_body, utf8};
+use crate::metrics::Gauges;
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 description of the API.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 
-/// Runs `work` on the blocking pool; a panic there becomes a logged 500.
+/// Runs `work` on the blocking pool; a panic there becomes a logged 500. `permit` (the
+/// request's concurrency slot) is released when `work` ends, not when the request does: a
+/// request abandoned by its client or its timeout keeps its slot until its work has stopped,
+/// so abandoned work cannot pile up on the pool.
 async fn blocking<T: Send + 'static>(
+    permit: OwnedSemaphorePermit,
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Runs short `work` on the blocking pool for a route whose slot the concurrency middleware
+/// holds; a panic there becomes a logged 500.
+async fn short_blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     tokio::task::spawn_blocking(work).await.map_err(AppError::internal)?
+}
+
+/// Reads the request body within [`crate::Limits::body_timeout`] (then 408) and
+/// `max_body_bytes` (then 413). No concurrency slot is held meanwhile: a slow client only
+/// holds its connection.
+async fn read_body_in_time(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<u8>, AppError> {
+    let limits = &state.config().limits;
+    let read = read_body(headers, body, limits.max_body_bytes);
+    tokio::time::timeout(limits.body_timeout, read).await.map_err(|_| {
+        AppError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                limits.body_timeout.as_secs_f64()
+            ),
+        )
+        .with_field("body")
+    })?
 }
 
 /// Refuses a write without the configured bearer token.
@@ -55,25 +99,44 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// `POST /v1/trace`.
+/// `POST /v1/trace`. The body is read first, then a concurrency slot is taken, then the
+/// trace runs on the blocking pool. If the request is dropped meanwhile (its timeout, or the
+/// client went away) the trace is cancelled at its next check.
 pub async fn post_trace(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<TraceReport>, AppError> {
-    let bytes = read_body(&headers, body, state.config().limits.max_body_bytes).await?;
+    let bytes = read_body_in_time(&state, &headers, body).await?;
     let raw = utf8(bytes)?;
     let article = parse_article(media_type(&headers).as_deref(), &raw)?;
     drop(raw);
+    let max_article_bytes = state.config().limits.max_article_bytes;
+    if article.text.len() > max_article_bytes {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the article text has {} bytes, more than the limit of {max_article_bytes}",
+                article.text.len()
+            ),
+        )
+        .with_field("text"));
+    }
+    let permit = state.try_permit()?;
     let snapshot = state.snapshot();
     let thesaurus = state.config().thesaurus.clone();
     let paraphrase = state.config().paraphrase.clone();
-    let report = blocking(move || {
+    let cancel = Cancel::new();
+    let cancel_on_drop = cancel.on_drop();
+    let work_state = state.clone();
+    let report = blocking(permit, move || {
         let index = &snapshot.index;
         let config = TraceConfig {
             shingle: index.config().shingle.clone(),
             thesaurus: thesaurus.clone(),
             paraphrase: paraphrase.clone(),
+            cancel,
             ..TraceConfig::default()
         };
         let input = TraceInput {
@@ -83,10 +146,14 @@ pub async fn post_trace(
             date: article.date,
         };
         let mut report = trace(&input, &**index, &config);
+        if report.stats.limits_hit.iter().any(|hit| hit == limits::hit::CANCELLED) {
+            work_state.inner.metrics.traces_cancelled.fetch_add(1, Ordering::Relaxed);
+        }
         report.query.body_char_offset = article.body_char_offset;
         Ok(report)
     })
     .await?;
+    cancel_on_drop.disarm();
     Ok(Json(report))
 }
 
@@ -108,7 +175,7 @@ pub async fn post_documents(
             ));
         }
     };
-    let bytes = read_body(&headers, body, state.config().limits.max_body_bytes).await?;
+    let bytes = read_body_in_time(&state, &headers, body).await?;
     let raw = utf8(bytes)?;
     let batch = parse_documents(media_type(&headers).as_deref(), &raw)?;
     drop(raw);
@@ -127,8 +194,9 @@ pub async fn post_documents(
     }
     let rejected = batch.rejected;
     let docs = batch.docs;
+    let permit = state.try_permit()?;
     let writer_state = state.clone();
-    let outcome = blocking(move || writer_state.add_documents(docs, replace)).await?;
+    let outcome = blocking(permit, move || writer_state.add_documents(docs, replace)).await?;
     Ok(Json(json!({
         "added": outcome.added,
         "replaced": outcome.replaced,
@@ -145,7 +213,7 @@ pub async fn get_document(
     let snapshot = state.snapshot();
     let not_found = || AppError::not_found(format!("no document with id {id:?}")).with_field("id");
     let doc_id = snapshot.index.doc_id(&id).ok_or_else(not_found)?;
-    let doc = blocking(move || snapshot.index.document(doc_id).map_err(AppError::from_index))
+    let doc = short_blocking(move || snapshot.index.document(doc_id).map_err(AppError::from_index))
         .await?
         .ok_or_else(not_found)?;
     Ok(Json(json!({
@@ -167,7 +235,7 @@ pub async fn delete_document(
     authorize(&state, &headers)?;
     let writer_state = state.clone();
     let target = id.clone();
-    if blocking(move || writer_state.delete_document(&target)).await? {
+    if short_blocking(move || writer_state.delete_document(&target)).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::not_found(format!("no document with id {id:?}")).with_field("id"))
@@ -197,7 +265,7 @@ pub async fn search(
         }
     };
     let snapshot = state.snapshot();
-    let results = blocking(move || {
+    let results = short_blocking(move || {
         let mut hits: Vec<_> = snapshot
             .catalog
             .values()
@@ -242,7 +310,18 @@ pub async fn readyz(State(state): State<AppState>) -> Json<Value> {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let stats = state.snapshot().index.stats();
-    let text = state.inner.metrics.render(stats.n_docs, stats.bytes_on_disk);
+    let connections = &state.inner.connections;
+    let gauges = Gauges {
+        index_documents: stats.n_docs,
+        index_bytes: stats.bytes_on_disk,
+        index_segments: stats.n_segments,
+        connections_open: connections.n_open() as u64,
+        requests_in_flight: connections.n_in_flight() as u64,
+        connections_accepted: connections.n_accepted.load(Ordering::Relaxed),
+        connections_refused: connections.n_refused.load(Ordering::Relaxed),
+        connections_evicted: connections.n_evicted.load(Ordering::Relaxed),
+    };
+    let text = state.inner.metrics.render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 

@@ -1,8 +1,10 @@
 //! unspun-server: the HTTP API and the embedded web UI of unspun.
 //!
 //! [`app`] builds the axum [`Router`] from an [`AppState`] (the open index, the lazily opened
-//! writer, limits, token, metrics); [`serve`] runs it on a listener until a shutdown signal,
-//! finishing in-flight requests; [`run`] is what `unspun serve` calls.
+//! writer, limits, token, metrics); [`serve`] runs it on a listener with hyper's HTTP/1.1
+//! (header, body and keep-alive timeouts, a connection limit with room kept for the probes)
+//! until a shutdown signal, finishing in-flight requests; [`run`] is what `unspun serve`
+//! calls. Writes merge small segments in the background ([`ServerConfig::merge`]).
 //!
 //! Routes (JSON unless said otherwise; errors are always
 //! `{"error": {"code", "message", "field"}}`):
@@ -27,13 +29,14 @@
 mod error;
 mod handlers;
 mod input;
+mod listen;
 mod metrics;
 mod state;
 mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -46,7 +49,8 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use error::{AppError, Rejected};
 pub use handlers::{MAX_SEARCH_LIMIT, OPENAPI_JSON};
-pub use metrics::{LATENCY_BUCKETS, Metrics};
+pub use listen::reserve as reserved_connections;
+pub use metrics::{Gauges, LATENCY_BUCKETS, Metrics};
 pub use state::{AppState, CatalogEntry, Limits, ServerConfig, Snapshot, WriteOutcome};
 
 /// Builds the router: every route, with metrics, JSON errors, the timeout, the concurrency
@@ -54,9 +58,12 @@ pub use state::{AppState, CatalogEntry, Limits, ServerConfig, Snapshot, WriteOut
 pub fn app(state: AppState) -> Router {
     // Work that a crowd could saturate sits behind the concurrency limit; probes and metrics
     // stay answerable when it is reached.
-    let limited = Router::new()
+    // The routes with a body take their slot in the handler, once the body has arrived, so
+    // that slow uploads hold no slot.
+    let with_body = Router::new()
         .route("/v1/trace", post(handlers::post_trace))
-        .route("/v1/documents", post(handlers::post_documents))
+        .route("/v1/documents", post(handlers::post_documents));
+    let limited = Router::new()
         .route("/v1/documents/{id}", get(handlers::get_document).delete(handlers::delete_document))
         .route("/v1/search", get(handlers::search))
         .route("/v1/stats", get(handlers::stats))
@@ -71,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(handlers::metrics));
     let timeout = state.config().limits.timeout;
     let mut router = limited
+        .merge(with_body)
         .merge(probes)
         .fallback(no_route)
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout));
@@ -125,15 +133,10 @@ async fn limit_concurrency(
     request: Request,
     next: Next,
 ) -> Response {
-    let Ok(_permit) = state.inner.permits.clone().try_acquire_owned() else {
-        return AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "the server is handling as many requests as it may: try again shortly",
-        )
-        .into_response();
-    };
-    next.run(request).await
+    match state.try_permit() {
+        Ok(_permit) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Counts the request and its latency under its route pattern.
@@ -205,14 +208,16 @@ async fn no_route(method: Method, uri: axum::http::Uri) -> AppError {
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then finishes the requests
-/// in flight and returns. Writes commit atomically, so the index is consistent whenever the
-/// process stops.
+/// in flight and returns. Connections get the header, body and keep-alive timeouts and the
+/// connection limit of [`Limits`] (see the `listen` module). Writes commit atomically, so the
+/// index is consistent whenever the process stops.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let router = app(state.clone());
+    listen::serve(listener, state, router, shutdown).await
 }
 
 /// Completes on ctrl-c or (on Unix) SIGTERM.
@@ -251,6 +256,11 @@ pub fn run(
         let listener = tokio::net::TcpListener::bind(addr).await?;
         on_listening(listener.local_addr()?);
         serve(listener, state, shutdown_signal()).await
-    })
-    // Dropping the runtime waits for blocking tasks (a commit in progress) to finish.
+    })?;
+    // Every answer is sent. What may still run on the blocking pool is work nobody waits
+    // for: traces of requests that timed out (cancelled, stopping at their next check), a
+    // write whose request timed out, a background merge. Commits are atomic, so they are
+    // given a moment and then left to the process exit.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    Ok(())
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the latency histogram buckets; `+Inf` is implied.
@@ -30,6 +31,31 @@ struct Inner {
 #[derive(Debug, Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    /// Traces stopped because their request timed out or its client went away.
+    pub(crate) traces_cancelled: AtomicU64,
+    /// Background segment merges committed.
+    pub(crate) merges: AtomicU64,
+}
+
+/// Gauges and counters read from elsewhere when `/metrics` is rendered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Live documents in the served index.
+    pub index_documents: u64,
+    /// Bytes on disk of the served generation.
+    pub index_bytes: u64,
+    /// Segments of the served generation.
+    pub index_segments: u64,
+    /// Connections open now.
+    pub connections_open: u64,
+    /// Requests in flight on the connections (bodies being received included).
+    pub requests_in_flight: u64,
+    /// Connections accepted since start.
+    pub connections_accepted: u64,
+    /// Connections closed at once because the connection limit was reached.
+    pub connections_refused: u64,
+    /// Idle connections closed to make room for new ones.
+    pub connections_evicted: u64,
 }
 
 impl Metrics {
@@ -45,8 +71,13 @@ impl Metrics {
         histogram.count += 1;
     }
 
-    /// The Prometheus exposition text, with the index gauges appended.
-    pub fn render(&self, index_documents: u64, index_bytes: u64) -> String {
+    /// Traces cancelled so far (a timeout or a closed connection stopped them).
+    pub fn traces_cancelled(&self) -> u64 {
+        self.traces_cancelled.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus exposition text, with the counters of the server and `gauges` appended.
+    pub fn render(&self, gauges: &Gauges) -> String {
         let inner = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
         out.push_str("# HELP unspun_http_requests_total HTTP requests answered.\n");
@@ -89,12 +120,66 @@ impl Metrics {
                 histogram.count
             );
         }
-        out.push_str("# HELP unspun_index_documents Live documents in the served index.\n");
-        out.push_str("# TYPE unspun_index_documents gauge\n");
-        let _ = writeln!(out, "unspun_index_documents {index_documents}");
-        out.push_str("# HELP unspun_index_bytes Bytes on disk of the served generation.\n");
-        out.push_str("# TYPE unspun_index_bytes gauge\n");
-        let _ = writeln!(out, "unspun_index_bytes {index_bytes}");
+        let counters = [
+            (
+                "unspun_traces_cancelled_total",
+                "counter",
+                "Traces stopped by a timeout or a closed connection.",
+                self.traces_cancelled(),
+            ),
+            (
+                "unspun_merges_total",
+                "counter",
+                "Background segment merges committed.",
+                self.merges.load(Ordering::Relaxed),
+            ),
+            ("unspun_connections_open", "gauge", "Open HTTP connections.", gauges.connections_open),
+            (
+                "unspun_requests_in_flight",
+                "gauge",
+                "Requests being received or handled.",
+                gauges.requests_in_flight,
+            ),
+            (
+                "unspun_connections_accepted_total",
+                "counter",
+                "HTTP connections accepted.",
+                gauges.connections_accepted,
+            ),
+            (
+                "unspun_connections_refused_total",
+                "counter",
+                "Connections closed at once: the connection limit was reached.",
+                gauges.connections_refused,
+            ),
+            (
+                "unspun_connections_evicted_total",
+                "counter",
+                "Idle connections closed to make room for new ones.",
+                gauges.connections_evicted,
+            ),
+            (
+                "unspun_index_documents",
+                "gauge",
+                "Live documents in the served index.",
+                gauges.index_documents,
+            ),
+            (
+                "unspun_index_bytes",
+                "gauge",
+                "Bytes on disk of the served generation.",
+                gauges.index_bytes,
+            ),
+            (
+                "unspun_index_segments",
+                "gauge",
+                "Segments of the served generation.",
+                gauges.index_segments,
+            ),
+        ];
+        for (name, kind, help, value) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        }
         out
     }
 }
@@ -114,7 +199,9 @@ mod tests {
         metrics.record("/v1/trace", "POST", 200, Duration::from_millis(3));
         metrics.record("/v1/trace", "POST", 200, Duration::from_millis(70));
         metrics.record("/v1/trace", "POST", 422, Duration::from_secs(100));
-        let text = metrics.render(5, 1234);
+        metrics.traces_cancelled.fetch_add(1, Ordering::Relaxed);
+        let gauges = Gauges { index_documents: 5, index_bytes: 1234, ..Gauges::default() };
+        let text = metrics.render(&gauges);
         assert!(text.contains(
             "unspun_http_requests_total{route=\"/v1/trace\",method=\"POST\",status=\"200\"} 2"
         ));
@@ -132,5 +219,8 @@ mod tests {
         ));
         assert!(text.contains("unspun_index_documents 5\n"));
         assert!(text.contains("unspun_index_bytes 1234\n"));
+        assert!(text.contains(
+            "# TYPE unspun_traces_cancelled_total counter\nunspun_traces_cancelled_total 1\n"
+        ));
     }
 }

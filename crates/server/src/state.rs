@@ -4,17 +4,25 @@
 //! so a trace keeps using the generation it started with while a write commits. A write holds
 //! the writer mutex for its whole add → commit → reopen, then swaps the snapshot: reads never
 //! wait for writes, and each read sees one committed generation.
+//!
+//! A write that leaves more small segments than [`ServerConfig::merge`] allows schedules a
+//! merge on the blocking pool (one at a time). It takes the writer mutex for one merge at a
+//! time and swaps the snapshot after each, so a write waits for at most one merge, and
+//! readers of older snapshots keep their mapped files.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use unspun_core::date::format_date;
 use unspun_core::{DocId, Document, Timestamp};
-use unspun_index::{Index, IndexWriter, WriterConfig};
+use unspun_index::{Index, IndexWriter, MergePolicy, WriterConfig};
 
 use crate::error::AppError;
+use crate::listen::Connections;
 use crate::metrics::Metrics;
 
 /// Limits a public deployment needs.
@@ -22,15 +30,38 @@ use crate::metrics::Metrics;
 pub struct Limits {
     /// Largest accepted request body, in bytes (larger → 413).
     pub max_body_bytes: usize,
-    /// Time allowed for one request (longer → 504).
+    /// Largest article `text` a trace accepts, in bytes (larger → 413 naming `text`).
+    pub max_article_bytes: usize,
+    /// Time allowed for one request (longer → 504; its trace is cancelled).
     pub timeout: Duration,
-    /// Requests handled at once by the API and UI routes (more → 503).
+    /// Requests handled at once by the API and UI routes (more → 503). A request takes its
+    /// slot once its body has arrived, and a trace keeps it until its work has stopped.
     pub max_concurrency: usize,
+    /// Time allowed for a request head (request line and headers) to arrive; the connection
+    /// is closed when it runs out. hyper also applies it to a keep-alive connection waiting
+    /// for its next request.
+    pub header_timeout: Duration,
+    /// Time allowed for a request body to arrive, from the end of the head (longer → 408).
+    pub body_timeout: Duration,
+    /// Idle time after which a keep-alive connection is closed.
+    pub keep_alive: Duration,
+    /// Open connections at most. The last 1/16 (1 to 64) are kept for `/healthz`, `/readyz`
+    /// and `/metrics`; beyond the limit new connections are closed at once.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 4 << 20, timeout: Duration::from_secs(30), max_concurrency: 64 }
+        Limits {
+            max_body_bytes: 4 << 20,
+            max_article_bytes: 1 << 20,
+            timeout: Duration::from_secs(30),
+            max_concurrency: 64,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(30),
+            max_connections: 1024,
+        }
     }
 }
 
@@ -49,6 +80,8 @@ pub struct ServerConfig {
     pub thesaurus: Option<std::sync::Arc<unspun_core::thesaurus::Thesaurus>>,
     /// The paraphrase stage of every trace (sentence embeddings), when on.
     pub paraphrase: Option<unspun_core::semantic::ParaphraseStage>,
+    /// When writes merge small segments (in the background, after a commit).
+    pub merge: MergePolicy,
 }
 
 /// One document in the search list of the corpus page.
@@ -160,6 +193,11 @@ pub(crate) struct Shared {
     writer: Mutex<Option<IndexWriter>>,
     pub(crate) metrics: Metrics,
     pub(crate) permits: Arc<tokio::sync::Semaphore>,
+    pub(crate) connections: Arc<Connections>,
+    /// Whether a background merge is scheduled or running (one at a time).
+    merging: AtomicBool,
+    /// The last background merge, for [`AppState::wait_for_merge`].
+    merge_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl AppState {
@@ -174,6 +212,9 @@ impl AppState {
                 writer: Mutex::new(None),
                 metrics: Metrics::default(),
                 permits,
+                connections: Arc::default(),
+                merging: AtomicBool::new(false),
+                merge_task: Mutex::new(None),
             }),
         })
     }
@@ -222,25 +263,132 @@ impl AppState {
         if changes.is_empty() {
             return Ok(value);
         }
+        let merge_due = writer.merge_due(&self.inner.config.merge);
         // Committed: reopen for readers. Failing here leaves readers on the previous
         // generation until the next write; the data is safe on disk.
+        self.publish(&before, Some(changes))?;
+        drop(guard);
+        if merge_due {
+            self.schedule_merge();
+        }
+        Ok(value)
+    }
+
+    /// Opens the generation just committed and makes it the served view. `changes` updates
+    /// the search list of `before` (`None`: a merge, which changes no document).
+    fn publish(&self, before: &Snapshot, changes: Option<Changes>) -> Result<(), AppError> {
         let index = Index::open(&self.inner.config.index_dir).map_err(AppError::from_index)?;
         let catalog = if index.generation() == before.index.generation() + 1 {
-            let mut catalog = (*before.catalog).clone();
-            for id in &changes.removed {
-                catalog.remove(id);
+            match changes {
+                None => Arc::clone(&before.catalog),
+                Some(changes) => {
+                    let mut catalog = (*before.catalog).clone();
+                    for id in &changes.removed {
+                        catalog.remove(id);
+                    }
+                    for entry in changes.added {
+                        catalog.insert(entry.id.clone(), entry);
+                    }
+                    Arc::new(catalog)
+                }
             }
-            for entry in changes.added {
-                catalog.insert(entry.id.clone(), entry);
-            }
-            catalog
         } else {
             // Another writer committed in between: rebuild from scratch.
-            build_catalog(&index).map_err(AppError::from_index)?
+            Arc::new(build_catalog(&index).map_err(AppError::from_index)?)
         };
-        let snapshot = Arc::new(Snapshot { index: Arc::new(index), catalog: Arc::new(catalog) });
-        *self.inner.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = snapshot;
-        Ok(value)
+        self.swap(Snapshot { index: Arc::new(index), catalog });
+        Ok(())
+    }
+
+    fn swap(&self, snapshot: Snapshot) {
+        *self.inner.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Arc::new(snapshot);
+    }
+
+    /// Starts a background merge on the blocking pool unless one is scheduled or running.
+    /// Without a tokio runtime (a caller outside the server) the merge runs here.
+    fn schedule_merge(&self) {
+        if self.inner.merging.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let state = self.clone();
+        let run = move || {
+            state.merge_while_due();
+            state.inner.merging.store(false, Ordering::SeqCst);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let task = runtime.spawn_blocking(run);
+                *self.inner.merge_task.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                    Some(task);
+            }
+            Err(_) => run(),
+        }
+    }
+
+    /// Merges until the policy is satisfied, publishing each merged generation. Takes the
+    /// writer for one merge at a time, so writes wait for at most one merge.
+    fn merge_while_due(&self) {
+        loop {
+            let mut guard = self.writer();
+            let Some(writer) = guard.as_mut() else { return };
+            let before = self.snapshot();
+            match writer.merge_segments(&self.inner.config.merge) {
+                Ok(None) => return,
+                Ok(Some(_)) => {
+                    self.inner.metrics.merges.fetch_add(1, Ordering::Relaxed);
+                    if let Err(error) = self.publish(&before, None) {
+                        eprintln!("unspun-server: serving the merged index: {}", error.message);
+                        return;
+                    }
+                }
+                Err(error) => {
+                    // The previous generation is intact; the next writer removes leftovers.
+                    eprintln!("unspun-server: merging segments: {error:#}");
+                    *guard = None;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits until the background merge scheduled by the last write (if any) has finished.
+    pub async fn wait_for_merge(&self) {
+        loop {
+            let task = self
+                .inner
+                .merge_task
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            match task {
+                Some(task) => {
+                    let _ = task.await;
+                }
+                None if self.inner.merging.load(Ordering::SeqCst) => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// Takes a concurrency slot, or answers 503 when all are taken.
+    pub(crate) fn try_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.inner.permits.clone().try_acquire_owned().map_err(|_| {
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "the server is handling as many requests as it may: try again shortly",
+            )
+        })
+    }
+
+    /// Takes a concurrency slot as a request would and holds it until the guard is dropped,
+    /// or `None` when all are taken. For tests of a saturated server.
+    #[doc(hidden)]
+    pub fn occupy_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.try_permit().ok()
     }
 
     /// Adds `docs` (fingerprinted here), commits and swaps the snapshot. Blocking.

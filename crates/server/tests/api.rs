@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
-use unspun_index::{IndexWriter, WriterConfig};
+use unspun_index::{IndexWriter, MergePolicy, WriterConfig};
 use unspun_server::{AppState, Limits, OPENAPI_JSON, ServerConfig, app};
 
 const WIRE: &str = "The central bank raised interest rates by half a percentage point on Tuesday, \
@@ -69,6 +69,7 @@ fn fixture_with(token: Option<&str>, limits: Limits) -> Fixture {
         limits,
         thesaurus: None,
         paraphrase: None,
+        merge: MergePolicy::default(),
     })
     .expect("open state");
     Fixture { _dir: dir, state }
@@ -450,26 +451,106 @@ async fn reads_search_stats_probes_metrics_and_ui() {
 #[tokio::test]
 async fn saturated_server_answers_503_and_probes_still_answer() {
     let f = fixture_with(None, Limits { max_concurrency: 1, ..Limits::default() });
-    // Hold the only permit as a slow request would.
-    let held = f.state.clone();
-    let router = app(held);
-    let (release, wait) = tokio::sync::oneshot::channel::<()>();
-    let slow = tokio::spawn(async move {
-        // A request whose body never ends until released keeps its permit.
-        let (mut sender, body) = body_channel();
-        let request = post("/v1/trace", "text/plain", body);
-        let task = tokio::spawn(router.oneshot(request));
-        let _ = wait.await;
-        sender.finish(WIRE);
-        task.await.expect("join").expect("infallible").status()
-    });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Hold the only slot as a running request would.
+    let slot = f.state.occupy_slot().expect("a free slot");
     let answer = send(&f.state, get("/v1/stats")).await;
     assert_eq!(answer.error(503).0, "overloaded");
+    let answer = send(&f.state, post("/v1/trace", "text/plain", WIRE)).await;
+    assert_eq!(answer.error(503).0, "overloaded");
     assert_eq!(send(&f.state, get("/healthz")).await.status, StatusCode::OK);
-    let _ = release.send(());
-    assert_eq!(slow.await.expect("join"), StatusCode::OK);
+    drop(slot);
     assert_eq!(send(&f.state, get("/v1/stats")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_slow_body_holds_no_slot() {
+    let f = fixture_with(None, Limits { max_concurrency: 1, ..Limits::default() });
+    let router = app(f.state.clone());
+    // A request whose body has not arrived yet.
+    let (mut sender, body) = body_channel();
+    let slow = tokio::spawn(router.oneshot(post("/v1/trace", "text/plain", body)));
+    // Let it reach its handler (the old code took the slot before reading the body).
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The only slot is free for others meanwhile.
+    let answer = send(&f.state, post("/v1/trace", "text/plain", WIRE)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(send(&f.state, get("/v1/stats")).await.status, StatusCode::OK);
+    sender.finish(WIRE);
+    drop(sender);
+    assert_eq!(slow.await.expect("join").expect("infallible").status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_408() {
+    let limits = Limits { body_timeout: Duration::from_millis(100), ..Limits::default() };
+    let f = fixture_with(None, limits);
+    let (_sender, body) = body_channel();
+    let answer = send(&f.state, post("/v1/trace", "text/plain", body)).await;
+    assert_eq!(answer.error(408), ("timeout".to_string(), Some("body".to_string())));
+    let (_sender, body) = body_channel();
+    let answer = send(&f.state, post("/v1/documents", "application/json", body)).await;
+    assert_eq!(answer.error(408).0, "timeout");
+}
+
+#[tokio::test]
+async fn an_article_over_the_limit_is_413_naming_text() {
+    let f = fixture_with(None, Limits { max_article_bytes: 100, ..Limits::default() });
+    let answer = send(&f.state, post("/v1/trace", "text/plain", WIRE)).await;
+    assert_eq!(answer.error(413), ("payload_too_large".to_string(), Some("text".to_string())));
+    let body = json!({"text": "Short enough."}).to_string();
+    assert_eq!(send(&f.state, post("/v1/trace", "application/json", body)).await.status, 200);
+}
+
+/// The value of an unlabelled series in `/metrics`.
+async fn metric(state: &AppState, name: &str) -> u64 {
+    let text = send(state, get("/metrics")).await.text();
+    let line = text.lines().find(|line| line.starts_with(&format!("{name} "))).expect(name);
+    line[name.len() + 1..].parse().expect("a number")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_trace_is_cancelled_and_frees_its_slot() {
+    let limits = Limits {
+        timeout: Duration::from_millis(20),
+        max_concurrency: 1,
+        max_article_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let f = fixture_with(None, limits);
+    // Thousands of sentences that each match a source: far more than 20 ms of work.
+    let text = [WIRE; 4000].join("\n\n");
+    let answer = send(&f.state, post("/v1/trace", "text/plain", text)).await;
+    assert_eq!(answer.error(504).0, "timeout");
+    // The trace stops at its next check, counts itself, and gives its slot back. (Waiting
+    // for that is bounded only by the test harness: nothing here asserts a time.)
+    while metric(&f.state, "unspun_traces_cancelled_total").await == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    while f.state.occupy_slot().is_none() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(metric(&f.state, "unspun_traces_cancelled_total").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_document_writes_are_merged_in_the_background() {
+    let f = fixture();
+    for n in 0..100 {
+        let body = json!({"id": format!("single-{n}"), "text": format!("{NEW_DOC} Item {n}.")});
+        let answer = send(&f.state, post("/v1/documents", "application/json", body.to_string()));
+        assert_eq!(answer.await.json()["added"], 1);
+    }
+    f.state.wait_for_merge().await;
+    let stats = send(&f.state, get("/v1/stats")).await.json();
+    assert_eq!(stats["n_docs"], 102);
+    let n_segments = stats["n_segments"].as_u64().expect("n_segments");
+    assert!(n_segments <= 9, "{n_segments} segments after 101 commits");
+    assert!(metric(&f.state, "unspun_merges_total").await >= 10);
+    assert_eq!(metric(&f.state, "unspun_index_segments").await, n_segments);
+    // Every document is still found, by id and by trace.
+    assert_eq!(send(&f.state, get("/v1/documents/single-0")).await.status, StatusCode::OK);
+    let answer = send(&f.state, post("/v1/trace", "text/plain", WIRE)).await;
+    assert_eq!(source_ids(&answer.json()), ["wire-1"]);
 }
 
 #[tokio::test]
@@ -644,4 +725,131 @@ fn real_socket_and_graceful_shutdown() {
     assert!(std::net::TcpStream::connect(addr).is_err());
     let index = unspun_index::Index::open(&f.state.config().index_dir).expect("reopen");
     assert!(index.doc_id("late").is_some());
+}
+
+/// A server on 127.0.0.1:0 in its own runtime, stopped when dropped.
+struct Running {
+    runtime: tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    fn start(state: &AppState) -> Running {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener =
+            runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(unspun_server::serve(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Running { runtime, addr, stop: Some(stop), server: Some(server) }
+    }
+
+    /// Opens a connection and sends `bytes` without finishing the request.
+    fn slow_client(&self, bytes: &str) -> std::net::TcpStream {
+        let mut stream = std::net::TcpStream::connect(self.addr).expect("connect");
+        stream.write_all(bytes.as_bytes()).expect("write");
+        stream
+    }
+
+    /// The status line of a whole request sent on a new connection.
+    fn status_of(&self, request: &str) -> String {
+        raw_http(self.addr, request).lines().next().unwrap_or("").to_string()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = self.runtime.block_on(server);
+        }
+    }
+}
+
+fn trace_request() -> String {
+    format!(
+        "POST /v1/trace HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{WIRE}",
+        WIRE.len()
+    )
+}
+
+const HEALTHZ: &str = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+const OK: &str = "HTTP/1.1 200 OK";
+
+/// Polls `/metrics` (through the router, not the socket) until `name` satisfies `until`.
+fn wait_for_metric(server: &Running, state: &AppState, name: &str, until: impl Fn(u64) -> bool) {
+    // Bounded by the test harness only: nothing here asserts a time.
+    while !until(server.runtime.block_on(metric(state, name))) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn slow_clients_do_not_block_traces_or_probes() {
+    // Long timeouts, so that the slow clients below hold their connections for the test.
+    let limits = Limits {
+        max_connections: 64,
+        max_concurrency: 4,
+        header_timeout: Duration::from_secs(60),
+        body_timeout: Duration::from_secs(60),
+        ..Limits::default()
+    };
+    assert_eq!(unspun_server::reserved_connections(64), 4);
+    let f = fixture_with(None, limits);
+    let server = Running::start(&f.state);
+    // 40 uploads stuck in their bodies: each request is in flight but holds no slot ...
+    let body_head = "POST /v1/trace HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nThe";
+    let mut slow: Vec<_> = (0..40).map(|_| server.slow_client(body_head)).collect();
+    wait_for_metric(&server, &f.state, "unspun_requests_in_flight", |n| n == 40);
+    // ... and 100 clients stuck in their headers: with the uploads, more than the limit.
+    slow.extend((0..100).map(|_| server.slow_client("POST /v1/trace HTTP/1.1\r\nHost: x\r\n")));
+    for _ in 0..3 {
+        assert_eq!(server.status_of(&trace_request()), OK);
+        assert_eq!(server.status_of(HEALTHZ), OK);
+    }
+    // Clients stuck in their headers were closed to make room; the uploads were not.
+    assert!(server.runtime.block_on(metric(&f.state, "unspun_connections_evicted_total")) >= 40);
+    assert_eq!(server.runtime.block_on(metric(&f.state, "unspun_requests_in_flight")), 40);
+
+    // Now uploads fill every connection but the probes' reserve: a trace is refused (503,
+    // not a hang), the probes still answer.
+    drop(slow);
+    wait_for_metric(&server, &f.state, "unspun_connections_open", |n| n == 0);
+    let slow: Vec<_> = (0..60).map(|_| server.slow_client(body_head)).collect();
+    wait_for_metric(&server, &f.state, "unspun_requests_in_flight", |n| n == 60);
+    let answer = raw_http(server.addr, &trace_request());
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("\"overloaded\""), "{answer}");
+    assert_eq!(server.status_of(HEALTHZ), OK);
+    drop(slow);
+}
+
+#[test]
+fn a_request_head_that_never_ends_is_closed() {
+    let limits = Limits { header_timeout: Duration::from_millis(200), ..Limits::default() };
+    let f = fixture_with(None, limits);
+    let server = Running::start(&f.state);
+    let mut stream = server.slow_client("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    // The server closes the connection without an answer (no 200); the read ends with EOF
+    // or a reset, never with the test's read timeout.
+    let mut answer = Vec::new();
+    let result = stream.read_to_end(&mut answer);
+    if let Err(error) = &result {
+        assert_ne!(error.kind(), std::io::ErrorKind::WouldBlock, "still open");
+        assert_ne!(error.kind(), std::io::ErrorKind::TimedOut, "still open");
+    }
+    assert!(!String::from_utf8_lossy(&answer).contains("200 OK"));
+    // A complete request still works.
+    assert_eq!(server.status_of(HEALTHZ), OK);
 }

@@ -1,0 +1,321 @@
+//! The accept loop: HTTP/1.1 connections served by hyper with the limits a public server
+//! needs against slow clients, and a graceful shutdown.
+//!
+//! - **Header timeout**: hyper closes a connection whose request head has not fully arrived
+//!   within [`Limits::header_timeout`]. hyper starts that clock whenever it waits for a head,
+//!   so it also bounds how long a keep-alive connection may sit idle.
+//! - **Keep-alive**: a connection with no request in flight for [`Limits::keep_alive`] is
+//!   closed.
+//! - **Connection limit**: at most [`Limits::max_connections`] connections. The last
+//!   [`reserve`] of them are kept for probes: when the others are taken, the connection that
+//!   has been idle longest (no request in flight: a keep-alive connection between requests,
+//!   or a client still sending its headers) is closed to make room; when every connection has
+//!   a request in flight, a new one may only ask `/healthz`, `/readyz` or `/metrics` (anything
+//!   else is answered 503), and beyond the limit new connections are closed at once. So slow
+//!   clients holding every connection never stop the probes.
+//! - **Shutdown**: the listener closes, idle connections close, requests in flight finish
+//!   (each is bounded by the body and request timeouts) and the accept loop returns; traces of
+//!   requests that timed out were cancelled and are not waited for (see [`crate::run`]).
+//!
+//! The body timeout and the concurrency limit are enforced by the handlers (see
+//! `handlers.rs`): a request takes a concurrency slot only once its body has arrived.
+//!
+//! [`Limits::header_timeout`]: crate::Limits::header_timeout
+//! [`Limits::keep_alive`]: crate::Limits::keep_alive
+//! [`Limits::max_connections`]: crate::Limits::max_connections
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::{Notify, watch};
+use tower::ServiceExt;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Connections kept for probes out of `max_connections`: 1/16 of them, from 1 to 64 (none
+/// when the limit is 1).
+pub fn reserve(max_connections: usize) -> usize {
+    if max_connections <= 1 { 0 } else { (max_connections / 16).clamp(1, 64) }
+}
+
+/// One open connection, as the registry sees it.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    /// Requests whose handling (body included) has started and not finished.
+    in_flight: AtomicUsize,
+    /// Requests started on this connection.
+    n_started: AtomicU64,
+    /// When the connection last became idle (opened, or its last request finished).
+    idle_since: Mutex<Instant>,
+    /// Set when the registry chose this connection to make room.
+    evicted: AtomicBool,
+    wake: Notify,
+}
+
+impl Conn {
+    fn new() -> Conn {
+        Conn {
+            in_flight: AtomicUsize::new(0),
+            n_started: AtomicU64::new(0),
+            idle_since: Mutex::new(Instant::now()),
+            evicted: AtomicBool::new(false),
+            wake: Notify::new(),
+        }
+    }
+
+    fn idle_since(&self) -> MutexGuard<'_, Instant> {
+        self.idle_since.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn is_idle(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) == 0
+    }
+
+    fn begin(self: &Arc<Conn>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.n_started.fetch_add(1, Ordering::SeqCst);
+        InFlight(Arc::clone(self))
+    }
+}
+
+/// A request in flight on a connection; dropped when its response is ready (or the request
+/// is abandoned).
+struct InFlight(Arc<Conn>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        *self.0.idle_since() = Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The open connections of a server, with the admission rule described in the module
+/// documentation.
+#[derive(Debug, Default)]
+pub(crate) struct Connections {
+    open: Mutex<HashMap<u64, Arc<Conn>>>,
+    next_id: AtomicU64,
+    closed: Notify,
+    /// Connections accepted, refused (closed at once) and evicted, since start.
+    pub(crate) n_accepted: AtomicU64,
+    pub(crate) n_refused: AtomicU64,
+    pub(crate) n_evicted: AtomicU64,
+}
+
+/// How a new connection was admitted.
+enum Admission {
+    /// Served normally.
+    Full(u64, Arc<Conn>),
+    /// Served, but only for the probe routes.
+    ProbesOnly(u64, Arc<Conn>),
+    /// Closed at once.
+    Refused,
+}
+
+impl Connections {
+    fn open(&self) -> MutexGuard<'_, HashMap<u64, Arc<Conn>>> {
+        self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Connections open now.
+    pub(crate) fn n_open(&self) -> usize {
+        self.open().len()
+    }
+
+    /// Requests in flight on all connections (bodies being received included).
+    pub(crate) fn n_in_flight(&self) -> usize {
+        self.open().values().map(|conn| conn.in_flight.load(Ordering::SeqCst)).sum()
+    }
+
+    fn admit(&self, max_connections: usize) -> Admission {
+        let mut open = self.open();
+        let n_open = open.len();
+        let n_full = max_connections - reserve(max_connections);
+        let make_room = || {
+            let victim = open
+                .values()
+                .filter(|conn| conn.is_idle() && !conn.evicted.load(Ordering::SeqCst))
+                .min_by_key(|conn| *conn.idle_since())
+                .cloned();
+            victim.is_some_and(|conn| {
+                conn.evicted.store(true, Ordering::SeqCst);
+                conn.wake.notify_one();
+                self.n_evicted.fetch_add(1, Ordering::Relaxed);
+                true
+            })
+        };
+        let full = n_open < n_full || make_room();
+        if !full && n_open >= max_connections {
+            self.n_refused.fetch_add(1, Ordering::Relaxed);
+            return Admission::Refused;
+        }
+        self.n_accepted.fetch_add(1, Ordering::Relaxed);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let conn = Arc::new(Conn::new());
+        open.insert(id, Arc::clone(&conn));
+        if full { Admission::Full(id, conn) } else { Admission::ProbesOnly(id, conn) }
+    }
+
+    fn remove(&self, id: u64) {
+        self.open().remove(&id);
+        self.closed.notify_waiters();
+    }
+
+    async fn wait_until_empty(&self) {
+        loop {
+            let closed = self.closed.notified();
+            if self.n_open() == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+}
+
+/// The routes a probes-only connection may use.
+fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Serves `router` on `listener` until `shutdown` completes (see the module documentation).
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.config().limits.clone();
+    let connections = Arc::clone(&state.inner.connections);
+    let (stop, stopping) = watch::channel(false);
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(error) if is_connection_error(&error) => continue,
+            Err(_) => {
+                // Out of file descriptors or memory: wait instead of spinning; connections
+                // that close meanwhile free what is needed.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let (id, conn, probes_only) = match connections.admit(limits.max_connections.max(1)) {
+            Admission::Full(id, conn) => (id, conn, false),
+            Admission::ProbesOnly(id, conn) => (id, conn, true),
+            Admission::Refused => {
+                drop(stream);
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let task = serve_connection(stream, router.clone(), conn, probes_only, &limits, &stopping);
+        let connections = Arc::clone(&connections);
+        tokio::spawn(async move {
+            task.await;
+            connections.remove(id);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Requests in flight are bounded by the body and request timeouts; a client that does
+    // not read its answer is not waited for beyond them.
+    let drain = limits.body_timeout + limits.timeout + Duration::from_secs(1);
+    let _ = tokio::time::timeout(drain, connections.wait_until_empty()).await;
+    Ok(())
+}
+
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves one connection until it closes, its idle time runs out, the registry evicts it, or
+/// the server stops.
+fn serve_connection(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    conn: Arc<Conn>,
+    probes_only: bool,
+    limits: &crate::Limits,
+    stopping: &watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send + 'static {
+    let mut stopping = stopping.clone();
+    let keep_alive = limits.keep_alive;
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
+    let service_conn = Arc::clone(&conn);
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let in_flight = service_conn.begin();
+        let router = router.clone();
+        async move {
+            let response = if probes_only && !is_probe(request.uri().path()) {
+                let mut response = AppError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "overloaded",
+                    "the server is at its connection limit: try again shortly",
+                )
+                .into_response();
+                response.headers_mut().insert(header::CONNECTION, "close".parse().expect("ok"));
+                response
+            } else {
+                match router.oneshot(request.map(Body::new)).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            };
+            drop(in_flight);
+            Ok::<Response<Body>, Infallible>(response)
+        }
+    });
+    let http = builder.serve_connection(TokioIo::new(stream), service);
+    async move {
+        let mut http = pin!(http);
+        let mut closing = false;
+        loop {
+            // While a request is in flight the connection is not idle: look again later.
+            let idle_deadline = tokio::time::Instant::from_std(if conn.is_idle() {
+                *conn.idle_since() + keep_alive
+            } else {
+                Instant::now() + keep_alive
+            });
+            let close_now = tokio::select! {
+                _ = http.as_mut() => return,
+                () = tokio::time::sleep_until(idle_deadline), if !closing => {
+                    conn.is_idle() && conn.idle_since().elapsed() >= keep_alive
+                }
+                () = conn.wake.notified(), if !closing => conn.evicted.load(Ordering::SeqCst),
+                _ = stopping.wait_for(|stop| *stop), if !closing => true,
+            };
+            if !close_now {
+                continue;
+            }
+            closing = true;
+            if conn.is_idle() && conn.n_started.load(Ordering::SeqCst) == 0 {
+                // No request yet (a client still sending its first head): nothing to finish.
+                return;
+            }
+            // Between requests this closes at once; otherwise after the answer is written.
+            http.as_mut().graceful_shutdown();
+        }
+    }
+}
