@@ -516,10 +516,8 @@ fn next_row(
         }
         Err(mut stop) => {
             *done = true;
-            if stop.problem.reason == SkipReason::Io {
-                if let Some(error) = &stop.error {
-                    stop.problem.detail = describe_read_error(error, context.gzip);
-                }
+            if let (SkipReason::Io, Some(error)) = (stop.problem.reason, &stop.error) {
+                stop.problem.detail = describe_read_error(error, context.gzip);
             }
             Some(context.skipped(stop.line, stop.problem))
         }
