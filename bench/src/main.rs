@@ -34,7 +34,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use unspun_core::patchwork::{PatchworkConfig, Rng, generate};
 use unspun_core::report::VerdictKind;
-use unspun_core::trace::{TraceConfig, TraceInput, trace};
+use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 use unspun_core::{DocId, Document};
 use unspun_index::Index;
 
@@ -246,7 +246,7 @@ fn trace_latency(args: &TraceLatencyArgs) -> anyhow::Result<ExitCode> {
         bail!("{}: the index is empty", args.index.display());
     }
     let queries = build_queries(&index, args.queries, args.seed)?;
-    let config = TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() };
+    let tracer = Tracer::new(&index.config().shingle, TraceConfig::default());
 
     let (mut t_patchwork, mut t_whole) = (Vec::new(), Vec::new());
     let (mut candidates, mut alignments) = (0usize, 0usize);
@@ -259,7 +259,7 @@ fn trace_latency(args: &TraceLatencyArgs) -> anyhow::Result<ExitCode> {
             date: query.doc.date,
         };
         let started = Instant::now();
-        let report = trace(&input, &index, &config);
+        let report = tracer.trace(&input, &index);
         let elapsed = started.elapsed();
         candidates += report.stats.n_candidates;
         alignments += report.stats.n_alignments;

@@ -27,7 +27,7 @@ use unspun_core::date::format_date;
 use unspun_core::patchwork::{BuiltinThesaurus, Rng, Thesaurus, WordNet};
 use unspun_core::report::VerdictKind;
 use unspun_core::text::{split_sentences, tokenize};
-use unspun_core::trace::{TraceConfig, TraceInput, trace};
+use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 use unspun_index::Index;
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 
@@ -354,7 +354,7 @@ pub fn trace_planted(args: &TracePlantedArgs) -> anyhow::Result<ExitCode> {
     let index = Index::open(&args.index)
         .with_context(|| format!("opening index {}", args.index.display()))?;
     let open_ms = started.elapsed().as_secs_f64() * 1e3;
-    let config = TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() };
+    let tracer = Tracer::new(&index.config().shingle, TraceConfig::default());
 
     let mut times = Vec::with_capacity(pairs.len());
     let (mut n_found, mut n_predicted, mut n_copy_verdict, mut n_with_source) = (0, 0, 0, 0);
@@ -367,7 +367,7 @@ pub fn trace_planted(args: &TracePlantedArgs) -> anyhow::Result<ExitCode> {
         let input =
             TraceInput { id: Some(&copy.id), title: copy.title.as_deref(), text: &copy.text, date };
         let started = Instant::now();
-        let report = trace(&input, &index, &config);
+        let report = tracer.trace(&input, &index);
         times.push(started.elapsed());
         let top = report.verdict.origins.first().and_then(|o| report.sources.get(o.source));
         let found = top.is_some_and(|s| s.id == pair.original_id);

@@ -15,12 +15,12 @@ use anyhow::Context;
 use serde::Serialize;
 use unspun_core::patchwork::{EditKind, Patchwork, PatchworkConfig, generate};
 use unspun_core::report::TraceReport;
-use unspun_core::trace::{TraceInput, trace};
+use unspun_core::trace::TraceInput;
 
 use crate::engine::ThesaurusArgs;
 use crate::eval::{
     Engine, IndexSource, PlantedOutcome, Progress, Workspace, build_index, planted_spans,
-    read_allsides, score_planted, sentence_views, trace_config,
+    read_allsides, score_planted, sentence_views, tracer,
 };
 use crate::output::{print_json, print_text};
 use crate::render::{Style, render};
@@ -118,7 +118,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let config =
         PatchworkConfig { substitution_rate: args.substitution_rate, ..PatchworkConfig::default() };
     let patchworks = generate(&indexed, &negatives, args.patchworks, &config, args.seed);
-    let trace_config = trace_config(&index, &progress);
+    let tracer = tracer(&index, &progress);
     let mut cases = Vec::new();
     for patchwork in patchworks {
         let input = TraceInput {
@@ -127,7 +127,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             text: &patchwork.doc.text,
             date: patchwork.doc.date,
         };
-        let report = trace(&input, &index, &trace_config);
+        let report = tracer.trace(&input, &index);
         let spans = planted_spans(&patchwork);
         let (_, outcomes) = score_planted(&spans, &sentence_views(&report), true);
         let checks = patchwork

@@ -39,7 +39,7 @@ use unspun_core::patchwork::{
 };
 use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
 use unspun_core::shingle::ShingleConfig;
-use unspun_core::trace::{TraceConfig, TraceInput, trace};
+use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 
 use crate::engine::{Fingerprints, ParaphraseArgs, ThesaurusArgs};
 use unspun_index::ingest::pipeline::{IngestConfig, ingest_documents, ingest_files};
@@ -413,14 +413,14 @@ pub(crate) enum IndexSource {
     Docs(Vec<Document>),
 }
 
-/// The trace config matching `index`, with the run's thesaurus.
-pub(crate) fn trace_config(index: &Index, progress: &Progress) -> TraceConfig {
-    TraceConfig {
-        shingle: index.config().shingle.clone(),
+/// The tracer of `index`, with the run's thesaurus and paraphrase stage.
+pub(crate) fn tracer(index: &Index, progress: &Progress) -> Tracer {
+    let config = TraceConfig {
         thesaurus: progress.engine.thesaurus.clone(),
         paraphrase: progress.engine.paraphrase.clone(),
         ..TraceConfig::default()
-    }
+    };
+    Tracer::new(&index.config().shingle, config)
 }
 
 /// Reads every record of a gzip JSON Lines file into `T`.
@@ -704,7 +704,7 @@ fn run_bbc(
     }
     let (index, n_indexed, index_seconds) =
         build_index(&workspace.index_dir("bbc"), IndexSource::File(articles), progress)?;
-    let config = trace_config(&index, progress);
+    let tracer = tracer(&index, progress);
 
     let bar = progress.bar(summaries.len(), "bbc summaries");
     let started = Instant::now();
@@ -713,7 +713,7 @@ fn run_bbc(
         .map(|summary| {
             let trace_started = Instant::now();
             let input = TraceInput { id: None, title: None, text: &summary.text, date: None };
-            let report = trace(&input, &index, &config);
+            let report = tracer.trace(&input, &index);
             let ms = trace_started.elapsed().as_secs_f64() * 1000.0;
             bar.inc(1);
             (score_bbc_summary(&summary.id, &summary.article_id, &sentence_views(&report)), ms)
@@ -941,7 +941,7 @@ fn run_pan13(
     }
     let (index, n_indexed, index_seconds) =
         build_index(&workspace.index_dir("pan13"), IndexSource::Docs(sources), progress)?;
-    let config = trace_config(&index, progress);
+    let tracer = tracer(&index, progress);
 
     let suspicious: Vec<&str> =
         pairs.iter().map(|p| p.susp_id.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
@@ -958,7 +958,7 @@ fn run_pan13(
             let text = texts.get(susp).copied().unwrap_or_default();
             let trace_started = Instant::now();
             let input = TraceInput { id: Some(susp), title: None, text, date: None };
-            let report = trace(&input, &index, &config);
+            let report = tracer.trace(&input, &index);
             let ms = trace_started.elapsed().as_secs_f64() * 1000.0;
             bar.inc(1);
             let (passages, sentences) = pan_detections(susp, &report, &truth.pairs);
@@ -1231,7 +1231,7 @@ fn run_planted(
     let dir = workspace.index_dir(&format!("allsides-{}", plan.planted_docs));
     let (index, n_docs_indexed, index_seconds) =
         build_index(&dir, IndexSource::Docs(indexed.clone()), progress)?;
-    let config = trace_config(&index, progress);
+    let tracer = tracer(&index, progress);
     let by_id: HashMap<&str, &Document> = indexed.iter().map(|d| (d.id.as_str(), d)).collect();
 
     let wordnet = load_wordnet(Path::new(WORDNET_DIR))?;
@@ -1282,7 +1282,7 @@ fn run_planted(
                 date: doc.date,
             };
             let trace_started = Instant::now();
-            let report = trace(&input, &index, &config);
+            let report = tracer.trace(&input, &index);
             latencies.push(trace_started.elapsed().as_secs_f64() * 1000.0);
             bar.inc(1);
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use unspun_core::date::parse_date;
 use unspun_core::limits::TraceLimits;
-use unspun_core::trace::{TraceConfig, TraceInput, split_title, trace};
+use unspun_core::trace::{TraceConfig, TraceInput, Tracer, split_title};
 use unspun_index::Index;
 
 use crate::engine::{ParaphraseArgs, ThesaurusArgs};
@@ -155,7 +155,6 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let index = Index::open(&args.index)
         .with_context(|| format!("opening index {}", args.index.display()))?;
     let config = TraceConfig {
-        shingle: index.config().shingle.clone(),
         max_candidates: args.max_candidates,
         thesaurus: args.thesaurus.load()?,
         paraphrase: args.paraphrase.load()?,
@@ -172,7 +171,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         text: &article.text,
         date,
     };
-    let mut report = trace(&input, &index, &config);
+    let tracer = Tracer::new(&index.config().shingle, config);
+    let mut report = tracer.trace(&input, &index);
     report.query.body_char_offset = article.body_char_offset;
     if args.json {
         print_json(&report)?;

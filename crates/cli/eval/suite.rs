@@ -15,12 +15,11 @@ use serde::Serialize;
 use unspun_core::Document;
 use unspun_core::eval::{Confusion, ReuseCategory, ReuseEvidence, ReuseThresholds, reuse_category};
 use unspun_core::report::{Alteration, SentenceStatus, TraceReport, VerdictKind};
-use unspun_core::trace::{TraceInput, trace};
+use unspun_core::trace::{TraceInput, Tracer};
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 
 use super::{
-    EvalOutput, IndexSource, Plan, Progress, Workspace, build_index, ratio, read_jsonl_gz,
-    trace_config,
+    EvalOutput, IndexSource, Plan, Progress, Workspace, build_index, ratio, read_jsonl_gz, tracer,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +115,7 @@ pub(super) fn run_clough(
         IndexSource::Docs(sources),
         progress,
     )?;
-    let config = trace_config(&index, progress);
+    let tracer = tracer(&index, progress);
     let thresholds = ReuseThresholds::default();
     let labels: Vec<&str> = ReuseCategory::ALL.iter().map(|c| c.name()).collect();
     let mut result = CloughResult {
@@ -144,7 +143,7 @@ pub(super) fn run_clough(
         })?;
         let input =
             TraceInput { id: Some(&record.id), title: None, text: &record.text, date: None };
-        let report = trace(&input, &index, &config);
+        let report = tracer.trace(&input, &index);
         let evidence = reuse_evidence(&report, source_id);
         let predicted = reuse_category(&evidence, &thresholds);
         result.n_answers += 1;
@@ -250,14 +249,14 @@ fn trace_negative(
     doc: &Document,
     group: &str,
     index: &unspun_index::Index,
-    config: &unspun_core::trace::TraceConfig,
+    tracer: &Tracer,
     related: impl Fn(&str) -> bool,
 ) -> NegativeTrace {
     // No date: every other article may be a source, whatever its date, which is the harder
     // test.
     let input =
         TraceInput { id: Some(&doc.id), title: doc.title.as_deref(), text: &doc.text, date: None };
-    let report = trace(&input, index, config);
+    let report = tracer.trace(&input, index);
     let main_origin = report
         .verdict
         .origins
@@ -303,14 +302,14 @@ pub(super) fn run_basil(
     let docs = read_corpus(&path)?;
     let (index, n_docs_indexed, _) =
         build_index(&workspace.index_dir("basil"), IndexSource::Docs(docs.clone()), progress)?;
-    let config = trace_config(&index, progress);
+    let tracer = tracer(&index, progress);
     let bar = progress.bar(docs.len(), "basil articles");
     let traces: Vec<NegativeTrace> = docs
         .par_iter()
         .map(|doc| {
             let story = basil_story(&doc.id);
             let t =
-                trace_negative(doc, "all", &index, &config, |origin| basil_story(origin) == story);
+                trace_negative(doc, "all", &index, &tracer, |origin| basil_story(origin) == story);
             bar.inc(1);
             t
         })
@@ -371,7 +370,7 @@ pub(super) fn run_perezrosas(
         .collect();
     let (index, n_docs_indexed, _) =
         build_index(&workspace.index_dir("perezrosas"), IndexSource::Docs(docs.clone()), progress)?;
-    let config = trace_config(&index, progress);
+    let tracer = tracer(&index, progress);
     let every = plan.perezrosas_every.max(1);
     let picked: Vec<(&PerezRecord, &Document)> = records.iter().zip(&docs).step_by(every).collect();
     let bar = progress.bar(picked.len(), "perezrosas documents");
@@ -381,7 +380,7 @@ pub(super) fn run_perezrosas(
             let subset = if record.subset == "FakeNewsAMT" { "amt" } else { "celebrity" };
             let group = format!("{subset} {}", record.label);
             let pair = pair_of.get(&record.id).cloned().or_else(|| record.pair_key.clone());
-            let t = trace_negative(doc, &group, &index, &config, |origin| {
+            let t = trace_negative(doc, &group, &index, &tracer, |origin| {
                 pair.as_deref() == Some(origin)
             });
             bar.inc(1);

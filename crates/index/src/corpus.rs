@@ -40,7 +40,7 @@ use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
 };
 use unspun_core::text::analyze;
-use unspun_core::trace::{CandidateCache, Candidates, TraceConfig};
+use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_core::{DocId, Document, Timestamp};
 
 use crate::storage::{FsStorage, Storage, TMP_SUFFIX};
@@ -501,7 +501,8 @@ pub fn run_cluster(
         };
         // Popular sources are candidates of many traces: keep their analyses (about 100 KB
         // each) between traces of both threads.
-        let cache = CandidateCache::new(CANDIDATE_CACHE_DOCS);
+        let tracer =
+            Tracer::with_cache(&index.config().shingle, job.trace.clone(), CANDIDATE_CACHE_DOCS);
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
             let mut traced = Vec::with_capacity(shard_docs.len());
             for &doc_id in *shard_docs {
@@ -510,8 +511,7 @@ pub fn run_cluster(
                     doc_id,
                     &doc,
                     &candidates,
-                    &cache,
-                    &job.trace,
+                    &tracer,
                     &boilerplate_set,
                     &resolve,
                     &job.cluster,

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::report::{Alteration, SentenceStatus, Substitution, TraceReport, VerdictKind};
 use crate::shingle::sentence_hash;
 use crate::text::analyze;
-use crate::trace::{CandidateCache, Candidates, TraceConfig, TraceInput, trace_cached};
+use crate::trace::{Candidates, TraceInput, Tracer};
 use crate::{DocId, Document, Timestamp};
 
 use passages::passage_clusters;
@@ -240,15 +240,13 @@ pub fn passages_from_report(
 /// Traces one indexed document against the others (itself excluded, later documents
 /// excluded by date) and keeps its reused passages. `boilerplate` holds the whole-sentence
 /// hashes found by [`boilerplate::find_boilerplate`]; `resolve` maps a corpus id to its number
-/// (`None`: the document is not part of this run, so it is not a source either). `cache` keeps
-/// analysed candidates between the traces of one run (`CandidateCache::new(0)`: none).
-#[allow(clippy::too_many_arguments)]
+/// (`None`: the document is not part of this run, so it is not a source either). `tracer`
+/// holds the trace knobs and keeps analysed candidates between the traces of one run.
 pub fn trace_document(
     doc_id: DocId,
     doc: &Document,
     candidates: &dyn Candidates,
-    cache: &CandidateCache,
-    trace_config: &TraceConfig,
+    tracer: &Tracer,
     boilerplate: &HashSet<u64>,
     resolve: &dyn Fn(&str) -> Option<DocId>,
     config: &ClusterConfig,
@@ -259,11 +257,11 @@ pub fn trace_document(
         text: &doc.text,
         date: doc.date,
     };
-    let report = trace_cached(&input, candidates, trace_config, cache);
+    let report = tracer.trace(&input, candidates);
     let analyzed = analyze(&doc.text);
     let excluded: Vec<bool> = (0..analyzed.sentences.len())
         .map(|idx| {
-            sentence_hash(&analyzed, idx, &trace_config.shingle)
+            sentence_hash(&analyzed, idx, &tracer.config().shingle)
                 .is_some_and(|hash| boilerplate.contains(&hash))
         })
         .collect();

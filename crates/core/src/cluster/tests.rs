@@ -4,7 +4,9 @@ use super::graph::{outlet_dot, outlet_edges, outlet_graphml, publishers};
 use super::*;
 use crate::date::parse_date;
 use crate::shingle::ShingleConfig;
-use crate::trace::{CandidateCache, MemoryCandidates};
+use crate::trace::{
+    CandidateCache, MemoryCandidates, TraceConfig, TraceInput, Tracer, trace_cached,
+};
 
 const STORY_A: &str = "The central bank raised its benchmark interest rate by half a point on \
 Tuesday, citing persistent inflation in food and energy prices. Governor Maria Lopez said \
@@ -43,7 +45,7 @@ fn doc(id: &str, date: &str, outlet: &str, text: &str) -> Document {
 fn trace_all(docs: &[Document], boilerplate: &HashSet<u64>) -> Vec<TracedDoc> {
     let candidates = MemoryCandidates::new(docs.to_vec(), &ShingleConfig::default());
     let resolve = |id: &str| docs.iter().position(|d| d.id == id).map(|i| DocId(i as u32));
-    let cache = CandidateCache::new(2);
+    let tracer = Tracer::with_cache(&ShingleConfig::default(), TraceConfig::default(), 2);
     docs.iter()
         .enumerate()
         .map(|(i, d)| {
@@ -51,8 +53,7 @@ fn trace_all(docs: &[Document], boilerplate: &HashSet<u64>) -> Vec<TracedDoc> {
                 DocId(i as u32),
                 d,
                 &candidates,
-                &cache,
-                &TraceConfig::default(),
+                &tracer,
                 boilerplate,
                 &resolve,
                 &ClusterConfig::default(),

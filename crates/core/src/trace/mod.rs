@@ -19,6 +19,9 @@
 //! (alignment, origins, common and title sentences, reordering), `paraphrase`, `assemble`
 //! (sentence reports, sources, passages), `verdict` and `flags`. [`trace_cached`] runs them in
 //! order over one state.
+//!
+//! Front ends build one [`Tracer`] per index (its fingerprint scheme, their knobs, a cache)
+//! and trace with it.
 
 use std::sync::Arc;
 
@@ -163,6 +166,39 @@ impl Default for TraceConfig {
             limits: TraceLimits::default(),
             cancel: Cancel::default(),
         }
+    }
+}
+
+/// Traces against one set of documents (an index): the caller's knobs with the documents'
+/// fingerprint scheme, built once, and a [`CandidateCache`] kept between its traces. It may be
+/// shared between threads; [`Tracer::trace`] gives the report [`trace`] gives.
+#[derive(Debug)]
+pub struct Tracer {
+    config: TraceConfig,
+    cache: CandidateCache,
+}
+
+impl Tracer {
+    /// A tracer for documents fingerprinted with `shingle` (the index's
+    /// `IndexConfig::shingle`), with the other knobs of `config`; no candidate is cached.
+    pub fn new(shingle: &ShingleConfig, config: TraceConfig) -> Tracer {
+        Tracer::with_cache(shingle, config, 0)
+    }
+
+    /// [`Tracer::new`], keeping at most `cache_docs` analysed candidates between traces.
+    pub fn with_cache(shingle: &ShingleConfig, config: TraceConfig, cache_docs: usize) -> Tracer {
+        let config = TraceConfig { shingle: shingle.clone(), ..config };
+        Tracer { config, cache: CandidateCache::new(cache_docs) }
+    }
+
+    /// The knobs of every trace, with the documents' fingerprint scheme.
+    pub fn config(&self) -> &TraceConfig {
+        &self.config
+    }
+
+    /// Traces `input` against the documents of `candidates`.
+    pub fn trace(&self, input: &TraceInput<'_>, candidates: &dyn Candidates) -> TraceReport {
+        trace_cached(input, candidates, &self.config, &self.cache)
     }
 }
 
