@@ -341,6 +341,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
     let mut buf = String::with_capacity(32);
     for (start, word) in text.unicode_word_indices() {
+        // UAX#29 glues a combining mark to the space before it (" \u{6DA}"): a token never
+        // starts with white space, so that it lies inside the sentence that holds its start.
+        let trimmed = word.trim_start();
+        let (start, word) = (start + word.len() - trimmed.len(), trimmed);
+        if word.is_empty() {
+            continue;
+        }
         if !word.as_bytes().contains(&b'.') {
             out.push(make_token(start, word, &mut buf));
             continue;
@@ -1273,6 +1280,21 @@ Putin: No Plans 'Right Now' To Send Troops To Syria";
             check_tokens(&s);
             check_sentence_ranges(&s);
             check_analyze(&s);
+        }
+    }
+    #[test]
+    fn issue_13_a_token_never_starts_with_white_space() {
+        // Found by the normalize_split fuzz target: U+06DA after a space.
+        for text in [" \u{6DA}", "? \u{6DA}"] {
+            let analyzed = analyze(text);
+            for token in &analyzed.tokens {
+                assert!(!text[token.byte_start..].starts_with(char::is_whitespace), "{text:?}");
+            }
+            for sentence in &analyzed.sentences {
+                for token in &analyzed.tokens[sentence.token_start..sentence.token_end] {
+                    assert!(sentence.byte_start <= token.byte_start, "{text:?}");
+                }
+            }
         }
     }
 }

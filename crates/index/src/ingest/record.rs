@@ -15,9 +15,9 @@ use unspun_core::date::parse_date;
 use super::{FieldMap, ReaderConfig};
 
 /// Why a record was skipped. Every variant is data about the corpus, never a reason to stop
-/// reading, except [`SkipReason::Io`], [`SkipReason::UnclosedQuote`] (and a CSV
-/// [`SkipReason::TooLarge`]), after which the rest of the file cannot be read and the reader
-/// ends: see [`super::CorpusReader::incomplete`].
+/// reading, except [`SkipReason::Io`], [`SkipReason::UnclosedQuote`] at the end of a file
+/// (and a CSV [`SkipReason::TooLarge`]), after which the rest of the file cannot be read and
+/// the reader ends: see [`super::CorpusReader::incomplete`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
@@ -25,9 +25,10 @@ pub enum SkipReason {
     MalformedJson,
     /// A CSV/TSV row has a different number of fields than the header.
     MalformedCsv,
-    /// A CSV/TSV quoted field is still open at the end of the file: the rows after the quote
-    /// were swallowed into this row's last field, so the row is refused and the file is
-    /// incomplete.
+    /// A CSV/TSV quoted field is still open at the end of the file (the rows after the quote
+    /// were swallowed into this row's last field: the row is refused and the file is
+    /// incomplete), or it runs over several lines and closes with text after the quote (the
+    /// row is refused; reading goes on with the next row).
     UnclosedQuote,
     /// The record (JSON Lines) or a used field (CSV/TSV) is not valid UTF-8.
     InvalidUtf8,
