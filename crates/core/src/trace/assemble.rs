@@ -241,21 +241,11 @@ pub(super) fn passages(
     sentence_tokens: &[usize],
     config: &TraceConfig,
 ) -> Vec<Passage> {
-    struct Open {
-        cand: usize,
-        s_end: usize,
-        weight: f64,
-    }
-    let fits = |open: &Open, idx: usize, skipped_tokens: usize| -> bool {
-        best[idx].as_ref().is_some_and(|(cand, hit, _)| {
-            let a = &hit.alignment;
-            *cand == open.cand
-                && a.s_start + 2 >= open.s_end
-                && a.s_start <= open.s_end + config.merge_gap_tokens + skipped_tokens
-        })
+    let fits = |open: &OpenPassage, idx: usize, skipped_tokens: usize| {
+        open.fits(best[idx].as_ref(), config.merge_gap_tokens + skipped_tokens)
     };
     let mut out: Vec<Passage> = Vec::new();
-    let mut open: Option<Open> = None;
+    let mut open: Option<OpenPassage> = None;
     let mut idx = 0;
     while idx < sentences.len() {
         // Extend the open passage with this sentence, or with the next one over this one.
@@ -273,39 +263,15 @@ pub(super) fn passages(
                 (Some(m), Some(b)) => (m, b),
                 _ => unreachable!("fits() only accepts sourced sentences"),
             };
-            let len = (m.query_char_end - m.query_char_start) as f64;
-            p.last_sentence = next;
-            p.query_char_end = m.query_char_end;
-            p.source_char_end = m.source_char_end.max(p.source_char_end);
-            p.kind = p.kind.max(m.kind);
-            if next > idx {
-                p.kind = p.kind.max(Alteration::Edited);
-            }
-            p.similarity =
-                (p.similarity * o.weight + m.similarity * len) / (o.weight + len).max(1.0);
-            o.weight += len;
-            o.s_end = hit.alignment.s_end.max(o.s_end);
+            o.extend(p, next, m, hit, next > idx);
             idx = next + 1;
             continue;
         }
         open = None;
         if let (Some(m), Some((cand, hit, _))) = (&sentences[idx].source_match, &best[idx]) {
-            out.push(Passage {
-                source: m.source,
-                first_sentence: idx,
-                last_sentence: idx,
-                query_char_start: m.query_char_start,
-                query_char_end: m.query_char_end,
-                source_char_start: m.source_char_start,
-                source_char_end: m.source_char_end,
-                kind: m.kind,
-                similarity: m.similarity,
-            });
-            open = Some(Open {
-                cand: *cand,
-                s_end: hit.alignment.s_end,
-                weight: (m.query_char_end - m.query_char_start) as f64,
-            });
+            let (o, p) = OpenPassage::start(idx, m, *cand, hit);
+            out.push(p);
+            open = Some(o);
         }
         idx += 1;
     }
@@ -313,4 +279,64 @@ pub(super) fn passages(
         p.similarity = round3(p.similarity);
     }
     out
+}
+
+/// The passage being built: its origin, where it ends in the origin (token index), and the
+/// query characters its similarity is averaged over.
+struct OpenPassage {
+    cand: usize,
+    s_end: usize,
+    weight: f64,
+}
+
+impl OpenPassage {
+    /// A passage of sentence `idx` alone, matched by `m` in candidate `cand`.
+    fn start(idx: usize, m: &SourceMatch, cand: usize, hit: &Hit) -> (OpenPassage, Passage) {
+        let passage = Passage {
+            source: m.source,
+            first_sentence: idx,
+            last_sentence: idx,
+            query_char_start: m.query_char_start,
+            query_char_end: m.query_char_end,
+            source_char_start: m.source_char_start,
+            source_char_end: m.source_char_end,
+            kind: m.kind,
+            similarity: m.similarity,
+        };
+        let weight = (m.query_char_end - m.query_char_start) as f64;
+        (OpenPassage { cand, s_end: hit.alignment.s_end, weight }, passage)
+    }
+
+    /// Whether a sentence with source `origin` continues the passage: same origin, starting
+    /// at most `max_gap` tokens after the passage's end in it (and not well before).
+    fn fits(&self, origin: Option<&Origin>, max_gap: usize) -> bool {
+        origin.is_some_and(|(cand, hit, _)| {
+            let a = &hit.alignment;
+            *cand == self.cand && a.s_start + 2 >= self.s_end && a.s_start <= self.s_end + max_gap
+        })
+    }
+
+    /// Adds sentence `next` (matched by `m`) to `p`; `stepped_over`: the sentence before it
+    /// was left out, so the passage is edited.
+    fn extend(
+        &mut self,
+        p: &mut Passage,
+        next: usize,
+        m: &SourceMatch,
+        hit: &Hit,
+        stepped_over: bool,
+    ) {
+        let len = (m.query_char_end - m.query_char_start) as f64;
+        p.last_sentence = next;
+        p.query_char_end = m.query_char_end;
+        p.source_char_end = m.source_char_end.max(p.source_char_end);
+        p.kind = p.kind.max(m.kind);
+        if stepped_over {
+            p.kind = p.kind.max(Alteration::Edited);
+        }
+        p.similarity =
+            (p.similarity * self.weight + m.similarity * len) / (self.weight + len).max(1.0);
+        self.weight += len;
+        self.s_end = hit.alignment.s_end.max(self.s_end);
+    }
 }
