@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Write as _};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -207,14 +207,11 @@ const MIN_SENTENCE_WORDS: usize = 4;
 /// Runs `unspun eval`: exits 1 when `--quick` finds a score below its floor.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let output = evaluate(&args)?;
-    let mut stdout = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &output).context("writing JSON")?;
-        writeln!(stdout)?;
+        crate::output::print_json(&output)?;
     } else {
-        stdout.write_all(render_table(&output).as_bytes())?;
+        crate::output::print_text(&render_table(&output))?;
     }
-    stdout.flush()?;
     if output.floors.iter().any(|f| !f.ok) {
         eprintln!("unspun eval: a score is below its floor (see the table)");
         return Ok(ExitCode::from(1));

@@ -9,6 +9,8 @@
 //! - retrieval stops after [`TraceLimits::max_postings`] postings;
 //! - at most [`TraceLimits::max_candidates`] candidate documents, and
 //!   [`TraceLimits::max_candidate_bytes`] of their text, are fetched, best-scored first;
+//! - above [`TraceLimits::max_sentence_candidate_pairs`], a sentence is aligned only against
+//!   the best candidates overall and those of its neighbourhood;
 //! - the aligner stops after [`TraceLimits::max_alignment_cells`] dynamic-programming cells.
 //!
 //! A bound that is reached is reported in `stats.limits_hit` (the report names what was left
@@ -35,10 +37,11 @@ pub struct TraceLimits {
     pub max_candidate_bytes: usize,
     /// Dynamic-programming cells of all alignments (query tokens × source window tokens).
     pub max_alignment_cells: u64,
-    /// Above this many candidates, a sentence is aligned only against the overall best
-    /// candidates and those retrieved by its own or nearby sentences, instead of all of them,
-    /// so that alignment work stays linear in the article's length.
-    pub local_candidates_above: usize,
+    /// Above this many sentence × candidate pairs, a sentence is aligned only against the
+    /// overall best candidates and those retrieved by its own or nearby sentences, instead of
+    /// all of them, so that alignment work stays linear in the article's length. An ordinary
+    /// article (40 sentences, 100 candidates: 4,000 pairs) is far below it.
+    pub max_sentence_candidate_pairs: usize,
 }
 
 impl Default for TraceLimits {
@@ -49,7 +52,7 @@ impl Default for TraceLimits {
             max_candidates: 1_000,
             max_candidate_bytes: 64 << 20,
             max_alignment_cells: 250_000_000,
-            local_candidates_above: 256,
+            max_sentence_candidate_pairs: 20_000,
         }
     }
 }
@@ -124,6 +127,9 @@ pub mod hit {
     pub const CANDIDATE_BYTES: &str = "max_candidate_bytes";
     /// [`super::TraceLimits::max_alignment_cells`] was reached: later sentences were not aligned.
     pub const ALIGNMENT_CELLS: &str = "max_alignment_cells";
+    /// [`super::TraceLimits::max_sentence_candidate_pairs`] was exceeded: each sentence was
+    /// aligned against the overall best candidates and those of its neighbourhood only.
+    pub const LOCAL_CANDIDATES: &str = "local_candidates";
     /// Sentences longer than [`super::TraceLimits::max_sentence_tokens`] were cut into windows.
     pub const LONG_SENTENCES: &str = "long_sentences_windowed";
 }

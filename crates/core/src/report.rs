@@ -295,7 +295,8 @@ pub struct TraceStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thesaurus: Option<String>,
     /// Work bounds the trace reached (`cancelled`, `max_postings`, `max_candidates`,
-    /// `max_candidate_bytes`, `max_alignment_cells`, `long_sentences_windowed`; see
+    /// `max_candidate_bytes`, `max_alignment_cells`, `local_candidates`,
+    /// `long_sentences_windowed`; see
     /// `unspun_core::limits`): when not empty, the report may miss sources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits_hit: Vec<String>,

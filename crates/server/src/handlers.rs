@@ -14,7 +14,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use unspun_core::date::format_date;
 use unspun_core::limits::{self, Cancel};
 use unspun_core::report::TraceReport;
-use unspun_core::trace::{TraceConfig, TraceInput, trace};
+use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 
 use crate::error::AppError;
 use crate::input::{media_type, parse_article, parse_documents, read_body, utf8};
@@ -133,19 +133,20 @@ pub async fn post_trace(
     let report = blocking(permit, move || {
         let index = &snapshot.index;
         let config = TraceConfig {
-            shingle: index.config().shingle.clone(),
             thesaurus: thesaurus.clone(),
             paraphrase: paraphrase.clone(),
             cancel,
             ..TraceConfig::default()
         };
+        // A tracer per request: the cancel flag is the request's own.
+        let tracer = Tracer::new(&index.config().shingle, config);
         let input = TraceInput {
             id: article.id.as_deref(),
             title: article.title.as_deref(),
             text: &article.text,
             date: article.date,
         };
-        let mut report = trace(&input, &**index, &config);
+        let mut report = tracer.trace(&input, &**index);
         if report.stats.limits_hit.iter().any(|hit| hit == limits::hit::CANCELLED) {
             work_state.inner.metrics.traces_cancelled.fetch_add(1, Ordering::Relaxed);
         }

@@ -39,8 +39,11 @@ pub(super) fn align_sentences(
     let limits = &config.limits;
     // Which candidates each sentence is aligned against: all of them, unless there are so
     // many that a long article would cost sentences × candidates (see `TraceLimits`).
-    let local = (cands.len() > limits.local_candidates_above)
-        .then(|| LocalCandidates::new(cands, &retrieval.overall_top, &retrieval.per_sentence_top));
+    let n_pairs = analyzed.sentences.len().saturating_mul(cands.len());
+    let local = (n_pairs > limits.max_sentence_candidate_pairs).then(|| {
+        stats.limits_hit.push(hit::LOCAL_CANDIDATES.to_string());
+        LocalCandidates::new(cands, &retrieval.overall_top, &retrieval.per_sentence_top)
+    });
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); analyzed.sentences.len()];
     let mut senses = config.thesaurus.as_deref().map(SenseMemo::new);
     let mut n_cells = 0u64;
