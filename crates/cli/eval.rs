@@ -1127,7 +1127,8 @@ fn edit_kind_name(kind: EditKind) -> &'static str {
 fn verdict_idx(kind: VerdictKind) -> usize {
     match kind {
         VerdictKind::Original => 0,
-        VerdictKind::Copy => 1,
+        // Partly copied is a copy of one origin that covers under half of the text.
+        VerdictKind::Copy | VerdictKind::PartlyCopied => 1,
         VerdictKind::Patchwork => 2,
     }
 }

@@ -72,6 +72,7 @@ pub fn render(report: &TraceReport, style: Style) -> String {
     let verdict = match report.verdict.kind {
         VerdictKind::Original => style.paint("32;1", "ORIGINAL"),
         VerdictKind::Copy => style.paint("31;1", "COPY"),
+        VerdictKind::PartlyCopied => style.paint("33;1", "PARTLY COPIED"),
         VerdictKind::Patchwork => style.paint("33;1", "PATCHWORK"),
     };
     let _ = writeln!(out, "{verdict}  {}", report.verdict.summary);

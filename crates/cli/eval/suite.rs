@@ -264,7 +264,10 @@ fn trace_negative(
         .and_then(|o| report.sources.get(o.source))
         .map(|s| s.id.clone())
         .unwrap_or_default();
-    let false_copy = matches!(report.verdict.kind, VerdictKind::Copy | VerdictKind::Patchwork);
+    let false_copy = matches!(
+        report.verdict.kind,
+        VerdictKind::Copy | VerdictKind::PartlyCopied | VerdictKind::Patchwork
+    );
     NegativeTrace {
         group: group.to_string(),
         false_copy,

@@ -21,6 +21,9 @@ pub struct TraceReport {
     pub verdict: Verdict,
     /// Things a reader should notice (repeated title, leftover wire dateline, ...).
     pub flags: Vec<Flag>,
+    /// The title traced as text of its own (when the query has a title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<TitleReport>,
     /// Every sentence of the query body, in order, with its source if one was found.
     pub sentences: Vec<SentenceReport>,
     /// Maximal reused passages: runs of consecutive sentences taken in order from one source.
@@ -59,6 +62,8 @@ pub enum VerdictKind {
     Copy,
     /// The text stitches passages from several earlier documents.
     Patchwork,
+    /// One earlier document supplies a part of the text, but less than half of it.
+    PartlyCopied,
 }
 
 /// The document-level conclusion.
@@ -75,6 +80,12 @@ pub struct Verdict {
     pub origins: Vec<OriginShare>,
     /// One line for humans, e.g. "patchwork of 3 origins covering 84% of the text".
     pub summary: String,
+    /// Sentences whose match was too thin to count (`phrase_match`), left out of the verdict.
+    #[serde(default)]
+    pub n_phrase_matches: usize,
+    /// Sentences whose match is a shared quotation, left out of the verdict.
+    #[serde(default)]
+    pub n_quoted: usize,
 }
 
 /// How much of the query one origin explains.
@@ -135,6 +146,9 @@ pub enum SentenceStatus {
     Common,
     /// The article's own title printed again in the body (see the `title_repeated` flag).
     Title,
+    /// A match too thin to count as a source (a stock phrase, a template with other names or
+    /// figures): shown with its evidence, never counted in the verdict.
+    PhraseMatch,
 }
 
 /// How a reused text was altered.
@@ -152,6 +166,19 @@ pub enum Alteration {
     /// Said again in other words: found by the sentence-embedding stage, not by shared words
     /// (`similarity` is then the cosine of the two sentences' embeddings).
     Paraphrased,
+}
+
+impl Alteration {
+    /// The name used in JSON and in summaries (`verbatim`, `reordered`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Alteration::Verbatim => "verbatim",
+            Alteration::Reordered => "reordered",
+            Alteration::Edited => "edited",
+            Alteration::Spun => "spun",
+            Alteration::Paraphrased => "paraphrased",
+        }
+    }
 }
 
 /// A word or phrase of the source replaced in the query.
@@ -212,6 +239,54 @@ pub struct SourceMatch {
     pub quoted: bool,
     /// Other documents containing the same text (later than, or as old as, the origin).
     pub co_copies: Vec<usize>,
+    /// Why the match counts as a source, or only as a phrase match.
+    #[serde(default)]
+    pub evidence: Evidence,
+}
+
+/// The evidence behind a match, and the rule's decision.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Whether the match counts as a source (`strong`) or only as a shared phrase (`phrase`).
+    pub strength: EvidenceStrength,
+    /// Content words (not stop words) both sides share, in equal or equivalent forms.
+    pub n_shared_words: usize,
+    /// Names and figures among them (capitalised words not opening the sentence, numbers; a
+    /// run of them, such as "President Bashar Assad", counts once).
+    pub n_shared_names: usize,
+    /// Names and figures of the query paired with other names or figures in the source (the
+    /// mark of a template: "Washington State Patrol, 26 officers" / "Nebraska ..., 11").
+    pub n_names_differ: usize,
+    /// Whether a sentence up to two away has the same source (or one of its co-copies).
+    pub neighbour_support: bool,
+    /// The decision, in words.
+    pub reason: String,
+}
+
+/// Whether a match counts as a source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceStrength {
+    /// Enough distinctive evidence: the match is a source.
+    #[default]
+    Strong,
+    /// A shared phrase only: reported, not counted.
+    Phrase,
+}
+
+/// The article's title, traced as text of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TitleReport {
+    /// The title.
+    pub text: String,
+    /// `sourced`, `phrase_match` or `original`.
+    pub status: SentenceStatus,
+    /// The best source of the title. Its source offsets are in the source's title when
+    /// `matched_field` is `title`, else in its text.
+    pub source_match: Option<SourceMatch>,
+    /// `title` or `text`: which part of the source the title was found in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_field: Option<String>,
 }
 
 /// A maximal reused passage: consecutive query sentences taken in order from one origin.

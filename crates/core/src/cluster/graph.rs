@@ -335,7 +335,7 @@ pub fn publishers(documents: &[DocSummary], links: &[DocLink]) -> Vec<Publisher>
         a.n_docs += 1;
         match doc.verdict {
             VerdictKind::Original => a.n_originals += 1,
-            VerdictKind::Copy => a.n_copies += 1,
+            VerdictKind::Copy | VerdictKind::PartlyCopied => a.n_copies += 1,
             VerdictKind::Patchwork => a.n_patchworks += 1,
         }
         a.n_content += doc.n_content_chars;

@@ -7,13 +7,15 @@ use super::TraceConfig;
 use super::attribute::{Hit, Origin};
 use super::fetch::Candidate;
 use super::paraphrase::ParaphraseHit;
-use super::query::{QUOTED_SHARE, Query};
+use super::query::{QUOTED_SHARE, Query, QuoteMask};
+use super::title::{Field, TitleTrace};
+use crate::align::Alignment;
 use crate::date::format_date;
 use crate::report::{
-    Alteration, Passage, SentenceReport, SentenceStatus, SourceDoc, SourceMatch, SourceRole,
-    Substitution,
+    Alteration, CharIndex, Evidence, Passage, SentenceReport, SentenceStatus, SourceDoc,
+    SourceMatch, SourceRole, Substitution, TitleReport,
 };
-use crate::text::{Sentence, normalize_token};
+use crate::text::{Sentence, Token, normalize_token};
 
 /// What the attribution stages found, per sentence.
 pub(super) struct Attribution<'a> {
@@ -21,6 +23,7 @@ pub(super) struct Attribution<'a> {
     pub(super) paraphrases: &'a [Option<ParaphraseHit>],
     pub(super) status: &'a [SentenceStatus],
     pub(super) reordered: &'a [bool],
+    pub(super) evidence: &'a [Option<Evidence>],
 }
 
 /// The report of every sentence, and the sources they name (numbered in the order named).
@@ -28,9 +31,10 @@ pub(super) fn sentence_reports(
     query: &Query<'_>,
     cands: &[Candidate],
     found: &Attribution<'_>,
-) -> (Vec<SentenceReport>, Vec<SourceDoc>) {
-    let mut sources = SourceList::default();
+    sources: &mut SourceList,
+) -> Vec<SentenceReport> {
     let mut sentences = Vec::with_capacity(query.n_sentences());
+    let q_side = Side { text: query.body, chars: &query.chars, quotes: &query.quotes };
     for (idx, sentence) in query.analyzed.sentences.iter().enumerate() {
         let source_match = if let Some(p) = &found.paraphrases[idx] {
             let source = sources.origin(p.candidate, cands);
@@ -39,8 +43,14 @@ pub(super) fn sentence_reports(
             found.best[idx].as_ref().map(|(origin, hit, co)| {
                 let source = sources.origin(*origin, cands);
                 let co_copies = co.iter().map(|c| sources.index(*c, cands)).collect();
-                let reordered = found.reordered[idx];
-                describe(hit, &cands[*origin], query, reordered, source, co_copies)
+                let cand = &cands[*origin];
+                let s_side =
+                    Side { text: &cand.doc.text, chars: &cand.chars, quotes: &cand.quotes };
+                let sides =
+                    (&q_side, &query.analyzed.tokens[..], &s_side, &cand.analyzed.tokens[..]);
+                let evidence = found.evidence[idx].clone().unwrap_or_default();
+                let about = Source { index: source, co_copies, evidence };
+                describe(&hit.alignment, sides, found.reordered[idx], about)
             })
         };
         sentences.push(SentenceReport {
@@ -52,15 +62,50 @@ pub(super) fn sentence_reports(
             source_match,
         });
     }
-    (sentences, sources.sources)
+    sentences
+}
+
+/// The title's report: its match through [`describe`], with query offsets in the title and
+/// source offsets in the source's title or text.
+pub(super) fn title_report(
+    title: &str,
+    trace: &TitleTrace,
+    cands: &[Candidate],
+    sources: &mut SourceList,
+) -> TitleReport {
+    let source_match = trace.origin.as_ref().map(|(origin, hit, co)| {
+        let source = sources.index(*origin, cands);
+        let co_copies = co.iter().map(|c| sources.index(*c, cands)).collect();
+        let cand = &cands[*origin];
+        let (t_chars, t_quotes) = (CharIndex::new(title), QuoteMask::new(title));
+        let q_side = Side { text: title, chars: &t_chars, quotes: &t_quotes };
+        let s_text = match trace.field {
+            Field::Title => cand.doc.title.as_deref().unwrap_or(""),
+            Field::Text => &cand.doc.text,
+        };
+        let (s_chars, s_quotes) = match trace.field {
+            Field::Title => (CharIndex::new(s_text), QuoteMask::new(s_text)),
+            Field::Text => (cand.chars.clone(), cand.quotes.clone()),
+        };
+        let s_side = Side { text: s_text, chars: &s_chars, quotes: &s_quotes };
+        let sides = (&q_side, &trace.tokens[..], &s_side, &trace.source_tokens[..]);
+        let evidence = trace.evidence.clone().unwrap_or_default();
+        describe(&hit.alignment, sides, false, Source { index: source, co_copies, evidence })
+    });
+    TitleReport {
+        text: title.to_string(),
+        status: trace.status,
+        matched_field: trace.origin.as_ref().map(|_| trace.field.name().to_string()),
+        source_match,
+    }
 }
 
 /// The report's sources, numbered in the order they are first named.
 #[derive(Default)]
-struct SourceList {
+pub(super) struct SourceList {
     /// Candidate index → source index.
     source_of: BTreeMap<usize, usize>,
-    sources: Vec<SourceDoc>,
+    pub(super) sources: Vec<SourceDoc>,
 }
 
 impl SourceList {
@@ -109,34 +154,49 @@ struct Changes {
     n_deleted: usize,
 }
 
+/// One side of a match: the text offsets index into, its character offsets and its
+/// quotation marks.
+struct Side<'t> {
+    text: &'t str,
+    chars: &'t CharIndex,
+    quotes: &'t QuoteMask,
+}
+
+/// The source a match names: its index in the report, its co-copies, the evidence.
+struct Source {
+    index: usize,
+    co_copies: Vec<usize>,
+    evidence: Evidence,
+}
+
 /// The one place a [`SourceMatch`] is built: offsets in characters, the source's text, the
 /// kind (the strongest alteration) and whether it is a shared quotation.
 fn source_match(
-    query: &Query<'_>,
-    cand: &Candidate,
+    q: &Side<'_>,
+    s: &Side<'_>,
     span: Span,
     changes: Changes,
-    source: usize,
-    co_copies: Vec<usize>,
+    about: Source,
 ) -> SourceMatch {
     let Span { q_start, q_end, s_start, s_end } = span;
     let kind = *changes.alterations.iter().max().unwrap_or(&Alteration::Verbatim);
     SourceMatch {
-        source,
+        source: about.index,
         kind,
         alterations: changes.alterations,
         similarity: round3(changes.similarity),
-        query_char_start: query.chars.char_offset(q_start),
-        query_char_end: query.chars.char_offset(q_end),
-        source_char_start: cand.chars.char_offset(s_start),
-        source_char_end: cand.chars.char_offset(s_end),
-        source_text: cand.doc.text[s_start..s_end].to_string(),
+        query_char_start: q.chars.char_offset(q_start),
+        query_char_end: q.chars.char_offset(q_end),
+        source_char_start: s.chars.char_offset(s_start),
+        source_char_end: s.chars.char_offset(s_end),
+        source_text: s.text[s_start..s_end].to_string(),
         substitutions: changes.substitutions,
         n_inserted: changes.n_inserted,
         n_deleted: changes.n_deleted,
-        quoted: query.quotes.share(q_start, q_end) >= QUOTED_SHARE
-            || cand.quotes.share(s_start, s_end) >= QUOTED_SHARE,
-        co_copies,
+        quoted: q.quotes.share(q_start, q_end) >= QUOTED_SHARE
+            || s.quotes.share(s_start, s_end) >= QUOTED_SHARE,
+        co_copies: about.co_copies,
+        evidence: about.evidence,
     }
 }
 
@@ -163,22 +223,29 @@ fn paraphrase_match(
         n_inserted: 0,
         n_deleted: 0,
     };
-    source_match(query, cand, span, changes, source, Vec::new())
+    let q_side = Side { text: query.body, chars: &query.chars, quotes: &query.quotes };
+    let s_side = Side { text: &cand.doc.text, chars: &cand.chars, quotes: &cand.quotes };
+    let evidence = Evidence {
+        reason: "paraphrase: found by sentence embeddings, not counted in the verdict".into(),
+        ..Evidence::default()
+    };
+    source_match(
+        &q_side,
+        &s_side,
+        span,
+        changes,
+        Source { index: source, co_copies: Vec::new(), evidence },
+    )
 }
 
 /// The match of an aligned sentence: its substitutions (differing runs of up to 3 words on
 /// both sides), insertions and deletions, and the alterations they make.
 fn describe(
-    hit: &Hit,
-    cand: &Candidate,
-    query: &Query<'_>,
+    a: &Alignment,
+    (q, query_tokens, s, s_tokens): (&Side<'_>, &[Token], &Side<'_>, &[Token]),
     reordered: bool,
-    source: usize,
-    co_copies: Vec<usize>,
+    about: Source,
 ) -> SourceMatch {
-    let a = &hit.alignment;
-    let query_tokens = &query.analyzed.tokens;
-    let s_tokens = &cand.analyzed.tokens;
     let span = Span {
         q_start: query_tokens[a.q_start].byte_start,
         q_end: query_tokens[a.q_end - 1].byte_end,
@@ -191,9 +258,9 @@ fn describe(
         let q_len = chunk.q_end - chunk.q_start;
         let s_len = chunk.s_end - chunk.s_start;
         if q_len > 0 && s_len > 0 && q_len <= 3 && s_len <= 3 {
-            let from = &cand.doc.text
-                [s_tokens[chunk.s_start].byte_start..s_tokens[chunk.s_end - 1].byte_end];
-            let to = &query.body
+            let from =
+                &s.text[s_tokens[chunk.s_start].byte_start..s_tokens[chunk.s_end - 1].byte_end];
+            let to = &q.text
                 [query_tokens[chunk.q_start].byte_start..query_tokens[chunk.q_end - 1].byte_end];
             // Tokens equal after normalisation never reach here; guard against hash collisions.
             if normalize_token(from) != normalize_token(to) {
@@ -224,7 +291,7 @@ fn describe(
     alterations.sort();
     let changes =
         Changes { alterations, similarity: a.similarity(), substitutions, n_inserted, n_deleted };
-    source_match(query, cand, span, changes, source, co_copies)
+    source_match(q, s, span, changes, about)
 }
 
 /// `x` rounded to 3 decimals, as reported.

@@ -192,7 +192,11 @@ impl LocalCandidates {
 /// The window of `cand` to align a sentence against: around the densest cluster of shared
 /// content words, or `None` when fewer than `min_shared` distinct ones are shared (or than
 /// the sentence has, but at least 2).
-fn window(tokens: &[Token], cand: &Candidate, min_shared: usize) -> Option<(usize, usize)> {
+pub(super) fn window(
+    tokens: &[Token],
+    cand: &Candidate,
+    min_shared: usize,
+) -> Option<(usize, usize)> {
     // (position in the candidate, index of the distinct query content word found there)
     let mut positions: Vec<(u32, u32)> = Vec::new();
     let mut seen: HashSet<u64> = HashSet::new();
@@ -302,7 +306,7 @@ fn edge_take(q_left: usize, s_left: usize) -> (usize, usize) {
 
 /// Whether an alignment is evidence of reuse: enough equal words (two of them content
 /// words), similar enough, and covering enough of the sentence.
-fn accept(
+pub(super) fn accept(
     alignment: &Alignment,
     query_tokens: &[Token],
     sentence_len: usize,
@@ -339,7 +343,11 @@ pub(super) fn choose_origins(
 
 /// Picks the origin among a sentence's hits: the earliest dated document among those scoring
 /// within `co_copy_ratio` of the best (undated ones rank after dated ones, then by DocId).
-fn choose_origin(mut hits: Vec<Hit>, cands: &[Candidate], config: &TraceConfig) -> Option<Origin> {
+pub(super) fn choose_origin(
+    mut hits: Vec<Hit>,
+    cands: &[Candidate],
+    config: &TraceConfig,
+) -> Option<Origin> {
     let best_score = hits.iter().map(|h| h.alignment.score).max()?;
     let floor = (f64::from(best_score) * config.co_copy_ratio).ceil() as i32;
     hits.retain(|h| h.alignment.score >= floor);

@@ -16,7 +16,12 @@ pub(super) fn flags(
     candidates: &dyn Candidates,
     thesaurus: Option<&Thesaurus>,
 ) -> Vec<Flag> {
-    let mut flags = title_flags(title_repeats, query.body, &query.chars);
+    // A body that opens with its title (the usual shape of scraped articles) does not repeat
+    // it: only a repeat after the start is flagged.
+    let first_word = query.analyzed.tokens.first().map_or(0, |t| t.byte_start);
+    let repeats: Vec<(usize, usize)> =
+        title_repeats.iter().copied().filter(|(start, _)| *start > first_word).collect();
+    let mut flags = title_flags(&repeats, query.body, &query.chars);
     flags.extend(dateline_flags(query.body, &query.analyzed, &query.chars, candidates));
     if let Some(thesaurus) = thesaurus {
         flags.extend(known_spin_flags(sentences, thesaurus));
@@ -117,13 +122,9 @@ fn dateline_flags(
         let Some(outlet) = WIRE_OUTLETS.iter().find(|o| o.eq_ignore_ascii_case(inner)) else {
             continue;
         };
-        // Before the bracket: nothing, or a place name (capitalised words, commas, dots).
-        let before = text[..open].trim();
-        let place_like = before.is_empty()
-            || (before.split_whitespace().count() <= 4
-                && before.chars().next().is_some_and(char::is_uppercase)
-                && before.chars().all(|c| c.is_alphabetic() || " ,.'-/".contains(c)));
-        if !place_like {
+        // Before the bracket: nothing, or a place name (capitalised words, commas, dots),
+        // possibly followed by a date ("OSLO, April 8 (Reuters) -").
+        if !dateline_head(text[..open].trim()) {
             continue;
         }
         let start = sentence.byte_start;
@@ -147,6 +148,74 @@ fn dateline_flags(
         });
     }
     out
+}
+
+/// Whether `before` (the text before a credit's bracket) is a dateline's head: nothing, a place
+/// ("WASHINGTON", "NEW YORK/LONDON", "Washington"), or a place followed by a date
+/// ("OSLO, April 8", "Washington, Sept. 3, 2017", "LONDON, Monday").
+fn dateline_head(before: &str) -> bool {
+    if before.is_empty() {
+        return true;
+    }
+    let place = strip_date(before).trim_end_matches([',', ' ']);
+    !place.is_empty()
+        && place.split_whitespace().count() <= 4
+        && place.chars().next().is_some_and(char::is_uppercase)
+        && place.chars().all(|c| c.is_alphabetic() || " ,.'-/".contains(c))
+}
+
+/// `text` without a trailing date: a weekday, or a month name (or its abbreviation) with a
+/// day before or after it and an optional year ("April 8", "8 April", "Sept. 3, 2017").
+fn strip_date(text: &str) -> &str {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    const DAYS: [&str; 7] =
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    let is_month = |w: &str| {
+        let w = w.trim_end_matches('.').to_lowercase();
+        w.len() >= 3
+            && MONTHS.iter().any(|m| m.starts_with(&w))
+            && (w.len() <= 4 || MONTHS.contains(&w.as_str()))
+    };
+    let is_number = |w: &str, max_len: usize| {
+        let w = w.trim_end_matches(',');
+        !w.is_empty() && w.len() <= max_len && w.bytes().all(|b| b.is_ascii_digit())
+    };
+    // Words from the end: [year] day month | month day | weekday.
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let mut n = words.len();
+    if n >= 1 && is_number(words[n - 1].1, 4) && words[n - 1].1.trim_end_matches(',').len() == 4 {
+        n -= 1;
+    }
+    let cut = match n {
+        _ if n >= 2 && is_month(words[n - 2].1) && is_number(words[n - 1].1, 2) => Some(n - 2),
+        _ if n >= 2 && is_number(words[n - 2].1, 2) && is_month(words[n - 1].1) => Some(n - 2),
+        _ if n >= 1
+            && DAYS.contains(&words[n - 1].1.trim_end_matches(',').to_lowercase().as_str()) =>
+        {
+            Some(n - 1)
+        }
+        _ => None,
+    };
+    match cut {
+        Some(i) if i > 0 => &text[..words[i].0],
+        _ => text,
+    }
 }
 
 /// One `known_spin` flag per distinct substitution of the report that the learned spin
@@ -187,9 +256,21 @@ fn known_spin_flags(sentences: &[SentenceReport], thesaurus: &Thesaurus) -> Vec<
     out
 }
 
+/// Whether `line` ends with an abbreviation's full stop ("in D.C.", "U.S.", "Co."), not a
+/// sentence's.
+fn ends_with_abbreviation(line: &str) -> bool {
+    const ABBREVIATIONS: [&str; 14] = [
+        "jr.", "sr.", "inc.", "co.", "corp.", "ltd.", "st.", "dr.", "mr.", "mrs.", "ms.", "gov.",
+        "sen.", "rep.",
+    ];
+    let Some(last) = line.split_whitespace().next_back() else { return false };
+    let inner_dot = last.trim_end_matches('.').contains('.');
+    inner_dot || ABBREVIATIONS.contains(&last.to_lowercase().as_str())
+}
+
 /// Splits a plain-text article into a title line and its body: the first line is a title when
-/// it is short, has no sentence-final full stop and is followed by a blank line. Returns the
-/// title and the byte offset where the body starts.
+/// it is short, has no sentence-final full stop (an abbreviation's is fine) and is followed by
+/// a blank line. Returns the title and the byte offset where the body starts.
 pub fn split_title(text: &str) -> (Option<&str>, usize) {
     let trimmed_start = text.len() - text.trim_start().len();
     let rest = &text[trimmed_start..];
@@ -199,7 +280,7 @@ pub fn split_title(text: &str) -> (Option<&str>, usize) {
     let blank_follows = after.trim_start_matches([' ', '\t', '\r']).starts_with('\n');
     let looks_like_title = !line.is_empty()
         && line.chars().count() <= 200
-        && !line.ends_with('.')
+        && (!line.ends_with('.') || ends_with_abbreviation(line))
         && line.split_whitespace().count() >= 2;
     if blank_follows && looks_like_title {
         let body_start = trimmed_start + line_end + 1;

@@ -28,13 +28,14 @@ use std::sync::Arc;
 use crate::align::Scoring;
 use crate::date::format_date;
 use crate::limits::{Cancel, TraceLimits, hit};
-use crate::report::{QueryInfo, SentenceStatus, TRACE_SCHEMA, TraceReport, TraceStats};
+use crate::report::{Evidence, QueryInfo, SentenceStatus, TRACE_SCHEMA, TraceReport, TraceStats};
 use crate::shingle::ShingleConfig;
 use crate::thesaurus::Thesaurus;
 use crate::{DocId, Document, Timestamp};
 
 mod assemble;
 mod attribute;
+mod evidence;
 mod fetch;
 mod flags;
 mod memory;
@@ -43,6 +44,7 @@ mod query;
 mod retrieve;
 #[cfg(test)]
 mod tests;
+mod title;
 mod verdict;
 
 pub use fetch::CandidateCache;
@@ -131,6 +133,15 @@ pub struct TraceConfig {
     /// Distinct content words a candidate window must share with a sentence before it is
     /// aligned (fewer when the sentence has fewer, but at least 2).
     pub window_min_shared: usize,
+    /// Minimum evidence (see `evidence.rs`): shared content words that make a match a source
+    /// on their own...
+    pub evidence_min_words: usize,
+    /// ...or shared names and figures (runs of them counting once; with two more content
+    /// words)...
+    pub evidence_min_names: usize,
+    /// ...or shared content words when a sentence up to two away comes from the same document.
+    /// Below all three, a match is a `phrase_match`: reported, not counted.
+    pub evidence_min_words_supported: usize,
     /// The sentence-embedding stage for sentences left unattributed (`None`: off).
     pub paraphrase: Option<crate::semantic::ParaphraseStage>,
     /// Synonyms the aligner scores as equivalent words (WordNet, the learned spin dictionary);
@@ -161,6 +172,9 @@ impl Default for TraceConfig {
             copy_min_share: 0.9,
             origin_min_share: 0.05,
             window_min_shared: 2,
+            evidence_min_words: 6,
+            evidence_min_names: 2,
+            evidence_min_words_supported: 3,
             paraphrase: None,
             thesaurus: None,
             limits: TraceLimits::default(),
@@ -223,6 +237,8 @@ pub fn trace_cached(
     run.retrieve();
     run.fetch_candidates();
     run.attribute();
+    run.judge_evidence();
+    run.trace_title();
     run.find_paraphrases();
     run.mark_reordered();
     run.into_report()
@@ -247,6 +263,10 @@ struct Run<'a> {
     paraphrases: Vec<Option<ParaphraseHit>>,
     /// Per sentence: out of its origin's order.
     reordered: Vec<bool>,
+    /// Per sentence with an aligned source: the evidence and the rule's decision.
+    evidence: Vec<Option<Evidence>>,
+    /// The title, traced on its own.
+    title: Option<title::TitleTrace>,
 }
 
 impl<'a> Run<'a> {
@@ -273,14 +293,17 @@ impl<'a> Run<'a> {
             status: vec![SentenceStatus::Original; n_sentences],
             paraphrases: vec![None; n_sentences],
             reordered: vec![false; n_sentences],
+            evidence: vec![None; n_sentences],
+            title: None,
         }
     }
 
     /// Exact-sentence frequencies, fingerprint lookups and the candidates to fetch.
     fn retrieve(&mut self) {
         let candidates = self.fetch.candidates;
+        let (analyzed, title) = (&self.query.analyzed, self.input.title);
         self.retrieval =
-            retrieve::retrieve(&self.query.analyzed, candidates, self.config, &mut self.stats);
+            retrieve::retrieve(analyzed, title, candidates, self.config, &mut self.stats);
     }
 
     /// Fetches and analyses the chosen candidates, dropping later ones and the query itself.
@@ -308,6 +331,37 @@ impl<'a> Run<'a> {
             &mut self.best,
             config,
         );
+    }
+
+    /// The minimum-evidence rule: matches too thin to be a source become phrase matches.
+    fn judge_evidence(&mut self) {
+        let analyzed = &self.query.analyzed;
+        self.evidence =
+            evidence::judge(analyzed, &self.cands, &self.best, &mut self.status, self.config);
+    }
+
+    /// The title against the candidates, supported by the body's origins.
+    fn trace_title(&mut self) {
+        let Some(title) = self.input.title.filter(|t| !t.trim().is_empty()) else { return };
+        let body_origins: Vec<usize> = self
+            .best
+            .iter()
+            .zip(&self.status)
+            .filter(|(_, status)| **status == SentenceStatus::Sourced)
+            .filter_map(|(b, _)| b.as_ref())
+            .flat_map(|(origin, _, co)| std::iter::once(*origin).chain(co.iter().copied()))
+            .collect();
+        self.title = Some(title::trace_title(title, &self.cands, &body_origins, self.config));
+    }
+
+    /// The sources that count: alignments of sentences whose status is still `Sourced`
+    /// (phrase matches, common text and titles left out).
+    fn counted(&self) -> Vec<Option<Origin>> {
+        self.best
+            .iter()
+            .zip(&self.status)
+            .map(|(b, status)| b.clone().filter(|_| *status == SentenceStatus::Sourced))
+            .collect()
     }
 
     /// The paraphrase stage, when configured, for the sentences left unattributed.
@@ -339,7 +393,7 @@ impl<'a> Run<'a> {
 
     /// Per origin, the sentences outside the longest increasing run of source order.
     fn mark_reordered(&mut self) {
-        self.reordered = attribute::reordered(&self.best);
+        self.reordered = attribute::reordered(&self.counted());
     }
 
     /// The report: sources, sentences, passages, verdict, flags.
@@ -350,12 +404,23 @@ impl<'a> Run<'a> {
             paraphrases: &self.paraphrases,
             status: &self.status,
             reordered: &self.reordered,
+            evidence: &self.evidence,
         };
-        let (sentences, sources) = assemble::sentence_reports(query, &self.cands, &found);
+        let mut source_list = assemble::SourceList::default();
+        let sentences = assemble::sentence_reports(query, &self.cands, &found, &mut source_list);
+        let title = match (self.input.title, &self.title) {
+            (Some(text), Some(trace)) => {
+                Some(assemble::title_report(text, trace, &self.cands, &mut source_list))
+            }
+            _ => None,
+        };
+        let sources = source_list.sources;
         let sentence_tokens: Vec<usize> =
             query.analyzed.sentences.iter().map(|s| s.token_end - s.token_start).collect();
-        let passages = assemble::passages(&sentences, &self.best, &sentence_tokens, config);
-        let verdict = verdict::verdict(&sentences, &sources, config);
+        let counted = self.counted();
+        let passages = assemble::passages(&sentences, &counted, &sentence_tokens, config);
+        let about = verdict::Query { dated: self.input.date.is_some(), title: title.as_ref() };
+        let verdict = verdict::verdict(&sentences, &sources, about, config);
         let thesaurus = config.thesaurus.as_deref();
         let flags =
             flags::flags(query, &self.title_repeats, &sentences, self.fetch.candidates, thesaurus);
@@ -375,6 +440,7 @@ impl<'a> Run<'a> {
             },
             verdict,
             flags,
+            title,
             sentences,
             passages,
             sources,

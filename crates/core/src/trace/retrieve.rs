@@ -25,22 +25,41 @@ pub(super) struct Retrieval {
     pub(super) chosen: Vec<DocId>,
 }
 
-/// Looks up the fingerprints of every sentence of `analyzed` and chooses the candidates.
+/// Looks up the fingerprints of every sentence of `analyzed` (and of the title, whose best
+/// documents become candidates too) and chooses the candidates.
 pub(super) fn retrieve(
     analyzed: &Analyzed,
+    title: Option<&str>,
     candidates: &dyn Candidates,
     config: &TraceConfig,
     stats: &mut TraceStats,
 ) -> Retrieval {
     let sentence_df = sentence_frequencies(analyzed, candidates, config);
     let (total, per_sentence) = score_documents(analyzed, &sentence_df, candidates, config, stats);
-    let per_sentence_top: Vec<Vec<DocId>> = per_sentence
+    let mut per_sentence_top: Vec<Vec<DocId>> = per_sentence
         .iter()
         .map(|scores| top_docs(scores, config.per_sentence_candidates))
         .collect();
     let overall_top = top_docs(&total, config.max_candidates);
+    let title_top =
+        title.map(|t| title_documents(t, candidates, config, stats)).unwrap_or_default();
+    per_sentence_top.push(title_top);
     let chosen = choose_candidates(&overall_top, &per_sentence_top, &config.limits, stats);
+    per_sentence_top.pop();
     Retrieval { sentence_df, total, overall_top, per_sentence_top, chosen }
+}
+
+/// The best documents sharing fingerprints with the title (looked up as a text of its own).
+fn title_documents(
+    title: &str,
+    candidates: &dyn Candidates,
+    config: &TraceConfig,
+    stats: &mut TraceStats,
+) -> Vec<DocId> {
+    let analyzed = crate::text::analyze(title);
+    let no_common = vec![0; analyzed.sentences.len()];
+    let (total, _) = score_documents(&analyzed, &no_common, candidates, config, stats);
+    top_docs(&total, config.per_sentence_candidates)
 }
 
 /// Exact-sentence frequencies: sentences in many documents are candidates for common text.

@@ -93,7 +93,7 @@ fn patchwork_of_two_origins_with_spin_and_reorder() {
         Sign up for our daily newsletter to get the latest headlines.";
     let got = summary(&run(text, Some("2016-09-01")));
     expect_test::expect![[r#"
-        patchwork of 2 origins covering 80% of the text
+        patchwork of 2 origins covering 80% of the text: 3 of 4 sentences, 2 spun (U.S → USA, Russia → Russian Federation), 1 verbatim
         0 trump-1 [Edited, Spun] [U.S->USA] co=[]
         1 syria-1 [Verbatim] [] co=["syria-copy"]
         2 syria-1 [Reordered, Spun] [Russia->Russian Federation] co=["syria-copy"]
@@ -433,4 +433,123 @@ fn issue_13_candidates_are_capped_by_rank() {
     let all = choose_candidates(&overall, &per_sentence, &TraceLimits::default(), &mut stats);
     assert_eq!(all.len(), 7);
     assert!(stats.limits_hit.is_empty());
+}
+
+fn trace_text(text: &str, title: Option<&str>, date: Option<&str>) -> TraceReport {
+    let input = TraceInput { id: None, title, text, date: date.and_then(parse_date) };
+    trace(&input, &corpus(), &TraceConfig::default())
+}
+
+#[test]
+fn issue_14_a_stock_phrase_is_a_phrase_match_not_a_copy() {
+    // Shares "in support of President Bashar Assad" with SYRIA, nothing else.
+    let text = "The mayor spoke in support of President Bashar Assad at the fair, he said.";
+    let report = trace_text(text, None, Some("2016-01-01"));
+    let s = &report.sentences[0];
+    assert_eq!(s.status, SentenceStatus::PhraseMatch, "{report:#?}");
+    let m = s.source_match.as_ref().expect("the match is still shown");
+    assert_eq!(m.evidence.strength, crate::report::EvidenceStrength::Phrase);
+    assert!(m.evidence.reason.contains("shared phrase"), "{}", m.evidence.reason);
+    assert_eq!(report.verdict.kind, VerdictKind::Original);
+    assert_eq!(report.verdict.n_phrase_matches, 1);
+    assert!(report.verdict.summary.contains("1 phrase match"), "{}", report.verdict.summary);
+    assert!(report.passages.is_empty());
+}
+
+#[test]
+fn issue_14_a_copied_sentence_keeps_its_strong_evidence() {
+    let report = trace_text(SYRIA, None, Some("2016-01-01"));
+    let m = report.sentences[0].source_match.as_ref().expect("sourced");
+    assert_eq!(report.sentences[0].status, SentenceStatus::Sourced);
+    assert!(m.evidence.n_shared_words >= 6, "{:?}", m.evidence);
+    assert!(m.evidence.neighbour_support);
+    assert!(
+        report.verdict.summary.starts_with("copy of syria-1: 4 of 4 sentences"),
+        "{}",
+        report.verdict.summary
+    );
+}
+
+#[test]
+fn issue_14_the_title_is_traced() {
+    let body = "Putin and Obama are scheduled to meet on the sidelines of the UN General Assembly. \
+        The Kremlin said the talks would cover the future of the Syrian government.";
+    let report = trace_text(body, Some("Title of syria-1"), Some("2017-01-01"));
+    let title = report.title.as_ref().expect("a title report");
+    assert_eq!(title.text, "Title of syria-1");
+    assert_eq!(title.matched_field.as_deref(), Some("title"));
+    let m = title.source_match.as_ref().expect("found");
+    assert_eq!(report.sources[m.source].id, "syria-1");
+    assert_eq!(title.status, SentenceStatus::Sourced, "supported by the body's origin");
+    assert!(m.evidence.neighbour_support);
+    assert!(
+        report.verdict.summary.contains("the title comes from syria-1"),
+        "{}",
+        report.verdict.summary
+    );
+
+    let report = trace_text(body, Some("A headline nobody wrote before"), Some("2017-01-01"));
+    let title = report.title.as_ref().expect("a title report");
+    assert_eq!(title.status, SentenceStatus::Original);
+    assert!(title.source_match.is_none());
+}
+
+#[test]
+fn issue_14_a_body_opening_with_its_title_is_not_a_repeat() {
+    let text = "Putin talks Syria\n\nThe leaders met in New York on Monday. The talks were long.";
+    let report = trace_text(text, Some("Putin talks Syria"), None);
+    assert!(report.flags.iter().all(|f| f.kind != FlagKind::TitleRepeated), "{:?}", report.flags);
+    assert_eq!(report.sentences[0].status, SentenceStatus::Title);
+    let later = "The talks were long. Putin talks Syria, the headline said.";
+    let report = trace_text(later, Some("Putin talks Syria"), None);
+    assert!(report.flags.iter().any(|f| f.kind == FlagKind::TitleRepeated));
+}
+
+#[test]
+fn issue_14_datelines_with_a_date_are_flagged() {
+    for (text, outlet) in [
+        (
+            "OSLO, April 8 (Reuters) - Norway's wealth fund said on Monday it would sell shares.",
+            "Reuters",
+        ),
+        ("WASHINGTON, Sept. 3, 2017 (AP) — Lawmakers returned to the capital on Sunday.", "AP"),
+        ("LONDON, Monday (AFP) - Prices rose again in the capital this week.", "AFP"),
+        ("NEW YORK/LONDON (Reuters) - Stocks fell on Tuesday in both markets.", "Reuters"),
+    ] {
+        let report = trace_text(text, None, None);
+        let flag = report.flags.iter().find(|f| f.kind == FlagKind::WireDateline);
+        assert_eq!(flag.and_then(|f| f.outlet.as_deref()), Some(outlet), "{text}");
+    }
+    let report =
+        trace_text("He was born on April 8 (Reuters reported) in a small town.", None, None);
+    assert!(report.flags.iter().all(|f| f.kind != FlagKind::WireDateline));
+}
+
+#[test]
+fn issue_14_titles_ending_in_an_abbreviation_are_titles() {
+    let text = "Protest planned in D.C.\n\nThousands are expected on Saturday.";
+    assert_eq!(split_title(text).0, Some("Protest planned in D.C."));
+    assert_eq!(split_title("A sentence ends here.\n\nBody.").0, None);
+}
+
+#[test]
+fn issue_14_undated_queries_say_the_order_is_unknown() {
+    let report = trace_text(SYRIA, None, None);
+    assert!(
+        report.verdict.summary.contains("order of the sources is unknown"),
+        "{}",
+        report.verdict.summary
+    );
+    let report = trace_text(SYRIA, None, Some("2016-01-01"));
+    assert!(!report.verdict.summary.contains("unknown"));
+}
+
+#[test]
+fn issue_14_a_quotation_only_article_says_what_was_found() {
+    let quoted = "\"Putin and Obama are scheduled to meet on the sidelines of the UN General Assembly,\" \
+        the spokesman said. \"The Kremlin said the talks would cover the future of the Syrian government.\"";
+    let report = trace_text(quoted, None, Some("2016-01-01"));
+    assert_eq!(report.verdict.kind, VerdictKind::Original);
+    assert!(report.verdict.n_quoted >= 1, "{:#?}", report.verdict);
+    assert!(report.verdict.summary.contains("quotation"), "{}", report.verdict.summary);
 }

@@ -1,18 +1,33 @@
-//! The verdict: original, copy or patchwork, from the share of the text each origin supplies.
-//! Shared quotations and paraphrases are reported but not counted.
+//! The verdict: original, copy, partly copied or patchwork, from the share of the text each
+//! origin supplies, with the evidence named in its summary ("copy of X: 9 of 11 sentences,
+//! 7 verbatim, 2 spun (Russia → Russian Federation)"). Shared quotations, paraphrases and
+//! phrase matches are reported but not counted.
 
 use std::collections::BTreeMap;
 
 use super::TraceConfig;
 use super::assemble::round3;
 use crate::report::{
-    Alteration, OriginShare, SentenceReport, SentenceStatus, SourceDoc, Verdict, VerdictKind,
+    Alteration, OriginShare, SentenceReport, SentenceStatus, SourceDoc, TitleReport, Verdict,
+    VerdictKind,
 };
+
+/// Substitution pairs named in a summary, at most.
+const MAX_SUMMARY_SPINS: usize = 3;
+
+/// What the verdict needs to know of the query besides its sentences.
+pub(super) struct Query<'a> {
+    /// Whether the query has a date: without one, sources are of unknown order.
+    pub(super) dated: bool,
+    /// The traced title.
+    pub(super) title: Option<&'a TitleReport>,
+}
 
 /// The verdict on the article from its sentence reports.
 pub(super) fn verdict(
     sentences: &[SentenceReport],
     sources: &[SourceDoc],
+    query: Query<'_>,
     config: &TraceConfig,
 ) -> Verdict {
     let tally = Tally::of(sentences);
@@ -34,12 +49,21 @@ pub(super) fn verdict(
     let kind = if coverage < config.original_max_coverage || n_significant == 0 {
         VerdictKind::Original
     } else if top_share >= config.copy_min_share * coverage || n_significant == 1 {
-        VerdictKind::Copy
+        if coverage < 0.5 { VerdictKind::PartlyCopied } else { VerdictKind::Copy }
     } else {
         VerdictKind::Patchwork
     };
-    let summary = summary(kind, &origins, sources, coverage, n_significant, &tally);
-    Verdict { kind, coverage, n_origins: n_significant, origins, summary }
+    let facts = Facts { kind, origins: &origins, sources, coverage, n_significant, tally: &tally };
+    let summary = facts.summary(sentences, &query);
+    Verdict {
+        kind,
+        coverage,
+        n_origins: n_significant,
+        summary,
+        n_phrase_matches: tally.n_phrase,
+        n_quoted: tally.n_quoted,
+        origins,
+    }
 }
 
 /// What the sentences count for the verdict.
@@ -49,10 +73,15 @@ struct Tally {
     body_chars: usize,
     /// Characters of the counted sentences matched by alignment.
     covered: usize,
+    /// Sentences counted (neither common, title nor quoted).
+    n_counted: usize,
     /// Source → (characters matched, sentences).
     per_source: BTreeMap<usize, (usize, usize)>,
     n_quoted: usize,
+    /// Sources of the quoted sentences.
+    quoted_sources: Vec<usize>,
     n_paraphrased: usize,
+    n_phrase: usize,
 }
 
 impl Tally {
@@ -65,71 +94,167 @@ impl Tally {
                 continue;
             }
             match &s.source_match {
-                Some(m) if m.quoted => tally.n_quoted += 1,
+                Some(m) if m.quoted && s.status == SentenceStatus::Sourced => {
+                    tally.n_quoted += 1;
+                    tally.quoted_sources.push(m.source);
+                    tally.quoted_sources.extend(&m.co_copies);
+                    continue;
+                }
+                // A phrase match is too thin to be a source: the sentence counts as unsourced.
+                Some(_) if s.status == SentenceStatus::PhraseMatch => tally.n_phrase += 1,
                 // Paraphrases are leads, not textual evidence: independent reports of one
                 // event say the same things in other words. They are reported, not counted.
-                Some(m) if m.kind == Alteration::Paraphrased => {
-                    tally.n_paraphrased += 1;
-                    tally.body_chars += s.char_end - s.char_start;
-                }
+                Some(m) if m.kind == Alteration::Paraphrased => tally.n_paraphrased += 1,
                 Some(m) => {
-                    tally.body_chars += s.char_end - s.char_start;
                     let chars = m.query_char_end - m.query_char_start;
                     tally.covered += chars;
                     let entry = tally.per_source.entry(m.source).or_default();
                     entry.0 += chars;
                     entry.1 += 1;
                 }
-                None => tally.body_chars += s.char_end - s.char_start,
+                None => {}
             }
+            tally.body_chars += s.char_end - s.char_start;
+            tally.n_counted += 1;
         }
+        tally.quoted_sources.sort_unstable();
+        tally.quoted_sources.dedup();
         tally
     }
 }
 
-/// The verdict's one-line summary.
-fn summary(
+/// The verdict's numbers, for its summary.
+struct Facts<'a> {
     kind: VerdictKind,
-    origins: &[OriginShare],
-    sources: &[SourceDoc],
+    origins: &'a [OriginShare],
+    sources: &'a [SourceDoc],
     coverage: f64,
     n_significant: usize,
-    tally: &Tally,
-) -> String {
-    let pct = |x: f64| format!("{:.0}%", x * 100.0);
-    let top_share = origins.first().map_or(0.0, |o| o.share);
-    let summary = match kind {
-        VerdictKind::Original if origins.is_empty() => {
-            "original: no earlier source found".to_string()
+    tally: &'a Tally,
+}
+
+impl Facts<'_> {
+    /// The one-line summary: the verdict in words, its evidence, then what was not counted.
+    fn summary(&self, sentences: &[SentenceReport], query: &Query<'_>) -> String {
+        let mut parts = vec![self.headline(sentences)];
+        let tally = self.tally;
+        if tally.n_quoted > 0 {
+            parts.push(format!(
+                "{} also carried by {} other document{}",
+                plural(tally.n_quoted, "quoted sentence"),
+                tally.quoted_sources.len(),
+                if tally.quoted_sources.len() == 1 { "" } else { "s" }
+            ));
         }
-        VerdictKind::Original => format!(
-            "original: {} of the text matches {} earlier document(s), too little for a copy",
-            pct(coverage),
-            origins.len()
-        ),
-        VerdictKind::Copy => {
-            let id = origins.first().map_or("", |o| sources[o.source].id.as_str());
-            format!(
-                "copy of {id} ({} of the text; {} sourced in all)",
-                pct(top_share),
-                pct(coverage)
-            )
+        if tally.n_phrase > 0 {
+            parts.push(format!(
+                "{} too thin to count (a shared stock phrase or template)",
+                plural(tally.n_phrase, "phrase match")
+            ));
         }
-        VerdictKind::Patchwork => {
-            format!("patchwork of {} origins covering {} of the text", n_significant, pct(coverage))
+        if tally.n_paraphrased > 0 {
+            let n = tally.n_paraphrased;
+            parts.push(format!("{} paraphrase earlier text (not counted)", plural(n, "sentence")));
         }
-    };
-    let (n_quoted, n_paraphrased) = (tally.n_quoted, tally.n_paraphrased);
-    let summary = if n_quoted > 0 {
-        let plural = if n_quoted == 1 { "" } else { "s" };
-        format!("{summary}; {n_quoted} quoted sentence{plural} shared with other documents")
+        if let Some(title) = query.title.filter(|t| t.status == SentenceStatus::Sourced)
+            && let Some(m) = &title.source_match
+        {
+            parts.push(format!("the title comes from {}", self.sources[m.source].id));
+        }
+        if !query.dated && !self.origins.is_empty() {
+            parts.push(
+                "the article has no date, so the order of the sources is unknown: the origin \
+                 named is the earliest of the matching documents"
+                    .to_string(),
+            );
+        }
+        parts.join("; ")
+    }
+
+    fn headline(&self, sentences: &[SentenceReport]) -> String {
+        let pct = |x: f64| format!("{:.0}%", x * 100.0);
+        let n_counted = self.tally.n_counted;
+        let top = self.origins.first();
+        let top_id = top.map_or("", |o| self.sources[o.source].id.as_str());
+        match self.kind {
+            VerdictKind::Original if self.origins.is_empty() && self.tally.n_quoted > 0 => {
+                "original: no earlier source for its own text (all the text found elsewhere is \
+                 quotation)"
+                    .to_string()
+            }
+            VerdictKind::Original if self.origins.is_empty() => {
+                "original: no earlier source found".to_string()
+            }
+            VerdictKind::Original => format!(
+                "original: {} of the text matches {} earlier document(s), too little for a copy",
+                pct(self.coverage),
+                self.origins.len()
+            ),
+            VerdictKind::Copy | VerdictKind::PartlyCopied => {
+                let n = top.map_or(0, |o| o.n_sentences);
+                let word =
+                    if self.kind == VerdictKind::Copy { "copy of" } else { "partly copied from" };
+                let how = how_altered(sentences, top.map(|o| o.source));
+                format!(
+                    "{word} {top_id}: {n} of {n_counted} sentences ({} of the text), {how}",
+                    pct(self.coverage)
+                )
+            }
+            VerdictKind::Patchwork => {
+                let n: usize = self.origins.iter().map(|o| o.n_sentences).sum();
+                let how = how_altered(sentences, None);
+                format!(
+                    "patchwork of {} origins covering {} of the text: {n} of {n_counted} \
+                     sentences, {how}",
+                    self.n_significant,
+                    pct(self.coverage)
+                )
+            }
+        }
+    }
+}
+
+/// "7 verbatim, 2 spun (Russia → Russian Federation, U.S. → USA)": how the counted sentences
+/// from `source` (all sources when `None`) were altered.
+fn how_altered(sentences: &[SentenceReport], source: Option<usize>) -> String {
+    let mut counts: BTreeMap<Alteration, usize> = BTreeMap::new();
+    let mut spins: Vec<String> = Vec::new();
+    for s in sentences.iter().filter(|s| s.status == SentenceStatus::Sourced) {
+        let Some(m) = &s.source_match else { continue };
+        if m.quoted || m.kind == Alteration::Paraphrased || source.is_some_and(|x| x != m.source) {
+            continue;
+        }
+        *counts.entry(m.kind).or_default() += 1;
+        for sub in &m.substitutions {
+            let pair = format!("{} → {}", sub.from, sub.to);
+            if spins.len() < MAX_SUMMARY_SPINS && !spins.contains(&pair) {
+                spins.push(pair);
+            }
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for (kind, n) in counts.iter().rev() {
+        let name = kind.name();
+        if *kind == Alteration::Spun && !spins.is_empty() {
+            parts.push(format!("{n} {name} ({}{})", spins.join(", "), ellipsis(&spins)));
+        } else {
+            parts.push(format!("{n} {name}"));
+        }
+    }
+    parts.join(", ")
+}
+
+fn ellipsis(spins: &[String]) -> &'static str {
+    if spins.len() >= MAX_SUMMARY_SPINS { ", …" } else { "" }
+}
+
+/// "1 phrase match", "2 phrase matches".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else if noun.ends_with('h') {
+        format!("{n} {noun}es")
     } else {
-        summary
-    };
-    if n_paraphrased > 0 {
-        let plural = if n_paraphrased == 1 { "" } else { "s" };
-        format!("{summary}; {n_paraphrased} sentence{plural} paraphrase earlier text (not counted)")
-    } else {
-        summary
+        format!("{n} {noun}s")
     }
 }

@@ -1,0 +1,214 @@
+//! The minimum-evidence rule: whether an accepted alignment is a source, or only a shared
+//! phrase.
+//!
+//! An alignment passes [`super::attribute`]'s acceptance on a few equal words; alone, that
+//! made a stock phrase ("scheduled to go into effect next week") the source of an invented
+//! sentence, and a template ("Washington State Patrol, 26 officers" / "Nebraska Highway
+//! Patrol, 11 officers") a source of another. A match counts as a source only with distinctive
+//! evidence: enough shared content words, or shared names and figures, or a neighbouring
+//! sentence taken from the same document; a match whose names and figures mostly differ from
+//! its source's is a template. Below the rule a match is reported as `phrase_match`, with its
+//! evidence, and left out of the verdict, passages and reordering.
+
+use super::TraceConfig;
+use super::attribute::Origin;
+use super::fetch::Candidate;
+use crate::align::{Alignment, Op};
+use crate::report::{Evidence, EvidenceStrength, SentenceStatus};
+use crate::text::{Analyzed, Token};
+
+/// How far (in sentences) a match from the same document supports another.
+const SUPPORT_REACH: usize = 2;
+
+/// What an alignment shares with its source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Shared {
+    /// Content words equal or equivalent on both sides.
+    pub(super) n_words: usize,
+    /// Names and figures among them, a run of consecutive ones counting once.
+    pub(super) n_names: usize,
+    /// Query names and figures paired with other names or figures.
+    pub(super) n_names_differ: usize,
+}
+
+impl Shared {
+    /// Counts what `alignment` (query tokens `q_tokens`, source tokens `s_tokens`) shares.
+    /// `first_token`: the first token of the query sentence (capitalised by position, not a
+    /// name).
+    pub(super) fn of(
+        alignment: &Alignment,
+        q_tokens: &[Token],
+        s_tokens: &[Token],
+        first_token: usize,
+    ) -> Shared {
+        let is_name = |tokens: &[Token], i: usize, first: usize| {
+            let token = &tokens[i];
+            token.is_marked && !token.is_stopword && i != first
+        };
+        let mut shared = Shared::default();
+        let (mut qi, mut si) = (alignment.q_start, alignment.s_start);
+        // A run of names ("President Bashar Assad") is one name.
+        let mut in_name = false;
+        for op in &alignment.ops {
+            let name_here = matches!(op, Op::Match | Op::Equivalent)
+                && !q_tokens[qi].is_stopword
+                && is_name(q_tokens, qi, first_token);
+            match op {
+                Op::Match | Op::Equivalent if !q_tokens[qi].is_stopword => {
+                    shared.n_words += 1;
+                    if name_here && !in_name {
+                        shared.n_names += 1;
+                    }
+                }
+                Op::Substitute if is_name(q_tokens, qi, first_token) && s_tokens[si].is_marked => {
+                    shared.n_names_differ += 1;
+                }
+                _ => {}
+            }
+            if *op != Op::Delete {
+                in_name = name_here;
+                qi += 1;
+            }
+            if *op != Op::Insert {
+                si += 1;
+            }
+        }
+        shared
+    }
+
+    /// The rule without neighbours: `Some(reason)` when this alone is enough evidence.
+    fn strong_alone(&self, config: &TraceConfig) -> Option<String> {
+        if self.n_words >= config.evidence_min_words {
+            return Some(format!("{} shared content words", self.n_words));
+        }
+        if self.n_names >= config.evidence_min_names
+            && self.n_words >= config.evidence_min_names + 2
+        {
+            return Some(format!(
+                "{} shared content words, {} of them names or figures",
+                self.n_words, self.n_names
+            ));
+        }
+        None
+    }
+
+    /// Whether the shared names and figures mostly differ: a template, not a copy.
+    fn is_template(&self) -> bool {
+        self.n_names_differ > 0 && self.n_names_differ >= self.n_names
+    }
+}
+
+/// Judges every sourced sentence's match; a match below the rule turns its sentence's status
+/// into [`SentenceStatus::PhraseMatch`]. Returns the evidence per sentence (`None` where the
+/// sentence has no aligned source).
+pub(super) fn judge(
+    analyzed: &Analyzed,
+    cands: &[Candidate],
+    best: &[Option<Origin>],
+    status: &mut [SentenceStatus],
+    config: &TraceConfig,
+) -> Vec<Option<Evidence>> {
+    let shared: Vec<Option<Shared>> = best
+        .iter()
+        .enumerate()
+        .map(|(idx, b)| {
+            let (origin, hit, _) = b.as_ref()?;
+            let first = analyzed.sentences[idx].token_start;
+            let s_tokens = &cands[*origin].analyzed.tokens;
+            Some(Shared::of(&hit.alignment, &analyzed.tokens, s_tokens, first))
+        })
+        .collect();
+    // Support is judged on the statuses before this rule, so the order of the sentences does
+    // not matter.
+    let before: Vec<SentenceStatus> = status.to_vec();
+    let supports = |idx: usize| {
+        let Some((origin, _, co)) = &best[idx] else { return false };
+        let family = |c: usize| c == *origin || co.contains(&c);
+        let lo = idx.saturating_sub(SUPPORT_REACH);
+        let hi = (idx + SUPPORT_REACH + 1).min(best.len());
+        (lo..hi).filter(|&j| j != idx).any(|j| {
+            let same_doc = best[j]
+                .as_ref()
+                .is_some_and(|(o, _, co_j)| family(*o) || co_j.iter().any(|c| family(*c)));
+            let enough = shared[j].is_some_and(|s| {
+                s.n_words >= config.evidence_min_words_supported && !s.is_template()
+            });
+            same_doc && enough && before[j] == SentenceStatus::Sourced
+        })
+    };
+    let mut out = vec![None; best.len()];
+    for idx in 0..best.len() {
+        let Some(shared) = shared[idx] else { continue };
+        if status[idx] != SentenceStatus::Sourced {
+            continue;
+        }
+        let neighbour_support = supports(idx);
+        let (strength, reason) = decide(&shared, neighbour_support, config);
+        if strength == EvidenceStrength::Phrase {
+            status[idx] = SentenceStatus::PhraseMatch;
+        }
+        out[idx] = Some(Evidence {
+            strength,
+            n_shared_words: shared.n_words,
+            n_shared_names: shared.n_names,
+            n_names_differ: shared.n_names_differ,
+            neighbour_support,
+            reason,
+        });
+    }
+    out
+}
+
+/// The rule: a template is a phrase match unless a neighbour from the same document supports
+/// it; otherwise enough words or names alone, or fewer with a neighbour's support.
+pub(super) fn decide(
+    shared: &Shared,
+    neighbour_support: bool,
+    config: &TraceConfig,
+) -> (EvidenceStrength, String) {
+    if shared.is_template() && !neighbour_support {
+        let reason = format!(
+            "a template: {} of its names or figures differ from the source's",
+            shared.n_names_differ
+        );
+        return (EvidenceStrength::Phrase, reason);
+    }
+    if let Some(reason) = shared.strong_alone(config) {
+        return (EvidenceStrength::Strong, reason);
+    }
+    if neighbour_support && shared.n_words >= config.evidence_min_words_supported {
+        let reason = format!(
+            "{} shared content words, and a neighbouring sentence comes from the same document",
+            shared.n_words
+        );
+        return (EvidenceStrength::Strong, reason);
+    }
+    let reason = format!(
+        "only {} shared content words ({} names or figures) and no neighbouring sentence from \
+         the same document: a shared phrase",
+        shared.n_words, shared.n_names
+    );
+    (EvidenceStrength::Phrase, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(n_words: usize, n_names: usize, n_names_differ: usize) -> Shared {
+        Shared { n_words, n_names, n_names_differ }
+    }
+
+    #[test]
+    fn stock_phrases_and_templates_are_phrase_matches() {
+        let config = TraceConfig::default();
+        let check = |s: Shared, support: bool| decide(&s, support, &config).0;
+        assert_eq!(check(shared(4, 0, 0), false), EvidenceStrength::Phrase);
+        assert_eq!(check(shared(4, 0, 0), true), EvidenceStrength::Strong);
+        assert_eq!(check(shared(12, 2, 0), false), EvidenceStrength::Strong);
+        assert_eq!(check(shared(5, 3, 0), false), EvidenceStrength::Strong);
+        assert_eq!(check(shared(3, 2, 0), false), EvidenceStrength::Phrase);
+        assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
+        assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
+    }
+}
