@@ -204,6 +204,9 @@ fn issue_2_trace_human_output_names_verdict_and_sources() {
     assert!(out.contains(REUTERS_SYRIA.id), "{out}");
     assert!(out.contains("spin: Russia → Russian Federation"), "{out}");
     assert!(out.contains("Washington (CNN)"), "{out}");
+    // Issue 14: each counted match names its evidence, the title is traced on its own line.
+    assert!(out.contains(" shared words, "), "{out}");
+    assert!(out.contains("\nTitle\n  T "), "{out}");
 
     let out = dir
         .cmd()
