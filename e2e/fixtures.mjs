@@ -72,6 +72,17 @@ export const ARTICLES = [
     source: 'Daily Blog',
     url: 'https://example.com/dailyblog/2015/10/04/shutdown',
   },
+  {
+    id: 'reuters-2015-09-25-port',
+    title: 'Ministry weighs overnight fees at the port',
+    text:
+      'The transport ministry is weighing new fees for cargo ships that stay overnight in the ' +
+      'harbour of Piraeus. A spokesman for the ministry did not immediately respond to a request ' +
+      'for comment. Port operators expect a decision before the end of the year.',
+    date: '2015-09-25',
+    source: 'Reuters',
+    url: 'https://example.com/reuters/2015/09/25/port',
+  },
 ];
 
 /// JSON Lines of the corpus, as `unspun index` reads it.
@@ -97,4 +108,30 @@ export const PATCHWORK = {
     { id: 'reuters-2015-09-20-syria', outlet: 'Reuters' },
     { id: 'ap-2015-09-21-storm', outlet: 'Associated Press' },
   ],
+};
+
+/// An article of its own with one stock phrase ("did not immediately respond to a request for
+/// comment") shared with the Reuters port story: a phrase match, too thin to count.
+export const PHRASE = {
+  title: 'Council delays vote on bus lanes',
+  date: '2015-10-10',
+  text:
+    'The city council postponed its vote on the downtown bus lanes until next month after a ' +
+    'long public hearing. A spokesperson for the mayor did not immediately respond to a request ' +
+    'for comment. Cyclists who attended the hearing asked for protected bike paths as well.',
+  phraseSentence: 'A spokesperson for the mayor',
+  source: { id: 'reuters-2015-09-25-port', outlet: 'Reuters' },
+};
+
+/// Partly copied: the Guardian's title and first sentence, verbatim, and more text of its own.
+export const PARTLY = {
+  title: 'Climate talks open with pledges from 150 nations',
+  date: '2015-10-10',
+  text:
+    'Negotiators from more than 150 countries gathered in Bonn on Friday to prepare the draft ' +
+    'of a global climate agreement. Our reporter spent the week with fishermen on the northern ' +
+    'coast, who say the sea has changed more in ten years than in the fifty before. Few of ' +
+    'them had heard of the talks, and fewer still expect anything from them this winter.',
+  copiedSentence: 'Negotiators from more than 150',
+  source: { id: 'guardian-2015-10-02-climate', outlet: 'The Guardian' },
 };

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
-import { ARTICLES, PATCHWORK, corpusJsonl } from './fixtures.mjs';
+import { ARTICLES, PARTLY, PATCHWORK, PHRASE, corpusJsonl } from './fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -77,15 +77,19 @@ async function shot(page, name, options = {}) {
   return path;
 }
 
-/// Fills the form with the planted patchwork and traces it; resolves when the verdict shows.
-async function tracePatchwork(page) {
+/// Fills the form with an article ({title, date, text}) and traces it; resolves when the
+/// verdict shows.
+async function traceArticle(page, article) {
   await page.goto(`${baseUrl}/#/`);
-  await page.getByLabel(/^Title/).fill(PATCHWORK.title);
-  await page.getByLabel(/^Date/).fill(PATCHWORK.date);
-  await page.getByLabel('Article text').fill(PATCHWORK.text);
+  await page.getByLabel(/^Title/).fill(article.title);
+  await page.getByLabel(/^Date/).fill(article.date);
+  await page.getByLabel('Article text').fill(article.text);
   await page.getByRole('button', { name: 'Trace', exact: true }).click();
   await page.locator('#verdict h2').waitFor();
 }
+
+/// Traces the planted patchwork.
+const tracePatchwork = (page) => traceArticle(page, PATCHWORK);
 
 before(async () => {
   assert.ok(existsSync(BIN), `the unspun binary is missing at ${BIN}: run \`cargo build\` or set UNSPUN_BIN`);
@@ -338,7 +342,7 @@ test('corpus page: stats, top outlets, search and a document', { timeout: TEST_T
   const stats = page.locator('#stats');
   await stats.locator('dd').first().waitFor();
   const statsText = await stats.textContent();
-  assert.match(statsText, /Documents\s*6/, statsText);
+  assert.match(statsText, new RegExp(`Documents\\s*${ARTICLES.length}`), statsText);
   assert.match(statsText, /Outlets\s*5/, statsText);
   assert.match(statsText, /2015-09-20 – 2015-10-04/, statsText);
   assert.match(await page.locator('#top-outlets').textContent(), /Associated Press\s*2/);
@@ -395,6 +399,146 @@ test('dark theme and a 375 px phone: screenshots, no sideways scrolling', { time
   await phone.locator('#stats dd').first().waitFor();
   assert.equal(await overflow(), 0, 'the corpus page fits 375 px');
   await shot(phone, 'phone-corpus.png', { fullPage: true });
+  await phone.close();
+  assert.deepEqual(pageErrors, []);
+});
+
+/// The computed style of a locator's element: {background, color, borderBottom}.
+const looks = (loc) => loc.evaluate((el) => {
+  const s = getComputedStyle(el);
+  return { background: s.backgroundColor, color: s.color, border: `${s.borderBottomStyle} ${s.borderBottomColor}` };
+});
+
+test('issue 14: a stock phrase is a grey phrase match, not a source; the legend names every mark', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await traceArticle(page, PHRASE);
+  const verdictText = await page.locator('#verdict h2').textContent();
+  assert.match(verdictText, /^ORIGINAL/, verdictText);
+  assert.match(await page.locator('#verdict .left-out').textContent(), /1 phrase match \(too thin to count\)/);
+
+  const phrase = page.locator('#article .sent', { hasText: PHRASE.phraseSentence });
+  assert.match(await phrase.getAttribute('class'), /\bphrase_match\b/);
+  assert.doesNotMatch(await phrase.getAttribute('class'), /\bsourced\b|src-\d/, 'no source colour');
+  assert.match(await phrase.getAttribute('title'), /phrase match with Reuters: too thin to count/);
+  assert.equal(await phrase.locator('sup').count(), 0, 'no source number');
+  // Neutral: a grey tint, dotted; not the colour of a source, not red.
+  const look = await looks(phrase);
+  const own = await looks(page.locator('#article .sent', { hasText: 'Cyclists who attended' }));
+  assert.notEqual(look.background, own.background, 'a phrase match is marked');
+  assert.match(look.border, /^dotted/, look.border);
+  const [r, g, b] = look.background.match(/\d+/g).map(Number);
+  assert.ok(Math.max(r, g, b) - Math.min(r, g, b) <= 12, `a grey background (${look.background})`);
+
+  // The source list says it supplies only a phrase match, and so does the key.
+  const item = page.locator(`#legend li[data-source-id="${PHRASE.source.id}"]`);
+  assert.match(await item.textContent(), /phrase match only/);
+  assert.match(await item.textContent(), /1 phrase match \(not counted\)/);
+  const key = page.locator('.key');
+  for (const words of ['taken from the source', 'a shared quotation', 'phrase match: too thin to count', 'no earlier source found', 'boilerplate or the title again']) {
+    assert.equal(await key.locator('li', { hasText: words }).count(), 1, `the key explains: ${words}`);
+  }
+  assert.match((await looks(key.locator('.sent-sample.quoted'))).border, /^dashed/, 'the quotation sample is dashed');
+  assert.equal((await looks(key.locator('.sent-sample.phrase_match'))).background, look.background, 'the key shows the same grey');
+
+  // The title row: traced on its own, original here.
+  assert.match(await page.locator('#title-trace').textContent(), /Title.*Council delays vote on bus lanes.*original/);
+  await shot(page, 'light-phrase.png', { fullPage: true });
+
+  // Its detail: side by side, with the evidence and why it does not count.
+  await phrase.click();
+  const dialog = page.locator('#detail');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.locator('#detail-heading').textContent(), /Sentence 2: a phrase match/);
+  assert.match(await dialog.locator('.badges').textContent(), /phrase match: not counted/);
+  const evidence = await dialog.locator('.evidence').textContent();
+  assert.match(evidence, /Phrase match: too thin to count as a source\. Only 4 shared content words/, evidence);
+  assert.match(evidence, /no sentence nearby from the same document/, evidence);
+  assert.ok((await dialog.locator('.side-source').textContent()).includes('A spokesman for the ministry'));
+  await shot(page, 'light-phrase-detail.png');
+  await page.keyboard.press('Escape');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 14: a partly copied article, its title traced to the source\'s title', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await traceArticle(page, PARTLY);
+  const verdict = page.locator('#verdict');
+  const verdictText = await verdict.locator('h2').textContent();
+  assert.match(verdictText, /^Partly copied from one origin · \d+% coverage/, verdictText);
+  assert.match(await verdict.getAttribute('class'), /\bverdict-partly_copied\b/);
+  const colours = await verdict.evaluate((el) => [getComputedStyle(el).borderLeftColor, getComputedStyle(el.querySelector('.kind')).color]);
+  assert.equal(colours[0], colours[1], 'the banner and its word share the verdict colour');
+  for (const other of ['rgb(185, 28, 28)', 'rgb(180, 83, 9)', 'rgb(21, 128, 61)']) {
+    assert.notEqual(colours[0], other, 'its own colour, not copy, patchwork or original');
+  }
+  assert.match(await page.locator('#trace-status').textContent(), /Partly copied/);
+
+  // The title row: sourced, from the Guardian's title, and it opens its own detail.
+  const row = page.locator('#title-trace');
+  assert.ok(await row.isVisible());
+  const rowText = await row.textContent();
+  assert.match(rowText, /from The Guardian \(source 1\), its title, verbatim/, rowText);
+  const titleSpan = row.locator('.sent');
+  assert.match(await titleSpan.getAttribute('class'), /\bsourced\b.*\bsrc-0\b/);
+  const legend = page.locator(`#legend li[data-source-id="${PARTLY.source.id}"]`);
+  assert.match(await legend.textContent(), /1 sentence, the title/);
+  await shot(page, 'light-partly.png', { fullPage: true });
+
+  await titleSpan.click();
+  const dialog = page.locator('#detail');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.locator('#detail-heading').textContent(), /The title and its source/);
+  assert.match(await dialog.locator('.side-source h3').textContent(), /The Guardian \(its title\)/);
+  assert.match(await dialog.locator('.facts').textContent(), /characters 0–48 of its title/);
+  const evidence = await dialog.locator('.evidence').textContent();
+  assert.match(evidence, /Counts as a source\./, evidence);
+  assert.match(evidence, /body has sentences from this source/, evidence);
+  await shot(page, 'light-title-detail.png');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+
+  // A copied sentence's detail shows its evidence too.
+  await page.locator('#article .sent', { hasText: PARTLY.copiedSentence }).click();
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await dialog.locator('.evidence').textContent(), /Counts as a source\. 11 shared content words/);
+  await page.keyboard.press('Escape');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 14: phrase match, partly copied and title in the dark theme and on a phone', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const dark = await newPage({ colorScheme: 'dark' });
+  await traceArticle(dark, PARTLY);
+  await shot(dark, 'dark-partly.png', { fullPage: true });
+  await traceArticle(dark, PHRASE);
+  const phrase = dark.locator('#article .sent', { hasText: PHRASE.phraseSentence });
+  const [r, g, b] = (await looks(phrase)).background.match(/\d+/g).map(Number);
+  assert.ok(r < 80 && g < 80 && b < 80, 'a dark grey in the dark theme');
+  await shot(dark, 'dark-phrase.png', { fullPage: true });
+  await phrase.click();
+  await dark.locator('#detail .evidence').waitFor();
+  await shot(dark, 'dark-phrase-detail.png');
+  await dark.keyboard.press('Escape');
+  await dark.close();
+
+  const phone = await newPage({ width: 375, height: 812 });
+  const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await traceArticle(phone, PARTLY);
+  assert.equal(await overflow(), 0, 'the partly copied trace fits 375 px');
+  await shot(phone, 'phone-partly.png', { fullPage: true });
+  await phone.locator('#title-trace .sent').click();
+  await phone.locator('#detail .evidence').waitFor();
+  await shot(phone, 'phone-title-detail.png');
+  await phone.keyboard.press('Escape');
+  await traceArticle(phone, PHRASE);
+  assert.equal(await overflow(), 0, 'the phrase-match trace fits 375 px');
+  await shot(phone, 'phone-phrase.png', { fullPage: true });
+  await phone.locator('#article .sent', { hasText: PHRASE.phraseSentence }).click();
+  await phone.locator('#detail .evidence').waitFor();
+  const box = await phone.locator('#detail').boundingBox();
+  assert.ok(box.width <= 375, `the dialog fits the phone (${box.width} px)`);
+  await shot(phone, 'phone-phrase-detail.png');
   await phone.close();
   assert.deepEqual(pageErrors, []);
 });

@@ -83,7 +83,15 @@
     original: 'original: no earlier source found',
     common: 'common boilerplate found in many documents',
     title: 'the title printed again',
+    phrase_match: 'phrase match: too thin to count as a source',
   };
+  const VERDICT_LABEL = {
+    original: 'ORIGINAL',
+    copy: 'COPY',
+    patchwork: 'PATCHWORK',
+    partly_copied: 'Partly copied',
+  };
+  const verdictName = (kind) => VERDICT_LABEL[kind] || String(kind || 'unknown').toUpperCase();
 
   // ---- API ----------------------------------------------------------------------------------
 
@@ -243,7 +251,7 @@
 
   function verdictLine(verdict) {
     if (!verdict) return 'no verdict';
-    const kind = String(verdict.kind || '').toUpperCase();
+    const kind = verdictName(verdict.kind);
     const n = verdict.n_origins || 0;
     const origins = verdict.kind === 'patchwork' ? ` of ${n} origins` : '';
     return `${kind}${origins}, ${percent(verdict.coverage)} of the text has an earlier source`;
@@ -262,6 +270,7 @@
     renderVerdict(data);
     renderFlags(data, submittedText);
     renderLegend(data);
+    renderTitle(data);
     renderArticle(data, submittedText);
   }
 
@@ -270,11 +279,12 @@
     const el = $('verdict');
     clear(el);
     el.className = `card verdict verdict-${v.kind || 'original'}`;
-    const kind = String(v.kind || 'unknown').toUpperCase();
+    const kind = verdictName(v.kind);
     const n = v.n_origins || 0;
     let rest = '';
     if (v.kind === 'patchwork') rest = ` of ${n} origins`;
     else if (v.kind === 'copy') rest = ' of one origin';
+    else if (v.kind === 'partly_copied') rest = ' from one origin';
     const heading = h('h2', { id: 'verdict-heading', tabindex: '-1' },
       h('span', { class: 'kind' }, kind), rest,
       h('span', { class: 'coverage' }, ` · ${percent(v.coverage)} coverage`));
@@ -296,6 +306,49 @@
       meter,
       h('p', { class: 'summary' }, v.summary || ''),
       shares.length ? h('p', null, `Origins: ${shares.join(' · ')}`) : null,
+      leftOut(v),
+    ]);
+  }
+
+  /// "Not counted: 1 phrase match, 2 shared quotations." or nothing.
+  function leftOut(v) {
+    const parts = [];
+    if (v.n_phrase_matches) parts.push(`${v.n_phrase_matches} phrase match${v.n_phrase_matches === 1 ? '' : 'es'} (too thin to count)`);
+    if (v.n_quoted) parts.push(`${v.n_quoted} shared quotation${v.n_quoted === 1 ? '' : 's'}`);
+    return parts.length ? h('p', { class: 'left-out' }, `Not counted in the verdict: ${parts.join(', ')}.`) : null;
+  }
+
+  /// What source `idx` supplies: counted sentences, the title, phrase matches.
+  function usesOf(data, idx) {
+    const of = (m) => m && m.source === idx;
+    const sentences = data.sentences || [];
+    const nSourced = sentences.filter((s) => s.status === 'sourced' && of(s.source_match)).length;
+    const nPhrase = sentences.filter((s) => s.status === 'phrase_match' && of(s.source_match)).length;
+    const t = data.title && of(data.title.source_match) ? data.title.status : null;
+    return { nSourced, nPhrase, title: t };
+  }
+
+  /// The title, traced on its own: a row above the article with its status and source.
+  function renderTitle(data) {
+    const el = $('title-trace');
+    clear(el);
+    const t = data.title;
+    if (!t || !t.text) {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    const m = t.source_match;
+    const src = m ? (data.sources || [])[m.source] : null;
+    const field = t.matched_field === 'text' ? 'text' : 'title';
+    let status;
+    if (t.status === 'sourced' && m) status = `from ${sourceLabel(src)} (source ${m.source + 1}), its ${field}, ${m.kind}`;
+    else if (t.status === 'phrase_match' && m) status = `phrase match with ${sourceLabel(src)}'s ${field}: too thin to count`;
+    else status = 'original: no earlier source found';
+    append(el, [
+      h('span', { class: 'title-label' }, 'Title'),
+      markSpan({ text: t.text, status: t.status, m, label: `Title: ${status}`, key: 'title', onopen: openTitle }),
+      h('span', { class: `title-status status-${t.status}` }, status),
     ]);
   }
 
@@ -332,7 +385,15 @@
       return;
     }
     sources.forEach((src, idx) => {
-      const metaParts = [formatDate(src.date), `${src.n_sentences || 0} sentence${src.n_sentences === 1 ? '' : 's'}`].filter(Boolean);
+      const uses = usesOf(data, idx);
+      const useParts = [];
+      if (uses.nSourced) useParts.push(`${uses.nSourced} sentence${uses.nSourced === 1 ? '' : 's'}`);
+      if (uses.title === 'sourced') useParts.push('the title');
+      if (uses.nPhrase) useParts.push(`${uses.nPhrase} phrase match${uses.nPhrase === 1 ? '' : 'es'} (not counted)`);
+      if (uses.title === 'phrase_match') useParts.push('a phrase of the title (not counted)');
+      if (!useParts.length) useParts.push(`${src.n_sentences || 0} sentence${src.n_sentences === 1 ? '' : 's'}`);
+      const phraseOnly = src.role === 'origin' && !uses.nSourced && uses.title !== 'sourced' && (uses.nPhrase || uses.title === 'phrase_match');
+      const metaParts = [formatDate(src.date), useParts.join(', ')].filter(Boolean);
       const button = h('button', {
         type: 'button',
         class: 'source-button',
@@ -342,10 +403,10 @@
       h('span', { class: 'swatch', 'aria-hidden': 'true' }, String(idx + 1)),
       h('span', null,
         h('span', { class: 'outlet' }, src.outlet || 'Unknown outlet'),
-        h('span', { class: 'role' }, ROLE_LABEL[src.role] || src.role || '')),
+        h('span', { class: phraseOnly ? 'role role-phrase' : 'role' }, phraseOnly ? 'phrase match only' : ROLE_LABEL[src.role] || src.role || '')),
       h('span', { class: 'doc-title' }, src.title || '(untitled)'),
       h('span', { class: 'meta' }, metaParts.join(' · '), h('br'), h('span', { class: 'doc-id' }, src.id)));
-      const li = h('li', { class: srcClass(idx), 'data-source-id': src.id }, button);
+      const li = h('li', { class: `${srcClass(idx)}${phraseOnly ? ' phrase-only' : ''}`, 'data-source-id': src.id }, button);
       if (src.url && /^https?:\/\//i.test(src.url)) {
         li.appendChild(h('div', { class: 'links' },
           h('a', { href: src.url, target: '_blank', rel: 'noopener noreferrer' }, 'Open article', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'), ' ↗')));
@@ -387,13 +448,22 @@
 
   function sentenceSpan(data, s) {
     const m = s.source_match;
-    const classes = ['sent', s.status];
     let label = `Sentence ${s.idx + 1}: ${STATUS_LABEL[s.status] || s.status}`;
+    const src = m ? (data.sources || [])[m.source] : null;
     if (s.status === 'sourced' && m) {
+      label = `Sentence ${s.idx + 1}: from ${sourceLabel(src)} (source ${m.source + 1}), ${m.kind}${m.quoted ? ', shared quotation: not counted' : ''}`;
+    } else if (s.status === 'phrase_match' && m) {
+      label = `Sentence ${s.idx + 1}: phrase match with ${sourceLabel(src)}: too thin to count as a source`;
+    }
+    return markSpan({ text: s.text, status: s.status, m, label, key: s.idx, onopen: () => openSentence(s.idx) });
+  }
+
+  /// A focusable span for a sentence or the title, styled by its status (and source colour).
+  function markSpan({ text, status, m, label, key, onopen }) {
+    const classes = ['sent', status];
+    if (status === 'sourced' && m) {
       classes.push(srcClass(m.source));
       if (m.quoted) classes.push('quoted');
-      const src = (data.sources || [])[m.source];
-      label = `Sentence ${s.idx + 1}: from ${sourceLabel(src)} (source ${m.source + 1}), ${m.kind}${m.quoted ? ', shared quotation' : ''}`;
     }
     const span = h('span', {
       class: classes.join(' '),
@@ -401,16 +471,16 @@
       role: 'button',
       title: label,
       'aria-description': label,
-      'data-idx': s.idx,
-      onclick: () => openSentence(s.idx),
+      'data-idx': key,
+      onclick: onopen,
       onkeydown: (event) => {
         if (event.key === 'Enter' || event.key === ' ' || event.key === 'Spacebar') {
           event.preventDefault();
-          openSentence(s.idx);
+          onopen();
         }
       },
-    }, s.text);
-    if (s.status === 'sourced' && m) span.appendChild(h('sup', { 'aria-hidden': 'true' }, String(m.source + 1)));
+    }, text);
+    if (status === 'sourced' && m) span.appendChild(h('sup', { 'aria-hidden': 'true' }, String(m.source + 1)));
     return span;
   }
 
@@ -566,23 +636,82 @@
     const s = (report.sentences || []).find((x) => x.idx === idx);
     if (!s) return;
     for (const el of document.querySelectorAll('.sent.active')) el.classList.remove('active');
-    const span = document.querySelector(`.sent[data-idx="${idx}"]`);
+    const span = document.querySelector(`#article .sent[data-idx="${idx}"]`);
     if (span) span.classList.add('active');
-
     const m = s.source_match;
-    if (s.status !== 'sourced' || !m) {
-      openDialog(`Sentence ${s.idx + 1}`);
+    openMatch({
+      name: `Sentence ${s.idx + 1}`,
+      text: s.text,
+      charStart: s.char_start,
+      status: s.status,
+      m,
+      field: 'text',
+      where: m ? `sentence ${s.idx + 1}, characters ${m.query_char_start}–${m.query_char_end}` : '',
+    });
+  }
+
+  function openTitle() {
+    if (!report || !report.title) return;
+    const t = report.title;
+    for (const el of document.querySelectorAll('.sent.active')) el.classList.remove('active');
+    const span = document.querySelector('#title-trace .sent');
+    if (span) span.classList.add('active');
+    const m = t.source_match;
+    openMatch({
+      name: 'The title',
+      text: t.text,
+      charStart: 0,
+      status: t.status,
+      m,
+      field: t.matched_field === 'text' ? 'text' : 'title',
+      where: m ? `the title, characters ${m.query_char_start}–${m.query_char_end}` : '',
+    });
+  }
+
+  /// The evidence behind a match: whether it counts, why, and the counts it rests on.
+  function evidenceSection(m, field) {
+    const e = m.evidence;
+    if (!e) return null;
+    const phrase = e.strength === 'phrase';
+    const nWords = e.n_shared_words || 0;
+    const nNames = e.n_shared_names || 0;
+    const nDiffer = e.n_names_differ || 0;
+    const neighbour = field === 'title'
+      ? 'the article\'s body has sentences from this source'
+      : 'a sentence up to two away comes from the same document';
+    return h('section', { class: `evidence evidence-${phrase ? 'phrase' : 'strong'}`, 'aria-label': 'Evidence' },
+      h('h3', null, 'Evidence'),
+      h('p', { class: 'evidence-decision' },
+        h('strong', null, phrase ? 'Phrase match: too thin to count as a source.' : 'Counts as a source.'),
+        e.reason ? ` ${capitalise(e.reason)}.` : ''),
+      h('ul', { class: 'evidence-facts' },
+        h('li', null, `${nWords} shared content word${nWords === 1 ? '' : 's'}`),
+        h('li', null, `${nNames} name${nNames === 1 ? '' : 's'} or figure${nNames === 1 ? '' : 's'} among them`),
+        nDiffer ? h('li', null, `${nDiffer} name${nDiffer === 1 ? '' : 's'} or figure${nDiffer === 1 ? '' : 's'} differ: the mark of a template`) : null,
+        h('li', null, e.neighbour_support ? neighbour : 'no sentence nearby from the same document')));
+  }
+
+  /// The detail of a sentence or of the title: its match side by side with the source, and
+  /// the evidence; or just its status when it has no match.
+  function openMatch(item) {
+    const m = item.m;
+    const status = item.status;
+    if (!m || (status !== 'sourced' && status !== 'phrase_match')) {
+      openDialog(item.name);
       append(detailBody, [
-        h('ul', { class: 'badges' }, h('li', { class: 'badge' }, s.status)),
-        h('p', null, capitalise(STATUS_LABEL[s.status] || s.status) + '.'),
-        h('blockquote', { class: 'side' }, h('p', { class: 'text' }, s.text)),
+        h('ul', { class: 'badges' }, h('li', { class: 'badge' }, status)),
+        h('p', null, capitalise(STATUS_LABEL[status] || status) + '.'),
+        h('blockquote', { class: 'side' }, h('p', { class: 'text' }, item.text)),
       ]);
       return;
     }
+    const phrase = status === 'phrase_match';
+    const s = { text: item.text, char_start: item.charStart };
     const src = (report.sources || [])[m.source] || { id: '?' };
-    openDialog(`Sentence ${s.idx + 1} and its source`);
+    openDialog(phrase ? `${item.name}: a phrase match` : `${item.name} and its source`);
 
     const badges = h('ul', { class: 'badges', 'aria-label': 'Match' },
+      phrase ? h('li', { class: 'badge badge-phrase' }, 'phrase match: not counted') : null,
       h('li', { class: `badge kind-${m.kind}` }, `kind: ${m.kind}`),
       h('li', { class: 'badge' }, `similarity: ${percent(m.similarity)}`),
       (m.alterations || []).length > 1 ? h('li', { class: 'badge' }, `alterations: ${m.alterations.join(', ')}`) : null,
@@ -611,13 +740,13 @@
     const after = h('span', { class: 'context' });
     append(sourceText, [before, renderTokens(diff.source), after]);
 
-    const sourceSide = h('section', { class: `side side-source ${srcClass(m.source)}`, 'aria-label': 'Source passage' },
-      h('h3', null, `Source ${m.source + 1}: ${sourceLabel(src)}`),
+    const sourceSide = h('section', { class: `side side-source ${phrase ? 'side-phrase' : srcClass(m.source)}`, 'aria-label': 'Source passage' },
+      h('h3', null, `Source ${m.source + 1}: ${sourceLabel(src)}${item.field === 'title' ? ' (its title)' : ''}`),
       h('p', { class: 'hint' }, [formatDate(src.date), src.title].filter(Boolean).join(' · ')),
       sourceText);
     const querySide = h('section', { class: 'side side-query', 'aria-label': 'Article sentence' },
       h('h3', null, 'This article'),
-      h('p', { class: 'hint' }, `sentence ${s.idx + 1}, characters ${m.query_char_start}–${m.query_char_end}`),
+      h('p', { class: 'hint' }, item.where),
       queryText);
 
     const spins = m.substitutions || [];
@@ -629,7 +758,7 @@
     const coCopies = (m.co_copies || []).map((k) => (report.sources || [])[k]).filter(Boolean);
     const facts = h('dl', { class: 'facts' },
       h('dt', null, 'Origin'), h('dd', null, `${src.id}${src.outlet ? ` (${src.outlet})` : ''}`),
-      h('dt', null, 'Source region'), h('dd', null, `characters ${m.source_char_start}–${m.source_char_end}`),
+      h('dt', null, 'Source region'), h('dd', null, `characters ${m.source_char_start}–${m.source_char_end} of its ${item.field}`),
       h('dt', null, 'Co-copies'), h('dd', null, coCopies.length
         ? coCopies.map((c) => `${c.outlet || c.id}${c.date ? ` (${formatDate(c.date)})` : ''}`).join(', ')
         : 'none: no other indexed document has this text'));
@@ -642,6 +771,7 @@
         h('li', null, h('ins', { class: 'd-ins' }, 'added'), ' only in the article'),
         h('li', null, h('del', { class: 'd-del' }, 'dropped'), ' only in the source'),
         h('li', null, h('span', { class: 'context' }, 'grey'), ' context around the match')),
+      evidenceSection(m, item.name === 'The title' ? 'title' : 'text'),
       h('h3', null, 'Spin pairs (source → article)'),
       spinList,
       facts,
@@ -650,8 +780,9 @@
 
     // Show some of the source document around the aligned region once it arrives.
     fetchDocument(src.id).then((doc) => {
-      if (!dialog.open || !doc || typeof doc.text !== 'string') return;
-      const docChars = chars(doc.text);
+      const whole = item.field === 'title' ? doc && doc.title : doc && doc.text;
+      if (!dialog.open || typeof whole !== 'string') return;
+      const docChars = chars(whole);
       const ctxStart = Math.max(0, m.source_char_start - 240);
       const ctxEnd = Math.min(docChars.length, m.source_char_end + 240);
       before.textContent = (ctxStart > 0 ? '…' : '') + sliceChars(docChars, ctxStart, m.source_char_start);
@@ -670,7 +801,7 @@
     const shared = (report.sentences || []).filter((s) => s.source_match && (s.source_match.co_copies || []).includes(idx));
     const list = (items) => h('ol', { class: 'sentence-list' }, items.map((s) =>
       h('li', { value: s.idx + 1 }, h('button', { type: 'button', class: 'link-button', onclick: () => openSentence(s.idx) }, s.text),
-        ` (${s.source_match.kind})`)));
+        s.status === 'phrase_match' ? ' (phrase match: not counted)' : ` (${s.source_match.kind})`)));
     append(detailBody, [
       h('div', { class: `side side-source ${srcClass(idx)}` },
         h('p', null, h('strong', null, src.title || '(untitled)')),
