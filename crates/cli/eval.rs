@@ -46,6 +46,7 @@ use unspun_index::ingest::pipeline::{IngestConfig, ingest_documents, ingest_file
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 use unspun_index::{Index, IndexWriter, MANIFEST_FILE, WriterConfig};
 
+mod short;
 mod suite;
 
 /// Flags of `unspun eval`.
@@ -103,6 +104,9 @@ enum Which {
     Basil,
     /// Pérez-Rosas fake news: AMT rewrites and celebrity stories (hard negatives).
     Perezrosas,
+    /// False sources on short texts: sentences and 2–3-sentence snippets of documents that are
+    /// not indexed (held-out AllSides, BASIL, Pérez-Rosas), against the planted index.
+    Short,
     /// MSRP paraphrase pairs: the paraphrase stage's model alone (needs --paraphrase-model;
     /// run by default when it is given).
     Msrp,
@@ -136,6 +140,7 @@ impl Plan {
                 Which::CloughStevenson,
                 Which::Basil,
                 Which::Perezrosas,
+                Which::Short,
             ]
             .into_iter()
             .collect()
@@ -252,6 +257,7 @@ fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
         clough_stevenson: None,
         basil: None,
         perezrosas: None,
+        short: None,
         msrp: None,
         floors: Vec::new(),
         total_seconds: 0.0,
@@ -273,6 +279,9 @@ fn evaluate(args: &EvalArgs) -> anyhow::Result<EvalOutput> {
     }
     if which.contains(&Which::Perezrosas) {
         output.perezrosas = Some(suite::run_perezrosas(&data_dir, &workspace, &progress, &plan)?);
+    }
+    if which.contains(&Which::Short) {
+        output.short = Some(short::run_short(&data_dir, &workspace, &progress, &plan)?);
     }
     let run_msrp = which.contains(&Which::Msrp) || (args.only.is_empty() && !plan.quick);
     match &progress.engine.paraphrase {
@@ -450,6 +459,7 @@ struct EvalOutput {
     clough_stevenson: Option<suite::CloughResult>,
     basil: Option<suite::NegativesResult>,
     perezrosas: Option<suite::NegativesResult>,
+    short: Option<short::ShortResult>,
     /// `unspun_semantic::MsrpReport`, when the paraphrase stage is on.
     msrp: Option<serde_json::Value>,
     /// `--quick` only: each checked score against its floor.
@@ -1594,6 +1604,9 @@ fn render_into(out: &mut String, output: &EvalOutput) -> std::fmt::Result {
         render_planted(out, planted)?;
     }
     suite::render_suite(out, output)?;
+    if let Some(short) = &output.short {
+        short::render_short(out, short)?;
+    }
     if let Some(msrp) = &output.msrp {
         render_msrp(out, msrp)?;
     }

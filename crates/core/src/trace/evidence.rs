@@ -29,6 +29,9 @@ pub(super) struct Shared {
     pub(super) n_names: usize,
     /// Query names and figures paired with other names or figures.
     pub(super) n_names_differ: usize,
+    /// Whether the alignment covers nearly the whole query sentence word for word (equal or
+    /// equivalent words for at least 90 % of its tokens).
+    pub(super) whole_sentence: bool,
 }
 
 impl Shared {
@@ -39,13 +42,15 @@ impl Shared {
         alignment: &Alignment,
         q_tokens: &[Token],
         s_tokens: &[Token],
-        first_token: usize,
+        (first_token, sentence_len): (usize, usize),
     ) -> Shared {
         let is_name = |tokens: &[Token], i: usize, first: usize| {
             let token = &tokens[i];
             token.is_marked && !token.is_stopword && i != first
         };
         let mut shared = Shared::default();
+        let n_equal = alignment.n_matches() + alignment.n_equivalents();
+        shared.whole_sentence = n_equal * 10 >= sentence_len * 9;
         let (mut qi, mut si) = (alignment.q_start, alignment.s_start);
         // A run of names ("President Bashar Assad") is one name.
         let mut in_name = false;
@@ -81,6 +86,12 @@ impl Shared {
         if self.n_words >= config.evidence_min_words {
             return Some(format!("{} shared content words", self.n_words));
         }
+        if self.whole_sentence && self.n_words >= config.evidence_min_words_supported {
+            return Some(format!(
+                "the whole sentence word for word ({} content words)",
+                self.n_words
+            ));
+        }
         if self.n_names >= config.evidence_min_names
             && self.n_words >= config.evidence_min_names + 2
         {
@@ -113,9 +124,10 @@ pub(super) fn judge(
         .enumerate()
         .map(|(idx, b)| {
             let (origin, hit, _) = b.as_ref()?;
-            let first = analyzed.sentences[idx].token_start;
+            let sentence = &analyzed.sentences[idx];
             let s_tokens = &cands[*origin].analyzed.tokens;
-            Some(Shared::of(&hit.alignment, &analyzed.tokens, s_tokens, first))
+            let at = (sentence.token_start, sentence.token_end - sentence.token_start);
+            Some(Shared::of(&hit.alignment, &analyzed.tokens, s_tokens, at))
         })
         .collect();
     // Support is judged on the statuses before this rule, so the order of the sentences does
@@ -196,7 +208,7 @@ mod tests {
     use super::*;
 
     fn shared(n_words: usize, n_names: usize, n_names_differ: usize) -> Shared {
-        Shared { n_words, n_names, n_names_differ }
+        Shared { n_words, n_names, n_names_differ, whole_sentence: false }
     }
 
     #[test]
@@ -208,6 +220,8 @@ mod tests {
         assert_eq!(check(shared(12, 2, 0), false), EvidenceStrength::Strong);
         assert_eq!(check(shared(5, 3, 0), false), EvidenceStrength::Strong);
         assert_eq!(check(shared(3, 2, 0), false), EvidenceStrength::Phrase);
+        let whole = Shared { whole_sentence: true, ..shared(4, 0, 0) };
+        assert_eq!(check(whole, false), EvidenceStrength::Strong, "a short sentence copied whole");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
         assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
     }

@@ -172,7 +172,7 @@ impl Default for TraceConfig {
             copy_min_share: 0.9,
             origin_min_share: 0.05,
             window_min_shared: 2,
-            evidence_min_words: 6,
+            evidence_min_words: 5,
             evidence_min_names: 2,
             evidence_min_words_supported: 3,
             paraphrase: None,

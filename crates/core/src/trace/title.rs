@@ -78,7 +78,7 @@ pub(super) fn trace_title(
         Field::Title => tokenize(cands[origin].doc.title.as_deref().unwrap_or("")),
         Field::Text => cands[origin].analyzed.tokens.clone(),
     };
-    let shared = Shared::of(&hit.alignment, &trace.tokens, &source_tokens, 0);
+    let shared = Shared::of(&hit.alignment, &trace.tokens, &source_tokens, (0, trace.tokens.len()));
     let support = body_origins.contains(&origin) || co.iter().any(|c| body_origins.contains(c));
     let (strength, reason) = decide(&shared, support, config);
     trace.status = match strength {

@@ -1,0 +1,278 @@
+//! False sources on short texts (issue #14): single sentences and 2–3-sentence snippets of
+//! documents that are not indexed — AllSides articles held out of the planted suite's index,
+//! BASIL and Pérez-Rosas articles — traced against the planted suite's AllSides index.
+//!
+//! None of these texts is in the index, so a counted source is a false source unless the
+//! held-out article really reprints an indexed one (AllSides carries the same wire story from
+//! several outlets: its examples are printed for reading). BASIL and Pérez-Rosas are not in
+//! AllSides at all. A `copy`, `partly_copied` or `patchwork` verdict on a snippet is a false
+//! copy; phrase matches are counted apart (shown to the reader, not counted as sources).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use serde::Serialize;
+use unspun_core::Document;
+use unspun_core::report::{SentenceReport, SentenceStatus, TraceReport, VerdictKind};
+use unspun_core::text::analyze;
+use unspun_core::trace::TraceInput;
+use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
+
+use super::{IndexSource, Plan, Progress, Workspace, build_index, ratio, read_allsides, tracer};
+
+/// Sentences shorter than this many words are not taken as a snippet's first sentence.
+const MIN_WORDS: usize = 8;
+/// Examples of false sources printed, at most.
+const MAX_EXAMPLES: usize = 8;
+
+/// Results of the short-text negatives.
+#[derive(Debug, Serialize)]
+pub(crate) struct ShortResult {
+    n_docs_indexed: u64,
+    /// One row per corpus and snippet length.
+    groups: Vec<ShortGroup>,
+    /// All rows together.
+    total: ShortGroup,
+    /// Snippets given a counted source, for reading.
+    examples: Vec<ShortExample>,
+}
+
+/// One corpus and snippet length.
+#[derive(Debug, Clone, Default, Serialize)]
+struct ShortGroup {
+    corpus: String,
+    /// `sentence` (one) or `snippet` (two or three).
+    kind: String,
+    n_snippets: usize,
+    /// Snippets with at least one sentence given a counted source.
+    n_given_source: usize,
+    share_given_source: f64,
+    /// Snippets with a copy, partly-copied or patchwork verdict.
+    n_copy_verdicts: usize,
+    share_copy_verdicts: f64,
+    n_sentences: usize,
+    /// Sentences given a counted source.
+    n_sentences_sourced: usize,
+    share_sentences_sourced: f64,
+    /// Sentences whose match was only a phrase match (shown, not counted).
+    n_phrase_matches: usize,
+    /// Sentences whose match is a shared quotation (shown as such, not counted).
+    n_quoted: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct ShortExample {
+    corpus: String,
+    text: String,
+    source_id: String,
+    verdict: String,
+    evidence: String,
+}
+
+/// One snippet to trace.
+struct Snippet<'a> {
+    corpus: &'static str,
+    kind: &'static str,
+    text: String,
+    doc: &'a Document,
+}
+
+/// Traces the snippets of every negative corpus against the planted suite's index.
+pub(super) fn run_short(
+    data: &Path,
+    workspace: &Workspace,
+    progress: &Progress,
+    plan: &Plan,
+) -> anyhow::Result<ShortResult> {
+    let path = data.join("allsides/articles.jsonl.gz");
+    let (indexed, held_out) = read_allsides(&path, plan.planted_docs)?;
+    let dir = workspace.index_dir(&format!("allsides-{}", plan.planted_docs));
+    let (index, n_docs_indexed, _) = build_index(&dir, IndexSource::Docs(indexed), progress)?;
+    let basil = read_docs(&data.join("basil/articles.jsonl.gz"))?;
+    let perez = read_docs(&data.join("perezrosas_fakenews/documents.jsonl.gz"))?;
+    let per_kind = if plan.quick { 30 } else { 200 };
+    let mut snippets = Vec::new();
+    for (corpus, docs) in
+        [("allsides-held-out", &held_out), ("basil", &basil), ("perezrosas", &perez)]
+    {
+        snippets.extend(snippets_of(corpus, docs, per_kind));
+    }
+    let tracer = tracer(&index, progress);
+    let bar = progress.bar(snippets.len(), "short negatives");
+    let reports: Vec<TraceReport> = snippets
+        .par_iter()
+        .map(|snippet| {
+            let input =
+                TraceInput { id: None, title: None, text: &snippet.text, date: snippet.doc.date };
+            let report = tracer.trace(&input, &index);
+            bar.inc(1);
+            report
+        })
+        .collect();
+    bar.finish_and_clear();
+    Ok(tally(n_docs_indexed, &snippets, &reports))
+}
+
+fn read_docs(path: &Path) -> anyhow::Result<Vec<Document>> {
+    let reader = CorpusReader::open(path, &ReaderConfig::default())
+        .with_context(|| format!("opening {}", path.display()))?;
+    Ok(reader
+        .filter_map(|record| match record {
+            RecordResult::Ok { doc, .. } if !doc.text.trim().is_empty() => Some(doc),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Up to `per_kind` single sentences and `per_kind` runs of 2–3 sentences of `docs`, spread
+/// over the documents (deterministic: the k-th eligible sentence of each document in turn).
+fn snippets_of<'a>(
+    corpus: &'static str,
+    docs: &'a [Document],
+    per_kind: usize,
+) -> Vec<Snippet<'a>> {
+    let mut singles = Vec::new();
+    let mut runs = Vec::new();
+    for (d_idx, doc) in docs.iter().enumerate() {
+        if singles.len() >= per_kind && runs.len() >= per_kind {
+            break;
+        }
+        let analyzed = analyze(&doc.text);
+        let sentences = &analyzed.sentences;
+        let eligible: Vec<usize> = (0..sentences.len())
+            .filter(|&i| sentences[i].token_end - sentences[i].token_start >= MIN_WORDS)
+            .collect();
+        if eligible.is_empty() {
+            continue;
+        }
+        let first = eligible[d_idx % eligible.len()];
+        if singles.len() < per_kind {
+            let s = &sentences[first];
+            let text = doc.text[s.byte_start..s.byte_end].to_string();
+            singles.push(Snippet { corpus, kind: "sentence", text, doc });
+        }
+        let n = 2 + d_idx % 2;
+        let start = eligible[(d_idx + 1) % eligible.len()];
+        if runs.len() < per_kind && start + n <= sentences.len() {
+            let text = doc.text[sentences[start].byte_start..sentences[start + n - 1].byte_end]
+                .to_string();
+            runs.push(Snippet { corpus, kind: "snippet", text, doc });
+        }
+    }
+    singles.extend(runs);
+    singles
+}
+
+/// Whether a sentence has a source the verdict counts (not a phrase match, not a quotation).
+fn counted_source(sentence: &SentenceReport) -> bool {
+    sentence.status == SentenceStatus::Sourced
+        && sentence.source_match.as_ref().is_some_and(|m| !m.quoted)
+}
+
+fn tally(n_docs_indexed: u64, snippets: &[Snippet<'_>], reports: &[TraceReport]) -> ShortResult {
+    let mut groups: Vec<ShortGroup> = Vec::new();
+    let mut total =
+        ShortGroup { corpus: "all".into(), kind: "all".into(), ..ShortGroup::default() };
+    let mut examples = Vec::new();
+    for (snippet, report) in snippets.iter().zip(reports) {
+        let idx = match groups
+            .iter()
+            .position(|g| g.corpus == snippet.corpus && g.kind == snippet.kind)
+        {
+            Some(idx) => idx,
+            None => {
+                groups.push(ShortGroup {
+                    corpus: snippet.corpus.into(),
+                    kind: snippet.kind.into(),
+                    ..ShortGroup::default()
+                });
+                groups.len() - 1
+            }
+        };
+        let n_sourced = report.sentences.iter().filter(|s| counted_source(s)).count();
+        let n_quoted = report
+            .sentences
+            .iter()
+            .filter(|s| s.status == SentenceStatus::Sourced && !counted_source(s))
+            .count();
+        let n_phrase =
+            report.sentences.iter().filter(|s| s.status == SentenceStatus::PhraseMatch).count();
+        let copy = !matches!(report.verdict.kind, VerdictKind::Original);
+        for group in [&mut groups[idx], &mut total] {
+            group.n_snippets += 1;
+            group.n_given_source += usize::from(n_sourced > 0);
+            group.n_copy_verdicts += usize::from(copy);
+            group.n_sentences += report.sentences.len();
+            group.n_sentences_sourced += n_sourced;
+            group.n_phrase_matches += n_phrase;
+            group.n_quoted += n_quoted;
+        }
+        if n_sourced > 0 && examples.len() < MAX_EXAMPLES {
+            examples.push(example(snippet, report));
+        }
+    }
+    for group in groups.iter_mut().chain(std::iter::once(&mut total)) {
+        group.share_given_source = ratio(group.n_given_source, group.n_snippets);
+        group.share_copy_verdicts = ratio(group.n_copy_verdicts, group.n_snippets);
+        group.share_sentences_sourced = ratio(group.n_sentences_sourced, group.n_sentences);
+    }
+    ShortResult { n_docs_indexed, groups, total, examples }
+}
+
+fn example(snippet: &Snippet<'_>, report: &TraceReport) -> ShortExample {
+    let m =
+        report.sentences.iter().filter(|s| counted_source(s)).find_map(|s| s.source_match.as_ref());
+    ShortExample {
+        corpus: snippet.corpus.into(),
+        text: snippet.text.chars().take(240).collect(),
+        source_id: m
+            .and_then(|m| report.sources.get(m.source))
+            .map_or(String::new(), |s| s.id.clone()),
+        verdict: report.verdict.summary.clone(),
+        evidence: m.map_or(String::new(), |m| {
+            format!(
+                "{} — source: {:?}",
+                m.evidence.reason,
+                m.source_text.chars().take(160).collect::<String>()
+            )
+        }),
+    }
+}
+
+/// The table of `unspun eval`.
+pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::Result {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "false sources on short texts not in the index ({} AllSides articles indexed)",
+        short.n_docs_indexed
+    )?;
+    writeln!(
+        out,
+        "  {:<18} {:<9} {:>6} {:>14} {:>14} {:>16} {:>7} {:>7}",
+        "corpus", "kind", "n", "given source", "copy verdict", "sentences srcd", "phrase", "quoted"
+    )?;
+    for g in short.groups.iter().chain(std::iter::once(&short.total)) {
+        writeln!(
+            out,
+            "  {:<18} {:<9} {:>6} {:>7} {:>5.1}% {:>7} {:>5.1}% {:>8} {:>6.2}% {:>7} {:>7}",
+            g.corpus,
+            g.kind,
+            g.n_snippets,
+            g.n_given_source,
+            g.share_given_source * 100.0,
+            g.n_copy_verdicts,
+            g.share_copy_verdicts * 100.0,
+            g.n_sentences_sourced,
+            g.share_sentences_sourced * 100.0,
+            g.n_phrase_matches,
+            g.n_quoted
+        )?;
+    }
+    for e in &short.examples {
+        writeln!(out, "  - [{}] {:?}\n      → {}: {}", e.corpus, e.text, e.source_id, e.evidence)?;
+    }
+    Ok(())
+}
