@@ -541,6 +541,19 @@ fn attribution(view: &SentenceView, expected: &str) -> Verdict {
     }
 }
 
+/// The length buckets of planted sentences (in words), for `by_kind`.
+const LENGTH_BUCKETS: [&str; 4] = ["words 1-7", "words 8-15", "words 16-25", "words 26+"];
+
+/// The length bucket of a sentence of `n` words.
+fn length_bucket(n: usize) -> &'static str {
+    match n {
+        0..=7 => LENGTH_BUCKETS[0],
+        8..=15 => LENGTH_BUCKETS[1],
+        16..=25 => LENGTH_BUCKETS[2],
+        _ => LENGTH_BUCKETS[3],
+    }
+}
+
 /// Number of words (whitespace-separated pieces with a letter or digit).
 fn n_words(text: &str) -> usize {
     text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
@@ -1330,6 +1343,8 @@ fn run_planted(
                             let mut kinds: Vec<&'static str> =
                                 truth.edits.iter().map(|&k| edit_kind_name(k)).collect();
                             kinds.dedup();
+                            let span = truth.query_byte_start..truth.query_byte_end;
+                            kinds.push(length_bucket(n_words(doc.text.get(span).unwrap_or(""))));
                             kinds
                         };
                         (kinds, outcome)
@@ -1685,6 +1700,13 @@ fn render_planted(out: &mut String, planted: &PlantedResult) -> std::fmt::Result
     )?;
     counts_header(out, "edit kind", "sents", "")?;
     for name in EDIT_KINDS.iter().map(|&k| edit_kind_name(k)) {
+        let Some(counts) = planted.by_kind.get(name) else { continue };
+        counts_row(out, name, planted.n_by_kind.get(name).copied().unwrap_or(0), counts)?;
+        writeln!(out)?;
+    }
+    writeln!(out, "  sentence attribution by length (words of the planted sentence):")?;
+    counts_header(out, "length", "sents", "")?;
+    for name in LENGTH_BUCKETS {
         let Some(counts) = planted.by_kind.get(name) else { continue };
         counts_row(out, name, planted.n_by_kind.get(name).copied().unwrap_or(0), counts)?;
         writeln!(out)?;

@@ -25,7 +25,7 @@ use super::{IndexSource, Plan, Progress, Workspace, build_index, ratio, read_all
 /// Sentences shorter than this many words are not taken as a snippet's first sentence.
 const MIN_WORDS: usize = 8;
 /// Examples of false sources printed, at most.
-const MAX_EXAMPLES: usize = 8;
+const MAX_EXAMPLES: usize = 24;
 
 /// Results of the short-text negatives.
 #[derive(Debug, Serialize)]

@@ -257,6 +257,10 @@ pub struct Evidence {
     /// Names and figures of the query paired with other names or figures in the source (the
     /// mark of a template: "Washington State Patrol, 26 officers" / "Nebraska ..., 11").
     pub n_names_differ: usize,
+    /// Shared content words inside shared phrases (shingles) that few indexed documents hold:
+    /// what makes the match distinctive rather than a stock phrase.
+    #[serde(default)]
+    pub n_rare_words: usize,
     /// Whether a sentence up to two away has the same source (or one of its co-copies).
     pub neighbour_support: bool,
     /// The decision, in words.

@@ -96,6 +96,31 @@ pub fn sentence_shingles(
     }
 }
 
+/// The shingles of one sentence with the tokens they are made of: `(hash, tokens)` where
+/// `tokens` are indexes into `analyzed.tokens`, in text order. The hashes are those of
+/// [`sentence_shingles`], in the same order.
+pub fn sentence_shingle_tokens(
+    analyzed: &Analyzed,
+    sentence_idx: usize,
+    config: &ShingleConfig,
+) -> Vec<(u64, Vec<usize>)> {
+    let sentence = &analyzed.sentences[sentence_idx];
+    let words: Vec<(usize, u64)> = (sentence.token_start..sentence.token_end)
+        .filter(|&i| !config.skip_stopwords || config.is_content(&analyzed.tokens[i]))
+        .filter_map(|i| config.word(&analyzed.tokens[i]).map(|w| (i, w)))
+        .collect();
+    let k = config.k.max(1);
+    let shingle = |window: &[(usize, u64)]| {
+        let hashes: Vec<u64> = window.iter().map(|(_, w)| *w).collect();
+        (hash_words(&hashes, SHINGLE_SEED), window.iter().map(|(i, _)| *i).collect())
+    };
+    if words.len() < k {
+        if words.len() >= 2 { vec![shingle(&words)] } else { Vec::new() }
+    } else {
+        words.windows(k).map(shingle).collect()
+    }
+}
+
 /// The whole-sentence hash of one sentence, or `None` when it is too short.
 pub fn sentence_hash(
     analyzed: &Analyzed,
@@ -291,5 +316,21 @@ mod tests {
         let fps = document_fingerprints(&a, &ShingleConfig::default());
         assert!(fps.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(fps.len(), 3, "2 shingles + 1 sentence hash, repeated sentence deduplicated");
+    }
+    #[test]
+    fn shingle_tokens_hash_like_sentence_shingles() {
+        let analyzed = crate::text::analyze(
+            "Russia ramps up its military presence in Syria. The talks were short.",
+        );
+        for config in [
+            ShingleConfig::default(),
+            ShingleConfig { canonical: false, ..ShingleConfig::default() },
+        ] {
+            for idx in 0..analyzed.sentences.len() {
+                let spans = sentence_shingle_tokens(&analyzed, idx, &config);
+                let hashes: Vec<u64> = spans.iter().map(|(h, _)| *h).collect();
+                assert_eq!(hashes, sentence_shingles(&analyzed, idx, &config));
+            }
+        }
     }
 }

@@ -10,11 +10,12 @@
 //! its source's is a template. Below the rule a match is reported as `phrase_match`, with its
 //! evidence, and left out of the verdict, passages and reordering.
 
-use super::TraceConfig;
 use super::attribute::Origin;
 use super::fetch::Candidate;
+use super::{Candidates, TraceConfig};
 use crate::align::{Alignment, Op};
 use crate::report::{Evidence, EvidenceStrength, SentenceStatus};
+use crate::shingle::sentence_shingle_tokens;
 use crate::text::{Analyzed, Token};
 
 /// How far (in sentences) a match from the same document supports another.
@@ -32,6 +33,11 @@ pub(super) struct Shared {
     /// Whether the alignment covers nearly the whole query sentence word for word (equal or
     /// equivalent words for at least 90 % of its tokens).
     pub(super) whole_sentence: bool,
+    /// Shared content words inside a shared shingle that few indexed documents hold
+    /// (`TraceConfig::evidence_rare_df`): the words that make a phrase distinctive.
+    pub(super) n_rare: usize,
+    /// Query words paired with other words of the source (spun or rewritten runs).
+    pub(super) n_substituted: usize,
 }
 
 impl Shared {
@@ -65,8 +71,11 @@ impl Shared {
                         shared.n_names += 1;
                     }
                 }
-                Op::Substitute if is_name(q_tokens, qi, first_token) && s_tokens[si].is_marked => {
-                    shared.n_names_differ += 1;
+                Op::Substitute => {
+                    shared.n_substituted += 1;
+                    if is_name(q_tokens, qi, first_token) && s_tokens[si].is_marked {
+                        shared.n_names_differ += 1;
+                    }
                 }
                 _ => {}
             }
@@ -81,14 +90,22 @@ impl Shared {
         shared
     }
 
-    /// The rule without neighbours: `Some(reason)` when this alone is enough evidence.
+    /// The rule without neighbours: `Some(reason)` when this alone is enough evidence. Without
+    /// substitutions, every branch needs shared words in phrases that few documents hold, so
+    /// that a verbatim stock phrase ("President Donald Trump waves as he arrives") is not
+    /// enough however long it is.
     fn strong_alone(&self, config: &TraceConfig) -> Option<String> {
+        // A verbatim fragment is what a stock phrase looks like; a spun copy is not one.
+        if self.n_substituted == 0 && self.n_rare < config.evidence_min_rare {
+            return None;
+        }
+        let rare = format!("{} in rare phrases", self.n_rare);
         if self.n_words >= config.evidence_min_words {
-            return Some(format!("{} shared content words", self.n_words));
+            return Some(format!("{} shared content words, {rare}", self.n_words));
         }
         if self.whole_sentence && self.n_words >= config.evidence_min_words_supported {
             return Some(format!(
-                "the whole sentence word for word ({} content words)",
+                "the whole sentence word for word ({} content words, {rare})",
                 self.n_words
             ));
         }
@@ -96,11 +113,42 @@ impl Shared {
             && self.n_words >= config.evidence_min_names + 2
         {
             return Some(format!(
-                "{} shared content words, {} of them names or figures",
+                "{} shared content words, {} of them names or figures, {rare}",
                 self.n_words, self.n_names
             ));
         }
         None
+    }
+
+    /// Counts [`Shared::n_rare`]: the query sentence's shingles whose words `alignment`
+    /// matched, looked up in `candidates`.
+    pub(super) fn count_rare(
+        &mut self,
+        alignment: &Alignment,
+        (analyzed, sentence_idx): (&Analyzed, usize),
+        candidates: &dyn Candidates,
+        config: &TraceConfig,
+    ) {
+        let mut matched = vec![false; analyzed.tokens.len()];
+        let mut qi = alignment.q_start;
+        for op in &alignment.ops {
+            if matches!(op, Op::Match | Op::Equivalent) {
+                matched[qi] = true;
+            }
+            if *op != Op::Delete {
+                qi += 1;
+            }
+        }
+        let mut rare = vec![false; analyzed.tokens.len()];
+        for (hash, tokens) in sentence_shingle_tokens(analyzed, sentence_idx, &config.shingle) {
+            let all_matched = tokens.iter().all(|&t| matched[t]);
+            if all_matched && candidates.doc_freq(hash) <= config.evidence_rare_df {
+                for t in tokens {
+                    rare[t] = true;
+                }
+            }
+        }
+        self.n_rare = rare.iter().filter(|r| **r).count();
     }
 
     /// Whether the shared names and figures mostly differ: a template, not a copy.
@@ -114,7 +162,7 @@ impl Shared {
 /// sentence has no aligned source).
 pub(super) fn judge(
     analyzed: &Analyzed,
-    cands: &[Candidate],
+    (cands, candidates): (&[Candidate], &dyn Candidates),
     best: &[Option<Origin>],
     status: &mut [SentenceStatus],
     config: &TraceConfig,
@@ -127,7 +175,9 @@ pub(super) fn judge(
             let sentence = &analyzed.sentences[idx];
             let s_tokens = &cands[*origin].analyzed.tokens;
             let at = (sentence.token_start, sentence.token_end - sentence.token_start);
-            Some(Shared::of(&hit.alignment, &analyzed.tokens, s_tokens, at))
+            let mut shared = Shared::of(&hit.alignment, &analyzed.tokens, s_tokens, at);
+            shared.count_rare(&hit.alignment, (analyzed, idx), candidates, config);
+            Some(shared)
         })
         .collect();
     // Support is judged on the statuses before this rule, so the order of the sentences does
@@ -164,6 +214,7 @@ pub(super) fn judge(
             n_shared_words: shared.n_words,
             n_shared_names: shared.n_names,
             n_names_differ: shared.n_names_differ,
+            n_rare_words: shared.n_rare,
             neighbour_support,
             reason,
         });
@@ -196,9 +247,9 @@ pub(super) fn decide(
         return (EvidenceStrength::Strong, reason);
     }
     let reason = format!(
-        "only {} shared content words ({} names or figures) and no neighbouring sentence from \
-         the same document: a shared phrase",
-        shared.n_words, shared.n_names
+        "only {} shared content words ({} names or figures, {} in rare phrases) and no \
+         neighbouring sentence from the same document: a shared phrase",
+        shared.n_words, shared.n_names, shared.n_rare
     );
     (EvidenceStrength::Phrase, reason)
 }
@@ -208,7 +259,14 @@ mod tests {
     use super::*;
 
     fn shared(n_words: usize, n_names: usize, n_names_differ: usize) -> Shared {
-        Shared { n_words, n_names, n_names_differ, whole_sentence: false }
+        Shared {
+            n_words,
+            n_names,
+            n_names_differ,
+            whole_sentence: false,
+            n_rare: n_words,
+            n_substituted: 0,
+        }
     }
 
     #[test]
@@ -222,6 +280,12 @@ mod tests {
         assert_eq!(check(shared(3, 2, 0), false), EvidenceStrength::Phrase);
         let whole = Shared { whole_sentence: true, ..shared(4, 0, 0) };
         assert_eq!(check(whole, false), EvidenceStrength::Strong, "a short sentence copied whole");
+        let common = Shared { n_rare: 0, ..shared(12, 3, 0) };
+        assert_eq!(check(common, false), EvidenceStrength::Strong, "rarity is off by default");
+        let strict = TraceConfig { evidence_min_rare: 3, ..TraceConfig::default() };
+        assert_eq!(decide(&common, false, &strict).0, EvidenceStrength::Phrase, "only common");
+        let spun = Shared { n_substituted: 2, ..common };
+        assert_eq!(decide(&spun, false, &strict).0, EvidenceStrength::Strong, "spun: no rarity");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
         assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
     }

@@ -78,7 +78,11 @@ pub(super) fn trace_title(
         Field::Title => tokenize(cands[origin].doc.title.as_deref().unwrap_or("")),
         Field::Text => cands[origin].analyzed.tokens.clone(),
     };
-    let shared = Shared::of(&hit.alignment, &trace.tokens, &source_tokens, (0, trace.tokens.len()));
+    let mut shared =
+        Shared::of(&hit.alignment, &trace.tokens, &source_tokens, (0, trace.tokens.len()));
+    // Titles are not fingerprinted in the index: their rarity is not known, so it does not
+    // decide (the words, names and the body's support do).
+    shared.n_rare = shared.n_words;
     let support = body_origins.contains(&origin) || co.iter().any(|c| body_origins.contains(c));
     let (strength, reason) = decide(&shared, support, config);
     trace.status = match strength {
@@ -90,6 +94,7 @@ pub(super) fn trace_title(
         n_shared_words: shared.n_words,
         n_shared_names: shared.n_names,
         n_names_differ: shared.n_names_differ,
+        n_rare_words: shared.n_rare,
         neighbour_support: support,
         reason: if support { format!("{reason}; the body has sentences from it") } else { reason },
     });
