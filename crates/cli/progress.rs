@@ -31,6 +31,18 @@ pub fn count_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// A counting spinner on stderr for a stream of unknown length: items so far, rate, `msg`.
+pub fn count_spinner(what: &str, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, draw_target(quiet));
+    let template = format!("{{spinner}} [{{elapsed_precise}}] {{pos}} {what} {{per_sec}} {{msg}}");
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 fn draw_target(quiet: bool) -> ProgressDrawTarget {
     if quiet || !std::io::stderr().is_terminal() {
         ProgressDrawTarget::hidden()

@@ -1,9 +1,12 @@
 //! Human-readable, coloured rendering of a trace report for a terminal.
 //!
-//! Colour is used only when stdout is a terminal and `NO_COLOR` is unset (no-color.org).
+//! Colour follows `--color` (a process-wide choice set once by `main`): `auto` colours only
+//! when stdout is a terminal and `NO_COLOR` is unset (no-color.org), or when `CLICOLOR_FORCE`
+//! is set to anything but `0` (bixense.com/clicolors); `always` and `never` ignore both.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 
 use unspun_core::report::{
     Alteration, Evidence, FlagKind, SentenceStatus, SourceMatch, SourceRole, TitleReport,
@@ -16,11 +19,57 @@ pub struct Style {
     enabled: bool,
 }
 
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal unless NO_COLOR is set; CLICOLOR_FORCE colours pipes too.
+    #[default]
+    Auto,
+    /// Always colour (escapes even on a pipe).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+static COLOR_CHOICE: OnceLock<ColorChoice> = OnceLock::new();
+
+/// Sets the process-wide `--color` choice (the first call wins; `main` makes it).
+pub fn set_color_choice(choice: ColorChoice) {
+    let _ = COLOR_CHOICE.set(choice);
+}
+
+/// Whether `choice` colours output, given the environment and whether stdout is a terminal.
+fn color_enabled(
+    choice: ColorChoice,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    is_terminal: bool,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                return false;
+            }
+            if env("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+                return true;
+            }
+            is_terminal
+        }
+    }
+}
+
 impl Style {
-    /// Colour when stdout is a terminal and NO_COLOR is unset or empty.
+    /// Colour as `--color` says (auto when it was not set): see the module's documentation.
     pub fn detect() -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style { enabled: !no_color && std::io::stdout().is_terminal() }
+        let choice = COLOR_CHOICE.get().copied().unwrap_or_default();
+        let is_terminal = std::io::stdout().is_terminal();
+        Style { enabled: color_enabled(choice, |key| std::env::var_os(key), is_terminal) }
+    }
+
+    /// `text` in bold and `colour` (an SGR code, e.g. "31" for red), when colour is on.
+    pub fn emphasis(&self, colour: &str, text: &str) -> String {
+        self.paint(&format!("1;{colour}"), text)
     }
 
     /// No colour at all.
@@ -385,5 +434,24 @@ mod tests {
         assert!(out.contains("source title chars 0..49"), "{out}");
         assert!(out.contains("1 sentence and the title"), "{out}");
         assert!(!out.contains("title: Russia"), "the title is not repeated in the header: {out}");
+    }
+
+    #[test]
+    fn issue_16_color_choice_and_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |key: &str| {
+                pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        use ColorChoice::{Always, Auto, Never};
+        assert!(color_enabled(Auto, env(&[]), true));
+        assert!(!color_enabled(Auto, env(&[]), false));
+        assert!(!color_enabled(Auto, env(&[("NO_COLOR", "1")]), true));
+        assert!(color_enabled(Auto, env(&[("NO_COLOR", "")]), true), "an empty NO_COLOR is unset");
+        assert!(color_enabled(Auto, env(&[("CLICOLOR_FORCE", "1")]), false));
+        assert!(!color_enabled(Auto, env(&[("CLICOLOR_FORCE", "0")]), false));
+        assert!(!color_enabled(Auto, env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), false));
+        assert!(color_enabled(Always, env(&[("NO_COLOR", "1")]), false));
+        assert!(!color_enabled(Never, env(&[("CLICOLOR_FORCE", "1")]), true));
     }
 }

@@ -1,4 +1,8 @@
 //! `unspun trace`: where did this article come from?
+//!
+//! One article (a file or `-`) prints its full report; several files, a folder or `--jsonl`
+//! trace in parallel (`crate::batch`). The exit status is grep's: 0 when every article is
+//! original, 1 when a copy, partly copied text or a patchwork was found, 2 on an error.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -10,6 +14,7 @@ use unspun_core::limits::TraceLimits;
 use unspun_core::trace::{TraceConfig, TraceInput, Tracer, split_title};
 use unspun_index::Index;
 
+use crate::batch::{self, Summary};
 use crate::engine::{ParaphraseArgs, ThesaurusArgs};
 use crate::output::{print_json, print_text};
 use crate::render::{Style, render};
@@ -20,19 +25,41 @@ pub struct TraceArgs {
     /// The index directory to search.
     #[arg(long, value_name = "DIR")]
     pub index: PathBuf,
-    /// The article: a plain-text file (a first line followed by a blank line is its title) or a
-    /// JSON object with "text" and optional "title", "date", "id"; `-` reads standard input.
-    #[arg(value_name = "FILE|-")]
-    pub input: String,
-    /// The article's publication date (ISO 8601): sources dated later are ignored.
+    /// The articles: plain-text files (a first line followed by a blank line is the title),
+    /// JSON objects with "text" and optional "title", "date", "id", JSON Lines files (.jsonl,
+    /// .ndjson, also gzipped: one article a line) and folders, read recursively for those
+    /// kinds (.txt .text .md .json .jsonl .ndjson .jsonl.gz .ndjson.gz; hidden entries
+    /// skipped); `-` reads one article from standard input. One file prints its full report;
+    /// more, or a folder, print one line per article and a summary on stderr.
+    #[arg(value_name = "FILE|DIR|-", required_unless_present = "jsonl")]
+    pub inputs: Vec<String>,
+    /// Trace the JSON Lines in FILE (`-`: standard input), one {"id","title","text","date"}
+    /// object a line, and print one report a line (JSON Lines), in input order.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "inputs")]
+    pub jsonl: Option<String>,
+    /// The articles' publication date (ISO 8601; it overrides a date in the input): sources
+    /// dated later are ignored.
     #[arg(long)]
     pub date: Option<String>,
-    /// The article's title (overrides a title found in the input).
+    /// The article's title (overrides a title found in the input; one article only).
     #[arg(long)]
     pub title: Option<String>,
-    /// Print the report as JSON (schema unspun.trace/1, see docs/trace-report.md).
+    /// Print the report as JSON (schema unspun.trace/1, see docs/trace-report.md); with several
+    /// articles, one compact report a line (JSON Lines), each with an "input" field naming its
+    /// file (and line).
     #[arg(long)]
     pub json: bool,
+    /// Stop at the first bad article (unreadable, malformed JSON, no text, over
+    /// --max-article-bytes, bad date) instead of reporting it on stderr and going on.
+    #[arg(long)]
+    pub strict: bool,
+    /// Also write the run's summary as JSON (schema unspun.trace-summary/1: verdict counts,
+    /// the articles with the highest coverage, traces/s) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Trace on this many threads (0: one per core).
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub threads: usize,
     /// How many candidate documents to align, at most, by retrieval score.
     #[arg(long, default_value_t = TraceConfig::default().max_candidates)]
     pub max_candidates: usize,
@@ -70,24 +97,7 @@ pub struct Article {
 /// Parses an article from `raw` (named `name` in errors).
 pub fn parse_article(raw: &str, name: &str) -> anyhow::Result<Article> {
     if raw.trim_start().starts_with('{') {
-        let value: serde_json::Value =
-            serde_json::from_str(raw).with_context(|| format!("{name}: not valid JSON"))?;
-        let field = |key: &str| -> anyhow::Result<Option<String>> {
-            match value.get(key) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(other) => bail!("{name}: field `{key}` must be a string, not {other}"),
-            }
-        };
-        let Some(text) = field("text")? else { bail!("{name}: field `text` is missing") };
-        return Ok(Article {
-            id: field("id")?,
-            title: field("title")?,
-            text,
-            date: field("date")?,
-            body_char_offset: 0,
-        });
+        return parse_json_article(raw, name);
     }
     let (title, body_start) = split_title(raw);
     Ok(Article {
@@ -96,6 +106,31 @@ pub fn parse_article(raw: &str, name: &str) -> anyhow::Result<Article> {
         text: raw[body_start..].to_string(),
         date: None,
         body_char_offset: raw[..body_start].chars().count(),
+    })
+}
+
+/// Parses a JSON article object (one line of JSON Lines, or a .json file).
+pub fn parse_json_article(raw: &str, name: &str) -> anyhow::Result<Article> {
+    let value: serde_json::Value =
+        serde_json::from_str(raw).with_context(|| format!("{name}: not valid JSON"))?;
+    if !value.is_object() {
+        bail!("{name}: not a JSON object");
+    }
+    let field = |key: &str| -> anyhow::Result<Option<String>> {
+        match value.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(other) => bail!("{name}: field `{key}` must be a string, not {other}"),
+        }
+    };
+    let Some(text) = field("text")? else { bail!("{name}: field `text` is missing") };
+    Ok(Article {
+        id: field("id")?,
+        title: field("title")?,
+        text,
+        date: field("date")?,
+        body_char_offset: 0,
     })
 }
 
@@ -132,25 +167,17 @@ pub fn read_article(input: &str, max_bytes: u64) -> anyhow::Result<Article> {
 
 /// Runs `unspun trace`.
 pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
-    let mut article = read_article(&args.input, args.max_article_bytes)?;
-    if let Some(title) = args.title {
-        article.title = Some(title);
+    let sources = batch::sources(&args)?;
+    let single = match sources.as_slice() {
+        [batch::Source::Article(_)] => args.jsonl.is_none(),
+        _ => false,
+    };
+    if !single && args.title.is_some() {
+        bail!("--title names the title of one article; it cannot be used with several");
     }
-    if let Some(date) = args.date {
-        article.date = Some(date);
-    }
-    if article.text.trim().is_empty() {
-        bail!(
-            "{}: nothing to trace: the article's text is empty",
-            if args.input == "-" { "<stdin>" } else { &args.input }
-        );
-    }
-    let date = match &article.date {
+    let date_override = match &args.date {
         None => None,
-        Some(raw) if raw.trim().is_empty() => None,
-        Some(raw) => Some(parse_date(raw).with_context(|| {
-            format!("cannot parse the date {raw:?} (use ISO 8601, e.g. 2016-09-01)")
-        })?),
+        Some(raw) => Some(parse_article_date(raw)?),
     };
     let index = Index::open(&args.index)
         .with_context(|| format!("opening index {}", args.index.display()))?;
@@ -165,21 +192,68 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         },
         ..TraceConfig::default()
     };
+    if !single {
+        let tracer =
+            Tracer::with_cache(&index.config().shingle, config, batch::CANDIDATE_CACHE_DOCS);
+        return batch::run(&args, sources, date_override, &tracer, &index);
+    }
+    let started = std::time::Instant::now();
+    let input = args.inputs.first().map(String::as_str).unwrap_or("-");
+    let name = if input == "-" { "<stdin>" } else { input };
+    let mut article = read_article(input, args.max_article_bytes)?;
+    if let Some(title) = &args.title {
+        article.title = Some(title.clone());
+    }
+    let tracer = Tracer::new(&index.config().shingle, config);
+    let report = trace_article(&tracer, &index, &article, date_override, name)?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        print_text(&render(&report, Style::detect()))?;
+    }
+    let mut summary = Summary::new(started);
+    summary.add_report(name, &report);
+    if let Some(path) = &args.summary {
+        summary.write_json(path)?;
+    }
+    Ok(ExitCode::from(summary.exit_code()))
+}
+
+/// Parses a date given on the command line or in an article.
+fn parse_article_date(raw: &str) -> anyhow::Result<unspun_core::Timestamp> {
+    parse_date(raw)
+        .with_context(|| format!("cannot parse the date {raw:?} (use ISO 8601, e.g. 2016-09-01)"))
+}
+
+/// Traces one article read from `name`: its date (`date_override` first), refusing an empty
+/// text. The error names `name`.
+pub fn trace_article(
+    tracer: &Tracer,
+    index: &Index,
+    article: &Article,
+    date_override: Option<unspun_core::Timestamp>,
+    name: &str,
+) -> anyhow::Result<unspun_core::report::TraceReport> {
+    if article.text.trim().is_empty() {
+        bail!("{name}: nothing to trace: the article's text is empty");
+    }
+    let date = match (date_override, &article.date) {
+        (Some(date), _) => Some(date),
+        (None, None) => None,
+        (None, Some(raw)) if raw.trim().is_empty() => None,
+        (None, Some(raw)) => {
+            Some(parse_article_date(raw).with_context(|| format!("{name}: bad date"))?)
+        }
+    };
     let input = TraceInput {
         id: article.id.as_deref(),
         title: article.title.as_deref(),
         text: &article.text,
         date,
     };
-    let tracer = Tracer::new(&index.config().shingle, config);
-    let mut report = tracer.trace(&input, &index);
+    let mut report = tracer.trace(&input, index);
     report.query.body_char_offset = article.body_char_offset;
-    if args.json {
-        print_json(&report)?;
-    } else {
-        print_text(&render(&report, Style::detect()))?;
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(report)
 }
 
 #[cfg(test)]

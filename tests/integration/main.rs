@@ -1,5 +1,6 @@
 //! Integration tests driving the real `unspun` binary.
 
+mod batch;
 mod cluster;
 mod crash;
 mod damage;

@@ -163,13 +163,13 @@ fn issue_2_trace_date_before_every_source_is_original() {
 fn issue_2_trace_reads_stdin() {
     let dir = news_index();
     let report =
-        dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(CNN_MARKETS.text).json();
+        dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(CNN_MARKETS.text).report();
     assert_eq!(str_at(&report["verdict"], "kind"), "copy", "{report:#}");
     assert_eq!(report["sources"][0]["id"], CNN_MARKETS.id);
     assert!(report["query"]["title"].is_null());
     // A JSON article on stdin.
     let article = serde_json::json!({"title": "t", "text": CNN_MARKETS.text}).to_string();
-    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(article).json();
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(article).report();
     assert_eq!(report["sources"][0]["id"], CNN_MARKETS.id);
     assert_eq!(report["query"]["title"], "t");
 }
@@ -180,12 +180,12 @@ fn issue_14_a_body_opening_with_its_title_is_not_a_repeat() {
     // title (not traced twice), but not flagged as printed again.
     let dir = news_index();
     let text = format!("Stocks slide again\n\nStocks slide again\n\n{}", CNN_MARKETS.text);
-    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).json();
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).report();
     assert!(flag(&report, "title_repeated").is_none(), "{report:#}");
     assert_eq!(report["sentences"][0]["status"], "title", "{report:#}");
     assert_eq!(str_at(&report["verdict"], "kind"), "copy");
     let text = format!("Stocks slide again\n\nStocks slide again. {}", CNN_MARKETS.text);
-    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).json();
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).report();
     assert!(flag(&report, "title_repeated").is_none(), "{report:#}");
     assert_eq!(report["sentences"][0]["status"], "title", "{report:#}");
 }
@@ -196,7 +196,7 @@ fn issue_2_trace_title_repeated_flag() {
     let dir = news_index();
     let text =
         format!("Stocks slide again\n\n{}\n\nStocks slide again\n\nThe end.", CNN_MARKETS.text);
-    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).json();
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(text).report();
     let repeated = flag(&report, "title_repeated").expect("flagged");
     assert!(str_at(repeated, "message").contains("Stocks slide again"));
     let n = report["sentences"].as_array().expect("sentences").len();
@@ -207,7 +207,9 @@ fn issue_2_trace_title_repeated_flag() {
 fn issue_2_trace_human_output_names_verdict_and_sources() {
     let dir = news_index();
     dir.create("spun.txt", hay::SPUN_SYRIA_TXT);
-    let out = dir.cmd().args(["trace", "--index", "idx", "spun.txt"]).stdout();
+    let out = dir.cmd().args(["trace", "--index", "idx", "spun.txt"]).output();
+    assert_eq!(out.code, 1, "a copy exits 1 (#16): {}", out.stderr);
+    let out = out.stdout;
     assert!(out.starts_with("COPY"), "{out}");
     assert!(!out.contains('\x1b'), "no colour with NO_COLOR and a pipe: {out}");
     assert!(out.contains(REUTERS_SYRIA.id), "{out}");

@@ -67,9 +67,10 @@ impl TestDir {
         self.cmd().args(["stats", "--json", "--index", index]).json()
     }
 
-    /// `unspun trace --json` of `input` against `index`, with `extra` flags; asserts success.
+    /// `unspun trace --json` of `input` against `index`, with `extra` flags; asserts the exit
+    /// code the verdict calls for (#16: 0 original, 1 anything copied).
     pub fn trace(&self, index: &str, input: &str, extra: &[&str]) -> Value {
-        self.cmd().args(["trace", "--json", "--index", index]).args(extra).arg(input).json()
+        self.cmd().args(["trace", "--json", "--index", index]).args(extra).arg(input).report()
     }
 }
 
@@ -170,6 +171,23 @@ impl Cmd {
         let stdout = self.stdout();
         serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{stdout}"))
+    }
+
+    /// Runs `unspun trace --json` of one article: asserts the exit code of its verdict (0
+    /// original, 1 copy, partly copied or patchwork, #16) and returns the report.
+    pub fn report(self) -> Value {
+        let shown = self.shown.join(" ");
+        let out = self.output();
+        let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+            panic!("`{shown}` printed no report ({e}):\n{}\n--- stderr\n{}", out.stdout, out.stderr)
+        });
+        let expected = if report["verdict"]["kind"] == "original" { 0 } else { 1 };
+        assert_eq!(
+            out.code, expected,
+            "`{shown}`: exit code of {}\n{}",
+            report["verdict"], out.stderr
+        );
+        report
     }
 
     /// Runs, asserts exit code `code` and returns standard error.

@@ -1,0 +1,255 @@
+//! Batch tracing, exit codes and CLI manners of #16: folders and `--jsonl` in input order, bad
+//! records reported and skipped, grep's exit codes, `UNSPUN_INDEX`, `--color`, completions,
+//! the man page and `--version`.
+
+use serde_json::{Value, json};
+
+use crate::hay::{self, AP_SENATE, AP_STORM, CNN_MARKETS, REUTERS_SYRIA};
+use crate::util::{TestDir, str_at, u64_at};
+
+/// A sentence no fixture article contains.
+const ORIGINAL_TEXT: &str = "Nothing in this sentence was ever printed by anyone before today, \
+     said the town's only baker while the kettle was boiling.";
+
+/// A directory holding the `NEWS` corpus indexed as `idx`.
+fn news_index() -> TestDir {
+    let dir = TestDir::new();
+    dir.create("news.jsonl", hay::jsonl(&hay::NEWS));
+    let summary = dir.index("idx", &["news.jsonl"]);
+    assert_eq!(u64_at(&summary, "n_added"), hay::NEWS.len() as u64);
+    dir
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+#[test]
+fn issue_16_jsonl_keeps_order_and_ids_and_skips_a_bad_line() {
+    let dir = news_index();
+    // Enough records that the parallel workers finish out of order.
+    let mut lines = Vec::new();
+    let mut expected_ids = Vec::new();
+    for round in 0..6 {
+        for (i, a) in [&CNN_MARKETS, &AP_STORM, &REUTERS_SYRIA, &AP_SENATE].into_iter().enumerate()
+        {
+            let id = format!("q-{round}-{i}");
+            let text = if i == 1 { ORIGINAL_TEXT } else { a.text };
+            lines.push(
+                json!({"id": id, "title": "t", "text": text, "date": "2016-01-01"}).to_string(),
+            );
+            expected_ids.push(id);
+        }
+    }
+    lines.insert(3, "{not json".to_string());
+    lines.insert(7, json!({"id": "no-text", "title": "t"}).to_string());
+    lines.insert(9, String::new()); // Empty lines are not records.
+    dir.create("q.jsonl", lines.join("\n") + "\n");
+
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--jsonl", "q.jsonl", "-j", "3"])
+        .args(["--summary", "summary.json"])
+        .output();
+    assert_eq!(out.code, 2, "a bad record was skipped: exit 2\n{}", out.stderr);
+    let reports = json_lines(&out.stdout);
+    let ids: Vec<&str> = reports.iter().map(|r| str_at(&r["query"], "id")).collect();
+    assert_eq!(ids, expected_ids, "input order and ids kept");
+    assert_eq!(reports[0]["input"], "q.jsonl:1");
+    assert_eq!(reports[3]["input"], "q.jsonl:5", "line numbers count every line");
+    assert_eq!(reports[0]["schema"], "unspun.trace/1");
+    assert_eq!(str_at(&reports[0]["verdict"], "kind"), "copy");
+    assert_eq!(reports[0]["sources"][0]["id"], CNN_MARKETS.id);
+    assert_eq!(str_at(&reports[1]["verdict"], "kind"), "original");
+    assert!(out.stderr.contains("q.jsonl:4: not valid JSON"), "{}", out.stderr);
+    assert!(out.stderr.contains("q.jsonl:8: field `text` is missing"), "{}", out.stderr);
+    assert!(out.stderr.contains("24 articles traced"), "{}", out.stderr);
+    assert!(out.stderr.contains("2 bad articles skipped"), "{}", out.stderr);
+
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("written"))
+            .expect("JSON");
+    assert_eq!(summary["schema"], "unspun.trace-summary/1");
+    assert_eq!((u64_at(&summary, "n_traced"), u64_at(&summary, "n_bad")), (24, 2));
+    assert_eq!(u64_at(&summary["verdicts"], "original"), 6);
+    assert_eq!(u64_at(&summary, "exit_code"), 2);
+    let worst = summary["worst"].as_array().expect("a list");
+    assert_eq!(worst.len(), 10);
+    assert!(worst.windows(2).all(|w| w[0]["coverage"].as_f64() >= w[1]["coverage"].as_f64()));
+
+    // --strict stops at the first bad record.
+    let stderr =
+        dir.cmd().args(["trace", "--index", "idx", "--strict", "--jsonl", "q.jsonl"]).fails_with(2);
+    assert!(stderr.contains("q.jsonl:4: not valid JSON"), "{stderr}");
+    assert!(stderr.contains("--strict"), "{stderr}");
+}
+
+#[test]
+fn issue_16_jsonl_from_stdin_and_size_limit() {
+    let dir = news_index();
+    let big = "word ".repeat(400);
+    let input = [
+        json!({"id": 7, "text": CNN_MARKETS.text}).to_string(),
+        json!({"id": "big", "text": big}).to_string(),
+        json!({"id": "ok", "text": ORIGINAL_TEXT}).to_string(),
+    ]
+    .join("\n");
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--jsonl", "-", "--max-article-bytes", "1000"])
+        .stdin(input)
+        .output();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let reports = json_lines(&out.stdout);
+    let ids: Vec<&str> = reports.iter().map(|r| str_at(&r["query"], "id")).collect();
+    assert_eq!(ids, ["7", "ok"]);
+    assert!(
+        out.stderr.contains("<stdin>:2: the article is larger than 1000 bytes"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn issue_16_folder_batch_lines_and_exit_codes() {
+    let dir = news_index();
+    std::fs::create_dir_all(dir.join("in/sub")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("clean")).expect("mkdir");
+    dir.create("in/a.txt", format!("Markets\n\n{}", CNN_MARKETS.text));
+    dir.create("in/sub/b.json", json!({"id": "b", "text": ORIGINAL_TEXT}).to_string());
+    dir.create("in/sub/c.jsonl", json!({"id": "c", "text": AP_STORM.text}).to_string() + "\n");
+    dir.create("in/ignored.csv", "not,an,article");
+    dir.create("in/.hidden.txt", CNN_MARKETS.text);
+    dir.create("clean/one.txt", ORIGINAL_TEXT);
+    dir.create("clean/two.txt", format!("Another one. {ORIGINAL_TEXT}"));
+
+    // Copies found: exit 1, one line per article in order, a summary on stderr.
+    let out = dir.cmd().args(["trace", "--index", "idx", "in"]).output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert!(lines[0].starts_with("in/a.txt: COPY"), "{}", out.stdout);
+    assert!(lines[0].contains(CNN_MARKETS.id) && lines[0].contains("(CNN)"), "{}", out.stdout);
+    assert!(lines[1].starts_with("in/sub/b.json [b]: ORIGINAL"), "{}", out.stdout);
+    assert!(lines[2].starts_with("in/sub/c.jsonl:1 [c]: COPY"), "{}", out.stdout);
+    assert!(!out.stdout.contains('\x1b'), "no colour on a pipe");
+    assert!(out.stderr.contains("3 articles traced"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 original, 2 copy"), "{}", out.stderr);
+    assert!(out.stderr.contains("highest coverage:"), "{}", out.stderr);
+
+    // --json over several inputs: JSON Lines.
+    let out = dir.cmd().args(["trace", "--index", "idx", "--json", "in/a.txt", "clean"]).output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let inputs: Vec<String> =
+        json_lines(&out.stdout).iter().map(|r| str_at(r, "input").to_string()).collect();
+    assert_eq!(inputs, ["in/a.txt", "clean/one.txt", "clean/two.txt"]);
+
+    // Every article original: exit 0.
+    let out = dir.cmd().args(["trace", "--index", "idx", "clean"]).output();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // An unreadable input is an error: exit 2, the others still traced.
+    let out = dir.cmd().args(["trace", "--index", "idx", "clean", "missing.txt"]).output();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2);
+    assert!(out.stderr.contains("missing.txt"), "{}", out.stderr);
+    // A folder with no article in it, and --title with several articles, are errors.
+    std::fs::create_dir_all(dir.join("empty")).expect("mkdir");
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "empty"]).fails_with(2);
+    assert!(stderr.contains("no article to trace"), "{stderr}");
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "--title", "T", "clean"]).fails_with(2);
+    assert!(stderr.contains("--title"), "{stderr}");
+}
+
+#[test]
+fn issue_16_single_article_exit_codes() {
+    let dir = news_index();
+    dir.create("copy.txt", CNN_MARKETS.text);
+    dir.create("original.txt", ORIGINAL_TEXT);
+    let out = dir.cmd().args(["trace", "--index", "idx", "copy.txt"]).output();
+    assert_eq!(out.code, 1, "a copy: exit 1\n{}", out.stderr);
+    assert!(out.stdout.starts_with("COPY"), "{}", out.stdout);
+    assert!(out.stderr.is_empty(), "one article prints no summary: {}", out.stderr);
+    let out = dir.cmd().args(["trace", "--index", "idx", "--json", "original.txt"]).output();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stderr = dir.cmd().args(["trace", "--index", "idx", "missing.txt"]).fails_with(2);
+    assert!(stderr.contains("missing.txt"), "{stderr}");
+}
+
+#[test]
+fn issue_16_unspun_index_env_is_the_default_index() {
+    let dir = news_index();
+    dir.create("copy.txt", CNN_MARKETS.text);
+    let report: Value = serde_json::from_str(
+        &dir.cmd().env("UNSPUN_INDEX", "idx").args(["trace", "--json", "copy.txt"]).output().stdout,
+    )
+    .expect("JSON");
+    assert_eq!(report["sources"][0]["id"], CNN_MARKETS.id);
+    let stats = dir.cmd().env("UNSPUN_INDEX", "idx").args(["stats", "--json"]).json();
+    assert_eq!(u64_at(&stats, "n_docs"), hay::NEWS.len() as u64);
+    dir.cmd().env("UNSPUN_INDEX", "idx").args(["verify"]).stdout();
+    // --index wins over the environment.
+    let stderr =
+        dir.cmd().env("UNSPUN_INDEX", "idx").args(["stats", "--index", "nowhere"]).fails_with(2);
+    assert!(stderr.contains("nowhere"), "{stderr}");
+    let help = dir.cmd().args(["trace", "--help"]).stdout();
+    assert!(help.contains("UNSPUN_INDEX"), "{help}");
+}
+
+#[test]
+fn issue_16_color_always_and_never() {
+    let dir = news_index();
+    dir.create("copy.txt", CNN_MARKETS.text);
+    // The test harness sets NO_COLOR=1: --color always still colours.
+    let out = dir.cmd().args(["trace", "--index", "idx", "--color", "always", "copy.txt"]).output();
+    assert!(out.stdout.contains("\x1b["), "{}", out.stdout);
+    let out = dir.cmd().args(["--color", "never", "trace", "--index", "idx", "copy.txt"]).output();
+    assert!(!out.stdout.contains('\x1b'), "{}", out.stdout);
+    // auto on a pipe: CLICOLOR_FORCE colours, unless NO_COLOR is set.
+    let out = dir
+        .cmd()
+        .env("NO_COLOR", "")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["trace", "--index", "idx", "copy.txt"])
+        .output();
+    assert!(out.stdout.contains("\x1b["), "{}", out.stdout);
+    let out =
+        dir.cmd().env("CLICOLOR_FORCE", "1").args(["trace", "--index", "idx", "copy.txt"]).output();
+    assert!(!out.stdout.contains('\x1b'), "NO_COLOR wins: {}", out.stdout);
+    // Batch lines are coloured too.
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--color=always", "copy.txt", "copy.txt"])
+        .output();
+    assert!(out.stdout.contains("\x1b[1;31mCOPY"), "{}", out.stdout);
+}
+
+#[test]
+fn issue_16_completions_man_page_examples_and_version() {
+    let dir = TestDir::new();
+    let bash = dir.cmd().args(["completions", "bash"]).stdout();
+    assert!(bash.contains("_unspun()") && bash.contains("complete -F"), "{bash}");
+    assert!(bash.contains("--jsonl"), "trace's flags are completed");
+    let zsh = dir.cmd().args(["completions", "zsh"]).stdout();
+    assert!(zsh.starts_with("#compdef unspun"), "{zsh}");
+    let stderr = dir.cmd().args(["completions", "tcsh"]).fails_with(2);
+    assert!(stderr.contains("tcsh"), "{stderr}");
+
+    let man = dir.cmd().arg("man").stdout();
+    assert!(man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH unspun 1"), "{man}");
+    assert!(man.contains(".TH unspun 1"), "{man}");
+    assert!(man.contains(".SH NAME") && man.contains(".SH SUBCOMMANDS"), "{man}");
+
+    for sub in ["index", "trace", "stats", "verify", "cluster", "spins", "serve", "demo", "eval"] {
+        let help = dir.cmd().args([sub, "--help"]).stdout();
+        assert!(help.contains("Examples:\n  unspun"), "{sub}:\n{help}");
+    }
+    let help = dir.cmd().args(["trace", "--help"]).stdout();
+    assert!(help.contains("Exit status: 0"), "{help}");
+
+    let version = dir.cmd().arg("--version").stdout();
+    assert!(version.starts_with("unspun 0."), "{version}");
+    assert!(version.contains("(commit ") && version.contains(", features: "), "{version}");
+}
