@@ -3,6 +3,9 @@
 #   bench_venv VENV REQUIREMENTS [PYTHON]   creates VENV once, installs the pins, sets $py
 #   bench_build ROOT TARGET                 cargo build --release of unspun and unspun-bench
 #                                           (skipped when SKIP_BUILD is set), sets $unspun, $bench
+#   bench_wrk_rotate WORK N                 writes WORK/rotate.lua: wrk POSTs WORK/body-000.json
+#                                           .. body-(N-1).json to /v1/trace round robin and
+#                                           prints LATENCY_MS and ERRORS lines when done
 
 bench_venv() {
     local venv="$1" requirements="$2" python="${3:-python3}"
@@ -20,4 +23,30 @@ bench_build() {
     fi
     unspun="$target/release/unspun"
     bench="$target/release/unspun-bench"
+}
+
+bench_wrk_rotate() {
+    local work="$1" bodies="$2"
+    cat > "$work/rotate.lua" <<EOF
+-- Each request takes the next body, round robin; non-2xx answers are counted by wrk.
+local bodies = {}
+for n = 0, $bodies - 1 do
+    local f = assert(io.open(string.format("$work/body-%03d.json", n), "r"))
+    bodies[#bodies + 1] = f:read("*a")
+    f:close()
+end
+local i = 0
+request = function()
+    i = i % #bodies + 1
+    return wrk.format("POST", "/v1/trace", {["Content-Type"] = "application/json"}, bodies[i])
+end
+done = function(summary, latency, requests)
+    io.write(string.format("LATENCY_MS p50=%.2f p90=%.2f p99=%.2f max=%.2f\n",
+        latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+        latency:percentile(99) / 1000, latency.max / 1000))
+    io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\n",
+        summary.errors.connect, summary.errors.read, summary.errors.write,
+        summary.errors.status, summary.errors.timeout))
+end
+EOF
 }

@@ -69,28 +69,7 @@ for n in range(duration + 5):
         json.dump({"id": f"load-write-{n}", "title": a.get("title"),
                    "text": a["text"] + f" Update {n}."}, out)
 EOF
-cat > "$WORK/rotate.lua" <<EOF
--- Each request takes the next body, round robin; non-2xx answers are counted by wrk.
-local bodies = {}
-for n = 0, $BODIES - 1 do
-    local f = assert(io.open(string.format("$WORK/body-%03d.json", n), "r"))
-    bodies[#bodies + 1] = f:read("*a")
-    f:close()
-end
-local i = 0
-request = function()
-    i = i % #bodies + 1
-    return wrk.format("POST", "/v1/trace", {["Content-Type"] = "application/json"}, bodies[i])
-end
-done = function(summary, latency, requests)
-    io.write(string.format("LATENCY_MS p50=%.2f p90=%.2f p99=%.2f max=%.2f\n",
-        latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-        latency:percentile(99) / 1000, latency.max / 1000))
-    io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\n",
-        summary.errors.connect, summary.errors.read, summary.errors.write,
-        summary.errors.status, summary.errors.timeout))
-end
-EOF
+bench_wrk_rotate "$WORK" "$BODIES"
 
 rm -rf "$WORK/run-index" "$WORK/write-statuses"
 cp -r "$WORK/index" "$WORK/run-index"

@@ -11,15 +11,14 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::Context;
 use rayon::prelude::*;
 use serde::Serialize;
 use unspun_core::Document;
 use unspun_core::report::{SentenceReport, SentenceStatus, TraceReport, VerdictKind};
 use unspun_core::text::analyze;
 use unspun_core::trace::TraceInput;
-use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 
+use super::suite::read_corpus;
 use super::{IndexSource, Plan, Progress, Workspace, build_index, ratio, read_allsides, tracer};
 
 /// Sentences shorter than this many words are not taken as a snippet's first sentence.
@@ -90,8 +89,8 @@ pub(super) fn run_short(
     let (indexed, held_out) = read_allsides(&path, plan.planted_docs)?;
     let dir = workspace.index_dir(&format!("allsides-{}", plan.planted_docs));
     let (index, n_docs_indexed, _) = build_index(&dir, IndexSource::Docs(indexed), progress)?;
-    let basil = read_docs(&data.join("basil/articles.jsonl.gz"))?;
-    let perez = read_docs(&data.join("perezrosas_fakenews/documents.jsonl.gz"))?;
+    let basil = read_corpus(&data.join("basil/articles.jsonl.gz"))?;
+    let perez = read_corpus(&data.join("perezrosas_fakenews/documents.jsonl.gz"))?;
     let per_kind = if plan.quick { 30 } else { 200 };
     let mut snippets = Vec::new();
     for (corpus, docs) in
@@ -113,17 +112,6 @@ pub(super) fn run_short(
         .collect();
     bar.finish_and_clear();
     Ok(tally(n_docs_indexed, &snippets, &reports))
-}
-
-fn read_docs(path: &Path) -> anyhow::Result<Vec<Document>> {
-    let reader = CorpusReader::open(path, &ReaderConfig::default())
-        .with_context(|| format!("opening {}", path.display()))?;
-    Ok(reader
-        .filter_map(|record| match record {
-            RecordResult::Ok { doc, .. } if !doc.text.trim().is_empty() => Some(doc),
-            _ => None,
-        })
-        .collect())
 }
 
 /// Up to `per_kind` single sentences and `per_kind` runs of 2–3 sentences of `docs`, spread

@@ -279,7 +279,8 @@ fn trace_negative(
 }
 
 /// Every record with a text of a corpus file.
-fn read_corpus(path: &Path) -> anyhow::Result<Vec<Document>> {
+/// The documents of a corpus file with a text (bad records skipped).
+pub(super) fn read_corpus(path: &Path) -> anyhow::Result<Vec<Document>> {
     let reader = CorpusReader::open(path, &ReaderConfig::default())
         .with_context(|| format!("opening {}", path.display()))?;
     Ok(reader

@@ -268,7 +268,7 @@ fn parse_zone(zone: &[u8]) -> Option<i64> {
 }
 
 /// Month number of an English month name or its abbreviation (`Sept` included).
-fn month_number(word: &str) -> Option<i64> {
+pub(crate) fn month_number(word: &str) -> Option<i64> {
     const MONTHS: [&str; 12] = [
         "january",
         "february",
@@ -293,7 +293,8 @@ fn month_number(word: &str) -> Option<i64> {
     i64::try_from(position).ok().map(|index| index + 1)
 }
 
-fn is_weekday(word: &str) -> bool {
+/// Whether `word` is an English weekday or its three-letter abbreviation.
+pub(crate) fn is_weekday(word: &str) -> bool {
     const WEEKDAYS: [&str; 7] =
         ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
     let word = word.strip_suffix('.').unwrap_or(word).to_ascii_lowercase();

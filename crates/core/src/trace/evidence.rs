@@ -33,6 +33,9 @@ pub(super) struct Shared {
     /// Whether the alignment covers nearly the whole query sentence word for word (equal or
     /// equivalent words for at least 90 % of its tokens).
     pub(super) whole_sentence: bool,
+    /// Whether the alignment runs over at least 80 % of the query sentence, end to end (a
+    /// copied and spun sentence does; a stock phrase is a fragment of its sentence).
+    pub(super) end_to_end: bool,
     /// Shared content words inside a shared shingle that few indexed documents hold
     /// (`TraceConfig::evidence_rare_df`): the words that make a phrase distinctive.
     pub(super) n_rare: usize,
@@ -57,6 +60,7 @@ impl Shared {
         let mut shared = Shared::default();
         let n_equal = alignment.n_matches() + alignment.n_equivalents();
         shared.whole_sentence = n_equal * 10 >= sentence_len * 9;
+        shared.end_to_end = (alignment.q_end - alignment.q_start) * 10 >= sentence_len * 8;
         let (mut qi, mut si) = (alignment.q_start, alignment.s_start);
         // A run of names ("President Bashar Assad") is one name.
         let mut in_name = false;
@@ -107,6 +111,15 @@ impl Shared {
             return Some(format!(
                 "the whole sentence word for word ({} content words, {rare})",
                 self.n_words
+            ));
+        }
+        if self.end_to_end
+            && self.n_substituted > 0
+            && self.n_words >= config.evidence_min_words_supported
+        {
+            return Some(format!(
+                "the sentence aligns end to end, spun ({} content words shared, {} substituted)",
+                self.n_words, self.n_substituted
             ));
         }
         if self.n_names >= config.evidence_min_names
@@ -264,6 +277,7 @@ mod tests {
             n_names,
             n_names_differ,
             whole_sentence: false,
+            end_to_end: false,
             n_rare: n_words,
             n_substituted: 0,
         }
@@ -281,11 +295,12 @@ mod tests {
         let whole = Shared { whole_sentence: true, ..shared(4, 0, 0) };
         assert_eq!(check(whole, false), EvidenceStrength::Strong, "a short sentence copied whole");
         let common = Shared { n_rare: 0, ..shared(12, 3, 0) };
-        assert_eq!(check(common, false), EvidenceStrength::Strong, "rarity is off by default");
-        let strict = TraceConfig { evidence_min_rare: 3, ..TraceConfig::default() };
-        assert_eq!(decide(&common, false, &strict).0, EvidenceStrength::Phrase, "only common");
+        assert_eq!(check(common, false), EvidenceStrength::Phrase, "only common phrases");
+        assert_eq!(check(common, true), EvidenceStrength::Strong, "a neighbour supports it");
         let spun = Shared { n_substituted: 2, ..common };
-        assert_eq!(decide(&spun, false, &strict).0, EvidenceStrength::Strong, "spun: no rarity");
+        assert_eq!(check(spun, false), EvidenceStrength::Strong, "spun: no rarity needed");
+        let off = TraceConfig { evidence_min_rare: 0, ..TraceConfig::default() };
+        assert_eq!(decide(&common, false, &off).0, EvidenceStrength::Strong, "off");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
         assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
     }

@@ -167,28 +167,8 @@ fn dateline_head(before: &str) -> bool {
 /// `text` without a trailing date: a weekday, or a month name (or its abbreviation) with a
 /// day before or after it and an optional year ("April 8", "8 April", "Sept. 3, 2017").
 fn strip_date(text: &str) -> &str {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    const DAYS: [&str; 7] =
-        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-    let is_month = |w: &str| {
-        let w = w.trim_end_matches('.').to_lowercase();
-        w.len() >= 3
-            && MONTHS.iter().any(|m| m.starts_with(&w))
-            && (w.len() <= 4 || MONTHS.contains(&w.as_str()))
-    };
+    let is_month = |w: &str| crate::date::month_number(w.trim_end_matches(',')).is_some();
+    let is_day = |w: &str| crate::date::is_weekday(w.trim_end_matches(','));
     let is_number = |w: &str, max_len: usize| {
         let w = w.trim_end_matches(',');
         !w.is_empty() && w.len() <= max_len && w.bytes().all(|b| b.is_ascii_digit())
@@ -205,11 +185,7 @@ fn strip_date(text: &str) -> &str {
     let cut = match n {
         _ if n >= 2 && is_month(words[n - 2].1) && is_number(words[n - 1].1, 2) => Some(n - 2),
         _ if n >= 2 && is_number(words[n - 2].1, 2) && is_month(words[n - 1].1) => Some(n - 2),
-        _ if n >= 1
-            && DAYS.contains(&words[n - 1].1.trim_end_matches(',').to_lowercase().as_str()) =>
-        {
-            Some(n - 1)
-        }
+        _ if n >= 1 && is_day(words[n - 1].1) => Some(n - 1),
         _ => None,
     };
     match cut {
