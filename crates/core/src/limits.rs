@@ -51,7 +51,7 @@ impl Default for TraceLimits {
             max_postings: 20_000_000,
             max_candidates: 1_000,
             max_candidate_bytes: 64 << 20,
-            max_alignment_cells: 250_000_000,
+            max_alignment_cells: 1_000_000_000,
             max_sentence_candidate_pairs: 20_000,
         }
     }
