@@ -6,6 +6,11 @@
 #   bench_wrk_rotate WORK N                 writes WORK/rotate.lua: wrk POSTs WORK/body-000.json
 #                                           .. body-(N-1).json to /v1/trace round robin and
 #                                           prints LATENCY_MS and ERRORS lines when done
+#   bench_serve_warm UNSPUN INDEX PORT WORK starts `UNSPUN serve` on 127.0.0.1:PORT (log in
+#                                           WORK/serve.log), sets $server to its pid (killed
+#                                           on exit), waits
+#                                           for /readyz (30 s at most), then traces every
+#                                           WORK/body-*.json once
 
 bench_venv() {
     local venv="$1" requirements="$2" python="${3:-python3}"
@@ -49,4 +54,21 @@ done = function(summary, latency, requests)
         summary.errors.status, summary.errors.timeout))
 end
 EOF
+}
+
+bench_serve_warm() {
+    local unspun="$1" index="$2" port="$3" work="$4"
+    "$unspun" serve --index "$index" --addr "127.0.0.1:$port" 2>"$work/serve.log" &
+    server=$!
+    trap 'kill "$server" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 300); do
+        curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
+    echo "== warm-up: one trace per body" >&2
+    for f in "$work"/body-*.json; do
+        curl -fsS -H 'Content-Type: application/json' --data-binary "@$f" \
+            "http://127.0.0.1:$port/v1/trace" >/dev/null
+    done
 }

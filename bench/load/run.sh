@@ -51,19 +51,7 @@ with open(f"{work}/patchworks.jsonl") as f:
 EOF
 bench_wrk_rotate "$WORK" "$BODIES"
 
-"$unspun" serve --index "$WORK/index" --addr "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null
-echo "== warm-up: one trace per body" >&2
-for f in "$WORK"/body-*.json; do
-    curl -fsS -H 'Content-Type: application/json' --data-binary "@$f" \
-        "http://127.0.0.1:$PORT/v1/trace" >/dev/null
-done
+bench_serve_warm "$unspun" "$WORK/index" "$PORT" "$WORK"
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION POST /v1/trace" >&2
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/rotate.lua" \
     "http://127.0.0.1:$PORT" | tee "$WORK/wrk.txt"

@@ -73,19 +73,7 @@ bench_wrk_rotate "$WORK" "$BODIES"
 
 rm -rf "$WORK/run-index" "$WORK/write-statuses"
 cp -r "$WORK/index" "$WORK/run-index"
-"$server_bin" serve --index "$WORK/run-index" --addr "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-    curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null
-echo "== warm-up: one trace per body" >&2
-for f in "$WORK"/body-*.json; do
-    curl -fsS -H 'Content-Type: application/json' --data-binary "@$f" \
-        "http://127.0.0.1:$PORT/v1/trace" >/dev/null
-done
+bench_serve_warm "$server_bin" "$WORK/run-index" "$PORT" "$WORK"
 rss_start_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
 segments() { curl -fsS "http://127.0.0.1:$PORT/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["n_segments"])'; }
 segments_start="$(segments)"

@@ -5,20 +5,11 @@
 use serde_json::{Value, json};
 
 use crate::hay::{self, AP_SENATE, AP_STORM, CNN_MARKETS, REUTERS_SYRIA};
-use crate::util::{TestDir, str_at, u64_at};
+use crate::util::{TestDir, news_index, str_at, u64_at};
 
 /// A sentence no fixture article contains.
 const ORIGINAL_TEXT: &str = "Nothing in this sentence was ever printed by anyone before today, \
      said the town's only baker while the kettle was boiling.";
-
-/// A directory holding the `NEWS` corpus indexed as `idx`.
-fn news_index() -> TestDir {
-    let dir = TestDir::new();
-    dir.create("news.jsonl", hay::jsonl(&hay::NEWS));
-    let summary = dir.index("idx", &["news.jsonl"]);
-    assert_eq!(u64_at(&summary, "n_added"), hay::NEWS.len() as u64);
-    dir
-}
 
 fn json_lines(stdout: &str) -> Vec<Value> {
     stdout

@@ -3,16 +3,7 @@
 use serde_json::Value;
 
 use crate::hay::{self, AP_SENATE, BLOG_SENATE, CNN_MARKETS, REUTERS_SYRIA};
-use crate::util::{TestDir, char_slice, str_at, u64_at};
-
-/// A directory holding the `NEWS` corpus indexed as `idx`.
-fn news_index() -> TestDir {
-    let dir = TestDir::new();
-    dir.create("news.jsonl", hay::jsonl(&hay::NEWS));
-    let summary = dir.index("idx", &["news.jsonl"]);
-    assert_eq!(u64_at(&summary, "n_added"), hay::NEWS.len() as u64);
-    dir
-}
+use crate::util::{char_slice, news_index, str_at, u64_at};
 
 /// The report's sentence whose text contains `needle`.
 fn sentence_with<'a>(report: &'a Value, needle: &str) -> &'a Value {

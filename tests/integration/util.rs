@@ -259,3 +259,12 @@ pub fn char_slice(text: &str, start: u64, end: u64) -> String {
     let end = usize::try_from(end).expect("offset fits usize");
     text.chars().skip(start).take(end - start).collect()
 }
+
+/// A directory holding the `NEWS` corpus of `hay` indexed as `idx`.
+pub fn news_index() -> TestDir {
+    let dir = TestDir::new();
+    dir.create("news.jsonl", crate::hay::jsonl(&crate::hay::NEWS));
+    let summary = dir.index("idx", &["news.jsonl"]);
+    assert_eq!(u64_at(&summary, "n_added"), crate::hay::NEWS.len() as u64);
+    dir
+}
