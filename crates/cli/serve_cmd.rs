@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use unspun_server::{AppState, Limits, ServerConfig, check_cors_origins};
+use unspun_server::{
+    AccessLog, AppState, Limits, LogFormat, LogSink, ServerConfig, check_cors_origins,
+};
 
 /// Flags of `unspun serve`.
 #[derive(Debug, clap::Args)]
@@ -51,10 +53,26 @@ pub struct ServeArgs {
     /// /metrics. Must stay below the open-file limit (`ulimit -n`).
     #[arg(long, default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
+    /// The access log on stderr, one line per request: `plain` (time, client, method, path,
+    /// route, status, bytes, duration, request id), `json` (JSON Lines with the same fields) or
+    /// `off`. Headers, query strings and bodies are never logged.
+    #[arg(long, value_enum, default_value_t = LogFormatArg::Plain)]
+    pub log_format: LogFormatArg,
     #[command(flatten)]
     pub thesaurus: crate::engine::ThesaurusArgs,
     #[command(flatten)]
     pub paraphrase: crate::engine::ParaphraseArgs,
+}
+
+/// The values of `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormatArg {
+    /// A line for people.
+    Plain,
+    /// JSON Lines.
+    Json,
+    /// No access log.
+    Off,
 }
 
 /// Runs `unspun serve` until ctrl-c or SIGTERM.
@@ -115,6 +133,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         thesaurus: args.thesaurus.load()?,
         paraphrase: args.paraphrase.load()?,
         merge: unspun_index::MergePolicy::default(),
+        access_log: AccessLog {
+            format: match args.log_format {
+                LogFormatArg::Plain => LogFormat::Plain,
+                LogFormatArg::Json => LogFormat::Json,
+                LogFormatArg::Off => LogFormat::Off,
+            },
+            sink: LogSink::Stderr,
+        },
     };
     let state = AppState::open(config)
         .with_context(|| format!("opening index {}", args.index.display()))?;

@@ -4,7 +4,9 @@
 //! writer, limits, token, metrics); [`serve`] runs it on a listener with hyper's HTTP/1.1
 //! (header, body and keep-alive timeouts, a connection limit with room kept for the probes)
 //! until a shutdown signal, finishing in-flight requests; [`run`] is what `unspun serve`
-//! calls. Writes merge small segments in the background ([`ServerConfig::merge`]).
+//! calls. Writes merge small segments in the background ([`ServerConfig::merge`]). Each
+//! request is logged as one line ([`ServerConfig::access_log`]; off by default) and gets an
+//! `x-request-id`.
 //!
 //! Routes (JSON unless said otherwise; errors are always
 //! `{"error": {"code", "message", "field"}}`):
@@ -26,6 +28,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod access_log;
 mod error;
 mod handlers;
 mod input;
@@ -47,14 +50,15 @@ use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
+pub use access_log::{AccessLog, LogFormat, LogSink, REQUEST_ID};
 pub use error::{AppError, Rejected};
 pub use handlers::{MAX_SEARCH_LIMIT, OPENAPI_JSON};
 pub use listen::reserve as reserved_connections;
 pub use metrics::{Gauges, LATENCY_BUCKETS, Metrics};
 pub use state::{AppState, CatalogEntry, Limits, ServerConfig, Snapshot, WriteOutcome};
 
-/// Builds the router: every route, with metrics, JSON errors, the timeout, the concurrency
-/// limit and (when origins are configured) CORS.
+/// Builds the router: every route, with the access log and request id, metrics, JSON
+/// errors, the timeout, the concurrency limit and (when origins are configured) CORS.
 pub fn app(state: AppState) -> Router {
     // Work that a crowd could saturate sits behind the concurrency limit; probes and metrics
     // stay answerable when it is reached.
@@ -88,6 +92,7 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), access_log::log_request))
         .with_state(state)
 }
 

@@ -17,6 +17,9 @@
 //!   (each is bounded by the body and request timeouts) and the accept loop returns; traces of
 //!   requests that timed out were cancelled and are not waited for (see [`crate::run`]).
 //!
+//! Each request carries its client's address as axum's `ConnectInfo<SocketAddr>` extension
+//! (for the access log).
+//!
 //! The body timeout and the concurrency limit are enforced by the handlers (see
 //! `handlers.rs`): a request takes a concurrency slot only once its body has arrived.
 //!
@@ -34,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use hyper::body::Incoming;
@@ -205,8 +209,8 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) if is_connection_error(&error) => continue,
             Err(_) => {
                 // Out of file descriptors or memory: wait instead of spinning; connections
@@ -224,7 +228,8 @@ pub(crate) async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let task = serve_connection(stream, router.clone(), conn, probes_only, &limits, &stopping);
+        let task =
+            serve_connection(stream, peer, router.clone(), conn, probes_only, &limits, &stopping);
         let connections = Arc::clone(&connections);
         tokio::spawn(async move {
             task.await;
@@ -253,6 +258,7 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 /// the server stops.
 fn serve_connection(
     stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
     router: Router,
     conn: Arc<Conn>,
     probes_only: bool,
@@ -264,7 +270,9 @@ fn serve_connection(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
     let service_conn = Arc::clone(&conn);
-    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        // What axum's `ConnectInfo` extractor reads (the access log's client address).
+        request.extensions_mut().insert(ConnectInfo(peer));
         let in_flight = service_conn.begin();
         let router = router.clone();
         async move {

@@ -82,6 +82,8 @@ pub struct ServerConfig {
     pub paraphrase: Option<unspun_core::semantic::ParaphraseStage>,
     /// When writes merge small segments (in the background, after a commit).
     pub merge: MergePolicy,
+    /// The access log: its format (off by default) and where lines go.
+    pub access_log: crate::AccessLog,
 }
 
 /// One document in the search list of the corpus page.
