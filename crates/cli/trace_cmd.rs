@@ -17,7 +17,7 @@ use unspun_index::Index;
 use crate::batch::{self, Summary};
 use crate::engine::{ParaphraseArgs, ThesaurusArgs};
 use crate::output::{print_json, print_text};
-use crate::render::{Style, render};
+use crate::render::{RenderConfig, Style, render_with};
 
 /// Flags of `unspun trace`.
 #[derive(Debug, clap::Args)]
@@ -49,6 +49,13 @@ pub struct TraceArgs {
     /// file (and line).
     #[arg(long)]
     pub json: bool,
+    /// Print the compact report: one line per sentence, without the sources' wording.
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+    /// Also print where each match lies: character offsets in the article's body and in its
+    /// source (always in --json).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Stop at the first bad article (unreadable, malformed JSON, no text, over
     /// --max-article-bytes, bad date) instead of reporting it on stderr and going on.
     #[arg(long)]
@@ -209,7 +216,8 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else {
-        print_text(&render(&report, Style::detect()))?;
+        let render_config = RenderConfig { brief: args.brief, verbose: args.verbose };
+        print_text(&render_with(&report, Style::detect(), &render_config))?;
     }
     let mut summary = Summary::new(started);
     summary.add_report(name, &report);

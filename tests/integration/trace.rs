@@ -204,7 +204,9 @@ fn issue_2_trace_human_output_names_verdict_and_sources() {
     assert!(out.starts_with("COPY"), "{out}");
     assert!(!out.contains('\x1b'), "no colour with NO_COLOR and a pipe: {out}");
     assert!(out.contains(REUTERS_SYRIA.id), "{out}");
-    assert!(out.contains("spin: Russia → Russian Federation"), "{out}");
+    // Issue 16: the full report shows the source's wording with the swapped words marked.
+    assert!(out.contains("[-Russia-]"), "{out}");
+    assert!(out.contains("Russian Federation+}"), "{out}");
     assert!(out.contains("Washington (CNN)"), "{out}");
     // Issue 14: each counted match names its evidence, the title is traced on its own line.
     assert!(out.contains(" shared words, "), "{out}");
@@ -216,6 +218,67 @@ fn issue_2_trace_human_output_names_verdict_and_sources() {
         .stdin("Nothing in this sentence was ever printed by anyone before today.")
         .stdout();
     assert!(out.starts_with("ORIGINAL"), "{out}");
+}
+
+#[test]
+fn issue_16_full_report_prints_each_copied_sentence_over_its_source() {
+    let dir = news_index();
+    dir.create("spun.txt", hay::SPUN_SYRIA_TXT);
+    let out = dir.cmd().args(["trace", "--index", "idx", "spun.txt"]).output().stdout;
+    assert!(out.starts_with("COPY  copy of "), "{out}");
+    assert!(out.contains("[-words-] the article changed or dropped, {+words+}"), "legend: {out}");
+    let block = out
+        .lines()
+        .skip_while(|l| !l.contains("reworded in 1 place"))
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(block.contains("from [1] Reuters: reworded in 1 place, 2 words added"), "{out}");
+    // The dateline is no part of the source's wording: it is marked as added with the spin.
+    let article = "     article  {+Washington (CNN) - Russian Federation+} ramps up its military";
+    assert!(block.contains(article), "{out}");
+    assert!(block.contains("     source   [-Russia-] ramps up its military presence"), "{out}");
+    assert!(block.contains("evidence: "), "{out}");
+    assert!(out.contains("own words: Our correspondent could not confirm"), "{out}");
+    assert!(!out.contains("chars "), "offsets only with --verbose: {out}");
+    assert!(!out.contains('\x1b'), "NO_COLOR and a pipe: no colour, the markers stay: {out}");
+
+    // With colour the markers stay too.
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--color", "always", "spun.txt"])
+        .output()
+        .stdout;
+    assert!(out.contains("\x1b[31;9m[-Russia-]\x1b[0m"), "{out}");
+}
+
+#[test]
+fn issue_16_brief_and_verbose_views() {
+    let dir = news_index();
+    dir.create("spun.txt", hay::SPUN_SYRIA_TXT);
+    let brief = dir.cmd().args(["trace", "--index", "idx", "--brief", "spun.txt"]).output();
+    assert_eq!(brief.code, 1, "{}", brief.stderr);
+    let brief = brief.stdout;
+    assert!(brief.starts_with("COPY"), "{brief}");
+    assert!(brief.contains("spin: Russia → Russian Federation"), "{brief}");
+    assert!(brief.contains(" shared words, "), "{brief}");
+    assert!(brief.contains("\nTitle\n  T "), "{brief}");
+    assert!(!brief.contains("[-Russia-]"), "no source wording in --brief: {brief}");
+    assert!(!brief.contains("chars "), "{brief}");
+
+    let verbose = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--brief", "--verbose", "spun.txt"])
+        .output()
+        .stdout;
+    assert!(verbose.contains("source text chars 0.."), "{verbose}");
+    let verbose = dir.cmd().args(["trace", "--index", "idx", "-v", "spun.txt"]).output().stdout;
+    assert!(verbose.contains(" of the article's body · chars 0.."), "{verbose}");
+    assert!(verbose.contains("[-Russia-]"), "{verbose}");
+
+    let stderr =
+        dir.cmd().args(["trace", "--index", "idx", "--brief", "--json", "spun.txt"]).fails_with(2);
+    assert!(stderr.contains("--brief"), "{stderr}");
 }
 
 #[test]
