@@ -41,6 +41,8 @@ pub(super) struct Shared {
     pub(super) n_rare: usize,
     /// Query words paired with other words of the source (spun or rewritten runs).
     pub(super) n_substituted: usize,
+    /// Shared content words that are names or figures (each word counted).
+    pub(super) n_name_words: usize,
 }
 
 impl Shared {
@@ -73,6 +75,9 @@ impl Shared {
                     shared.n_words += 1;
                     if name_here && !in_name {
                         shared.n_names += 1;
+                    }
+                    if name_here {
+                        shared.n_name_words += 1;
                     }
                 }
                 Op::Substitute => {
@@ -113,13 +118,18 @@ impl Shared {
                 self.n_words
             ));
         }
+        // A spinner keeps names and figures; a stock sentence frame ("A spokesperson for the
+        // mayor did not immediately respond…" / "Spokespersons for the RNC did not…") shares
+        // none.
         if self.end_to_end
             && self.n_substituted > 0
+            && self.n_names >= 1
             && self.n_words >= config.evidence_min_words_supported
         {
             return Some(format!(
-                "the sentence aligns end to end, spun ({} content words shared, {} substituted)",
-                self.n_words, self.n_substituted
+                "the sentence aligns end to end, spun ({} content words shared, {} of them names \
+                 or figures, {} substituted)",
+                self.n_words, self.n_names, self.n_substituted
             ));
         }
         if self.n_names >= config.evidence_min_names
@@ -242,6 +252,13 @@ pub(super) fn decide(
     neighbour_support: bool,
     config: &TraceConfig,
 ) -> (EvidenceStrength, String) {
+    if shared.n_words > 0 && shared.n_name_words == shared.n_words && !neighbour_support {
+        let reason = format!(
+            "only names and figures shared ({} words): a list of names, not a copied sentence",
+            shared.n_words
+        );
+        return (EvidenceStrength::Phrase, reason);
+    }
     if shared.is_template() && !neighbour_support {
         let reason = format!(
             "a template: {} of its names or figures differ from the source's",
@@ -280,6 +297,7 @@ mod tests {
             end_to_end: false,
             n_rare: n_words,
             n_substituted: 0,
+            n_name_words: n_names,
         }
     }
 
@@ -299,6 +317,12 @@ mod tests {
         assert_eq!(check(common, true), EvidenceStrength::Strong, "a neighbour supports it");
         let spun = Shared { n_substituted: 2, ..common };
         assert_eq!(check(spun, false), EvidenceStrength::Strong, "spun: no rarity needed");
+        let names = Shared { n_name_words: 10, ..shared(10, 3, 0) };
+        assert_eq!(check(names, false), EvidenceStrength::Phrase, "a list of names");
+        let frame = Shared { end_to_end: true, n_substituted: 2, ..shared(4, 0, 0) };
+        assert_eq!(check(frame, false), EvidenceStrength::Phrase, "a stock sentence frame");
+        let spun = Shared { end_to_end: true, n_substituted: 2, ..shared(4, 1, 0) };
+        assert_eq!(check(spun, false), EvidenceStrength::Strong, "a spun copy keeps a name");
         let off = TraceConfig { evidence_min_rare: 0, ..TraceConfig::default() };
         assert_eq!(decide(&common, false, &off).0, EvidenceStrength::Strong, "off");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
