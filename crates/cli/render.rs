@@ -768,12 +768,17 @@ mod tests {
         MemoryCandidates::new(vec![source], &ShingleConfig::default())
     }
 
-    #[test]
-    fn issue_14_a_phrase_match_is_shown_apart_and_not_counted() {
+    /// A sentence sharing one stock phrase with the Syria story, and one of its own.
+    fn mayor_report(title: Option<&str>) -> TraceReport {
         let text = "The mayor spoke in support of President Bashar Assad at the fair, he said. \
                     Nobody else in the small town had any opinion on the matter at all.";
-        let input = TraceInput { text, ..TraceInput::default() };
-        let report = trace(&input, &syria_index(), &TraceConfig::default());
+        let input = TraceInput { text, title, ..TraceInput::default() };
+        trace(&input, &syria_index(), &TraceConfig::default())
+    }
+
+    #[test]
+    fn issue_14_a_phrase_match_is_shown_apart_and_not_counted() {
+        let report = mayor_report(None);
         let out = brief(&report);
         assert!(out.starts_with("ORIGINAL"), "{out}");
         assert!(out.contains("  1  ~  phrase match  The mayor spoke"), "{out}");
@@ -786,11 +791,7 @@ mod tests {
 
     #[test]
     fn issue_16_full_view_of_a_phrase_match_and_a_copied_title() {
-        let text = "The mayor spoke in support of President Bashar Assad at the fair, he said. \
-                    Nobody else in the small town had any opinion on the matter at all.";
-        let title = Some("Russia builds up its forces in Syria near Latakia");
-        let input = TraceInput { text, title, ..TraceInput::default() };
-        let report = trace(&input, &syria_index(), &TraceConfig::default());
+        let report = mayor_report(Some("Russia builds up its forces in Syria near Latakia"));
         let out = render(&report, Style::plain());
         let title = "\nTitle\n  T  from [1] Reuters: word for word  (100% the same words)\n";
         assert!(out.contains(title), "{out}");
