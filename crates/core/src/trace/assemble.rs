@@ -7,7 +7,7 @@ use super::TraceConfig;
 use super::attribute::{Hit, Origin};
 use super::fetch::Candidate;
 use super::paraphrase::ParaphraseHit;
-use super::query::{QUOTED_SHARE, Query, QuoteMask};
+use super::query::{Query, QuoteMask};
 use super::title::{Field, TitleTrace};
 use crate::align::Alignment;
 use crate::date::format_date;
@@ -193,8 +193,8 @@ fn source_match(
         substitutions: changes.substitutions,
         n_inserted: changes.n_inserted,
         n_deleted: changes.n_deleted,
-        quoted: q.quotes.share(q_start, q_end) >= QUOTED_SHARE
-            || s.quotes.share(s_start, s_end) >= QUOTED_SHARE,
+        quoted: q.quotes.is_quotation(q.text, q_start, q_end)
+            || s.quotes.is_quotation(s.text, s_start, s_end),
         co_copies: about.co_copies,
         evidence: about.evidence,
     }
