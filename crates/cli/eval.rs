@@ -37,7 +37,7 @@ use unspun_core::patchwork::{
     BuiltinThesaurus, EditKind, Patchwork, PatchworkConfig, Thesaurus, WordNet,
     generate_with_thesaurus,
 };
-use unspun_core::report::{CharIndex, SentenceStatus, TraceReport, VerdictKind};
+use unspun_core::report::{CharIndex, FlagKind, SentenceStatus, TraceReport, VerdictKind};
 use unspun_core::shingle::ShingleConfig;
 use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 
@@ -538,6 +538,34 @@ fn attribution(view: &SentenceView, expected: &str) -> Verdict {
         Some(origin) if origin == expected => Verdict::Strict,
         Some(_) if view.co_copies.iter().any(|c| c == expected) => Verdict::Lenient,
         Some(_) => Verdict::Wrong,
+    }
+}
+
+/// Counts the title's attribution and the dateline flag of one planted patchwork.
+fn tally_title_and_dateline(
+    result: &mut PlantedRate,
+    patchwork: &Patchwork,
+    report: &TraceReport,
+) {
+    let expected = patchwork.truth.iter().find_map(|t| t.source_id.as_deref());
+    if let (Some(title), Some(expected)) = (&report.title, expected) {
+        result.n_titles += 1;
+        let id_of = |source: usize| report.sources.get(source).map(|s| s.id.as_str());
+        let right = title.source_match.as_ref().is_some_and(|m| {
+            id_of(m.source) == Some(expected)
+                || m.co_copies.iter().any(|&c| id_of(c) == Some(expected))
+        });
+        match title.status {
+            SentenceStatus::Sourced if right => result.n_titles_right += 1,
+            SentenceStatus::PhraseMatch => result.n_titles_phrase += 1,
+            _ => {}
+        }
+    }
+    if patchwork.truth.iter().any(|t| t.edits.contains(&EditKind::Dateline)) {
+        result.n_datelines += 1;
+        if report.flags.iter().any(|f| f.kind == FlagKind::WireDateline) {
+            result.n_datelines_flagged += 1;
+        }
     }
 }
 
@@ -1104,6 +1132,15 @@ struct PlantedRate {
     /// sentence, or the negative sentence) once normalised: text the corpus itself repeats
     /// (wire copies, re-crawls, boilerplate), which the generator does not know about.
     n_fp_text_in_attributed_doc: usize,
+    /// Patchworks with a title (taken, maybe spun, from the source of the first planted
+    /// sentence), titles traced to that source (or a co-copy of it), and titles given a
+    /// phrase match only.
+    n_titles: usize,
+    n_titles_right: usize,
+    n_titles_phrase: usize,
+    /// Wire datelines the generator added, and those flagged `wire_dateline`.
+    n_datelines: usize,
+    n_datelines_flagged: usize,
     verdicts: Confusion,
     origin_count_error: CountError,
     mean_trace_ms: f64,
@@ -1286,6 +1323,11 @@ fn run_planted(
             strict: AttributionCounts::default(),
             lenient: AttributionCounts::default(),
             n_fp_text_in_attributed_doc: 0,
+            n_titles: 0,
+            n_titles_right: 0,
+            n_titles_phrase: 0,
+            n_datelines: 0,
+            n_datelines_flagged: 0,
             verdicts: Confusion::new(&VERDICT_LABELS),
             origin_count_error: CountError::default(),
             mean_trace_ms: 0.0,
@@ -1315,6 +1357,7 @@ fn run_planted(
             result.lenient += lenient;
             result.n_planted_sourced += spans.iter().filter(|s| s.source_id.is_some()).count();
             result.n_planted_negative += spans.iter().filter(|s| s.source_id.is_none()).count();
+            tally_title_and_dateline(&mut result, patchwork, &report);
 
             let n_sources = patchwork
                 .truth
@@ -1694,6 +1737,17 @@ fn render_planted(out: &mut String, planted: &PlantedResult) -> std::fmt::Result
             rate.max_trace_ms
         )?;
     }
+    let sum = |f: fn(&PlantedRate) -> usize| planted.rates.iter().map(f).sum::<usize>();
+    let (n_titles, n_titles_right) = (sum(|r| r.n_titles), sum(|r| r.n_titles_right));
+    writeln!(
+        out,
+        "  titles traced to the source they were taken from: {n_titles_right} / {n_titles} \
+         ({:.3}); given a phrase match only: {}; wire datelines flagged: {} / {}",
+        ratio(n_titles_right, n_titles),
+        sum(|r| r.n_titles_phrase),
+        sum(|r| r.n_datelines_flagged),
+        sum(|r| r.n_datelines)
+    )?;
     writeln!(
         out,
         "  sentence attribution by edit kind (all rates; a sentence counts for each kind):"
