@@ -34,7 +34,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use unspun_core::patchwork::{PatchworkConfig, Rng, generate};
 use unspun_core::report::VerdictKind;
-use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
+use unspun_core::trace::{TraceConfig, TraceInput};
 use unspun_core::{DocId, Document};
 use unspun_index::Index;
 
@@ -246,7 +246,7 @@ fn trace_latency(args: &TraceLatencyArgs) -> anyhow::Result<ExitCode> {
         bail!("{}: the index is empty", args.index.display());
     }
     let queries = build_queries(&index, args.queries, args.seed)?;
-    let tracer = Tracer::new(&index.config().shingle, TraceConfig::default());
+    let tracer = index.tracer(TraceConfig::default());
 
     let (mut t_patchwork, mut t_whole) = (Vec::new(), Vec::new());
     let (mut candidates, mut alignments) = (0usize, 0usize);

@@ -27,7 +27,7 @@ use unspun_core::date::format_date;
 use unspun_core::patchwork::{BuiltinThesaurus, Rng, Thesaurus, WordNet};
 use unspun_core::report::VerdictKind;
 use unspun_core::text::{split_sentences, tokenize};
-use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
+use unspun_core::trace::{TraceConfig, TraceInput};
 use unspun_index::Index;
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 
@@ -354,7 +354,7 @@ pub fn trace_planted(args: &TracePlantedArgs) -> anyhow::Result<ExitCode> {
     let index = Index::open(&args.index)
         .with_context(|| format!("opening index {}", args.index.display()))?;
     let open_ms = started.elapsed().as_secs_f64() * 1e3;
-    let tracer = Tracer::new(&index.config().shingle, TraceConfig::default());
+    let tracer = index.tracer(TraceConfig::default());
 
     let mut times = Vec::with_capacity(pairs.len());
     let (mut n_found, mut n_predicted, mut n_copy_verdict, mut n_with_source) = (0, 0, 0, 0);

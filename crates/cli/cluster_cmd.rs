@@ -96,7 +96,7 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
         .with_context(|| format!("opening index {}", args.index.display()))?;
     let job = ClusterJob {
         filter,
-        trace: TraceConfig { shingle: index.config().shingle.clone(), ..TraceConfig::default() },
+        trace: TraceConfig::default(),
         shard_docs: args.shard_docs,
         fresh: args.fresh,
         ..ClusterJob::default()

@@ -426,7 +426,7 @@ pub(crate) fn tracer(index: &Index, progress: &Progress) -> Tracer {
         paraphrase: progress.engine.paraphrase.clone(),
         ..TraceConfig::default()
     };
-    Tracer::new(&index.config().shingle, config)
+    index.tracer(config)
 }
 
 /// Reads every record of a gzip JSON Lines file into `T`.
@@ -542,11 +542,7 @@ fn attribution(view: &SentenceView, expected: &str) -> Verdict {
 }
 
 /// Counts the title's attribution and the dateline flag of one planted patchwork.
-fn tally_title_and_dateline(
-    result: &mut PlantedRate,
-    patchwork: &Patchwork,
-    report: &TraceReport,
-) {
+fn tally_title_and_dateline(result: &mut PlantedRate, patchwork: &Patchwork, report: &TraceReport) {
     let expected = patchwork.truth.iter().find_map(|t| t.source_id.as_deref());
     if let (Some(title), Some(expected)) = (&report.title, expected) {
         result.n_titles += 1;

@@ -200,8 +200,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         ..TraceConfig::default()
     };
     if !single {
-        let tracer =
-            Tracer::with_cache(&index.config().shingle, config, batch::CANDIDATE_CACHE_DOCS);
+        let tracer = index.tracer_with_cache(config, batch::CANDIDATE_CACHE_DOCS);
         return batch::run(&args, sources, date_override, &tracer, &index);
     }
     let started = std::time::Instant::now();
@@ -211,7 +210,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     if let Some(title) = &args.title {
         article.title = Some(title.clone());
     }
-    let tracer = Tracer::new(&index.config().shingle, config);
+    let tracer = index.tracer(config);
     let report = trace_article(&tracer, &index, &article, date_override, name)?;
     if args.json {
         print_json(&report)?;

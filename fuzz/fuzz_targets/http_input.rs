@@ -53,7 +53,6 @@ impl Server {
 /// An index with two documents, like the server's own tests.
 fn build_index(dir: &Path) {
     let mut writer = IndexWriter::open_or_create(dir, WriterConfig::default()).expect("writer");
-    let shingle = writer.config().shingle.clone();
     for (id, text, date, source) in
         [("wire-1", WIRE, "2016-03-01", "Reuters"), ("storm-1", STORM, "2016-02-01", "AP")]
     {
@@ -65,9 +64,7 @@ fn build_index(dir: &Path) {
             source: Some(source.into()),
             url: None,
         };
-        let analyzed = unspun_core::text::analyze(&doc.text);
-        let prints = unspun_core::shingle::document_fingerprints(&analyzed, &shingle);
-        writer.add(doc, &prints, false).expect("add");
+        writer.add(doc, false).expect("add");
     }
     writer.commit().expect("commit");
 }

@@ -40,7 +40,7 @@ use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
 };
 use unspun_core::text::analyze;
-use unspun_core::trace::{Candidates, TraceConfig, Tracer};
+use unspun_core::trace::{Candidates, TraceConfig};
 use unspun_core::{DocId, Document, Timestamp};
 
 use crate::storage::{FsStorage, Storage, TMP_SUFFIX};
@@ -82,7 +82,7 @@ impl CorpusFilter {
 pub struct ClusterJob {
     /// Documents taking part.
     pub filter: CorpusFilter,
-    /// Trace knobs (the shingle config must be the index's).
+    /// Trace knobs; the fingerprint scheme is always the index's.
     pub trace: TraceConfig,
     /// Link, cluster and verdict knobs.
     pub cluster: ClusterConfig,
@@ -382,6 +382,11 @@ pub fn run_cluster(
     job: &ClusterJob,
     progress: &(dyn Fn(&ClusterEvent) + Sync),
 ) -> Result<ClusterSummary> {
+    // The index's fingerprint scheme, whatever `job.trace.shingle` says; `run.json` records it.
+    let job = &ClusterJob {
+        trace: TraceConfig { shingle: index.config().shingle.clone(), ..job.trace.clone() },
+        ..job.clone()
+    };
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let storage = FsStorage::new(out_dir);
     let shard_docs = if job.shard_docs == 0 { DEFAULT_SHARD_DOCS } else { job.shard_docs };
@@ -501,8 +506,7 @@ pub fn run_cluster(
         };
         // Popular sources are candidates of many traces: keep their analyses (about 100 KB
         // each) between traces of both threads.
-        let tracer =
-            Tracer::with_cache(&index.config().shingle, job.trace.clone(), CANDIDATE_CACHE_DOCS);
+        let tracer = index.tracer_with_cache(job.trace.clone(), CANDIDATE_CACHE_DOCS);
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
             let mut traced = Vec::with_capacity(shard_docs.len());
             for &doc_id in *shard_docs {

@@ -23,13 +23,15 @@
 //! let dir = tempfile::tempdir().expect("temp dir");
 //! let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default())?;
 //! let doc = Document { id: "a1".into(), text: "Rain in Spain.".into(), ..Document::default() };
-//! assert_eq!(writer.add(doc, &[7, 42], false)?, AddOutcome::Added(DocId(0)));
+//! // The writer fingerprints the text with the index's own scheme.
+//! let fingerprints = writer.fingerprinter().fingerprints(&doc.text);
+//! assert_eq!(writer.add(doc, false)?, AddOutcome::Added(DocId(0)));
 //! writer.commit()?;
 //! drop(writer);
 //!
 //! let index = Index::open(dir.path())?;
 //! let mut docs = Vec::new();
-//! index.postings(42, &mut docs);
+//! index.postings(fingerprints[0], &mut docs);
 //! assert_eq!(docs, [DocId(0)]);
 //! assert_eq!(index.doc_id("a1"), Some(DocId(0)));
 //! assert_eq!(index.document(DocId(0))?.map(|d| d.text), Some("Rain in Spain.".to_string()));
@@ -40,6 +42,7 @@
 
 pub mod corpus;
 mod error;
+mod fingerprint;
 mod format;
 pub mod ingest;
 mod manifest;
@@ -54,6 +57,7 @@ pub mod verify;
 mod writer;
 
 pub use error::{Error, Result};
+pub use fingerprint::Fingerprinter;
 pub use format::{MAGIC_DOCS, MAGIC_MANIFEST, MAGIC_POSTINGS, MAGIC_TOMBSTONES};
 pub use manifest::{IndexConfig, MANIFEST_FILE};
 pub use merge::{MergeInfo, MergePolicy};

@@ -1,9 +1,23 @@
-//! The index as the source of candidates for [`unspun_core::trace::trace`].
+//! The index as the source of candidates for [`unspun_core::trace::trace`], and the
+//! [`Tracer`] built with its fingerprint scheme.
 
-use unspun_core::trace::Candidates;
+use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_core::{DocId, Document};
 
 use crate::Index;
+
+impl Index {
+    /// A [`Tracer`] for this index: the knobs of `config` with the index's fingerprint scheme
+    /// (whatever `config.shingle` says); no candidate is cached.
+    pub fn tracer(&self, config: TraceConfig) -> Tracer {
+        Tracer::new(&self.config().shingle, config)
+    }
+
+    /// [`Index::tracer`], keeping at most `cache_docs` analysed candidates between traces.
+    pub fn tracer_with_cache(&self, config: TraceConfig, cache_docs: usize) -> Tracer {
+        Tracer::with_cache(&self.config().shingle, config, cache_docs)
+    }
+}
 
 impl Candidates for Index {
     fn n_docs(&self) -> u64 {

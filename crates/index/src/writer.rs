@@ -13,6 +13,7 @@ use std::sync::Arc;
 use unspun_core::{DocId, Document};
 
 use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprinter;
 use crate::manifest::{
     FileMeta, IndexConfig, MANIFEST_FILE, Manifest, SegmentMeta, TombstoneMeta, docs_file_name,
     postings_file_name, tombstone_file_name, write_tombstones,
@@ -224,13 +225,27 @@ impl IndexWriter {
         self.ids.len() as u64
     }
 
-    /// Buffers `doc` with its `fingerprints` (any order, duplicates allowed).
+    /// The index's fingerprint scheme, for callers that fingerprint documents themselves (the
+    /// ingest pipeline does it on the rayon pool) before [`IndexWriter::add_with_fingerprints`].
+    pub fn fingerprinter(&self) -> Fingerprinter {
+        Fingerprinter::new(&self.manifest.config.shingle)
+    }
+
+    /// Buffers `doc`, fingerprinted with the index's stored scheme.
     ///
     /// If a live document has the same id, returns [`AddOutcome::Duplicate`] without adding,
     /// or with `replace` deletes it and returns [`AddOutcome::Replaced`]. When the buffer
     /// exceeds the configured limits it is committed; an error then comes from that commit and
     /// the document stays buffered.
-    pub fn add(
+    pub fn add(&mut self, doc: Document, replace: bool) -> Result<AddOutcome> {
+        let fingerprints = self.fingerprinter().fingerprints(&doc.text);
+        self.add_with_fingerprints(doc, &fingerprints, replace)
+    }
+
+    /// [`IndexWriter::add`] with `fingerprints` computed by the caller (any order, duplicates
+    /// allowed). They must come from [`IndexWriter::fingerprinter`], or traces will not find
+    /// the document.
+    pub fn add_with_fingerprints(
         &mut self,
         doc: Document,
         fingerprints: &[u64],

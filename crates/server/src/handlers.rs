@@ -14,7 +14,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use unspun_core::date::format_date;
 use unspun_core::limits::{self, Cancel};
 use unspun_core::report::TraceReport;
-use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
+use unspun_core::trace::{TraceConfig, TraceInput};
 
 use crate::error::AppError;
 use crate::input::{media_type, parse_article, parse_documents, read_body, utf8};
@@ -139,7 +139,7 @@ pub async fn post_trace(
             ..TraceConfig::default()
         };
         // A tracer per request: the cancel flag is the request's own.
-        let tracer = Tracer::new(&index.config().shingle, config);
+        let tracer = index.tracer(config);
         let input = TraceInput {
             id: article.id.as_deref(),
             title: article.title.as_deref(),

@@ -393,21 +393,18 @@ impl AppState {
         self.try_permit().ok()
     }
 
-    /// Adds `docs` (fingerprinted here), commits and swaps the snapshot. Blocking.
+    /// Adds `docs` (fingerprinted by the writer), commits and swaps the snapshot. Blocking.
     pub fn add_documents(
         &self,
         docs: Vec<Document>,
         replace: bool,
     ) -> Result<WriteOutcome, AppError> {
         self.write(|writer, changes| {
-            let shingle = writer.config().shingle.clone();
             let mut outcome = WriteOutcome::default();
             for doc in docs {
-                let analyzed = unspun_core::text::analyze(&doc.text);
-                let fingerprints = unspun_core::shingle::document_fingerprints(&analyzed, &shingle);
                 let entry = CatalogEntry::of(&doc);
                 let id = doc.id.clone();
-                match writer.add(doc, &fingerprints, replace).map_err(AppError::from_index)? {
+                match writer.add(doc, replace).map_err(AppError::from_index)? {
                     unspun_index::AddOutcome::Added(_) => outcome.added += 1,
                     unspun_index::AddOutcome::Replaced { .. } => outcome.replaced += 1,
                     unspun_index::AddOutcome::Duplicate(_) => {

@@ -43,16 +43,11 @@ fn doc(id: &str, text: &str, date: &str, source: &str, title: &str) -> Document 
 /// An index with two documents in `dir`.
 fn build_index(dir: &Path) {
     let mut writer = IndexWriter::open_or_create(dir, WriterConfig::default()).expect("writer");
-    let shingle = writer.config().shingle.clone();
     for d in [
         doc("wire-1", WIRE, "2016-03-01", "Reuters", "Bank raises rates"),
         doc("storm-1", STORM, "2016-02-01", "AP", "Storm cuts power"),
     ] {
-        let prints = unspun_core::shingle::document_fingerprints(
-            &unspun_core::text::analyze(&d.text),
-            &shingle,
-        );
-        writer.add(d, &prints, false).expect("add");
+        writer.add(d, false).expect("add");
     }
     writer.commit().expect("commit");
 }

@@ -30,8 +30,6 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 use unspun_core::Document;
-use unspun_core::shingle::document_fingerprints;
-use unspun_core::text::analyze;
 
 use super::{BadRecord, CorpusReader, ReaderConfig, RecordResult, SkipReason};
 use crate::{AddOutcome, Error, IndexWriter, Result};
@@ -404,14 +402,12 @@ fn add_batch(
     report: &mut IngestReport,
     file: &mut FileState,
 ) -> Result<()> {
-    let shingle = writer.config().shingle.clone();
+    let fingerprinter = writer.fingerprinter();
     let fingerprinted: Vec<(RecordResult, Vec<u64>)> = records
         .into_par_iter()
         .map(|record| {
             let fingerprints = match &record {
-                RecordResult::Ok { doc, .. } => {
-                    document_fingerprints(&analyze(&doc.text), &shingle)
-                }
+                RecordResult::Ok { doc, .. } => fingerprinter.fingerprints(&doc.text),
                 RecordResult::Skipped(_) => Vec::new(),
             };
             (record, fingerprints)
@@ -463,7 +459,7 @@ fn add_document(
 ) -> Result<bool> {
     let id = doc.id.clone();
     let text_bytes = doc.text.len() as u64;
-    match writer.add(doc, fingerprints, config.replace)? {
+    match writer.add_with_fingerprints(doc, fingerprints, config.replace)? {
         AddOutcome::Added(_) => {
             report.n_added += 1;
             report.text_bytes += text_bytes;

@@ -23,7 +23,7 @@ fn state_a() -> MemStorage {
 /// The changes of the commit under test: new documents, a replacement and a deletion.
 fn change(writer: &mut IndexWriter) {
     add_docs(writer, 5..7);
-    writer.add(doc("d0", 40), &[7, 8, 9], true).expect("replace");
+    writer.add_with_fingerprints(doc("d0", 40), &[7, 8, 9], true).expect("replace");
     assert!(writer.delete("d2").expect("delete"));
 }
 

@@ -27,7 +27,9 @@ fn write_golden(dir: &Path) {
     config.index.created_by = "unspun golden v2".into();
     let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
     for n in 0..5i64 {
-        writer.add(doc(&format!("d{n}"), n), &fingerprints(n as u64), false).expect("add");
+        writer
+            .add_with_fingerprints(doc(&format!("d{n}"), n), &fingerprints(n as u64), false)
+            .expect("add");
     }
     writer.delete("d1").expect("delete");
     writer.commit().expect("commit");

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use unspun_core::shingle::document_fingerprints;
-use unspun_core::text::analyze;
-use unspun_core::trace::{TraceConfig, TraceInput, trace};
+use unspun_core::trace::{TraceConfig, TraceInput};
 use unspun_core::{DocId, Document};
 use unspun_index::{
     FailingStorage, Index, IndexWriter, LOCK_FILE, MemStorage, MergePolicy, Storage,
@@ -29,7 +27,7 @@ fn many_segments() -> MemStorage {
         writer.commit().expect("commit");
     }
     assert!(writer.delete("d3").expect("delete"));
-    writer.add(doc("d5", 55), &[5, 6, 7], true).expect("replace");
+    writer.add_with_fingerprints(doc("d5", 55), &[5, 6, 7], true).expect("replace");
     writer.commit().expect("commit");
     assert_eq!(writer.n_segments(), 11);
     storage
@@ -117,20 +115,18 @@ fn traces_are_the_same_after_a_merge() {
     let storage = MemStorage::new();
     let mut writer =
         IndexWriter::with_storage(Arc::new(storage.clone()), small_segments(100)).expect("w");
-    let shingle = writer.config().shingle.clone();
     for (n, text) in ARTICLES.iter().cycle().take(9).enumerate() {
         let doc = Document { id: format!("a{n}"), text: text.to_string(), ..Document::default() };
-        let fingerprints = document_fingerprints(&analyze(&doc.text), &shingle);
-        writer.add(doc, &fingerprints, false).expect("add");
+        writer.add(doc, false).expect("add");
         writer.commit().expect("commit");
     }
     assert!(writer.delete("a1").expect("delete"));
     writer.commit().expect("commit");
     let query = format!("{} {}", ARTICLES[0], ARTICLES[1]);
     let report = |index: &Index| {
-        let config = TraceConfig { shingle: index.config().shingle.clone(), ..Default::default() };
         let input = TraceInput { id: None, title: None, text: &query, date: None };
-        serde_json::to_string(&trace(&input, index, &config)).expect("json")
+        serde_json::to_string(&index.tracer(TraceConfig::default()).trace(&input, index))
+            .expect("json")
     };
     let before = report(&Index::with_storage(Arc::new(storage.clone())).expect("open"));
     while writer.merge_segments(&policy()).expect("merge").is_some() {}

@@ -45,7 +45,7 @@ proptest! {
         let mut expected_docs = Vec::new();
         for (doc_idx, (mut doc, fingerprints)) in docs.into_iter().enumerate() {
             doc.id = format!("{doc_idx}-{}", doc.id);
-            let outcome = writer.add(doc.clone(), &fingerprints, false).expect("add");
+            let outcome = writer.add_with_fingerprints(doc.clone(), &fingerprints, false).expect("add");
             let id = DocId(doc_idx as u32);
             prop_assert_eq!(outcome, AddOutcome::Added(id));
             for hash in fingerprints {
@@ -96,7 +96,7 @@ fn many_postings_in_one_segment() {
     for n in 0..50u64 {
         let hashes: Vec<u64> =
             (0..400u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (n % 4)).collect();
-        writer.add(doc(&format!("d{n}"), n as i64), &hashes, false).expect("add");
+        writer.add_with_fingerprints(doc(&format!("d{n}"), n as i64), &hashes, false).expect("add");
     }
     writer.commit().expect("commit");
     let index = Index::with_storage(storage).expect("open");
@@ -125,17 +125,17 @@ fn incremental_sessions_duplicates_and_replacement() {
     add_docs(&mut writer, 3..4);
     assert!(writer.contains_id("d3"), "buffered ids count");
     assert_eq!(
-        writer.add(doc("d0", 0), &[1], false).expect("add"),
+        writer.add_with_fingerprints(doc("d0", 0), &[1], false).expect("add"),
         AddOutcome::Duplicate(DocId(0))
     );
     assert_eq!(
-        writer.add(doc("d3", 3), &[1], false).expect("add"),
+        writer.add_with_fingerprints(doc("d3", 3), &[1], false).expect("add"),
         AddOutcome::Duplicate(DocId(3))
     );
-    let replaced = writer.add(doc("d1", 76), &[555], true).expect("replace");
+    let replaced = writer.add_with_fingerprints(doc("d1", 76), &[555], true).expect("replace");
     assert_eq!(replaced, AddOutcome::Replaced { old: DocId(1), new: DocId(4) });
     // Replacing a buffered document works too.
-    let replaced = writer.add(doc("d3", 78), &[556], true).expect("replace");
+    let replaced = writer.add_with_fingerprints(doc("d3", 78), &[556], true).expect("replace");
     assert_eq!(replaced, AddOutcome::Replaced { old: DocId(3), new: DocId(5) });
     assert!(writer.delete("d2").expect("delete"));
     assert!(!writer.delete("d2").expect("delete again"));
@@ -266,7 +266,7 @@ fn outlets_match_by_name_or_word_prefix() {
     for (i, outlet) in ["CNN (Web News)", "cnnmoney.com", "Reuters"].iter().enumerate() {
         let mut d = doc(&format!("d{i}"), i as i64);
         d.source = Some((*outlet).to_string());
-        writer.add(d, &fingerprints(i as u64), false).expect("add");
+        writer.add_with_fingerprints(d, &fingerprints(i as u64), false).expect("add");
     }
     writer.commit().expect("commit");
     drop(writer);

@@ -38,7 +38,7 @@ fn sentence_index_round_trips_through_the_index_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default()).expect("w");
     for n in 0..20i64 {
-        writer.add(doc(&format!("d{n}"), n), &[n as u64], false).expect("add");
+        writer.add_with_fingerprints(doc(&format!("d{n}"), n), &[n as u64], false).expect("add");
     }
     writer.commit().expect("commit");
     drop(writer);

@@ -74,6 +74,8 @@ pub fn describe_storage(storage: &MemStorage) -> String {
 /// Adds docs `range` (ids "d{n}") to `writer`.
 pub fn add_docs(writer: &mut IndexWriter, range: std::ops::Range<i64>) {
     for n in range {
-        writer.add(doc(&format!("d{n}"), n), &fingerprints(n as u64), false).expect("add");
+        writer
+            .add_with_fingerprints(doc(&format!("d{n}"), n), &fingerprints(n as u64), false)
+            .expect("add");
     }
 }
