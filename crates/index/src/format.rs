@@ -235,6 +235,15 @@ pub fn put_str(encoder: &mut Encoder<'_>, value: &str, what: &str) -> Result<()>
     encoder.bytes(value.as_bytes()).map_err(io_other)
 }
 
+/// `n` (a length or a count written as `u32`) checked: [`Error::TooLarge`] naming `what` if
+/// it does not fit.
+pub fn count_u32(n: usize, what: &str) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::TooLarge {
+        what: what.to_string(),
+        reason: format!("{n} items, at most {} fit", u32::MAX),
+    })
+}
+
 /// Writes an optional string as a `u8` flag (0 absent, 1 present) and, if present, [`put_str`].
 pub fn put_opt_str(encoder: &mut Encoder<'_>, value: Option<&str>, what: &str) -> Result<()> {
     match value {

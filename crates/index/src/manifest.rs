@@ -14,7 +14,7 @@ use unspun_core::shingle::ShingleConfig;
 use crate::error::{Error, Result};
 use crate::format::{
     CHECKSUM_LEN, Decoder, Encoder, HEADER_LEN, MAGIC_MANIFEST, MAGIC_TOMBSTONES, check_frame,
-    io_other, put_str, read_u32, read_u64,
+    count_u32, io_other, put_str, read_u32, read_u64,
 };
 use crate::storage::Storage;
 
@@ -150,7 +150,7 @@ impl Manifest {
         io(encoder.u64(u64::from(self.next_doc_id)))?;
         io(encoder.u64(self.next_file_number))?;
         put_str(&mut encoder, &config, "index configuration")?;
-        io(encoder.u32(self.segments.len() as u32))?;
+        io(encoder.u32(count_u32(self.segments.len(), "manifest segments")?))?;
         for segment in &self.segments {
             io(encoder.u64(segment.number))?;
             io(encoder.u32(segment.base))?;

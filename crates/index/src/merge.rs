@@ -136,10 +136,7 @@ impl IndexWriter {
         let base = sources[0].meta.base;
         let n_docs: u64 = sources.iter().map(|s| u64::from(s.meta.n_docs)).sum();
         if n_docs > MAX_SEGMENT_DOCS as u64 {
-            return Err(Error::TooLarge {
-                what: "merged segment".into(),
-                reason: format!("{n_docs} documents, at most {MAX_SEGMENT_DOCS}"),
-            });
+            return Err(too_large_merge(n_docs));
         }
         // Memory is bounded by the merged segment: its documents and its packed postings.
         let mut docs = Vec::with_capacity(n_docs as usize);
@@ -171,7 +168,7 @@ impl IndexWriter {
         let merged = SegmentMeta {
             number,
             base,
-            n_docs: n_docs as u32,
+            n_docs: u32::try_from(n_docs).map_err(|_| too_large_merge(n_docs))?,
             n_postings: postings.len() as u64,
             docs: docs_meta,
             postings: postings_meta,
@@ -185,6 +182,14 @@ impl IndexWriter {
             n_postings: postings.len() as u64,
             n_segments: self.manifest.segments.len() as u64,
         })
+    }
+}
+
+/// The error of a merge that would hold more than [`MAX_SEGMENT_DOCS`] documents.
+fn too_large_merge(n_docs: u64) -> Error {
+    Error::TooLarge {
+        what: "merged segment".into(),
+        reason: format!("{n_docs} documents, at most {MAX_SEGMENT_DOCS}"),
     }
 }
 

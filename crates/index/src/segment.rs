@@ -13,8 +13,8 @@ use unspun_core::{Document, Timestamp};
 
 use crate::error::{Error, Result};
 use crate::format::{
-    CHECKSUM_LEN, Decoder, Encoder, HEADER_LEN, MAGIC_DOCS, MAGIC_POSTINGS, check_frame, io_other,
-    put_opt_str, put_str, read_u32, read_u64,
+    CHECKSUM_LEN, Decoder, Encoder, HEADER_LEN, MAGIC_DOCS, MAGIC_POSTINGS, check_frame, count_u32,
+    io_other, put_opt_str, put_str, read_u32, read_u64,
 };
 use crate::storage::FileBytes;
 
@@ -53,7 +53,8 @@ pub fn write_docs(out: &mut dyn Write, docs: &[Document]) -> Result<(u64, u64)> 
     }
     let mut encoder = Encoder::new(out, MAGIC_DOCS).map_err(io_other)?;
     let mut doc_offsets = Vec::with_capacity(docs.len() + 1);
-    let mut stats = SegmentStats { n_docs: docs.len() as u32, ..SegmentStats::default() };
+    let mut stats =
+        SegmentStats { n_docs: count_u32(docs.len(), "segment")?, ..SegmentStats::default() };
     let mut outlets: BTreeMap<&str, u32> = BTreeMap::new();
     for doc in docs {
         doc_offsets.push(encoder.position());
@@ -102,7 +103,7 @@ pub fn write_docs(out: &mut dyn Write, docs: &[Document]) -> Result<(u64, u64)> 
         }
         _ => encoder.u8(0).map_err(io_other)?,
     }
-    encoder.u32(outlets.len() as u32).map_err(io_other)?;
+    encoder.u32(count_u32(outlets.len(), "segment outlets")?).map_err(io_other)?;
     for (name, count) in &outlets {
         put_str(&mut encoder, name, "outlet name")?;
         encoder.u32(*count).map_err(io_other)?;
@@ -281,13 +282,15 @@ pub fn write_postings(out: &mut dyn Write, postings: &[u128]) -> Result<(u64, u6
             if n_list_words >= u64::from(SINGLETON_FLAG) {
                 return Err(too_large(format!("more than {SINGLETON_FLAG} list words")));
             }
-            encoder.u32(n_list_words as u32).map_err(io_other)?;
+            let list_word = u32::try_from(n_list_words)
+                .map_err(|_| too_large(format!("more than {} list words", u32::MAX)))?;
+            encoder.u32(list_word).map_err(io_other)?;
             n_list_words += 1 + run.len() as u64;
         }
     }
     let off_lists = encoder.position();
     for run in runs().filter(|run| run.len() > 1) {
-        encoder.u32(run.len() as u32).map_err(io_other)?;
+        encoder.u32(count_u32(run.len(), "posting list")?).map_err(io_other)?;
         for posting in run {
             encoder.u32(posting_doc(*posting)).map_err(io_other)?;
         }

@@ -14,6 +14,7 @@ use unspun_core::{DocId, Document};
 
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
+use crate::format::count_u32;
 use crate::manifest::{
     FileMeta, IndexConfig, MANIFEST_FILE, Manifest, SegmentMeta, TombstoneMeta, docs_file_name,
     postings_file_name, tombstone_file_name, write_tombstones,
@@ -257,7 +258,7 @@ impl IndexWriter {
         }
         check_lengths(&doc)?;
         let buffer_base = self.manifest.next_doc_id;
-        let doc_idx = self.buffer_docs.len() as u32;
+        let doc_idx = count_u32(self.buffer_docs.len(), "segment")?;
         let new =
             buffer_base.checked_add(doc_idx).filter(|&id| id < u32::MAX).ok_or_else(|| {
                 Error::TooLarge {
@@ -314,6 +315,7 @@ impl IndexWriter {
         let mut manifest = self.manifest.clone();
         manifest.generation += 1;
         if !self.buffer_docs.is_empty() {
+            let n_docs = count_u32(self.buffer_docs.len(), "segment")?;
             let number = manifest.next_file_number;
             manifest.next_file_number += 1;
             self.buffer_postings.sort_unstable();
@@ -327,12 +329,12 @@ impl IndexWriter {
             manifest.segments.push(SegmentMeta {
                 number,
                 base: manifest.next_doc_id,
-                n_docs: self.buffer_docs.len() as u32,
+                n_docs,
                 n_postings: self.buffer_postings.len() as u64,
                 docs,
                 postings,
             });
-            manifest.next_doc_id += self.buffer_docs.len() as u32;
+            manifest.next_doc_id += n_docs;
         }
         if self.tombstones_dirty {
             let number = manifest.next_file_number;
