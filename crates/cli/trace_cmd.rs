@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use unspun_core::date::parse_date;
 use unspun_core::limits::TraceLimits;
-use unspun_core::trace::{TraceConfig, TraceInput, Tracer, split_title};
+use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 use unspun_index::Index;
 
 use crate::batch::{self, Summary};
@@ -86,59 +86,16 @@ pub struct TraceArgs {
     pub paraphrase: ParaphraseArgs,
 }
 
-/// An article read from a file or stdin.
-#[derive(Debug, Default)]
-pub struct Article {
-    /// Id, when the JSON gave one.
-    pub id: Option<String>,
-    /// Title, when given or detected.
-    pub title: Option<String>,
-    /// Body text.
-    pub text: String,
-    /// Date string, when given.
-    pub date: Option<String>,
-    /// Character offset of the body in the input.
-    pub body_char_offset: usize,
-}
+pub use unspun_index::ingest::Article;
 
-/// Parses an article from `raw` (named `name` in errors).
+/// Parses an article from `raw` (named `name` in errors): JSON when it starts with `{`.
 pub fn parse_article(raw: &str, name: &str) -> anyhow::Result<Article> {
-    if raw.trim_start().starts_with('{') {
-        return parse_json_article(raw, name);
-    }
-    let (title, body_start) = split_title(raw);
-    Ok(Article {
-        id: None,
-        title: title.map(str::to_string),
-        text: raw[body_start..].to_string(),
-        date: None,
-        body_char_offset: raw[..body_start].chars().count(),
-    })
+    Article::parse(raw).map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
 
 /// Parses a JSON article object (one line of JSON Lines, or a .json file).
 pub fn parse_json_article(raw: &str, name: &str) -> anyhow::Result<Article> {
-    let value: serde_json::Value =
-        serde_json::from_str(raw).with_context(|| format!("{name}: not valid JSON"))?;
-    if !value.is_object() {
-        bail!("{name}: not a JSON object");
-    }
-    let field = |key: &str| -> anyhow::Result<Option<String>> {
-        match value.get(key) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(other) => bail!("{name}: field `{key}` must be a string, not {other}"),
-        }
-    };
-    let Some(text) = field("text")? else { bail!("{name}: field `text` is missing") };
-    Ok(Article {
-        id: field("id")?,
-        title: field("title")?,
-        text,
-        date: field("date")?,
-        body_char_offset: 0,
-    })
+    Article::parse_json(raw).map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
 
 /// The largest article `unspun trace` reads by default: 4 MiB, as the server's body limit.

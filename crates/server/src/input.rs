@@ -7,7 +7,6 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
-use unspun_core::trace::split_title;
 
 use crate::error::{AppError, Rejected};
 
@@ -90,52 +89,52 @@ pub struct Article {
     pub body_char_offset: usize,
 }
 
-/// Parses the body of `POST /v1/trace`: JSON `{title, text, date, url, id}` when the content
-/// type is JSON (or, without one, when it starts with `{`), else plain text whose first line
-/// followed by a blank line is the title.
+/// Parses the body of `POST /v1/trace` with [`unspun_index::ingest::Article`]: JSON
+/// `{title, text, date, id}` when the content type is JSON (or, without one, when it starts
+/// with `{`), else plain text whose first line followed by a blank line is the title.
 pub fn parse_article(media_type: Option<&str>, raw: &str) -> Result<Article, AppError> {
+    use unspun_index::ingest::{Article as Parsed, ArticleError};
     let json = is_json(media_type)
         || (!media_type.is_some_and(|m| m.starts_with("text/"))
             && raw.trim_start().starts_with('{'));
-    let mut article = if json {
-        let value = parse_json(raw)?;
-        let Value::Object(object) = value else {
-            return Err(AppError::invalid_field(
-                "body",
-                "expected a JSON object with a \"text\" field",
+    let parsed = if json {
+        Parsed::parse_json(raw).map_err(|error| match error {
+            ArticleError::Json(message) => AppError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {message}"),
             )
-            .with_field("body"));
-        };
-        let text = string_field(&object, "text")?
-            .ok_or_else(|| AppError::invalid_field("text", "field \"text\" is missing"))?;
-        let date = match string_field(&object, "date")? {
-            Some(raw) if !raw.trim().is_empty() => Some(parse_date_field(&raw)?),
-            _ => None,
-        };
-        // `url` is accepted for symmetry with documents; the report does not use it.
-        string_field(&object, "url")?;
-        Article {
-            id: id_field(&object, raw)?,
-            title: string_field(&object, "title")?.filter(|t| !t.trim().is_empty()),
-            text,
-            date,
-            body_char_offset: 0,
-        }
+            .with_field("body"),
+            ArticleError::NotObject => {
+                AppError::invalid_field("body", "expected a JSON object with a \"text\" field")
+                    .with_field("body")
+            }
+            ArticleError::Missing { field } => {
+                AppError::invalid_field(field, format!("field \"{field}\" is missing"))
+            }
+            ArticleError::WrongType { field, kind, .. } => AppError::invalid_field(
+                field,
+                format!("field \"{field}\" must be a string, not {kind}"),
+            ),
+        })?
     } else {
-        let (title, body_start) = split_title(raw);
-        Article {
-            id: None,
-            title: title.map(str::to_string),
-            text: raw[body_start..].to_string(),
-            date: None,
-            body_char_offset: raw[..body_start].chars().count(),
-        }
+        Parsed::parse_text(raw)
     };
-    if article.text.trim().is_empty() {
+    let date = match parsed.date {
+        Some(raw) if !raw.trim().is_empty() => Some(parse_date_field(&raw)?),
+        _ => None,
+    };
+    if parsed.text.trim().is_empty() {
         return Err(AppError::invalid_field("text", "nothing to trace: the text is empty"));
     }
-    article.text.shrink_to_fit();
-    Ok(article)
+    let mut text = parsed.text;
+    text.shrink_to_fit();
+    Ok(Article {
+        id: parsed.id,
+        title: parsed.title,
+        text,
+        date,
+        body_char_offset: parsed.body_char_offset,
+    })
 }
 
 fn parse_date_field(raw: &str) -> Result<unspun_core::Timestamp, AppError> {

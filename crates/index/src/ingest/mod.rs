@@ -32,6 +32,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod article;
 mod delimited;
 mod jsonl;
 pub mod pipeline;
@@ -49,6 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::bufread::{GzDecoder, MultiGzDecoder};
 use unspun_core::Document;
 
+pub use article::{Article, ArticleError};
 use delimited::DelimitedReader;
 use jsonl::{Line, LineReader};
 pub use record::{BadRecord, SkipReason, is_fatal_in_strict, json_id};
