@@ -7,6 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
+use unspun_index::ingest::ArticleError;
 
 use crate::error::{AppError, Rejected};
 
@@ -93,29 +94,12 @@ pub struct Article {
 /// `{title, text, date, id}` when the content type is JSON (or, without one, when it starts
 /// with `{`), else plain text whose first line followed by a blank line is the title.
 pub fn parse_article(media_type: Option<&str>, raw: &str) -> Result<Article, AppError> {
-    use unspun_index::ingest::{Article as Parsed, ArticleError};
+    use unspun_index::ingest::Article as Parsed;
     let json = is_json(media_type)
         || (!media_type.is_some_and(|m| m.starts_with("text/"))
             && raw.trim_start().starts_with('{'));
     let parsed = if json {
-        Parsed::parse_json(raw).map_err(|error| match error {
-            ArticleError::Json(message) => AppError::bad_request(
-                "malformed_json",
-                format!("the body is not valid JSON: {message}"),
-            )
-            .with_field("body"),
-            ArticleError::NotObject => {
-                AppError::invalid_field("body", "expected a JSON object with a \"text\" field")
-                    .with_field("body")
-            }
-            ArticleError::Missing { field } => {
-                AppError::invalid_field(field, format!("field \"{field}\" is missing"))
-            }
-            ArticleError::WrongType { field, kind, .. } => AppError::invalid_field(
-                field,
-                format!("field \"{field}\" must be a string, not {kind}"),
-            ),
-        })?
+        Parsed::parse_json(raw).map_err(article_error)?
     } else {
         Parsed::parse_text(raw)
     };
@@ -153,51 +137,44 @@ fn parse_json(raw: &str) -> Result<Value, AppError> {
     })
 }
 
-/// A string field: strings as given, numbers as their decimal text, null or absent as `None`;
-/// anything else is 422 naming the field.
-fn string_field(
-    object: &serde_json::Map<String, Value>,
-    key: &str,
-) -> Result<Option<String>, AppError> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(AppError::invalid_field(
-            key,
-            format!("field \"{key}\" must be a string, not {}", kind(other)),
-        )),
+/// The answer to an article or document field the ingest parser refused.
+fn article_error(error: ArticleError) -> AppError {
+    match error {
+        ArticleError::Json(message) => AppError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {message}"),
+        )
+        .with_field("body"),
+        ArticleError::NotObject => {
+            AppError::invalid_field("body", "expected a JSON object with a \"text\" field")
+                .with_field("body")
+        }
+        ArticleError::Missing { field } => {
+            AppError::invalid_field(field, format!("field \"{field}\" is missing"))
+        }
+        ArticleError::WrongType { field, kind, .. } => AppError::invalid_field(
+            field,
+            format!("field \"{field}\" must be a string, not {kind}"),
+        ),
     }
 }
 
-/// The `id` of a JSON object, as `unspun index` reads it ([`unspun_index::ingest::json_id`]):
-/// a string's content, a number's literal text from `raw`, the object's JSON text (so
-/// `123456789012345678901234567890` keeps its digits and `1.0` stays apart from `1`).
-/// Other types are 422 naming the field, as for [`string_field`].
+/// A string field, read as `unspun index` reads it ([`unspun_index::ingest::string_field`]);
+/// another type is 422 naming the field.
+fn string_field(
+    object: &serde_json::Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<String>, AppError> {
+    unspun_index::ingest::string_field(object, key).map_err(article_error)
+}
+
+/// The `id` of a JSON object whose text is `raw`, as `unspun index` reads it
+/// ([`unspun_index::ingest::id_field`]: a number keeps its literal digits).
 fn id_field(
     object: &serde_json::Map<String, Value>,
     raw: &str,
 ) -> Result<Option<String>, AppError> {
-    // The last `id` member wins, as in `Value`.
-    let members = serde_json::from_str::<std::collections::HashMap<String, &RawValue>>(raw);
-    match members.ok().as_ref().and_then(|members| members.get("id")) {
-        Some(id) => match unspun_index::ingest::json_id(id) {
-            Ok(id) => Ok(id),
-            Err(_) => string_field(object, "id"),
-        },
-        None => string_field(object, "id"),
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    unspun_index::ingest::id_field(object, raw).map_err(article_error)
 }
 
 /// `value` quoted and cut to 100 characters, so an error cannot echo a huge input.
@@ -264,7 +241,10 @@ pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBa
             other => {
                 return Err(AppError::invalid_field(
                     "body",
-                    format!("expected a document object or an array of them, not {}", kind(&other)),
+                    format!(
+                        "expected a document object or an array of them, not {}",
+                        unspun_index::ingest::kind(&other)
+                    ),
                 ));
             }
         }
@@ -280,7 +260,10 @@ fn document_from(value: &Value, text: &str, line: u64) -> Result<Document, Rejec
         return Err(Rejected {
             line,
             field: None,
-            message: format!("expected a document object, not {}", kind(value)),
+            message: format!(
+                "expected a document object, not {}",
+                unspun_index::ingest::kind(value)
+            ),
         });
     };
     let id = id_field(object, text).map_err(reject)?.filter(|id| !id.trim().is_empty());
@@ -299,7 +282,7 @@ fn document_from(value: &Value, text: &str, line: u64) -> Result<Document, Rejec
             message: "missing or empty text".into(),
         });
     };
-    let optional = |key: &str| -> Result<Option<String>, Rejected> {
+    let optional = |key: &'static str| -> Result<Option<String>, Rejected> {
         Ok(string_field(object, key).map_err(reject)?.filter(|s| !s.is_empty()))
     };
     let title = optional("title")?;

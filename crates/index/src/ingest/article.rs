@@ -111,7 +111,7 @@ impl Article {
 }
 
 /// A string field: strings as given, numbers as their decimal text, null or absent as `None`.
-fn string_field(
+pub fn string_field(
     object: &serde_json::Map<String, Value>,
     field: &'static str,
 ) -> Result<Option<String>, ArticleError> {
@@ -126,8 +126,9 @@ fn string_field(
 }
 
 /// The `id`, as [`json_id`] reads it: a number keeps its literal text, so
-/// `123456789012345678901234567890` keeps its digits and `1.0` stays apart from `1`.
-fn id_field(
+/// `123456789012345678901234567890` keeps its digits and `1.0` stays apart from `1`. `raw` is
+/// the object's JSON text.
+pub fn id_field(
     object: &serde_json::Map<String, Value>,
     raw: &str,
 ) -> Result<Option<String>, ArticleError> {
@@ -142,7 +143,8 @@ fn id_field(
     }
 }
 
-fn kind(value: &Value) -> &'static str {
+/// How a JSON value's type is named in messages: "a boolean", "an array", ...
+pub fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

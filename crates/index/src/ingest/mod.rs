@@ -50,7 +50,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::bufread::{GzDecoder, MultiGzDecoder};
 use unspun_core::Document;
 
-pub use article::{Article, ArticleError};
+pub use article::{Article, ArticleError, id_field, kind, string_field};
 use delimited::DelimitedReader;
 use jsonl::{Line, LineReader};
 pub use record::{BadRecord, SkipReason, is_fatal_in_strict, json_id};
