@@ -51,6 +51,15 @@ pub struct IndexArgs {
     /// Field holding the URL.
     #[arg(long, default_value = "url")]
     pub url_field: String,
+    /// A date format tried before the built-in ones (ISO 8601, RFC 2822, "December 31,
+    /// 2017"), strftime-like: %Y %y %m %d %e %b %B %H %I %M %S %p %f %z %a %%, e.g. `%d/%m/%Y`
+    /// for day-first dates. Repeat to try several in order.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_date_format)]
+    pub date_format: Vec<String>,
+    /// Plausible publication dates, FROM..TO (either side may be left empty). A date outside
+    /// it is kept as undated and counted as a warning. Default 1800-01-01 to a day after now.
+    #[arg(long, value_name = "FROM..TO")]
+    pub date_window: Option<String>,
     /// Force the input format instead of detecting it.
     #[arg(long, value_parser = ["jsonl", "csv", "tsv"])]
     pub format: Option<String>,
@@ -89,9 +98,14 @@ struct IndexSummary {
     semantic: Option<crate::semantic_cmd::Summary>,
 }
 
+/// Checks a `--date-format` on the command line.
+fn parse_date_format(raw: &str) -> Result<String, String> {
+    unspun_index::ingest::check_format(raw).map(|()| raw.to_owned())
+}
+
 /// Runs `unspun index`.
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let reader = ReaderConfig {
+    let mut reader = ReaderConfig {
         fields: FieldMap {
             id: args.id_field.clone(),
             text: args.text_field.clone(),
@@ -108,6 +122,16 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         },
         ..ReaderConfig::default()
     };
+    reader.dates.formats = args.date_format.clone();
+    if let Some(window) = &args.date_window {
+        let (earliest, latest) = unspun_index::ingest::parse_window(window)
+            .map_err(|e| anyhow::anyhow!("--date-window: {e}"))?;
+        reader.dates.earliest = earliest.unwrap_or(reader.dates.earliest);
+        reader.dates.latest = latest.unwrap_or(reader.dates.latest);
+        if reader.dates.earliest > reader.dates.latest {
+            anyhow::bail!("--date-window {window}: the window ends before it starts");
+        }
+    }
     let config = IngestConfig {
         reader,
         replace: args.replace,
@@ -239,6 +263,25 @@ fn render_summary(s: &IndexSummary) -> String {
         for incomplete in &r.files_incomplete {
             let _ = writeln!(out, "  {incomplete}");
         }
+    }
+    if r.n_warnings > 0 {
+        let _ = writeln!(out, "records kept with a warning {}", r.n_warnings);
+        for (kind, n) in &r.warnings_by_kind {
+            let _ = writeln!(out, "  warned  {n:>8}  {kind}");
+        }
+        for warning in r.warnings.iter().take(10) {
+            let _ = writeln!(out, "  {warning}");
+        }
+        if r.warnings.len() > 10 || r.n_warnings > r.warnings.len() as u64 {
+            let _ = writeln!(out, "  ... (--json lists the first {})", r.warnings.len());
+        }
+    }
+    if let (Some(earliest), Some(latest)) = (&r.dates.earliest, &r.dates.latest) {
+        let _ = writeln!(
+            out,
+            "dates {earliest} to {latest} ({} dated, {} undated)",
+            r.dates.n_dated, r.dates.n_undated
+        );
     }
     if r.n_committed_unverified > 0 {
         let _ = writeln!(

@@ -15,7 +15,8 @@ fn corpus_with_bad_records() -> Vec<u8> {
     line(b"{\"id\": \"latin1\", \"text\": \"caf\xe9 au lait in a Latin-1 line\"}"); // 3 invalid-utf8
     line(br#"{"title": "No id here", "text": "A record without any identifier at all."}"#); // 4
     line(br#"{"id": "no-text", "title": "Only a title"}"#); // 5 missing-text
-    line(br#"{"id": "bad-date", "text": "A fine text with a bad date.", "date": "32/13/2020"}"#); // 6
+    // 6: kept undated with a warning (#12)
+    line(br#"{"id": "bad-date", "text": "A fine text with a bad date.", "date": "32/13/2020"}"#);
     line(br#"{"id": "object-text", "text": {"body": "nested"}}"#); // 7 wrong-type
     line(hay::json_line(&AP_STORM).as_bytes()); // 8
     bytes
@@ -189,15 +190,19 @@ fn issue_2_index_bad_records_are_counted_reported_and_skipped() {
     dir.create("mixed.jsonl", corpus_with_bad_records());
     let summary = dir.index("idx", &["mixed.jsonl"]);
     assert_eq!(u64_at(&summary, "n_records"), 8);
-    assert_eq!(u64_at(&summary, "n_added"), 2, "{summary:#}");
-    assert_eq!(u64_at(&summary, "n_skipped"), 6);
+    assert_eq!(u64_at(&summary, "n_added"), 3, "{summary:#}");
+    assert_eq!(u64_at(&summary, "n_skipped"), 5);
     assert_eq!(
         summary["skipped_by_reason"],
         serde_json::json!({
             "malformed-json": 1, "invalid-utf8": 1, "missing-id": 1,
-            "missing-text": 1, "bad-date": 1, "wrong-type": 1,
+            "missing-text": 1, "wrong-type": 1,
         })
     );
+    // An unparseable date costs the date, not the record (#12).
+    assert_eq!(u64_at(&summary, "n_warnings"), 1);
+    assert_eq!(summary["warnings_by_kind"], serde_json::json!({"unparseable-date": 1}));
+    assert_eq!(u64_at(&summary["warnings"][0], "line"), 6);
     let bad: Vec<(String, u64, Option<String>, String)> = summary["bad_records"]
         .as_array()
         .expect("bad_records is a list")
@@ -221,13 +226,12 @@ fn issue_2_index_bad_records_are_counted_reported_and_skipped() {
             expect(3, None, "invalid-utf8"),
             expect(4, Some("id"), "missing-id"),
             expect(5, Some("text"), "missing-text"),
-            expect(6, Some("date"), "bad-date"),
             expect(7, Some("text"), "wrong-type"),
         ]
     );
     // The good records before and after the bad ones are indexed.
     let stats = dir.stats("idx");
-    assert_eq!(u64_at(&stats, "n_docs"), 2);
+    assert_eq!(u64_at(&stats, "n_docs"), 3);
     dir.create("q.txt", AP_STORM.text);
     assert_eq!(dir.trace("idx", "q.txt", &[])["sources"][0]["id"], AP_STORM.id);
     dir.create("q2.txt", REUTERS_SYRIA.text);
@@ -235,7 +239,7 @@ fn issue_2_index_bad_records_are_counted_reported_and_skipped() {
 
     // The human summary names file:line.
     let human = dir.cmd().args(["index", "--index", "idx-human", "mixed.jsonl"]).stdout();
-    assert!(human.contains("bad records skipped 6"), "{human}");
+    assert!(human.contains("bad records skipped 5"), "{human}");
     assert!(human.contains("mixed.jsonl:6: field `date`"), "{human}");
 }
 

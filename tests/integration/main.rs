@@ -5,6 +5,7 @@ mod cluster;
 mod crash;
 mod damage;
 mod demo;
+mod formats;
 mod hay;
 mod help;
 mod index;

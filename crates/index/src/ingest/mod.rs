@@ -33,6 +33,7 @@
 //! ```
 
 mod article;
+mod date;
 mod delimited;
 mod jsonl;
 pub mod pipeline;
@@ -51,9 +52,12 @@ use flate2::bufread::{GzDecoder, MultiGzDecoder};
 use unspun_core::Document;
 
 pub use article::{Article, ArticleError, id_field, kind, string_field};
+pub use date::{DateConfig, check_format, parse_window};
 use delimited::DelimitedReader;
 use jsonl::{Line, LineReader};
-pub use record::{BadRecord, SkipReason, is_fatal_in_strict, json_id};
+pub use record::{
+    BadRecord, RecordWarning, SkipReason, WarningKind, is_fatal_in_strict, json_id,
+};
 use record::{Problem, describe_read_error};
 
 /// Size of the read buffers, compressed and decompressed.
@@ -199,6 +203,8 @@ pub struct ReaderConfig {
     /// Largest text in bytes; longer ones are skipped as [`SkipReason::TooLarge`].
     /// Default 8 MiB.
     pub max_text_bytes: usize,
+    /// How dates are read (`--date-format`) and which are plausible (`--date-window`).
+    pub dates: DateConfig,
 }
 
 impl Default for ReaderConfig {
@@ -208,6 +214,7 @@ impl Default for ReaderConfig {
             format: None,
             max_record_bytes: 16 << 20,
             max_text_bytes: 8 << 20,
+            dates: DateConfig::default(),
         }
     }
 }
@@ -312,6 +319,8 @@ pub struct CorpusReader {
     verified: Option<Arc<AtomicU64>>,
     /// Why the file was not read to its end, once that is known.
     incomplete: Option<BadRecord>,
+    /// Warnings about records yielded so far, not yet taken.
+    warnings: Vec<RecordWarning>,
     done: bool,
 }
 
@@ -380,6 +389,7 @@ impl CorpusReader {
             byte_offset: 0,
             verified,
             incomplete: None,
+            warnings: Vec::new(),
             done: false,
         })
     }
@@ -398,6 +408,13 @@ impl CorpusReader {
     /// `None` while reading, and after a file read to its end.
     pub fn incomplete(&self) -> Option<&BadRecord> {
         self.incomplete.as_ref()
+    }
+
+    /// Takes the warnings about the records yielded so far (dates kept undated, ...): each
+    /// record that was kept with a field dropped. The records themselves are
+    /// [`RecordResult::Ok`].
+    pub fn take_warnings(&mut self) -> Vec<RecordWarning> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Bytes consumed from the file so far (compressed bytes for gzip), for progress and ETA
@@ -448,6 +465,7 @@ fn next_json_line(
     byte_offset: &mut u64,
     done: &mut bool,
     context: &Context,
+    warnings: &mut Vec<RecordWarning>,
 ) -> Option<RecordResult> {
     loop {
         let next = lines.next_line();
@@ -488,7 +506,12 @@ fn next_json_line(
         let result = jsonl::parse_record(text, &context.config)
             .and_then(|raw| raw.into_document(&context.config));
         return Some(match result {
-            Ok(doc) => RecordResult::Ok { doc, line: *line, bytes: n_bytes, byte_end },
+            Ok((doc, warning)) => {
+                if let Some(warning) = warning {
+                    warnings.push(warning.at(context.path.clone(), *line));
+                }
+                RecordResult::Ok { doc, line: *line, bytes: n_bytes, byte_end }
+            }
             Err(problem) => context.skipped(*line, problem),
         });
     }
@@ -499,6 +522,7 @@ fn next_row(
     rows: &mut DelimitedReader,
     done: &mut bool,
     context: &Context,
+    warnings: &mut Vec<RecordWarning>,
 ) -> Option<RecordResult> {
     match rows.next_row() {
         Ok(None) => None,
@@ -507,12 +531,17 @@ fn next_row(
             *done = row.ends_stream;
             let result = row.fields.and_then(|raw| raw.into_document(&context.config));
             Some(match result {
-                Ok(doc) => RecordResult::Ok {
-                    doc,
-                    line: row.line,
-                    bytes: row.n_bytes,
-                    byte_end: row.byte_end,
-                },
+                Ok((doc, warning)) => {
+                    if let Some(warning) = warning {
+                        warnings.push(warning.at(context.path.clone(), row.line));
+                    }
+                    RecordResult::Ok {
+                        doc,
+                        line: row.line,
+                        bytes: row.n_bytes,
+                        byte_end: row.byte_end,
+                    }
+                }
                 Err(problem) => context.skipped(row.line, problem),
             })
         }
@@ -540,8 +569,11 @@ impl Iterator for CorpusReader {
                 &mut self.byte_offset,
                 &mut self.done,
                 &self.context,
+                &mut self.warnings,
             ),
-            Records::Delimited(rows) => next_row(rows, &mut self.done, &self.context),
+            Records::Delimited(rows) => {
+                next_row(rows, &mut self.done, &self.context, &mut self.warnings)
+            }
         };
         match &next {
             None => self.done = true,

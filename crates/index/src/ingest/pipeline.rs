@@ -29,9 +29,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use unspun_core::Document;
+use unspun_core::date::format_date;
+use unspun_core::{Document, Timestamp};
 
-use super::{BadRecord, CorpusReader, ReaderConfig, RecordResult, SkipReason};
+use super::{
+    BadRecord, CorpusReader, ReaderConfig, RecordResult, RecordWarning, SkipReason, WarningKind,
+};
 use crate::{AddOutcome, Error, IndexWriter, Result};
 
 /// Settings of an ingest run.
@@ -119,6 +122,46 @@ pub struct IngestReport {
     /// Documents added although no gzip checksum had covered them yet, because
     /// [`IngestConfig::max_unverified_bytes`] was reached (all files).
     pub n_committed_unverified: u64,
+    /// Records kept with a field dropped (a date kept undated, ...): they are also counted in
+    /// `n_records` and, once added, in `n_added`.
+    pub n_warnings: u64,
+    /// Warnings by kind (`unparseable-date`, `date-out-of-window`).
+    pub warnings_by_kind: BTreeMap<String, u64>,
+    /// The first warnings, with file and line.
+    pub warnings: Vec<RecordWarning>,
+    /// Dates of the documents added or replaced.
+    pub dates: DateRange,
+}
+
+/// The dates of the documents an ingest added: how many have one, and the earliest and
+/// latest (`YYYY-MM-DD`, or with a time of day).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DateRange {
+    /// Documents with a date.
+    pub n_dated: u64,
+    /// Documents without one (none given, unreadable or outside the window).
+    pub n_undated: u64,
+    /// The earliest date.
+    pub earliest: Option<String>,
+    /// The latest date.
+    pub latest: Option<String>,
+    #[serde(skip)]
+    bounds: Option<(Timestamp, Timestamp)>,
+}
+
+impl DateRange {
+    fn add(&mut self, date: Option<Timestamp>) {
+        let Some(date) = date else {
+            self.n_undated += 1;
+            return;
+        };
+        self.n_dated += 1;
+        let (earliest, latest) = self.bounds.get_or_insert((date, date));
+        *earliest = (*earliest).min(date);
+        *latest = (*latest).max(date);
+        self.earliest = Some(format_date(*earliest));
+        self.latest = Some(format_date(*latest));
+    }
 }
 
 /// A file that could not be read to its end.
@@ -178,6 +221,14 @@ impl fmt::Display for IncompleteFile {
 }
 
 impl IngestReport {
+    fn warn(&mut self, warning: RecordWarning, max_reported: usize) {
+        self.n_warnings += 1;
+        *self.warnings_by_kind.entry(warning.kind.name().to_string()).or_default() += 1;
+        if self.warnings.len() < max_reported {
+            self.warnings.push(warning);
+        }
+    }
+
     fn skip(&mut self, bad: BadRecord, max_reported: usize) {
         self.n_skipped += 1;
         *self.skipped_by_reason.entry(bad.reason.name().to_string()).or_default() += 1;
@@ -196,6 +247,8 @@ struct Batch {
     verified_byte_end: u64,
     /// In the last batch of a file not read to its end: why.
     incomplete: Option<BadRecord>,
+    /// Warnings about the batch's records.
+    warnings: Vec<RecordWarning>,
 }
 
 /// A fingerprinted document waiting for a checksum to cover it.
@@ -283,8 +336,10 @@ pub fn ingest_files(
             scope.spawn(move || {
                 let mut reader = reader;
                 let mut records = Vec::with_capacity(batch_docs);
+                let mut warnings = Vec::new();
                 while let Some(record) = reader.next() {
                     records.push(record);
+                    warnings.extend(reader.take_warnings());
                     if records.len() >= batch_docs {
                         let batch = Batch {
                             records: std::mem::replace(
@@ -294,6 +349,7 @@ pub fn ingest_files(
                             bytes_read: reader.bytes_read(),
                             verified_byte_end: reader.verified_byte_end(),
                             incomplete: None,
+                            warnings: std::mem::take(&mut warnings),
                         };
                         if sender.send(batch).is_err() {
                             return; // the consumer stopped (strict mode or an error)
@@ -305,9 +361,21 @@ pub fn ingest_files(
                     bytes_read: reader.bytes_read(),
                     verified_byte_end: reader.verified_byte_end(),
                     incomplete: reader.incomplete().cloned(),
+                    warnings,
                 });
             });
             for batch in receiver.iter() {
+                for warning in batch.warnings {
+                    if config.strict && warning.kind == WarningKind::UnparseableDate {
+                        return Err(Error::BadRecord {
+                            path: warning.path,
+                            line: warning.line,
+                            field: Some(warning.field),
+                            reason: warning.detail,
+                        });
+                    }
+                    report.warn(warning, config.max_reported);
+                }
                 add_batch(writer, batch.records, config, &mut report, &mut file)?;
                 file.release(writer, batch.verified_byte_end, config, &mut report)?;
                 if file.held_bytes > config.max_unverified_bytes {
@@ -459,14 +527,17 @@ fn add_document(
 ) -> Result<bool> {
     let id = doc.id.clone();
     let text_bytes = doc.text.len() as u64;
+    let date = doc.date;
     match writer.add_with_fingerprints(doc, fingerprints, config.replace)? {
         AddOutcome::Added(_) => {
             report.n_added += 1;
+            report.dates.add(date);
             report.text_bytes += text_bytes;
             Ok(true)
         }
         AddOutcome::Replaced { .. } => {
             report.n_replaced += 1;
+            report.dates.add(date);
             report.text_bytes += text_bytes;
             Ok(true)
         }

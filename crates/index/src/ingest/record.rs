@@ -7,12 +7,11 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use super::date::DateOutcome;
+use super::{FieldMap, ReaderConfig};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use unspun_core::Document;
-use unspun_core::date::parse_date;
-
-use super::{FieldMap, ReaderConfig};
 
 /// Why a record was skipped. Every variant is data about the corpus, never a reason to stop
 /// reading, except [`SkipReason::Io`], [`SkipReason::UnclosedQuote`] at the end of a file
@@ -44,7 +43,9 @@ pub enum SkipReason {
     WrongType,
     /// The record exceeds `max_record_bytes`, or its text exceeds `max_text_bytes`.
     TooLarge,
-    /// The date field is present but [`parse_date`] cannot read it.
+    /// The date field is present but cannot be read. Since #12 such a record is kept undated
+    /// with a [`WarningKind::UnparseableDate`] warning; only `--strict` stops on it, with this
+    /// reason.
     BadDate,
     /// Reading the file failed (a truncated or corrupt gzip stream, a CRC mismatch, a read
     /// error); the reader ends after it. Not a bad record: the pipeline reports it as an
@@ -132,6 +133,71 @@ impl fmt::Display for BadRecord {
 }
 
 impl std::error::Error for BadRecord {}
+
+/// What is wrong with a record that was kept anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningKind {
+    /// The date field could not be read with `--date-format` nor the built-in forms: the
+    /// document is kept undated (`--strict` stops instead).
+    UnparseableDate,
+    /// The date was read but lies outside the plausible window (`--date-window`, default
+    /// 1800-01-01 to a day after now): the document is kept undated.
+    DateOutOfWindow,
+}
+
+impl WarningKind {
+    /// Stable kebab-case name, as serialised: `"unparseable-date"`, `"date-out-of-window"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WarningKind::UnparseableDate => "unparseable-date",
+            WarningKind::DateOutOfWindow => "date-out-of-window",
+        }
+    }
+}
+
+impl fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A record that was indexed with a field dropped, and why.
+///
+/// Displays as `corpus.jsonl:6: field `date`: unparseable date "32/13/2020": kept undated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordWarning {
+    /// The corpus file.
+    pub path: PathBuf,
+    /// 1-based line (or record number) of the record.
+    pub line: u64,
+    /// The configured field name involved.
+    pub field: String,
+    /// The kind of problem.
+    pub kind: WarningKind,
+    /// Human-readable explanation.
+    pub detail: String,
+}
+
+impl fmt::Display for RecordWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: field `{}`: {}", self.path.display(), self.line, self.field, self.detail)
+    }
+}
+
+/// A warning before the path and line are attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Warning {
+    pub(crate) kind: WarningKind,
+    pub(crate) field: String,
+    pub(crate) detail: String,
+}
+
+impl Warning {
+    pub(crate) fn at(self, path: PathBuf, line: u64) -> RecordWarning {
+        RecordWarning { path, line, field: self.field, kind: self.kind, detail: self.detail }
+    }
+}
 
 /// A problem found in one record before the path and line are attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +296,13 @@ impl RawFields {
     /// Validates the fields and builds the document. Checks run in a fixed order (id, text,
     /// then title, date, source, url), so a record with several problems always reports the
     /// same one.
-    pub(crate) fn into_document(self, config: &ReaderConfig) -> Result<Document, Problem> {
+    ///
+    /// A date that cannot be read or lies outside [`super::DateConfig`]'s window leaves the
+    /// document undated and comes back as the second value: a warning, not a skip.
+    pub(crate) fn into_document(
+        self,
+        config: &ReaderConfig,
+    ) -> Result<(Document, Option<Warning>), Problem> {
         let names = &config.fields;
         let id = match self.id {
             Some(FieldValue::Text(id)) if !id.trim().is_empty() => id,
@@ -270,21 +342,38 @@ impl RawFields {
             return Err(Problem::new(SkipReason::EmptyText, Some(&names.text), "empty text"));
         }
         let title = optional_string(&names.title, self.title)?;
+        let mut warning = None;
         let date = match self.date {
             None | Some(FieldValue::Null) => None,
             Some(FieldValue::Text(date)) if date.trim().is_empty() => None,
-            Some(FieldValue::Text(date)) => Some(parse_date(&date).ok_or_else(|| {
-                Problem::new(
-                    SkipReason::BadDate,
-                    Some(&names.date),
-                    format!("unparseable date {}", quote_cut(&date)),
-                )
-            })?),
+            Some(FieldValue::Text(date)) => match config.dates.read(&date) {
+                DateOutcome::Dated(date) => Some(date),
+                DateOutcome::Unparseable => {
+                    warning = Some(Warning {
+                        kind: WarningKind::UnparseableDate,
+                        field: names.date.clone(),
+                        detail: format!("unparseable date {}: kept undated", quote_cut(&date)),
+                    });
+                    None
+                }
+                DateOutcome::OutOfWindow(_) => {
+                    warning = Some(Warning {
+                        kind: WarningKind::DateOutOfWindow,
+                        field: names.date.clone(),
+                        detail: format!(
+                            "date {} outside the plausible window {}: kept undated",
+                            quote_cut(&date),
+                            config.dates.window()
+                        ),
+                    });
+                    None
+                }
+            },
             Some(other) => return Err(wrong_type(&names.date, "a string or null", &other)),
         };
         let source = optional_string(&names.source, self.source)?;
         let url = optional_string(&names.url, self.url)?;
-        Ok(Document { id, title, text, date, source, url })
+        Ok((Document { id, title, text, date, source, url }, warning))
     }
 }
 
@@ -382,15 +471,20 @@ mod tests {
     /// Builds a document from `raw` with default config; `expect` is the debug form of the
     /// document or `reason field: detail` of the problem.
     fn check(raw: RawFields, expect: &str) {
-        let got = match raw.into_document(&ReaderConfig::default()) {
-            Ok(doc) => format!(
-                "{} {:?} {:?} {:?} {:?} {:?}",
+        let mut config = ReaderConfig::default();
+        config.dates.latest = unspun_core::date::parse_date("2030-01-01").expect("a date");
+        let got = match raw.into_document(&config) {
+            Ok((doc, warning)) => format!(
+                "{} {:?} {:?} {:?} {:?} {:?}{}",
                 doc.id,
                 doc.text,
                 doc.title,
                 doc.date.map(unspun_core::date::format_date),
                 doc.source,
-                doc.url
+                doc.url,
+                warning
+                    .map(|w| format!(" [{} {}: {}]", w.kind, w.field, w.detail))
+                    .unwrap_or_default()
             ),
             Err(problem) => format!(
                 "{} {}: {}",
@@ -448,7 +542,11 @@ mod tests {
         );
         check(
             RawFields { date: text("32/13/2020"), ..base() },
-            r#"bad-date date: unparseable date "32/13/2020""#,
+            r#"a-1 "Body." None None None None [unparseable-date date: unparseable date "32/13/2020": kept undated]"#,
+        );
+        check(
+            RawFields { date: text("0001-11-30"), ..base() },
+            r#"a-1 "Body." None None None None [date-out-of-window date: date "0001-11-30" outside the plausible window 1800-01-01..2030-01-01: kept undated]"#,
         );
         check(
             RawFields { date: Some(FieldValue::Number("2017".into())), ..base() },
@@ -461,7 +559,7 @@ mod tests {
         let config = ReaderConfig { max_text_bytes: 4, ..ReaderConfig::default() };
         let problem = RawFields { text: text("12345"), ..base() }.into_document(&config);
         assert_eq!(
-            problem.map_err(|problem| problem.detail),
+            problem.map(|(doc, _)| doc).map_err(|problem| problem.detail),
             Err("text of 5 bytes exceeds max_text_bytes (4)".to_owned())
         );
     }
