@@ -13,7 +13,7 @@ use unspun_core::cluster::graph::Publisher;
 use unspun_core::date::parse_date;
 use unspun_core::trace::TraceConfig;
 use unspun_index::Index;
-use unspun_index::corpus::{ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, run_cluster};
+use unspun_corpus::{ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, run_cluster};
 
 use crate::output::{print_json, print_text};
 use crate::progress::count_bar;

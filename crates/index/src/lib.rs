@@ -9,7 +9,6 @@
 //!   and merges small segments ([`MergePolicy`]).
 //! - [`Index`]: a read-only, `Send + Sync` view of the last commit: postings by fingerprint,
 //!   documents by [`DocId`](unspun_core::DocId), ids, statistics.
-//! - [`corpus::run_cluster`]: corpus-wide reuse (`unspun cluster`) as restartable stages.
 //! - [`Storage`]: where bytes live ([`FsStorage`] on a directory, [`MemStorage`] in memory,
 //!   [`FailingStorage`] for crash tests).
 //!
@@ -40,7 +39,6 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod corpus;
 mod error;
 mod fingerprint;
 mod format;

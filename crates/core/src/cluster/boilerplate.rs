@@ -23,6 +23,12 @@ use crate::text::analyze;
 pub struct BoilerplateConfig {
     /// A sentence must be found in at least this many documents.
     pub min_docs: u32,
+    /// ...and in at least this many when they are of several outlets (or unknown ones). A
+    /// sentence in a handful of documents of different outlets is far more often a copied
+    /// passage (a wire sentence, a patchwork's part) than a template: boilerplate that crosses
+    /// outlets (a copyright line, a syndication notice) recurs in many more documents.
+    #[serde(default = "default_min_docs_corpus")]
+    pub min_docs_corpus: u32,
     /// ...and sampled pairs of those documents must share at most this median share of their
     /// other sentences.
     pub max_related_share: f64,
@@ -30,9 +36,18 @@ pub struct BoilerplateConfig {
     pub sample_docs: usize,
 }
 
+fn default_min_docs_corpus() -> u32 {
+    8
+}
+
 impl Default for BoilerplateConfig {
     fn default() -> Self {
-        BoilerplateConfig { min_docs: 3, max_related_share: 0.3, sample_docs: 24 }
+        BoilerplateConfig {
+            min_docs: 3,
+            min_docs_corpus: default_min_docs_corpus(),
+            max_related_share: 0.3,
+            sample_docs: 24,
+        }
     }
 }
 
@@ -70,7 +85,8 @@ pub struct Boilerplate {
     pub scope: BoilerplateScope,
     /// Median share of other sentences that sampled pairs of its documents share.
     pub related_share: f64,
-    /// Position in the input of the first document containing it.
+    /// The first document containing it (its position in the input of
+    /// [`find_boilerplate`], or its number in [`SentenceCount::sample`]).
     pub first_doc: usize,
 }
 
@@ -84,57 +100,94 @@ pub enum BoilerplateScope {
     Corpus,
 }
 
-#[derive(Default)]
-struct Occurrences {
-    n_docs: u32,
-    /// The first `sample_docs` documents, by input position.
-    sample: Vec<u32>,
-    outlets: Vec<Option<u32>>,
+/// The count step's result for one sentence: where it occurs (the judge step needs no more).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentenceCount {
+    /// The whole-sentence hash.
+    pub hash: u64,
+    /// Documents containing it.
+    pub n_docs: u32,
+    /// The first `sample_docs` documents containing it, in document order.
+    pub sample: Vec<u32>,
+    /// Its distinct outlets (0 = unknown), up to 8: enough to tell one from several.
+    pub outlets: Vec<u64>,
 }
 
-/// Finds the boilerplate sentences of `docs`, sorted by hash.
-pub fn find_boilerplate(docs: &[DocSentences], config: &BoilerplateConfig) -> Vec<Boilerplate> {
-    let mut occurrences: HashMap<u64, Occurrences> = HashMap::new();
-    for (doc_idx, doc) in docs.iter().enumerate() {
-        for hash in &doc.hashes {
-            let entry = occurrences.entry(*hash).or_default();
-            entry.n_docs += 1;
-            if entry.sample.len() < config.sample_docs.max(2) {
-                entry.sample.push(doc_idx as u32);
-            }
-            // Outlets are tracked up to a handful: enough to tell one from several.
-            if entry.outlets.len() < 8 && !entry.outlets.contains(&doc.outlet) {
-                entry.outlets.push(doc.outlet);
-            }
+impl SentenceCount {
+    /// A new count for `hash`.
+    pub fn new(hash: u64) -> Self {
+        SentenceCount { hash, ..SentenceCount::default() }
+    }
+
+    /// Counts one more document (documents must come in order for a deterministic sample).
+    pub fn add(&mut self, doc: u32, outlet: u64, config: &BoilerplateConfig) {
+        self.n_docs += 1;
+        if self.sample.len() < config.sample_docs.max(2) {
+            self.sample.push(doc);
+        }
+        if self.outlets.len() < 8 && !self.outlets.contains(&outlet) {
+            self.outlets.push(outlet);
         }
     }
-    let frequent: Vec<(u64, &Occurrences)> = occurrences
-        .iter()
-        .filter(|(_, o)| o.n_docs >= config.min_docs.max(2))
-        .map(|(h, o)| (*h, o))
-        .collect();
+
+    /// Whether the sentence is frequent enough to be judged at all.
+    pub fn is_frequent(&self, config: &BoilerplateConfig) -> bool {
+        let one_outlet = self.outlets.len() == 1 && self.outlets[0] != 0;
+        let min =
+            if one_outlet { config.min_docs } else { config.min_docs.max(config.min_docs_corpus) };
+        self.n_docs >= min.max(2)
+    }
+}
+
+/// Finds the boilerplate sentences of `docs`, sorted by hash (the count and judge steps in
+/// memory; `unspun cluster` runs them as two streaming stages).
+pub fn find_boilerplate(docs: &[DocSentences], config: &BoilerplateConfig) -> Vec<Boilerplate> {
+    let mut counts: HashMap<u64, SentenceCount> = HashMap::new();
+    for (doc_idx, doc) in docs.iter().enumerate() {
+        let outlet = doc.outlet.map_or(0, |o| u64::from(o) + 1);
+        for hash in &doc.hashes {
+            counts.entry(*hash).or_insert_with(|| SentenceCount::new(*hash)).add(
+                doc_idx as u32,
+                outlet,
+                config,
+            );
+        }
+    }
+    let mut frequent: Vec<SentenceCount> =
+        counts.into_values().filter(|c| c.is_frequent(config)).collect();
+    frequent.sort_by_key(|c| c.hash);
+    judge_boilerplate(&frequent, &|doc| docs.get(doc as usize).map(|d| d.hashes.as_slice()), config)
+}
+
+/// The judge step: which of the `frequent` sentences are boilerplate, given the sorted
+/// sentence hashes of their sampled documents. Sorted by hash.
+pub fn judge_boilerplate<'a>(
+    frequent: &[SentenceCount],
+    doc_hashes: &dyn Fn(u32) -> Option<&'a [u64]>,
+    config: &BoilerplateConfig,
+) -> Vec<Boilerplate> {
     let first_pass: HashMap<u64, f64> = frequent
         .iter()
-        .filter_map(|(hash, occ)| {
-            let share = related_share(docs, *hash, occ, &|_| false);
-            (share <= config.max_related_share).then_some((*hash, share))
+        .filter_map(|count| {
+            let share = related_share(doc_hashes, count, &|_| false);
+            (share <= config.max_related_share).then_some((count.hash, share))
         })
         .collect();
     let mut out: Vec<Boilerplate> = frequent
         .iter()
-        .filter_map(|(hash, occ)| {
-            let share = related_share(docs, *hash, occ, &|h| first_pass.contains_key(&h));
+        .filter_map(|count| {
+            let share = related_share(doc_hashes, count, &|h| first_pass.contains_key(&h));
             (share <= config.max_related_share).then(|| Boilerplate {
-                hash: *hash,
-                n_docs: occ.n_docs,
-                n_outlets: occ.outlets.len() as u32,
-                scope: if occ.outlets.len() == 1 && occ.outlets[0].is_some() {
+                hash: count.hash,
+                n_docs: count.n_docs,
+                n_outlets: count.outlets.len() as u32,
+                scope: if count.outlets.len() == 1 && count.outlets[0] != 0 {
                     BoilerplateScope::Outlet
                 } else {
                     BoilerplateScope::Corpus
                 },
                 related_share: share,
-                first_doc: occ.sample[0] as usize,
+                first_doc: count.sample[0] as usize,
             })
         })
         .collect();
@@ -144,19 +197,21 @@ pub fn find_boilerplate(docs: &[DocSentences], config: &BoilerplateConfig) -> Ve
 
 /// Median, over consecutive pairs of sampled documents, of the share of the smaller one's
 /// other sentences (not `hash`, not `ignore`d) that the other one also has.
-fn related_share(
-    docs: &[DocSentences],
-    hash: u64,
-    occ: &Occurrences,
+fn related_share<'a>(
+    doc_hashes: &dyn Fn(u32) -> Option<&'a [u64]>,
+    count: &SentenceCount,
     ignore: &dyn Fn(u64) -> bool,
 ) -> f64 {
-    let mut shares: Vec<f64> = occ
+    let hash = count.hash;
+    let mut shares: Vec<f64> = count
         .sample
         .windows(2)
         .map(|pair| {
             let keep = |h: &&u64| **h != hash && !ignore(**h);
-            let a: Vec<u64> = docs[pair[0] as usize].hashes.iter().filter(keep).copied().collect();
-            let b: Vec<u64> = docs[pair[1] as usize].hashes.iter().filter(keep).copied().collect();
+            let a: Vec<u64> =
+                doc_hashes(pair[0]).unwrap_or_default().iter().filter(keep).copied().collect();
+            let b: Vec<u64> =
+                doc_hashes(pair[1]).unwrap_or_default().iter().filter(keep).copied().collect();
             let smaller = a.len().min(b.len());
             if smaller == 0 {
                 // Nothing else to compare: two documents that are only this sentence are the
@@ -199,11 +254,16 @@ mod tests {
     }
 
     fn check(docs: &[DocSentences], expect: &[(u64, BoilerplateScope)]) {
+        check_with(docs, &BoilerplateConfig::default(), expect);
+    }
+
+    fn check_with(
+        docs: &[DocSentences],
+        config: &BoilerplateConfig,
+        expect: &[(u64, BoilerplateScope)],
+    ) {
         let found: Vec<(u64, BoilerplateScope)> =
-            find_boilerplate(docs, &BoilerplateConfig::default())
-                .iter()
-                .map(|b| (b.hash, b.scope))
-                .collect();
+            find_boilerplate(docs, config).iter().map(|b| (b.hash, b.scope)).collect();
         assert_eq!(found, expect);
     }
 
@@ -230,7 +290,26 @@ mod tests {
             doc(1, &[11, 12, 13, 14, 50, 60]),
             doc(2, &[15, 16, 17, 18, 19, 20, 50, 60]),
         ];
-        check(&docs, &[(50, BoilerplateScope::Corpus), (60, BoilerplateScope::Corpus)]);
+        // Four documents of two outlets: too few by default, found with a lower bar.
+        check(&docs, &[]);
+        let config = BoilerplateConfig { min_docs_corpus: 4, ..BoilerplateConfig::default() };
+        check_with(
+            &docs,
+            &config,
+            &[(50, BoilerplateScope::Corpus), (60, BoilerplateScope::Corpus)],
+        );
+    }
+
+    #[test]
+    fn a_passage_copied_across_outlets_is_reuse() {
+        // A base story (outlet 1), a patchwork of outlet 2 and another of outlet 3 each take
+        // sentence 40 from it: set overlap cannot tell this from a footer, the count can.
+        let docs = [
+            doc(1, &[31, 32, 33, 34, 35, 36, 37, 38, 39, 40]),
+            doc(2, &[40, 71, 72, 73, 74, 75, 76, 77]),
+            doc(3, &[40, 81, 82, 83, 84, 85, 86]),
+        ];
+        check(&docs, &[]);
     }
 
     #[test]

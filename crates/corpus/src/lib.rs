@@ -1,28 +1,43 @@
-//! Corpus-wide reuse over an index (`unspun cluster`): deterministic, restartable batch stages
-//! that write plain files into an output directory.
+//! unspun-corpus: corpus-wide reuse over an index (`unspun cluster`) as deterministic,
+//! restartable batch stages that write plain files into an output directory.
 //!
-//! Stages, each writing its files atomically (tmp → fsync → rename) and a `<stage>.done`
-//! marker last, so that a rerun after a kill skips what is finished:
+//! Every stage is a pure function over plain records ([`prints`], [`pairs`], [`align`],
+//! [`spill`]), driven here over shards of the index; a distributed driver can call the same
+//! functions on its partitions. Stages, each writing its files atomically (tmp → fsync →
+//! rename) and a `<stage>.done` marker last, so that a rerun after a kill skips what is done:
 //!
-//! 1. `scan`: the whole-sentence hashes of every document in the run →
-//!    [`find_boilerplate`] → `boilerplate.jsonl`.
-//! 2. `trace`: every document traced against the others ([`trace_document`]), in shards of
-//!    [`ClusterJob::shard_docs`] documents (`trace-00000.jsonl`, …), both cores; a rerun
-//!    traces only the missing shards.
-//! 3. `reuse`: the shards → [`build`] → `documents.jsonl`, `links.jsonl`,
+//! 1. `prints` (map): every document's fingerprints and whole-sentence hashes, in shards of
+//!    [`PRINT_SHARD_DOCS`] documents, each shard a sorted run (`prints-00000.bin`,
+//!    `sentences-00000.bin`).
+//! 2. `boilerplate` (reduce by sentence hash): count, then judge →
+//!    `boilerplate.jsonl`.
+//! 3. `pairs` (reduce by fingerprint): candidate document pairs from the fingerprints they
+//!    share (document-frequency cut, counts spilled to disk in sorted runs under
+//!    [`ClusterJob::spill_budget_bytes`]) → `pairs.bin`, `pairs.json`.
+//! 4. `trace` (map): every document traced against its candidate partners only
+//!    ([`align::PartnerCandidates`]), in shards of [`ClusterJob::shard_docs`] documents
+//!    (`trace-00000.jsonl`, …), both cores; a rerun traces only the missing shards.
+//! 5. `reuse`: the shards → [`build`] → `documents.jsonl`, `links.jsonl`,
 //!    `doc_clusters.jsonl`, `passage_clusters.jsonl`, `boilerplate_passages.jsonl`,
 //!    `spins.jsonl`, `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`,
-//!    `publishers.json`. Its marker
-//!    holds a hash of [`ClusterConfig`]: other link thresholds rerun this stage only.
+//!    `publishers.json`. Its marker holds a hash of [`ClusterConfig`]: other link thresholds
+//!    rerun this stage only.
 //!
-//! `run.json` records the parameters (index generation, filter, the knobs of the first two
-//! stages); a rerun with
-//! other parameters is refused unless `fresh` is set, so that a directory never mixes runs.
-//! Memory: the scan holds the sentence hashes of the run (16 bytes a sentence), the trace
-//! stage one shard per thread, the reuse stage the passages of the run (not all pairs of
-//! documents: only pairs that share a passage exist at all).
+//! `run.json` records the parameters (index generation, filter, the knobs of the first four
+//! stages); a rerun with other parameters is refused unless `fresh` is set, so that a
+//! directory never mixes runs. Memory: the prints stage holds one shard per thread; the
+//! boilerplate and pairs stages merge the sorted shard files and hold the spill budget, the
+//! frequent sentences and the candidate pairs (12 bytes each); the trace stage one shard per
+//! thread; the reuse stage the passages of the run.
 
-use std::collections::{HashMap, HashSet};
+#![warn(missing_docs)]
+
+pub mod align;
+pub mod pairs;
+pub mod prints;
+pub mod spill;
+
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,20 +46,24 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use unspun_core::cluster::boilerplate::{
-    BoilerplateConfig, BoilerplateScope, DocSentences, find_boilerplate, sentence_hashes,
+    BoilerplateConfig, BoilerplateScope, SentenceCount, judge_boilerplate, sentence_hashes,
 };
 use unspun_core::cluster::graph::{
     OutletEdge, Publisher, add_spins, outlet_dot, outlet_edges, outlet_graphml, publishers,
 };
 use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
+    untraced_document,
 };
 use unspun_core::text::analyze;
-use unspun_core::trace::{Candidates, TraceConfig};
+use unspun_core::trace::TraceConfig;
 use unspun_core::{DocId, Document, Timestamp};
+use unspun_index::{Error, FsStorage, Index, Result, Storage, TMP_SUFFIX};
 
-use crate::storage::{FsStorage, Storage, TMP_SUFFIX};
-use crate::{Error, Index, Result};
+use crate::align::{PartnerCandidates, Partners};
+use crate::pairs::{PairConfig, PairRec, PairStats, add_counts, directions, group_pairs};
+use crate::prints::{PrintRec, SentenceRec, document_prints};
+use crate::spill::{Merged, Record, Sorter, Source, remove_spill_dir, write_records};
 
 /// Which documents of the index take part (on both sides: traced and as sources).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,8 +107,12 @@ pub struct ClusterJob {
     pub cluster: ClusterConfig,
     /// Boilerplate knobs.
     pub boilerplate: BoilerplateConfig,
+    /// Candidate pairs.
+    pub pairs: PairConfig,
     /// Documents per trace shard (0: 1000).
     pub shard_docs: usize,
+    /// Memory for sorting in the pairs stage before it spills to disk (0: 256 MiB).
+    pub spill_budget_bytes: usize,
     /// Start over: remove the outputs of an earlier run in the directory first.
     pub fresh: bool,
 }
@@ -98,9 +121,13 @@ pub struct ClusterJob {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
-    /// Sentence hashes and boilerplate.
-    Scan,
-    /// Every document traced.
+    /// Fingerprints and sentence hashes of every document.
+    Prints,
+    /// Boilerplate sentences: count, then judge.
+    Boilerplate,
+    /// Candidate pairs of documents.
+    Pairs,
+    /// Every document traced against its partners.
     Trace,
     /// Links, clusters, graph, publishers.
     Reuse,
@@ -110,7 +137,9 @@ impl Stage {
     /// The stage's name (as in file names and reports).
     pub fn name(self) -> &'static str {
         match self {
-            Stage::Scan => "scan",
+            Stage::Prints => "prints",
+            Stage::Boilerplate => "boilerplate",
+            Stage::Pairs => "pairs",
             Stage::Trace => "trace",
             Stage::Reuse => "reuse",
         }
@@ -156,7 +185,7 @@ pub struct StageSummary {
     pub skipped: bool,
     /// Seconds in this run.
     pub secs: f64,
-    /// Shards traced by an earlier run (trace stage only).
+    /// Shards done by an earlier run (prints and trace stages).
     pub n_shards_reused: usize,
 }
 
@@ -180,6 +209,8 @@ pub struct ClusterSummary {
     pub n_index_docs: u64,
     /// Documents in the run (after the filter).
     pub n_docs: usize,
+    /// What the pair stage found.
+    pub pairs: PairStats,
     /// Boilerplate sentences found.
     pub n_boilerplate: usize,
     /// Of which within one outlet.
@@ -248,7 +279,13 @@ pub struct BoilerplateLine {
 const RUN_FILE: &str = "run.json";
 const SUMMARY_FILE: &str = "summary.json";
 const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
+const PAIRS_FILE: &str = "pairs.bin";
+const PAIR_STATS_FILE: &str = "pairs.json";
+const SPILL_DIR: &str = "spill";
 const DEFAULT_SHARD_DOCS: usize = 1000;
+const DEFAULT_SPILL_BUDGET: usize = 256 << 20;
+/// Documents per shard of the prints stage.
+pub const PRINT_SHARD_DOCS: usize = 4096;
 const EXCERPT_CHARS: usize = 300;
 /// Analysed candidates kept by the trace stage (a few hundred MB at most).
 const CANDIDATE_CACHE_DOCS: usize = 4096;
@@ -274,54 +311,26 @@ fn shard_file(shard: usize) -> String {
     format!("trace-{shard:05}.jsonl")
 }
 
+fn prints_file(shard: usize) -> String {
+    format!("prints-{shard:05}.bin")
+}
+
+fn sentences_file(shard: usize) -> String {
+    format!("sentences-{shard:05}.bin")
+}
+
 fn owned_file(name: &str) -> bool {
     let name = name.strip_suffix(TMP_SUFFIX).unwrap_or(name);
     name == RUN_FILE
         || name == SUMMARY_FILE
         || name == BOILERPLATE_FILE
+        || name == PAIRS_FILE
+        || name == PAIR_STATS_FILE
         || REUSE_FILES.contains(&name)
         || name.ends_with(".done")
         || (name.starts_with("trace-") && name.ends_with(".jsonl"))
-}
-
-/// `index` restricted to the documents of a run.
-struct RunCandidates<'a> {
-    index: &'a Index,
-    /// `None`: every document.
-    allowed: Option<&'a HashSet<DocId>>,
-}
-
-impl Candidates for RunCandidates<'_> {
-    fn n_docs(&self) -> u64 {
-        self.index.n_docs()
-    }
-    fn doc_freq(&self, fingerprint: u64) -> u32 {
-        // Frequencies stay those of the whole index: common text is common whatever the run.
-        self.index.doc_freq(fingerprint)
-    }
-    fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>) {
-        let start = out.len();
-        self.index.postings(fingerprint, out);
-        if let Some(allowed) = self.allowed {
-            let mut kept = start;
-            for i in start..out.len() {
-                if allowed.contains(&out[i]) {
-                    out[kept] = out[i];
-                    kept += 1;
-                }
-            }
-            out.truncate(kept);
-        }
-    }
-    fn document(&self, doc: DocId) -> Option<Document> {
-        if self.allowed.is_some_and(|a| !a.contains(&doc)) {
-            return None;
-        }
-        self.index.document(doc).ok().flatten()
-    }
-    fn has_outlet(&self, outlet: &str) -> Option<bool> {
-        Some(self.index.has_outlet_like(outlet))
-    }
+        || ((name.starts_with("prints-") || name.starts_with("sentences-"))
+            && name.ends_with(".bin"))
 }
 
 fn write_json_lines<T: Serialize>(storage: &FsStorage, name: &str, items: &[T]) -> Result<()> {
@@ -374,6 +383,25 @@ fn char_excerpt(text: &str, start: usize, end: usize) -> String {
     text.chars().skip(start).take((end.saturating_sub(start)).min(EXCERPT_CHARS)).collect()
 }
 
+/// How a stage was run, for the summary.
+struct StageRun<'a> {
+    stages: Vec<StageSummary>,
+    progress: &'a (dyn Fn(&ClusterEvent) + Sync),
+}
+
+impl StageRun<'_> {
+    fn skipped(&mut self, stage: Stage, n_shards_reused: usize) {
+        (self.progress)(&ClusterEvent::Finished { stage, skipped: true, secs: 0.0 });
+        self.stages.push(StageSummary { stage, skipped: true, secs: 0.0, n_shards_reused });
+    }
+
+    fn finished(&mut self, stage: Stage, started: Instant, n_shards_reused: usize) {
+        let secs = started.elapsed().as_secs_f64();
+        (self.progress)(&ClusterEvent::Finished { stage, skipped: false, secs });
+        self.stages.push(StageSummary { stage, skipped: false, secs, n_shards_reused });
+    }
+}
+
 /// Runs (or resumes) the corpus-wide analysis of `index` into `out_dir`, which is created if
 /// needed. `progress` is called from worker threads.
 pub fn run_cluster(
@@ -390,13 +418,17 @@ pub fn run_cluster(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let storage = FsStorage::new(out_dir);
     let shard_docs = if job.shard_docs == 0 { DEFAULT_SHARD_DOCS } else { job.shard_docs };
-    // The knobs of the scan and trace stages; those of the reuse stage only rerun that stage
-    // (its marker holds their hash), so trying other link thresholds costs seconds.
+    let spill_budget =
+        if job.spill_budget_bytes == 0 { DEFAULT_SPILL_BUDGET } else { job.spill_budget_bytes };
+    // The knobs of the first four stages; those of the reuse stage only rerun that stage (its
+    // marker holds their hash), so trying other link thresholds costs seconds.
     let c = &job.cluster;
     let knobs = format!(
-        "{:?}|{:?}|{}|{}|{}",
+        "{:?}|{:?}|{:?}|{}|{}|{}|{}",
         job.trace,
         job.boilerplate,
+        job.pairs,
+        PRINT_SHARD_DOCS,
         c.min_passage_chars,
         c.passage_gap_chars,
         c.min_number_agreement
@@ -436,6 +468,9 @@ pub fn run_cluster(
             reason: "missing, but the directory holds cluster outputs; pass --fresh".to_owned(),
         });
     }
+    // Run files of a killed run are the only thing in the spill directory.
+    let spill_dir = out_dir.join(SPILL_DIR);
+    remove_spill_dir(&spill_dir)?;
     write_bytes(&storage, RUN_FILE, &to_json(&params, &run_path)?)?;
 
     // The documents of the run, in index order.
@@ -452,34 +487,71 @@ pub fn run_cluster(
     };
     let allowed: Option<HashSet<DocId>> =
         (!job.filter.is_everything()).then(|| docs.iter().copied().collect());
-    let candidates = RunCandidates { index, allowed: allowed.as_ref() };
-    let mut stages = Vec::new();
+    let mut run = StageRun { stages: Vec::new(), progress };
 
-    // 1. scan
+    // 1. prints
+    let print_shards: Vec<&[DocId]> = docs.chunks(PRINT_SHARD_DOCS).collect();
     let started = Instant::now();
-    let boilerplate: Vec<BoilerplateLine> = if storage.exists(&done_file(Stage::Scan))? {
-        progress(&ClusterEvent::Finished { stage: Stage::Scan, skipped: true, secs: 0.0 });
-        stages.push(StageSummary {
-            stage: Stage::Scan,
-            skipped: true,
-            secs: 0.0,
-            n_shards_reused: 0,
-        });
+    if storage.exists(&done_file(Stage::Prints))? {
+        run.skipped(Stage::Prints, print_shards.len());
+    } else {
+        let reused = prints_stage(index, &storage, &print_shards, job, progress)?;
+        write_bytes(&storage, &done_file(Stage::Prints), b"done\n")?;
+        run.finished(Stage::Prints, started, reused);
+    }
+
+    // 2. boilerplate
+    let started = Instant::now();
+    let boilerplate: Vec<BoilerplateLine> = if storage.exists(&done_file(Stage::Boilerplate))? {
+        run.skipped(Stage::Boilerplate, 0);
         read_json_lines(&storage, BOILERPLATE_FILE)?
     } else {
-        progress(&ClusterEvent::Started { stage: Stage::Scan, total: docs.len() as u64, done: 0 });
-        let lines = scan(index, &docs, job, progress)?;
+        progress(&ClusterEvent::Started {
+            stage: Stage::Boilerplate,
+            total: print_shards.len() as u64,
+            done: 0,
+        });
+        let lines = boilerplate_stage(index, &storage, print_shards.len(), job)?;
         write_json_lines(&storage, BOILERPLATE_FILE, &lines)?;
-        write_bytes(&storage, &done_file(Stage::Scan), b"done\n")?;
-        let secs = started.elapsed().as_secs_f64();
-        progress(&ClusterEvent::Finished { stage: Stage::Scan, skipped: false, secs });
-        stages.push(StageSummary { stage: Stage::Scan, skipped: false, secs, n_shards_reused: 0 });
+        write_bytes(&storage, &done_file(Stage::Boilerplate), b"done\n")?;
+        run.finished(Stage::Boilerplate, started, 0);
         lines
     };
     let boilerplate_set: HashSet<u64> =
         boilerplate.iter().filter_map(|b| u64::from_str_radix(&b.hash, 16).ok()).collect();
 
-    // 2. trace
+    // 3. pairs
+    let started = Instant::now();
+    let (pairs, pair_stats) = if storage.exists(&done_file(Stage::Pairs))? {
+        run.skipped(Stage::Pairs, 0);
+        let stats: PairStats =
+            serde_json::from_slice(&storage.read(PAIR_STATS_FILE)?).map_err(|e| {
+                Error::corrupt(
+                    storage.path_of(PAIR_STATS_FILE),
+                    format!("{e} (rerun with --fresh)"),
+                )
+            })?;
+        (read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats)
+    } else {
+        progress(&ClusterEvent::Started {
+            stage: Stage::Pairs,
+            total: print_shards.len() as u64,
+            done: 0,
+        });
+        let (pairs, stats) =
+            pairs_stage(&storage, &spill_dir, print_shards.len(), &job.pairs, spill_budget)?;
+        write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
+        let stats_path = storage.path_of(PAIR_STATS_FILE);
+        write_bytes(&storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
+        write_bytes(&storage, &done_file(Stage::Pairs), b"done\n")?;
+        run.finished(Stage::Pairs, started, 0);
+        (pairs, stats)
+    };
+    let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
+    let partners = Partners::from_pairs(&pairs, n_ids);
+    drop(pairs);
+
+    // 4. trace
     let started = Instant::now();
     let shards: Vec<&[DocId]> = docs.chunks(shard_docs).collect();
     let trace_done = storage.exists(&done_file(Stage::Trace))?;
@@ -491,7 +563,7 @@ pub fn run_cluster(
     }
     let n_reused = shards.len() - pending.len();
     if trace_done {
-        progress(&ClusterEvent::Finished { stage: Stage::Trace, skipped: true, secs: 0.0 });
+        run.skipped(Stage::Trace, shards.len());
     } else {
         let n_pending_docs: usize = pending.iter().map(|(_, d)| d.len()).sum();
         let n_done_before = (docs.len() - n_pending_docs) as u64;
@@ -511,15 +583,27 @@ pub fn run_cluster(
             let mut traced = Vec::with_capacity(shard_docs.len());
             for &doc_id in *shard_docs {
                 let Some(doc) = index.document(doc_id)? else { continue };
-                traced.push(trace_document(
-                    doc_id,
-                    &doc,
-                    &candidates,
-                    &tracer,
-                    &boilerplate_set,
-                    &resolve,
-                    &job.cluster,
-                ));
+                let candidates = PartnerCandidates { index, partners: partners.of(doc_id) };
+                if candidates.partners.is_empty() {
+                    traced.push(untraced_document(
+                        doc_id,
+                        &doc,
+                        &job.trace.shingle,
+                        &boilerplate_set,
+                        &|h| index.doc_freq(h),
+                        job.trace.common_sentence_docs,
+                    ));
+                } else {
+                    traced.push(trace_document(
+                        doc_id,
+                        &doc,
+                        &candidates,
+                        &tracer,
+                        &boilerplate_set,
+                        &resolve,
+                        &job.cluster,
+                    ));
+                }
                 let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
                 if done.is_multiple_of(64) {
                     progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });
@@ -529,17 +613,11 @@ pub fn run_cluster(
         })?;
         write_bytes(&storage, &done_file(Stage::Trace), b"done\n")?;
         progress(&ClusterEvent::Advanced { stage: Stage::Trace, done: docs.len() as u64 });
-        let secs = started.elapsed().as_secs_f64();
-        progress(&ClusterEvent::Finished { stage: Stage::Trace, skipped: false, secs });
+        run.finished(Stage::Trace, started, n_reused);
     }
-    stages.push(StageSummary {
-        stage: Stage::Trace,
-        skipped: trace_done,
-        secs: if trace_done { 0.0 } else { started.elapsed().as_secs_f64() },
-        n_shards_reused: if trace_done { shards.len() } else { n_reused },
-    });
+    drop(partners);
 
-    // 3. reuse
+    // 5. reuse
     let started = Instant::now();
     let mut traced: Vec<TracedDoc> = Vec::with_capacity(docs.len());
     for shard in 0..shards.len() {
@@ -559,68 +637,135 @@ pub fn run_cluster(
     let mut report = publishers(&output.documents, &output.links);
     add_spins(&mut report, &output.spins);
     if reuse_done {
-        progress(&ClusterEvent::Finished { stage: Stage::Reuse, skipped: true, secs: 0.0 });
+        run.skipped(Stage::Reuse, 0);
     } else {
         fill_passage_texts(index, &mut output)?;
         write_reuse(&storage, &output, &edges, &report)?;
         write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
-        let secs = started.elapsed().as_secs_f64();
-        progress(&ClusterEvent::Finished { stage: Stage::Reuse, skipped: false, secs });
+        run.finished(Stage::Reuse, started, 0);
     }
-    stages.push(StageSummary {
-        stage: Stage::Reuse,
-        skipped: reuse_done,
-        secs: if reuse_done { 0.0 } else { started.elapsed().as_secs_f64() },
-        n_shards_reused: 0,
-    });
 
-    let summary = summarise(index, out_dir, &docs, &boilerplate, &output, &edges, report, stages);
-    let summary = ClusterSummary { files: list_outputs(&storage)?, ..summary };
+    let summary =
+        summarise(index, out_dir, &docs, &boilerplate, &output, &edges, report, run.stages);
+    let summary = ClusterSummary { files: list_outputs(&storage)?, pairs: pair_stats, ..summary };
     let summary_path = storage.path_of(SUMMARY_FILE);
     write_bytes(&storage, SUMMARY_FILE, &to_json(&summary, &summary_path)?)?;
     Ok(summary)
 }
 
-/// The scan stage: boilerplate over the run's documents.
-fn scan(
+/// Reads a whole file of records.
+fn read_records<R: Record>(path: &Path) -> Result<Vec<R>> {
+    let mut merged = Merged::new(vec![Source::<R>::file(path)?], Vec::new())?;
+    let mut out = Vec::new();
+    while let Some(record) = merged.next_record()? {
+        out.push(record);
+    }
+    Ok(out)
+}
+
+/// A merge of one kind of shard file of the prints stage.
+fn merge_shards<R: Record>(
+    storage: &FsStorage,
+    n_shards: usize,
+    name: fn(usize) -> String,
+) -> Result<Merged<R>> {
+    let sources = (0..n_shards)
+        .map(|shard| Source::file(&storage.path_of(&name(shard))))
+        .collect::<Result<Vec<_>>>()?;
+    Merged::new(sources, Vec::new())
+}
+
+/// The prints stage: one sorted run of fingerprints and one of sentence hashes per shard.
+/// Returns the number of shards an earlier run had done.
+fn prints_stage(
     index: &Index,
-    docs: &[DocId],
+    storage: &FsStorage,
+    shards: &[&[DocId]],
     job: &ClusterJob,
     progress: &(dyn Fn(&ClusterEvent) + Sync),
-) -> Result<Vec<BoilerplateLine>> {
+) -> Result<usize> {
+    let mut pending = Vec::new();
+    for (shard, docs) in shards.iter().enumerate() {
+        if !storage.exists(&prints_file(shard))? || !storage.exists(&sentences_file(shard))? {
+            pending.push((shard, *docs));
+        }
+    }
+    let n_docs: usize = shards.iter().map(|s| s.len()).sum();
+    let n_pending: usize = pending.iter().map(|(_, d)| d.len()).sum();
+    let done_before = (n_docs - n_pending) as u64;
+    progress(&ClusterEvent::Started {
+        stage: Stage::Prints,
+        total: n_docs as u64,
+        done: done_before,
+    });
+    let counter = AtomicU64::new(done_before);
     let shingle = &job.trace.shingle;
-    let counter = AtomicU64::new(0);
-    let scanned: Vec<(Option<String>, Vec<u64>)> = docs
+    pending.par_iter().try_for_each(|(shard, docs)| -> Result<()> {
+        let mut prints: Vec<PrintRec> = Vec::new();
+        let mut sentences: Vec<SentenceRec> = Vec::new();
+        for &doc_id in *docs {
+            let Some(doc) = index.document(doc_id)? else { continue };
+            let (p, s) = document_prints(doc_id, &doc, shingle);
+            prints.extend(p);
+            sentences.extend(s);
+            let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            if done.is_multiple_of(256) {
+                progress(&ClusterEvent::Advanced { stage: Stage::Prints, done });
+            }
+        }
+        prints.sort_unstable();
+        sentences.sort_unstable();
+        // Sentences first: a shard counts as done when its prints file exists.
+        write_records(&storage.path_of(&sentences_file(*shard)), &sentences)?;
+        write_records(&storage.path_of(&prints_file(*shard)), &prints)
+    })?;
+    progress(&ClusterEvent::Advanced { stage: Stage::Prints, done: n_docs as u64 });
+    Ok(shards.len() - pending.len())
+}
+
+/// The boilerplate stage: count every sentence hash over the shards (a streaming merge), then
+/// judge the frequent ones on the sentences of their sampled documents.
+fn boilerplate_stage(
+    index: &Index,
+    storage: &FsStorage,
+    n_shards: usize,
+    job: &ClusterJob,
+) -> Result<Vec<BoilerplateLine>> {
+    let config = &job.boilerplate;
+    let shingle = &job.trace.shingle;
+    let mut merged = merge_shards::<SentenceRec>(storage, n_shards, sentences_file)?;
+    let mut frequent: Vec<SentenceCount> = Vec::new();
+    let mut current: Option<SentenceCount> = None;
+    while let Some(rec) = merged.next_record()? {
+        if current.as_ref().is_some_and(|c| c.hash != rec.hash) {
+            let count = current.take().unwrap_or_default();
+            if count.is_frequent(config) {
+                frequent.push(count);
+            }
+        }
+        current
+            .get_or_insert_with(|| SentenceCount::new(rec.hash))
+            .add(rec.doc, rec.outlet, config);
+    }
+    if let Some(count) = current.take().filter(|c| c.is_frequent(config)) {
+        frequent.push(count);
+    }
+    // The sentences of every sampled document, from the stored text.
+    let mut sampled: Vec<u32> = frequent.iter().flat_map(|c| c.sample.iter().copied()).collect();
+    sampled.sort_unstable();
+    sampled.dedup();
+    let hashes: Vec<Vec<u64>> = sampled
         .par_iter()
         .map(|&doc| {
-            let document = index.document(doc)?.unwrap_or_default();
-            let hashes = sentence_hashes(&document.text, shingle).into_iter().map(|(h, _)| h);
-            let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            if done.is_multiple_of(1024) {
-                progress(&ClusterEvent::Advanced { stage: Stage::Scan, done });
-            }
-            Ok((document.source, hashes.collect()))
+            let text = index.document(DocId(doc))?.map(|d| d.text).unwrap_or_default();
+            Ok(sentence_hashes(&text, shingle).into_iter().map(|(h, _)| h).collect())
         })
         .collect::<Result<_>>()?;
-    // Outlets numbered in order of first appearance: deterministic.
-    let mut outlet_numbers: HashMap<String, u32> = HashMap::new();
-    let mut outlet_names: Vec<String> = Vec::new();
-    let sentences: Vec<DocSentences> = scanned
-        .into_iter()
-        .map(|(outlet, hashes)| DocSentences {
-            outlet: outlet.map(|name| {
-                *outlet_numbers.entry(name.clone()).or_insert_with(|| {
-                    outlet_names.push(name);
-                    (outlet_names.len() - 1) as u32
-                })
-            }),
-            hashes,
-        })
-        .collect();
-    let found = find_boilerplate(&sentences, &job.boilerplate);
+    let lookup = |doc: u32| sampled.binary_search(&doc).ok().map(|i| hashes[i].as_slice());
+    let found = judge_boilerplate(&frequent, &lookup, config);
     let mut lines = Vec::with_capacity(found.len());
     for b in found {
-        let document = index.document(docs[b.first_doc])?.unwrap_or_default();
+        let document = index.document(DocId(b.first_doc as u32))?.unwrap_or_default();
         let analyzed = analyze(&document.text);
         let text = (0..analyzed.sentences.len())
             .find(|&idx| {
@@ -647,6 +792,93 @@ fn scan(
     // Most widespread first.
     lines.sort_by(|a, b| b.n_docs.cmp(&a.n_docs).then_with(|| a.hash.cmp(&b.hash)));
     Ok(lines)
+}
+
+/// The pairs stage: the shards' fingerprints merged into groups, each group's pairs counted
+/// under the spill budget, and the pairs sharing enough fingerprints kept.
+fn pairs_stage(
+    storage: &FsStorage,
+    spill_dir: &Path,
+    n_shards: usize,
+    config: &PairConfig,
+    spill_budget: usize,
+) -> Result<(Vec<PairRec>, PairStats)> {
+    let mut stats = PairStats::default();
+    let mut merged = merge_shards::<PrintRec>(storage, n_shards, prints_file)?;
+    let mut sorter: Sorter<PairRec> =
+        Sorter::new(spill_dir, "pairs", spill_budget, Some(add_counts));
+    let mut group: Vec<PrintRec> = Vec::new();
+    // Every document's date (for the direction of its pairs), by DocId.
+    let mut dates: Vec<i64> = Vec::new();
+    let mut failed: Option<Error> = None;
+    let mut flush =
+        |group: &mut Vec<PrintRec>, stats: &mut PairStats, sorter: &mut Sorter<PairRec>| {
+            if group.is_empty() {
+                return;
+            }
+            stats.n_fingerprints += 1;
+            if group.len() >= 2 {
+                stats.n_shared_fingerprints += 1;
+                if group.len() > config.max_doc_freq {
+                    stats.n_common_fingerprints += 1;
+                } else if group.len() > config.all_pairs_docs {
+                    stats.n_star_fingerprints += 1;
+                }
+            }
+            group_pairs(group, config, &mut |pair| {
+                stats.n_emitted += 1;
+                if failed.is_none()
+                    && let Err(e) = sorter.push(pair)
+                {
+                    failed = Some(e);
+                }
+            });
+            group.clear();
+        };
+    while let Some(rec) = merged.next_record()? {
+        stats.n_prints += 1;
+        let at = rec.doc as usize;
+        if at >= dates.len() {
+            dates.resize(at + 1, crate::prints::UNDATED);
+        }
+        dates[at] = rec.date;
+        if group.last().is_some_and(|g| g.fingerprint != rec.fingerprint) {
+            flush(&mut group, &mut stats, &mut sorter);
+        }
+        group.push(rec);
+    }
+    flush(&mut group, &mut stats, &mut sorter);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    stats.n_spilled_bytes = sorter.n_spilled_bytes();
+    let mut counted = sorter.finish()?;
+    let mut pairs: Vec<PairRec> = Vec::new();
+    let mut current: Option<PairRec> = None;
+    let mut keep = |pair: PairRec, stats: &mut PairStats| {
+        stats.n_pairs += 1;
+        if pair.n >= config.min_shared {
+            let dir = directions(dates[pair.a as usize], dates[pair.b as usize]);
+            pairs.push(PairRec { dir, ..pair });
+        }
+    };
+    while let Some(pair) = counted.next_record()? {
+        match &mut current {
+            Some(c) if *c == pair => add_counts(c, &pair),
+            _ => {
+                if let Some(done) = current.replace(pair) {
+                    keep(done, &mut stats);
+                }
+            }
+        }
+    }
+    if let Some(done) = current {
+        keep(done, &mut stats);
+    }
+    drop(counted);
+    remove_spill_dir(spill_dir)?;
+    stats.n_candidates = pairs.len() as u64;
+    Ok((pairs, stats))
 }
 
 /// Puts the text of each passage cluster's first member in the cluster.
@@ -722,6 +954,7 @@ fn summarise(
         out_dir: out_dir.to_path_buf(),
         n_index_docs: index.n_docs(),
         n_docs: docs.len(),
+        pairs: PairStats::default(),
         n_boilerplate: boilerplate.len(),
         n_boilerplate_outlet: boilerplate
             .iter()

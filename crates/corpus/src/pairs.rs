@@ -1,0 +1,200 @@
+//! Stage 2 (shuffle by fingerprint, reduce): candidate pairs of documents from the fingerprints
+//! they share, counted, with a cheap filter before any alignment.
+//!
+//! The documents of one fingerprint arrive together (earliest first). A fingerprint in at most
+//! [`PairConfig::all_pairs_docs`] documents pairs every two of them; a more common one (a
+//! story syndicated to many outlets) pairs each document with the earliest
+//! [`PairConfig::star_docs`] only, so work stays linear in the number of documents; one in more
+//! than [`PairConfig::max_doc_freq`] documents is common text and pairs nothing. A pair becomes
+//! a candidate when the documents share at least [`PairConfig::min_shared`] fingerprints: one
+//! stock phrase is not enough, a copied sentence is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::prints::{PrintRec, u32_at};
+use crate::spill::Record;
+
+/// Knobs of the pair stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairConfig {
+    /// Fingerprints in at most this many documents pair all of them.
+    pub all_pairs_docs: usize,
+    /// More common fingerprints pair each document with this many earliest ones.
+    pub star_docs: usize,
+    /// Fingerprints in more documents than this pair nothing (the trace skips them too).
+    pub max_doc_freq: usize,
+    /// A candidate pair shares at least this many fingerprints.
+    pub min_shared: u32,
+}
+
+impl Default for PairConfig {
+    fn default() -> Self {
+        PairConfig { all_pairs_docs: 64, star_docs: 16, max_doc_freq: 2000, min_shared: 4 }
+    }
+}
+
+/// A pair of documents (`a < b`) and the number of fingerprints they share. Equality and order
+/// are on the pair only, so that counts of one pair can be combined.
+#[derive(Debug, Clone, Copy)]
+pub struct PairRec {
+    /// The lower DocId.
+    pub a: u32,
+    /// The higher DocId.
+    pub b: u32,
+    /// Shared fingerprints.
+    pub n: u32,
+    /// Which may be the other's source, by date: [`A_SOURCE_OF_B`], [`B_SOURCE_OF_A`] (both
+    /// when the dates allow either; set when the pair is kept).
+    pub dir: u8,
+}
+
+/// [`PairRec::dir`]: `a` is dated early enough to be a source of `b`.
+pub const A_SOURCE_OF_B: u8 = 1;
+/// [`PairRec::dir`]: `b` is dated early enough to be a source of `a`.
+pub const B_SOURCE_OF_A: u8 = 2;
+
+/// Whether a document dated `source` may be a source of one dated `copy` (seconds,
+/// [`crate::prints::UNDATED`] when unknown): the trace's own rule, where a date without a time of
+/// day covers the whole day and an unknown date allows anything.
+pub fn may_be_source(source: i64, copy: i64) -> bool {
+    use crate::prints::UNDATED;
+    if source == UNDATED || copy == UNDATED {
+        return true;
+    }
+    let latest = if copy.rem_euclid(86_400) == 0 { copy.saturating_add(86_399) } else { copy };
+    source <= latest
+}
+
+/// The direction bits of a pair from the dates of its documents.
+pub fn directions(date_a: i64, date_b: i64) -> u8 {
+    let mut dir = 0;
+    if may_be_source(date_a, date_b) {
+        dir |= A_SOURCE_OF_B;
+    }
+    if may_be_source(date_b, date_a) {
+        dir |= B_SOURCE_OF_A;
+    }
+    dir
+}
+
+impl PairRec {
+    fn key(&self) -> u64 {
+        (u64::from(self.a) << 32) | u64::from(self.b)
+    }
+}
+
+impl PartialEq for PairRec {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for PairRec {}
+impl PartialOrd for PairRec {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for PairRec {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Record for PairRec {
+    const SIZE: usize = 13;
+    fn encode(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.a.to_le_bytes());
+        out[4..8].copy_from_slice(&self.b.to_le_bytes());
+        out[8..12].copy_from_slice(&self.n.to_le_bytes());
+        out[12] = self.dir;
+    }
+    fn decode(b: &[u8]) -> Self {
+        PairRec { a: u32_at(b, 0), b: u32_at(b, 4), n: u32_at(b, 8), dir: b[12] }
+    }
+}
+
+/// Sums the counts of one pair (the [`crate::spill::Combine`] of the pair stage).
+pub fn add_counts(into: &mut PairRec, other: &PairRec) {
+    into.n = into.n.saturating_add(other.n);
+}
+
+/// The pairs one fingerprint gives: `group` is its documents, earliest first.
+pub fn group_pairs(group: &[PrintRec], config: &PairConfig, emit: &mut dyn FnMut(PairRec)) {
+    let n = group.len();
+    if n < 2 || n > config.max_doc_freq {
+        return;
+    }
+    let pair = |x: u32, y: u32| PairRec { a: x.min(y), b: x.max(y), n: 1, dir: 0 };
+    let sources = if n <= config.all_pairs_docs { n } else { config.star_docs.clamp(1, n) };
+    for i in 0..sources {
+        for later in &group[i + 1..] {
+            if later.doc != group[i].doc {
+                emit(pair(group[i].doc, later.doc));
+            }
+        }
+    }
+}
+
+/// What the pair stage found (`pairs.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PairStats {
+    /// Fingerprint records read.
+    pub n_prints: u64,
+    /// Distinct fingerprints.
+    pub n_fingerprints: u64,
+    /// Of which in two or more documents.
+    pub n_shared_fingerprints: u64,
+    /// Of which paired earliest-first only (more than `all_pairs_docs` documents).
+    pub n_star_fingerprints: u64,
+    /// Of which too common to pair.
+    pub n_common_fingerprints: u64,
+    /// Pair emissions (before counting).
+    pub n_emitted: u64,
+    /// Distinct pairs.
+    pub n_pairs: u64,
+    /// Pairs sharing at least `min_shared` fingerprints: the candidates.
+    pub n_candidates: u64,
+    /// Bytes spilled to disk while counting.
+    pub n_spilled_bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(docs: &[u32]) -> Vec<PrintRec> {
+        docs.iter().map(|&doc| PrintRec { fingerprint: 1, date: 0, doc }).collect()
+    }
+
+    fn pairs(docs: &[u32], config: &PairConfig) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        group_pairs(&group(docs), config, &mut |p| out.push((p.a, p.b)));
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn small_groups_pair_everything() {
+        assert_eq!(pairs(&[5, 2, 9], &PairConfig::default()), vec![(2, 5), (2, 9), (5, 9)]);
+        assert!(pairs(&[5], &PairConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn sources_are_not_later_than_their_copies_day() {
+        let day = 86_400 * 20_000;
+        assert!(may_be_source(day + 3_600, day)); // same day, copy dated without a time
+        assert!(!may_be_source(day + 86_400, day));
+        assert!(!may_be_source(day + 2, day + 1)); // copy with a time of day
+        assert!(may_be_source(crate::prints::UNDATED, day));
+        assert_eq!(directions(day, day + 86_400), A_SOURCE_OF_B);
+        assert_eq!(directions(day, day), A_SOURCE_OF_B | B_SOURCE_OF_A);
+    }
+
+    #[test]
+    fn large_groups_pair_with_the_earliest_only() {
+        let config = PairConfig { all_pairs_docs: 3, star_docs: 1, ..PairConfig::default() };
+        assert_eq!(pairs(&[7, 1, 2, 3], &config), vec![(1, 7), (2, 7), (3, 7)]);
+        let config = PairConfig { max_doc_freq: 3, ..config };
+        assert!(pairs(&[7, 1, 2, 3], &config).is_empty());
+    }
+}

@@ -1,0 +1,331 @@
+//! External sorting of fixed-size records: memory stays under a budget whatever the corpus.
+//!
+//! [`Sorter`] buffers records; when the buffer reaches its budget it is sorted, optionally
+//! combined (equal keys folded into one record, e.g. counts summed) and written to a run file
+//! in the spill directory. [`Sorter::finish`] returns a k-way merge of the runs and of what is
+//! still in memory, in order. Run files are created and removed by the sorter only; a killed
+//! run leaves `*.run` files that the next run of the stage removes
+//! ([`remove_spill_dir`]).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use unspun_index::{Error, Result};
+
+/// A fixed-size record that can be written to and read from a run file.
+pub trait Record: Copy + Ord + Send + Sync {
+    /// Encoded size in bytes.
+    const SIZE: usize;
+    /// Writes the record into `out` (exactly [`Record::SIZE`] bytes, little-endian).
+    fn encode(&self, out: &mut [u8]);
+    /// Reads a record written by [`Record::encode`].
+    fn decode(bytes: &[u8]) -> Self;
+}
+
+/// Folds records that compare equal (same key) into one; `None` keeps them all.
+pub type Combine<R> = fn(&mut R, &R);
+
+/// Buffers records under a memory budget, spilling sorted runs to disk.
+pub struct Sorter<R: Record> {
+    buf: Vec<R>,
+    max_records: usize,
+    dir: PathBuf,
+    prefix: String,
+    runs: Vec<PathBuf>,
+    combine: Option<Combine<R>>,
+    n_spilled_bytes: u64,
+}
+
+impl<R: Record> Sorter<R> {
+    /// A sorter keeping at most `budget_bytes` of records in memory before it spills run files
+    /// named `<prefix>-NNNNN.run` into `dir` (created when the first run is written).
+    pub fn new(dir: &Path, prefix: &str, budget_bytes: usize, combine: Option<Combine<R>>) -> Self {
+        let max_records = (budget_bytes / size_of::<R>().max(1)).max(1024);
+        Sorter {
+            buf: Vec::new(),
+            max_records,
+            dir: dir.to_path_buf(),
+            prefix: prefix.to_owned(),
+            runs: Vec::new(),
+            combine,
+            n_spilled_bytes: 0,
+        }
+    }
+
+    /// Adds a record.
+    pub fn push(&mut self, record: R) -> Result<()> {
+        self.buf.push(record);
+        if self.buf.len() >= self.max_records {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Bytes written to run files so far.
+    pub fn n_spilled_bytes(&self) -> u64 {
+        self.n_spilled_bytes
+    }
+
+    fn sort_buffer(&mut self) {
+        self.buf.sort_unstable();
+        if let Some(combine) = self.combine {
+            combine_sorted(&mut self.buf, combine);
+        }
+    }
+
+    fn spill(&mut self) -> Result<()> {
+        self.sort_buffer();
+        // Combining may have shrunk the buffer a lot: spill only when it is still large.
+        if self.buf.len() < self.max_records / 2 {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let path = self.dir.join(format!("{}-{:05}.run", self.prefix, self.runs.len()));
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let mut bytes = vec![0u8; R::SIZE];
+        for record in &self.buf {
+            record.encode(&mut bytes);
+            out.write_all(&bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        out.flush().map_err(|e| Error::io(&path, e))?;
+        self.n_spilled_bytes += (self.buf.len() * R::SIZE) as u64;
+        self.runs.push(path);
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Every record pushed, in order (equal records combined within each run only: the
+    /// consumer folds equal neighbours across runs).
+    pub fn finish(mut self) -> Result<Merged<R>> {
+        self.sort_buffer();
+        let mut sources = Vec::with_capacity(self.runs.len() + 1);
+        for path in &self.runs {
+            sources.push(Source::file(path)?);
+        }
+        sources.push(Source::Memory(std::mem::take(&mut self.buf).into_iter()));
+        Merged::new(sources, std::mem::take(&mut self.runs))
+    }
+}
+
+/// Folds equal neighbours of a sorted vector.
+fn combine_sorted<R: Record>(buf: &mut Vec<R>, combine: Combine<R>) {
+    let mut kept = 0usize;
+    for i in 0..buf.len() {
+        if kept > 0 && buf[kept - 1] == buf[i] {
+            let next = buf[i];
+            combine(&mut buf[kept - 1], &next);
+        } else {
+            buf[kept] = buf[i];
+            kept += 1;
+        }
+    }
+    buf.truncate(kept);
+}
+
+/// Where records come from in a merge.
+pub enum Source<R: Record> {
+    /// Records in memory, sorted.
+    Memory(std::vec::IntoIter<R>),
+    /// A file of sorted records.
+    File {
+        /// Its path (for errors).
+        path: PathBuf,
+        /// Buffered reader.
+        reader: BufReader<File>,
+        /// Records left.
+        left: u64,
+    },
+}
+
+impl<R: Record> Source<R> {
+    /// A file of sorted records, as written by [`Sorter`] or [`write_records`].
+    pub fn file(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if len % R::SIZE as u64 != 0 {
+            return Err(Error::corrupt(
+                path,
+                format!("{len} bytes is not a whole number of {}-byte records", R::SIZE),
+            ));
+        }
+        Ok(Source::File {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(1 << 16, file),
+            left: len / R::SIZE as u64,
+        })
+    }
+
+    fn next_record(&mut self) -> Result<Option<R>> {
+        match self {
+            Source::Memory(iter) => Ok(iter.next()),
+            Source::File { path, reader, left } => {
+                if *left == 0 {
+                    return Ok(None);
+                }
+                let mut bytes = [0u8; 64];
+                let bytes = &mut bytes[..R::SIZE];
+                reader.read_exact(bytes).map_err(|e| Error::io(&*path, e))?;
+                *left -= 1;
+                Ok(Some(R::decode(bytes)))
+            }
+        }
+    }
+}
+
+/// A k-way merge of sorted sources.
+pub struct Merged<R: Record> {
+    sources: Vec<Source<R>>,
+    heap: BinaryHeap<Reverse<(R, usize)>>,
+    /// Run files to remove when the merge is dropped.
+    runs: Vec<PathBuf>,
+}
+
+impl<R: Record> Merged<R> {
+    /// Merges `sources`; `runs` are removed when the merge is dropped.
+    pub fn new(mut sources: Vec<Source<R>>, runs: Vec<PathBuf>) -> Result<Self> {
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (idx, source) in sources.iter_mut().enumerate() {
+            if let Some(record) = source.next_record()? {
+                heap.push(Reverse((record, idx)));
+            }
+        }
+        Ok(Merged { sources, heap, runs })
+    }
+
+    /// The next record in order, or `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<R>> {
+        let Some(Reverse((record, idx))) = self.heap.pop() else { return Ok(None) };
+        if let Some(next) = self.sources[idx].next_record()? {
+            self.heap.push(Reverse((next, idx)));
+        }
+        Ok(Some(record))
+    }
+}
+
+impl<R: Record> Drop for Merged<R> {
+    fn drop(&mut self) {
+        for path in &self.runs {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Writes sorted `records` to `path` atomically (tmp → fsync → rename).
+pub fn write_records<R: Record>(path: &Path, records: &[R]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let mut bytes = vec![0u8; R::SIZE];
+    for record in records {
+        record.encode(&mut bytes);
+        out.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
+    }
+    let file = out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Removes the spill directory of an interrupted run: only `*.run` files, then the directory
+/// if it is empty.
+pub fn remove_spill_dir(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "run") {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    struct Counted {
+        key: u64,
+        n: u32,
+    }
+
+    // Ordering and equality must ignore the count for combining: compare on the key only.
+    #[derive(Debug, Clone, Copy)]
+    struct ByKey(Counted);
+    impl PartialEq for ByKey {
+        fn eq(&self, other: &Self) -> bool {
+            self.0.key == other.0.key
+        }
+    }
+    impl Eq for ByKey {}
+    impl PartialOrd for ByKey {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for ByKey {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            self.0.key.cmp(&other.0.key)
+        }
+    }
+    impl Record for ByKey {
+        const SIZE: usize = 12;
+        fn encode(&self, out: &mut [u8]) {
+            out[..8].copy_from_slice(&self.0.key.to_le_bytes());
+            out[8..12].copy_from_slice(&self.0.n.to_le_bytes());
+        }
+        fn decode(b: &[u8]) -> Self {
+            ByKey(Counted {
+                key: u64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
+                n: u32::from_le_bytes(b[8..12].try_into().unwrap_or_default()),
+            })
+        }
+    }
+
+    fn count_with_budget(keys: &[u64], budget: usize) -> Vec<(u64, u32)> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let spill = dir.path().join("spill");
+        let mut sorter: Sorter<ByKey> =
+            Sorter::new(&spill, "t", budget, Some(|a: &mut ByKey, b: &ByKey| a.0.n += b.0.n));
+        for &key in keys {
+            sorter.push(ByKey(Counted { key, n: 1 })).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut merged = sorter.finish().unwrap_or_else(|e| panic!("{e}"));
+        let mut out: Vec<(u64, u32)> = Vec::new();
+        while let Some(ByKey(c)) = merged.next_record().unwrap_or_else(|e| panic!("{e}")) {
+            match out.last_mut() {
+                Some((k, n)) if *k == c.key => *n += c.n,
+                _ => out.push((c.key, c.n)),
+            }
+        }
+        drop(merged);
+        // The run files are gone once the merge is dropped.
+        let left = std::fs::read_dir(&spill).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0);
+        out
+    }
+
+    #[test]
+    fn tiny_budget_spills_and_gives_the_same_counts() {
+        let keys: Vec<u64> = (0..50_000u64).map(|i| (i * 7919) % 3001).collect();
+        let in_memory = count_with_budget(&keys, 1 << 30);
+        let spilled = count_with_budget(&keys, 1);
+        assert_eq!(in_memory, spilled);
+        assert_eq!(in_memory.len(), 3001);
+        assert_eq!(in_memory.iter().map(|(_, n)| u64::from(*n)).sum::<u64>(), 50_000);
+    }
+
+    #[test]
+    fn a_truncated_run_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.bin");
+        std::fs::write(&path, [0u8; 13]).unwrap_or_else(|e| panic!("{e}"));
+        let err = Source::<ByKey>::file(&path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("x.bin") && err.contains("12-byte records"), "{err}");
+    }
+}
