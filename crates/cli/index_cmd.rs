@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::Serialize;
 use unspun_index::ingest::pipeline::{IngestConfig, IngestReport, ingest_files};
-use unspun_index::ingest::{CorpusReader, FieldMap, Format, ReaderConfig};
+use unspun_index::ingest::{
+    CorpusReader, FieldMap, Format, IdScheme, ReaderConfig, first_record_fields,
+};
 use unspun_index::{Index, IndexWriter, WriterConfig};
 
 use crate::output::{print_json, print_text};
@@ -20,7 +22,9 @@ pub struct IndexArgs {
     /// The index directory (created if missing; extended if it holds an index).
     #[arg(long, value_name = "DIR")]
     pub index: PathBuf,
-    /// Corpus files: JSON Lines, CSV or TSV, plain or gzip (detected from name or content).
+    /// Corpus files: JSON Lines, a JSON array of objects, CSV or TSV, plain or compressed with
+    /// gzip, zstd, bzip2 or xz (detected from the content, then the name). Anything else (a
+    /// PDF, a ZIP, Parquet, ...) is refused with what it looks like.
     #[arg(value_name = "CORPUS", required = true)]
     pub corpora: Vec<PathBuf>,
     /// Fingerprints of a new index (an existing index keeps its own): `anchors` (canonical
@@ -36,7 +40,9 @@ pub struct IndexArgs {
     /// Field (JSON key or CSV column) holding the document id.
     #[arg(long, default_value = "id")]
     pub id_field: String,
-    /// Field holding the body text.
+    /// Field holding the body text. In JSON, a dotted path reaches into nested objects
+    /// (`content.body`, `versions.0.text`) when no key has that exact name; so does every
+    /// other --*-field.
     #[arg(long, default_value = "text")]
     pub text_field: String,
     /// Field holding the title.
@@ -61,8 +67,13 @@ pub struct IndexArgs {
     #[arg(long, value_name = "FROM..TO")]
     pub date_window: Option<String>,
     /// Force the input format instead of detecting it.
-    #[arg(long, value_parser = ["jsonl", "csv", "tsv"])]
+    #[arg(long, value_parser = ["jsonl", "json-array", "csv", "tsv"])]
     pub format: Option<String>,
+    /// Give records without an id (absent, null or blank) a stable one: `hash`, `h` and the
+    /// XXH3-64 of the text in hex (an identical text is then a duplicate), or `line`, the
+    /// corpus path as given and the record's line (`news.jsonl:17`).
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub generate_ids: Option<GenerateIds>,
     /// Replace documents whose id is already indexed (default: report and skip them).
     #[arg(long)]
     pub replace: bool,
@@ -81,6 +92,15 @@ pub struct IndexArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--generate-ids`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GenerateIds {
+    /// A hash of the text.
+    Hash,
+    /// The file and line.
+    Line,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,6 +136,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         },
         format: match args.format.as_deref() {
             Some("jsonl") => Some(Format::JsonLines),
+            Some("json-array") => Some(Format::JsonArray),
             Some("csv") => Some(Format::Csv),
             Some("tsv") => Some(Format::Tsv),
             _ => None,
@@ -123,6 +144,10 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         ..ReaderConfig::default()
     };
     reader.dates.formats = args.date_format.clone();
+    reader.generate_ids = args.generate_ids.map(|scheme| match scheme {
+        GenerateIds::Hash => IdScheme::Hash,
+        GenerateIds::Line => IdScheme::Line,
+    });
     if let Some(window) = &args.date_window {
         let (earliest, latest) = unspun_index::ingest::parse_window(window)
             .map_err(|e| anyhow::anyhow!("--date-window: {e}"))?;
@@ -192,13 +217,18 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_text(&render_summary(&summary))?;
     }
-    Ok(exit_code(&summary.report, args.keep_going))
+    Ok(exit_code(&summary.report, args.keep_going, &args, &config.reader))
 }
 
 /// Exit 2 when a corpus could not be read to its end (unless `--keep-going`: then a
 /// warning), or when nothing was indexed because every record was bad; the reasons go to
 /// standard error, naming the files.
-fn exit_code(r: &IngestReport, keep_going: bool) -> ExitCode {
+fn exit_code(
+    r: &IngestReport,
+    keep_going: bool,
+    args: &IndexArgs,
+    reader: &ReaderConfig,
+) -> ExitCode {
     let mut failed = false;
     for incomplete in &r.files_incomplete {
         if keep_going {
@@ -227,9 +257,53 @@ fn exit_code(r: &IngestReport, keep_going: bool) -> ExitCode {
             "unspun: nothing was indexed: {} records were bad and {} corpora could not be read",
             r.n_skipped, r.n_unreadable_files
         );
+        for hint in hints(r, args, reader) {
+            eprintln!("unspun: {hint}");
+        }
+        failed = true;
+    } else if n_indexed == 0 {
+        eprintln!("unspun: nothing was indexed: the corpora hold no records");
         failed = true;
     }
     if failed { ExitCode::from(2) } else { ExitCode::SUCCESS }
+}
+
+/// What to try when every record was refused for its id or text: the flags, and the fields
+/// the first record of the first corpus has.
+fn hints(r: &IngestReport, args: &IndexArgs, reader: &ReaderConfig) -> Vec<String> {
+    let count = |reason: &str| r.skipped_by_reason.get(reason).copied().unwrap_or(0);
+    let text_refused =
+        r.bad_records.iter().any(|bad| bad.field.as_deref() == Some(reader.fields.text.as_str()))
+            || count("missing-text") > 0;
+    let mut hints = Vec::new();
+    if count("missing-id") > 0 {
+        hints.push(format!(
+            "records have no `{}` field: name the id field with --id-field, or give them \
+             ids with --generate-ids hash (a hash of the text) or --generate-ids line (file:line)",
+            reader.fields.id
+        ));
+    }
+    if text_refused {
+        hints.push(format!(
+            "records have no usable `{}` field: name the text field with --text-field; a \
+             dotted path reaches into nested objects (--text-field content.body)",
+            reader.fields.text
+        ));
+    }
+    if hints.is_empty() {
+        return hints;
+    }
+    if let Some(path) = args.corpora.first()
+        && let Ok(fields) = first_record_fields(path, reader)
+        && !fields.is_empty()
+    {
+        hints.push(format!(
+            "the first record of {} has the fields: {}",
+            path.display(),
+            fields.join(", ")
+        ));
+    }
+    hints
 }
 
 fn render_summary(s: &IndexSummary) -> String {

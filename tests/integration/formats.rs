@@ -95,3 +95,208 @@ fn issue_12_day_first_dates_with_date_format_and_strict() {
     assert!(stderr.contains("unknown directive %q"), "{stderr}");
     let _ = hay::NEWS;
 }
+
+/// Writes `bytes` compressed with `kind` (`zst`, `bz2`, `xz`) by the system tool, which every
+/// CI machine has (zstd, bzip2, xz-utils); `None` when the tool is missing here.
+fn compress_with_tool(dir: &TestDir, name: &str, bytes: &[u8], tool: &str) -> Option<()> {
+    let plain = dir.create(&format!("{name}.plain"), bytes);
+    let out = std::process::Command::new(tool).arg("-kq").arg(&plain).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let suffix = match tool {
+        "zstd" => "zst",
+        "bzip2" => "bz2",
+        _ => "xz",
+    };
+    std::fs::rename(dir.join(&format!("{name}.plain.{suffix}")), dir.join(name)).ok()?;
+    Some(())
+}
+
+#[test]
+fn issue_12_zst_bz2_xz_corpora_by_magic_bytes_and_truncated_ones_fail() {
+    let dir = TestDir::new();
+    let corpus = hay::jsonl(&hay::NEWS);
+    for tool in ["zstd", "bzip2", "xz"] {
+        // Names that say nothing: the magic bytes decide.
+        let name = format!("news-{tool}.data");
+        if compress_with_tool(&dir, &name, corpus.as_bytes(), tool).is_none() {
+            eprintln!("note: {tool} is not installed; skipping its case");
+            continue;
+        }
+        let summary = dir.index(&format!("idx-{tool}"), &[&name]);
+        assert_eq!(u64_at(&summary, "n_added"), 5, "{tool}: {summary:#}");
+        assert_eq!(u64_at(&summary, "n_skipped"), 0, "{tool}");
+
+        // Cut in the middle: an error naming the file, never a silent partial success, and
+        // nothing unchecked committed.
+        let bytes = std::fs::read(dir.join(&name)).expect("fixture");
+        let cut = format!("cut-{tool}.data");
+        dir.create(&cut, &bytes[..bytes.len() * 2 / 3]);
+        let out = dir.cmd().args(["index", "-q", "--json", "--index", "cut", &cut]).output();
+        assert_eq!(out.code, 2, "{tool}: {out:?}");
+        assert!(out.stderr.contains(&cut), "{tool}: {}", out.stderr);
+        assert!(out.stderr.contains("truncated"), "{tool}: {}", out.stderr);
+        // A cut inside the first frame's header fails at open (no summary); later, the
+        // summary shows that no unchecked document went in.
+        if let Ok(summary) = serde_json::from_str::<Value>(&out.stdout) {
+            assert_eq!(u64_at(&summary, "n_added"), 0, "{tool}: no unchecked document");
+        } else {
+            assert!(out.stderr.contains("cannot read corpus"), "{tool}: {}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn issue_12_unsupported_files_get_an_honest_message() {
+    let dir = TestDir::new();
+    dir.create("report.jsonl", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n");
+    dir.create("archive.csv", b"PK\x03\x04\x14\x00\x00\x00\x08\x00");
+    dir.create("table.parquet", b"PAR1\x15\x04\x15\x10");
+    dir.create("blob", b"\x00\x01\x02binary\x00");
+    dir.create("utf16.jsonl", b"\xff\xfe{\x00\"\x00");
+    for (file, what) in [
+        ("report.jsonl", "looks like a PDF document: not supported"),
+        ("archive.csv", "looks like a ZIP archive"),
+        ("table.parquet", "looks like a Parquet file: not supported"),
+        ("blob", "looks like binary data"),
+        ("utf16.jsonl", "looks like UTF-16 text"),
+    ] {
+        let stderr = dir.cmd().args(["index", "-q", "--index", "idx", file]).fails_with(2);
+        assert!(stderr.contains(file), "{stderr}");
+        assert!(stderr.contains(what), "{file}: {stderr}");
+        assert!(!stderr.contains("header row"), "not read as CSV: {stderr}");
+    }
+    assert!(!dir.join("idx").exists(), "nothing is created");
+    // A gzip-compressed PDF is refused the same way.
+    dir.create_gz("report.gz", b"%PDF-1.4\n");
+    let stderr = dir.cmd().args(["index", "-q", "--index", "idx", "report.gz"]).fails_with(2);
+    assert!(stderr.contains("looks like a PDF document"), "{stderr}");
+}
+
+#[test]
+fn issue_12_a_run_that_indexes_nothing_fails_and_says_what_to_do() {
+    let dir = TestDir::new();
+    // Hugging Face / C4 style: no id; text nested.
+    let records = [
+        json!({"url": "https://a.example/1", "content": {"body": REUTERS_SYRIA.text}}),
+        json!({"url": "https://a.example/2", "content": {"body": AP_STORM.text}}),
+    ];
+    let corpus: String = records.iter().map(|r| r.to_string() + "\n").collect();
+    dir.create("c4.jsonl", &corpus);
+    let stderr = dir.cmd().args(["index", "-q", "--index", "idx", "c4.jsonl"]).fails_with(2);
+    assert!(stderr.contains("nothing was indexed"), "{stderr}");
+    assert!(stderr.contains("--generate-ids"), "{stderr}");
+    assert!(stderr.contains("the first record of c4.jsonl has the fields"), "{stderr}");
+    assert!(stderr.contains("content.body (string)"), "{stderr}");
+
+    // With the hints followed, both go in; the ids are stable across runs.
+    let args = ["--text-field", "content.body", "--generate-ids", "hash"];
+    let first = index_with(&dir, "idx", &["c4.jsonl"], &args);
+    assert_eq!(u64_at(&first, "n_added"), 2, "{first:#}");
+    let again = index_with(&dir, "idx", &["c4.jsonl"], &args);
+    assert_eq!(u64_at(&again, "n_duplicate"), 2, "same text, same id: {again:#}");
+    let by_line = index_with(
+        &dir,
+        "lines",
+        &["c4.jsonl"],
+        &["--text-field", "content.body", "--generate-ids", "line"],
+    );
+    assert_eq!(u64_at(&by_line, "n_added"), 2);
+    dir.create("q.txt", hay::SYRIA_VERBATIM);
+    let report = dir.trace("lines", "q.txt", &[]);
+    assert_eq!(report["sources"][0]["id"], "c4.jsonl:1");
+    let report = dir.trace("idx", "q.txt", &[]);
+    let id = str_at(&report["sources"][0], "id");
+    assert!(id.starts_with('h') && id.len() == 17, "{id}");
+
+    // An empty corpus indexes nothing: that is a failure too.
+    dir.create("empty.jsonl", "");
+    let stderr = dir.cmd().args(["index", "-q", "--index", "e", "empty.jsonl"]).fails_with(2);
+    assert!(stderr.contains("nothing was indexed: the corpora hold no records"), "{stderr}");
+}
+
+#[test]
+fn issue_12_json_array_streamed_with_bad_and_truncated_elements() {
+    let dir = TestDir::new();
+    let articles = [&REUTERS_SYRIA, &AP_STORM, &CNN_MARKETS];
+    let elements: Vec<String> = articles
+        .iter()
+        .map(|a| json!({"id": a.id, "text": a.text, "date": a.date}).to_string())
+        .collect();
+    // Pretty-printed, with one element that is not an object and one without text.
+    let array = format!(
+        "[\n  {},\n  \"not an object\",\n  {{\"id\": \"no-text\"}},\n  {},\n  {}\n]\n",
+        elements[0], elements[1], elements[2]
+    );
+    dir.create("news.json", &array);
+    let summary = dir.index("idx", &["news.json"]);
+    assert_eq!(u64_at(&summary, "n_added"), 3, "{summary:#}");
+    assert_eq!(summary["skipped_by_reason"], json!({"wrong-type": 1, "missing-text": 1}));
+    let lines: Vec<u64> = summary["bad_records"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|b| u64_at(b, "line"))
+        .collect();
+    assert_eq!(lines, [3, 4], "each element named by its line");
+    // Compressed and without a telling name, too.
+    dir.create_gz("news.bin", &array);
+    assert_eq!(u64_at(&dir.index("gz", &["news.bin"]), "n_added"), 3);
+
+    // A cut array: the elements before the cut are indexed, the file is named as incomplete
+    // and the run fails.
+    let cut = &array[..array.len() - 40];
+    dir.create("cut.json", cut);
+    let out = dir.cmd().args(["index", "-q", "--json", "--index", "cut", "cut.json"]).output();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("cut.json"), "{}", out.stderr);
+    assert!(out.stderr.contains("the JSON array is not closed"), "{}", out.stderr);
+    let summary: Value = serde_json::from_str(&out.stdout).expect("a JSON summary");
+    assert_eq!(u64_at(&summary, "n_added"), 2, "{summary:#}");
+    assert_eq!(u64_at(&dir.stats("cut"), "n_docs"), 2, "what was read before the cut is kept");
+}
+
+#[test]
+fn issue_12_nested_fields_in_csv_free_json_lines_and_generated_ids_in_csv() {
+    let dir = TestDir::new();
+    let line = |id: &str, a: &hay::Article| {
+        json!({"meta": {"id": id, "published": a.date, "outlet": {"name": a.source}},
+               "content": {"headline": a.title, "body": a.text}})
+        .to_string()
+            + "\n"
+    };
+    let corpus = line("n-1", &REUTERS_SYRIA) + &line("n-2", &AP_STORM);
+    dir.create("nested.jsonl", &corpus);
+    let summary = index_with(
+        &dir,
+        "idx",
+        &["nested.jsonl"],
+        &[
+            "--id-field",
+            "meta.id",
+            "--text-field",
+            "content.body",
+            "--title-field",
+            "content.headline",
+            "--date-field",
+            "meta.published",
+            "--source-field",
+            "meta.outlet.name",
+        ],
+    );
+    assert_eq!(u64_at(&summary, "n_added"), 2, "{summary:#}");
+    dir.create("q.txt", hay::SYRIA_VERBATIM);
+    let source = &dir.trace("idx", "q.txt", &[])["sources"][0];
+    assert_eq!(source["id"], "n-1");
+    assert_eq!(source["title"], REUTERS_SYRIA.title);
+    assert_eq!(source["outlet"], REUTERS_SYRIA.source);
+    assert_eq!(source["date"], REUTERS_SYRIA.date);
+
+    // A CSV without an id column is read with --generate-ids.
+    let csv = format!("body\n\"{}\"\n", AP_STORM.text);
+    dir.create("noid.csv", csv);
+    let summary =
+        index_with(&dir, "csv", &["noid.csv"], &["--text-field", "body", "--generate-ids", "line"]);
+    assert_eq!(u64_at(&summary, "n_added"), 1, "{summary:#}");
+}

@@ -180,13 +180,15 @@ pub(crate) struct Stop {
 }
 
 impl DelimitedReader {
-    /// Reads the header. Fails when the header cannot be read or lacks the id or text column;
+    /// Reads the header. Fails when the header cannot be read or lacks the id (when
+    /// `id_required`: ids are not generated) or text column;
     /// an empty stream (no header at all) gives a reader with no rows.
     pub(crate) fn new(
         inner: Box<dyn BufRead + Send>,
         format: Format,
         fields: &FieldMap,
         max_record_bytes: usize,
+        id_required: bool,
     ) -> io::Result<Self> {
         let max_record_bytes = u64::try_from(max_record_bytes).unwrap_or(u64::MAX);
         let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
@@ -222,6 +224,9 @@ impl DelimitedReader {
         }
         if !header.is_empty() {
             for (slot, name) in [(Slot::Id, &fields.id), (Slot::Text, &fields.text)] {
+                if slot == Slot::Id && !id_required {
+                    continue;
+                }
                 if !columns.iter().any(|&(_, used)| used == slot) {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,

@@ -6,6 +6,7 @@
 //! every other value is skipped by serde without being allocated. The id is read as raw JSON
 //! text, so a numeric id keeps its literal digits ([`super::record::json_id`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
@@ -69,7 +70,14 @@ impl LineReader {
 }
 
 /// Parses one line (already known to be valid UTF-8 and not blank) into the configured fields.
+///
+/// A field name with a `.` (`content.body`) is a path into nested objects, used when the
+/// record has no key with that exact name; such records are parsed lazily as raw JSON, level
+/// by level, so unused values are still never allocated.
 pub(crate) fn parse_record(line: &str, config: &ReaderConfig) -> Result<RawFields, Problem> {
+    if config.fields.has_paths() {
+        return parse_nested(line, config);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(line);
     let parsed = RecordSeed { fields: &config.fields }
         .deserialize(&mut deserializer)
@@ -81,6 +89,89 @@ pub(crate) fn parse_record(line: &str, config: &ReaderConfig) -> Result<RawField
             Problem::new(SkipReason::MalformedJson, None, format!("malformed JSON: {error}"))
         }
     })
+}
+
+fn json_problem(error: &serde_json::Error) -> Problem {
+    match error.classify() {
+        Category::Data => Problem::new(SkipReason::WrongType, None, format!("record: {error}")),
+        Category::Io | Category::Syntax | Category::Eof => {
+            Problem::new(SkipReason::MalformedJson, None, format!("malformed JSON: {error}"))
+        }
+    }
+}
+
+/// An object's members as raw JSON, borrowed from the input.
+type Members<'a> = BTreeMap<String, &'a RawValue>;
+
+/// [`parse_record`] with field paths.
+fn parse_nested(line: &str, config: &ReaderConfig) -> Result<RawFields, Problem> {
+    let top: Members<'_> = serde_json::from_str(line).map_err(|error| {
+        if line.trim_start().starts_with('{') {
+            json_problem(&error)
+        } else {
+            Problem::new(
+                SkipReason::WrongType,
+                None,
+                format!("record: not a JSON object ({error})"),
+            )
+        }
+    })?;
+    let names = &config.fields;
+    let mut raw = RawFields::default();
+    for (name, slot) in [
+        (&names.id, Slot::Id),
+        (&names.text, Slot::Text),
+        (&names.title, Slot::Title),
+        (&names.date, Slot::Date),
+        (&names.source, Slot::Source),
+        (&names.url, Slot::Url),
+    ] {
+        let Some(value) = lookup(&top, name).map_err(|error| json_problem(&error))? else {
+            continue;
+        };
+        let value = if slot == Slot::Id {
+            json_id_value(value)
+        } else {
+            ValueSeed
+                .deserialize(&mut serde_json::Deserializer::from_str(value.get()))
+                .map_err(|error| json_problem(&error))?
+        };
+        raw.set(slot, value);
+    }
+    Ok(raw)
+}
+
+/// The value at `path` in `object`: the member named `path` itself, else the first split at a
+/// `.` whose left side names an object (or an array, with a numeric index) holding the rest.
+fn lookup<'a>(object: &Members<'a>, path: &str) -> Result<Option<&'a RawValue>, serde_json::Error> {
+    if let Some(value) = object.get(path) {
+        return Ok(Some(*value));
+    }
+    for (dot, _) in path.match_indices('.') {
+        let (head, rest) = (&path[..dot], &path[dot + 1..]);
+        let Some(value) = object.get(head) else { continue };
+        let text = value.get().trim_start();
+        if text.starts_with('{') {
+            let inner: Members<'a> = serde_json::from_str(value.get())?;
+            return lookup(&inner, rest);
+        }
+        if text.starts_with('[') {
+            let items: Vec<&'a RawValue> = serde_json::from_str(value.get())?;
+            let (index, after) = rest.split_once('.').map_or((rest, None), |(i, a)| (i, Some(a)));
+            let Some(item) = index.parse::<usize>().ok().and_then(|index| items.get(index)) else {
+                return Ok(None);
+            };
+            return match after {
+                None => Ok(Some(*item)),
+                Some(after) if item.get().trim_start().starts_with('{') => {
+                    let inner: Members<'a> = serde_json::from_str(item.get())?;
+                    lookup(&inner, after)
+                }
+                Some(_) => Ok(None),
+            };
+        }
+    }
+    Ok(None)
 }
 
 struct RecordSeed<'a> {
@@ -261,6 +352,54 @@ mod tests {
         check(
             "\"text\"",
             "wrong-type: record: invalid type: string \"text\", expected a JSON object at line 1 column 6",
+        );
+    }
+
+    /// Parses `line` with `text` and `id` mapped to paths.
+    fn check_nested(line: &str, id: &str, text: &str, expect: &str) {
+        let mut config = ReaderConfig::default();
+        config.fields.id = id.to_owned();
+        config.fields.text = text.to_owned();
+        config.fields.title = "meta.title".to_owned();
+        let got = match parse_record(line, &config) {
+            Ok(raw) => format!("{:?} {:?} {:?}", raw.id, raw.text, raw.title),
+            Err(problem) => format!("{}: {}", problem.reason, problem.detail),
+        };
+        assert_eq!(got, expect, "{line}");
+    }
+
+    #[test]
+    fn nested_paths() {
+        check_nested(
+            r#"{"meta":{"id":12345678901234567890,"title":"T"},"content":{"body":"b\u00e9","x":[1]}}"#,
+            "meta.id",
+            "content.body",
+            r#"Some(Number("12345678901234567890")) Some(Text("bé")) Some(Text("T"))"#,
+        );
+        // A key with the exact dotted name wins; arrays take numeric indices.
+        check_nested(
+            r#"{"content.body":"flat","content":{"body":"nested"},"ids":["a","b"]}"#,
+            "ids.1",
+            "content.body",
+            r#"Some(Text("b")) Some(Text("flat")) None"#,
+        );
+        check_nested(
+            r#"{"content":"not an object","meta":{"title":{"a":1}}}"#,
+            "id",
+            "content.body",
+            "None None Some(Object)",
+        );
+        check_nested(
+            r#"{"content":{"body":"x"}"#,
+            "id",
+            "content.body",
+            "malformed-json: malformed JSON: EOF while parsing an object at line 1 column 23",
+        );
+        check_nested(
+            "[1]",
+            "id",
+            "content.body",
+            "wrong-type: record: not a JSON object (invalid type: sequence, expected a map at line 1 column 0)",
         );
     }
 

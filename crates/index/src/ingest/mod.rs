@@ -33,8 +33,10 @@
 //! ```
 
 mod article;
+mod compress;
 mod date;
 mod delimited;
+mod json_array;
 mod jsonl;
 pub mod pipeline;
 mod record;
@@ -48,26 +50,27 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use flate2::bufread::{GzDecoder, MultiGzDecoder};
 use unspun_core::Document;
 
 pub use article::{Article, ArticleError, id_field, kind, string_field};
+pub use compress::Compression;
+use compress::{Units, XzPipe, describe_read_error};
 pub use date::{DateConfig, check_format, parse_window};
 use delimited::DelimitedReader;
+use json_array::ArrayReader;
 use jsonl::{Line, LineReader};
-pub use record::{
-    BadRecord, RecordWarning, SkipReason, WarningKind, is_fatal_in_strict, json_id,
-};
-use record::{Problem, describe_read_error};
+use record::Problem;
+pub use record::{BadRecord, RecordWarning, SkipReason, WarningKind, is_fatal_in_strict, json_id};
 
 /// Size of the read buffers, compressed and decompressed.
 const BUFFER_BYTES: usize = 256 * 1024;
 
-/// How many decompressed bytes [`detect`] looks at when the name does not tell the format.
+/// How many decompressed bytes [`detect`] looks at.
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// The two magic bytes that open every gzip member.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// What `unspun index` reads, for the message about a file it cannot read.
+pub const SUPPORTED: &str = "JSON Lines, JSON arrays, CSV and TSV, plain or compressed with \
+    gzip, zstd, bzip2 or xz";
 
 /// Names of the record fields (JSON keys or header columns) that become [`Document`] fields.
 ///
@@ -89,6 +92,15 @@ pub struct FieldMap {
     pub url: String,
 }
 
+impl FieldMap {
+    /// Whether a field name is a path into nested JSON objects (holds a `.`).
+    pub fn has_paths(&self) -> bool {
+        [&self.id, &self.text, &self.title, &self.date, &self.source, &self.url]
+            .iter()
+            .any(|name| name.contains('.'))
+    }
+}
+
 impl Default for FieldMap {
     fn default() -> Self {
         FieldMap {
@@ -105,8 +117,10 @@ impl Default for FieldMap {
 /// Record format of a corpus file (after decompression).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`).
+    /// One JSON object per line (`.jsonl`, `.ndjson`).
     JsonLines,
+    /// One JSON array of objects (`[{...}, {...}]`), streamed element by element.
+    JsonArray,
     /// Comma-separated values with a header row (`.csv`).
     Csv,
     /// Tab-separated values with a header row (`.tsv`).
@@ -114,20 +128,26 @@ pub enum Format {
 }
 
 impl Format {
-    /// Short name: `"jsonl"`, `"csv"` or `"tsv"` (what [`Format::from_str`] reads).
+    /// Short name: `"jsonl"`, `"json-array"`, `"csv"` or `"tsv"` (what [`Format::from_str`]
+    /// reads).
     pub fn name(&self) -> &'static str {
         match self {
             Format::JsonLines => "jsonl",
+            Format::JsonArray => "json-array",
             Format::Csv => "csv",
             Format::Tsv => "tsv",
         }
     }
 
     /// The format a file name announces (`.jsonl`, `.ndjson`, `.json`, `.csv`, `.tsv`, each
-    /// optionally followed by `.gz`, any case), or `None`.
+    /// optionally followed by `.gz`, `.zst`, `.bz2` or `.xz`, any case), or `None`. A `.json`
+    /// file is JSON Lines by name; its content says when it is an array.
     pub fn from_path(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let name = [".gz", ".zst", ".zstd", ".bz2", ".xz"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name);
         let (_, extension) = name.rsplit_once('.')?;
         match extension {
             "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
@@ -147,46 +167,197 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = String;
 
-    /// Reads `jsonl` (or `ndjson`, `json`), `csv` or `tsv`, any case.
+    /// Reads `jsonl` (or `ndjson`, `json`), `json-array`, `csv` or `tsv`, any case.
     fn from_str(name: &str) -> Result<Format, String> {
         match name.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" | "json" | "jsonlines" => Ok(Format::JsonLines),
+            "json-array" | "array" => Ok(Format::JsonArray),
             "csv" => Ok(Format::Csv),
             "tsv" => Ok(Format::Tsv),
-            _ => Err(format!("unknown corpus format `{name}` (expected jsonl, csv or tsv)")),
+            _ => Err(format!(
+                "unknown corpus format `{name}` (expected jsonl, json-array, csv or tsv)"
+            )),
         }
     }
 }
 
-/// Detects the format and compression of a corpus file.
-///
-/// Compression comes from the content (the gzip magic bytes `1f 8b`), never the name. The
-/// format comes from the name ([`Format::from_path`]); failing that, from the first
-/// decompressed bytes: a first non-blank byte `{` means JSON Lines; otherwise a first line with
-/// tabs and no commas means TSV; anything else is CSV.
-pub fn detect(path: &Path) -> io::Result<(Format, bool)> {
-    let mut file = BufReader::new(File::open(path)?);
-    let gzip = file.fill_buf()?.starts_with(&GZIP_MAGIC);
-    if let Some(format) = Format::from_path(path) {
-        return Ok((format, gzip));
-    }
-    let stream: Box<dyn Read> =
-        if gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    stream.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
-    Ok((sniff_format(&head), gzip))
+/// How a record without an id gets one (`--generate-ids`). Both are stable: the same corpus
+/// gives the same ids on every run and every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdScheme {
+    /// `h` and the 16 hex digits of the XXH3-64 hash of the text: the id follows the text, so
+    /// an identical text read again is a duplicate id (skipped, or replaced with `--replace`).
+    Hash,
+    /// `path:line`, the file as given and the record's 1-based line: the id follows the place.
+    Line,
 }
 
-fn sniff_format(head: &[u8]) -> Format {
+/// Detects the format and compression of a corpus file.
+///
+/// Compression comes from the magic bytes (gzip, zstd, bzip2, xz), never the name. The
+/// format comes from the first decompressed bytes where they are clear (a first non-blank
+/// `{` is JSON Lines, `[` a JSON array), then from the name ([`Format::from_path`]), then
+/// from the first line: tabs and no commas mean TSV, anything else CSV. A file that is
+/// something else (a PDF, a ZIP archive, an image, Parquet, binary data, UTF-16 text) is an
+/// `InvalidData` error that says what it looks like.
+pub fn detect(path: &Path) -> io::Result<(Format, Compression)> {
+    let mut file = BufReader::new(File::open(path)?);
+    let compression = Compression::from_magic(file.fill_buf()?);
+    if compression == Compression::None {
+        refuse_unsupported(path, file.fill_buf()?)?;
+    }
+    let verified = Arc::new(AtomicU64::new(0));
+    let stream: Box<dyn Read> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Xz => Box::new(XzPipe::new(file, verified)),
+        _ => Box::new(Units::new(compression, file, verified)?),
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    // A damaged stream may fail before the sniff has enough: detect from what was read, and
+    // let the reader report the damage with its line.
+    let _ = stream.take(SNIFF_BYTES as u64).read_to_end(&mut head);
+    if compression != Compression::None {
+        refuse_unsupported(path, &head)?;
+    }
+    Ok((sniff_format(path, &head), compression))
+}
+
+/// The fields of the first record of a corpus, for a hint when nothing could be indexed:
+/// JSON keys as paths (`content.body`, with the kind of value: `content.body (string)`) down
+/// to three levels, or the CSV/TSV header columns. Empty when there is no first record.
+pub fn first_record_fields(path: &Path, config: &ReaderConfig) -> io::Result<Vec<String>> {
+    let (detected, compression) = detect(path)?;
+    let format = config.format.unwrap_or(detected);
+    let file = BufReader::new(File::open(path)?);
+    let verified = Arc::new(AtomicU64::new(0));
+    let stream: Box<dyn BufRead + Send> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Xz => Box::new(BufReader::new(XzPipe::new(file, verified))),
+        _ => Box::new(BufReader::new(Units::new(compression, file, verified)?)),
+    };
+    let first: Vec<u8> = match format {
+        Format::JsonLines => {
+            let mut lines = LineReader::new(stream, config.max_record_bytes);
+            loop {
+                match lines.next_line()? {
+                    None => return Ok(Vec::new()),
+                    Some((Line::Fits, _)) if !lines.line().trim_ascii().is_empty() => {
+                        break lines.line().to_vec();
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        Format::JsonArray => {
+            let mut elements = ArrayReader::new(stream, config.max_record_bytes);
+            match elements.next_element()? {
+                Some(element) if element.fits => elements.element().to_vec(),
+                _ => return Ok(Vec::new()),
+            }
+        }
+        Format::Csv | Format::Tsv => {
+            let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
+            let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(stream);
+            let header = reader.byte_headers().map_err(io::Error::other)?;
+            return Ok(header
+                .iter()
+                .map(|name| String::from_utf8_lossy(name).into_owned())
+                .collect());
+        }
+    };
+    let first = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&first);
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(first) else {
+        return Ok(Vec::new());
+    };
+    let mut fields = Vec::new();
+    list_fields(&value, "", 0, &mut fields);
+    Ok(fields)
+}
+
+fn list_fields(value: &serde_json::Value, prefix: &str, depth: usize, out: &mut Vec<String>) {
+    let serde_json::Value::Object(object) = value else { return };
+    for (key, member) in object {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match member {
+            serde_json::Value::Object(_) if depth < 2 => list_fields(member, &path, depth + 1, out),
+            other => out.push(format!(
+                "{path} ({})",
+                article::kind(other).trim_start_matches("a ").trim_start_matches("an ")
+            )),
+        }
+        if out.len() >= 40 {
+            return;
+        }
+    }
+}
+
+/// The format of a stream that opens with `head`, named `path`.
+fn sniff_format(path: &Path, head: &[u8]) -> Format {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-    if head.trim_ascii_start().first() == Some(&b'{') {
-        return Format::JsonLines;
+    match head.trim_ascii_start().first() {
+        Some(b'{') => return Format::JsonLines,
+        Some(b'[') => return Format::JsonArray,
+        _ => {}
+    }
+    if let Some(format) = Format::from_path(path) {
+        return format;
     }
     let first_line = head.split(|&byte| byte == b'\n').next().unwrap_or_default();
     if first_line.contains(&b'\t') && !first_line.contains(&b',') {
         Format::Tsv
     } else {
         Format::Csv
+    }
+}
+
+/// What a file that unspun cannot read looks like, from its first bytes, or `None`.
+pub fn looks_like(head: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 18] = [
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive (or a .docx, .xlsx, .odt or .epub, which are ZIP files)"),
+        (b"PK\x05\x06", "an empty ZIP archive"),
+        (b"PAR1", "a Parquet file"),
+        (b"ARROW1", "an Arrow IPC file"),
+        (b"ORC", "an ORC file"),
+        (b"Obj\x01", "an Avro file"),
+        (b"SQLite format 3\x00", "an SQLite database"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+        (b"Rar!\x1a\x07", "a RAR archive"),
+        (b"\x04\x22\x4d\x18", "an LZ4 stream"),
+        (b"\x7fELF", "an executable"),
+        (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+        (b"{\\rtf", "an RTF document"),
+        (b"WARC/", "a WARC web archive"),
+    ];
+    if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Some(what);
+    }
+    if head.len() > 262 && &head[257..262] == b"ustar" {
+        return Some("a tar archive (unpack it and index the files)");
+    }
+    if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+        return Some("UTF-16 text (convert it to UTF-8, e.g. with iconv -f UTF-16 -t UTF-8)");
+    }
+    if head.iter().take(4096).any(|&byte| byte == 0) {
+        return Some("binary data");
+    }
+    None
+}
+
+/// Refuses a file whose first bytes say it is something unspun cannot read.
+fn refuse_unsupported(path: &Path, head: &[u8]) -> io::Result<()> {
+    match looks_like(head) {
+        None => Ok(()),
+        Some(what) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: looks like {what}: not supported (unspun index reads {SUPPORTED})",
+                path.display()
+            ),
+        )),
     }
 }
 
@@ -205,6 +376,9 @@ pub struct ReaderConfig {
     pub max_text_bytes: usize,
     /// How dates are read (`--date-format`) and which are plausible (`--date-window`).
     pub dates: DateConfig,
+    /// Ids for records that have none (`--generate-ids`); `None`: such records are skipped
+    /// as [`SkipReason::MissingId`].
+    pub generate_ids: Option<IdScheme>,
 }
 
 impl Default for ReaderConfig {
@@ -215,6 +389,7 @@ impl Default for ReaderConfig {
             max_record_bytes: 16 << 20,
             max_text_bytes: 8 << 20,
             dates: DateConfig::default(),
+            generate_ids: None,
         }
     }
 }
@@ -262,38 +437,9 @@ impl Read for CountingReader {
     }
 }
 
-/// Decompresses a gzip stream member by member, like `MultiGzDecoder`, and records how many
-/// decompressed bytes lie in members whose CRC-32 and length were checked.
-struct GzipMembers {
-    /// The member being decoded; `None` after the last one.
-    decoder: Option<GzDecoder<BufReader<CountingReader>>>,
-    n_delivered: u64,
-    /// Decompressed bytes delivered up to the end of the last checked member.
-    verified: Arc<AtomicU64>,
-}
-
-impl Read for GzipMembers {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let Some(decoder) = &mut self.decoder else { return Ok(0) };
-            let n_read = decoder.read(buf)?;
-            if n_read > 0 || buf.is_empty() {
-                self.n_delivered += n_read as u64;
-                return Ok(n_read);
-            }
-            // `GzDecoder` returns 0 only after the member's CRC-32 and length matched.
-            self.verified.store(self.n_delivered, Ordering::Relaxed);
-            let mut inner = self.decoder.take().expect("checked above").into_inner();
-            if inner.fill_buf()?.is_empty() {
-                return Ok(0);
-            }
-            self.decoder = Some(GzDecoder::new(inner));
-        }
-    }
-}
-
 enum Records {
     JsonLines(LineReader),
+    JsonArray(ArrayReader),
     Delimited(Box<DelimitedReader>),
 }
 
@@ -309,13 +455,13 @@ pub struct CorpusReader {
     file_len: u64,
     n_read: Arc<AtomicU64>,
     format: Format,
-    gzip: bool,
+    compression: Compression,
     records: Records,
     /// Last line consumed (JSON Lines only; CSV rows carry their own position).
     line: u64,
     /// Uncompressed bytes consumed (JSON Lines only; CSV rows carry their own position).
     byte_offset: u64,
-    /// For gzip, the uncompressed bytes covered by checked members (see [`GzipMembers`]).
+    /// For compressed files, the uncompressed bytes covered by checked units.
     verified: Option<Arc<AtomicU64>>,
     /// Why the file was not read to its end, once that is known.
     incomplete: Option<BadRecord>,
@@ -329,7 +475,7 @@ impl fmt::Debug for CorpusReader {
         f.debug_struct("CorpusReader")
             .field("path", &self.context.path)
             .field("format", &self.format)
-            .field("gzip", &self.gzip)
+            .field("compression", &self.compression)
             .field("bytes_read", &self.bytes_read())
             .field("file_len", &self.file_len)
             .finish_non_exhaustive()
@@ -346,44 +492,67 @@ impl CorpusReader {
         let n_read = Arc::new(AtomicU64::new(0));
         let counting = CountingReader { file, n_read: Arc::clone(&n_read) };
         let mut raw = BufReader::with_capacity(BUFFER_BYTES, counting);
-        let gzip = raw.fill_buf()?.starts_with(&GZIP_MAGIC);
-        let format = match config.format {
-            Some(format) => format,
-            None => detect(path)?.0,
-        };
+        let compression = Compression::from_magic(raw.fill_buf()?);
+        // Detection also refuses what is not a corpus (a PDF, a ZIP, ...), forced format or not.
+        let (detected, _) = detect(path).map_err(|error| {
+            if error.kind() == io::ErrorKind::InvalidData {
+                error
+            } else {
+                let message = describe_read_error(&error, compression);
+                io::Error::new(error.kind(), format!("{}: {message}", path.display()))
+            }
+        })?;
+        let format = config.format.unwrap_or(detected);
         let mut verified = None;
-        let stream: Box<dyn BufRead + Send> = if gzip {
-            let members = GzipMembers {
-                decoder: Some(GzDecoder::new(raw)),
-                n_delivered: 0,
-                verified: Arc::clone(verified.insert(Arc::new(AtomicU64::new(0)))),
-            };
-            Box::new(BufReader::with_capacity(BUFFER_BYTES, members))
-        } else {
-            Box::new(raw)
+        let stream: Box<dyn BufRead + Send> = match compression {
+            Compression::None => Box::new(raw),
+            Compression::Xz => {
+                let checked = Arc::clone(verified.insert(Arc::new(AtomicU64::new(0))));
+                Box::new(BufReader::with_capacity(BUFFER_BYTES, XzPipe::new(raw, checked)))
+            }
+            _ => {
+                let checked = Arc::clone(verified.insert(Arc::new(AtomicU64::new(0))));
+                let units = Units::new(compression, raw, checked).map_err(|error| {
+                    let message = describe_read_error(&error, compression);
+                    io::Error::new(error.kind(), format!("{}: {message}", path.display()))
+                })?;
+                Box::new(BufReader::with_capacity(BUFFER_BYTES, units))
+            }
         };
+        let id_required = config.generate_ids.is_none();
         let records = match format {
             Format::JsonLines => {
                 Records::JsonLines(LineReader::new(stream, config.max_record_bytes))
             }
+            Format::JsonArray => {
+                Records::JsonArray(ArrayReader::new(stream, config.max_record_bytes))
+            }
             Format::Csv | Format::Tsv => Records::Delimited(Box::new(
-                DelimitedReader::new(stream, format, &config.fields, config.max_record_bytes)
-                    .map_err(|error| {
-                        let message = if gzip && error.kind() != io::ErrorKind::InvalidData {
-                            describe_read_error(&error, gzip)
-                        } else {
-                            error.to_string()
-                        };
-                        io::Error::new(error.kind(), format!("{}: {message}", path.display()))
-                    })?,
+                DelimitedReader::new(
+                    stream,
+                    format,
+                    &config.fields,
+                    config.max_record_bytes,
+                    id_required,
+                )
+                .map_err(|error| {
+                    let message = if compression != Compression::None
+                        && error.kind() != io::ErrorKind::InvalidData
+                    {
+                        describe_read_error(&error, compression)
+                    } else {
+                        error.to_string()
+                    };
+                    io::Error::new(error.kind(), format!("{}: {message}", path.display()))
+                })?,
             )),
         };
         Ok(CorpusReader {
-            context: Context { path: path.to_owned(), config: config.clone(), gzip },
+            context: Context { path: path.to_owned(), config: config.clone(), compression },
             file_len,
             n_read,
             format,
-            gzip,
+            compression,
             records,
             line: 0,
             byte_offset: 0,
@@ -440,7 +609,12 @@ impl CorpusReader {
 
     /// Whether the file is gzip-compressed.
     pub fn is_gzip(&self) -> bool {
-        self.gzip
+        self.compression == Compression::Gzip
+    }
+
+    /// How the file is compressed.
+    pub fn compression(&self) -> Compression {
+        self.compression
     }
 }
 
@@ -448,7 +622,7 @@ impl CorpusReader {
 struct Context {
     path: PathBuf,
     config: ReaderConfig,
-    gzip: bool,
+    compression: Compression,
 }
 
 impl Context {
@@ -475,7 +649,7 @@ fn next_json_line(
             Ok(None) => return None,
             Err(error) => {
                 *done = true;
-                let detail = describe_read_error(&error, context.gzip);
+                let detail = describe_read_error(&error, context.compression);
                 return Some(context.skipped(*line, Problem::new(SkipReason::Io, None, detail)));
             }
         };
@@ -503,8 +677,12 @@ fn next_json_line(
                 return Some(context.skipped(*line, problem));
             }
         };
-        let result = jsonl::parse_record(text, &context.config)
-            .and_then(|raw| raw.into_document(&context.config));
+        let result = jsonl::parse_record(text, &context.config).and_then(|mut raw| {
+            if let Some(scheme) = context.config.generate_ids {
+                raw.generate_id(scheme, &context.path, *line);
+            }
+            raw.into_document(&context.config)
+        });
         return Some(match result {
             Ok((doc, warning)) => {
                 if let Some(warning) = warning {
@@ -529,7 +707,12 @@ fn next_row(
         Ok(Some(row)) => {
             // A quote open to the end of the file swallowed everything after it.
             *done = row.ends_stream;
-            let result = row.fields.and_then(|raw| raw.into_document(&context.config));
+            let result = row.fields.and_then(|mut raw| {
+                if let Some(scheme) = context.config.generate_ids {
+                    raw.generate_id(scheme, &context.path, row.line);
+                }
+                raw.into_document(&context.config)
+            });
             Some(match result {
                 Ok((doc, warning)) => {
                     if let Some(warning) = warning {
@@ -548,11 +731,71 @@ fn next_row(
         Err(mut stop) => {
             *done = true;
             if let (SkipReason::Io, Some(error)) = (stop.problem.reason, &stop.error) {
-                stop.problem.detail = describe_read_error(error, context.gzip);
+                stop.problem.detail = describe_read_error(error, context.compression);
             }
             Some(context.skipped(stop.line, stop.problem))
         }
     }
+}
+
+/// The next element of a JSON array. `done` is set when the array cannot be read further.
+fn next_element(
+    elements: &mut ArrayReader,
+    done: &mut bool,
+    context: &Context,
+    warnings: &mut Vec<RecordWarning>,
+) -> Option<RecordResult> {
+    let element = match elements.next_element() {
+        Ok(None) => return None,
+        Ok(Some(element)) => element,
+        Err(error) => {
+            *done = true;
+            let line = elements.line();
+            let detail = if error.kind() == io::ErrorKind::InvalidData
+                && context.compression == Compression::None
+                || error.to_string().starts_with("line ")
+            {
+                format!("malformed JSON array: {error}")
+            } else if error.to_string().starts_with("the JSON array is not closed") {
+                format!("truncated: {error}")
+            } else {
+                describe_read_error(&error, context.compression)
+            };
+            return Some(context.skipped(line, Problem::new(SkipReason::Io, None, detail)));
+        }
+    };
+    let line = element.line;
+    if !element.fits {
+        let detail = format!(
+            "record of {} bytes exceeds max_record_bytes ({})",
+            element.n_bytes, context.config.max_record_bytes
+        );
+        return Some(context.skipped(line, Problem::new(SkipReason::TooLarge, None, detail)));
+    }
+    let text = match std::str::from_utf8(elements.element()) {
+        Ok(text) => text,
+        Err(error) => {
+            let detail = format!("invalid UTF-8 at byte {} of the record", error.valid_up_to());
+            return Some(
+                context.skipped(line, Problem::new(SkipReason::InvalidUtf8, None, detail)),
+            );
+        }
+    };
+    let result = jsonl::parse_record(text, &context.config).and_then(|mut raw| {
+        if let Some(scheme) = context.config.generate_ids {
+            raw.generate_id(scheme, &context.path, line);
+        }
+        raw.into_document(&context.config)
+    });
+    Some(match result {
+        Ok((doc, warning)) => {
+            if let Some(warning) = warning {
+                warnings.push(warning.at(context.path.clone(), line));
+            }
+            RecordResult::Ok { doc, line, bytes: element.n_bytes, byte_end: element.byte_end }
+        }
+        Err(problem) => context.skipped(line, problem),
+    })
 }
 
 impl Iterator for CorpusReader {
@@ -571,6 +814,9 @@ impl Iterator for CorpusReader {
                 &self.context,
                 &mut self.warnings,
             ),
+            Records::JsonArray(elements) => {
+                next_element(elements, &mut self.done, &self.context, &mut self.warnings)
+            }
             Records::Delimited(rows) => {
                 next_row(rows, &mut self.done, &self.context, &mut self.warnings)
             }

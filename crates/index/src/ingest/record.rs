@@ -4,11 +4,10 @@
 //! what makes a record usable live in one place: [`RawFields::into_document`].
 
 use std::fmt;
-use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::date::DateOutcome;
-use super::{FieldMap, ReaderConfig};
+use super::{FieldMap, IdScheme, ReaderConfig};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use unspun_core::Document;
@@ -281,6 +280,27 @@ impl Slot {
 }
 
 impl RawFields {
+    /// Gives a record without an id (absent, null or blank) one made by `scheme`: the hash of
+    /// its text, or `path:line` (also for [`IdScheme::Hash`] when there is no text, so that
+    /// the missing text is what gets reported).
+    pub(crate) fn generate_id(&mut self, scheme: IdScheme, path: &Path, line: u64) {
+        let has_id = match &self.id {
+            None | Some(FieldValue::Null) => false,
+            Some(FieldValue::Text(id)) => !id.trim().is_empty(),
+            Some(_) => true,
+        };
+        if has_id {
+            return;
+        }
+        let id = match (scheme, &self.text) {
+            (IdScheme::Hash, Some(FieldValue::Text(text))) => {
+                format!("h{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+            }
+            _ => format!("{}:{line}", path.display()),
+        };
+        self.id = Some(FieldValue::Text(id));
+    }
+
     pub(crate) fn set(&mut self, slot: Slot, value: FieldValue) {
         let target = match slot {
             Slot::Id => &mut self.id,
@@ -404,26 +424,6 @@ pub(crate) fn json_id_value(raw: &RawValue) -> FieldValue {
         Some(b'[') => FieldValue::Array,
         Some(b'{') => FieldValue::Object,
         _ => FieldValue::Null,
-    }
-}
-
-/// What a read error of a corpus stream means, in words. For gzip, the three kinds of damage
-/// are named: `truncated` (the stream ends early), `corrupt deflate data`, `CRC mismatch`.
-pub(crate) fn describe_read_error(error: &io::Error, gzip: bool) -> String {
-    let message = error.to_string();
-    if !gzip {
-        return format!("read error: {message}");
-    }
-    if error.kind() == io::ErrorKind::UnexpectedEof {
-        format!("truncated: the gzip stream ends early ({message})")
-    } else if message.contains("checksum") {
-        "CRC mismatch: the decompressed data does not match the gzip member's checksum".to_owned()
-    } else if message.contains("deflate") {
-        format!("corrupt deflate data ({message})")
-    } else if message.contains("gzip header") {
-        format!("not a gzip member: {message} (damaged data or garbage after the last member)")
-    } else {
-        format!("read error: {message}")
     }
 }
 

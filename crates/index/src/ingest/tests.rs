@@ -437,17 +437,21 @@ fn detection() {
     let json = b"  \n{\"id\":1}\n";
     let csv = b"id,text\n1,x\n";
     let tsv = b"id\ttext\n1\tx, y\n";
-    let cases: [(&str, Vec<u8>, (Format, bool)); 10] = [
-        ("a.jsonl", csv.to_vec(), (Format::JsonLines, false)),
-        ("a.NDJSON.gz", gzip(csv), (Format::JsonLines, true)),
-        ("a.json", csv.to_vec(), (Format::JsonLines, false)),
-        ("a.csv.gz", json.to_vec(), (Format::Csv, false)),
-        ("a.tsv", json.to_vec(), (Format::Tsv, false)),
-        ("a.txt", json.to_vec(), (Format::JsonLines, false)),
-        ("a", gzip(json), (Format::JsonLines, true)),
-        ("b.gz", gzip(csv), (Format::Csv, true)),
-        ("b.dat", tsv.to_vec(), (Format::Tsv, false)),
-        ("c", Vec::new(), (Format::Csv, false)),
+    let array = b"\n [{\"id\":1}]";
+    let (none, gz) = (super::Compression::None, super::Compression::Gzip);
+    // The content decides where it is clear (`{`, `[`); then the name; then the first line.
+    let cases: [(&str, Vec<u8>, (Format, super::Compression)); 11] = [
+        ("a.jsonl", csv.to_vec(), (Format::JsonLines, none)),
+        ("a.NDJSON.gz", gzip(csv), (Format::JsonLines, gz)),
+        ("a.json", csv.to_vec(), (Format::JsonLines, none)),
+        ("a.csv.gz", json.to_vec(), (Format::JsonLines, none)),
+        ("a.tsv", json.to_vec(), (Format::JsonLines, none)),
+        ("a.txt", json.to_vec(), (Format::JsonLines, none)),
+        ("a", gzip(json), (Format::JsonLines, gz)),
+        ("b.gz", gzip(csv), (Format::Csv, gz)),
+        ("b.dat", tsv.to_vec(), (Format::Tsv, none)),
+        ("c", Vec::new(), (Format::Csv, none)),
+        ("d.json", array.to_vec(), (Format::JsonArray, none)),
     ];
     for (name, bytes, expect) in cases {
         let path = write_file(dir.path(), name, &bytes);
@@ -780,4 +784,102 @@ fn pipeline_drops_unchecked_documents_of_a_damaged_gzip() {
     let error = pipeline::ingest_files(&mut writer, &[path], &strict, &mut |_| {})
         .expect_err("strict stops");
     assert!(error.to_string().contains("truncated"), "{error}");
+}
+
+fn zst(bytes: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+fn bz2(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    encoder.write_all(bytes).expect("in-memory writes succeed");
+    encoder.finish().expect("in-memory writes succeed")
+}
+
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    lzma_rs::xz_compress(&mut std::io::Cursor::new(bytes), &mut out).expect("in memory");
+    out
+}
+
+#[test]
+fn zstd_bzip2_xz_corpora_read_like_gzip() {
+    let expect = [
+        "ok 1 37 r0 \"record number 0\" None None None None",
+        "ok 2 37 r1 \"record number 1\" None None None None",
+    ];
+    for (name, bytes) in [
+        ("a.jsonl.zst", zst(lines(0..2).as_bytes())),
+        ("a.jsonl.bz2", bz2(lines(0..2).as_bytes())),
+        ("a.jsonl.xz", xz(lines(0..2).as_bytes())),
+        ("no-name", zst(lines(0..2).as_bytes())),
+    ] {
+        check(name, &bytes, &expect);
+    }
+}
+
+#[test]
+fn pipeline_keeps_checked_zstd_frames_and_drops_the_damaged_one() {
+    // Two frames: the first is checked when the second breaks, so its records stay.
+    let config = pipeline::IngestConfig { batch_docs: 1, ..pipeline::IngestConfig::default() };
+    let mut bytes = zst(lines(0..2).as_bytes());
+    let second = zst(lines(2..4).as_bytes());
+    bytes.extend(&second[..second.len() - 6]);
+    let (report, ids) = ingest(&[("two.jsonl.zst", bytes)], &config);
+    assert_eq!(ids, ["r0", "r1"]);
+    let incomplete = &report.files_incomplete[0];
+    assert!(incomplete.detail.starts_with("truncated: the zstd stream ends early"), "{incomplete}");
+    // bzip2 and xz, one unit each: a cut file commits nothing of itself.
+    for (name, packed) in
+        [("cut.jsonl.bz2", bz2(lines(0..50).as_bytes())), ("cut.jsonl.xz", xz(lines(0..50).as_bytes()))]
+    {
+        let cut = packed[..packed.len() - 10].to_vec();
+        let (report, ids) = ingest(&[(name, cut)], &config);
+        assert!(ids.is_empty(), "{name}: {ids:?}");
+        assert_eq!(report.n_unreadable_files, 1, "{name}");
+        assert!(
+            report.files_incomplete[0].detail.starts_with("truncated"),
+            "{name}: {}",
+            report.files_incomplete[0]
+        );
+    }
+}
+
+#[test]
+fn json_array_records_and_generated_ids() {
+    let array =
+        "[\n{\"text\":\"first\"},\n {\"id\":\"given\",\"text\":\"second\"}, {\"text\":\"\"}\n]";
+    let mut config = ReaderConfig { generate_ids: Some(IdScheme::Line), ..ReaderConfig::default() };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write_file(dir.path(), "a.json", array.as_bytes());
+    let got = summarize(CorpusReader::open(&path, &config).expect("opens"));
+    let first_id = format!("{}:2", path.display());
+    assert_eq!(
+        got,
+        [
+            format!("ok 2 16 {first_id} \"first\" None None None None"),
+            "ok 3 30 given \"second\" None None None None".to_owned(),
+            "3 empty-text text: empty text".to_owned(),
+        ]
+    );
+    config.generate_ids = Some(IdScheme::Hash);
+    let got = summarize(CorpusReader::open(&path, &config).expect("opens"));
+    assert_eq!(got[0], "ok 2 16 h370f0f1c16b0aa53 \"first\" None None None None");
+}
+
+#[test]
+fn unsupported_content_is_refused_by_what_it_looks_like() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes, what) in [
+        ("a.jsonl", b"%PDF-1.5\n".to_vec(), "looks like a PDF document: not supported"),
+        ("a.csv", b"PK\x03\x04rest".to_vec(), "looks like a ZIP archive"),
+        ("a.zst", zst(b"%PDF-1.5\n"), "looks like a PDF document"),
+        ("a", b"WARC/1.0\r\n".to_vec(), "looks like a WARC web archive"),
+    ] {
+        let path = write_file(dir.path(), name, &bytes);
+        let error = CorpusReader::open(&path, &ReaderConfig::default()).expect_err(name);
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{name}");
+        assert!(error.to_string().contains(what), "{name}: {error}");
+        assert!(error.to_string().contains(name), "{name}: {error}");
+    }
 }
