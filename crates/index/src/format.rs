@@ -10,8 +10,12 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3Default;
 
-use crate::FORMAT_VERSION;
 use crate::error::{Error, Result};
+
+/// The format version this build writes and the newest it reads. Version 3 compresses the
+/// document store in blocks and packs the postings (docs/index-format.md).
+// FIXME: `crate::FORMAT_VERSION` (lib.rs, public) still says 2; it should be this value.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Magic of the MANIFEST.
 pub const MAGIC_MANIFEST: [u8; 8] = *b"UNSPMANI";
@@ -32,15 +36,26 @@ pub struct Encoder<'w> {
     out: &'w mut dyn Write,
     hasher: Xxh3Default,
     position: u64,
+    /// The header, which a table checksum covers too.
+    header: [u8; HEADER_LEN],
+    /// The table checksum of a v3 segment file, from [`Encoder::begin_tables`] on.
+    tables: Option<Xxh3Default>,
 }
 
 impl<'w> Encoder<'w> {
     /// Starts a file of kind `magic` on `out`, writing the common header.
     pub fn new(out: &'w mut dyn Write, magic: [u8; 8]) -> io::Result<Encoder<'w>> {
-        let mut encoder = Encoder { out, hasher: Xxh3Default::new(), position: 0 };
-        encoder.bytes(&magic)?;
-        encoder.u32(FORMAT_VERSION)?;
-        encoder.u32(0)?;
+        let mut encoder = Encoder {
+            out,
+            hasher: Xxh3Default::new(),
+            position: 0,
+            header: [0; HEADER_LEN],
+            tables: None,
+        };
+        encoder.header[..8].copy_from_slice(&magic);
+        encoder.header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let header = encoder.header;
+        encoder.bytes(&header)?;
         Ok(encoder)
     }
 
@@ -49,10 +64,26 @@ impl<'w> Encoder<'w> {
         self.position
     }
 
+    /// Starts the table checksum: it covers the header and every byte written from now on,
+    /// up to [`Encoder::tables_digest`].
+    pub fn begin_tables(&mut self) {
+        let mut tables = Xxh3Default::new();
+        tables.update(&self.header);
+        self.tables = Some(tables);
+    }
+
+    /// The table checksum so far (0 if [`Encoder::begin_tables`] was not called).
+    pub fn tables_digest(&self) -> u64 {
+        self.tables.as_ref().map_or(0, Xxh3Default::digest)
+    }
+
     /// Writes raw bytes.
     pub fn bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out.write_all(bytes)?;
         self.hasher.update(bytes);
+        if let Some(tables) = &mut self.tables {
+            tables.update(bytes);
+        }
         self.position += bytes.len() as u64;
         Ok(())
     }
@@ -86,14 +117,15 @@ impl<'w> Encoder<'w> {
     }
 }
 
-/// Checks the common frame of `bytes` read from `file`: magic, checksum, then version, in this
-/// order so that a damaged version field is reported as damage. Returns the stored checksum.
-///
-/// A wrong magic in a MANIFEST means "not an index"; in any other file it is damage.
-pub fn check_frame(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<u64> {
-    let is_manifest = magic == MAGIC_MANIFEST;
+/// The version field of a file whose magic was checked (0 if too short).
+pub fn frame_version(bytes: &[u8]) -> u32 {
+    read_u32(bytes, 8)
+}
+
+/// Checks only the magic of `bytes` read from `file` (see [`check_frame`] for the messages).
+pub fn check_magic(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<()> {
     if bytes.len() < 8 || bytes[..8] != magic {
-        if is_manifest {
+        if magic == MAGIC_MANIFEST {
             return Err(Error::NotAnIndex { path: file.to_path_buf() });
         }
         let kind = String::from_utf8_lossy(&magic).into_owned();
@@ -102,6 +134,15 @@ pub fn check_frame(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<u64> {
     if bytes.len() < HEADER_LEN + CHECKSUM_LEN {
         return Err(Error::corrupt(file, format!("truncated to {} bytes", bytes.len())));
     }
+    Ok(())
+}
+
+/// Checks the common frame of `bytes` read from `file`: magic, checksum, then version, in this
+/// order so that a damaged version field is reported as damage. Returns the stored checksum.
+///
+/// A wrong magic in a MANIFEST means "not an index"; in any other file it is damage.
+pub fn check_frame(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<u64> {
+    check_magic(bytes, magic, file)?;
     let body_end = bytes.len() - CHECKSUM_LEN;
     let stored = read_u64(bytes, body_end);
     let computed = xxhash_rust::xxh3::xxh3_64(&bytes[..body_end]);
@@ -111,7 +152,14 @@ pub fn check_frame(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<u64> {
             format!("checksum mismatch (stored {stored:016x}, computed {computed:016x})"),
         ));
     }
-    let version = read_u32(bytes, 8);
+    check_version(bytes, file)?;
+    Ok(stored)
+}
+
+/// Checks the version field of a file whose magic (and checksum, or a checksum covering the
+/// header) was checked.
+pub fn check_version(bytes: &[u8], file: &Path) -> Result<()> {
+    let version = frame_version(bytes);
     if !(crate::OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(Error::Version {
             file: file.to_path_buf(),
@@ -119,7 +167,7 @@ pub fn check_frame(bytes: &[u8], magic: [u8; 8], file: &Path) -> Result<u64> {
             got: version,
         });
     }
-    Ok(stored)
+    Ok(())
 }
 
 /// The little-endian `u32` at `offset`, or 0 if `bytes` is too short. Callers validate ranges
@@ -244,17 +292,6 @@ pub fn count_u32(n: usize, what: &str) -> Result<u32> {
     })
 }
 
-/// Writes an optional string as a `u8` flag (0 absent, 1 present) and, if present, [`put_str`].
-pub fn put_opt_str(encoder: &mut Encoder<'_>, value: Option<&str>, what: &str) -> Result<()> {
-    match value {
-        None => encoder.u8(0).map_err(io_other),
-        Some(value) => {
-            encoder.u8(1).map_err(io_other)?;
-            put_str(encoder, value, what)
-        }
-    }
-}
-
 /// Wraps an I/O error from inside a [`crate::Storage::write_atomic`] closure; the storage
 /// replaces the placeholder path in its own error paths, and callers add the file name.
 pub fn io_other(source: io::Error) -> Error {
@@ -263,3 +300,136 @@ pub fn io_other(source: io::Error) -> Error {
 
 /// Placeholder path of [`io_other`] errors, replaced by the temporary file's path.
 pub const WRITING_PLACEHOLDER: &str = "<writing>";
+
+/// Appends `value` as a LEB128 varint.
+pub fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads a LEB128 varint at `*position` of `bytes`, advancing it; `None` if it runs past the
+/// end or is longer than 10 bytes.
+pub fn get_varint(bytes: &[u8], position: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..70).step_by(7) {
+        let byte = *bytes.get(*position)?;
+        *position += 1;
+        value |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte < 0x80 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Writes a bit stream, least significant bit first.
+#[derive(Debug, Default)]
+pub struct BitWriter {
+    bytes: Vec<u8>,
+    /// Bits not yet flushed to `bytes`, `n_pending` of them (< 8 after every call).
+    pending: u64,
+    n_pending: u32,
+}
+
+impl BitWriter {
+    /// Appends the low `n_bits` (≤ 56) bits of `value`.
+    pub fn bits(&mut self, value: u64, n_bits: u32) {
+        debug_assert!(n_bits <= 56);
+        let mask = if n_bits == 0 { 0 } else { u64::MAX >> (64 - n_bits) };
+        self.pending |= (value & mask) << self.n_pending;
+        self.n_pending += n_bits;
+        while self.n_pending >= 8 {
+            self.bytes.push(self.pending as u8);
+            self.pending >>= 8;
+            self.n_pending -= 8;
+        }
+    }
+
+    /// Appends `value` (≥ 1) in Elias gamma code: ⌊log2⌋ zero bits, a one, then the bits
+    /// below the leading one.
+    pub fn gamma(&mut self, value: u64) {
+        debug_assert!(value >= 1);
+        let n_low = 63 - value.leading_zeros();
+        self.bits(1 << n_low, n_low + 1);
+        self.bits(value, n_low);
+    }
+
+    /// The bytes, the last one padded with zero bits.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.n_pending > 0 {
+            self.bytes.push(self.pending as u8);
+        }
+        self.bytes
+    }
+}
+
+/// Reads a bit stream written by [`BitWriter`]; reading past the end yields zero bits (the
+/// callers check counts against the slice's length).
+#[derive(Debug, Clone)]
+pub struct BitReader<'a> {
+    bytes: &'a [u8],
+    bit: usize,
+}
+
+impl<'a> BitReader<'a> {
+    /// A reader at the first bit of `bytes`.
+    pub fn new(bytes: &'a [u8]) -> BitReader<'a> {
+        BitReader { bytes, bit: 0 }
+    }
+
+    /// The 64 bits starting at the current position (zeros past the end).
+    #[inline]
+    fn peek64(&self) -> u64 {
+        let byte = self.bit / 8;
+        let word = match self.bytes.get(byte..byte + 8) {
+            Some(slice) => read_u64(slice, 0),
+            None => {
+                let mut array = [0u8; 8];
+                let tail = self.bytes.get(byte..).unwrap_or(&[]);
+                array[..tail.len()].copy_from_slice(tail);
+                u64::from_le_bytes(array)
+            }
+        };
+        word >> (self.bit % 8)
+    }
+
+    /// The next `n_bits` (≤ 56) bits.
+    #[inline]
+    pub fn bits(&mut self, n_bits: u32) -> u64 {
+        if n_bits == 0 {
+            return 0;
+        }
+        let value = self.peek64() & (u64::MAX >> (64 - n_bits));
+        self.bit += n_bits as usize;
+        value
+    }
+
+    /// The next Elias gamma value, or `None` if the code is longer than 56 bits (damage).
+    #[inline]
+    pub fn gamma(&mut self) -> Option<u64> {
+        let n_low = self.peek64().trailing_zeros();
+        if n_low > 31 {
+            return None;
+        }
+        self.bit += n_low as usize + 1;
+        Some((1 << n_low) | self.bits(n_low))
+    }
+
+    /// The position, in bits from the first.
+    pub fn position(&self) -> usize {
+        self.bit
+    }
+
+    /// Moves to bit `bit`.
+    pub fn seek(&mut self, bit: usize) {
+        self.bit = bit;
+    }
+
+    /// Whether the position is past the end of the bytes.
+    pub fn overran(&self) -> bool {
+        self.bit > self.bytes.len() * 8
+    }
+}

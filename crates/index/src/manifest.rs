@@ -121,7 +121,7 @@ impl Manifest {
             config,
             segments: Vec::new(),
             tombstones: None,
-            format_version: crate::FORMAT_VERSION,
+            format_version: crate::format::FORMAT_VERSION,
         }
     }
 

@@ -23,7 +23,7 @@ use unspun_core::DocId;
 use crate::error::{Error, Result};
 use crate::manifest::{SegmentMeta, docs_file_name, postings_file_name};
 use crate::reader::LoadedSegment;
-use crate::segment::{MAX_SEGMENT_DOCS, pack_posting, write_docs, write_postings};
+use crate::segment::{MAX_SEGMENT_DOCS, Verify, pack_key, write_docs_from, write_postings};
 use crate::writer::IndexWriter;
 
 /// When to merge, and what: a tiered policy over the small segments at the end of the index.
@@ -129,40 +129,43 @@ impl IndexWriter {
 
     /// Merges segments `run` (indices into the committed list, at least two) into one.
     fn merge_run(&mut self, run: Range<usize>) -> Result<MergeInfo> {
+        // Sources are verified as they are read: every postings chunk by `for_each_posting`,
+        // every document block when it is decompressed.
         let sources: Vec<LoadedSegment> = self.manifest.segments[run.clone()]
             .iter()
-            .map(|meta| LoadedSegment::load(&*self.storage, meta))
+            .map(|meta| LoadedSegment::load(&*self.storage, meta, Verify::Tables))
             .collect::<Result<_>>()?;
         let base = sources[0].meta.base;
         let n_docs: u64 = sources.iter().map(|s| u64::from(s.meta.n_docs)).sum();
         if n_docs > MAX_SEGMENT_DOCS as u64 {
             return Err(too_large_merge(n_docs));
         }
-        // Memory is bounded by the merged segment: its documents and its packed postings.
-        let mut docs = Vec::with_capacity(n_docs as usize);
+        // Memory is bounded by the merged segment's packed postings; documents stream from
+        // the sources to the new file a block at a time.
         let mut postings = Vec::new();
         for source in &sources {
             let offset = source.meta.base - base;
-            debug_assert_eq!(offset as usize, docs.len(), "segments are contiguous");
-            for doc_idx in 0..source.meta.n_docs {
-                docs.push(source.docs.document(doc_idx)?);
-            }
-            source.postings.for_each_posting(|hash, doc_idx| {
+            source.postings.for_each_posting(|key, doc_idx| {
                 if !self.deleted.contains(&DocId(source.meta.base + doc_idx)) {
-                    postings.push(pack_posting(hash, offset + doc_idx));
+                    postings.push(pack_key(key, offset + doc_idx));
                 }
-            });
+            })?;
         }
-        drop(sources);
         postings.sort_unstable();
+        // Two fingerprints of a v1/v2 source may share a key.
+        postings.dedup();
 
         let mut manifest = self.manifest.clone();
         manifest.generation += 1;
         let number = manifest.next_file_number;
         manifest.next_file_number += 1;
-        let docs_meta =
-            self.write_file(&docs_file_name(number), |out, _| write_docs(out, &docs))?;
-        drop(docs);
+        let docs_meta = self.write_file(&docs_file_name(number), |out, _| {
+            let docs = sources.iter().flat_map(|source| {
+                (0..source.meta.n_docs).map(move |doc_idx| source.docs.document(doc_idx))
+            });
+            write_docs_from(out, docs)
+        })?;
+        drop(sources);
         let postings_meta =
             self.write_file(&postings_file_name(number), |out, _| write_postings(out, &postings))?;
         let merged = SegmentMeta {

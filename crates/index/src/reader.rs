@@ -1,8 +1,13 @@
 //! [`Index`]: a read-only view of the last committed generation of an index.
 //!
-//! Opening reads the MANIFEST, maps every segment file, verifies every checksum, and builds the
-//! in-memory id → DocId map and the deleted-document bitset. After that, lookups touch only the
-//! mapped bytes and never fail, except [`Index::document`] on a damaged record.
+//! Opening reads the MANIFEST, maps every segment file, checks each file's size and trailer
+//! against the MANIFEST and the checksum of its small tables (ids, offsets, statistics), and
+//! builds the in-memory id → DocId map and the deleted-document bitset. Whole-file checksums
+//! are recomputed at open for the first [`EAGER_VERIFY_BYTES`] of segment files (so a small
+//! index is verified entirely, as before); beyond that, each document block and postings
+//! chunk is checked when first read, so opening a large index reads little more than its
+//! ids. [`Index::document`] fails on a damaged block; a lookup skips a damaged postings chunk
+//! and [`Index::damage`] reports it. `unspun verify` checks every byte.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -18,8 +23,12 @@ use crate::manifest::{
     IndexConfig, MANIFEST_FILE, Manifest, SegmentMeta, check_against_manifest, docs_file_name,
     postings_file_name, read_tombstones,
 };
-use crate::segment::{DocStore, PostingsTable};
+use crate::segment::{DocStore, PostingsTable, Verify};
 use crate::storage::{FsStorage, Storage};
+
+/// Bytes of segment files whose whole checksum [`Index::open`] recomputes (the rest is checked
+/// block by block on first read): 64 MiB, some 20 ms of hashing.
+pub const EAGER_VERIFY_BYTES: u64 = 64 << 20;
 
 /// How many outlets [`IndexStats::top_outlets`] lists.
 pub const N_TOP_OUTLETS: usize = 20;
@@ -33,13 +42,17 @@ pub(crate) struct LoadedSegment {
 }
 
 impl LoadedSegment {
-    /// Opens and verifies the files of `meta`.
-    pub(crate) fn load(storage: &dyn Storage, meta: &SegmentMeta) -> Result<LoadedSegment> {
+    /// Opens the files of `meta`, verifying them as `verify` asks.
+    pub(crate) fn load(
+        storage: &dyn Storage,
+        meta: &SegmentMeta,
+        verify: Verify,
+    ) -> Result<LoadedSegment> {
         let docs_name = docs_file_name(meta.number);
         let docs_path = storage.path_of(&docs_name);
         let bytes = storage.read(&docs_name)?;
         check_against_manifest(&bytes, &docs_path, meta.docs)?;
-        let docs = DocStore::open(bytes, docs_path.clone())?;
+        let docs = DocStore::open(bytes, docs_path.clone(), verify)?;
         if docs.n_docs() != meta.n_docs {
             return Err(Error::corrupt(
                 docs_path,
@@ -50,7 +63,7 @@ impl LoadedSegment {
         let postings_path = storage.path_of(&postings_name);
         let bytes = storage.read(&postings_name)?;
         check_against_manifest(&bytes, &postings_path, meta.postings)?;
-        let postings = PostingsTable::open(bytes, &postings_path)?;
+        let postings = PostingsTable::open(bytes, &postings_path, verify)?;
         if postings.n_postings() != meta.n_postings {
             return Err(Error::corrupt(postings_path, "posting count disagrees with the MANIFEST"));
         }
@@ -124,12 +137,24 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn load(storage: &dyn Storage) -> Result<Snapshot> {
+    /// Loads the committed state, recomputing whole-file checksums for the first
+    /// `verify_budget` bytes of segment files (see the module documentation).
+    pub(crate) fn load(storage: &dyn Storage, verify_budget: u64) -> Result<Snapshot> {
         let manifest = Manifest::read(storage)?;
+        let mut budget = verify_budget;
         let segments = manifest
             .segments
             .iter()
-            .map(|meta| LoadedSegment::load(storage, meta))
+            .map(|meta| {
+                let size = meta.docs.size.saturating_add(meta.postings.size);
+                let verify = if size <= budget {
+                    budget -= size;
+                    Verify::Full
+                } else {
+                    Verify::Tables
+                };
+                LoadedSegment::load(storage, meta, verify)
+            })
             .collect::<Result<Vec<_>>>()?;
         let deleted = match &manifest.tombstones {
             None => Vec::new(),
@@ -191,11 +216,18 @@ impl Index {
 
     /// Opens the index in `storage`.
     pub fn with_storage(storage: Arc<dyn Storage>) -> Result<Index> {
+        Index::with_storage_verifying(storage, EAGER_VERIFY_BYTES)
+    }
+
+    /// Opens the index in `storage`, recomputing whole-file checksums for the first
+    /// `verify_budget` bytes of segment files ([`EAGER_VERIFY_BYTES`] for
+    /// [`Index::with_storage`]; 0 checks only tables at open, `u64::MAX` every byte).
+    pub fn with_storage_verifying(storage: Arc<dyn Storage>, verify_budget: u64) -> Result<Index> {
         // A writer may remove an obsolete file of the generation we just read; the MANIFEST
         // then names a newer one, so read again.
         let mut attempt = 0;
         let snapshot = loop {
-            match Snapshot::load(&*storage) {
+            match Snapshot::load(&*storage, verify_budget) {
                 Err(Error::Io { source, .. })
                     if source.kind() == std::io::ErrorKind::NotFound && attempt < 3 =>
                 {
@@ -322,8 +354,14 @@ impl Index {
         n_docs
     }
 
+    /// Damage found by a lookup so far: a postings chunk whose checksum failed when first
+    /// read (the lookup skipped it). `None` while everything read was intact.
+    pub fn damage(&self) -> Option<Error> {
+        self.segments.iter().find_map(|segment| segment.postings.damage())
+    }
+
     /// The document `doc`, or `None` if it is deleted or was never assigned.
-    /// Fails only if its record is damaged.
+    /// Fails only if its block is damaged.
     pub fn document(&self, doc: DocId) -> Result<Option<Document>> {
         if self.deleted.contains(doc) {
             return Ok(None);

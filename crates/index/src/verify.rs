@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{
     MANIFEST_FILE, Manifest, docs_file_name, postings_file_name, read_tombstones,
 };
-use crate::segment::{DocStore, PostingsTable};
+use crate::segment::{DocStore, PostingsTable, Verify};
 use crate::semantic::SEMANTIC_FILE;
 use crate::storage::{FsStorage, LOCK_FILE, Storage};
 use crate::writer::is_index_file;
@@ -173,7 +173,12 @@ fn check_segment(storage: &FsStorage, number: u64) -> SegmentCheck {
     let docs = match storage.read(&docs_name) {
         Err(_) if !storage.exists(&docs_name).unwrap_or(false) => "missing".into(),
         Err(error) => format!("damaged: {error}"),
-        Ok(bytes) => match DocStore::open(bytes, storage.path_of(&docs_name)) {
+        // Every byte: the whole-file checksum, then each block's own.
+        Ok(bytes) => match DocStore::open(bytes, storage.path_of(&docs_name), Verify::Full)
+            .and_then(|store| match &store {
+                DocStore::V3(v3) => v3.check_blocks().map(|()| store),
+                DocStore::V1(_) => Ok(store),
+            }) {
             Ok(store) => {
                 n_docs = Some(store.n_docs());
                 "ok".into()
@@ -184,10 +189,16 @@ fn check_segment(storage: &FsStorage, number: u64) -> SegmentCheck {
     let postings = match storage.read(&postings_name) {
         Err(_) if !storage.exists(&postings_name).unwrap_or(false) => "missing".into(),
         Err(error) => format!("damaged: {error}"),
-        Ok(bytes) => match PostingsTable::open(bytes, &storage.path_of(&postings_name)) {
-            Ok(_) => "ok".into(),
-            Err(error) => format!("damaged: {error}"),
-        },
+        Ok(bytes) => {
+            match PostingsTable::open(bytes, &storage.path_of(&postings_name), Verify::Full)
+                .and_then(|table| match &table {
+                    PostingsTable::V3(v3) => v3.check_chunks(),
+                    PostingsTable::V1(_) => Ok(()),
+                }) {
+                Ok(_) => "ok".into(),
+                Err(error) => format!("damaged: {error}"),
+            }
+        }
     };
     SegmentCheck { number, n_docs, docs, postings }
 }

@@ -189,7 +189,8 @@ impl IndexWriter {
             let manifest = Manifest::empty(config.index.clone());
             storage.write_atomic(MANIFEST_FILE, &mut |out| manifest.write(out))?;
         }
-        let Snapshot { manifest, segments: _, deleted, ids } = Snapshot::load(&*storage)?;
+        let Snapshot { manifest, segments: _, deleted, ids } =
+            Snapshot::load(&*storage, crate::reader::EAGER_VERIFY_BYTES)?;
         remove_garbage(&*storage, &manifest.file_names())?;
         Ok(IndexWriter {
             storage,

@@ -1,6 +1,6 @@
-//! The committed golden indexes: tests/data/v1 (written by unspun 0.1) must still read, and
-//! tests/data/v2 must read and be written byte for byte by this build for the same input, so
-//! that a format change cannot go unnoticed.
+//! The committed golden indexes: tests/data/v1 (written by unspun 0.1) and tests/data/v2 must
+//! still read, and tests/data/v3 must read and be written byte for byte by this build for the
+//! same input, so that a format change cannot go unnoticed.
 //!
 //! To regenerate after an intended format change (with a new FORMAT_VERSION and a new
 //! directory), run `UNSPUN_WRITE_GOLDEN=1 cargo test -p unspun-index golden`.
@@ -16,15 +16,20 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1")
 }
 
-/// The golden index of the current version (v2: canonical forms and anchors in the config).
+/// The golden index of v2 (canonical forms and anchors in the config, uncompressed segments).
 fn golden_v2_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v2")
+}
+
+/// The golden index of the current version (v3: compressed documents, packed postings).
+fn golden_v3_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v3")
 }
 
 /// Writes the golden index into `dir` (deterministic) with this build's format.
 fn write_golden(dir: &Path) {
     let mut config = WriterConfig { segment_max_docs: 3, ..WriterConfig::default() };
-    config.index.created_by = "unspun golden v2".into();
+    config.index.created_by = "unspun golden v3".into();
     let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
     for n in 0..5i64 {
         writer
@@ -91,12 +96,7 @@ fn golden_v1_index_reads() {
 
 #[test]
 fn golden_v2_index_reads() {
-    let dir = golden_v2_dir();
-    if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
-        let _ = std::fs::remove_dir_all(&dir);
-        write_golden(&dir);
-    }
-    let index = Index::open(&dir).expect("golden v2 index opens");
+    let index = Index::open(&golden_v2_dir()).expect("golden v2 index opens");
     assert_eq!(index.stats().format_version, 2);
     assert_eq!(index.config().shingle, unspun_core::shingle::ShingleConfig::default());
     assert!(index.config().shingle.canonical && index.config().shingle.anchors);
@@ -105,17 +105,89 @@ fn golden_v2_index_reads() {
     let mut docs = Vec::new();
     index.postings(u64::MAX - 1, &mut docs);
     assert_eq!(docs, [DocId(3)]);
+    assert_eq!(index.document(DocId(2)).expect("read").map(|d| d.id), Some("d2".to_string()));
+}
+
+/// A v2 index extended by this build: its old segments read as they are, the new one is v3,
+/// and a merge rewrites all of them as v3 with the same contents.
+#[test]
+fn golden_v2_index_is_extended_and_merged_as_v3() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in files(&golden_v2_dir()) {
+        std::fs::write(dir.path().join(name), bytes).expect("copy");
+    }
+    let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default()).expect("w");
+    writer.add_with_fingerprints(doc("d5", 5), &fingerprints(5), false).expect("add");
+    writer.commit().expect("commit");
+    let policy = unspun_index::MergePolicy {
+        small_segment_docs: 100,
+        max_small_segments: 1,
+        merge_factor: 8,
+    };
+    let info = writer.merge_segments(&policy).expect("merge").expect("a merge is due");
+    assert_eq!((info.n_segments_merged, info.n_segments), (3, 1));
+    drop(writer);
+    let index = Index::open(dir.path()).expect("opens");
+    assert_eq!(index.stats().format_version, 3);
+    assert_eq!(index.n_docs(), 5);
+    let mut docs = Vec::new();
+    index.postings(0, &mut docs); // n % 3 == 0 or n % 5 == 0
+    assert_eq!(docs, [DocId(0), DocId(3), DocId(5)]);
+    docs.clear();
+    index.postings(u64::MAX - 1, &mut docs); // odd n, d1 deleted
+    assert_eq!(docs, [DocId(3), DocId(5)]);
+    let golden = Index::open(&golden_v2_dir()).expect("golden");
+    for doc in [0, 2, 3, 4] {
+        assert_eq!(
+            index.document(DocId(doc)).expect("read"),
+            golden.document(DocId(doc)).expect("read golden")
+        );
+    }
+    assert_eq!(index.document(DocId(1)).expect("read"), None);
 }
 
 #[test]
-fn golden_v2_bytes_are_reproduced() {
+fn golden_v3_index_reads() {
+    let dir = golden_v3_dir();
+    if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        write_golden(&dir);
+    }
+    let index = Index::open(&dir).expect("golden v3 index opens");
+    assert_eq!(index.stats().format_version, 3);
+    assert_eq!(index.config().shingle, unspun_core::shingle::ShingleConfig::default());
+    assert_eq!(index.config().created_by, "unspun golden v3");
+    assert_eq!(index.n_docs(), 4);
+    let mut docs = Vec::new();
+    index.postings(u64::MAX - 1, &mut docs);
+    assert_eq!(docs, [DocId(3)]);
+    docs.clear();
+    index.postings(0, &mut docs);
+    assert_eq!(docs, [DocId(0), DocId(3)]);
+    assert_eq!(index.doc_freq(1004), 1);
+    assert_eq!(index.doc_freq(1001), 0);
+    assert_eq!(
+        index.document(DocId(2)).expect("read"),
+        Some(Document {
+            id: "d2".into(),
+            title: Some("Title 2".into()),
+            text: "Body of d2: 2 words of news. ünïcödé ✓".into(),
+            date: Some(Timestamp(1_500_172_800)),
+            source: Some("AFP".into()),
+            url: None,
+        })
+    );
+}
+
+#[test]
+fn golden_v3_bytes_are_reproduced() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_golden(dir.path());
     let written = files(dir.path());
-    let golden = files(&golden_v2_dir());
+    let golden = files(&golden_v3_dir());
     let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&written), names(&golden));
     for ((name, bytes), (_, golden_bytes)) in written.iter().zip(&golden) {
-        assert!(bytes == golden_bytes, "{name} differs from the golden v2 file: format changed?");
+        assert!(bytes == golden_bytes, "{name} differs from the golden v3 file: format changed?");
     }
 }
