@@ -12,8 +12,9 @@ use unspun_core::Timestamp;
 use unspun_core::cluster::graph::Publisher;
 use unspun_core::date::parse_date;
 use unspun_core::trace::TraceConfig;
-use unspun_index::Index;
+use unspun_corpus::pairs::PairConfig;
 use unspun_corpus::{ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, run_cluster};
+use unspun_index::Index;
 
 use crate::output::{print_json, print_text};
 use crate::progress::count_bar;
@@ -39,6 +40,21 @@ pub struct ClusterArgs {
     /// Documents per trace shard (the unit of restart).
     #[arg(long, default_value_t = 1000)]
     pub shard_docs: usize,
+    /// A document pair is a candidate for alignment when the documents share at least this
+    /// many fingerprints (1: every pair sharing anything).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub min_shared_fingerprints: u32,
+    /// Align every pair of documents that share any fingerprint, however common: the
+    /// brute-force reference the candidate filter is checked against (slow: quadratic).
+    #[arg(long)]
+    pub all_pairs: bool,
+    /// Memory for counting candidate pairs before they spill to disk (0: spill every 1,024
+    /// pairs, for tests).
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub spill_budget_mb: usize,
+    /// Documents per shard of the prints stage.
+    #[arg(long, default_value_t = 4096, hide = true)]
+    pub prints_shard_docs: usize,
     /// Remove an earlier run's outputs from --out and start over.
     #[arg(long)]
     pub fresh: bool,
@@ -92,12 +108,31 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
     if args.shard_docs == 0 {
         bail!("--shard-docs must be at least 1");
     }
+    if args.prints_shard_docs == 0 {
+        bail!("--prints-shard-docs must be at least 1");
+    }
+    if args.min_shared_fingerprints == 0 {
+        bail!("--min-shared-fingerprints must be at least 1");
+    }
+    let pairs = if args.all_pairs {
+        PairConfig {
+            all_pairs_docs: usize::MAX,
+            max_doc_freq: usize::MAX,
+            min_shared: 1,
+            ..PairConfig::default()
+        }
+    } else {
+        PairConfig { min_shared: args.min_shared_fingerprints, ..PairConfig::default() }
+    };
     let index = Index::open(&args.index)
         .with_context(|| format!("opening index {}", args.index.display()))?;
     let job = ClusterJob {
         filter,
         trace: TraceConfig::default(),
         shard_docs: args.shard_docs,
+        prints_shard_docs: args.prints_shard_docs,
+        pairs,
+        spill_budget_bytes: args.spill_budget_mb.saturating_mul(1 << 20).max(1),
         fresh: args.fresh,
         ..ClusterJob::default()
     };

@@ -10,6 +10,7 @@ mod hay;
 mod help;
 mod index;
 mod paraphrase;
+mod pipeline;
 mod real_data;
 mod stats;
 mod trace;

@@ -4,6 +4,8 @@
 //! postings are cut down to the document's partners from the pair stage, so the work per
 //! document no longer grows with the corpus and chance fingerprint matches are never aligned.
 
+use unspun_core::cluster::boilerplate::sentence_hashes;
+use unspun_core::shingle::ShingleConfig;
 use unspun_core::trace::Candidates;
 use unspun_core::{DocId, Document};
 use unspun_index::Index;
@@ -100,6 +102,47 @@ impl Candidates for PartnerCandidates<'_> {
             return None;
         }
         self.index.document(doc).ok().flatten()
+    }
+    fn has_outlet(&self, outlet: &str) -> Option<bool> {
+        Some(self.index.has_outlet_like(outlet))
+    }
+}
+
+/// The index seen from a document without partners: no document is found, but its sentences'
+/// frequencies are those of the index, so that the trace marks common sentences and title
+/// repeats (left out of its content) exactly as a full trace would, without a lookup of each
+/// of its fingerprints.
+pub struct LonelyCandidates<'a> {
+    /// The index.
+    pub index: &'a Index,
+    /// The document's whole-sentence hashes, sorted.
+    pub sentence_hashes: Vec<u64>,
+}
+
+impl<'a> LonelyCandidates<'a> {
+    /// For `text` fingerprinted with `shingle`.
+    pub fn new(index: &'a Index, text: &str, shingle: &ShingleConfig) -> Self {
+        let mut sentence_hashes: Vec<u64> =
+            sentence_hashes(text, shingle).into_iter().map(|(h, _)| h).collect();
+        sentence_hashes.sort_unstable();
+        LonelyCandidates { index, sentence_hashes }
+    }
+}
+
+impl Candidates for LonelyCandidates<'_> {
+    fn n_docs(&self) -> u64 {
+        self.index.n_docs()
+    }
+    fn doc_freq(&self, fingerprint: u64) -> u32 {
+        if self.sentence_hashes.binary_search(&fingerprint).is_ok() {
+            self.index.doc_freq(fingerprint)
+        } else {
+            0
+        }
+    }
+    fn postings(&self, _fingerprint: u64, _out: &mut Vec<DocId>) {}
+    fn document(&self, _doc: DocId) -> Option<Document> {
+        None
     }
     fn has_outlet(&self, outlet: &str) -> Option<bool> {
         Some(self.index.has_outlet_like(outlet))

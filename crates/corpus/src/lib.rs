@@ -53,14 +53,13 @@ use unspun_core::cluster::graph::{
 };
 use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
-    untraced_document,
 };
 use unspun_core::text::analyze;
-use unspun_core::trace::TraceConfig;
+use unspun_core::trace::{Candidates, TraceConfig};
 use unspun_core::{DocId, Document, Timestamp};
 use unspun_index::{Error, FsStorage, Index, Result, Storage, TMP_SUFFIX};
 
-use crate::align::{PartnerCandidates, Partners};
+use crate::align::{LonelyCandidates, PartnerCandidates, Partners};
 use crate::pairs::{PairConfig, PairRec, PairStats, add_counts, directions, group_pairs};
 use crate::prints::{PrintRec, SentenceRec, document_prints};
 use crate::spill::{Merged, Record, Sorter, Source, remove_spill_dir, write_records};
@@ -111,6 +110,8 @@ pub struct ClusterJob {
     pub pairs: PairConfig,
     /// Documents per trace shard (0: 1000).
     pub shard_docs: usize,
+    /// Documents per prints shard (0: [`PRINT_SHARD_DOCS`]).
+    pub prints_shard_docs: usize,
     /// Memory for sorting in the pairs stage before it spills to disk (0: 256 MiB).
     pub spill_budget_bytes: usize,
     /// Start over: remove the outputs of an earlier run in the directory first.
@@ -284,7 +285,7 @@ const PAIR_STATS_FILE: &str = "pairs.json";
 const SPILL_DIR: &str = "spill";
 const DEFAULT_SHARD_DOCS: usize = 1000;
 const DEFAULT_SPILL_BUDGET: usize = 256 << 20;
-/// Documents per shard of the prints stage.
+/// Documents per shard of the prints stage, by default.
 pub const PRINT_SHARD_DOCS: usize = 4096;
 const EXCERPT_CHARS: usize = 300;
 /// Analysed candidates kept by the trace stage (a few hundred MB at most).
@@ -418,6 +419,8 @@ pub fn run_cluster(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let storage = FsStorage::new(out_dir);
     let shard_docs = if job.shard_docs == 0 { DEFAULT_SHARD_DOCS } else { job.shard_docs };
+    let prints_shard_docs =
+        if job.prints_shard_docs == 0 { PRINT_SHARD_DOCS } else { job.prints_shard_docs };
     let spill_budget =
         if job.spill_budget_bytes == 0 { DEFAULT_SPILL_BUDGET } else { job.spill_budget_bytes };
     // The knobs of the first four stages; those of the reuse stage only rerun that stage (its
@@ -428,7 +431,7 @@ pub fn run_cluster(
         job.trace,
         job.boilerplate,
         job.pairs,
-        PRINT_SHARD_DOCS,
+        prints_shard_docs,
         c.min_passage_chars,
         c.passage_gap_chars,
         c.min_number_agreement
@@ -490,7 +493,7 @@ pub fn run_cluster(
     let mut run = StageRun { stages: Vec::new(), progress };
 
     // 1. prints
-    let print_shards: Vec<&[DocId]> = docs.chunks(PRINT_SHARD_DOCS).collect();
+    let print_shards: Vec<&[DocId]> = docs.chunks(prints_shard_docs).collect();
     let started = Instant::now();
     if storage.exists(&done_file(Stage::Prints))? {
         run.skipped(Stage::Prints, print_shards.len());
@@ -584,26 +587,22 @@ pub fn run_cluster(
             for &doc_id in *shard_docs {
                 let Some(doc) = index.document(doc_id)? else { continue };
                 let candidates = PartnerCandidates { index, partners: partners.of(doc_id) };
-                if candidates.partners.is_empty() {
-                    traced.push(untraced_document(
-                        doc_id,
-                        &doc,
-                        &job.trace.shingle,
-                        &boilerplate_set,
-                        &|h| index.doc_freq(h),
-                        job.trace.common_sentence_docs,
-                    ));
+                let lonely;
+                let candidates: &dyn Candidates = if candidates.partners.is_empty() {
+                    lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
+                    &lonely
                 } else {
-                    traced.push(trace_document(
-                        doc_id,
-                        &doc,
-                        &candidates,
-                        &tracer,
-                        &boilerplate_set,
-                        &resolve,
-                        &job.cluster,
-                    ));
-                }
+                    &candidates
+                };
+                traced.push(trace_document(
+                    doc_id,
+                    &doc,
+                    candidates,
+                    &tracer,
+                    &boilerplate_set,
+                    &resolve,
+                    &job.cluster,
+                ));
                 let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
                 if done.is_multiple_of(64) {
                     progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });

@@ -286,44 +286,6 @@ pub fn trace_document(
     }
 }
 
-/// The [`TracedDoc`] of a document that shares too little with any other to be traced (it has
-/// no candidate partner): no passages; its boilerplate sentences and common sentences (in at
-/// least `common_sentence_docs` documents by `doc_freq`) are left out of its content, as a
-/// trace would leave them out. Costs one analysis instead of a trace.
-pub fn untraced_document(
-    doc_id: DocId,
-    doc: &Document,
-    shingle: &crate::shingle::ShingleConfig,
-    boilerplate: &HashSet<u64>,
-    doc_freq: &dyn Fn(u64) -> u32,
-    common_sentence_docs: u32,
-) -> TracedDoc {
-    let analyzed = analyze(&doc.text);
-    let mut n_excluded_chars = 0;
-    let mut n_excluded = 0;
-    for idx in 0..analyzed.sentences.len() {
-        let excluded = sentence_hash(&analyzed, idx, shingle)
-            .is_some_and(|h| boilerplate.contains(&h) || doc_freq(h) >= common_sentence_docs);
-        if excluded {
-            let s = analyzed.sentences[idx];
-            n_excluded_chars += doc.text[s.byte_start..s.byte_end].chars().count();
-            n_excluded += 1;
-        }
-    }
-    let n_chars = doc.text.chars().count();
-    TracedDoc {
-        doc: doc_id,
-        id: doc.id.clone(),
-        outlet: doc.source.clone(),
-        title: doc.title.clone(),
-        date: doc.date,
-        n_chars,
-        n_content_chars: n_chars.saturating_sub(n_excluded_chars),
-        n_boilerplate_sentences: n_excluded,
-        passages: Vec::new(),
-    }
-}
-
 /// Word Jaccard of two titles (lower-cased alphanumeric words).
 fn title_overlap(a: &str, b: &str) -> f64 {
     let words = |t: &str| -> HashSet<String> {
