@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde::Serialize;
-use unspun_index::ingest::pipeline::{IngestConfig, IngestReport, ingest_files};
+use unspun_index::ingest::pipeline::{IngestConfig, IngestReport, ingest_corpora};
 use unspun_index::ingest::{
-    CorpusReader, FieldMap, Format, IdScheme, ReaderConfig, first_record_fields,
+    CorpusReader, FieldMap, Format, IdScheme, ReaderConfig, expand_inputs, first_record_fields,
 };
 use unspun_index::{Index, IndexWriter, WriterConfig};
 
@@ -22,9 +22,11 @@ pub struct IndexArgs {
     /// The index directory (created if missing; extended if it holds an index).
     #[arg(long, value_name = "DIR")]
     pub index: PathBuf,
-    /// Corpus files: JSON Lines, a JSON array of objects, CSV or TSV, plain or compressed with
-    /// gzip, zstd, bzip2 or xz (detected from the content, then the name). Anything else (a
-    /// PDF, a ZIP, Parquet, ...) is refused with what it looks like.
+    /// Corpus files and folders: JSON Lines, a JSON array of objects, CSV or TSV; HTML pages
+    /// and plain-text files (one document each; in a folder, the id is the path relative to
+    /// it); plain or compressed with gzip, zstd, bzip2 or xz (detected from the content, then
+    /// the name). Folders are read recursively. Anything else (a PDF, a ZIP, Parquet, ...) is
+    /// refused with what it looks like.
     #[arg(value_name = "CORPUS", required = true)]
     pub corpora: Vec<PathBuf>,
     /// Fingerprints of a new index (an existing index keeps its own): `anchors` (canonical
@@ -66,8 +68,14 @@ pub struct IndexArgs {
     /// it is kept as undated and counted as a warning. Default 1800-01-01 to a day after now.
     #[arg(long, value_name = "FROM..TO")]
     pub date_window: Option<String>,
+    /// In folders, read only the files whose path relative to the folder (or whose name, for
+    /// a pattern without `/`) matches PATTERN: `*` `**` `?` `{a,b}`. Default: the files with a
+    /// corpus or document ending (.jsonl .json .csv .tsv .html .htm .txt .md ..., also
+    /// compressed).
+    #[arg(long, value_name = "PATTERN")]
+    pub glob: Option<String>,
     /// Force the input format instead of detecting it.
-    #[arg(long, value_parser = ["jsonl", "json-array", "csv", "tsv"])]
+    #[arg(long, value_parser = ["jsonl", "json-array", "csv", "tsv", "html", "text"])]
     pub format: Option<String>,
     /// Give records without an id (absent, null or blank) a stable one: `hash`, `h` and the
     /// XXH3-64 of the text in hex (an identical text is then a duplicate), or `line`, the
@@ -137,6 +145,8 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         format: match args.format.as_deref() {
             Some("jsonl") => Some(Format::JsonLines),
             Some("json-array") => Some(Format::JsonArray),
+            Some("html") => Some(Format::Html),
+            Some("text") => Some(Format::Text),
             Some("csv") => Some(Format::Csv),
             Some("tsv") => Some(Format::Tsv),
             _ => None,
@@ -166,7 +176,10 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     };
     // Open every corpus before the index, so a typo in a file name or a CSV without the id
     // column fails before anything is created or changed.
-    for path in &args.corpora {
+    let inputs = expand_inputs(&args.corpora, args.glob.as_deref())
+        .map_err(|err| anyhow::anyhow!("cannot read corpus: {err}"))?;
+    for input in &inputs {
+        let path = &input.path;
         CorpusReader::open(path, &config.reader).map_err(|err| {
             let message = err.to_string();
             let shown = path.display().to_string();
@@ -185,9 +198,9 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let mut writer = IndexWriter::open_or_create(&args.index, writer_config)
         .with_context(|| format!("opening index {} for writing", args.index.display()))?;
     let total: u64 =
-        args.corpora.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum();
     let bar = bytes_bar(total, args.quiet);
-    let report = ingest_files(&mut writer, &args.corpora, &config, &mut |p| {
+    let report = ingest_corpora(&mut writer, &inputs, &config, &mut |p| {
         bar.set_position(p.bytes_read);
         bar.set_message(format!("{} records, {} added", p.n_records, p.n_added));
     });

@@ -26,6 +26,8 @@ pub struct TraceArgs {
     #[arg(long, value_name = "DIR")]
     pub index: PathBuf,
     /// The articles: plain-text files (a first line followed by a blank line is the title),
+    /// HTML pages (the article is extracted: text, title, date; navigation and markup left
+    /// out),
     /// JSON objects with "text" and optional "title", "date", "id", JSON Lines files (.jsonl,
     /// .ndjson, also gzipped: one article a line) and folders, read recursively for those
     /// kinds (.txt .text .md .json .jsonl .ndjson .jsonl.gz .ndjson.gz; hidden entries
@@ -88,9 +90,11 @@ pub struct TraceArgs {
 
 pub use unspun_index::ingest::Article;
 
-/// Parses an article from `raw` (named `name` in errors): JSON when it starts with `{`.
+/// Parses an article from `raw` (named `name` in errors): JSON when it starts with `{`, an
+/// HTML page (its extracted article: text, title and date, without tags or navigation) when
+/// it starts like one, else plain text.
 pub fn parse_article(raw: &str, name: &str) -> anyhow::Result<Article> {
-    Article::parse(raw).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+    Article::parse_any(raw).map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
 
 /// Parses a JSON article object (one line of JSON Lines, or a .json file).

@@ -2,6 +2,8 @@
 //! errors, JSON arrays, nested fields, generated ids, compressed inputs, HTML and text folders.
 //! Every fixture is tiny and made here.
 
+use std::io::Read as _;
+
 use serde_json::{Value, json};
 
 use crate::hay::{self, AP_STORM, CNN_MARKETS, REUTERS_SYRIA};
@@ -299,4 +301,230 @@ fn issue_12_nested_fields_in_csv_free_json_lines_and_generated_ids_in_csv() {
     let summary =
         index_with(&dir, "csv", &["noid.csv"], &["--text-field", "body", "--generate-ids", "line"]);
     assert_eq!(u64_at(&summary, "n_added"), 1, "{summary:#}");
+}
+
+/// A news page around `body`: navigation, an ad, share buttons, related links, a footer,
+/// scripts and comments, as real pages have.
+fn news_page(title: &str, date: &str, url: &str, body: &str) -> String {
+    let paragraphs: String = body
+        .split(". ")
+        .map(|sentence| {
+            format!("<p>{}.</p>\n", sentence.trim_end_matches('.').replace('\'', "&#39;"))
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html><html><head><title>{title} | The Gazette</title>\n\
+         <meta property=\"og:site_name\" content=\"The Gazette\">\n\
+         <meta property=\"article:published_time\" content=\"{date}\">\n\
+         <link rel=\"canonical\" href=\"{url}\">\n\
+         <script>window.ads = {{slot: \"<p>not text</p>\"}};</script></head><body>\n\
+         <header><nav><a href=\"/\">Home</a> <a href=\"/world\">World</a> <a href=\"/sport\">Sport</a></nav></header>\n\
+         <div class=\"ad-banner\">Subscribe now for only $1 a week, cancel any time you like!</div>\n\
+         <main><article><h1>{title}</h1>\n{paragraphs}\
+         <!-- <p>An editor's note that was commented out.</p> -->\n\
+         <div class=\"share-tools\"><a href=\"#\">Share</a> <a href=\"#\">Tweet</a></div></article>\n\
+         <aside class=\"related\"><h2>Related</h2><ul><li><a href=\"/a\">Another story</a></li></ul></aside></main>\n\
+         <footer>Copyright The Gazette. All rights reserved. Privacy policy. Terms of use.</footer>\n\
+         </body></html>\n"
+    )
+}
+
+#[test]
+fn issue_12_html_and_text_files_and_folders_one_document_each() {
+    let dir = TestDir::new();
+    std::fs::create_dir_all(dir.join("site/world")).expect("dirs");
+    dir.create(
+        "site/world/syria.html",
+        news_page(
+            REUTERS_SYRIA.title,
+            REUTERS_SYRIA.date,
+            "https://gazette.example/world/syria",
+            REUTERS_SYRIA.text,
+        ),
+    );
+    dir.create("site/storm.txt", format!("{}\n\n{}", AP_STORM.title, AP_STORM.text));
+    dir.create("site/skip.pdf", b"%PDF-1.4");
+    dir.create("site/empty.html", "<html><body><nav><a href=/>Home</a></nav></body></html>");
+    let summary = dir.index("idx", &["site"]);
+    assert_eq!(u64_at(&summary, "n_added"), 2, "{summary:#}");
+    assert_eq!(summary["skipped_by_reason"], json!({"empty-text": 1}), "the page without text");
+    // The source is the article with its metadata; its id is the path inside the folder.
+    dir.create("q.txt", hay::SYRIA_VERBATIM);
+    let source = &dir.trace("idx", "q.txt", &[])["sources"][0];
+    assert_eq!(source["id"], "world/syria.html");
+    assert_eq!(source["title"], REUTERS_SYRIA.title);
+    assert_eq!(source["date"], REUTERS_SYRIA.date);
+    assert_eq!(source["outlet"], "The Gazette");
+    assert_eq!(source["url"], "https://gazette.example/world/syria");
+    dir.create("q2.txt", AP_STORM.text);
+    let source = &dir.trace("idx", "q2.txt", &[])["sources"][0];
+    assert_eq!(
+        (source["id"].as_str(), source["title"].as_str()),
+        (Some("storm.txt"), Some(AP_STORM.title))
+    );
+
+    // --glob picks files; a file given directly takes its path as id.
+    let summary = index_with(&dir, "glob", &["site"], &["--glob", "*.txt"]);
+    assert_eq!(u64_at(&summary, "n_added"), 1, "{summary:#}");
+    let stderr =
+        dir.cmd().args(["index", "-q", "--index", "none", "--glob", "*.xml", "site"]).fails_with(2);
+    assert!(stderr.contains("no files matching --glob \"*.xml\""), "{stderr}");
+    // A compressed page is read the same way.
+    dir.create_gz(
+        "page.html.gz",
+        news_page(CNN_MARKETS.title, CNN_MARKETS.date, "https://x.example/m", CNN_MARKETS.text),
+    );
+    let summary = dir.index("gz", &["page.html.gz"]);
+    assert_eq!(u64_at(&summary, "n_added"), 1, "{summary:#}");
+    // A page over the record limit is skipped and named, a truncated gzip page fails.
+    let bytes = std::fs::read(dir.join("page.html.gz")).expect("fixture");
+    dir.create("cut.html.gz", &bytes[..bytes.len() / 2]);
+    let stderr = dir.cmd().args(["index", "-q", "--index", "cut", "cut.html.gz"]).fails_with(2);
+    assert!(stderr.contains("cut.html.gz"), "{stderr}");
+    assert!(stderr.contains("truncated"), "{stderr}");
+}
+
+#[test]
+fn issue_12_trace_extracts_the_article_of_an_html_page() {
+    let dir = TestDir::new();
+    dir.create("news.jsonl", hay::jsonl(&hay::NEWS));
+    dir.index("idx", &["news.jsonl"]);
+    let page =
+        news_page("A copied story", "2016-09-01", "https://copy.example/a", REUTERS_SYRIA.text);
+    dir.create("copy.html", &page);
+    let report = dir.trace("idx", "copy.html", &[]);
+    assert_eq!(report["sources"][0]["id"], REUTERS_SYRIA.id, "{report:#}");
+    assert_eq!(report["query"]["title"], "A copied story");
+    let json = report.to_string();
+    // No markup, navigation or entity was traced.
+    for junk in ["<p>", "&#39;", "Subscribe now", "All rights reserved", "Tweet"] {
+        assert!(!json.contains(junk), "{junk} in {json}");
+    }
+    // HTML on standard input too.
+    let report = dir.cmd().args(["trace", "--json", "--index", "idx", "-"]).stdin(page).output();
+    assert!(report.stdout.contains(REUTERS_SYRIA.id), "{}", report.stderr);
+}
+
+/// One WARC record, gzip-compressed on its own as Common Crawl writes them.
+fn warc_member(kind: &str, uri: &str, content_type: &str, block: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut record = format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{kind}-{}>\r\n\
+         WARC-Date: 2019-06-01T12:00:00Z\r\nWARC-Target-URI: {uri}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        uri.len(),
+        block.len()
+    )
+    .into_bytes();
+    record.extend_from_slice(block);
+    record.extend_from_slice(b"\r\n\r\n");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&record).expect("in memory");
+    encoder.finish().expect("in memory")
+}
+
+fn http(content_type: &str, status: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn issue_12_warc_gz_responses_become_articles_and_the_rest_is_counted() {
+    let dir = TestDir::new();
+    let response = "application/http; msgtype=response";
+    let syria_url = "https://www.gazette.example/world/syria";
+    let syria = news_page(REUTERS_SYRIA.title, REUTERS_SYRIA.date, syria_url, REUTERS_SYRIA.text);
+    let mut warc = warc_member("warcinfo", "", "application/warc-fields", b"software: test\r\n");
+    warc.extend(warc_member(
+        "request",
+        syria_url,
+        "application/http; msgtype=request",
+        b"GET / HTTP/1.1\r\n\r\n",
+    ));
+    warc.extend(warc_member(
+        "response",
+        syria_url,
+        response,
+        &http("text/html; charset=utf-8", "200 OK", syria.as_bytes()),
+    ));
+    warc.extend(warc_member(
+        "metadata",
+        syria_url,
+        "application/warc-fields",
+        b"fetchTimeMs: 1\r\n",
+    ));
+    warc.extend(warc_member(
+        "response",
+        "https://www.gazette.example/logo.png",
+        response,
+        &http("image/png", "200 OK", b"\x89PNG...."),
+    ));
+    warc.extend(warc_member(
+        "response",
+        "https://www.gazette.example/gone",
+        response,
+        &http("text/html", "404 Not Found", b"<html>gone</html>"),
+    ));
+    warc.extend(warc_member(
+        "response",
+        "https://www.gazette.example/empty",
+        response,
+        &http("text/html", "200 OK", b"<html><body><nav><a href=/>Home</a></nav></body></html>"),
+    ));
+    // A WET-style conversion record: plain text.
+    warc.extend(warc_member(
+        "conversion",
+        "https://news.example/storm",
+        "text/plain",
+        format!("{}\n\n{}", AP_STORM.title, AP_STORM.text).as_bytes(),
+    ));
+    dir.create("crawl.warc.gz", &warc);
+    let summary = dir.index("idx", &["crawl.warc.gz"]);
+    assert_eq!(u64_at(&summary, "n_added"), 2, "{summary:#}");
+    assert_eq!(
+        summary["skipped_by_reason"],
+        json!({"not-article": 2, "empty-text": 1}),
+        "{summary:#}"
+    );
+
+    dir.create("q.txt", hay::SYRIA_VERBATIM);
+    let source = &dir.trace("idx", "q.txt", &[])["sources"][0];
+    assert_eq!(source["id"], syria_url, "the URL is the id");
+    assert_eq!(source["title"], REUTERS_SYRIA.title);
+    assert_eq!(source["date"], REUTERS_SYRIA.date, "the page's date, not the crawl's");
+    assert_eq!(source["outlet"], "The Gazette");
+    dir.create("q2.txt", AP_STORM.text);
+    let source = &dir.trace("idx", "q2.txt", &[])["sources"][0];
+    assert_eq!(source["outlet"], "news.example", "the host when the page names no site");
+    assert_eq!(source["date"], "2019-06-01T12:00:00Z", "WARC-Date when the record has no other");
+
+    // Cut inside the last record: the records whose gzip member was complete are kept, the
+    // file is named as truncated and the run fails.
+    let cut = &warc[..warc.len() - 30];
+    dir.create("cut.warc.gz", cut);
+    let out = dir.cmd().args(["index", "-q", "--json", "--index", "cut", "cut.warc.gz"]).output();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("cut.warc.gz"), "{}", out.stderr);
+    assert!(out.stderr.contains("truncated"), "{}", out.stderr);
+    let summary: Value = serde_json::from_str(&out.stdout).expect("a JSON summary");
+    assert_eq!(u64_at(&summary, "n_added"), 1, "the page before the cut: {summary:#}");
+
+    // An uncompressed WARC without a telling name is found by its first line; a garbled one
+    // is named.
+    let mut plain = Vec::new();
+    flate2::read::MultiGzDecoder::new(&warc[..]).read_to_end(&mut plain).expect("gunzip");
+    dir.create("crawl.data", &plain);
+    assert_eq!(u64_at(&dir.index("plain", &["crawl.data"]), "n_added"), 2);
+    let mut garbled = plain.clone();
+    let at = plain.windows(9).rposition(|w| w == b"WARC/1.0\r").expect("a record");
+    garbled[at..at + 4].copy_from_slice(b"XXXX");
+    dir.create("garbled.warc", &garbled);
+    let stderr = dir.cmd().args(["index", "-q", "--index", "g", "garbled.warc"]).fails_with(2);
+    assert!(stderr.contains("garbled.warc"), "{stderr}");
+    assert!(stderr.contains("malformed WARC"), "{stderr}");
 }

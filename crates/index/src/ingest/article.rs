@@ -81,6 +81,29 @@ impl Article {
         }
     }
 
+    /// Like [`Article::parse`], and an HTML page (by its first bytes) gives its extracted
+    /// article ([`super::html::extract`]): the main text without navigation, scripts or
+    /// markup, the title and the date of its metadata. `unspun trace` reads files this way.
+    pub fn parse_any(raw: &str) -> Result<Article, ArticleError> {
+        if super::html::looks_like_html(raw.as_bytes()) {
+            Ok(Article::parse_html(raw))
+        } else {
+            Article::parse(raw)
+        }
+    }
+
+    /// The article extracted from an HTML page.
+    pub fn parse_html(raw: &str) -> Article {
+        let page = super::html::extract(raw);
+        Article {
+            id: None,
+            title: page.title,
+            text: page.text,
+            date: page.date,
+            body_char_offset: 0,
+        }
+    }
+
     /// Plain text whose first line followed by a blank line is the title.
     pub fn parse_text(raw: &str) -> Article {
         let (title, body_start) = split_title(raw);
@@ -164,6 +187,21 @@ mod tests {
         let a = Article::parse("Headline Here\n\nBody text. More.").expect("parses");
         assert_eq!(a.title.as_deref(), Some("Headline Here"));
         assert_eq!((a.text.as_str(), a.body_char_offset), ("Body text. More.", 15));
+    }
+
+    #[test]
+    fn html_is_extracted() {
+        let page = "<!doctype html><title>Mayor quits | Gazette</title>\
+            <meta name=\"date\" content=\"2016-09-01\"><nav>Home News</nav>\
+            <article><p>The House&#39;s mayor quit on Friday after a long row.</p></article>";
+        let a = Article::parse_any(page).expect("html");
+        assert_eq!(a.text, "The House's mayor quit on Friday after a long row.");
+        assert_eq!(
+            (a.title.as_deref(), a.date.as_deref()),
+            (Some("Mayor quits"), Some("2016-09-01"))
+        );
+        let text = "Headline Here\n\nBody text. More.";
+        assert_eq!(Article::parse_any(text), Article::parse(text));
     }
 
     #[test]

@@ -36,10 +36,13 @@ mod article;
 mod compress;
 mod date;
 mod delimited;
+pub mod html;
+mod inputs;
 mod json_array;
 mod jsonl;
 pub mod pipeline;
 mod record;
+mod warc;
 pub mod wordnet;
 
 use std::fmt;
@@ -57,10 +60,12 @@ pub use compress::Compression;
 use compress::{Units, XzPipe, describe_read_error};
 pub use date::{DateConfig, check_format, parse_window};
 use delimited::DelimitedReader;
+pub use inputs::{CorpusInput, FOLDER_EXTENSIONS, expand_inputs, glob_match};
 use json_array::ArrayReader;
 use jsonl::{Line, LineReader};
 use record::Problem;
 pub use record::{BadRecord, RecordWarning, SkipReason, WarningKind, is_fatal_in_strict, json_id};
+use warc::{Content, WarcReader};
 
 /// Size of the read buffers, compressed and decompressed.
 const BUFFER_BYTES: usize = 256 * 1024;
@@ -69,8 +74,8 @@ const BUFFER_BYTES: usize = 256 * 1024;
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// What `unspun index` reads, for the message about a file it cannot read.
-pub const SUPPORTED: &str = "JSON Lines, JSON arrays, CSV and TSV, plain or compressed with \
-    gzip, zstd, bzip2 or xz";
+pub const SUPPORTED: &str = "JSON Lines, JSON arrays, CSV, TSV, WARC, HTML and plain-text \
+    files and folders of them, plain or compressed with gzip, zstd, bzip2 or xz";
 
 /// Names of the record fields (JSON keys or header columns) that become [`Document`] fields.
 ///
@@ -125,6 +130,15 @@ pub enum Format {
     Csv,
     /// Tab-separated values with a header row (`.tsv`).
     Tsv,
+    /// One HTML page (`.html`, `.htm`, or HTML content): one document, the extracted
+    /// article ([`html::extract`]).
+    Html,
+    /// One plain-text file (`.txt`, `.text`, `.md`): one document; a first line followed by
+    /// a blank line is the title.
+    Text,
+    /// A WARC web archive (`WARC/1.0`, `.warc`, `.warc.gz`): one document per HTML response
+    /// or text resource/conversion record.
+    Warc,
 }
 
 impl Format {
@@ -136,7 +150,15 @@ impl Format {
             Format::JsonArray => "json-array",
             Format::Csv => "csv",
             Format::Tsv => "tsv",
+            Format::Html => "html",
+            Format::Text => "text",
+            Format::Warc => "warc",
         }
+    }
+
+    /// Whether a file of this format is one document (HTML, text) rather than records.
+    pub fn is_single_document(&self) -> bool {
+        matches!(self, Format::Html | Format::Text)
     }
 
     /// The format a file name announces (`.jsonl`, `.ndjson`, `.json`, `.csv`, `.tsv`, each
@@ -153,6 +175,9 @@ impl Format {
             "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
             "csv" => Some(Format::Csv),
             "tsv" => Some(Format::Tsv),
+            "html" | "htm" | "xhtml" | "shtml" => Some(Format::Html),
+            "txt" | "text" | "md" => Some(Format::Text),
+            "warc" | "arc" => Some(Format::Warc),
             _ => None,
         }
     }
@@ -174,8 +199,12 @@ impl FromStr for Format {
             "json-array" | "array" => Ok(Format::JsonArray),
             "csv" => Ok(Format::Csv),
             "tsv" => Ok(Format::Tsv),
+            "html" => Ok(Format::Html),
+            "text" | "txt" => Ok(Format::Text),
+            "warc" => Ok(Format::Warc),
             _ => Err(format!(
-                "unknown corpus format `{name}` (expected jsonl, json-array, csv or tsv)"
+                "unknown corpus format `{name}` (expected jsonl, json-array, csv, tsv, html, text or \
+                 warc)"
             )),
         }
     }
@@ -255,6 +284,7 @@ pub fn first_record_fields(path: &Path, config: &ReaderConfig) -> io::Result<Vec
                 _ => return Ok(Vec::new()),
             }
         }
+        Format::Html | Format::Text | Format::Warc => return Ok(Vec::new()),
         Format::Csv | Format::Tsv => {
             let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
             let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(stream);
@@ -297,6 +327,8 @@ fn sniff_format(path: &Path, head: &[u8]) -> Format {
     match head.trim_ascii_start().first() {
         Some(b'{') => return Format::JsonLines,
         Some(b'[') => return Format::JsonArray,
+        _ if head.trim_ascii_start().starts_with(b"WARC/") => return Format::Warc,
+        _ if html::looks_like_html(head) => return Format::Html,
         _ => {}
     }
     if let Some(format) = Format::from_path(path) {
@@ -312,7 +344,7 @@ fn sniff_format(path: &Path, head: &[u8]) -> Format {
 
 /// What a file that unspun cannot read looks like, from its first bytes, or `None`.
 pub fn looks_like(head: &[u8]) -> Option<&'static str> {
-    const MAGIC: [(&[u8], &str); 18] = [
+    const MAGIC: [(&[u8], &str); 17] = [
         (b"%PDF-", "a PDF document"),
         (b"PK\x03\x04", "a ZIP archive (or a .docx, .xlsx, .odt or .epub, which are ZIP files)"),
         (b"PK\x05\x06", "an empty ZIP archive"),
@@ -330,7 +362,6 @@ pub fn looks_like(head: &[u8]) -> Option<&'static str> {
         (b"\x7fELF", "an executable"),
         (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
         (b"{\\rtf", "an RTF document"),
-        (b"WARC/", "a WARC web archive"),
     ];
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
         return Some(what);
@@ -438,8 +469,11 @@ impl Read for CountingReader {
 }
 
 enum Records {
+    /// An HTML or text file: one document, read at the first `next`.
+    Single(Option<Box<dyn BufRead + Send>>),
     JsonLines(LineReader),
     JsonArray(ArrayReader),
+    Warc(WarcReader),
     Delimited(Box<DelimitedReader>),
 }
 
@@ -487,6 +521,16 @@ impl CorpusReader {
     /// header row cannot be read or has no id or text column; all later problems are
     /// reported per record.
     pub fn open(path: &Path, config: &ReaderConfig) -> io::Result<CorpusReader> {
+        CorpusReader::open_as(path, config, None)
+    }
+
+    /// [`CorpusReader::open`], naming the document of an HTML or text file `doc_id` (the
+    /// path relative to the folder it was found in; default: the path as given).
+    pub fn open_as(
+        path: &Path,
+        config: &ReaderConfig,
+        doc_id: Option<String>,
+    ) -> io::Result<CorpusReader> {
         let file = File::open(path)?;
         let file_len = file.metadata()?.len();
         let n_read = Arc::new(AtomicU64::new(0));
@@ -521,6 +565,8 @@ impl CorpusReader {
         };
         let id_required = config.generate_ids.is_none();
         let records = match format {
+            Format::Html | Format::Text => Records::Single(Some(stream)),
+            Format::Warc => Records::Warc(WarcReader::new(stream, config.max_record_bytes)),
             Format::JsonLines => {
                 Records::JsonLines(LineReader::new(stream, config.max_record_bytes))
             }
@@ -548,7 +594,7 @@ impl CorpusReader {
             )),
         };
         Ok(CorpusReader {
-            context: Context { path: path.to_owned(), config: config.clone(), compression },
+            context: Context { path: path.to_owned(), config: config.clone(), compression, doc_id },
             file_len,
             n_read,
             format,
@@ -623,6 +669,8 @@ struct Context {
     path: PathBuf,
     config: ReaderConfig,
     compression: Compression,
+    /// The id of the one document of an HTML or text file.
+    doc_id: Option<String>,
 }
 
 impl Context {
@@ -738,6 +786,158 @@ fn next_row(
     }
 }
 
+/// The one document of an HTML or text file. Reads at most `max_record_bytes` (+1, to
+/// tell a larger file), so a huge page costs a bounded read and one [`SkipReason::TooLarge`].
+fn next_single(
+    stream: &mut Option<Box<dyn BufRead + Send>>,
+    format: Format,
+    done: &mut bool,
+    context: &Context,
+    warnings: &mut Vec<RecordWarning>,
+) -> Option<RecordResult> {
+    let stream = stream.take()?;
+    let config = &context.config;
+    let limit = u64::try_from(config.max_record_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    if let Err(error) = stream.take(limit).read_to_end(&mut bytes) {
+        *done = true;
+        let detail = describe_read_error(&error, context.compression);
+        return Some(context.skipped(1, Problem::new(SkipReason::Io, None, detail)));
+    }
+    let n_bytes = bytes.len() as u64;
+    if n_bytes >= limit {
+        let detail = format!(
+            "{} over max_record_bytes ({}): not read",
+            if format == Format::Html { "HTML page" } else { "text file" },
+            config.max_record_bytes
+        );
+        return Some(context.skipped(1, Problem::new(SkipReason::TooLarge, None, detail)));
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    // Pages in other encodings are read with replacement characters rather than refused.
+    let raw = String::from_utf8_lossy(bytes);
+    let id = context.doc_id.clone().unwrap_or_else(|| context.path.display().to_string());
+    let mut fields = record::RawFields {
+        id: Some(record::FieldValue::Text(id)),
+        ..record::RawFields::default()
+    };
+    let text_field = |value: Option<String>| value.map(record::FieldValue::Text);
+    if format == Format::Html {
+        let page = html::extract(&raw);
+        if page.text.trim().is_empty() {
+            let problem = Problem::new(
+                SkipReason::EmptyText,
+                Some(&config.fields.text),
+                "no article text found in the HTML page",
+            );
+            return Some(context.skipped(1, problem));
+        }
+        let source = page.site_name.clone().or_else(|| page.url.as_deref().and_then(url_host));
+        fields.text = Some(record::FieldValue::Text(page.text));
+        fields.title = text_field(page.title);
+        fields.date = text_field(page.date);
+        fields.url = text_field(page.url);
+        fields.source = text_field(source);
+    } else {
+        let article = Article::parse_text(&raw);
+        fields.text = Some(record::FieldValue::Text(article.text));
+        fields.title = text_field(article.title);
+    }
+    Some(match fields.into_document(config) {
+        Ok((doc, warning)) => {
+            if let Some(warning) = warning {
+                warnings.push(warning.at(context.path.clone(), 1));
+            }
+            RecordResult::Ok { doc, line: 1, bytes: n_bytes, byte_end: n_bytes }
+        }
+        Err(problem) => context.skipped(1, problem),
+    })
+}
+
+/// The next document of a WARC file (records that are not documents are passed over).
+fn next_warc(
+    records: &mut WarcReader,
+    done: &mut bool,
+    context: &Context,
+    warnings: &mut Vec<RecordWarning>,
+) -> Option<RecordResult> {
+    loop {
+        let record = match records.next_record() {
+            Ok(None) => return None,
+            Ok(Some(record)) => record,
+            Err(error) => {
+                *done = true;
+                let message = error.to_string();
+                let detail = if message.starts_with("the WARC record") {
+                    format!("truncated: {message}")
+                } else if message.starts_with("line ") {
+                    format!("malformed WARC: {message}")
+                } else {
+                    describe_read_error(&error, context.compression)
+                };
+                let problem = Problem::new(SkipReason::Io, None, detail);
+                return Some(context.skipped(records.line(), problem));
+            }
+        };
+        let line = record.line;
+        let (url, record_id, warc_date, html, text) = match record.content {
+            Content::Ignored => continue,
+            Content::Skipped(problem) => return Some(context.skipped(line, problem)),
+            Content::Page { url, record_id, warc_date, html, text } => {
+                (url, record_id, warc_date, html, text)
+            }
+        };
+        let config = &context.config;
+        let id = url
+            .clone()
+            .or(record_id)
+            .unwrap_or_else(|| format!("{}:{line}", context.path.display()));
+        let host = url
+            .as_deref()
+            .and_then(url_host)
+            .map(|host| host.trim_start_matches("www.").to_owned());
+        let mut fields = record::RawFields {
+            id: Some(record::FieldValue::Text(id)),
+            url: url.map(record::FieldValue::Text),
+            ..record::RawFields::default()
+        };
+        let (body, title, date, site) = if html {
+            let page = html::extract(&text);
+            (page.text, page.title, page.date.or(warc_date), page.site_name)
+        } else {
+            let article = Article::parse_text(&text);
+            (article.text, article.title, warc_date, None)
+        };
+        if body.trim().is_empty() {
+            let what = if html { "no article text found in the page" } else { "empty text" };
+            let problem = Problem::new(SkipReason::EmptyText, Some(&config.fields.text), what);
+            return Some(context.skipped(line, problem));
+        }
+        fields.text = Some(record::FieldValue::Text(body));
+        fields.title = title.map(record::FieldValue::Text);
+        fields.date = date.map(record::FieldValue::Text);
+        fields.source = site.or(host).map(record::FieldValue::Text);
+        return Some(match fields.into_document(config) {
+            Ok((doc, warning)) => {
+                if let Some(warning) = warning {
+                    warnings.push(warning.at(context.path.clone(), line));
+                }
+                RecordResult::Ok { doc, line, bytes: record.n_bytes, byte_end: record.byte_end }
+            }
+            Err(problem) => context.skipped(line, problem),
+        });
+    }
+}
+
+/// The host of a URL (`https://www.example.com/a` → `www.example.com`), for the outlet.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let host = host.split(':').next()?.trim().to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
 /// The next element of a JSON array. `done` is set when the array cannot be read further.
 fn next_element(
     elements: &mut ArrayReader,
@@ -805,7 +1005,11 @@ impl Iterator for CorpusReader {
         if self.done {
             return None;
         }
+        let format = self.format;
         let next = match &mut self.records {
+            Records::Single(stream) => {
+                next_single(stream, format, &mut self.done, &self.context, &mut self.warnings)
+            }
             Records::JsonLines(lines) => next_json_line(
                 lines,
                 &mut self.line,
@@ -814,6 +1018,9 @@ impl Iterator for CorpusReader {
                 &self.context,
                 &mut self.warnings,
             ),
+            Records::Warc(records) => {
+                next_warc(records, &mut self.done, &self.context, &mut self.warnings)
+            }
             Records::JsonArray(elements) => {
                 next_element(elements, &mut self.done, &self.context, &mut self.warnings)
             }

@@ -33,7 +33,8 @@ use unspun_core::date::format_date;
 use unspun_core::{Document, Timestamp};
 
 use super::{
-    BadRecord, CorpusReader, ReaderConfig, RecordResult, RecordWarning, SkipReason, WarningKind,
+    BadRecord, CorpusInput, CorpusReader, ReaderConfig, RecordResult, RecordWarning, SkipReason,
+    WarningKind,
 };
 use crate::{AddOutcome, Error, IndexWriter, Result};
 
@@ -316,16 +317,32 @@ pub fn ingest_files(
     config: &IngestConfig,
     progress: &mut dyn FnMut(&IngestProgress<'_>),
 ) -> Result<IngestReport> {
-    let mut readers = Vec::with_capacity(paths.len());
-    for path in paths {
-        let reader = CorpusReader::open(path, &config.reader).map_err(|e| Error::io(path, e))?;
-        readers.push(reader);
+    let inputs: Vec<CorpusInput> =
+        paths.iter().map(|path| CorpusInput { path: path.clone(), doc_id: None }).collect();
+    ingest_corpora(writer, &inputs, config, progress)
+}
+
+/// [`ingest_files`] for inputs found by [`super::expand_inputs`]: each HTML or text file
+/// gives its document the input's `doc_id`. Every file is opened once up front (so a
+/// missing or unsupported one fails before anything is added) and then again when its turn
+/// comes, so that a folder of many files never holds many open at once.
+pub fn ingest_corpora(
+    writer: &mut IndexWriter,
+    inputs: &[CorpusInput],
+    config: &IngestConfig,
+    progress: &mut dyn FnMut(&IngestProgress<'_>),
+) -> Result<IngestReport> {
+    let mut bytes_total = 0u64;
+    for input in inputs {
+        let reader = CorpusReader::open(&input.path, &config.reader)
+            .map_err(|e| Error::io(&input.path, e))?;
+        bytes_total += reader.file_len();
     }
-    let bytes_total: u64 = readers.iter().map(CorpusReader::file_len).sum();
     let mut report = IngestReport::default();
     let mut bytes_before = 0u64;
-    let mut readers = readers.into_iter();
-    while let Some(reader) = readers.next() {
+    for (input_idx, input) in inputs.iter().enumerate() {
+        let reader = CorpusReader::open_as(&input.path, &config.reader, input.doc_id.clone())
+            .map_err(|e| Error::io(&input.path, e))?;
         let path = reader.path().to_path_buf();
         let file_len = reader.file_len();
         let batch_docs = config.batch_docs.max(1);
@@ -417,7 +434,8 @@ pub fn ingest_files(
             n_docs_discarded,
         });
         if !config.keep_going {
-            report.files_not_read = readers.map(|reader| reader.path().to_path_buf()).collect();
+            report.files_not_read =
+                inputs[input_idx + 1..].iter().map(|input| input.path.clone()).collect();
             break;
         }
     }

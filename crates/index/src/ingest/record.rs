@@ -46,6 +46,9 @@ pub enum SkipReason {
     /// with a [`WarningKind::UnparseableDate`] warning; only `--strict` stops on it, with this
     /// reason.
     BadDate,
+    /// A web archive record that is not an article: a response that is not HTML or text,
+    /// or has an error status. Normal in a crawl: not an error even in strict mode.
+    NotArticle,
     /// Reading the file failed (a truncated or corrupt gzip stream, a CRC mismatch, a read
     /// error); the reader ends after it. Not a bad record: the pipeline reports it as an
     /// incomplete file.
@@ -54,7 +57,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in declaration order (for summaries with zero counts).
-    pub const ALL: [SkipReason; 11] = [
+    pub const ALL: [SkipReason; 12] = [
         SkipReason::MalformedJson,
         SkipReason::MalformedCsv,
         SkipReason::UnclosedQuote,
@@ -65,6 +68,7 @@ impl SkipReason {
         SkipReason::WrongType,
         SkipReason::TooLarge,
         SkipReason::BadDate,
+        SkipReason::NotArticle,
         SkipReason::Io,
     ];
 
@@ -81,14 +85,16 @@ impl SkipReason {
             SkipReason::WrongType => "wrong-type",
             SkipReason::TooLarge => "too-large",
             SkipReason::BadDate => "bad-date",
+            SkipReason::NotArticle => "not-article",
             SkipReason::Io => "io",
         }
     }
 
     /// Whether `--strict` turns a record skipped for this reason into an error. Everything is,
-    /// except [`SkipReason::EmptyText`]: a record with no body is a normal part of real corpora.
+    /// except [`SkipReason::EmptyText`] and [`SkipReason::NotArticle`]: a record with no body,
+    /// or a crawled image, is a normal part of real corpora.
     pub fn is_fatal_in_strict(&self) -> bool {
-        !matches!(self, SkipReason::EmptyText)
+        !matches!(self, SkipReason::EmptyText | SkipReason::NotArticle)
     }
 }
 

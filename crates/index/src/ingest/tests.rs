@@ -830,9 +830,10 @@ fn pipeline_keeps_checked_zstd_frames_and_drops_the_damaged_one() {
     let incomplete = &report.files_incomplete[0];
     assert!(incomplete.detail.starts_with("truncated: the zstd stream ends early"), "{incomplete}");
     // bzip2 and xz, one unit each: a cut file commits nothing of itself.
-    for (name, packed) in
-        [("cut.jsonl.bz2", bz2(lines(0..50).as_bytes())), ("cut.jsonl.xz", xz(lines(0..50).as_bytes()))]
-    {
+    for (name, packed) in [
+        ("cut.jsonl.bz2", bz2(lines(0..50).as_bytes())),
+        ("cut.jsonl.xz", xz(lines(0..50).as_bytes())),
+    ] {
         let cut = packed[..packed.len() - 10].to_vec();
         let (report, ids) = ingest(&[(name, cut)], &config);
         assert!(ids.is_empty(), "{name}: {ids:?}");
@@ -874,7 +875,7 @@ fn unsupported_content_is_refused_by_what_it_looks_like() {
         ("a.jsonl", b"%PDF-1.5\n".to_vec(), "looks like a PDF document: not supported"),
         ("a.csv", b"PK\x03\x04rest".to_vec(), "looks like a ZIP archive"),
         ("a.zst", zst(b"%PDF-1.5\n"), "looks like a PDF document"),
-        ("a", b"WARC/1.0\r\n".to_vec(), "looks like a WARC web archive"),
+        ("a.warc", b"PAR1xxxx".to_vec(), "looks like a Parquet file"),
     ] {
         let path = write_file(dir.path(), name, &bytes);
         let error = CorpusReader::open(&path, &ReaderConfig::default()).expect_err(name);
