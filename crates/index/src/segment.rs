@@ -367,7 +367,7 @@ impl DocStore {
     pub fn open(bytes: FileBytes, file: PathBuf, verify: Verify) -> Result<DocStore> {
         match check_segment_frame(&bytes, MAGIC_DOCS, &file, verify)? {
             1 | 2 => DocsV1::open(bytes, file).map(DocStore::V1),
-            _ => DocsV3::open(bytes, file).map(DocStore::V3),
+            _ => DocsV3::open(bytes, file, verify == Verify::Full).map(DocStore::V3),
         }
     }
 
@@ -450,10 +450,33 @@ pub struct DocsV3 {
     stats: SegmentStats,
     /// Recently decompressed blocks, most recent first: (block, raw bytes).
     cache: Arc<Mutex<BlockCache>>,
+    /// Whether the whole file's checksum was checked at open (blocks need no check then).
+    verified: bool,
+}
+
+thread_local! {
+    /// A zstd decompression context per thread: creating one costs more than decompressing a
+    /// small block.
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Decompresses one zstd frame of `capacity` bytes with this thread's context.
+fn decompress(compressed: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
+    DECOMPRESSOR.with(|cell| {
+        let mut cell = cell.try_borrow_mut().map_err(std::io::Error::other)?;
+        if cell.is_none() {
+            *cell = Some(zstd::bulk::Decompressor::new()?);
+        }
+        match cell.as_mut() {
+            Some(decompressor) => decompressor.decompress(compressed, capacity),
+            None => zstd::bulk::decompress(compressed, capacity),
+        }
+    })
 }
 
 impl DocsV3 {
-    fn open(bytes: FileBytes, file: PathBuf) -> Result<DocsV3> {
+    fn open(bytes: FileBytes, file: PathBuf, verified: bool) -> Result<DocsV3> {
         let footer_start = bytes
             .len()
             .checked_sub(CHECKSUM_LEN + DOCS_FOOTER_LEN)
@@ -508,6 +531,7 @@ impl DocsV3 {
             off_blocks,
             stats,
             cache: Arc::new(Mutex::new(VecDeque::new())),
+            verified,
         };
         // Blocks tile [HEADER_LEN, off_ids) in order, and their first documents ascend from 0
         // to n_docs.
@@ -577,8 +601,8 @@ impl DocsV3 {
         let (start, end) =
             (self.block_offset(block) as usize, self.block_offset(block + 1) as usize);
         let compressed = &self.bytes[start..end];
-        let computed = xxh3_64(compressed);
         let stored = self.block_checksum(block);
+        let computed = if self.verified { stored } else { xxh3_64(compressed) };
         if computed != stored {
             return Err(Error::corrupt(
                 &self.file,
@@ -590,7 +614,7 @@ impl DocsV3 {
         let raw_len = usize::try_from(self.block_raw_len(block)).map_err(|_| {
             Error::corrupt(&self.file, format!("document block {block} is too large"))
         })?;
-        let raw = zstd::bulk::decompress(compressed, raw_len).map_err(|error| {
+        let raw = decompress(compressed, raw_len).map_err(|error| {
             Error::corrupt(
                 &self.file,
                 format!("document block {block} does not decompress: {error}"),
