@@ -53,6 +53,7 @@ use unspun_core::cluster::graph::{
 };
 use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterConfig, ClusterOutput, TracedDoc, build, trace_document,
+    unsourced_document,
 };
 use unspun_core::text::analyze;
 use unspun_core::trace::{Candidates, TraceConfig};
@@ -586,23 +587,42 @@ pub fn run_cluster(
             let mut traced = Vec::with_capacity(shard_docs.len());
             for &doc_id in *shard_docs {
                 let Some(doc) = index.document(doc_id)? else { continue };
-                let candidates = PartnerCandidates { index, partners: partners.of(doc_id) };
-                let lonely;
-                let candidates: &dyn Candidates = if candidates.partners.is_empty() {
-                    lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
-                    &lonely
+                let partners = partners.of(doc_id);
+                let unsourced = partners.is_empty().then(|| {
+                    unsourced_document(
+                        doc_id,
+                        &doc,
+                        &job.trace.shingle,
+                        &boilerplate_set,
+                        &|h| index.doc_freq(h),
+                        job.trace.common_sentence_docs,
+                        job.trace.limits.max_sentence_tokens,
+                    )
+                });
+                if let Some(Some(done)) = unsourced {
+                    traced.push(done);
                 } else {
-                    &candidates
-                };
-                traced.push(trace_document(
-                    doc_id,
-                    &doc,
-                    candidates,
-                    &tracer,
-                    &boilerplate_set,
-                    &resolve,
-                    &job.cluster,
-                ));
+                    // Long sentences are windowed by the trace: trace those documents, against
+                    // nothing when they have no partner.
+                    let lonely;
+                    let with_partners;
+                    let candidates: &dyn Candidates = if partners.is_empty() {
+                        lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
+                        &lonely
+                    } else {
+                        with_partners = PartnerCandidates { index, partners };
+                        &with_partners
+                    };
+                    traced.push(trace_document(
+                        doc_id,
+                        &doc,
+                        candidates,
+                        &tracer,
+                        &boilerplate_set,
+                        &resolve,
+                        &job.cluster,
+                    ));
+                }
                 let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
                 if done.is_multiple_of(64) {
                     progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });

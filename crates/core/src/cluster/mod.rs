@@ -286,6 +286,58 @@ pub fn trace_document(
     }
 }
 
+/// The [`TracedDoc`] that [`trace_document`] gives a document for which nothing can be found
+/// (no document shares enough with it), without tracing it: one analysis instead of a trace.
+/// Title repeats, boilerplate and common sentences (in at least `common_sentence_docs`
+/// documents by `doc_freq`) are left out of its content as a trace leaves them out. `None` when
+/// a sentence is longer than `max_sentence_tokens` (a trace would window it): trace those.
+pub fn unsourced_document(
+    doc_id: DocId,
+    doc: &Document,
+    shingle: &crate::shingle::ShingleConfig,
+    boilerplate: &HashSet<u64>,
+    doc_freq: &dyn Fn(u64) -> u32,
+    common_sentence_docs: u32,
+    max_sentence_tokens: usize,
+) -> Option<TracedDoc> {
+    let analyzed = analyze(&doc.text);
+    if analyzed.sentences.iter().any(|s| s.token_end - s.token_start > max_sentence_tokens.max(1)) {
+        return None;
+    }
+    let repeats = crate::trace::title_repeats(doc.title.as_deref(), &analyzed);
+    let chars = crate::report::CharIndex::new(&doc.text);
+    let mut n_excluded_chars = 0;
+    let mut n_excluded = 0;
+    for (idx, sentence) in analyzed.sentences.iter().enumerate() {
+        let words = &analyzed.tokens[sentence.token_start..sentence.token_end];
+        let title = !words.is_empty()
+            && repeats.iter().any(|(start, end)| {
+                *start <= words[0].byte_start && words[words.len() - 1].byte_end <= *end
+            });
+        let hash = sentence_hash(&analyzed, idx, shingle);
+        let excluded = title
+            || hash
+                .is_some_and(|h| boilerplate.contains(&h) || doc_freq(h) >= common_sentence_docs);
+        if excluded {
+            n_excluded_chars +=
+                chars.char_offset(sentence.byte_end) - chars.char_offset(sentence.byte_start);
+            n_excluded += 1;
+        }
+    }
+    let n_chars = chars.char_offset(doc.text.len());
+    Some(TracedDoc {
+        doc: doc_id,
+        id: doc.id.clone(),
+        outlet: doc.source.clone(),
+        title: doc.title.clone(),
+        date: doc.date,
+        n_chars,
+        n_content_chars: n_chars.saturating_sub(n_excluded_chars),
+        n_boilerplate_sentences: n_excluded,
+        passages: Vec::new(),
+    })
+}
+
 /// Word Jaccard of two titles (lower-cased alphanumeric words).
 fn title_overlap(a: &str, b: &str) -> f64 {
     let words = |t: &str| -> HashSet<String> {

@@ -459,3 +459,11 @@ impl<'a> Run<'a> {
         }
     }
 }
+
+/// Byte ranges of `analyzed` where `title` is printed again, as a trace finds them.
+pub(crate) fn title_repeats(
+    title: Option<&str>,
+    analyzed: &crate::text::Analyzed,
+) -> Vec<(usize, usize)> {
+    flags::find_title_repeats(title, analyzed)
+}
