@@ -45,6 +45,7 @@ mod record;
 mod warc;
 pub mod wordnet;
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -53,6 +54,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
 use unspun_core::Document;
 
 pub use article::{Article, ArticleError, id_field, kind, string_field};
@@ -473,7 +475,7 @@ enum Records {
     Single(Option<Box<dyn BufRead + Send>>),
     JsonLines(LineReader),
     JsonArray(ArrayReader),
-    Warc(WarcReader),
+    Warc(Box<WarcState>),
     Delimited(Box<DelimitedReader>),
 }
 
@@ -566,7 +568,11 @@ impl CorpusReader {
         let id_required = config.generate_ids.is_none();
         let records = match format {
             Format::Html | Format::Text => Records::Single(Some(stream)),
-            Format::Warc => Records::Warc(WarcReader::new(stream, config.max_record_bytes)),
+            Format::Warc => Records::Warc(Box::new(WarcState {
+                reader: WarcReader::new(stream, config.max_record_bytes),
+                ready: VecDeque::new(),
+                stopped: false,
+            })),
             Format::JsonLines => {
                 Records::JsonLines(LineReader::new(stream, config.max_record_bytes))
             }
@@ -854,19 +860,66 @@ fn next_single(
     })
 }
 
+/// Most WARC records read ahead and extracted together.
+const WARC_BATCH_RECORDS: usize = 64;
+
+/// Most payload bytes read ahead (a record over it is read alone).
+const WARC_BATCH_BYTES: usize = 8 << 20;
+
+/// A WARC file being read: records are read ahead in small batches and their pages
+/// extracted in parallel (the extraction costs more than the reading), then handed out in
+/// order. Memory: at most [`WARC_BATCH_BYTES`] of payload (or one record) plus its results.
+struct WarcState {
+    reader: WarcReader,
+    ready: VecDeque<(RecordResult, Option<RecordWarning>)>,
+    /// The reading stopped (the last item of `ready` is why).
+    stopped: bool,
+}
+
 /// The next document of a WARC file (records that are not documents are passed over).
 fn next_warc(
-    records: &mut WarcReader,
+    state: &mut WarcState,
     done: &mut bool,
     context: &Context,
     warnings: &mut Vec<RecordWarning>,
 ) -> Option<RecordResult> {
-    loop {
-        let record = match records.next_record() {
-            Ok(None) => return None,
-            Ok(Some(record)) => record,
+    if state.ready.is_empty() && !state.stopped {
+        fill_warc(state, context);
+    }
+    let (result, warning) = state.ready.pop_front()?;
+    if let Some(warning) = warning {
+        warnings.push(warning);
+    }
+    if state.stopped
+        && state.ready.is_empty()
+        && let RecordResult::Skipped(bad) = &result
+        && bad.reason == SkipReason::Io
+    {
+        *done = true;
+    }
+    Some(result)
+}
+
+/// Reads the next batch of WARC records and converts them on the rayon pool.
+fn fill_warc(state: &mut WarcState, context: &Context) {
+    let mut batch = Vec::new();
+    let mut n_bytes = 0usize;
+    let mut stop = None;
+    while batch.len() < WARC_BATCH_RECORDS && n_bytes < WARC_BATCH_BYTES {
+        match state.reader.next_record() {
+            Ok(None) => {
+                state.stopped = true;
+                break;
+            }
+            Ok(Some(record)) => {
+                if matches!(record.content, Content::Ignored) {
+                    continue;
+                }
+                n_bytes += usize::try_from(record.n_bytes).unwrap_or(usize::MAX);
+                batch.push(record);
+            }
             Err(error) => {
-                *done = true;
+                state.stopped = true;
                 let message = error.to_string();
                 let detail = if message.starts_with("the WARC record") {
                     format!("truncated: {message}")
@@ -876,56 +929,62 @@ fn next_warc(
                     describe_read_error(&error, context.compression)
                 };
                 let problem = Problem::new(SkipReason::Io, None, detail);
-                return Some(context.skipped(records.line(), problem));
+                stop = Some(context.skipped(state.reader.line(), problem));
+                break;
             }
-        };
-        let line = record.line;
-        let (url, record_id, warc_date, html, text) = match record.content {
-            Content::Ignored => continue,
-            Content::Skipped(problem) => return Some(context.skipped(line, problem)),
-            Content::Page { url, record_id, warc_date, html, text } => {
-                (url, record_id, warc_date, html, text)
-            }
-        };
-        let config = &context.config;
-        let id = url
-            .clone()
-            .or(record_id)
-            .unwrap_or_else(|| format!("{}:{line}", context.path.display()));
-        let host = url
-            .as_deref()
-            .and_then(url_host)
-            .map(|host| host.trim_start_matches("www.").to_owned());
-        let mut fields = record::RawFields {
-            id: Some(record::FieldValue::Text(id)),
-            url: url.map(record::FieldValue::Text),
-            ..record::RawFields::default()
-        };
-        let (body, title, date, site) = if html {
-            let page = html::extract(&text);
-            (page.text, page.title, page.date.or(warc_date), page.site_name)
-        } else {
-            let article = Article::parse_text(&text);
-            (article.text, article.title, warc_date, None)
-        };
-        if body.trim().is_empty() {
-            let what = if html { "no article text found in the page" } else { "empty text" };
-            let problem = Problem::new(SkipReason::EmptyText, Some(&config.fields.text), what);
-            return Some(context.skipped(line, problem));
         }
-        fields.text = Some(record::FieldValue::Text(body));
-        fields.title = title.map(record::FieldValue::Text);
-        fields.date = date.map(record::FieldValue::Text);
-        fields.source = site.or(host).map(record::FieldValue::Text);
-        return Some(match fields.into_document(config) {
-            Ok((doc, warning)) => {
-                if let Some(warning) = warning {
-                    warnings.push(warning.at(context.path.clone(), line));
-                }
-                RecordResult::Ok { doc, line, bytes: record.n_bytes, byte_end: record.byte_end }
-            }
-            Err(problem) => context.skipped(line, problem),
-        });
+    }
+    let converted: Vec<(RecordResult, Option<RecordWarning>)> =
+        batch.into_par_iter().map(|record| warc_document(record, context)).collect();
+    state.ready.extend(converted);
+    state.ready.extend(stop.map(|stop| (stop, None)));
+}
+
+/// The document of one WARC record, or why it is skipped.
+fn warc_document(
+    record: warc::WarcRecord,
+    context: &Context,
+) -> (RecordResult, Option<RecordWarning>) {
+    let line = record.line;
+    let (url, record_id, warc_date, html, text) = match record.content {
+        Content::Ignored => unreachable!("ignored records are not converted"),
+        Content::Skipped(problem) => return (context.skipped(line, problem), None),
+        Content::Page { url, record_id, warc_date, html, text } => {
+            (url, record_id, warc_date, html, text)
+        }
+    };
+    let config = &context.config;
+    let id =
+        url.clone().or(record_id).unwrap_or_else(|| format!("{}:{line}", context.path.display()));
+    let host =
+        url.as_deref().and_then(url_host).map(|host| host.trim_start_matches("www.").to_owned());
+    let mut fields = record::RawFields {
+        id: Some(record::FieldValue::Text(id)),
+        url: url.map(record::FieldValue::Text),
+        ..record::RawFields::default()
+    };
+    let (body, title, date, site) = if html {
+        let page = html::extract(&text);
+        (page.text, page.title, page.date.or(warc_date), page.site_name)
+    } else {
+        let article = Article::parse_text(&text);
+        (article.text, article.title, warc_date, None)
+    };
+    if body.trim().is_empty() {
+        let what = if html { "no article text found in the page" } else { "empty text" };
+        let problem = Problem::new(SkipReason::EmptyText, Some(&config.fields.text), what);
+        return (context.skipped(line, problem), None);
+    }
+    fields.text = Some(record::FieldValue::Text(body));
+    fields.title = title.map(record::FieldValue::Text);
+    fields.date = date.map(record::FieldValue::Text);
+    fields.source = site.or(host).map(record::FieldValue::Text);
+    match fields.into_document(config) {
+        Ok((doc, warning)) => (
+            RecordResult::Ok { doc, line, bytes: record.n_bytes, byte_end: record.byte_end },
+            warning.map(|warning| warning.at(context.path.clone(), line)),
+        ),
+        Err(problem) => (context.skipped(line, problem), None),
     }
 }
 
