@@ -199,7 +199,7 @@ const DOCS_FOOTER_LEN: usize = 56;
 /// Bytes of the v1 document store footer before the checksum.
 const DOCS_V1_FOOTER_LEN: usize = 32;
 /// A block is closed once its records reach this many bytes (or [`BLOCK_MAX_DOCS`]).
-const BLOCK_TARGET_BYTES: usize = 32 << 10;
+const BLOCK_TARGET_BYTES: usize = 16 << 10;
 /// Most documents in one block: reading one document decodes at most this many records.
 const BLOCK_MAX_DOCS: usize = 64;
 /// zstd level of document blocks: level 6 saved 1 % more on news text at a third of the speed.
