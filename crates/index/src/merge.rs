@@ -16,6 +16,8 @@
 //! reading the removed files: `FsStorage` maps them, and a mapping outlives the file's removal
 //! on Unix; `MemStorage` hands out copies.
 
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 use std::ops::Range;
 
 use unspun_core::DocId;
@@ -23,7 +25,10 @@ use unspun_core::DocId;
 use crate::error::{Error, Result};
 use crate::manifest::{SegmentMeta, docs_file_name, postings_file_name};
 use crate::reader::LoadedSegment;
-use crate::segment::{MAX_SEGMENT_DOCS, Verify, pack_key, write_docs_from, write_postings};
+use crate::segment::{
+    MAX_SEGMENT_DOCS, PostingsCursor, Verify, pack_key, write_docs_from, write_postings,
+    write_postings_from,
+};
 use crate::writer::IndexWriter;
 
 /// When to merge, and what: a tiered policy over the small segments at the end of the index.
@@ -140,39 +145,75 @@ impl IndexWriter {
         if n_docs > MAX_SEGMENT_DOCS as u64 {
             return Err(too_large_merge(n_docs));
         }
-        // Memory is bounded by the merged segment's packed postings; documents stream from
-        // the sources to the new file a block at a time.
-        let mut postings = Vec::new();
-        for source in &sources {
-            let offset = source.meta.base - base;
-            source.postings.for_each_posting(|key, doc_idx| {
-                if !self.deleted.contains(&DocId(source.meta.base + doc_idx)) {
-                    postings.push(pack_key(key, offset + doc_idx));
-                }
-            })?;
-        }
-        postings.sort_unstable();
-        // Two fingerprints of a v1/v2 source may share a key.
-        postings.dedup();
-
         let mut manifest = self.manifest.clone();
         manifest.generation += 1;
         let number = manifest.next_file_number;
         manifest.next_file_number += 1;
+        // Documents stream from the sources to the new file a block at a time.
         let docs_meta = self.write_file(&docs_file_name(number), |out, _| {
             let docs = sources.iter().flat_map(|source| {
                 (0..source.meta.n_docs).map(move |doc_idx| source.docs.document(doc_idx))
             });
             write_docs_from(out, docs)
         })?;
+        // Postings of v3 sources stream too, merged in key order (one pass to count keys,
+        // one to write); a v1/v2 source's are in hash order, so those runs are collected
+        // and sorted: 16 bytes per posting of the merged segment.
+        let cursors =
+            sources.iter().map(|source| source.postings.cursor()).collect::<Result<Vec<_>>>()?;
+        let n_postings = if cursors.iter().all(Option::is_some) {
+            let merged = || -> Result<MergedPostings<'_>> {
+                MergedPostings::new(&sources, base, &self.deleted)
+            };
+            let (mut n_keys, mut n_postings, mut last_key) = (0u64, 0u64, None);
+            for posting in merged()? {
+                let (key, _) = posting?;
+                n_keys += u64::from(last_key != Some(key));
+                n_postings += 1;
+                last_key = Some(key);
+            }
+            let max_doc = u32::try_from(n_docs.saturating_sub(1)).unwrap_or(u32::MAX);
+            let postings_meta = self.write_file(&postings_file_name(number), |out, _| {
+                let mut failed = None;
+                let postings = merged()?.map_while(|posting| match posting {
+                    Ok(posting) => Some(posting),
+                    Err(error) => {
+                        failed = Some(error);
+                        None
+                    }
+                });
+                let written = write_postings_from(out, n_keys, max_doc, postings);
+                match failed {
+                    Some(error) => Err(error),
+                    None => written,
+                }
+            })?;
+            (n_postings, postings_meta)
+        } else {
+            drop(cursors);
+            let mut postings = Vec::new();
+            for source in &sources {
+                let offset = source.meta.base - base;
+                source.postings.for_each_posting(|key, doc_idx| {
+                    if !self.deleted.contains(&DocId(source.meta.base + doc_idx)) {
+                        postings.push(pack_key(key, offset + doc_idx));
+                    }
+                })?;
+            }
+            postings.sort_unstable();
+            // Two fingerprints of a v1/v2 source may share a key.
+            postings.dedup();
+            let postings_meta = self
+                .write_file(&postings_file_name(number), |out, _| write_postings(out, &postings))?;
+            (postings.len() as u64, postings_meta)
+        };
+        let (n_postings, postings_meta) = n_postings;
         drop(sources);
-        let postings_meta =
-            self.write_file(&postings_file_name(number), |out, _| write_postings(out, &postings))?;
         let merged = SegmentMeta {
             number,
             base,
             n_docs: u32::try_from(n_docs).map_err(|_| too_large_merge(n_docs))?,
-            n_postings: postings.len() as u64,
+            n_postings,
             docs: docs_meta,
             postings: postings_meta,
         };
@@ -182,9 +223,76 @@ impl IndexWriter {
             generation: self.manifest.generation,
             n_segments_merged: run.len() as u64,
             n_docs,
-            n_postings: postings.len() as u64,
+            n_postings,
             n_segments: self.manifest.segments.len() as u64,
         })
+    }
+}
+
+/// The postings of a run of v3 segments in key order, documents renumbered from the run's
+/// first base, those of deleted documents left out: a k-way merge of the sources' cursors.
+struct MergedPostings<'a> {
+    cursors: Vec<PostingsCursor<'a>>,
+    /// Each source's offset in the merged segment and base DocId.
+    offsets: Vec<(u32, u32)>,
+    /// The next posting of each source: (key, source, local document), smallest first.
+    heap: BinaryHeap<Reverse<(u64, usize, u32)>>,
+    deleted: &'a BTreeSet<DocId>,
+    failed: bool,
+}
+
+impl<'a> MergedPostings<'a> {
+    fn new(
+        sources: &'a [LoadedSegment],
+        base: u32,
+        deleted: &'a BTreeSet<DocId>,
+    ) -> Result<MergedPostings<'a>> {
+        let mut merged = MergedPostings {
+            cursors: Vec::with_capacity(sources.len()),
+            offsets: Vec::with_capacity(sources.len()),
+            heap: BinaryHeap::with_capacity(sources.len()),
+            deleted,
+            failed: false,
+        };
+        for source in sources {
+            let cursor = source.postings.cursor()?.ok_or_else(|| {
+                Error::corrupt("<merge>", "a v1/v2 source cannot be streamed in key order")
+            })?;
+            merged.cursors.push(cursor);
+            merged.offsets.push((source.meta.base - base, source.meta.base));
+        }
+        for source in 0..merged.cursors.len() {
+            merged.advance(source)?;
+        }
+        Ok(merged)
+    }
+
+    /// Pushes the next posting of `source`, if any.
+    fn advance(&mut self, source: usize) -> Result<()> {
+        if let Some(posting) = self.cursors[source].next() {
+            let (key, doc) = posting?;
+            self.heap.push(Reverse((key, source, doc)));
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for MergedPostings<'_> {
+    type Item = Result<(u64, u32)>;
+
+    fn next(&mut self) -> Option<Result<(u64, u32)>> {
+        while !self.failed {
+            let Reverse((key, source, doc)) = self.heap.pop()?;
+            if let Err(error) = self.advance(source) {
+                self.failed = true;
+                return Some(Err(error));
+            }
+            let (offset, source_base) = self.offsets[source];
+            if !self.deleted.contains(&DocId(source_base + doc)) {
+                return Some(Ok((key, offset + doc)));
+            }
+        }
+        None
     }
 }
 

@@ -960,6 +960,19 @@ impl PostingsTable {
         }
     }
 
+    /// Every (key, local document) pair in key order, a bucket at a time, after checking
+    /// every chunk: how a merge streams a v3 table. `None` for a v1/v2 table (its keys are
+    /// not in order).
+    pub(crate) fn cursor(&self) -> Result<Option<PostingsCursor<'_>>> {
+        match self {
+            PostingsTable::V1(_) => Ok(None),
+            PostingsTable::V3(table) => {
+                table.check_all_chunks()?;
+                Ok(Some(PostingsCursor { table, next_bucket: 0, buffer: Vec::new(), position: 0 }))
+            }
+        }
+    }
+
     /// The first damage found by a lookup (which skips damaged chunks), as the reason.
     pub fn damage(&self) -> Option<Error> {
         match self {
@@ -968,6 +981,37 @@ impl PostingsTable {
                 table.damage.get().map(|reason| Error::corrupt(&table.file, reason.clone()))
             }
         }
+    }
+}
+
+/// The postings of a v3 table in key order, decoded a bucket at a time.
+#[derive(Debug)]
+pub(crate) struct PostingsCursor<'a> {
+    table: &'a PostingsV3,
+    next_bucket: usize,
+    buffer: Vec<(u64, u32)>,
+    position: usize,
+}
+
+impl Iterator for PostingsCursor<'_> {
+    type Item = Result<(u64, u32)>;
+
+    fn next(&mut self) -> Option<Result<(u64, u32)>> {
+        while self.position == self.buffer.len() {
+            if self.next_bucket >= 1usize << self.table.bits {
+                return None;
+            }
+            self.buffer.clear();
+            self.position = 0;
+            let bucket = self.next_bucket;
+            self.next_bucket += 1;
+            if let Err(error) = self.table.decode_bucket(bucket, &mut self.buffer) {
+                self.next_bucket = usize::MAX;
+                return Some(Err(error));
+            }
+        }
+        self.position += 1;
+        Some(Ok(self.buffer[self.position - 1]))
     }
 }
 
@@ -1190,37 +1234,53 @@ impl PostingsV3 {
         Some((reader, count))
     }
 
-    fn for_each_posting(&self, mut each: impl FnMut(u64, u32)) -> Result<()> {
+    /// Checks every chunk not yet checked (a merge reads them all).
+    fn check_all_chunks(&self) -> Result<()> {
         for (chunk, state) in self.verified.iter().enumerate() {
             if state.load(Ordering::Acquire) != CHUNK_OK {
                 self.check_chunk(chunk)?;
                 state.store(CHUNK_OK, Ordering::Release);
             }
         }
+        Ok(())
+    }
+
+    /// Appends the (key, local document) pairs of bucket `bucket` to `out`, ascending.
+    fn decode_bucket(&self, bucket: usize, out: &mut Vec<(u64, u32)>) -> Result<()> {
+        if self.bucket_bytes(bucket).is_empty() {
+            return Ok(());
+        }
+        let damaged =
+            || Error::corrupt(&self.file, format!("postings bucket {bucket} is inconsistent"));
         let remainder_bits = KEY_BITS - self.bits;
-        let damaged = |bucket: usize| {
-            Error::corrupt(&self.file, format!("postings bucket {bucket} is inconsistent"))
-        };
+        let (n_keys, mut reader) = self.bucket(bucket).ok_or_else(damaged)?;
+        let mut keys = Vec::with_capacity(n_keys);
+        for _ in 0..n_keys {
+            keys.push(((bucket as u64) << remainder_bits) | reader.bits(remainder_bits));
+        }
+        let mut counts = Vec::with_capacity(n_keys);
+        for _ in 0..n_keys {
+            counts.push(reader.gamma().ok_or_else(damaged)?);
+        }
+        for (key, count) in keys.iter().zip(counts) {
+            for _ in 0..count {
+                out.push((*key, reader.bits(self.doc_bits) as u32));
+            }
+        }
+        if reader.overran() {
+            return Err(damaged());
+        }
+        Ok(())
+    }
+
+    fn for_each_posting(&self, mut each: impl FnMut(u64, u32)) -> Result<()> {
+        self.check_all_chunks()?;
+        let mut postings = Vec::new();
         for bucket in 0..1usize << self.bits {
-            if self.bucket_bytes(bucket).is_empty() {
-                continue;
-            }
-            let (n_keys, mut reader) = self.bucket(bucket).ok_or_else(|| damaged(bucket))?;
-            let mut keys = Vec::with_capacity(n_keys);
-            for _ in 0..n_keys {
-                keys.push(((bucket as u64) << remainder_bits) | reader.bits(remainder_bits));
-            }
-            let mut counts = Vec::with_capacity(n_keys);
-            for _ in 0..n_keys {
-                counts.push(reader.gamma().ok_or_else(|| damaged(bucket))?);
-            }
-            for (key, count) in keys.iter().zip(counts) {
-                for _ in 0..count {
-                    each(*key, reader.bits(self.doc_bits) as u32);
-                }
-            }
-            if reader.overran() {
-                return Err(damaged(bucket));
+            postings.clear();
+            self.decode_bucket(bucket, &mut postings)?;
+            for (key, doc) in &postings {
+                each(*key, *doc);
             }
         }
         Ok(())
