@@ -230,7 +230,8 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_text(&render_summary(&summary))?;
     }
-    Ok(exit_code(&summary.report, args.keep_going, &args, &config.reader))
+    let first = inputs.first().map(|input| input.path.as_path());
+    Ok(exit_code(&summary.report, args.keep_going, first, &config.reader))
 }
 
 /// Exit 2 when a corpus could not be read to its end (unless `--keep-going`: then a
@@ -239,7 +240,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
 fn exit_code(
     r: &IngestReport,
     keep_going: bool,
-    args: &IndexArgs,
+    first: Option<&std::path::Path>,
     reader: &ReaderConfig,
 ) -> ExitCode {
     let mut failed = false;
@@ -270,7 +271,7 @@ fn exit_code(
             "unspun: nothing was indexed: {} records were bad and {} corpora could not be read",
             r.n_skipped, r.n_unreadable_files
         );
-        for hint in hints(r, args, reader) {
+        for hint in hints(r, first, reader) {
             eprintln!("unspun: {hint}");
         }
         failed = true;
@@ -282,8 +283,8 @@ fn exit_code(
 }
 
 /// What to try when every record was refused for its id or text: the flags, and the fields
-/// the first record of the first corpus has.
-fn hints(r: &IngestReport, args: &IndexArgs, reader: &ReaderConfig) -> Vec<String> {
+/// the first record of the first corpus file (`first`) has.
+fn hints(r: &IngestReport, first: Option<&std::path::Path>, reader: &ReaderConfig) -> Vec<String> {
     let count = |reason: &str| r.skipped_by_reason.get(reason).copied().unwrap_or(0);
     let text_refused =
         r.bad_records.iter().any(|bad| bad.field.as_deref() == Some(reader.fields.text.as_str()))
@@ -306,7 +307,7 @@ fn hints(r: &IngestReport, args: &IndexArgs, reader: &ReaderConfig) -> Vec<Strin
     if hints.is_empty() {
         return hints;
     }
-    if let Some(path) = args.corpora.first()
+    if let Some(path) = first
         && let Ok(fields) = first_record_fields(path, reader)
         && !fields.is_empty()
     {
