@@ -42,7 +42,7 @@ pub struct ClusterArgs {
     pub shard_docs: usize,
     /// A document pair is a candidate for alignment when the documents share at least this
     /// many fingerprints (1: every pair sharing anything).
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 8, value_name = "N")]
     pub min_shared_fingerprints: u32,
     /// Align every pair of documents that share any fingerprint, however common: the
     /// brute-force reference the candidate filter is checked against (slow: quadratic).

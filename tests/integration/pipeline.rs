@@ -65,7 +65,7 @@ fn issue_10_candidate_pairs_find_the_links_of_brute_force() {
     let candidates = |s: &Value| s["pairs"]["n_candidates"].as_u64().expect("n_candidates");
     assert!(candidates(&fast) * 5 < candidates(&brute), "{:#} {:#}", fast["pairs"], brute["pairs"]);
     // Every link the filter keeps is the brute-force link, byte for byte; brute force finds
-    // a few more between documents that share fewer than 4 fingerprints (on this slice one:
+    // a few more between documents that share fewer than 8 fingerprints (on this slice one:
     // two templated stock-split notices of different companies, a false link).
     let lines = |out: &str| -> Vec<String> {
         std::fs::read_to_string(dir.join(&format!("{out}/links.jsonl")))

@@ -29,7 +29,7 @@ pub struct PairConfig {
 
 impl Default for PairConfig {
     fn default() -> Self {
-        PairConfig { all_pairs_docs: 64, star_docs: 16, max_doc_freq: 2000, min_shared: 4 }
+        PairConfig { all_pairs_docs: 64, star_docs: 16, max_doc_freq: 2000, min_shared: 8 }
     }
 }
 
