@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 
 /// The format version this build writes and the newest it reads. Version 3 compresses the
 /// document store in blocks and packs the postings (docs/index-format.md).
-// FIXME: `crate::FORMAT_VERSION` (lib.rs, public) still says 2; it should be this value.
 pub const FORMAT_VERSION: u32 = 3;
 
 /// Magic of the MANIFEST.

@@ -68,8 +68,9 @@ pub use writer::{AddOutcome, CommitInfo, IndexWriter, WriterConfig};
 
 /// The on-disk format version this build writes (and the newest it reads). See
 /// docs/index-format.md: v2 adds the canonical-forms and anchors options to the MANIFEST's
-/// config, which a v1 reader would ignore and query wrongly, hence the new version.
-pub const FORMAT_VERSION: u32 = 2;
+/// config, which a v1 reader would ignore and query wrongly; v3 stores documents in zstd
+/// blocks and postings bit-packed.
+pub use format::FORMAT_VERSION;
 
 /// The oldest format version this build reads (v1 indexes are read as they are: their
 /// config has neither option, so they are queried with the fingerprints they hold).
