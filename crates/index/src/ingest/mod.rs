@@ -346,13 +346,12 @@ fn sniff_format(path: &Path, head: &[u8]) -> Format {
 
 /// What a file that unspun cannot read looks like, from its first bytes, or `None`.
 pub fn looks_like(head: &[u8]) -> Option<&'static str> {
-    const MAGIC: [(&[u8], &str); 17] = [
+    const MAGIC: [(&[u8], &str); 16] = [
         (b"%PDF-", "a PDF document"),
         (b"PK\x03\x04", "a ZIP archive (or a .docx, .xlsx, .odt or .epub, which are ZIP files)"),
         (b"PK\x05\x06", "an empty ZIP archive"),
         (b"PAR1", "a Parquet file"),
         (b"ARROW1", "an Arrow IPC file"),
-        (b"ORC", "an ORC file"),
         (b"Obj\x01", "an Avro file"),
         (b"SQLite format 3\x00", "an SQLite database"),
         (b"\x89PNG", "a PNG image"),

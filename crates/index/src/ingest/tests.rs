@@ -883,4 +883,14 @@ fn unsupported_content_is_refused_by_what_it_looks_like() {
         assert!(error.to_string().contains(what), "{name}: {error}");
         assert!(error.to_string().contains(name), "{name}: {error}");
     }
+    // Text that merely starts like a magic number is read.
+    let path = write_file(
+        dir.path(),
+        "orcid.csv",
+        b"ORCID,id,text
+0000-0001,a,body
+",
+    );
+    let reader = CorpusReader::open(&path, &ReaderConfig::default()).expect("a CSV");
+    assert_eq!(summarize(reader), [r#"ok 2 17 a "body" None None None None"#]);
 }
