@@ -52,6 +52,10 @@ pub struct ClusterArgs {
     /// pairs, for tests).
     #[arg(long, default_value_t = 256, value_name = "MIB")]
     pub spill_budget_mb: usize,
+    /// Keep the fingerprint runs (prints-*.bin, sentences-*.bin, about twice the size of the
+    /// text) in --out after the pairs are counted.
+    #[arg(long)]
+    pub keep_intermediate: bool,
     /// Documents per shard of the prints stage.
     #[arg(long, default_value_t = 4096, hide = true)]
     pub prints_shard_docs: usize,
@@ -131,6 +135,7 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
         trace: TraceConfig::default(),
         shard_docs: args.shard_docs,
         prints_shard_docs: args.prints_shard_docs,
+        keep_intermediate: args.keep_intermediate,
         pairs,
         spill_budget_bytes: args.spill_budget_mb.saturating_mul(1 << 20).max(1),
         fresh: args.fresh,

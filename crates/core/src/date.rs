@@ -267,8 +267,9 @@ fn parse_zone(zone: &[u8]) -> Option<i64> {
         .then_some(sign * (hours * 3600 + minutes * 60))
 }
 
-/// Month number of an English month name or its abbreviation (`Sept` included).
-pub(crate) fn month_number(word: &str) -> Option<i64> {
+/// Month number of an English month name or its three-letter abbreviation (`Sept` and a
+/// trailing full stop included), any case.
+pub fn month_number(word: &str) -> Option<i64> {
     const MONTHS: [&str; 12] = [
         "january",
         "february",

@@ -115,6 +115,9 @@ pub struct ClusterJob {
     pub prints_shard_docs: usize,
     /// Memory for sorting in the pairs stage before it spills to disk (0: 256 MiB).
     pub spill_budget_bytes: usize,
+    /// Keep the runs of the prints stage (`prints-*.bin`, `sentences-*.bin`) once the pairs
+    /// and the boilerplate are found (they are about twice the size of the text).
+    pub keep_intermediate: bool,
     /// Start over: remove the outputs of an earlier run in the directory first.
     pub fresh: bool,
 }
@@ -554,6 +557,17 @@ pub fn run_cluster(
     let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
     let partners = Partners::from_pairs(&pairs, n_ids);
     drop(pairs);
+
+    // The fingerprint runs are needed by no later stage.
+    if !job.keep_intermediate {
+        for shard in 0..print_shards.len() {
+            for name in [prints_file(shard), sentences_file(shard)] {
+                if storage.exists(&name)? {
+                    storage.remove(&name)?;
+                }
+            }
+        }
+    }
 
     // 4. trace
     let started = Instant::now();

@@ -161,7 +161,7 @@ fn parse_with_format(input: &str, format: &str) -> Option<Timestamp> {
             }
             'b' | 'B' | 'h' => {
                 let word = letters(&mut rest);
-                fields.month = Some(month(word)?);
+                fields.month = Some(unspun_core::date::month_number(word)?);
             }
             'a' | 'A' => {
                 if letters(&mut rest).is_empty() {
@@ -238,30 +238,6 @@ fn letters<'a>(rest: &mut &'a str) -> &'a str {
         *rest = after;
     }
     word
-}
-
-/// Month number of an English month name or its abbreviation (`Sep`, `Sept`), any case.
-fn month(word: &str) -> Option<i64> {
-    const NAMES: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    let word = word.to_ascii_lowercase();
-    if word.len() < 3 {
-        return None;
-    }
-    let position = NAMES.iter().position(|name| name.starts_with(&word) || word == "sept")?;
-    Some(if word == "sept" { 9 } else { position as i64 + 1 })
 }
 
 #[cfg(test)]
