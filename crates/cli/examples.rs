@@ -37,6 +37,13 @@ Examples:
   unspun cluster --index news.idx --out reuse/
   unspun cluster --index news.idx --out reuse/ --since 2016-01-01 --source Reuters";
 
+/// Examples under `unspun dedup --help`.
+pub const DEDUP: &str = "\
+Examples:
+  unspun cluster --index crawl.idx --out reuse/
+  unspun dedup --index crawl.idx --cluster reuse/ --out crawl.dedup.jsonl
+  unspun dedup --index crawl.idx --cluster reuse/ --out strict.jsonl --threshold 0.5 --json";
+
 /// Examples under `unspun spins --help`.
 pub const SPINS: &str = "\
 Examples:

@@ -11,6 +11,7 @@ mod batch;
 mod cluster_cmd;
 mod completions;
 mod data;
+mod dedup_cmd;
 mod demo;
 mod engine;
 mod eval;
@@ -81,6 +82,11 @@ enum Command {
     /// Corpus-wide reuse: document and passage clusters, the copy graph, a publisher report.
     #[command(after_help = examples::CLUSTER)]
     Cluster(cluster_cmd::ClusterArgs),
+    /// The corpus without its near-duplicates and contained copies (earliest member of each
+    /// group kept), from a finished `cluster` run, as JSON Lines with a report of what was
+    /// dropped.
+    #[command(after_help = examples::DEDUP)]
+    Dedup(dedup_cmd::DedupArgs),
     /// The learned spin dictionary: substitutions that recur in aligned copies, by outlet
     /// (takes the flags of `cluster` and shares its run in --out).
     #[command(after_help = examples::SPINS)]
@@ -136,6 +142,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cluster(args) => cluster_cmd::run(args),
+        Command::Dedup(args) => dedup_cmd::run(args),
         Command::Spins(args) => spins_cmd::run(args),
         Command::SemanticIndex(args) => semantic_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),

@@ -10,7 +10,7 @@ use crate::util::{self, TestDir, char_slice, str_at, u64_at};
 
 /// The fixture news, a verbatim copy and a spun copy of the Syria story by a content farm,
 /// three unrelated stories of one outlet that end in the same newsletter box, and filler.
-fn corpus() -> String {
+pub(crate) fn corpus() -> String {
     let mut out = hay::jsonl(&NEWS);
     let footer = "Sign up for our morning newsletter to get the day's top stories delivered to \
                   your inbox every weekday.";

@@ -4,6 +4,7 @@ mod batch;
 mod cluster;
 mod crash;
 mod damage;
+mod dedup;
 mod demo;
 mod formats;
 mod hay;

@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod dedup;
 pub mod pairs;
 pub mod prints;
 pub mod spill;

@@ -1,0 +1,125 @@
+//! `unspun dedup`: the indexed corpus without its near-duplicates and contained copies, from a
+//! finished `unspun cluster` run, as JSON Lines, with a report of what was dropped and why.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use unspun_corpus::dedup::{DedupConfig, run_dedup};
+use unspun_index::Index;
+
+use crate::output::{print_json, print_text};
+
+/// Flags of `unspun dedup`.
+#[derive(Debug, clap::Args)]
+pub struct DedupArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// The output directory of a finished `unspun cluster` run over this index.
+    #[arg(long, value_name = "DIR")]
+    pub cluster: PathBuf,
+    /// Where to write the kept documents (JSON Lines that `unspun index` reads back).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Where to write the dropped documents, one per line with the kept document, the link's
+    /// kind and share (default: OUT with `.dropped.jsonl` in place of its extension).
+    #[arg(long, value_name = "FILE")]
+    pub dropped: Option<PathBuf>,
+    /// A copy is dropped when its link covers at least this share of its content (0 to 1).
+    #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
+    pub threshold: f64,
+    /// Overwrite OUT and the report when they exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Writes to `path.tmp`, then renames over `path` once everything is written.
+struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl AtomicFile {
+    fn create(path: &Path, force: bool) -> anyhow::Result<Self> {
+        if path.exists() && !force {
+            bail!("{} exists; pass --force to overwrite it", path.display());
+        }
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        Ok(AtomicFile { path: path.to_path_buf(), tmp, out: BufWriter::new(file) })
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("writing {}", self.tmp.display()))?;
+        file.sync_all().with_context(|| format!("writing {}", self.tmp.display()))?;
+        std::fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("renaming {} to {}", self.tmp.display(), self.path.display()))
+    }
+
+    fn abandon(self) {
+        drop(self.out);
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        bail!("--threshold {} must be between 0 and 1", args.threshold);
+    }
+    let dropped_path =
+        args.dropped.clone().unwrap_or_else(|| args.out.with_extension("dropped.jsonl"));
+    if dropped_path == args.out {
+        bail!("--dropped must not be --out ({})", args.out.display());
+    }
+    let index = Index::open(&args.index)
+        .with_context(|| format!("opening index {}", args.index.display()))?;
+    let mut out = AtomicFile::create(&args.out, args.force)?;
+    let mut report = match AtomicFile::create(&dropped_path, args.force) {
+        Ok(report) => report,
+        Err(e) => {
+            out.abandon();
+            return Err(e);
+        }
+    };
+    let config = DedupConfig { threshold: args.threshold };
+    let summary = match run_dedup(&index, &args.cluster, &config, &mut out.out, &mut report.out) {
+        Ok(summary) => summary,
+        Err(e) => {
+            out.abandon();
+            report.abandon();
+            return Err(anyhow::Error::new(e))
+                .with_context(|| format!("deduplicating with {}", args.cluster.display()));
+        }
+    };
+    report.commit()?;
+    out.commit()?;
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        let kinds: Vec<String> =
+            summary.dropped_by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        print_text(&format!(
+            "kept {} of {} documents -> {}\ndropped {} ({}) -> {}\n",
+            summary.n_kept,
+            summary.n_docs,
+            args.out.display(),
+            summary.n_dropped,
+            if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") },
+            dropped_path.display()
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
