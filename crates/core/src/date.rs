@@ -170,7 +170,9 @@ impl Cursor<'_> {
         while self.pos - start < max {
             match self.peek() {
                 Some(byte @ b'0'..=b'9') => {
-                    value = value * 10 + i64::from(byte - b'0');
+                    // Saturates: a long run (fractional seconds are read and dropped) must not
+                    // overflow.
+                    value = value.saturating_mul(10).saturating_add(i64::from(byte - b'0'));
                     self.pos += 1;
                 }
                 _ => break,
@@ -372,6 +374,9 @@ mod tests {
         assert_eq!(parse_date("0001-01-01"), Some(Timestamp(-62_135_596_800)));
         assert_eq!(parse_date("9999-12-31T23:59:59Z"), Some(Timestamp(253_402_300_799)));
         assert_eq!(parse_date("Mon, 02 Jan 2006 15:04:05 -0700"), Some(Timestamp(1_136_239_445)));
+        // Any number of fractional digits (found by the records fuzz target: an overflow).
+        let long = format!("1987-02-26T15:01:01.{}", "5".repeat(60));
+        assert_eq!(parse_date(&long), Some(Timestamp(541_350_061)));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use unspun_core::date::format_date;
+use unspun_index::ingest::document_record;
 use unspun_index::{Error, Index, Result};
 
 /// Schema of [`DedupSummary`].
@@ -199,15 +199,8 @@ pub fn run_dedup(
         if dropped.binary_search_by(|d| d.id.as_str().cmp(&doc.id)).is_ok() {
             continue;
         }
-        let record = serde_json::json!({
-            "id": doc.id,
-            "title": doc.title,
-            "text": doc.text,
-            "date": doc.date.map(format_date),
-            "source": doc.source,
-            "url": doc.url,
-        });
-        serde_json::to_writer(&mut *out, &record).map_err(|e| write_err(e.into()))?;
+        serde_json::to_writer(&mut *out, &document_record(&doc))
+            .map_err(|e| write_err(e.into()))?;
         out.write_all(b"\n").map_err(write_err)?;
         n_kept += 1;
     }

@@ -217,14 +217,7 @@ pub async fn get_document(
     let doc = short_blocking(move || snapshot.index.document(doc_id).map_err(AppError::from_index))
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(json!({
-        "id": doc.id,
-        "title": doc.title,
-        "text": doc.text,
-        "date": doc.date.map(format_date),
-        "source": doc.source,
-        "url": doc.url,
-    })))
+    Ok(Json(unspun_index::ingest::document_record(&doc)))
 }
 
 /// `DELETE /v1/documents/{id}`.

@@ -66,7 +66,9 @@ pub use inputs::{CorpusInput, FOLDER_EXTENSIONS, expand_inputs, glob_match};
 use json_array::ArrayReader;
 use jsonl::{Line, LineReader};
 use record::Problem;
-pub use record::{BadRecord, RecordWarning, SkipReason, WarningKind, is_fatal_in_strict, json_id};
+pub use record::{
+    BadRecord, RecordWarning, SkipReason, WarningKind, document_record, is_fatal_in_strict, json_id,
+};
 use warc::{Content, WarcReader};
 
 /// Size of the read buffers, compressed and decompressed.

@@ -462,6 +462,21 @@ pub(crate) fn quote_cut(value: &str) -> String {
     }
 }
 
+/// A document as the JSON Lines record that `unspun index` reads back with the default field
+/// names: `id`, `title`, `text`, `date` (ISO 8601, see [`unspun_core::date::format_date`]),
+/// `source`, `url` (`null` when unknown). The server's document endpoint and `unspun dedup`
+/// write documents this way.
+pub fn document_record(doc: &Document) -> serde_json::Value {
+    serde_json::json!({
+        "id": doc.id,
+        "title": doc.title,
+        "text": doc.text,
+        "date": doc.date.map(unspun_core::date::format_date),
+        "source": doc.source,
+        "url": doc.url,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
