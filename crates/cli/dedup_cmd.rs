@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use unspun_corpus::dedup::{DedupConfig, run_dedup};
+use unspun_corpus::dedup::{DedupConfig, DedupOutputs, run_dedup};
 use unspun_index::Index;
 
 use crate::output::{print_json, print_text};
@@ -75,13 +75,23 @@ impl AtomicFile {
     }
 }
 
+/// Whether two paths name one file (their folders resolved, so `a.jsonl` and `./a.jsonl` are
+/// one).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        dir.canonicalize().ok().map(|d| d.join(p.file_name().unwrap_or_default()))
+    };
+    a == b || matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
+}
+
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold {} must be between 0 and 1", args.threshold);
     }
     let dropped_path =
         args.dropped.clone().unwrap_or_else(|| args.out.with_extension("dropped.jsonl"));
-    if dropped_path == args.out {
+    if same_file(&dropped_path, &args.out) {
         bail!("--dropped must not be --out ({})", args.out.display());
     }
     let index = Index::open(&args.index)
@@ -95,7 +105,13 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let config = DedupConfig { threshold: args.threshold };
-    let summary = match run_dedup(&index, &args.cluster, &config, &mut out.out, &mut report.out) {
+    let outputs = DedupOutputs {
+        out: &mut out.out,
+        out_path: &out.tmp,
+        report: &mut report.out,
+        report_path: &report.tmp,
+    };
+    let summary = match run_dedup(&index, &args.cluster, &config, outputs) {
         Ok(summary) => summary,
         Err(e) => {
             out.abandon();

@@ -67,6 +67,9 @@ fn issue_12_dedup_refuses_what_it_should_not_touch() {
     assert_eq!(std::fs::read_to_string(dir.join("kept.jsonl")).expect("kept"), "mine\n");
     assert!(!dir.join("kept.dropped.jsonl").exists());
     dir.cmd().args(args).arg("--force").stdout();
+    // The report cannot be the output, however the path is spelled.
+    let err = dir.cmd().args(args).args(["--force", "--dropped", "./kept.jsonl"]).fails_with(2);
+    assert!(err.contains("--dropped must not be --out"), "{err}");
     // A threshold out of range.
     let err = dir.cmd().args(args).args(["--force", "--threshold", "1.5"]).fails_with(2);
     assert!(err.contains("--threshold"), "{err}");

@@ -120,26 +120,37 @@ pub fn dropped_documents(cluster_dir: &Path, config: &DedupConfig) -> Result<Vec
         }
         Ok(())
     })?;
+    // The kept member at the end of each chain of copies, each chain walked once (links go
+    // from earlier to later documents, so a chain ends; the step bound is a guard).
+    let mut roots: HashMap<&str, &str> = HashMap::new();
+    for start in best.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut at: &str = start;
+        let root = loop {
+            if let Some(root) = roots.get(at) {
+                break *root;
+            }
+            match best.get(at) {
+                Some(link) if path.len() <= best.len() => {
+                    path.push(at);
+                    at = &link.source;
+                }
+                _ => break at,
+            }
+        };
+        for id in path {
+            roots.insert(id, root);
+        }
+    }
     let mut out: Vec<Dropped> = best
         .iter()
-        .map(|(id, link)| {
-            // Links go from earlier to later documents: the chain ends, at the latest after as
-            // many steps as there are dropped documents.
-            let mut kept = &link.source;
-            for _ in 0..best.len() {
-                match best.get(kept) {
-                    Some(next) => kept = &next.source,
-                    None => break,
-                }
-            }
-            Dropped {
-                id: id.clone(),
-                kept: kept.clone(),
-                source: link.source.clone(),
-                kind: link.kind.clone(),
-                share: link.copy_share,
-                cluster: clusters.get(id).copied(),
-            }
+        .map(|(id, link)| Dropped {
+            id: id.clone(),
+            kept: roots.get(id.as_str()).map_or_else(|| link.source.clone(), |r| (*r).to_owned()),
+            source: link.source.clone(),
+            kind: link.kind.clone(),
+            share: link.copy_share,
+            cluster: clusters.get(id).copied(),
         })
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -174,22 +185,34 @@ fn check_run(index: &Index, cluster_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes every document of `index` that the run in `cluster_dir` does not drop to `out`, as
-/// JSON Lines that `unspun index` reads back (`id`, `title`, `text`, `date`, `source`, `url`),
-/// in index order, and the dropped ones to `report` (one [`Dropped`] per line, by id).
+/// Where [`run_dedup`] writes, with the paths its errors name.
+pub struct DedupOutputs<'a> {
+    /// The kept documents.
+    pub out: &'a mut dyn Write,
+    /// Its path.
+    pub out_path: &'a Path,
+    /// The dropped documents.
+    pub report: &'a mut dyn Write,
+    /// Its path.
+    pub report_path: &'a Path,
+}
+
+/// Writes every document of `index` that the run in `cluster_dir` does not drop to
+/// `outputs.out`, as JSON Lines that `unspun index` reads back (`id`, `title`, `text`, `date`,
+/// `source`, `url`), in index order, and the dropped ones to `outputs.report` (one [`Dropped`]
+/// per line, by id).
 pub fn run_dedup(
     index: &Index,
     cluster_dir: &Path,
     config: &DedupConfig,
-    out: &mut dyn Write,
-    report: &mut dyn Write,
+    outputs: DedupOutputs<'_>,
 ) -> Result<DedupSummary> {
     check_run(index, cluster_dir)?;
     let dropped = dropped_documents(cluster_dir, config)?;
-    let write_err = |e: std::io::Error| Error::io(Path::new("<output>"), e);
+    let DedupOutputs { out, out_path, report, report_path } = outputs;
     for d in &dropped {
-        serde_json::to_writer(&mut *report, d).map_err(|e| write_err(e.into()))?;
-        report.write_all(b"\n").map_err(write_err)?;
+        serde_json::to_writer(&mut *report, d).map_err(|e| Error::io(report_path, e.into()))?;
+        report.write_all(b"\n").map_err(|e| Error::io(report_path, e))?;
     }
     let mut docs = index.live_docs();
     docs.sort_unstable();
@@ -200,8 +223,8 @@ pub fn run_dedup(
             continue;
         }
         serde_json::to_writer(&mut *out, &document_record(&doc))
-            .map_err(|e| write_err(e.into()))?;
-        out.write_all(b"\n").map_err(write_err)?;
+            .map_err(|e| Error::io(out_path, e.into()))?;
+        out.write_all(b"\n").map_err(|e| Error::io(out_path, e))?;
         n_kept += 1;
     }
     let mut by_kind: Vec<(String, u64)> = Vec::new();

@@ -27,7 +27,7 @@
 //! stages); a rerun with other parameters is refused unless `fresh` is set, so that a
 //! directory never mixes runs. Memory: the prints stage holds one shard per thread; the
 //! boilerplate and pairs stages merge the sorted shard files and hold the spill budget, the
-//! frequent sentences and the candidate pairs (12 bytes each); the trace stage one shard per
+//! frequent sentences and the candidate pairs (16 bytes each in memory); the trace stage one shard per
 //! thread; the reuse stage the passages of the run.
 
 #![warn(missing_docs)]
@@ -59,7 +59,7 @@ use unspun_core::cluster::{
 use unspun_core::text::analyze;
 use unspun_core::trace::{Candidates, TraceConfig};
 use unspun_core::{DocId, Document, Timestamp};
-use unspun_index::{Error, FsStorage, Index, Result, Storage, TMP_SUFFIX};
+use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage, TMP_SUFFIX};
 
 use crate::align::{LonelyCandidates, PartnerCandidates, Partners};
 use crate::pairs::{PairConfig, PairRec, PairStats, add_counts, directions, group_pairs};
@@ -217,6 +217,8 @@ pub struct ClusterSummary {
     pub n_docs: usize,
     /// What the pair stage found.
     pub pairs: PairStats,
+    /// Bytes the pair stage spilled to disk in this run (0 when an earlier run did it).
+    pub n_spilled_bytes: u64,
     /// Boilerplate sentences found.
     pub n_boilerplate: usize,
     /// Of which within one outlet.
@@ -325,18 +327,29 @@ fn sentences_file(shard: usize) -> String {
     format!("sentences-{shard:05}.bin")
 }
 
+/// Whether `name` is `prefix` + 5 digits + `suffix`.
+fn numbered(name: &str, prefix: &str, suffix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|digits| digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The exact names of the files a run writes (and their `.tmp` while written).
 fn owned_file(name: &str) -> bool {
     let name = name.strip_suffix(TMP_SUFFIX).unwrap_or(name);
+    const STAGES: [Stage; 5] =
+        [Stage::Prints, Stage::Boilerplate, Stage::Pairs, Stage::Trace, Stage::Reuse];
     name == RUN_FILE
         || name == SUMMARY_FILE
         || name == BOILERPLATE_FILE
         || name == PAIRS_FILE
         || name == PAIR_STATS_FILE
+        || name == LOCK_FILE
         || REUSE_FILES.contains(&name)
-        || name.ends_with(".done")
-        || (name.starts_with("trace-") && name.ends_with(".jsonl"))
-        || ((name.starts_with("prints-") || name.starts_with("sentences-"))
-            && name.ends_with(".bin"))
+        || STAGES.iter().any(|stage| name == done_file(*stage))
+        || numbered(name, "trace-", ".jsonl")
+        || numbered(name, "prints-", ".bin")
+        || numbered(name, "sentences-", ".bin")
 }
 
 fn write_json_lines<T: Serialize>(storage: &FsStorage, name: &str, items: &[T]) -> Result<()> {
@@ -452,6 +465,19 @@ pub fn run_cluster(
         knobs_hash: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(knobs.as_bytes())),
     };
     let run_path = storage.path_of(RUN_FILE);
+    // One run at a time in a directory.
+    let _lock = storage.lock()?;
+    let has_run = storage.exists(RUN_FILE)?;
+    let has_outputs =
+        storage.list()?.iter().any(|name| owned_file(name) && name.as_str() != LOCK_FILE);
+    if !has_run && has_outputs {
+        // Without run.json nothing proves these files are a run's: never remove them.
+        return Err(Error::RunMismatch {
+            path: run_path,
+            reason: "missing, but the directory holds files named like cluster outputs; remove                      them yourself or choose another --out"
+                .to_owned(),
+        });
+    }
     if job.fresh {
         for name in storage.list()? {
             if owned_file(&name) {
@@ -470,11 +496,6 @@ pub fn run_cluster(
                     .to_owned(),
             });
         }
-    } else if storage.list()?.iter().any(|name| owned_file(name)) {
-        return Err(Error::RunMismatch {
-            path: run_path,
-            reason: "missing, but the directory holds cluster outputs; pass --fresh".to_owned(),
-        });
     }
     // Run files of a killed run are the only thing in the spill directory.
     let spill_dir = out_dir.join(SPILL_DIR);
@@ -674,6 +695,10 @@ pub fn run_cluster(
         run.skipped(Stage::Reuse, 0);
     } else {
         fill_passage_texts(index, &mut output)?;
+        // A marker of other link knobs must not outlive the files it vouched for.
+        if storage.exists(&done_file(Stage::Reuse))? {
+            storage.remove(&done_file(Stage::Reuse))?;
+        }
         write_reuse(&storage, &output, &edges, &report)?;
         write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
         run.finished(Stage::Reuse, started, 0);
@@ -681,7 +706,12 @@ pub fn run_cluster(
 
     let summary =
         summarise(index, out_dir, &docs, &boilerplate, &output, &edges, report, run.stages);
-    let summary = ClusterSummary { files: list_outputs(&storage)?, pairs: pair_stats, ..summary };
+    let summary = ClusterSummary {
+        files: list_outputs(&storage)?,
+        n_spilled_bytes: pair_stats.n_spilled_bytes,
+        pairs: pair_stats,
+        ..summary
+    };
     let summary_path = storage.path_of(SUMMARY_FILE);
     write_bytes(&storage, SUMMARY_FILE, &to_json(&summary, &summary_path)?)?;
     Ok(summary)
@@ -749,7 +779,7 @@ fn prints_stage(
         }
         prints.sort_unstable();
         sentences.sort_unstable();
-        // Sentences first: a shard counts as done when its prints file exists.
+        // A shard counts as done when both its files exist.
         write_records(&storage.path_of(&sentences_file(*shard)), &sentences)?;
         write_records(&storage.path_of(&prints_file(*shard)), &prints)
     })?;
@@ -989,6 +1019,7 @@ fn summarise(
         n_index_docs: index.n_docs(),
         n_docs: docs.len(),
         pairs: PairStats::default(),
+        n_spilled_bytes: 0,
         n_boilerplate: boilerplate.len(),
         n_boilerplate_outlet: boilerplate
             .iter()

@@ -154,7 +154,9 @@ pub struct PairStats {
     pub n_pairs: u64,
     /// Pairs sharing at least `min_shared` fingerprints: the candidates.
     pub n_candidates: u64,
-    /// Bytes spilled to disk while counting.
+    /// Bytes spilled to disk while counting, in this run (depends on the memory budget, so it
+    /// is not in `pairs.json`: in `summary.json` as `n_spilled_bytes`).
+    #[serde(skip)]
     pub n_spilled_bytes: u64,
 }
 

@@ -45,7 +45,9 @@ impl<R: Record> Sorter<R> {
     pub fn new(dir: &Path, prefix: &str, budget_bytes: usize, combine: Option<Combine<R>>) -> Self {
         let max_records = (budget_bytes / size_of::<R>().max(1)).max(1024);
         Sorter {
-            buf: Vec::new(),
+            // Reserved once (pages are touched only as it fills): doubling would overshoot the
+            // budget by up to twice.
+            buf: Vec::with_capacity(max_records),
             max_records,
             dir: dir.to_path_buf(),
             prefix: prefix.to_owned(),
@@ -214,9 +216,12 @@ impl<R: Record> Drop for Merged<R> {
     }
 }
 
-/// Writes sorted `records` to `path` atomically (tmp → fsync → rename).
+/// Writes sorted `records` to `path` atomically (`NAME.tmp` → fsync → rename → fsync of the
+/// directory).
 pub fn write_records<R: Record>(path: &Path, records: &[R]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(unspun_index::TMP_SUFFIX);
+    let tmp = PathBuf::from(tmp);
     let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut bytes = vec![0u8; R::SIZE];
@@ -226,7 +231,11 @@ pub fn write_records<R: Record>(path: &Path, records: &[R]) -> Result<()> {
     }
     let file = out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
 }
 
 /// Removes the spill directory of an interrupted run: only `*.run` files, then the directory
