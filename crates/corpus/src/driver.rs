@@ -1,0 +1,411 @@
+//! The local driver: runs (or resumes) the stages in order, each skipped when its marker
+//! says an earlier run finished it.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use unspun_core::DocId;
+use unspun_core::cluster::boilerplate::BoilerplateScope;
+use unspun_core::cluster::graph::{OutletEdge, Publisher, add_spins, outlet_edges, publishers};
+use unspun_core::cluster::{
+    CLUSTER_SCHEMA, ClusterOutput, TracedDoc, build, trace_document, unsourced_document,
+};
+use unspun_core::trace::{Candidates, TraceConfig};
+use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
+
+use crate::align::{LonelyCandidates, PartnerCandidates, Partners};
+use crate::pairs::{PairRec, PairStats};
+use crate::spill::{remove_spill_dir, write_records};
+
+use crate::files::*;
+use crate::job::*;
+
+use crate::stage::boilerplate::boilerplate_stage;
+use crate::stage::pairs::pairs_stage;
+use crate::stage::prints::prints_stage;
+use crate::stage::reuse::{fill_passage_texts, write_reuse};
+
+/// How a stage was run, for the summary.
+pub(crate) struct StageRun<'a> {
+    stages: Vec<StageSummary>,
+    progress: &'a (dyn Fn(&ClusterEvent) + Sync),
+}
+
+impl StageRun<'_> {
+    fn skipped(&mut self, stage: Stage, n_shards_reused: usize) {
+        (self.progress)(&ClusterEvent::Finished { stage, skipped: true, secs: 0.0 });
+        self.stages.push(StageSummary { stage, skipped: true, secs: 0.0, n_shards_reused });
+    }
+
+    fn finished(&mut self, stage: Stage, started: Instant, n_shards_reused: usize) {
+        let secs = started.elapsed().as_secs_f64();
+        (self.progress)(&ClusterEvent::Finished { stage, skipped: false, secs });
+        self.stages.push(StageSummary { stage, skipped: false, secs, n_shards_reused });
+    }
+}
+
+/// Runs (or resumes) the corpus-wide analysis of `index` into `out_dir`, which is created if
+/// needed. `progress` is called from worker threads.
+pub fn run_cluster(
+    index: &Index,
+    out_dir: &Path,
+    job: &ClusterJob,
+    progress: &(dyn Fn(&ClusterEvent) + Sync),
+) -> Result<ClusterSummary> {
+    // The index's fingerprint scheme, whatever `job.trace.shingle` says; `run.json` records it.
+    let job = &ClusterJob {
+        trace: TraceConfig { shingle: index.config().shingle.clone(), ..job.trace.clone() },
+        ..job.clone()
+    };
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let storage = FsStorage::new(out_dir);
+    let shard_docs = if job.shard_docs == 0 { DEFAULT_SHARD_DOCS } else { job.shard_docs };
+    let prints_shard_docs =
+        if job.prints_shard_docs == 0 { PRINT_SHARD_DOCS } else { job.prints_shard_docs };
+    let spill_budget =
+        if job.spill_budget_bytes == 0 { DEFAULT_SPILL_BUDGET } else { job.spill_budget_bytes };
+    // The knobs of the first four stages; those of the reuse stage only rerun that stage (its
+    // marker holds their hash), so trying other link thresholds costs seconds.
+    let c = &job.cluster;
+    let knobs = format!(
+        "{:?}|{:?}|{:?}|{}|{}|{}|{}",
+        job.trace,
+        job.boilerplate,
+        job.pairs,
+        prints_shard_docs,
+        c.min_passage_chars,
+        c.passage_gap_chars,
+        c.min_number_agreement
+    );
+    let reuse_marker =
+        format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(format!("{c:?}").as_bytes()));
+    let params = RunParams {
+        schema: CLUSTER_SCHEMA.to_owned(),
+        index_generation: index.generation(),
+        n_index_docs: index.n_docs(),
+        filter: job.filter.clone(),
+        shard_docs,
+        knobs_hash: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(knobs.as_bytes())),
+    };
+    let run_path = storage.path_of(RUN_FILE);
+    // One run at a time in a directory.
+    let _lock = storage.lock()?;
+    let has_run = storage.exists(RUN_FILE)?;
+    let has_outputs =
+        storage.list()?.iter().any(|name| owned_file(name) && name.as_str() != LOCK_FILE);
+    if !has_run && has_outputs {
+        // Without run.json nothing proves these files are a run's: never remove them.
+        return Err(Error::RunMismatch {
+            path: run_path,
+            reason: "missing, but the directory holds files named like cluster outputs; remove                      them yourself or choose another --out"
+                .to_owned(),
+        });
+    }
+    if job.fresh {
+        for name in storage.list()? {
+            if owned_file(&name) {
+                storage.remove(&name)?;
+            }
+        }
+    } else if storage.exists(RUN_FILE)? {
+        let bytes = storage.read(RUN_FILE)?;
+        let earlier: Option<RunParams> = serde_json::from_slice(&bytes).ok();
+        if earlier.as_ref() != Some(&params) {
+            return Err(Error::RunMismatch {
+                path: run_path,
+                reason: "the directory holds a run with other parameters (another index \
+                         generation, filter or option); pass --fresh to start over, or choose \
+                         another --out"
+                    .to_owned(),
+            });
+        }
+    }
+    // Run files of a killed run are the only thing in the spill directory.
+    let spill_dir = out_dir.join(SPILL_DIR);
+    remove_spill_dir(&spill_dir)?;
+    write_bytes(&storage, RUN_FILE, &to_json(&params, &run_path)?)?;
+
+    // The documents of the run, in index order.
+    let mut all: Vec<DocId> = index.live_docs();
+    all.sort_unstable();
+    let docs: Vec<DocId> = if job.filter.is_everything() {
+        all
+    } else {
+        let keep: Vec<bool> = all
+            .par_iter()
+            .map(|&doc| index.document(doc).map(|d| d.is_some_and(|d| job.filter.accepts(&d))))
+            .collect::<Result<_>>()?;
+        all.into_iter().zip(keep).filter_map(|(doc, keep)| keep.then_some(doc)).collect()
+    };
+    let allowed: Option<HashSet<DocId>> =
+        (!job.filter.is_everything()).then(|| docs.iter().copied().collect());
+    let mut run = StageRun { stages: Vec::new(), progress };
+
+    // 1. prints
+    let print_shards: Vec<&[DocId]> = docs.chunks(prints_shard_docs).collect();
+    let started = Instant::now();
+    if storage.exists(&done_file(Stage::Prints))? {
+        run.skipped(Stage::Prints, print_shards.len());
+    } else {
+        let reused = prints_stage(index, &storage, &print_shards, job, progress)?;
+        write_bytes(&storage, &done_file(Stage::Prints), b"done\n")?;
+        run.finished(Stage::Prints, started, reused);
+    }
+
+    // 2. boilerplate
+    let started = Instant::now();
+    let boilerplate: Vec<BoilerplateLine> = if storage.exists(&done_file(Stage::Boilerplate))? {
+        run.skipped(Stage::Boilerplate, 0);
+        read_json_lines(&storage, BOILERPLATE_FILE)?
+    } else {
+        progress(&ClusterEvent::Started {
+            stage: Stage::Boilerplate,
+            total: print_shards.len() as u64,
+            done: 0,
+        });
+        let lines = boilerplate_stage(index, &storage, print_shards.len(), job)?;
+        write_json_lines(&storage, BOILERPLATE_FILE, &lines)?;
+        write_bytes(&storage, &done_file(Stage::Boilerplate), b"done\n")?;
+        run.finished(Stage::Boilerplate, started, 0);
+        lines
+    };
+    let boilerplate_set: HashSet<u64> =
+        boilerplate.iter().filter_map(|b| u64::from_str_radix(&b.hash, 16).ok()).collect();
+
+    // 3. pairs
+    let started = Instant::now();
+    let (pairs, pair_stats) = if storage.exists(&done_file(Stage::Pairs))? {
+        run.skipped(Stage::Pairs, 0);
+        let stats: PairStats =
+            serde_json::from_slice(&storage.read(PAIR_STATS_FILE)?).map_err(|e| {
+                Error::corrupt(
+                    storage.path_of(PAIR_STATS_FILE),
+                    format!("{e} (rerun with --fresh)"),
+                )
+            })?;
+        (read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats)
+    } else {
+        progress(&ClusterEvent::Started {
+            stage: Stage::Pairs,
+            total: print_shards.len() as u64,
+            done: 0,
+        });
+        let (pairs, stats) =
+            pairs_stage(&storage, &spill_dir, print_shards.len(), &job.pairs, spill_budget)?;
+        write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
+        let stats_path = storage.path_of(PAIR_STATS_FILE);
+        write_bytes(&storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
+        write_bytes(&storage, &done_file(Stage::Pairs), b"done\n")?;
+        run.finished(Stage::Pairs, started, 0);
+        (pairs, stats)
+    };
+    let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
+    let partners = Partners::from_pairs(&pairs, n_ids);
+    drop(pairs);
+
+    // The fingerprint runs are needed by no later stage.
+    if !job.keep_intermediate {
+        for shard in 0..print_shards.len() {
+            for name in [prints_file(shard), sentences_file(shard)] {
+                if storage.exists(&name)? {
+                    storage.remove(&name)?;
+                }
+            }
+        }
+    }
+
+    // 4. trace
+    let started = Instant::now();
+    let shards: Vec<&[DocId]> = docs.chunks(shard_docs).collect();
+    let trace_done = storage.exists(&done_file(Stage::Trace))?;
+    let mut pending = Vec::new();
+    for (shard, shard_docs) in shards.iter().enumerate() {
+        if !trace_done && !storage.exists(&shard_file(shard))? {
+            pending.push((shard, *shard_docs));
+        }
+    }
+    let n_reused = shards.len() - pending.len();
+    if trace_done {
+        run.skipped(Stage::Trace, shards.len());
+    } else {
+        let n_pending_docs: usize = pending.iter().map(|(_, d)| d.len()).sum();
+        let n_done_before = (docs.len() - n_pending_docs) as u64;
+        progress(&ClusterEvent::Started {
+            stage: Stage::Trace,
+            total: docs.len() as u64,
+            done: n_done_before,
+        });
+        let counter = AtomicU64::new(n_done_before);
+        let resolve = |id: &str| {
+            index.doc_id(id).filter(|doc| allowed.as_ref().is_none_or(|a| a.contains(doc)))
+        };
+        // Popular sources are candidates of many traces: keep their analyses (about 100 KB
+        // each) between traces of both threads.
+        let tracer = index.tracer_with_cache(job.trace.clone(), CANDIDATE_CACHE_DOCS);
+        pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
+            let mut traced = Vec::with_capacity(shard_docs.len());
+            for &doc_id in *shard_docs {
+                let Some(doc) = index.document(doc_id)? else { continue };
+                let partners = partners.of(doc_id);
+                let unsourced = partners.is_empty().then(|| {
+                    unsourced_document(
+                        doc_id,
+                        &doc,
+                        &job.trace.shingle,
+                        &boilerplate_set,
+                        &|h| index.doc_freq(h),
+                        job.trace.common_sentence_docs,
+                        job.trace.limits.max_sentence_tokens,
+                    )
+                });
+                if let Some(Some(done)) = unsourced {
+                    traced.push(done);
+                } else {
+                    // Long sentences are windowed by the trace: trace those documents, against
+                    // nothing when they have no partner.
+                    let lonely;
+                    let with_partners;
+                    let candidates: &dyn Candidates = if partners.is_empty() {
+                        lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
+                        &lonely
+                    } else {
+                        with_partners = PartnerCandidates { index, partners };
+                        &with_partners
+                    };
+                    traced.push(trace_document(
+                        doc_id,
+                        &doc,
+                        candidates,
+                        &tracer,
+                        &boilerplate_set,
+                        &resolve,
+                        &job.cluster,
+                    ));
+                }
+                let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                if done.is_multiple_of(64) {
+                    progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });
+                }
+            }
+            write_json_lines(&storage, &shard_file(*shard), &traced)
+        })?;
+        write_bytes(&storage, &done_file(Stage::Trace), b"done\n")?;
+        progress(&ClusterEvent::Advanced { stage: Stage::Trace, done: docs.len() as u64 });
+        run.finished(Stage::Trace, started, n_reused);
+    }
+    drop(partners);
+
+    // 5. reuse
+    let started = Instant::now();
+    let mut traced: Vec<TracedDoc> = Vec::with_capacity(docs.len());
+    for shard in 0..shards.len() {
+        traced.extend(read_json_lines::<TracedDoc>(&storage, &shard_file(shard))?);
+    }
+    let reuse_done = storage.exists(&done_file(Stage::Reuse))?
+        && *storage.read(&done_file(Stage::Reuse))? == *reuse_marker.as_bytes();
+    if !reuse_done {
+        progress(&ClusterEvent::Started {
+            stage: Stage::Reuse,
+            total: traced.len() as u64,
+            done: 0,
+        });
+    }
+    let mut output = build(&traced, &job.cluster);
+    let edges = outlet_edges(&output.links);
+    let mut report = publishers(&output.documents, &output.links);
+    add_spins(&mut report, &output.spins);
+    if reuse_done {
+        run.skipped(Stage::Reuse, 0);
+    } else {
+        fill_passage_texts(index, &mut output)?;
+        // A marker of other link knobs must not outlive the files it vouched for.
+        if storage.exists(&done_file(Stage::Reuse))? {
+            storage.remove(&done_file(Stage::Reuse))?;
+        }
+        write_reuse(&storage, &output, &edges, &report)?;
+        write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
+        run.finished(Stage::Reuse, started, 0);
+    }
+
+    let summary =
+        summarise(index, out_dir, &docs, &boilerplate, &output, &edges, report, run.stages);
+    let summary = ClusterSummary {
+        files: list_outputs(&storage)?,
+        n_spilled_bytes: pair_stats.n_spilled_bytes,
+        pairs: pair_stats,
+        ..summary
+    };
+    let summary_path = storage.path_of(SUMMARY_FILE);
+    write_bytes(&storage, SUMMARY_FILE, &to_json(&summary, &summary_path)?)?;
+    Ok(summary)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summarise(
+    index: &Index,
+    out_dir: &Path,
+    docs: &[DocId],
+    boilerplate: &[BoilerplateLine],
+    output: &ClusterOutput,
+    edges: &[OutletEdge],
+    report: Vec<Publisher>,
+    stages: Vec<StageSummary>,
+) -> ClusterSummary {
+    let count_by = |names: Vec<String>| {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for name in names {
+            match counts.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, c)) => *c += 1,
+                None => counts.push((name, 1)),
+            }
+        }
+        counts.sort();
+        counts
+    };
+    ClusterSummary {
+        schema: CLUSTER_SCHEMA.to_owned(),
+        out_dir: out_dir.to_path_buf(),
+        n_index_docs: index.n_docs(),
+        n_docs: docs.len(),
+        pairs: PairStats::default(),
+        n_spilled_bytes: 0,
+        n_boilerplate: boilerplate.len(),
+        n_boilerplate_outlet: boilerplate
+            .iter()
+            .filter(|b| b.scope == BoilerplateScope::Outlet)
+            .count(),
+        n_links: output.links.len(),
+        n_strong_links: output.links.iter().filter(|l| l.strong).count(),
+        links_by_kind: count_by(
+            output
+                .links
+                .iter()
+                .map(|l| unspun_core::cluster::link_kind_name(l.kind).to_owned())
+                .collect(),
+        ),
+        verdicts: count_by(
+            output
+                .documents
+                .iter()
+                .map(|d| {
+                    serde_json::to_value(d.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .collect(),
+        ),
+        n_doc_clusters: output.doc_clusters.len(),
+        n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
+        n_passage_clusters: output.passage_clusters.len(),
+        n_boilerplate_passages: output.boilerplate_passages.len(),
+        n_outlet_edges: edges.len(),
+        n_spins: output.spins.len(),
+        publishers: report,
+        stages,
+        files: Vec::new(),
+    }
+}

@@ -1,0 +1,169 @@
+//! The files of a run in `--out`: names, which ones a run owns, atomic writes and reads.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use unspun_index::{Error, FsStorage, LOCK_FILE, Result, Storage, TMP_SUFFIX};
+
+use crate::spill::{Merged, Record, Source};
+
+use crate::job::*;
+
+pub(crate) const RUN_FILE: &str = "run.json";
+pub(crate) const SUMMARY_FILE: &str = "summary.json";
+pub(crate) const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
+pub(crate) const PAIRS_FILE: &str = "pairs.bin";
+pub(crate) const PAIR_STATS_FILE: &str = "pairs.json";
+pub(crate) const SPILL_DIR: &str = "spill";
+pub(crate) const DEFAULT_SHARD_DOCS: usize = 1000;
+pub(crate) const DEFAULT_SPILL_BUDGET: usize = 256 << 20;
+/// Documents per shard of the prints stage, by default.
+pub const PRINT_SHARD_DOCS: usize = 4096;
+pub(crate) const EXCERPT_CHARS: usize = 300;
+/// Analysed candidates kept by the trace stage (a few hundred MB at most).
+pub(crate) const CANDIDATE_CACHE_DOCS: usize = 4096;
+/// Files of the reuse stage.
+pub(crate) const REUSE_FILES: [&str; 10] = [
+    "documents.jsonl",
+    "spins.jsonl",
+    "boilerplate_passages.jsonl",
+    "links.jsonl",
+    "doc_clusters.jsonl",
+    "passage_clusters.jsonl",
+    "outlet_edges.jsonl",
+    "outlets.graphml",
+    "outlets.dot",
+    "publishers.json",
+];
+
+pub(crate) fn done_file(stage: Stage) -> String {
+    format!("{}.done", stage.name())
+}
+
+pub(crate) fn shard_file(shard: usize) -> String {
+    format!("trace-{shard:05}.jsonl")
+}
+
+pub(crate) fn prints_file(shard: usize) -> String {
+    format!("prints-{shard:05}.bin")
+}
+
+pub(crate) fn sentences_file(shard: usize) -> String {
+    format!("sentences-{shard:05}.bin")
+}
+
+/// Whether `name` is `prefix` + 5 digits + `suffix`.
+pub(crate) fn numbered(name: &str, prefix: &str, suffix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|digits| digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The exact names of the files a run writes (and their `.tmp` while written).
+pub(crate) fn owned_file(name: &str) -> bool {
+    let name = name.strip_suffix(TMP_SUFFIX).unwrap_or(name);
+    const STAGES: [Stage; 5] =
+        [Stage::Prints, Stage::Boilerplate, Stage::Pairs, Stage::Trace, Stage::Reuse];
+    name == RUN_FILE
+        || name == SUMMARY_FILE
+        || name == BOILERPLATE_FILE
+        || name == PAIRS_FILE
+        || name == PAIR_STATS_FILE
+        || name == LOCK_FILE
+        || REUSE_FILES.contains(&name)
+        || STAGES.iter().any(|stage| name == done_file(*stage))
+        || numbered(name, "trace-", ".jsonl")
+        || numbered(name, "prints-", ".bin")
+        || numbered(name, "sentences-", ".bin")
+}
+
+pub(crate) fn write_json_lines<T: Serialize>(
+    storage: &FsStorage,
+    name: &str,
+    items: &[T],
+) -> Result<()> {
+    let path = storage.path_of(name);
+    storage.write_atomic(name, &mut |out: &mut dyn Write| {
+        for item in items {
+            serde_json::to_writer(&mut *out, item)
+                .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+            out.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    })
+}
+
+pub(crate) fn write_bytes(storage: &FsStorage, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = storage.path_of(name);
+    storage.write_atomic(name, &mut |out: &mut dyn Write| {
+        out.write_all(bytes).map_err(|e| Error::io(&path, e))
+    })
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T, path: &Path) -> Result<Vec<u8>> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+pub(crate) fn read_json_lines<T: for<'de> Deserialize<'de>>(
+    storage: &FsStorage,
+    name: &str,
+) -> Result<Vec<T>> {
+    let path = storage.path_of(name);
+    let bytes = storage.read(name)?;
+    let mut out = Vec::new();
+    for (line_idx, line) in bytes.lines().enumerate() {
+        let line = line.map_err(|e| Error::io(&path, e))?;
+        if line.is_empty() {
+            continue;
+        }
+        let item = serde_json::from_str(&line).map_err(|e| {
+            Error::corrupt(&path, format!("line {}: {e} (rerun with --fresh)", line_idx + 1))
+        })?;
+        out.push(item);
+    }
+    Ok(out)
+}
+
+pub(crate) fn char_excerpt(text: &str, start: usize, end: usize) -> String {
+    text.chars().skip(start).take((end.saturating_sub(start)).min(EXCERPT_CHARS)).collect()
+}
+
+/// Reads a whole file of records.
+pub(crate) fn read_records<R: Record>(path: &Path) -> Result<Vec<R>> {
+    let mut merged = Merged::new(vec![Source::<R>::file(path)?], Vec::new())?;
+    let mut out = Vec::new();
+    while let Some(record) = merged.next_record()? {
+        out.push(record);
+    }
+    Ok(out)
+}
+
+/// A merge of one kind of shard file of the prints stage.
+pub(crate) fn merge_shards<R: Record>(
+    storage: &FsStorage,
+    n_shards: usize,
+    name: fn(usize) -> String,
+) -> Result<Merged<R>> {
+    let sources = (0..n_shards)
+        .map(|shard| Source::file(&storage.path_of(&name(shard))))
+        .collect::<Result<Vec<_>>>()?;
+    Merged::new(sources, Vec::new())
+}
+
+pub(crate) fn list_outputs(storage: &FsStorage) -> Result<Vec<OutputFile>> {
+    let mut files = Vec::new();
+    let mut names = storage.list()?;
+    names.sort();
+    for name in names {
+        if owned_file(&name) && !name.ends_with(TMP_SUFFIX) && name != SUMMARY_FILE {
+            let path = storage.path_of(&name);
+            let bytes = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
+            files.push(OutputFile { name, bytes });
+        }
+    }
+    Ok(files)
+}

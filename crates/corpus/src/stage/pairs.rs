@@ -1,0 +1,98 @@
+//! Stage 3, `pairs`: candidate document pairs from the shards' fingerprints.
+
+use std::path::Path;
+
+use unspun_index::{Error, FsStorage, Result};
+
+use crate::pairs::{PairConfig, PairRec, PairStats, add_counts, directions, group_pairs};
+use crate::prints::PrintRec;
+use crate::spill::{Sorter, remove_spill_dir};
+
+use crate::files::*;
+
+/// The pairs stage: the shards' fingerprints merged into groups, each group's pairs counted
+/// under the spill budget, and the pairs sharing enough fingerprints kept.
+pub(crate) fn pairs_stage(
+    storage: &FsStorage,
+    spill_dir: &Path,
+    n_shards: usize,
+    config: &PairConfig,
+    spill_budget: usize,
+) -> Result<(Vec<PairRec>, PairStats)> {
+    let mut stats = PairStats::default();
+    let mut merged = merge_shards::<PrintRec>(storage, n_shards, prints_file)?;
+    let mut sorter: Sorter<PairRec> =
+        Sorter::new(spill_dir, "pairs", spill_budget, Some(add_counts));
+    let mut group: Vec<PrintRec> = Vec::new();
+    // Every document's date (for the direction of its pairs), by DocId.
+    let mut dates: Vec<i64> = Vec::new();
+    let mut failed: Option<Error> = None;
+    let mut flush =
+        |group: &mut Vec<PrintRec>, stats: &mut PairStats, sorter: &mut Sorter<PairRec>| {
+            if group.is_empty() {
+                return;
+            }
+            stats.n_fingerprints += 1;
+            if group.len() >= 2 {
+                stats.n_shared_fingerprints += 1;
+                if group.len() > config.max_doc_freq {
+                    stats.n_common_fingerprints += 1;
+                } else if group.len() > config.all_pairs_docs {
+                    stats.n_star_fingerprints += 1;
+                }
+            }
+            group_pairs(group, config, &mut |pair| {
+                stats.n_emitted += 1;
+                if failed.is_none()
+                    && let Err(e) = sorter.push(pair)
+                {
+                    failed = Some(e);
+                }
+            });
+            group.clear();
+        };
+    while let Some(rec) = merged.next_record()? {
+        stats.n_prints += 1;
+        let at = rec.doc as usize;
+        if at >= dates.len() {
+            dates.resize(at + 1, crate::prints::UNDATED);
+        }
+        dates[at] = rec.date;
+        if group.last().is_some_and(|g| g.fingerprint != rec.fingerprint) {
+            flush(&mut group, &mut stats, &mut sorter);
+        }
+        group.push(rec);
+    }
+    flush(&mut group, &mut stats, &mut sorter);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    stats.n_spilled_bytes = sorter.n_spilled_bytes();
+    let mut counted = sorter.finish()?;
+    let mut pairs: Vec<PairRec> = Vec::new();
+    let mut current: Option<PairRec> = None;
+    let mut keep = |pair: PairRec, stats: &mut PairStats| {
+        stats.n_pairs += 1;
+        if pair.n >= config.min_shared {
+            let dir = directions(dates[pair.a as usize], dates[pair.b as usize]);
+            pairs.push(PairRec { dir, ..pair });
+        }
+    };
+    while let Some(pair) = counted.next_record()? {
+        match &mut current {
+            Some(c) if *c == pair => add_counts(c, &pair),
+            _ => {
+                if let Some(done) = current.replace(pair) {
+                    keep(done, &mut stats);
+                }
+            }
+        }
+    }
+    if let Some(done) = current {
+        keep(done, &mut stats);
+    }
+    drop(counted);
+    remove_spill_dir(spill_dir)?;
+    stats.n_candidates = pairs.len() as u64;
+    Ok((pairs, stats))
+}
