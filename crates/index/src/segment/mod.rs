@@ -1,0 +1,381 @@
+//! One immutable segment: a document store (`.docs`) and a postings table (`.post`).
+//!
+//! Segments are written once from the writer's buffer and never changed; deletions are
+//! recorded as tombstones elsewhere. Local document numbers (`doc_idx`) run from 0 to
+//! `n_docs - 1`; the global [`unspun_core::DocId`] is the segment's base plus `doc_idx`.
+//! The byte layouts are documented in docs/index-format.md.
+//!
+//! Format v3 (written by this build) stores records in zstd-compressed blocks of a few
+//! documents and the postings as bit-packed buckets of [`KEY_BITS`]-bit keys. Its small
+//! tables carry a checksum of their own, checked at open; each document block and each chunk
+//! of postings buckets has a checksum too, checked when it is first read, so that opening
+//! need not read every byte ([`Verify::Tables`]). Files of v1 and v2 (uncompressed) are read
+//! as they are and always verified whole at open.
+
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rayon::prelude::*;
+use unspun_core::{Document, Timestamp};
+use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
+
+use crate::error::{Error, Result};
+use crate::format::{
+    BitReader, BitWriter, CHECKSUM_LEN, Decoder, Encoder, HEADER_LEN, MAGIC_DOCS, MAGIC_POSTINGS,
+    check_frame, check_magic, check_version, count_u32, frame_version, get_varint, io_other,
+    put_str, put_varint, read_u32, read_u64,
+};
+use crate::storage::FileBytes;
+
+mod docs;
+mod postings;
+
+pub use docs::*;
+pub use postings::*;
+
+/// Most documents in one segment: local numbers must fit in 31 bits (see the postings values).
+pub const MAX_SEGMENT_DOCS: usize = (1 << 31) - 1;
+
+/// How much of a segment file [`DocStore::open`] and [`PostingsTable::open`] verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verify {
+    /// The whole file's checksum (every byte read).
+    Full,
+    /// The frame's trailer and the small tables (their own checksum); each block is checked
+    /// when first read. Files of v1 and v2, which have no table checksum, are verified whole.
+    Tables,
+}
+
+/// Statistics of one segment, computed when it is written (deleted documents included).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentStats {
+    /// Documents stored.
+    pub n_docs: u32,
+    /// Earliest date of a dated document.
+    pub date_min: Option<Timestamp>,
+    /// Latest date of a dated document.
+    pub date_max: Option<Timestamp>,
+    /// Documents per outlet (`Document::source`), sorted by name.
+    pub outlets: Vec<(String, u32)>,
+}
+
+impl SegmentStats {
+    fn add(&mut self, doc: &Document, outlets: &mut BTreeMap<String, u32>) {
+        if let Some(date) = doc.date {
+            self.date_min = Some(self.date_min.map_or(date, |min| min.min(date)));
+            self.date_max = Some(self.date_max.map_or(date, |max| max.max(date)));
+        }
+        if let Some(source) = &doc.source {
+            match outlets.get_mut(source.as_str()) {
+                Some(count) => *count += 1,
+                None => {
+                    outlets.insert(source.clone(), 1);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the stats section: dates, then outlets sorted by name.
+fn write_stats(
+    encoder: &mut Encoder<'_>,
+    stats: &SegmentStats,
+    outlets: &BTreeMap<String, u32>,
+) -> Result<()> {
+    match (stats.date_min, stats.date_max) {
+        (Some(min), Some(max)) => {
+            encoder.u8(1).map_err(io_other)?;
+            encoder.i64(min.0).map_err(io_other)?;
+            encoder.i64(max.0).map_err(io_other)?;
+        }
+        _ => encoder.u8(0).map_err(io_other)?,
+    }
+    encoder.u32(count_u32(outlets.len(), "segment outlets")?).map_err(io_other)?;
+    for (name, count) in outlets {
+        put_str(encoder, name, "outlet name")?;
+        encoder.u32(*count).map_err(io_other)?;
+    }
+    Ok(())
+}
+
+/// Reads the stats section at `off_stats`, which must end exactly at `end`.
+fn read_stats(
+    bytes: &[u8],
+    off_stats: usize,
+    end: usize,
+    n_docs: u32,
+    file: &Path,
+) -> Result<SegmentStats> {
+    let mut decoder = Decoder::new(&bytes[..end], off_stats, file);
+    let mut stats = SegmentStats { n_docs, ..SegmentStats::default() };
+    if decoder.u8()? != 0 {
+        stats.date_min = Some(Timestamp(decoder.i64()?));
+        stats.date_max = Some(Timestamp(decoder.i64()?));
+    }
+    let n_outlets = decoder.u32()?;
+    for _ in 0..n_outlets {
+        let name = decoder.str()?.to_string();
+        let count = decoder.u32()?;
+        stats.outlets.push((name, count));
+    }
+    if decoder.position() != end {
+        return Err(Error::corrupt(file, "document store statistics are inconsistent"));
+    }
+    Ok(stats)
+}
+
+/// The xxh3_64 of a v3 file's header, its tables `[tables_start, footer_start)` and its footer
+/// up to (not including) the tables checksum, which is the footer's last field.
+fn tables_checksum(
+    bytes: &[u8],
+    tables_start: usize,
+    footer_start: usize,
+    footer_len: usize,
+) -> u64 {
+    let mut hasher = Xxh3Default::new();
+    hasher.update(&bytes[..HEADER_LEN]);
+    hasher.update(&bytes[tables_start..footer_start + footer_len - 8]);
+    hasher.digest()
+}
+
+/// Checks the frame of a segment file as `verify` asks. With [`Verify::Tables`] a v3 file's
+/// checksum is not recomputed: the caller checks the table checksum, which covers the header.
+/// Returns the file's format version.
+fn check_segment_frame(bytes: &[u8], magic: [u8; 8], file: &Path, verify: Verify) -> Result<u32> {
+    check_magic(bytes, magic, file)?;
+    let version = frame_version(bytes);
+    if verify == Verify::Full || version != crate::format::FORMAT_VERSION {
+        // Old files have no table checksum, and an unknown version may be damage: the whole
+        // checksum decides (damage first, then the version).
+        check_frame(bytes, magic, file)?;
+    }
+    check_version(bytes, file)?;
+    Ok(version)
+}
+
+// ---------------------------------------------------------------------------------------
+// Posting keys
+
+/// Bits of a stored posting key: the top bits of the fingerprint after a fixed bijective mix.
+/// Two fingerprints sharing a key are taken for one (a lookup then also returns the other's
+/// documents): with about 24 keys per bucket, a lookup of an absent fingerprint matches one
+/// by chance with probability 24 / 2^(40 - B), where 2^B is the number of buckets (1e-5 at
+/// B = 20, a 50,000-document segment).
+pub const KEY_BITS: u32 = 40;
+
+/// The stored key of fingerprint `hash` (a [`KEY_BITS`]-bit value). The mix (the splitmix64
+/// finaliser, a bijection) spreads small or structured fingerprints over the key space.
+#[inline]
+pub fn posting_key(hash: u64) -> u64 {
+    let mut z = hash;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    z >> (64 - KEY_BITS)
+}
+
+/// A posting packed for sorting: the key of `hash` in the high bits, the local document in
+/// the low 32.
+pub fn pack_posting(hash: u64, doc_idx: u32) -> u128 {
+    pack_key(posting_key(hash), doc_idx)
+}
+
+/// A posting packed from its stored key.
+pub fn pack_key(key: u64, doc_idx: u32) -> u128 {
+    (u128::from(key) << 32) | u128::from(doc_idx)
+}
+
+fn packed_key(packed: u128) -> u64 {
+    (packed >> 32) as u64
+}
+
+fn packed_doc(packed: u128) -> u32 {
+    packed as u32
+}
+
+// ---------------------------------------------------------------------------------------
+// Document store
+
+pub(crate) enum Docs<'a> {
+    One(u32),
+    Many(&'a [u8]),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(n: usize) -> Document {
+        Document {
+            id: format!("doc-{n}"),
+            title: n.is_multiple_of(2).then(|| format!("Title {n}")),
+            text: format!("Body {n}: ").repeat(1 + n % 700),
+            date: (!n.is_multiple_of(3)).then_some(Timestamp(1_500_000_000 + n as i64)),
+            source: Some(format!("outlet {}", n % 4)),
+            url: None,
+        }
+    }
+
+    fn docs_file(docs: &[Document]) -> FileBytes {
+        let mut out = Vec::new();
+        write_docs(&mut out, docs).expect("write docs");
+        FileBytes::from_vec(out)
+    }
+
+    fn postings_file(postings: &mut Vec<u128>) -> FileBytes {
+        postings.sort_unstable();
+        postings.dedup();
+        let mut out = Vec::new();
+        write_postings(&mut out, postings).expect("write postings");
+        FileBytes::from_vec(out)
+    }
+
+    #[test]
+    fn documents_round_trip_across_blocks() {
+        let docs: Vec<Document> = (0..300).map(document).collect();
+        let bytes = docs_file(&docs);
+        for verify in [Verify::Full, Verify::Tables] {
+            let store = DocStore::open(bytes.clone(), "t.docs".into(), verify).expect("open");
+            let DocStore::V3(v3) = &store else { panic!("v3 expected") };
+            assert!(v3.n_blocks > 3, "several blocks: {}", v3.n_blocks);
+            assert_eq!(store.n_docs(), 300);
+            // Out of order, to go through the cache and around it.
+            for n in (0..300).rev().chain(0..300).step_by(7) {
+                assert_eq!(store.document(n as u32).expect("read"), docs[n]);
+                assert_eq!(store.id(n as u32).expect("id"), docs[n].id);
+            }
+            assert_eq!(store.stats().outlets.len(), 4);
+        }
+        let empty = DocStore::open(docs_file(&[]), "e.docs".into(), Verify::Tables).expect("open");
+        assert_eq!(empty.n_docs(), 0);
+    }
+
+    #[test]
+    fn postings_round_trip() {
+        let mut postings: Vec<u128> = Vec::new();
+        let mut expected: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        for doc in 0..500u32 {
+            for i in 0..40u64 {
+                // Many singletons, some keys shared by a few documents, one by all.
+                let hash = match i {
+                    0 => 7,
+                    1..=5 => u64::from(doc / 3) * 1_000_003 + i,
+                    _ => xxh3_64(&(u64::from(doc) * 100 + i).to_le_bytes()),
+                };
+                postings.push(pack_posting(hash, doc));
+                expected.entry(hash).or_default().push(doc);
+            }
+        }
+        let table =
+            PostingsTable::open(postings_file(&mut postings), Path::new("t.post"), Verify::Tables)
+                .expect("open");
+        assert_eq!(table.n_postings(), 20_000);
+        for (hash, docs) in &expected {
+            let mut found = Vec::new();
+            table.for_each_doc(*hash, |doc| found.push(doc));
+            assert_eq!(&found, docs, "{hash}");
+            assert_eq!(table.doc_freq(*hash), docs.len() as u32);
+        }
+        for absent in [999_999_999_999u64, 42_000_000_000_000, u64::MAX] {
+            assert_eq!(table.doc_freq(absent), 0);
+        }
+        let mut all = Vec::new();
+        table.for_each_posting(|key, doc| all.push(pack_key(key, doc))).expect("all");
+        assert_eq!(all, postings);
+        assert!(table.damage().is_none());
+    }
+
+    #[test]
+    fn a_damaged_block_is_found_when_read() {
+        let docs: Vec<Document> = (0..200).map(document).collect();
+        let bytes = docs_file(&docs);
+        let mut damaged = bytes.to_vec();
+        damaged[HEADER_LEN + 5] ^= 0x10; // inside block 0
+        let file = PathBuf::from("d.docs");
+        let error =
+            DocStore::open(FileBytes::from_vec(damaged.clone()), file.clone(), Verify::Full)
+                .expect_err("full check");
+        assert!(error.to_string().contains("d.docs is damaged: checksum mismatch"), "{error}");
+        let store =
+            DocStore::open(FileBytes::from_vec(damaged), file, Verify::Tables).expect("lazy open");
+        let error = store.document(0).expect_err("block 0 is damaged");
+        assert!(
+            error
+                .to_string()
+                .starts_with("d.docs is damaged: checksum mismatch in document block 0"),
+            "{error}"
+        );
+        assert_eq!(store.document(199).expect("another block"), docs[199]);
+    }
+
+    #[test]
+    fn a_damaged_table_is_refused_at_open() {
+        let docs: Vec<Document> = (0..50).map(document).collect();
+        let bytes = docs_file(&docs);
+        let DocStore::V3(v3) =
+            DocStore::open(bytes.clone(), "t.docs".into(), Verify::Tables).expect("open")
+        else {
+            panic!("v3 expected")
+        };
+        for at in [v3.off_ids, v3.off_id_offsets + 3, v3.off_blocks + 1, bytes.len() - 20, 9] {
+            let mut damaged = bytes.to_vec();
+            damaged[at] ^= 0x01;
+            let error =
+                DocStore::open(FileBytes::from_vec(damaged), "t.docs".into(), Verify::Tables)
+                    .expect_err("damaged tables");
+            assert!(error.to_string().contains("is damaged"), "byte {at}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_postings_chunk_is_skipped_and_reported() {
+        let mut postings: Vec<u128> = (0..60_000u64)
+            .map(|i| pack_posting(xxh3_64(&i.to_le_bytes()), (i % 1000) as u32))
+            .collect();
+        let bytes = postings_file(&mut postings);
+        let mut damaged = bytes.to_vec();
+        damaged[HEADER_LEN + 10] ^= 0x04; // the first bucket, in chunk 0
+        let file = Path::new("p.post");
+        let error = PostingsTable::open(FileBytes::from_vec(damaged.clone()), file, Verify::Full)
+            .expect_err("full check");
+        assert!(error.to_string().contains("checksum mismatch"), "{error}");
+        let table = PostingsTable::open(FileBytes::from_vec(damaged), file, Verify::Tables)
+            .expect("lazy open");
+        let PostingsTable::V3(v3) = &table else { panic!("v3 expected") };
+        assert!(v3.verified.len() > 1, "several chunks");
+        let (mut n_found, mut n_missed) = (0, 0);
+        for i in 0..60_000u64 {
+            match table.doc_freq(xxh3_64(&i.to_le_bytes())) {
+                0 => n_missed += 1,
+                _ => n_found += 1,
+            }
+        }
+        // Two chunks: the damaged one's keys are not found, the other's are.
+        assert!(n_missed > 0 && n_found > 0, "{n_found} found, {n_missed} missed");
+        let damage = table.damage().expect("damage is reported").to_string();
+        assert!(damage.starts_with("p.post is damaged: checksum mismatch in postings chunk 0"));
+        assert!(table.for_each_posting(|_, _| {}).is_err(), "a merge refuses it");
+    }
+
+    #[test]
+    fn bit_codes_round_trip() {
+        let mut writer = BitWriter::default();
+        let values: Vec<(u64, u32)> =
+            (0..500u64).map(|i| (i * 0x9e37_79b9 % (1 << 40), 1 + (i % 40) as u32)).collect();
+        for (value, n_bits) in &values {
+            writer.bits(*value, *n_bits);
+            writer.gamma(value % 1_000_000 + 1);
+        }
+        let bytes = writer.finish();
+        let mut reader = BitReader::new(&bytes);
+        for (value, n_bits) in &values {
+            assert_eq!(reader.bits(*n_bits), value & low_mask(*n_bits));
+            assert_eq!(reader.gamma(), Some(value % 1_000_000 + 1));
+        }
+        assert!(!reader.overran());
+    }
+}
