@@ -24,10 +24,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::text::{Token, token_hash};
-
-/// The `canon` of a word that belongs to the alias phrase started by an earlier token.
-pub const ABSORBED: u64 = 0;
+pub use crate::token::ABSORBED;
+use crate::token::{Token, token_hash};
 
 /// Alias groups: a canonical id and the phrases (lower-case words as the tokenizer gives them)
 /// that name it.

@@ -34,6 +34,7 @@ pub mod semantic;
 pub mod shingle;
 pub mod text;
 pub mod thesaurus;
+pub mod token;
 pub mod trace;
 
 pub use doc::{DocId, Document, Timestamp};
