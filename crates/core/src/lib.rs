@@ -27,6 +27,7 @@ pub mod cluster;
 pub mod date;
 pub mod doc;
 pub mod eval;
+pub mod lexicon;
 pub mod limits;
 pub mod patchwork;
 pub mod report;

@@ -118,7 +118,7 @@ pub struct Flag {
     /// For `known_spin`: the learned spin dictionary's entry (how often and by which outlets
     /// the substitution was seen in the indexed corpus).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spin: Option<crate::cluster::spins::Spin>,
+    pub spin: Option<crate::lexicon::Spin>,
 }
 
 /// Flag kinds.

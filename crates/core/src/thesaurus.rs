@@ -3,7 +3,7 @@
 //! Two sources, both optional: WordNet synsets (Debian's `wordnet-base`, parsed by
 //! [`WordNet`]; a word's readings under every part of speech and inflection, the most frequent
 //! senses of each) and a learned spin dictionary (word pairs that spinners swap, mined from
-//! aligned copies by `unspun cluster`, see [`crate::cluster::spins`]). Two content words are
+//! aligned copies by `unspun cluster`, see [`crate::lexicon::Spin`]). Two content words are
 //! synonyms when they share a WordNet synset or a learned pair.
 //!
 //! The thesaurus is built by the front end (which reads the files) and handed to the trace in
@@ -12,8 +12,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::cluster::spins::Spin;
-use crate::patchwork::WordNet;
+use crate::lexicon::{Spin, WordNet};
 
 /// Senses of each word taken from WordNet: the most frequent ones, as the spinner-facing
 /// meanings of a word (a word's rare senses make false synonyms).

@@ -6,11 +6,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::{DocLink, DocSummary};
+use super::{DocLink, DocSummary, UNKNOWN_OUTLET};
 use crate::report::VerdictKind;
-
-/// The outlet name used for documents without one.
-pub const UNKNOWN_OUTLET: &str = "(unknown)";
 
 /// Lag statistics in days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -289,7 +286,7 @@ pub struct OutletSpin {
 }
 
 /// Puts each outlet's most frequent learned substitutions in its report line.
-pub fn add_spins(publishers: &mut [Publisher], spins: &[super::spins::Spin]) {
+pub fn add_spins(publishers: &mut [Publisher], spins: &[crate::lexicon::Spin]) {
     let mut by_outlet: BTreeMap<&str, Vec<OutletSpin>> = BTreeMap::new();
     for spin in spins {
         for o in &spin.outlets {

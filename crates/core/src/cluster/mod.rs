@@ -40,6 +40,9 @@ use crate::{DocId, Document, Timestamp};
 use passages::passage_clusters;
 pub use passages::{PassageCluster, PassageMember};
 
+/// The outlet name used for documents without one.
+pub const UNKNOWN_OUTLET: &str = "(unknown)";
+
 /// The schema identifier of the cluster outputs. Bump the number on breaking changes.
 pub const CLUSTER_SCHEMA: &str = "unspun.cluster/1";
 

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{TracedDoc, order_key};
+pub use crate::lexicon::{Spin, SpinOutlet};
+
+use super::{TracedDoc, UNKNOWN_OUTLET, order_key};
 
 /// Knobs of [`learn_spins`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,32 +29,6 @@ impl Default for SpinConfig {
     fn default() -> Self {
         SpinConfig { min_count: 3, min_docs: 2, max_words: 3 }
     }
-}
-
-/// One outlet and how often it made a substitution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpinOutlet {
-    /// The copying outlet (`(unknown)` when unknown).
-    pub outlet: String,
-    /// Times it made the substitution.
-    pub n: usize,
-}
-
-/// A recurring substitution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Spin {
-    /// The earlier text's words (lower-cased).
-    pub from: String,
-    /// The copy's words (lower-cased).
-    pub to: String,
-    /// Times seen.
-    pub n: usize,
-    /// Copying documents it was seen in.
-    pub n_docs: usize,
-    /// Distinct copying outlets.
-    pub n_outlets: usize,
-    /// The outlets making it most, at most 5.
-    pub outlets: Vec<SpinOutlet>,
 }
 
 fn normalise(words: &str) -> String {
@@ -102,8 +78,7 @@ pub fn learn_spins(docs: &[TracedDoc], config: &SpinConfig) -> Vec<Spin> {
                 if entry.1.last() != Some(&idx) {
                     entry.1.push(idx);
                 }
-                let outlet =
-                    doc.outlet.clone().unwrap_or_else(|| super::graph::UNKNOWN_OUTLET.into());
+                let outlet = doc.outlet.clone().unwrap_or_else(|| UNKNOWN_OUTLET.into());
                 *entry.2.entry(outlet).or_default() += 1;
             }
         }

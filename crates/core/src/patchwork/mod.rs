@@ -28,18 +28,17 @@ mod edit;
 mod rng;
 mod spin;
 pub mod table;
-pub mod wordnet;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::lexicon::{WordNet, WordNetProblem, WordNetSources};
 pub use rng::Rng;
 pub use spin::{
     BuiltinThesaurus, SpinConfig, Spun, Thesaurus, alias_entities, n_to_replace, spin_text,
 };
-pub use wordnet::{Problem as WordNetProblem, WordNet, WordNetSources};
 
 use crate::{Document, Timestamp, text};
 

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
 use super::table::{ENTITY_ALIASES, WORD_SYNONYMS};
+use crate::lexicon::WordNet;
+use crate::lexicon::wordnet::REPLACED_STOPWORDS;
 use crate::text;
 
 /// A source of synonyms for single words.
@@ -382,6 +384,18 @@ fn replace(text: &str, cands: &[Candidate<'_>], chosen: Vec<usize>, rng: &mut Rn
     }
     out.push_str(&text[copied_to..]);
     Spun { text: out, substitutions, n_substitutable }
+}
+
+impl Thesaurus for WordNet {
+    fn synonyms(&self, normalized_word: &str) -> Vec<Cow<'_, str>> {
+        self.synonyms_of(normalized_word).into_iter().map(Cow::Owned).collect()
+    }
+
+    /// Reporting verbs ("said", "told") are stop words for the index, but spinners replace
+    /// them first.
+    fn replaces_stopword(&self, normalized_word: &str) -> bool {
+        REPLACED_STOPWORDS.contains(&normalized_word)
+    }
 }
 
 #[cfg(test)]

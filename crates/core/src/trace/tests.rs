@@ -106,7 +106,7 @@ fn patchwork_of_two_origins_with_spin_and_reorder() {
 
 #[test]
 fn learned_spins_align_as_synonyms_and_are_flagged() {
-    use crate::cluster::spins::{Spin, SpinOutlet};
+    use crate::lexicon::{Spin, SpinOutlet};
     // Half the content words of the Kremlin sentence spun by words WordNet would not know.
     let text =
         "The Kremlin claimed the negotiations might encompass the destiny of the Syrian regime.";

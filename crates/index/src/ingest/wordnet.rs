@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use unspun_core::patchwork::{WordNet, WordNetProblem, WordNetSources};
+use unspun_core::lexicon::{WordNet, WordNetProblem, WordNetSources};
 
 use crate::{Error, Result};
 

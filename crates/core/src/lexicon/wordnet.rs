@@ -1,4 +1,4 @@
-//! A [`Thesaurus`] backed by Princeton WordNet 3.0 (Debian's `wordnet-base`), parsed from the
+//! Princeton WordNet 3.0 (Debian's `wordnet-base`), parsed from the
 //! text of its database files.
 //!
 //! Article spinners replace a word with a synonym of the same part of speech and keep its
@@ -12,10 +12,7 @@
 //! Core does no I/O: the caller reads the files (see `unspun-bench generate --wordnet DIR`) and
 //! hands their text to [`WordNet::from_sources`].
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-
-use super::spin::Thesaurus;
 
 /// How many senses of a lemma are looked at, most frequent first: later senses are rare
 /// meanings whose synonyms would not read as the same claim.
@@ -25,7 +22,7 @@ const MAX_SENSES: usize = 3;
 const MAX_CONTRIBUTING_SENSES: usize = 2;
 
 /// Stop words that spinners still replace (reporting verbs); other stop words are kept.
-const REPLACED_STOPWORDS: &[&str] = &["said", "says", "say", "saying", "told", "tell", "tells"];
+pub const REPLACED_STOPWORDS: &[&str] = &["said", "says", "say", "saying", "told", "tell", "tells"];
 
 /// Number words, never replaced: WordNet's synonyms of "two" ("deuce", "couple") change
 /// the claim.
@@ -630,18 +627,6 @@ impl WordNet {
         }
         let any_used = out.iter().any(|(_, used)| *used);
         out.into_iter().filter(|(_, used)| *used || !any_used).map(|(form, _)| form).collect()
-    }
-}
-
-impl Thesaurus for WordNet {
-    fn synonyms(&self, normalized_word: &str) -> Vec<Cow<'_, str>> {
-        self.synonyms_of(normalized_word).into_iter().map(Cow::Owned).collect()
-    }
-
-    /// Reporting verbs ("said", "told") are stop words for the index, but spinners replace
-    /// them first.
-    fn replaces_stopword(&self, normalized_word: &str) -> bool {
-        REPLACED_STOPWORDS.contains(&normalized_word)
     }
 }
 
