@@ -1,0 +1,48 @@
+"""unspun: where did this text come from? Python bindings of the unspun engine.
+
+The same Rust code as the ``unspun`` binary, in-process:
+
+- ``Index(path)`` opens an index; ``Index.trace(text, title=None, date=None)`` returns the
+  dict of ``unspun trace --json`` (schema ``unspun.trace/1``); ``Index.stats()`` that of
+  ``unspun stats --json``.
+- ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does.
+- The corpus stages of ``unspun cluster`` as functions on batches of records, for any engine:
+  ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
+  ``candidate_pairs``; ``group_pairs`` and ``pair_direction`` are the rules under them.
+  ``python -m unspun.spark`` runs them on Apache Spark.
+
+Errors are ``UnspunError`` (``BadRecordError`` for a bad input record, with ``path``,
+``line``, ``field`` and ``reason``), ``ValueError`` or ``TypeError`` for bad arguments.
+"""
+
+from ._unspun import (
+    A_SOURCE_OF_B,
+    B_SOURCE_OF_A,
+    UNDATED,
+    BadRecordError,
+    Index,
+    UnspunError,
+    candidate_pairs,
+    document_prints,
+    fingerprint_pairs,
+    group_pairs,
+    index,
+    pair_direction,
+    read_corpus,
+)
+
+__all__ = [
+    "A_SOURCE_OF_B",
+    "B_SOURCE_OF_A",
+    "UNDATED",
+    "BadRecordError",
+    "Index",
+    "UnspunError",
+    "candidate_pairs",
+    "document_prints",
+    "fingerprint_pairs",
+    "group_pairs",
+    "index",
+    "pair_direction",
+    "read_corpus",
+]

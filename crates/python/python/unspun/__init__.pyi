@@ -1,0 +1,15 @@
+from ._unspun import (
+    A_SOURCE_OF_B as A_SOURCE_OF_B,
+    B_SOURCE_OF_A as B_SOURCE_OF_A,
+    UNDATED as UNDATED,
+    BadRecordError as BadRecordError,
+    Index as Index,
+    UnspunError as UnspunError,
+    candidate_pairs as candidate_pairs,
+    document_prints as document_prints,
+    fingerprint_pairs as fingerprint_pairs,
+    group_pairs as group_pairs,
+    index as index,
+    pair_direction as pair_direction,
+    read_corpus as read_corpus,
+)

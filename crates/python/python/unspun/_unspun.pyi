@@ -1,0 +1,119 @@
+"""Type stubs of the native module (crates/python/src)."""
+
+from os import PathLike
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+StrPath = Union[str, "PathLike[str]"]
+DateArg = Union[str, int, None]
+Record = Dict[str, Any]
+PrintTuple = Tuple[int, int, int]
+SentenceTuple = Tuple[int, int, int]
+PairCount = Tuple[int, int, int, int, int]
+Candidate = Tuple[int, int, int, int]
+
+UNDATED: int
+"""Date of an undated document in print records (i64::MAX: after every dated one)."""
+A_SOURCE_OF_B: int
+"""Direction bit: `a` is dated early enough to be a source of `b`."""
+B_SOURCE_OF_A: int
+"""Direction bit: `b` is dated early enough to be a source of `a`."""
+
+class UnspunError(Exception):
+    """An error of the unspun engine; the message names the file."""
+
+class BadRecordError(UnspunError):
+    """A bad input record."""
+
+    path: str
+    line: int
+    field: Optional[str]
+    reason: str
+
+class Index:
+    """An opened unspun index (read-only view of its last commit)."""
+
+    def __init__(self, path: StrPath) -> None: ...
+    @property
+    def path(self) -> str: ...
+    def __len__(self) -> int: ...
+    def trace(
+        self,
+        text: str,
+        title: Optional[str] = None,
+        date: DateArg = None,
+        id: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """The report of `unspun trace --json` for this article."""
+    def stats(self) -> Dict[str, Any]:
+        """The dict of `unspun stats --json`."""
+    def doc_ids(self) -> List[int]:
+        """DocIds of the live documents, in index order."""
+    def doc_id(self, id: str) -> Optional[int]:
+        """DocId of the document with this corpus id."""
+    def documents(self, docs: Sequence[int]) -> List[Optional[Record]]:
+        """Record dicts (doc, id, title, text, date, outlet, url); None for deleted ones."""
+
+def index(
+    path: StrPath,
+    corpora: Sequence[StrPath],
+    *,
+    fingerprints: str = "anchors",
+    replace: bool = False,
+    strict: bool = False,
+    keep_going: bool = False,
+    id_field: str = "id",
+    text_field: str = "text",
+    title_field: str = "title",
+    date_field: str = "date",
+    source_field: str = "source",
+    url_field: str = "url",
+    format: Optional[str] = None,
+    generate_ids: Optional[str] = None,
+    glob: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Builds or extends an index as `unspun index` does; returns its report dict."""
+
+def read_corpus(
+    corpora: Sequence[StrPath],
+    *,
+    strict: bool = False,
+    id_field: str = "id",
+    text_field: str = "text",
+    title_field: str = "title",
+    date_field: str = "date",
+    source_field: str = "source",
+    url_field: str = "url",
+    format: Optional[str] = None,
+    generate_ids: Optional[str] = None,
+    glob: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Reads corpora as `unspun index` does: {"documents": [...], "bad_records": [...]}."""
+
+def document_prints(
+    records: Iterable[Record], fingerprints: str = "anchors", as_tuples: bool = False
+) -> Tuple[List[Any], List[Any]]:
+    """(prints, sentences) of a batch of documents: the prints stage's map."""
+
+def group_pairs(
+    group: Iterable[Union[PrintTuple, Record]],
+    *,
+    all_pairs_docs: int = 64,
+    star_docs: int = 16,
+    max_doc_freq: int = 2000,
+) -> List[Tuple[int, int]]:
+    """The pairs one fingerprint's documents give."""
+
+def fingerprint_pairs(
+    prints: Iterable[Union[PrintTuple, Record]],
+    *,
+    all_pairs_docs: int = 64,
+    star_docs: int = 16,
+    max_doc_freq: int = 2000,
+) -> Tuple[List[PairCount], Dict[str, int]]:
+    """Pair counts (a, b, n, date_a, date_b) and stats of a batch of whole fingerprint groups."""
+
+def candidate_pairs(counts: Sequence[PairCount], *, min_shared: int = 8) -> List[Candidate]:
+    """Pairs sharing at least `min_shared` fingerprints, as (a, b, n, dir), sorted."""
+
+def pair_direction(date_a: int, date_b: int) -> int:
+    """A_SOURCE_OF_B / B_SOURCE_OF_A bits of a pair from its documents' dates."""

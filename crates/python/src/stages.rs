@@ -1,0 +1,251 @@
+//! The corpus stages of `unspun cluster` (`unspun_corpus`) as functions on batches of plain
+//! records, for any engine's partitions:
+//!
+//! - `document_prints` (map): documents → fingerprint records `(fingerprint, date, doc)` and
+//!   sentence records `(hash, doc, outlet)`, as `prints-*.bin` and `sentences-*.bin` hold them.
+//! - `fingerprint_pairs` (reduce after a shuffle by fingerprint): all the prints of some
+//!   fingerprints → pair counts of this batch, with the dates of both documents, and the
+//!   batch's share of the stage's counts (`pairs.json`).
+//! - `candidate_pairs` (after pair counts are summed over batches): the pairs sharing enough
+//!   fingerprints, with their date direction: the records of `pairs.bin`.
+//! - `group_pairs`, `pair_direction`: the pure rules under them, one fingerprint or one pair.
+//!
+//! Every record function runs without the GIL once its input is read.
+
+use std::collections::BTreeMap;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use unspun_corpus::pairs::{PairConfig, PairStats, directions};
+use unspun_corpus::prints::{PrintRec, SentenceRec};
+
+use crate::convert::{record_document, shingle_scheme, to_python};
+
+/// Pair counts of a batch: `(a, b, n, date_a, date_b)`.
+type PairCount = (u32, u32, u32, i64, i64);
+
+/// Fingerprints and whole-sentence hashes of a batch of documents (the `prints` stage's map).
+///
+/// `records` are dicts with `doc` (the document's DocId: pairs name documents by it), `text`,
+/// and optional `date` (seconds since 1970, or a date string the CLI reads), `outlet` (or
+/// `source`). `fingerprints` is the index's scheme (`"anchors"`, the default of a new index,
+/// `"canonical"` or `"legacy"`). Returns `(prints, sentences)`: dicts `{"fingerprint", "date",
+/// "doc"}` (date `UNDATED` when unknown) and `{"hash", "doc", "outlet"}` (xxh3 of the outlet
+/// name, 0 when unknown), or tuples in that field order with `as_tuples=True`, each
+/// document's distinct values sorted, documents in the order given.
+#[pyfunction]
+#[pyo3(signature = (records, fingerprints="anchors", as_tuples=false))]
+pub(crate) fn document_prints<'py>(
+    py: Python<'py>,
+    records: &Bound<'py, PyAny>,
+    fingerprints: &str,
+    as_tuples: bool,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    let shingle = shingle_scheme(fingerprints)?;
+    let mut docs = Vec::new();
+    for (at, record) in records.try_iter()?.enumerate() {
+        docs.push(record_document(&record?, at)?);
+    }
+    let (prints, sentences) = py.detach(|| {
+        let mut prints: Vec<PrintRec> = Vec::new();
+        let mut sentences: Vec<SentenceRec> = Vec::new();
+        for (doc_id, doc) in &docs {
+            let (p, s) = unspun_corpus::prints::document_prints(*doc_id, doc, &shingle);
+            prints.extend(p);
+            sentences.extend(s);
+        }
+        (prints, sentences)
+    });
+    let out_prints = PyList::empty(py);
+    let out_sentences = PyList::empty(py);
+    for p in &prints {
+        if as_tuples {
+            out_prints.append((p.fingerprint, p.date, p.doc))?;
+        } else {
+            let d = PyDict::new(py);
+            d.set_item("fingerprint", p.fingerprint)?;
+            d.set_item("date", p.date)?;
+            d.set_item("doc", p.doc)?;
+            out_prints.append(d)?;
+        }
+    }
+    for s in &sentences {
+        if as_tuples {
+            out_sentences.append((s.hash, s.doc, s.outlet))?;
+        } else {
+            let d = PyDict::new(py);
+            d.set_item("hash", s.hash)?;
+            d.set_item("doc", s.doc)?;
+            d.set_item("outlet", s.outlet)?;
+            out_sentences.append(d)?;
+        }
+    }
+    Ok((out_prints, out_sentences))
+}
+
+/// A print record from a tuple `(fingerprint, date, doc)` or a dict with those keys.
+fn print_record(value: &Bound<'_, PyAny>, at: usize) -> PyResult<PrintRec> {
+    let bad = |why: &str| PyValueError::new_err(format!("prints[{at}]: {why}"));
+    if let Ok(tuple) = value.cast::<PyTuple>() {
+        let (fingerprint, date, doc): (u64, i64, u32) = tuple
+            .extract()
+            .map_err(|_| bad("a print tuple is (fingerprint: u64, date: i64, doc: u32)"))?;
+        return Ok(PrintRec { fingerprint, date, doc });
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        let field = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+            dict.get_item(name)?.ok_or_else(|| bad(&format!("field `{name}` is missing")))
+        };
+        let number = |name: &str| -> PyResult<Bound<'_, PyAny>> { field(name) };
+        return Ok(PrintRec {
+            fingerprint: number("fingerprint")?
+                .extract()
+                .map_err(|_| bad("field `fingerprint` must be an int from 0 to 2^64 - 1"))?,
+            date: number("date")?.extract().map_err(|_| bad("field `date` must be an i64"))?,
+            doc: number("doc")?.extract().map_err(|_| bad("field `doc` must be a u32"))?,
+        });
+    }
+    Err(PyTypeError::new_err(format!(
+        "prints[{at}]: a print is a tuple (fingerprint, date, doc) or a dict, not {}",
+        value.get_type().name()?
+    )))
+}
+
+/// The pair stage's knobs, checked.
+fn pair_config(
+    all_pairs_docs: usize,
+    star_docs: usize,
+    max_doc_freq: usize,
+) -> PyResult<PairConfig> {
+    if star_docs == 0 {
+        return Err(PyValueError::new_err("star_docs must be at least 1"));
+    }
+    Ok(PairConfig { all_pairs_docs, star_docs, max_doc_freq, ..PairConfig::default() })
+}
+
+/// The pairs one fingerprint gives (`unspun_corpus::pairs::group_pairs`): `group` is its
+/// print records (tuples `(fingerprint, date, doc)` or dicts), in any order (they are put
+/// earliest first: by date, then DocId). Returns `(a, b)` tuples, `a < b`, one per emission.
+#[pyfunction]
+#[pyo3(signature = (group, *, all_pairs_docs=64, star_docs=16, max_doc_freq=2000))]
+pub(crate) fn group_pairs(
+    group: &Bound<'_, PyAny>,
+    all_pairs_docs: usize,
+    star_docs: usize,
+    max_doc_freq: usize,
+) -> PyResult<Vec<(u32, u32)>> {
+    let config = pair_config(all_pairs_docs, star_docs, max_doc_freq)?;
+    let mut records = Vec::new();
+    for (at, value) in group.try_iter()?.enumerate() {
+        records.push(print_record(&value?, at)?);
+    }
+    records.sort_unstable();
+    let mut out = Vec::new();
+    unspun_corpus::pairs::group_pairs(&records, &config, &mut |p| out.push((p.a, p.b)));
+    Ok(out)
+}
+
+/// The reduce of the pair stage over one batch of print records (tuples `(fingerprint, date,
+/// doc)` or dicts) holding **every** print of each of its fingerprints (what a shuffle or a
+/// partitioning by fingerprint gives), in any order.
+///
+/// Returns `(counts, stats)`: `counts` are tuples `(a, b, n, date_a, date_b)`, sorted, one per
+/// pair of this batch (`a < b`, `n` the fingerprints of this batch they share); sum `n` over
+/// batches by `(a, b)` and pass the sums to `candidate_pairs`. `stats` is this batch's share of
+/// the stage's counts (`n_prints`, `n_fingerprints`, `n_shared_fingerprints`,
+/// `n_star_fingerprints`, `n_common_fingerprints`, `n_emitted`): sums over batches equal
+/// `pairs.json` of `unspun cluster`.
+#[pyfunction]
+#[pyo3(signature = (prints, *, all_pairs_docs=64, star_docs=16, max_doc_freq=2000))]
+pub(crate) fn fingerprint_pairs<'py>(
+    py: Python<'py>,
+    prints: &Bound<'py, PyAny>,
+    all_pairs_docs: usize,
+    star_docs: usize,
+    max_doc_freq: usize,
+) -> PyResult<(Vec<PairCount>, Bound<'py, PyAny>)> {
+    let config = pair_config(all_pairs_docs, star_docs, max_doc_freq)?;
+    let mut records = Vec::new();
+    for (at, value) in prints.try_iter()?.enumerate() {
+        records.push(print_record(&value?, at)?);
+    }
+    let (counts, stats) = py.detach(|| {
+        records.sort_unstable();
+        let mut stats = PairStats { n_prints: records.len() as u64, ..PairStats::default() };
+        let mut dates: BTreeMap<u32, i64> = BTreeMap::new();
+        let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+        for group in records.chunk_by(|x, y| x.fingerprint == y.fingerprint) {
+            stats.n_fingerprints += 1;
+            if group.len() >= 2 {
+                stats.n_shared_fingerprints += 1;
+                if group.len() > config.max_doc_freq {
+                    stats.n_common_fingerprints += 1;
+                } else if group.len() > config.all_pairs_docs {
+                    stats.n_star_fingerprints += 1;
+                }
+            }
+            for rec in group {
+                dates.insert(rec.doc, rec.date);
+            }
+            unspun_corpus::pairs::group_pairs(group, &config, &mut |pair| {
+                stats.n_emitted += 1;
+                *counts.entry((pair.a, pair.b)).or_insert(0) += pair.n;
+            });
+        }
+        let date = |doc: u32| dates.get(&doc).copied().unwrap_or(unspun_corpus::prints::UNDATED);
+        let counts: Vec<PairCount> =
+            counts.into_iter().map(|((a, b), n)| (a, b, n, date(a), date(b))).collect();
+        (counts, stats)
+    });
+    let stats = pair_stats(py, &stats)?;
+    Ok((counts, stats))
+}
+
+/// The stage's counts of one batch (without the fields only the final step knows).
+fn pair_stats<'py>(py: Python<'py>, stats: &PairStats) -> PyResult<Bound<'py, PyAny>> {
+    let out = to_python(py, stats)?;
+    for field in ["n_pairs", "n_candidates"] {
+        out.del_item(field)?;
+    }
+    Ok(out)
+}
+
+/// The candidate pairs from pair counts summed over all batches: tuples `(a, b, n, date_a,
+/// date_b)` (a pair given more than once has its counts summed). Returns the pairs sharing at
+/// least `min_shared` fingerprints as `(a, b, n, dir)` sorted by `(a, b)`, `dir` the date
+/// direction (`A_SOURCE_OF_B | B_SOURCE_OF_A` bits): the records of `pairs.bin`.
+#[pyfunction]
+#[pyo3(signature = (counts, *, min_shared=8))]
+pub(crate) fn candidate_pairs(
+    py: Python<'_>,
+    counts: Vec<PairCount>,
+    min_shared: u32,
+) -> PyResult<Vec<(u32, u32, u32, u8)>> {
+    if let Some(bad) = counts.iter().find(|c| c.0 >= c.1) {
+        return Err(PyValueError::new_err(format!(
+            "counts: pair ({}, {}) is not (a, b) with a < b",
+            bad.0, bad.1
+        )));
+    }
+    Ok(py.detach(|| {
+        let mut counts = counts;
+        counts.sort_unstable();
+        let mut out: Vec<(u32, u32, u32, u8)> = Vec::new();
+        for same in counts.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+            let (a, b, _, date_a, date_b) = same[0];
+            let n = same.iter().fold(0u32, |sum, c| sum.saturating_add(c.2));
+            if n >= min_shared {
+                out.push((a, b, n, directions(date_a, date_b)));
+            }
+        }
+        out
+    }))
+}
+
+/// Which document of a pair may be the other's source by date (the trace's own rule; dates in
+/// seconds, `UNDATED` when unknown): `A_SOURCE_OF_B`, `B_SOURCE_OF_A`, both, or 0.
+#[pyfunction]
+pub(crate) fn pair_direction(date_a: i64, date_b: i64) -> u8 {
+    directions(date_a, date_b)
+}

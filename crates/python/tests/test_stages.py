@@ -1,0 +1,107 @@
+"""The corpus stages as record functions, against the files of the native `unspun cluster`."""
+
+import json
+import struct
+
+import pytest
+import unspun
+
+from conftest import run_cli
+
+
+def read_records(path, fmt):
+    size = struct.calcsize(fmt)
+    data = path.read_bytes()
+    assert len(data) % size == 0
+    return [struct.unpack_from(fmt, data, at) for at in range(0, len(data), size)]
+
+
+@pytest.fixture(scope="module")
+def native(toy, tmp_path_factory):
+    """A native cluster run over the toy index, keeping the prints runs."""
+    out = tmp_path_factory.mktemp("cluster")
+    run_cli("cluster", "--index", toy["index"], "--out", out, "--keep-intermediate", "--quiet")
+    return out
+
+
+@pytest.fixture(scope="module")
+def records(toy):
+    idx = unspun.Index(toy["index"])
+    return idx.documents(idx.doc_ids())
+
+
+def test_prints_equal_the_native_runs(native, records):
+    prints, sentences = unspun.document_prints(records, as_tuples=True)
+    # One shard of 4,096 documents: prints-00000.bin is the sorted run of all of them.
+    assert sorted(prints) == read_records(native / "prints-00000.bin", "<QqI")
+    assert sorted(sentences) == read_records(native / "sentences-00000.bin", "<QIQ")
+    assert len(prints) > 10_000
+    dicts, sentence_dicts = unspun.document_prints(records[:3])
+    assert [tuple(d.values()) for d in dicts] == prints[: len(dicts)]
+    assert set(dicts[0]) == {"fingerprint", "date", "doc"}
+    assert set(sentence_dicts[0]) == {"hash", "doc", "outlet"}
+
+
+def test_pairs_equal_pairs_bin_in_any_partitioning(native, records):
+    prints, _ = unspun.document_prints(records, as_tuples=True)
+    expected = read_records(native / "pairs.bin", "<IIIB")
+    stats_expected = json.loads((native / "pairs.json").read_text())
+    assert len(expected) > 20
+    # Batches as a shuffle by fingerprint gives them: every print of a fingerprint together.
+    for n_parts in (1, 3):
+        parts = [[p for p in prints if p[0] % n_parts == k] for k in range(n_parts)]
+        counts, totals = [], {}
+        for part in parts:
+            part_counts, stats = unspun.fingerprint_pairs(part)
+            counts.extend(part_counts)
+            for key, value in stats.items():
+                totals[key] = totals.get(key, 0) + value
+        candidates = unspun.candidate_pairs(counts)
+        assert candidates == expected
+        pairs = {(c[0], c[1]) for c in counts}
+        assert {**totals, "n_pairs": len(pairs), "n_candidates": len(candidates)} == stats_expected
+
+
+def test_group_pairs_rules():
+    group = [(1, 0, d) for d in (5, 2, 9)]
+    assert sorted(unspun.group_pairs(group)) == [(2, 5), (2, 9), (5, 9)]
+    assert unspun.group_pairs(group[:1]) == []
+    # Above all_pairs_docs, each document pairs with the earliest star_docs only (by date).
+    dated = [(1, 10, 7), (1, 20, 1), (1, 30, 2), (1, 40, 3)]
+    assert sorted(unspun.group_pairs(dated, all_pairs_docs=3, star_docs=1)) == [
+        (1, 7),
+        (2, 7),
+        (3, 7),
+    ]
+    assert unspun.group_pairs(dated, all_pairs_docs=3, star_docs=1, max_doc_freq=3) == []
+    as_dicts = [{"fingerprint": 1, "date": 0, "doc": d} for d in (5, 2)]
+    assert unspun.group_pairs(as_dicts) == [(2, 5)]
+
+
+def test_pair_direction_and_candidates():
+    day = 86_400 * 20_000
+    assert unspun.pair_direction(day, day + 86_400) == unspun.A_SOURCE_OF_B
+    assert unspun.pair_direction(day, day) == unspun.A_SOURCE_OF_B | unspun.B_SOURCE_OF_A
+    assert unspun.pair_direction(unspun.UNDATED, day) == 3
+    counts = [(1, 2, 5, day, day + 86_400), (1, 2, 3, day, day + 86_400), (2, 3, 7, 0, 0)]
+    assert unspun.candidate_pairs(counts) == [(1, 2, 8, unspun.A_SOURCE_OF_B)]
+    assert unspun.candidate_pairs(counts, min_shared=7) == [(1, 2, 8, 1), (2, 3, 7, 3)]
+
+
+def test_stage_input_errors():
+    with pytest.raises(ValueError, match=r"records\[1\]: field `text` is missing"):
+        unspun.document_prints([{"doc": 0, "text": "A b c."}, {"doc": 1}])
+    with pytest.raises(TypeError, match=r"records\[0\]: field `text` must be a str"):
+        unspun.document_prints([{"doc": 0, "text": 5}])
+    with pytest.raises(ValueError, match=r"records\[0\]: field `doc`"):
+        unspun.document_prints([{"doc": -1, "text": "x"}])
+    with pytest.raises(ValueError, match=r"records\[0\]: field `date`: cannot parse"):
+        unspun.document_prints([{"doc": 0, "text": "x", "date": "soon"}])
+    with pytest.raises(TypeError, match=r"records\[0\]: a record is a dict"):
+        unspun.document_prints(["text"])
+    with pytest.raises(ValueError, match=r"prints\[1\]"):
+        unspun.fingerprint_pairs([(1, 0, 1), (1, 0)])
+    with pytest.raises(ValueError, match="not \\(a, b\\) with a < b"):
+        unspun.candidate_pairs([(2, 1, 9, 0, 0)])
+    with pytest.raises(ValueError, match="star_docs"):
+        unspun.group_pairs([], star_docs=0)
