@@ -542,3 +542,236 @@ test('issue 14: phrase match, partly copied and title in the dark theme and on a
   await phone.close();
   assert.deepEqual(pageErrors, []);
 });
+
+// ---- issue 16: reports people read and share ------------------------------------------------
+
+test('issue 16: every sentence shows its kind; the key names every mark; the header names the corpus', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await tracePatchwork(page);
+  // The corpus in the header: the index folder's name and its size.
+  const badge = page.locator('#corpus-badge');
+  await badge.waitFor();
+  assert.match(await badge.textContent(), new RegExp(`^index · ${ARTICLES.length} documents · 5 outlets$`));
+
+  // A tag after every sentence, without a click: the spun one says spun, the own one original.
+  const sentences = page.locator('#article .sent');
+  const tags = page.locator('#article .sent + .kind-tag');
+  assert.equal(await tags.count(), await sentences.count(), 'one tag per sentence');
+  const tagOf = (needle) => page.locator('#article .sent', { hasText: needle }).locator('xpath=following-sibling::span[1]');
+  assert.equal(await tagOf(PATCHWORK.spunSentence).textContent(), 'spun');
+  assert.equal(await tagOf('Officials in Washington').textContent(), 'verbatim');
+  assert.equal(await tagOf(PATCHWORK.originalSentence).textContent(), 'original');
+  assert.ok(await tagOf(PATCHWORK.spunSentence).isVisible());
+
+  // The key explains the kind tags and the comparison's marks.
+  const key = page.locator('.key');
+  for (const words of ['how the sentence was taken', 'verbatim', 'spun', 'edited', 'reordered', 'paraphrased', 'quote']) {
+    assert.match(await key.textContent(), new RegExp(words), `the key explains: ${words}`);
+  }
+  assert.equal(await key.locator('mark.d-sub').count(), 1);
+  assert.equal(await key.locator('ins.d-ins').count(), 1);
+  assert.equal(await key.locator('del.d-del').count(), 1);
+  await shot(page, 'light-kinds.png', { fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+/// Clicks "Download report" and returns the saved page's path and text.
+async function downloadReport(page, name) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download report' }).click(),
+  ]);
+  const path = join(ARTIFACTS, name);
+  await download.saveAs(path);
+  assert.equal(download.suggestedFilename(), name);
+  const { readFileSync } = await import('node:fs');
+  return { path, html: readFileSync(path, 'utf8') };
+}
+
+test('issue 16: "Download report" saves one self-contained HTML page, escaped, light, dark, phone and print', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  const hostile = {
+    ...PATCHWORK,
+    title: 'Review <img src=x onerror=alert(1)> & "quotes"',
+    text: `${PATCHWORK.text} He wrote <script>alert("x")</script> here. שלום עולם 👋🏽 end.`,
+  };
+  await traceArticle(page, hostile);
+  const { path, html } = await downloadReport(page, 'unspun-report-review-img-src-x-onerror-alert-1-quotes.html');
+  assert.match(await page.locator('#share-status').textContent(), /Saved .*offline/);
+  assert.ok(html.startsWith('<!doctype html>'));
+  assert.ok(!/<script/i.test(html), 'no script in the page');
+  assert.ok(!html.includes('<img'), 'markup of the text stays text');
+  assert.ok(html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'));
+  assert.ok(html.includes('שלום עולם 👋🏽'));
+  assert.ok(html.length < 200000, `bounded: ${html.length} bytes`);
+
+  // Opened from disk, with the network cut: everything shows, nothing is requested.
+  const offline = await newPage();
+  const requests = [];
+  offline.on('request', (request) => {
+    if (!request.url().startsWith('file:')) requests.push(request.url());
+  });
+  await offline.goto(`file://${path}`);
+  assert.deepEqual(requests, []);
+  assert.match(await offline.locator('#verdict').textContent(), /Patchwork of 2 origins/i);
+  assert.equal(await offline.locator('.sources > li').count(), 2);
+  // Every sentence with a source has its side-by-side; the spin is marked on both sides.
+  const sbs = offline.locator('article.sbs');
+  assert.equal(await sbs.count(), 4);
+  const spun = offline.locator('article.sbs', { hasText: 'Russian Federation' });
+  assert.deepEqual(await spun.locator('.side:not(.side-source) mark.d-sub').allTextContents(), ['Russian Federation']);
+  assert.deepEqual(await spun.locator('.side-source mark.d-sub').allTextContents(), ['Russia']);
+  assert.equal(await offline.locator('.article .tag', { hasText: 'spun' }).count(), 1);
+  // A tag links to its side-by-side.
+  await offline.locator('.article a.tag', { hasText: 'spun' }).click();
+  assert.match(offline.url(), /#d-s1$/);
+  await shot(offline, 'light-report.png', { fullPage: true });
+  await offline.emulateMedia({ colorScheme: 'dark' });
+  await shot(offline, 'dark-report.png', { fullPage: true });
+  await offline.emulateMedia({ colorScheme: 'light', media: 'print' });
+  await shot(offline, 'print-report.png', { fullPage: true });
+  await offline.close();
+
+  const phone = await newPage({ width: 375, height: 812 });
+  await phone.goto(`file://${path}`);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
+  await shot(phone, 'phone-report.png', { fullPage: true });
+  await phone.close();
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 16: a permalink holds the article and traces it again; a too long article says so', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await tracePatchwork(page);
+  const verdict = await page.locator('#verdict h2').textContent();
+  await page.getByRole('button', { name: 'Link to this trace' }).click();
+  const field = page.locator('#share-url');
+  await field.waitFor();
+  const link = await field.inputValue();
+  assert.match(link, /#\/t\/1\.[A-Za-z0-9_-]+$/);
+  assert.ok(link.length < 8000, `${link.length} characters`);
+  assert.equal(page.url(), link, 'the address bar holds the link too');
+  await shot(page, 'light-permalink.png');
+
+  // Opened in a fresh page: the form is filled and the trace runs by itself.
+  const opened = await newPage();
+  await opened.goto(link);
+  await opened.locator('#verdict h2').waitFor();
+  assert.equal(await opened.locator('#verdict h2').textContent(), verdict);
+  assert.equal(await opened.getByLabel(/^Title/).inputValue(), PATCHWORK.title);
+  assert.equal(await opened.getByLabel(/^Date/).inputValue(), PATCHWORK.date);
+  assert.equal(await opened.getByLabel('Article text').inputValue(), PATCHWORK.text);
+  await opened.close();
+
+  // A broken link says so.
+  const broken = await newPage();
+  await broken.goto(`${baseUrl}/#/t/1.AAAA`);
+  await broken.locator('#trace-error', { hasText: 'This link cannot be opened' }).waitFor();
+  await broken.close();
+
+  // An article that does not compress into a link: the page says what to do instead.
+  let seed = 7;
+  const letters = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return 'abcdefghijklmnopqrstuvwxyz'[seed % 26];
+  };
+  const words = Array.from({ length: 3000 }, () => Array.from({ length: 6 }, letters).join(''));
+  await traceArticle(page, { title: 'Long', date: '2015-10-10', text: `${words.join(' ')}.` });
+  await page.getByRole('button', { name: 'Link to this trace' }).click();
+  await page.locator('#share-status', { hasText: 'too long to travel in a link' }).waitFor();
+  assert.ok(await page.locator('#share').isHidden());
+  assert.match(await page.locator('#share-status').textContent(), /Download the report instead/);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 16: "Try an example" builds a patchwork from the corpus and traces it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const example = await (await fetch(`${baseUrl}/v1/example?seed=1`)).json();
+  assert.ok(example.parts.length >= 2, JSON.stringify(example));
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/`);
+  await page.getByRole('button', { name: 'Try an example' }).click();
+  await page.locator('#verdict h2').waitFor();
+  await page.locator('#example-note').waitFor();
+  assert.equal(await page.getByLabel('Article text').inputValue(), example.text);
+  assert.equal(await page.getByLabel(/^Title/).inputValue(), 'Example patchwork 1');
+  const note = await page.locator('#example-note').textContent();
+  for (const part of example.parts) {
+    assert.ok(note.includes(part.outlet), `${part.outlet} in ${note}`);
+    // unspun finds every part it was built from.
+    assert.equal(await page.locator(`#legend li[data-source-id="${part.id}"]`).count(), 1, part.id);
+  }
+  assert.match(await page.locator('#verdict h2').textContent(), /PATCHWORK/);
+  await shot(page, 'light-example.png', { fullPage: true });
+  // The next click builds another example.
+  await page.getByRole('button', { name: 'Try an example' }).click();
+  await page.locator('#example-note', { hasText: 'Example 2' }).waitFor();
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 16: uploading an .html page fills the form with its article', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const storm = ARTICLES.find((a) => a.id === 'ap-2015-09-21-storm');
+  const pageHtml = `<!doctype html><html><head><title>${storm.title} | News</title>
+    <meta property="article:published_time" content="2015-10-05"></head><body>
+    <nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
+    <article><h1>${storm.title}</h1><p>${storm.text}</p></article>
+    <footer>Copyright News Ltd. All rights reserved.</footer></body></html>`;
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/`);
+  await page.locator('#f-file').setInputFiles({ name: 'storm.html', mimeType: 'text/html', buffer: Buffer.from(pageHtml) });
+  await page.locator('#trace-status', { hasText: 'Loaded storm.html' }).waitFor();
+  const text = await page.getByLabel('Article text').inputValue();
+  assert.ok(text.includes('Emergency crews worked through the night'), text);
+  assert.ok(!/Home|Copyright|</.test(text), `navigation and markup left out: ${text}`);
+  await page.getByRole('button', { name: 'Trace', exact: true }).click();
+  await page.locator('#verdict h2').waitFor();
+  assert.equal(await page.locator('#legend li[data-source-id="ap-2015-09-21-storm"]').count(), 1);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 16: the whole article next to a source, passages joined by lines', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await tracePatchwork(page);
+  const compare = page.locator('#compare');
+  await compare.waitFor();
+  const select = page.getByLabel('Source', { exact: true });
+  assert.equal(await select.locator('option').count(), 2);
+  // Reuters first: its two sentences are numbered on both sides and joined by two lines.
+  await page.locator('#compare-doc .cmp').first().waitFor();
+  assert.deepEqual(await page.locator('#compare-article .cmp .cmp-n').allTextContents(), ['1', '2']);
+  assert.deepEqual(await page.locator('#compare-doc .cmp .cmp-n').allTextContents(), ['1', '2']);
+  assert.ok((await page.locator('#compare-doc').textContent()).includes('Putin and Obama'), 'the whole source is shown');
+  assert.equal(await page.locator('#compare-lines path').count(), 2);
+  await compare.screenshot({ path: join(ARTIFACTS, 'light-compare.png') });
+
+  // The AP story: its two sentences.
+  const ap = await select.locator('option', { hasText: 'Associated Press' }).getAttribute('value');
+  await select.selectOption(ap);
+  await page.locator('#compare-source-heading', { hasText: 'Associated Press' }).waitFor();
+  await page.locator('#compare-doc .cmp').first().waitFor();
+  assert.deepEqual(await page.locator('#compare-article .cmp .cmp-n').allTextContents(), ['3', '4']);
+  assert.equal(await page.locator('#compare-lines path').count(), 2);
+
+  const dark = await newPage({ colorScheme: 'dark' });
+  await tracePatchwork(dark);
+  await dark.locator('#compare-doc .cmp').first().waitFor();
+  await dark.locator('#compare').screenshot({ path: join(ARTIFACTS, 'dark-compare.png') });
+  await dark.close();
+
+  // On a phone the columns stack; the numbers pair them and no line is drawn.
+  const phone = await newPage({ width: 375, height: 812 });
+  await tracePatchwork(phone);
+  await phone.locator('#compare-doc .cmp').first().waitFor();
+  assert.equal(await phone.locator('#compare-lines path').count(), 0);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px)`);
+  await shot(phone, 'phone-compare.png', { fullPage: true });
+  await phone.close();
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

@@ -7,18 +7,19 @@ use std::sync::atomic::Ordering;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::OwnedSemaphorePermit;
 use unspun_core::date::format_date;
 use unspun_core::limits::{self, Cancel};
-use unspun_core::report::TraceReport;
+use unspun_core::report::{TRACE_SCHEMA, TraceReport};
 use unspun_core::trace::{TraceConfig, TraceInput};
 
 use crate::error::AppError;
 use crate::input::{media_type, parse_article, parse_documents, read_body, utf8};
 use crate::metrics::Gauges;
+use crate::report_html::{HtmlOptions, render_html};
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 description of the API.
@@ -101,15 +102,41 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// `POST /v1/trace`. The body is read first, then a concurrency slot is taken, then the
 /// trace runs on the blocking pool. If the request is dropped meanwhile (its timeout, or the
-/// client went away) the trace is cancelled at its next check.
+/// client went away) the trace is cancelled at its next check. With `Accept: text/html` (and
+/// not JSON) the answer is the report as a self-contained HTML page.
 pub async fn post_trace(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<TraceReport>, AppError> {
-    let bytes = read_body_in_time(&state, &headers, body).await?;
+) -> Result<Response, AppError> {
+    let (report, body_text) = trace_body(&state, &headers, body).await?;
+    if wants_html(&headers) {
+        let html = render_report_page(&state, &report, Some(&body_text));
+        return Ok(html_response(html, &report, false));
+    }
+    Ok(Json(report).into_response())
+}
+
+/// Whether the client asks for HTML rather than JSON.
+fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    accept.contains("text/html") && !accept.contains("application/json")
+}
+
+/// Reads, parses and traces the article of a request; answers the report and the body that
+/// was traced.
+async fn trace_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(TraceReport, String), AppError> {
+    let bytes = read_body_in_time(state, headers, body).await?;
     let raw = utf8(bytes)?;
-    let article = parse_article(media_type(&headers).as_deref(), &raw)?;
+    let article = parse_article(media_type(headers).as_deref(), &raw)?;
     drop(raw);
     let max_article_bytes = state.config().limits.max_article_bytes;
     if article.text.len() > max_article_bytes {
@@ -151,11 +178,146 @@ pub async fn post_trace(
             work_state.inner.metrics.traces_cancelled.fetch_add(1, Ordering::Relaxed);
         }
         report.query.body_char_offset = article.body_char_offset;
-        Ok(report)
+        Ok((report, article.text))
     })
     .await?;
     cancel_on_drop.disarm();
-    Ok(Json(report))
+    Ok(report)
+}
+
+/// The HTML report of `report`, naming the served index and the time.
+fn render_report_page(state: &AppState, report: &TraceReport, body: Option<&str>) -> String {
+    let index_name = state.index_name();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let generated_at =
+        format_date(unspun_core::Timestamp(now)).replace('T', " ").replace('Z', " UTC");
+    let options =
+        HtmlOptions { body, index_name: Some(&index_name), generated_at: Some(&generated_at) };
+    render_html(report, &options)
+}
+
+/// An HTML page answer; `attachment` asks the browser to save it (the UI's download).
+fn html_response(html: String, report: &TraceReport, attachment: bool) -> Response {
+    let disposition = format!(
+        "{}; filename=\"{}\"",
+        if attachment { "attachment" } else { "inline" },
+        report_file_name(report)
+    );
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+    );
+    response
+}
+
+/// `unspun-report-<words of the title>.html`: ASCII letters and digits only, at most 60.
+pub fn report_file_name(report: &TraceReport) -> String {
+    let mut slug = String::new();
+    for word in
+        report.query.title.as_deref().unwrap_or("").split(|c: char| !c.is_ascii_alphanumeric())
+    {
+        if word.is_empty() {
+            continue;
+        }
+        if slug.len() + word.len() + 1 > 60 {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    if slug.is_empty() { "unspun-report.html".into() } else { format!("unspun-report-{slug}.html") }
+}
+
+/// The body of `POST /v1/report`.
+#[derive(serde::Deserialize)]
+pub struct ReportRequest {
+    /// The report to render (`unspun.trace/1`, as `/v1/trace` answered it).
+    report: TraceReport,
+    /// The body that was traced, to keep its paragraph breaks.
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// `POST /v1/report`: renders a trace report (`{"report": ..., "text": ...}`) as the
+/// self-contained HTML page, as a download. Nothing is traced again.
+pub async fn post_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let bytes = read_body_in_time(&state, &headers, body).await?;
+    let request: ReportRequest = serde_json::from_slice(&bytes).map_err(|e| {
+        AppError::invalid_field(
+            "report",
+            format!("expected {{\"report\": <an unspun.trace/1 report>, \"text\": ...}}: {e}"),
+        )
+    })?;
+    let _permit = state.try_permit()?;
+    if request.report.schema != TRACE_SCHEMA {
+        return Err(AppError::invalid_field(
+            "report",
+            format!("the report's schema is {:?}, not {TRACE_SCHEMA:?}", request.report.schema),
+        ));
+    }
+    let html = short_blocking(move || {
+        let html = render_report_page(&state, &request.report, request.text.as_deref());
+        Ok((html, request.report))
+    })
+    .await?;
+    Ok(html_response(html.0, &html.1, true))
+}
+
+/// `POST /v1/extract`: the article of a page or file, as the trace would read it
+/// (`{title, text, date}`), so the UI can show an uploaded HTML page before tracing it.
+pub async fn post_extract(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, AppError> {
+    let bytes = read_body_in_time(&state, &headers, body).await?;
+    let raw = utf8(bytes)?;
+    let _permit = state.try_permit()?;
+    let article = parse_article(media_type(&headers).as_deref(), &raw)?;
+    Ok(Json(json!({
+        "title": article.title,
+        "text": article.text,
+        "date": article.date.map(|d| format_date(d).chars().take(10).collect::<String>()),
+    })))
+}
+
+/// `GET /v1/example?seed=N`: a small patchwork built from the indexed documents, the same for
+/// the same seed and index (see the `example` module).
+pub async fn example(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let seed = match query.get("seed") {
+        None => 1,
+        Some(raw) => raw.trim().parse::<u64>().map_err(|_| {
+            AppError::invalid_field("seed", "seed must be a whole number from 0 to 2^64-1")
+        })?,
+    };
+    let snapshot = state.snapshot();
+    let example = short_blocking(move || {
+        let entries: Vec<_> = snapshot.catalog.values().collect();
+        Ok(crate::example::build(&snapshot.index, &entries, seed))
+    })
+    .await?;
+    example.map(Json).ok_or_else(|| {
+        AppError::new(
+            StatusCode::CONFLICT,
+            "no_example",
+            "the index holds fewer than two documents with two sentences of 8 words or more",
+        )
+    })
 }
 
 /// `POST /v1/documents[?replace=true]`.
@@ -284,6 +446,7 @@ pub async fn stats(State(state): State<AppState>) -> Json<Value> {
     if let Value::Object(object) = &mut value {
         object.insert("date_min_iso".into(), json!(stats.date_min.map(format_date)));
         object.insert("date_max_iso".into(), json!(stats.date_max.map(format_date)));
+        object.insert("index_name".into(), json!(state.index_name()));
     }
     Json(value)
 }

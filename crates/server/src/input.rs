@@ -92,18 +92,28 @@ pub struct Article {
 
 /// Parses the body of `POST /v1/trace` with [`unspun_index::ingest::Article`]: JSON
 /// `{title, text, date, id}` when the content type is JSON (or, without one, when it starts
-/// with `{`), else plain text whose first line followed by a blank line is the title.
+/// with `{`); an HTML page (its extracted article: text, title, date) when the content type is
+/// `text/html` (or, unless it is `text/plain`, when it starts like a page); else plain text
+/// whose first line followed by a blank line is the title.
 pub fn parse_article(media_type: Option<&str>, raw: &str) -> Result<Article, AppError> {
     use unspun_index::ingest::Article as Parsed;
     let json = is_json(media_type)
         || (!media_type.is_some_and(|m| m.starts_with("text/"))
             && raw.trim_start().starts_with('{'));
+    let html = media_type.is_some_and(|m| m == "text/html" || m == "application/xhtml+xml")
+        || (!json
+            && media_type.is_none_or(|m| m != "text/plain")
+            && unspun_index::ingest::html::looks_like_html(raw.as_bytes()));
     let parsed = if json {
         Parsed::parse_json(raw).map_err(article_error)?
+    } else if html {
+        Parsed::parse_html(raw)
     } else {
         Parsed::parse_text(raw)
     };
     let date = match parsed.date {
+        // A page's own date metadata is a hint: one that does not parse is left out.
+        Some(raw) if html => parse_date(&raw),
         Some(raw) if !raw.trim().is_empty() => Some(parse_date_field(&raw)?),
         _ => None,
     };
@@ -302,6 +312,21 @@ mod tests {
         let a = parse_article(Some("text/plain"), "Headline Here\n\nBody text. More.").expect("ok");
         assert_eq!(a.title.as_deref(), Some("Headline Here"));
         assert_eq!((a.text.as_str(), a.body_char_offset), ("Body text. More.", 15));
+    }
+
+    #[test]
+    fn html_page_is_extracted() {
+        let page = "<!doctype html><html><head><title>Page T</title></head><body><nav>Home</nav>\
+            <article><h1>Storm hits coast</h1><p>The storm reached the coast on Monday night, \
+            officials said.</p><p>Thousands of homes lost power.</p></article></body></html>";
+        for media_type in [Some("text/html"), None] {
+            let a = parse_article(media_type, page).expect("page");
+            assert!(a.text.contains("Thousands of homes lost power."), "{:?}", a.text);
+            assert!(!a.text.contains('<'), "{:?}", a.text);
+        }
+        // Declared plain text stays plain text.
+        let a = parse_article(Some("text/plain"), page).expect("text");
+        assert!(a.text.contains("<article>"));
     }
 
     #[test]

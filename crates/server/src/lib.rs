@@ -10,7 +10,11 @@
 //!
 //! Routes (JSON unless said otherwise; errors are always
 //! `{"error": {"code", "message", "field"}}`):
-//! - `POST /v1/trace`: trace an article; answers the `unspun.trace/1` report.
+//! - `POST /v1/trace`: trace an article (JSON, plain text or an HTML page); answers the
+//!   `unspun.trace/1` report, or with `Accept: text/html` the HTML report.
+//! - `POST /v1/report`: a report (`{"report", "text"}`) rendered as the self-contained HTML
+//!   page ([`report_html`]), as a download; `POST /v1/extract`: the article of a page.
+//! - `GET /v1/example?seed=N`: a small patchwork built from the indexed documents.
 //! - `POST /v1/documents`, `GET|DELETE /v1/documents/{id}`: add, read, remove documents.
 //! - `GET /v1/search`, `GET /v1/stats`, `GET /v1/openapi.json`.
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text).
@@ -30,10 +34,12 @@
 
 mod access_log;
 mod error;
+mod example;
 mod handlers;
 mod input;
 mod listen;
 mod metrics;
+pub mod report_html;
 mod state;
 mod ui;
 
@@ -52,7 +58,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use access_log::{AccessLog, LogFormat, LogSink, REQUEST_ID};
 pub use error::{AppError, Rejected};
-pub use handlers::{MAX_SEARCH_LIMIT, OPENAPI_JSON};
+pub use handlers::{MAX_SEARCH_LIMIT, OPENAPI_JSON, report_file_name};
 pub use listen::reserve as reserved_connections;
 pub use metrics::{Gauges, LATENCY_BUCKETS, Metrics};
 pub use state::{AppState, CatalogEntry, Limits, ServerConfig, Snapshot, WriteOutcome};
@@ -66,11 +72,14 @@ pub fn app(state: AppState) -> Router {
     // that slow uploads hold no slot.
     let with_body = Router::new()
         .route("/v1/trace", post(handlers::post_trace))
-        .route("/v1/documents", post(handlers::post_documents));
+        .route("/v1/documents", post(handlers::post_documents))
+        .route("/v1/report", post(handlers::post_report))
+        .route("/v1/extract", post(handlers::post_extract));
     let limited = Router::new()
         .route("/v1/documents/{id}", get(handlers::get_document).delete(handlers::delete_document))
         .route("/v1/search", get(handlers::search))
         .route("/v1/stats", get(handlers::stats))
+        .route("/v1/example", get(handlers::example))
         .route("/v1/openapi.json", get(handlers::openapi))
         .route("/", get(ui::index_html))
         .route("/app.js", get(ui::app_js))

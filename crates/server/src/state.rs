@@ -226,6 +226,16 @@ impl AppState {
         &self.inner.config
     }
 
+    /// The index's name for people: its folder's name (the canonical path's last part).
+    pub fn index_name(&self) -> String {
+        let dir = &self.inner.config.index_dir;
+        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        canonical
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| canonical.display().to_string())
+    }
+
     /// The current committed generation.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         let guard = self.inner.current.read().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -6,6 +6,11 @@
 (() => {
   const N_COLOURS = 8;
   const TRACE_TIMEOUT_MS = 120000;
+  /// Longest permalink fragment: the article travels compressed inside the link, and longer
+  /// links break in mail and chat programs.
+  const MAX_LINK_CHARS = 8000;
+  /// Most characters of a source document shown in the whole-article comparison.
+  const MAX_COMPARE_CHARS = 60000;
 
   // ---- small DOM helpers ------------------------------------------------------------------
 
@@ -105,15 +110,17 @@
     }
   }
 
-  async function api(path, { method = 'GET', body, signal } = {}) {
+  async function api(path, { method = 'GET', body, signal, raw, contentType, accept = 'application/json' } = {}) {
     let response;
     try {
+      const headers = { Accept: accept };
+      if (raw !== undefined) headers['Content-Type'] = contentType || 'text/plain';
+      else if (body !== undefined) headers['Content-Type'] = 'application/json';
       response = await fetch(path, {
         method,
         signal,
-        headers: body === undefined ? { Accept: 'application/json' }
-          : { Accept: 'application/json', 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers,
+        body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
       if (err && err.name === 'AbortError') {
@@ -121,10 +128,11 @@
       }
       throw new ApiError('Could not reach the unspun server. Is `unspun serve` still running?', { code: 'network' });
     }
-    const raw = await response.text();
+    if (response.ok && accept !== 'application/json') return response.blob();
+    const answer = await response.text();
     let data = null;
     try {
-      data = raw ? JSON.parse(raw) : null;
+      data = answer ? JSON.parse(answer) : null;
     } catch (_) {
       data = null;
     }
@@ -166,10 +174,15 @@
 
   const PAGES = { trace: $('page-trace'), corpus: $('page-corpus') };
   let firstRoute = true;
+  let openedLink = null;
 
   function route() {
     const hash = location.hash || '#/';
     const name = hash.startsWith('#/corpus') ? 'corpus' : 'trace';
+    if (hash.startsWith('#/t/') && hash !== openedLink) {
+      openedLink = hash;
+      openLink(hash.slice(4));
+    }
     for (const [key, page] of Object.entries(PAGES)) page.hidden = key !== name;
     for (const link of document.querySelectorAll('nav a[data-route]')) {
       if (link.dataset.route === name) link.setAttribute('aria-current', 'page');
@@ -197,6 +210,8 @@
   const FIELD_INPUTS = { title: titleInput, text: textInput, date: dateInput };
 
   let report = null;
+  /// The request that gave `report`, for its permalink and its HTML report.
+  let lastRequest = null;
 
   function markInvalid(field) {
     for (const [name, input] of Object.entries(FIELD_INPUTS)) {
@@ -209,6 +224,8 @@
     event.preventDefault();
     hideError(traceError);
     markInvalid(null);
+    const note = $('example-note');
+    if (note) note.remove();
     const text = textInput.value;
     if (!text.trim()) {
       const err = new ApiError('Paste the article text first (or upload a .txt or .json file).', { code: 'empty_text', field: 'text' });
@@ -220,7 +237,13 @@
     const body = { text };
     if (titleInput.value.trim()) body.title = titleInput.value.trim();
     if (dateInput.value) body.date = dateInput.value;
+    await runTrace(body);
+  }
 
+  /// Traces `body` ({text, title?, date?}) and shows the report.
+  async function runTrace(body) {
+    const text = body.text;
+    hideShare();
     traceButton.disabled = true;
     form.setAttribute('aria-busy', 'true');
     setBusy(traceStatus, 'Tracing…');
@@ -230,6 +253,7 @@
     try {
       const data = await api('/v1/trace', { method: 'POST', body, signal: controller.signal });
       report = data;
+      lastRequest = body;
       renderReport(data, text);
       const ms = performance.now() - started;
       const took = ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -272,6 +296,7 @@
     renderLegend(data);
     renderTitle(data);
     renderArticle(data, submittedText);
+    renderCompare(data);
   }
 
   function renderVerdict(data) {
@@ -348,6 +373,7 @@
     append(el, [
       h('span', { class: 'title-label' }, 'Title'),
       markSpan({ text: t.text, status: t.status, m, label: `Title: ${status}`, key: 'title', onopen: openTitle }),
+      kindTag(t.status, m),
       h('span', { class: `title-status status-${t.status}` }, status),
     ]);
   }
@@ -440,10 +466,23 @@
         el.appendChild(document.createTextNode(' '));
       }
       el.appendChild(sentenceSpan(data, s));
+      el.appendChild(kindTag(s.status, s.source_match));
       pos = Math.max(pos, s.char_end);
     });
     if (body && pos < body.length) el.appendChild(document.createTextNode(sliceChars(body, pos, body.length)));
     if (sentences.length === 0) el.textContent = 'The article has no sentences.';
+  }
+
+  /// The label shown after every sentence: how it was taken (its kind), or its status.
+  function kindName(status, m) {
+    if (status === 'sourced' && m) return m.quoted ? 'quote' : m.kind;
+    return { phrase_match: 'phrase', common: 'boilerplate', title: 'title' }[status] || 'original';
+  }
+
+  function kindTag(status, m) {
+    const name = kindName(status, m);
+    const cls = status === 'sourced' && m ? `kind-tag tag-sourced ${srcClass(m.source)}` : `kind-tag tag-${status}`;
+    return h('span', { class: cls, 'aria-hidden': 'true', 'data-kind': name }, name);
   }
 
   function sentenceSpan(data, s) {
@@ -817,6 +856,284 @@
     ]);
   }
 
+  // ---- share: the HTML report and the permalink ---------------------------------------------
+
+  const shareStatus = $('share-status');
+
+  function hideShare() {
+    $('share').hidden = true;
+    clear(shareStatus);
+  }
+
+  /// Asks the server to render the report as one HTML page and saves it.
+  async function downloadReport() {
+    if (!report) return;
+    setBusy(shareStatus, 'Preparing the report…');
+    try {
+      const text = lastRequest ? lastRequest.text : undefined;
+      const blob = await api('/v1/report', { method: 'POST', body: { report, text }, accept: 'text/html' });
+      const url = URL.createObjectURL(blob);
+      const a = h('a', { href: url, download: reportFileName(report), hidden: true });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      clear(shareStatus);
+      shareStatus.textContent = `Saved ${reportFileName(report)} (${formatBytes(blob.size)}): it opens offline and prints.`;
+    } catch (err) {
+      clear(shareStatus);
+      showError(traceError, err);
+    }
+  }
+
+  /// The file name the server gives the report, as `unspun-report-<title words>.html`.
+  function reportFileName(data) {
+    const words = ((data.query && data.query.title) || '').split(/[^A-Za-z0-9]+/).filter(Boolean);
+    let slug = '';
+    for (const w of words) {
+      if (slug.length + w.length + 1 > 60) break;
+      slug += (slug ? '-' : '') + w.toLowerCase();
+    }
+    return slug ? `unspun-report-${slug}.html` : 'unspun-report.html';
+  }
+
+  const toBase64Url = (bytes) => {
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
+  const fromBase64Url = (text) => {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  };
+  const streamBytes = async (bytes, stream) => new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer());
+
+  /// The permalink's fragment for a request: `1.` + base64url of raw-deflated JSON.
+  async function encodeLink(body) {
+    const json = JSON.stringify({ t: body.title || '', d: body.date || '', x: body.text });
+    const packed = await streamBytes(new TextEncoder().encode(json), new CompressionStream('deflate-raw'));
+    return `1.${toBase64Url(packed)}`;
+  }
+
+  async function decodeLink(payload) {
+    if (!payload.startsWith('1.')) throw new Error('this link was made by another version of unspun');
+    const bytes = await streamBytes(fromBase64Url(payload.slice(2)), new DecompressionStream('deflate-raw'));
+    const data = JSON.parse(new TextDecoder().decode(bytes));
+    if (!data || typeof data.x !== 'string') throw new Error('the link holds no article');
+    return data;
+  }
+
+  async function makeLink() {
+    if (!lastRequest) return;
+    const payload = await encodeLink(lastRequest);
+    const hash = `#/t/${payload}`;
+    if (hash.length > MAX_LINK_CHARS) {
+      $('share').hidden = true;
+      shareStatus.textContent = `This article is too long to travel in a link (${formatInt(hash.length)} characters compressed; a link holds ${formatInt(MAX_LINK_CHARS)}). Download the report instead.`;
+      return;
+    }
+    openedLink = hash;
+    history.replaceState(null, '', hash);
+    const url = location.href;
+    const input = $('share-url');
+    input.value = url;
+    $('share').hidden = false;
+    input.focus();
+    input.select();
+    let copied = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(url);
+        copied = true;
+      }
+    } catch (_) {
+      copied = false;
+    }
+    shareStatus.textContent = copied ? 'Link copied.' : 'Copy the link below.';
+  }
+
+  /// Opens a permalink: fills the form with its article and traces it.
+  async function openLink(payload) {
+    try {
+      const data = await decodeLink(payload);
+      textInput.value = data.x;
+      titleInput.value = data.t || '';
+      dateInput.value = /^\d{4}-\d{2}-\d{2}$/.test(data.d || '') ? data.d : '';
+      const body = { text: data.x };
+      if (data.t) body.title = data.t;
+      if (dateInput.value) body.date = dateInput.value;
+      await runTrace(body);
+    } catch (err) {
+      showError(traceError, new ApiError(`This link cannot be opened: ${err.message}`, { code: 'bad_link' }));
+    }
+  }
+
+  $('download-button').addEventListener('click', downloadReport);
+  $('link-button').addEventListener('click', () => {
+    makeLink().catch((err) => showError(traceError, new ApiError(`No link: ${err.message}`, { code: 'bad_link' })));
+  });
+
+  // ---- try an example -----------------------------------------------------------------------
+
+  let exampleSeed = 1;
+
+  async function tryExample() {
+    hideError(traceError);
+    const seed = exampleSeed;
+    exampleSeed += 1;
+    setBusy(traceStatus, 'Building an example from the corpus…');
+    let example;
+    try {
+      example = await api(`/v1/example?seed=${seed}`);
+    } catch (err) {
+      clear(traceStatus);
+      showError(traceError, err);
+      return;
+    }
+    titleInput.value = example.title || '';
+    dateInput.value = example.date || '';
+    textInput.value = example.text || '';
+    const body = { text: textInput.value, title: titleInput.value };
+    if (dateInput.value) body.date = dateInput.value;
+    await runTrace(body);
+    const parts = (example.parts || []).map((p) => {
+      const spun = (p.spun || []).map((x) => `${x.from} → ${x.to}`);
+      return `${p.outlet || p.id}${spun.length ? ` (spun: ${spun.join(', ')})` : ''}`;
+    });
+    const note = h('p', { id: 'example-note', class: 'example-note' },
+      h('strong', null, `Example ${seed}: `),
+      `two sentences each from ${parts.join('; ')}, and one sentence of its own. Did unspun find them?`);
+    const old = $('example-note');
+    if (old) old.remove();
+    traceStatus.after(note);
+  }
+
+  $('example-button').addEventListener('click', tryExample);
+
+  // ---- the whole article next to one source -------------------------------------------------
+
+  const compareSelect = $('compare-source');
+  let compareToken = 0;
+
+  function renderCompare(data) {
+    const section = $('compare');
+    const sources = data.sources || [];
+    const used = sources.map((src, idx) => ({ src, idx, n: (data.sentences || []).filter((s) => s.source_match && s.source_match.source === idx).length }))
+      .filter((x) => x.n > 0);
+    clear(compareSelect);
+    if (!used.length) {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    for (const { src, idx, n } of used) {
+      compareSelect.appendChild(h('option', { value: idx }, `${idx + 1}. ${sourceLabel(src)}: ${src.title || src.id} (${n} sentence${n === 1 ? '' : 's'})`));
+    }
+    showCompare(used[0].idx);
+  }
+
+  compareSelect.addEventListener('change', () => showCompare(Number(compareSelect.value)));
+
+  async function showCompare(idx) {
+    if (!report) return;
+    const token = (compareToken += 1);
+    const src = (report.sources || [])[idx];
+    const left = $('compare-article');
+    const right = $('compare-doc');
+    const status = $('compare-status');
+    clear(left);
+    clear(right);
+    clear($('compare-lines'));
+    $('compare-source-heading').textContent = `Source ${idx + 1}: ${sourceLabel(src)}${src.date ? ` · ${formatDate(src.date)}` : ''}`;
+    const pairs = (report.sentences || []).filter((s) => s.source_match && s.source_match.source === idx);
+    // The article: every sentence, the ones from this source numbered and coloured.
+    (report.sentences || []).forEach((s, i) => {
+      if (i > 0) left.appendChild(document.createTextNode(' '));
+      const mine = s.source_match && s.source_match.source === idx;
+      left.appendChild(mine
+        ? h('span', { class: `cmp ${s.status === 'phrase_match' ? 'cmp-phrase' : srcClass(idx)}`, 'data-pair': s.idx },
+          h('span', { class: 'cmp-n' }, String(s.idx + 1)), s.text)
+        : h('span', { class: 'cmp-other' }, s.text));
+    });
+    setBusy(status, 'Loading the source…');
+    let doc;
+    try {
+      doc = await fetchDocument(src.id);
+    } catch (err) {
+      if (token !== compareToken) return;
+      clear(status);
+      status.textContent = `The source could not be loaded: ${err.message}`;
+      return;
+    }
+    if (token !== compareToken) return;
+    clear(status);
+    const docChars = chars(doc.text || '');
+    const regions = pairs.map((s) => ({ s, start: s.source_match.source_char_start, end: s.source_match.source_char_end }))
+      .filter((r) => r.end > r.start && r.start < docChars.length)
+      .sort((a, b) => a.start - b.start || a.end - b.end);
+    const limit = Math.min(docChars.length, MAX_COMPARE_CHARS);
+    let pos = 0;
+    for (const r of regions) {
+      if (r.start < pos || r.start >= limit) continue;
+      right.appendChild(document.createTextNode(sliceChars(docChars, pos, r.start)));
+      const end = Math.min(r.end, limit);
+      right.appendChild(h('span', { class: `cmp ${r.s.status === 'phrase_match' ? 'cmp-phrase' : srcClass(idx)}`, 'data-pair': r.s.idx },
+        h('span', { class: 'cmp-n' }, String(r.s.idx + 1)), sliceChars(docChars, r.start, end)));
+      pos = end;
+    }
+    right.appendChild(document.createTextNode(sliceChars(docChars, pos, limit)));
+    if (limit < docChars.length) right.appendChild(h('span', { class: 'hint' }, ` … (${formatInt(docChars.length - limit)} more characters)`));
+    drawCompareLines();
+  }
+
+  /// Joins each numbered sentence to its passage in the source by a curve (wide screens).
+  function drawCompareLines() {
+    const svg = $('compare-lines');
+    clear(svg);
+    const box = $('compare-body');
+    if ($('compare').hidden || getComputedStyle(svg).display === 'none') return;
+    const frame = box.getBoundingClientRect();
+    svg.setAttribute('width', String(frame.width));
+    svg.setAttribute('height', String(frame.height));
+    svg.setAttribute('viewBox', `0 0 ${frame.width} ${frame.height}`);
+    const ns = 'http://www.w3.org/2000/svg';
+    for (const a of $('compare-article').querySelectorAll('.cmp[data-pair]')) {
+      const b = $('compare-doc').querySelector(`.cmp[data-pair="${a.dataset.pair}"]`);
+      if (!b) continue;
+      const ra = a.getClientRects()[0];
+      const rb = b.getClientRects()[0];
+      if (!ra || !rb) continue;
+      const leftCol = a.closest('.compare-col').getBoundingClientRect();
+      const rightCol = b.closest('.compare-col').getBoundingClientRect();
+      const x1 = leftCol.right - frame.left;
+      const y1 = ra.top + ra.height / 2 - frame.top;
+      const x2 = rightCol.left - frame.left;
+      const y2 = rb.top + rb.height / 2 - frame.top;
+      const mid = (x1 + x2) / 2;
+      const path = document.createElementNS(ns, 'path');
+      path.setAttribute('d', `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`);
+      path.setAttribute('class', `cmp-line ${a.classList.contains('cmp-phrase') ? 'cmp-phrase' : [...a.classList].find((c) => c.startsWith('src-')) || ''}`);
+      svg.appendChild(path);
+    }
+  }
+
+  window.addEventListener('resize', () => {
+    if (report && !$('compare').hidden) drawCompareLines();
+  });
+
+  // ---- corpus badge -------------------------------------------------------------------------
+
+  api('/v1/stats').then((stats) => {
+    const badge = $('corpus-badge');
+    const parts = [`${formatInt(stats.n_docs)} document${stats.n_docs === 1 ? '' : 's'}`];
+    if (stats.n_outlets) parts.push(`${formatInt(stats.n_outlets)} outlet${stats.n_outlets === 1 ? '' : 's'}`);
+    clear(badge);
+    append(badge, [h('span', { class: 'corpus-name', title: 'The index this server traces against' }, stats.index_name || 'index'), ` · ${parts.join(' · ')}`]);
+    badge.hidden = false;
+  }).catch(() => {
+    // The badge is a courtesy; the corpus page reports errors.
+  });
+
   // ---- file upload --------------------------------------------------------------------------
 
   function fillFromJson(obj) {
@@ -826,6 +1143,14 @@
     titleInput.value = typeof obj.title === 'string' ? obj.title : '';
     const date = formatDate(obj.date);
     dateInput.value = /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : '';
+  }
+
+  /// A web page: the server extracts its article (text, title, date) as a trace would.
+  async function fillFromHtml(content) {
+    const article = await api('/v1/extract', { method: 'POST', raw: content, contentType: 'text/html' });
+    textInput.value = article.text || '';
+    titleInput.value = article.title || '';
+    dateInput.value = /^\d{4}-\d{2}-\d{2}$/.test(article.date || '') ? article.date : '';
   }
 
   function fillFromText(content) {
@@ -844,10 +1169,11 @@
     if (!file) return;
     hideError(traceError);
     const reader = new FileReader();
-    reader.onload = () => {
+    reader.onload = async () => {
       const content = String(reader.result || '');
       try {
         if (/\.json$/i.test(file.name) || file.type === 'application/json') fillFromJson(JSON.parse(content));
+        else if (/\.html?$/i.test(file.name) || file.type === 'text/html') await fillFromHtml(content);
         else fillFromText(content);
         traceStatus.textContent = `Loaded ${file.name}. Press Trace.`;
       } catch (err) {
@@ -866,6 +1192,10 @@
     clear(traceStatus);
     $('result').hidden = true;
     report = null;
+    lastRequest = null;
+    const note = $('example-note');
+    if (note) note.remove();
+    if (location.hash.startsWith('#/t/')) history.replaceState(null, '', '#/');
     textInput.focus();
   });
 
