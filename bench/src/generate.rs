@@ -19,11 +19,11 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 use unspun_core::Document;
 use unspun_core::date::format_date;
-use unspun_core::patchwork::{
+use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
+use unspun_lab::patchwork::{
     BuiltinThesaurus, EditKind, Patchwork, PatchworkConfig, PlantedSentence, Rng, SpinConfig,
     Thesaurus, WordNet, generate_with_thesaurus, spin_text,
 };
-use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
 
 /// Every how many documents one is held out as a negative (not to be indexed).
 pub const NEGATIVE_EVERY: usize = 50;

@@ -5,7 +5,7 @@
 //! after the other on one thread:
 //!
 //! - half of the queries: spun patchworks made from the drawn documents by the project's own
-//!   generator ([`unspun_core::patchwork::generate`]), dated one day after their latest source;
+//!   generator ([`unspun_lab::patchwork::generate`]), dated one day after their latest source;
 //! - the other half: whole drawn articles, traced with their own id (so an article is never its
 //!   own source) and their own date.
 //!
@@ -32,11 +32,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
-use unspun_core::patchwork::{PatchworkConfig, Rng, generate};
 use unspun_core::report::VerdictKind;
 use unspun_core::trace::{TraceConfig, TraceInput};
 use unspun_core::{DocId, Document};
 use unspun_index::Index;
+use unspun_lab::patchwork::{PatchworkConfig, Rng, generate};
 
 /// Benchmarks of unspun.
 #[derive(Debug, Parser)]

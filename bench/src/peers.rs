@@ -24,12 +24,12 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use unspun_core::Document;
 use unspun_core::date::format_date;
-use unspun_core::patchwork::{BuiltinThesaurus, Rng, Thesaurus, WordNet};
 use unspun_core::report::VerdictKind;
 use unspun_core::text::{split_sentences, tokenize};
 use unspun_core::trace::{TraceConfig, TraceInput};
 use unspun_index::Index;
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
+use unspun_lab::patchwork::{BuiltinThesaurus, Rng, Thesaurus, WordNet};
 
 use crate::Latency;
 

@@ -23,10 +23,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use unspun_core::date::format_date;
-use unspun_core::patchwork::{BuiltinThesaurus, Rng, SpinConfig, alias_entities, spin_text};
 use unspun_core::text::split_sentences;
 use unspun_core::{Document, Timestamp};
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
+use unspun_lab::patchwork::{BuiltinThesaurus, Rng, SpinConfig, alias_entities, spin_text};
 
 use crate::peers::CorpusLine;
 

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde::Serialize;
-use unspun_core::patchwork::{EditKind, Patchwork, PatchworkConfig, generate};
 use unspun_core::report::TraceReport;
 use unspun_core::trace::TraceInput;
+use unspun_lab::patchwork::{EditKind, Patchwork, PatchworkConfig, generate};
 
 use crate::engine::ThesaurusArgs;
 use crate::eval::{

@@ -181,19 +181,6 @@ pub(super) fn contains_normalized(haystack: &str, needle: &str) -> bool {
     !needle.is_empty() && unspun_core::text::normalize(haystack).contains(&needle)
 }
 
-/// The planted sentences of `patchwork` in characters of its text.
-pub(crate) fn planted_spans(patchwork: &Patchwork) -> Vec<PlantedSpan> {
-    let chars = CharIndex::new(&patchwork.doc.text);
-    patchwork
-        .truth
-        .iter()
-        .map(|t| PlantedSpan {
-            char_range: chars.char_offset(t.query_byte_start)..chars.char_offset(t.query_byte_end),
-            source_id: t.source_id.clone(),
-        })
-        .collect()
-}
-
 pub(super) fn run_planted(
     data: &Path,
     workspace: &Workspace,

@@ -13,10 +13,10 @@ use anyhow::Context;
 use rayon::prelude::*;
 use serde::Serialize;
 use unspun_core::Document;
-use unspun_core::eval::{Confusion, ReuseCategory, ReuseEvidence, ReuseThresholds, reuse_category};
 use unspun_core::report::{Alteration, SentenceStatus, TraceReport, VerdictKind};
 use unspun_core::trace::{TraceInput, Tracer};
 use unspun_index::ingest::{CorpusReader, ReaderConfig, RecordResult};
+use unspun_lab::eval::{Confusion, ReuseCategory, ReuseEvidence, ReuseThresholds, reuse_category};
 
 use super::{
     EvalOutput, IndexSource, Plan, Progress, Workspace, build_index, ratio, read_jsonl_gz, tracer,

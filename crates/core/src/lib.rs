@@ -12,7 +12,7 @@
 //! - [`report`]: the JSON contract (`trace --json` and the HTTP API).
 //! - [`cluster`]: corpus-wide reuse: document links and clusters, passage clusters, the copy
 //!   graph, the publisher report and boilerplate.
-//! - [`patchwork`]: a deterministic generator of spun patchworks with ground truth.
+//! - [`lexicon`]: WordNet and learned spins, read by the aligner's [`thesaurus`].
 //!
 //! ```
 //! use unspun_core::text;
@@ -26,10 +26,8 @@ pub mod canon;
 pub mod cluster;
 pub mod date;
 pub mod doc;
-pub mod eval;
 pub mod lexicon;
 pub mod limits;
-pub mod patchwork;
 pub mod report;
 pub mod semantic;
 pub mod shingle;

@@ -1,6 +1,6 @@
 //! Reading WordNet's database files (Debian's `wordnet-base`, `/usr/share/wordnet`) for the
 //! thesaurus of the patchwork generator. The parsing is pure and lives in
-//! [`unspun_core::patchwork::WordNet`]; this module only reads the files.
+//! [`unspun_core::lexicon::WordNet`]; this module only reads the files.
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! that" → "said") or insert one ("reportedly", "also", "now", "on Monday") where it reads well.
 
 use super::rng::Rng;
-use crate::text;
+use unspun_core::text;
 
 /// Words a copy editor drops without changing the claim.
 const DELETABLE: &[&str] =

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
 use super::table::{ENTITY_ALIASES, WORD_SYNONYMS};
-use crate::lexicon::WordNet;
-use crate::lexicon::wordnet::REPLACED_STOPWORDS;
-use crate::text;
+use unspun_core::lexicon::WordNet;
+use unspun_core::lexicon::wordnet::REPLACED_STOPWORDS;
+use unspun_core::text;
 
 /// A source of synonyms for single words.
 pub trait Thesaurus {

@@ -21,7 +21,7 @@
 //! files onto these types.
 //!
 //! ```
-//! use unspun_core::eval::{PanCase, pan_score};
+//! use unspun_lab::eval::{PanCase, pan_score};
 //! let case = PanCase::new("susp-1", "src-1", 0..100, 0..100);
 //! let half = PanCase::new("susp-1", "src-1", 0..50, 0..50);
 //! let score = pan_score(&[case], &[half]);
@@ -355,7 +355,7 @@ impl AttributionOutcome {
 /// sentence both spun and reordered counts for both kinds), and not at all without keys.
 ///
 /// ```
-/// use unspun_core::eval::{AttributionOutcome, counts_by_key};
+/// use unspun_lab::eval::{AttributionOutcome, counts_by_key};
 /// let scored = [(vec!["spun", "reordered"], AttributionOutcome::Found)];
 /// let by_kind = counts_by_key(scored);
 /// assert_eq!(by_kind["spun"].tp, 1);
