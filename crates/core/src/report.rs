@@ -152,7 +152,10 @@ pub enum SentenceStatus {
 }
 
 /// How a reused text was altered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Ordered by [`Alteration::severity`] (not by declaration order): a passage or sentence with
+/// several kinds of change is reported as its most severe one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Alteration {
     /// Taken word for word (after normalisation of case, quotes and Unicode forms).
@@ -178,6 +181,32 @@ impl Alteration {
             Alteration::Spun => "spun",
             Alteration::Paraphrased => "paraphrased",
         }
+    }
+
+    /// How far the text moved from its source, from 0 (verbatim) up: reordering keeps every
+    /// word, edits change some, spinning swaps words for synonyms, a paraphrase shares the
+    /// meaning only. The largest one present names a sentence's or a passage's alteration, and
+    /// summaries list alterations in this order.
+    pub fn severity(self) -> u8 {
+        match self {
+            Alteration::Verbatim => 0,
+            Alteration::Reordered => 1,
+            Alteration::Edited => 2,
+            Alteration::Spun => 3,
+            Alteration::Paraphrased => 4,
+        }
+    }
+}
+
+impl Ord for Alteration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.severity().cmp(&other.severity())
+    }
+}
+
+impl PartialOrd for Alteration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -430,6 +459,20 @@ mod tests {
         assert_eq!(idx.char_offset(text.len()), 5);
         let ascii = CharIndex::new("plain");
         assert_eq!(ascii.char_offset(3), 3);
+    }
+
+    #[test]
+    fn alterations_order_by_severity() {
+        use Alteration::*;
+        let mut all = [Paraphrased, Verbatim, Spun, Reordered, Edited];
+        all.sort();
+        assert_eq!(all, [Verbatim, Reordered, Edited, Spun, Paraphrased]);
+        assert_eq!(all.map(Alteration::severity), [0, 1, 2, 3, 4]);
+        assert_eq!(Spun.max(Edited), Spun);
+        assert_eq!(
+            all.map(Alteration::name),
+            ["verbatim", "reordered", "edited", "spun", "paraphrased"]
+        );
     }
 
     #[test]
