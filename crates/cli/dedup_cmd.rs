@@ -1,14 +1,16 @@
 //! `unspun dedup`: the indexed corpus without its near-duplicates and contained copies, from a
-//! finished `unspun cluster` run, as JSON Lines, with a report of what was dropped and why.
+//! finished `unspun cluster` run, as JSON Lines or Parquet, with a report of what was dropped
+//! and why.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use unspun_corpus::dedup::{DedupConfig, DedupOutputs, run_dedup};
 use unspun_index::Index;
+use unspun_index::ingest::document_record;
 
 use crate::output::{print_json, print_text};
 
@@ -21,9 +23,14 @@ pub struct DedupArgs {
     /// The output directory of a finished `unspun cluster` run over this index.
     #[arg(long, value_name = "DIR")]
     pub cluster: PathBuf,
-    /// Where to write the kept documents (JSON Lines that `unspun index` reads back).
+    /// Where to write the kept documents, which `unspun index` reads back: JSON Lines, or
+    /// Parquet when FILE ends in `.parquet` (see --out-format).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Format of OUT: `jsonl`, or `parquet` (columns id, title, text, date, source, url;
+    /// zstd). Default: from OUT's extension.
+    #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "parquet"])]
+    pub out_format: Option<String>,
     /// Where to write the dropped documents, one per line with the kept document, the link's
     /// kind and share (default: OUT with `.dropped.jsonl` in place of its extension).
     #[arg(long, value_name = "FILE")]
@@ -85,6 +92,46 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// Runs the dedup into `out` (JSON Lines, or Parquet when `parquet`) and `report`.
+fn write_kept(
+    index: &Index,
+    args: &DedupArgs,
+    config: &DedupConfig,
+    parquet: bool,
+    out: &mut AtomicFile,
+    report: &mut AtomicFile,
+) -> anyhow::Result<unspun_corpus::dedup::DedupSummary> {
+    let context = || format!("deduplicating with {}", args.cluster.display());
+    #[cfg(feature = "parquet")]
+    if parquet {
+        let mut writer = unspun_index::ingest::ParquetDocWriter::new(&mut out.out)
+            .with_context(|| format!("writing {}", out.tmp.display()))?;
+        let mut sink = |doc: &unspun_core::Document| writer.write(doc);
+        let outputs = DedupOutputs {
+            out: &mut sink,
+            out_path: &out.tmp,
+            report: &mut report.out,
+            report_path: &report.tmp,
+        };
+        let summary = run_dedup(index, &args.cluster, config, outputs).with_context(context)?;
+        writer.finish().with_context(|| format!("writing {}", out.tmp.display()))?;
+        return Ok(summary);
+    }
+    debug_assert!(!parquet, "refused above without the parquet feature");
+    let writer = &mut out.out;
+    let mut sink = |doc: &unspun_core::Document| {
+        serde_json::to_writer(&mut *writer, &document_record(doc))?;
+        writer.write_all(b"\n")
+    };
+    let outputs = DedupOutputs {
+        out: &mut sink,
+        out_path: &out.tmp,
+        report: &mut report.out,
+        report_path: &report.tmp,
+    };
+    Ok(run_dedup(index, &args.cluster, config, outputs).with_context(context)?)
+}
+
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold {} must be between 0 and 1", args.threshold);
@@ -93,6 +140,13 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
         args.dropped.clone().unwrap_or_else(|| args.out.with_extension("dropped.jsonl"));
     if same_file(&dropped_path, &args.out) {
         bail!("--dropped must not be --out ({})", args.out.display());
+    }
+    let parquet = match args.out_format.as_deref() {
+        Some(format) => format == "parquet",
+        None => args.out.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("parquet")),
+    };
+    if parquet && !cfg!(feature = "parquet") {
+        bail!("this build of unspun has no Parquet support (built without the `parquet` feature)");
     }
     let index = Index::open(&args.index)
         .with_context(|| format!("opening index {}", args.index.display()))?;
@@ -105,19 +159,13 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let config = DedupConfig { threshold: args.threshold };
-    let outputs = DedupOutputs {
-        out: &mut out.out,
-        out_path: &out.tmp,
-        report: &mut report.out,
-        report_path: &report.tmp,
-    };
-    let summary = match run_dedup(&index, &args.cluster, &config, outputs) {
+    let result = write_kept(&index, &args, &config, parquet, &mut out, &mut report);
+    let summary = match result {
         Ok(summary) => summary,
         Err(e) => {
             out.abandon();
             report.abandon();
-            return Err(anyhow::Error::new(e))
-                .with_context(|| format!("deduplicating with {}", args.cluster.display()));
+            return Err(e);
         }
     };
     report.commit()?;

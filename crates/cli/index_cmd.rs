@@ -70,12 +70,12 @@ pub struct IndexArgs {
     pub date_window: Option<String>,
     /// In folders, read only the files whose path relative to the folder (or whose name, for
     /// a pattern without `/`) matches PATTERN: `*` `**` `?` `{a,b}`. Default: the files with a
-    /// corpus or document ending (.jsonl .json .csv .tsv .html .htm .txt .md ..., also
-    /// compressed).
+    /// corpus or document ending (.jsonl .json .csv .tsv .parquet .warc .html .htm .txt .md
+    /// ..., also compressed).
     #[arg(long, value_name = "PATTERN")]
     pub glob: Option<String>,
     /// Force the input format instead of detecting it.
-    #[arg(long, value_parser = ["jsonl", "json-array", "csv", "tsv", "html", "text"])]
+    #[arg(long, value_parser = ["jsonl", "json-array", "csv", "tsv", "html", "text", "warc", "parquet"])]
     pub format: Option<String>,
     /// Give records without an id (absent, null or blank) a stable one: `hash`, `h` and the
     /// XXH3-64 of the text in hex (an identical text is then a duplicate), or `line`, the
@@ -142,15 +142,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
             source: args.source_field.clone(),
             url: args.url_field.clone(),
         },
-        format: match args.format.as_deref() {
-            Some("jsonl") => Some(Format::JsonLines),
-            Some("json-array") => Some(Format::JsonArray),
-            Some("html") => Some(Format::Html),
-            Some("text") => Some(Format::Text),
-            Some("csv") => Some(Format::Csv),
-            Some("tsv") => Some(Format::Tsv),
-            _ => None,
-        },
+        format: args.format.as_deref().and_then(|name| name.parse::<Format>().ok()),
         ..ReaderConfig::default()
     };
     reader.dates.formats = args.date_format.clone();

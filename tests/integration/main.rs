@@ -11,6 +11,7 @@ mod hay;
 mod help;
 mod index;
 mod paraphrase;
+mod parquet;
 mod pipeline;
 mod real_data;
 mod stats;

@@ -13,6 +13,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use unspun_core::Document;
+#[cfg(doc)]
 use unspun_index::ingest::document_record;
 use unspun_index::{Error, Index, Result};
 
@@ -187,8 +189,8 @@ fn check_run(index: &Index, cluster_dir: &Path) -> Result<()> {
 
 /// Where [`run_dedup`] writes, with the paths its errors name.
 pub struct DedupOutputs<'a> {
-    /// The kept documents.
-    pub out: &'a mut dyn Write,
+    /// Receives the kept documents, in index order (JSON Lines, Parquet: the caller's choice).
+    pub out: &'a mut dyn FnMut(&Document) -> std::io::Result<()>,
     /// Its path.
     pub out_path: &'a Path,
     /// The dropped documents.
@@ -197,10 +199,10 @@ pub struct DedupOutputs<'a> {
     pub report_path: &'a Path,
 }
 
-/// Writes every document of `index` that the run in `cluster_dir` does not drop to
-/// `outputs.out`, as JSON Lines that `unspun index` reads back (`id`, `title`, `text`, `date`,
-/// `source`, `url`), in index order, and the dropped ones to `outputs.report` (one [`Dropped`]
-/// per line, by id).
+/// Gives every document of `index` that the run in `cluster_dir` does not drop to
+/// `outputs.out`, in index order (the CLI writes them as JSON Lines with [`document_record`]
+/// or as Parquet, both of which `unspun index` reads back), and writes the dropped ones to
+/// `outputs.report` (one [`Dropped`] per line, by id).
 pub fn run_dedup(
     index: &Index,
     cluster_dir: &Path,
@@ -222,9 +224,7 @@ pub fn run_dedup(
         if dropped.binary_search_by(|d| d.id.as_str().cmp(&doc.id)).is_ok() {
             continue;
         }
-        serde_json::to_writer(&mut *out, &document_record(&doc))
-            .map_err(|e| Error::io(out_path, e.into()))?;
-        out.write_all(b"\n").map_err(|e| Error::io(out_path, e))?;
+        out(&doc).map_err(|e| Error::io(out_path, e))?;
         n_kept += 1;
     }
     let mut by_kind: Vec<(String, u64)> = Vec::new();

@@ -83,7 +83,7 @@ impl fmt::Display for Compression {
 
 /// The unit being decoded.
 enum Unit<R: BufRead> {
-    Gzip(GzDecoder<R>),
+    Gzip(Box<GzDecoder<R>>),
     Zstd(Box<StreamingDecoder<R, FrameDecoder>>),
     Bzip2(BzDecoder<R>),
 }
@@ -91,7 +91,7 @@ enum Unit<R: BufRead> {
 impl<R: BufRead> Unit<R> {
     fn start(compression: Compression, source: R) -> io::Result<Unit<R>> {
         Ok(match compression {
-            Compression::Gzip => Unit::Gzip(GzDecoder::new(source)),
+            Compression::Gzip => Unit::Gzip(Box::new(GzDecoder::new(source))),
             Compression::Zstd => Unit::Zstd(Box::new(
                 StreamingDecoder::new(source).map_err(|error| zstd_error(&error))?,
             )),
@@ -118,7 +118,7 @@ impl<R: BufRead> Unit<R> {
     /// content checksum) and returns the source.
     fn finish(self) -> io::Result<R> {
         match self {
-            Unit::Gzip(decoder) => Ok(decoder.into_inner()),
+            Unit::Gzip(decoder) => Ok((*decoder).into_inner()),
             Unit::Bzip2(decoder) => Ok(decoder.into_inner()),
             Unit::Zstd(decoder) => {
                 let (source, frame) = decoder.into_parts();

@@ -15,6 +15,13 @@ pub fn detect(path: &Path) -> io::Result<(Format, Compression)> {
     let mut file = BufReader::new(File::open(path)?);
     let compression = Compression::from_magic(file.fill_buf()?);
     if compression == Compression::None {
+        if file.fill_buf()?.starts_with(PARQUET_MAGIC) {
+            return if cfg!(feature = "parquet") {
+                Ok((Format::Parquet, Compression::None))
+            } else {
+                Err(no_parquet(path))
+            };
+        }
         refuse_unsupported(path, file.fill_buf()?)?;
     }
     let verified = Arc::new(AtomicU64::new(0));
@@ -28,9 +35,34 @@ pub fn detect(path: &Path) -> io::Result<(Format, Compression)> {
     // let the reader report the damage with its line.
     let _ = stream.take(SNIFF_BYTES as u64).read_to_end(&mut head);
     if compression != Compression::None {
+        if head.starts_with(PARQUET_MAGIC) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: looks like a Parquet file compressed as a whole ({compression:?}): \
+                     decompress it first (Parquet compresses its own columns)",
+                    path.display()
+                ),
+            ));
+        }
         refuse_unsupported(path, &head)?;
     }
     Ok((sniff_format(path, &head), compression))
+}
+
+/// The first (and last) four bytes of a Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+/// The error for a Parquet file in a build without the `parquet` feature.
+pub(super) fn no_parquet(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "{}: a Parquet file, and this build of unspun has no Parquet support (it was built \
+             without the default `parquet` feature)",
+            path.display()
+        ),
+    )
 }
 
 /// The fields of the first record of a corpus, for a hint when nothing could be indexed:
@@ -39,6 +71,19 @@ pub fn detect(path: &Path) -> io::Result<(Format, Compression)> {
 pub fn first_record_fields(path: &Path, config: &ReaderConfig) -> io::Result<Vec<String>> {
     let (detected, compression) = detect(path)?;
     let format = config.format.unwrap_or(detected);
+    if format == Format::Parquet {
+        #[cfg(feature = "parquet")]
+        {
+            use parquet::file::reader::{FileReader, SerializedFileReader};
+            let reader = SerializedFileReader::new(File::open(path)?).map_err(|error| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {error}", path.display()))
+            })?;
+            let schema = reader.metadata().file_metadata().schema();
+            return Ok(super::read_parquet::column_paths(schema));
+        }
+        #[cfg(not(feature = "parquet"))]
+        return Err(no_parquet(path));
+    }
     let file = BufReader::new(File::open(path)?);
     let verified = Arc::new(AtomicU64::new(0));
     let stream: Box<dyn BufRead + Send> = match compression {
@@ -66,7 +111,7 @@ pub fn first_record_fields(path: &Path, config: &ReaderConfig) -> io::Result<Vec
                 _ => return Ok(Vec::new()),
             }
         }
-        Format::Html | Format::Text | Format::Warc => return Ok(Vec::new()),
+        Format::Html | Format::Text | Format::Warc | Format::Parquet => return Ok(Vec::new()),
         Format::Csv | Format::Tsv => {
             let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
             let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(stream);

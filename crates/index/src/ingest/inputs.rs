@@ -20,8 +20,10 @@ pub struct CorpusInput {
 
 /// File name endings read from folders when no `--glob` is given (each also with `.gz`,
 /// `.zst`, `.bz2` or `.xz`).
-pub const FOLDER_EXTENSIONS: [&str; 12] =
-    ["jsonl", "ndjson", "json", "csv", "tsv", "html", "htm", "xhtml", "txt", "text", "md", "warc"];
+pub const FOLDER_EXTENSIONS: [&str; 13] = [
+    "jsonl", "ndjson", "json", "csv", "tsv", "html", "htm", "xhtml", "txt", "text", "md", "warc",
+    "parquet",
+];
 
 /// Most files one folder argument may expand to.
 pub const MAX_FOLDER_FILES: usize = 1_000_000;

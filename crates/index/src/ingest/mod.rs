@@ -42,10 +42,14 @@ mod inputs;
 mod json_array;
 mod jsonl;
 pub mod pipeline;
+#[cfg(feature = "parquet")]
+mod read_parquet;
 mod read_warc;
 mod record;
 mod warc;
 pub mod wordnet;
+#[cfg(feature = "parquet")]
+mod write_parquet;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -76,6 +80,8 @@ pub use record::{
     BadRecord, RecordWarning, SkipReason, WarningKind, document_record, is_fatal_in_strict, json_id,
 };
 use warc::{Content, WarcReader};
+#[cfg(feature = "parquet")]
+pub use write_parquet::ParquetDocWriter;
 
 /// Size of the read buffers, compressed and decompressed.
 const BUFFER_BYTES: usize = 256 * 1024;
@@ -84,8 +90,8 @@ const BUFFER_BYTES: usize = 256 * 1024;
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// What `unspun index` reads, for the message about a file it cannot read.
-pub const SUPPORTED: &str = "JSON Lines, JSON arrays, CSV, TSV, WARC, HTML and plain-text \
-    files and folders of them, plain or compressed with gzip, zstd, bzip2 or xz";
+pub const SUPPORTED: &str = "JSON Lines, JSON arrays, CSV, TSV, Parquet, WARC, HTML and \
+    plain-text files and folders of them, plain or compressed with gzip, zstd, bzip2 or xz";
 
 /// Names of the record fields (JSON keys or header columns) that become [`Document`] fields.
 ///
@@ -149,6 +155,9 @@ pub enum Format {
     /// A WARC web archive (`WARC/1.0`, `.warc`, `.warc.gz`): one document per HTML response
     /// or text resource/conversion record.
     Warc,
+    /// An Apache Parquet file (`PAR1` at both ends): one document per row, columns mapped
+    /// like JSON keys. Needs the `parquet` feature (on by default).
+    Parquet,
 }
 
 impl Format {
@@ -163,6 +172,7 @@ impl Format {
             Format::Html => "html",
             Format::Text => "text",
             Format::Warc => "warc",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -188,6 +198,7 @@ impl Format {
             "html" | "htm" | "xhtml" | "shtml" => Some(Format::Html),
             "txt" | "text" | "md" => Some(Format::Text),
             "warc" | "arc" => Some(Format::Warc),
+            "parquet" | "pq" => Some(Format::Parquet),
             _ => None,
         }
     }
@@ -212,9 +223,10 @@ impl FromStr for Format {
             "html" => Ok(Format::Html),
             "text" | "txt" => Ok(Format::Text),
             "warc" => Ok(Format::Warc),
+            "parquet" => Ok(Format::Parquet),
             _ => Err(format!(
-                "unknown corpus format `{name}` (expected jsonl, json-array, csv, tsv, html, text or \
-                 warc)"
+                "unknown corpus format `{name}` (expected jsonl, json-array, csv, tsv, html, text, \
+                 warc or parquet)"
             )),
         }
     }
@@ -314,6 +326,8 @@ enum Records {
     JsonArray(ArrayReader),
     Warc(Box<WarcState>),
     Delimited(Box<DelimitedReader>),
+    #[cfg(feature = "parquet")]
+    Parquet(Box<read_parquet::ParquetState>),
 }
 
 /// Streams the records of one corpus file as [`RecordResult`]s.
@@ -404,6 +418,13 @@ impl CorpusReader {
         };
         let id_required = config.generate_ids.is_none();
         let records = match format {
+            #[cfg(feature = "parquet")]
+            Format::Parquet => {
+                let state = read_parquet::open(path, &config.fields, id_required, &n_read)?;
+                Records::Parquet(Box::new(state))
+            }
+            #[cfg(not(feature = "parquet"))]
+            Format::Parquet => return Err(detect::no_parquet(path)),
             Format::Html | Format::Text => Records::Single(Some(stream)),
             Format::Warc => Records::Warc(Box::new(WarcState {
                 reader: WarcReader::new(stream, config.max_record_bytes),
@@ -786,6 +807,14 @@ impl Iterator for CorpusReader {
             Records::Delimited(rows) => {
                 next_row(rows, &mut self.done, &self.context, &mut self.warnings)
             }
+            #[cfg(feature = "parquet")]
+            Records::Parquet(rows) => read_parquet::next_parquet(
+                rows,
+                &mut self.done,
+                &self.n_read,
+                &self.context,
+                &mut self.warnings,
+            ),
         };
         match &next {
             None => self.done = true,
