@@ -51,6 +51,12 @@ pub struct TraceArgs {
     /// file (and line).
     #[arg(long)]
     pub json: bool,
+    /// Also write the report as one self-contained HTML page to FILE (`-`: standard output,
+    /// instead of the terminal report): the article by origin, the verdict with its evidence,
+    /// the sources and every side-by-side; it loads nothing, prints, and follows a light or
+    /// dark theme. One article only.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Print the compact report: one line per sentence, without the sources' wording.
     #[arg(long, conflicts_with = "json")]
     pub brief: bool,
@@ -143,6 +149,12 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     if !single && args.title.is_some() {
         bail!("--title names the title of one article; it cannot be used with several");
     }
+    if !single && args.html.is_some() {
+        bail!(
+            "--html writes the report of one article; with several, use --json or --jsonl \
+             and render the ones you want one by one"
+        );
+    }
     let date_override = match &args.date {
         None => None,
         Some(raw) => Some(parse_article_date(raw)?),
@@ -173,11 +185,30 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     }
     let tracer = index.tracer(config);
     let report = trace_article(&tracer, &index, &article, date_override, name)?;
-    if args.json {
-        print_json(&report)?;
-    } else {
-        let render_config = RenderConfig { brief: args.brief, verbose: args.verbose };
-        print_text(&render_with(&report, Style::detect(), &render_config))?;
+    let html_to_stdout = args.html.as_deref().is_some_and(|path| path.as_os_str() == "-");
+    if let Some(path) = &args.html {
+        let index_name = index_name(&args.index);
+        let options = unspun_server::report_html::HtmlOptions {
+            body: Some(&article.text),
+            index_name: Some(&index_name),
+            generated_at: None,
+        };
+        let html = unspun_server::report_html::render_html(&report, &options);
+        if html_to_stdout {
+            print_text(&html)?;
+        } else {
+            std::fs::write(path, html)
+                .with_context(|| format!("writing the HTML report to {}", path.display()))?;
+        }
+    }
+    // With `--html -` the page is the output.
+    if !html_to_stdout {
+        if args.json {
+            print_json(&report)?;
+        } else {
+            let render_config = RenderConfig { brief: args.brief, verbose: args.verbose };
+            print_text(&render_with(&report, Style::detect(), &render_config))?;
+        }
     }
     let mut summary = Summary::new(started);
     summary.add_report(name, &report);
@@ -185,6 +216,14 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
         summary.write_json(path)?;
     }
     Ok(ExitCode::from(summary.exit_code()))
+}
+
+/// The index's name for the HTML report: its folder's name.
+fn index_name(dir: &std::path::Path) -> String {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    canonical
+        .file_name()
+        .map_or_else(|| canonical.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Parses a date given on the command line or in an article.

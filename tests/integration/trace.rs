@@ -381,3 +381,40 @@ fn issue_13_a_closed_pipe_is_not_an_error() {
         assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn issue_16_html_report_file_is_self_contained_and_escaped() {
+    let dir = news_index();
+    let hostile = format!(
+        "Moscow <script>alert(\"x\")</script> expands\n\n{}\n\nשלום <b>bold</b> 👋 'quote' & co.",
+        hay::SPUN_SYRIA_TXT.split_once("\n\n").expect("title and body").1
+    );
+    dir.create("spun.txt", &hostile);
+    let out =
+        dir.cmd().args(["trace", "--index", "idx", "--html", "report.html", "spun.txt"]).output();
+    assert_eq!(out.code, 1, "a copy: {}", out.stderr);
+    assert!(out.stdout.starts_with("COPY"), "the terminal report still prints: {}", out.stdout);
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html written");
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(!html.to_lowercase().contains("<script"), "no script, escaped or not");
+    assert!(html.contains("Moscow &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; expands"));
+    assert!(html.contains("שלום &lt;b&gt;bold&lt;/b&gt; 👋 &#39;quote&#39; &amp; co."));
+    assert!(
+        html.contains("<mark class=\"d-sub\" title=\"replaced\">Russia</mark>"),
+        "the spin is marked"
+    );
+    assert!(html.contains("traced against the index <code>idx</code>"));
+    for needle in ["<link", "src=\"", "@import", "url("] {
+        assert!(!html.contains(needle), "loads nothing: {needle}");
+    }
+
+    // `--html -` prints the page instead of the terminal report; several articles are refused.
+    let page = dir.cmd().args(["trace", "--index", "idx", "--html", "-", "spun.txt"]).output();
+    assert!(page.stdout.starts_with("<!doctype html>"), "{}", page.stdout);
+    dir.create("other.txt", "Another article. It has two sentences.");
+    let err = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--html", "r.html", "spun.txt", "other.txt"])
+        .fails_with(2);
+    assert!(err.contains("--html writes the report of one article"), "{err}");
+}
