@@ -176,6 +176,8 @@ def main(argv=None):
     pairs.add_argument("--min-shared-fingerprints", type=int, default=8, metavar="N")
     args = parser.parse_args(argv)
 
+    # Python workers run this interpreter (the one with unspun installed), unless told otherwise.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark import SparkConf, SparkContext
 
     started = time.monotonic()
