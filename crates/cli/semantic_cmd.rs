@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde::Serialize;
-use unspun_index::Index;
-use unspun_index::semantic::{SEMANTIC_FILE, build_sentences, write_sentences};
+use unspun_index::semantic::{SEMANTIC_FILE, build_sentences};
+use unspun_index::{Index, IndexWriter, WriterConfig};
 
 use crate::output::{print_json, print_text};
 use crate::progress::count_bar;
@@ -70,6 +70,16 @@ pub fn build(
     quiet: bool,
 ) -> anyhow::Result<Summary> {
     let index = Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
+    // The writer's lock keeps commits out until SEMANTIC is written: the sentences then
+    // describe the generation they are stored beside. Taken after the index is open, so a
+    // folder that is not an index is refused rather than created.
+    let mut writer = IndexWriter::open_or_create(dir, WriterConfig::default())
+        .with_context(|| format!("opening index {} for writing", dir.display()))?;
+    let index = if writer.generation() == index.generation() {
+        index
+    } else {
+        Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?
+    };
     let started = Instant::now();
     let bar = count_bar(index.n_docs(), "documents embedded", quiet);
     let stored = build_sentences(&index, embedder, min_tokens, 256, &mut |done, _| {
@@ -77,7 +87,8 @@ pub fn build(
     })
     .context("embedding the index's sentences")?;
     bar.finish_and_clear();
-    write_sentences(dir, &stored)
+    writer
+        .write_sentences(&stored)
         .with_context(|| format!("writing {}", dir.join(SEMANTIC_FILE).display()))?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Summary {

@@ -1,6 +1,8 @@
 //! The stored sentence-vector index (`SEMANTIC`): an ANN index over the sentence embeddings of
 //! every live document, built by `unspun semantic-index` (a batch step over the whole index,
-//! deterministic; rerun it after the index changes) and read by [`crate::Index::open`].
+//! deterministic; rerun it after the index changes), written by
+//! [`crate::IndexWriter::write_sentences`] under the writer lock and read by
+//! [`crate::Index::open`].
 //!
 //! Layout: the common frame (magic `UNSPSEMI`, format version, checksum) around: `u64`
 //! generation of the index it was built from, `u64` live documents then, the model name
@@ -12,7 +14,7 @@ use unspun_core::semantic::SentenceIndex;
 
 use crate::error::{Error, Result};
 use crate::format::{Decoder, Encoder, HEADER_LEN, check_frame, io_other, put_str};
-use crate::storage::{FsStorage, Storage};
+use crate::storage::Storage;
 
 /// Name of the file in the index directory.
 pub const SEMANTIC_FILE: &str = "SEMANTIC";
@@ -32,10 +34,10 @@ pub struct StoredSentences {
     pub index: SentenceIndex,
 }
 
-/// Writes `stored` into the index directory `dir`, atomically (readers opening the index see
-/// the old file or the new one).
-pub fn write_sentences(dir: &std::path::Path, stored: &StoredSentences) -> Result<()> {
-    let storage = FsStorage::new(dir);
+/// Writes `stored` as `SEMANTIC` into `storage`, atomically (readers opening the index see
+/// the old file or the new one). Only [`crate::IndexWriter::write_sentences`] calls it, under
+/// the writer lock.
+pub(crate) fn write_sentences(storage: &dyn Storage, stored: &StoredSentences) -> Result<()> {
     let body = stored.index.to_bytes();
     storage.write_atomic(SEMANTIC_FILE, &mut |out| {
         let mut encoder = Encoder::new(out, MAGIC_SEMANTIC).map_err(io_other)?;

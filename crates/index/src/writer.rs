@@ -392,6 +392,27 @@ impl IndexWriter {
         }
     }
 
+    /// Stores a sentence index (`SEMANTIC`, see [`crate::semantic`]) built from this index's
+    /// last committed generation, replacing any earlier one atomically: a crash leaves the old
+    /// file or the new one, and its temporary file is garbage the next writer removes. Written
+    /// through the writer's [`Storage`], under its lock, so no commit runs meanwhile.
+    ///
+    /// Refuses ([`Error::Refused`]) sentences built from another generation: documents added
+    /// or deleted since would be missing or still found.
+    pub fn write_sentences(&mut self, stored: &crate::semantic::StoredSentences) -> Result<()> {
+        if stored.generation != self.manifest.generation {
+            return Err(Error::Refused {
+                path: self.storage.path_of(SEMANTIC_FILE),
+                reason: format!(
+                    "sentences built from generation {} of the index, which is now at {}: build \
+                     them again",
+                    stored.generation, self.manifest.generation
+                ),
+            });
+        }
+        crate::semantic::write_sentences(&*self.storage, stored)
+    }
+
     /// Writes file `name` atomically with `write`, returning its size and checksum.
     pub(crate) fn write_file(
         &self,

@@ -151,3 +151,70 @@ fn a_failed_commit_can_be_retried() {
     assert!(index.doc_id("d6").is_some());
     assert_clean(&storage);
 }
+
+/// A sentence index of generation `generation`: one vector per document, distinct by `seed`.
+fn sentences(generation: u64, seed: f32) -> unspun_index::semantic::StoredSentences {
+    use unspun_core::semantic::{SentenceIndex, SentenceRef};
+    let refs: Vec<SentenceRef> =
+        (0..4).map(|n| SentenceRef { doc: unspun_core::DocId(n), sentence: 0 }).collect();
+    let vectors: Vec<Vec<f32>> = (0..4)
+        .map(|n| {
+            let v = [seed, n as f32 + 1.0, 1.0];
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter().map(|x| x / norm).collect()
+        })
+        .collect();
+    unspun_index::semantic::StoredSentences {
+        generation,
+        n_docs: 4,
+        model: "test".into(),
+        index: SentenceIndex::build(3, refs, &vectors),
+    }
+}
+
+#[test]
+fn crash_at_every_step_of_writing_sentences() {
+    // SEMANTIC goes through the writer's storage like any index file: a crash leaves the
+    // old file or the new one, never a torn one, and the next writer removes its temporary.
+    let base = state_a();
+    let generation = Index::with_storage(Arc::new(base.clone())).expect("open").generation();
+    let old = sentences(generation, 0.5);
+    let new = sentences(generation, 2.0);
+    let mut n_crashes = 0;
+    for fail_after in 0.. {
+        assert!(fail_after < 1_000, "the write never finished");
+        let storage = state_a();
+        let mut writer =
+            IndexWriter::with_storage(Arc::new(storage.clone()), small_segments(100)).expect("w");
+        writer.write_sentences(&old).expect("first write");
+        drop(writer);
+        let failing = FailingStorage::new(Arc::new(storage.clone()));
+        let mut writer =
+            IndexWriter::with_storage(Arc::new(failing.clone()), small_segments(100)).expect("w");
+        failing.fail_after(fail_after);
+        let result = writer.write_sentences(&new);
+        drop(writer);
+        let index = Index::with_storage(Arc::new(storage.clone())).expect("opens after a crash");
+        let stored = index.sentences().expect("a SEMANTIC file").clone();
+        match result {
+            Err(error) => {
+                assert!(failing.crashed());
+                let cause = std::error::Error::source(&error).map(ToString::to_string);
+                assert!(cause.is_some_and(|c| c.contains("simulated crash")), "{error}");
+                // Only the directory sync after the rename may fail once the new file is in.
+                assert!(stored == old || stored == new, "crash after {fail_after} steps");
+                n_crashes += 1;
+            }
+            Ok(()) => assert_eq!(stored, new),
+        }
+        let writer = IndexWriter::with_storage(Arc::new(storage.clone()), small_segments(100))
+            .expect("writer reopens after a crash");
+        drop(writer);
+        let names = storage.list().expect("list");
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        if !failing.crashed() {
+            break;
+        }
+    }
+    assert!(n_crashes >= 4, "only {n_crashes} crash points");
+}

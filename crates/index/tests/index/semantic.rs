@@ -3,7 +3,7 @@
 
 use unspun_core::semantic::{EmbedError, Embedder};
 use unspun_core::trace::Candidates;
-use unspun_index::semantic::{SEMANTIC_FILE, build_sentences, write_sentences};
+use unspun_index::semantic::{SEMANTIC_FILE, build_sentences};
 use unspun_index::{Index, IndexWriter, WriterConfig};
 
 use crate::util::doc;
@@ -48,7 +48,13 @@ fn sentence_index_round_trips_through_the_index_directory() {
     let stored = build_sentences(&index, &Lengths, 3, 4, &mut |_, _| calls += 1).expect("build");
     assert_eq!(stored.index.len(), 20, "one sentence of ≥ 3 words per document");
     assert!(calls >= 5);
-    write_sentences(dir.path(), &stored).expect("write");
+    let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default()).expect("w");
+    writer.write_sentences(&stored).expect("write");
+    // Sentences of another generation are refused: they would miss documents added since.
+    let stale = unspun_index::semantic::StoredSentences { generation: 0, ..stored.clone() };
+    let err = writer.write_sentences(&stale).expect_err("stale").to_string();
+    assert!(err.contains("generation 0") && err.contains(SEMANTIC_FILE), "{err}");
+    drop(writer);
 
     let index = Index::open(dir.path()).expect("open with SEMANTIC");
     assert_eq!(index.sentences(), Some(&stored));
