@@ -35,7 +35,8 @@ pub const CANDIDATE_CACHE_DOCS: usize = 4096;
 const N_WORST: usize = 10;
 
 /// Extensions of the files taken from a folder, as one article each.
-const ARTICLE_EXTENSIONS: [&str; 4] = [".txt", ".text", ".md", ".json"];
+const ARTICLE_EXTENSIONS: [&str; 8] =
+    [".txt", ".text", ".md", ".json", ".html", ".htm", ".xhtml", ".shtml"];
 
 /// Extensions of JSON Lines files (one article a line), in folders and on the command line.
 const JSONL_EXTENSIONS: [&str; 4] = [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"];

@@ -155,6 +155,36 @@ fn issue_16_folder_batch_lines_and_exit_codes() {
 }
 
 #[test]
+fn issue_12_batch_traces_the_articles_of_html_pages_in_folders() {
+    let dir = news_index();
+    std::fs::create_dir_all(dir.join("pages")).expect("mkdir");
+    let paragraphs: String = CNN_MARKETS
+        .text
+        .split(". ")
+        .map(|s| format!("<p>{}.</p>", s.trim_end_matches('.')))
+        .collect();
+    dir.create(
+        "pages/markets.html",
+        format!(
+            "<!DOCTYPE html><html><head><title>Markets | Farm</title></head><body>\
+             <nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav>\
+             <article><h1>Markets</h1>{paragraphs}</article>\
+             <footer>Copyright Farm. All rights reserved.</footer></body></html>"
+        ),
+    );
+    dir.create("pages/clean.htm", format!("<html><body><p>{ORIGINAL_TEXT}</p></body></html>"));
+    let out = dir.cmd().args(["trace", "--index", "idx", "--json", "pages"]).output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let reports = json_lines(&out.stdout);
+    let inputs: Vec<&str> = reports.iter().map(|r| str_at(r, "input")).collect();
+    assert_eq!(inputs, ["pages/clean.htm", "pages/markets.html"]);
+    // The article was traced, not the tags: no markup in the text, the copy found.
+    let markets = &reports[1];
+    assert_eq!(markets["verdict"]["kind"], "copy", "{markets:#}");
+    assert!(!markets.to_string().contains("<p>"), "{markets:#}");
+}
+
+#[test]
 fn issue_16_single_article_exit_codes() {
     let dir = news_index();
     dir.create("copy.txt", CNN_MARKETS.text);
