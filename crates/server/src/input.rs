@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
-use unspun_index::ingest::ArticleError;
+use unspun_index::ingest::{ArticleError, quote_cut};
 
 use crate::error::{AppError, Rejected};
 
@@ -185,14 +185,6 @@ fn id_field(
     raw: &str,
 ) -> Result<Option<String>, AppError> {
     unspun_index::ingest::id_field(object, raw).map_err(article_error)
-}
-
-/// `value` quoted and cut to 100 characters, so an error cannot echo a huge input.
-fn quote_cut(value: &str) -> String {
-    match value.char_indices().nth(100) {
-        Some((cut, _)) => format!("{:?}...", &value[..cut]),
-        None => format!("{value:?}"),
-    }
 }
 
 /// Documents to add, and the items that could not become one.

@@ -77,7 +77,8 @@ pub use read_warc::url_host;
 use read_warc::{WarcState, next_warc};
 use record::Problem;
 pub use record::{
-    BadRecord, RecordWarning, SkipReason, WarningKind, document_record, is_fatal_in_strict, json_id,
+    BadRecord, RecordWarning, SkipReason, WarningKind, document_record, is_fatal_in_strict,
+    json_id, quote_cut,
 };
 use warc::{Content, WarcReader};
 #[cfg(feature = "parquet")]

@@ -453,8 +453,8 @@ fn wrong_type(name: &str, expected: &str, value: &FieldValue) -> Problem {
 }
 
 /// `value` as a quoted, escaped string, cut to 100 characters so one bad record cannot flood
-/// a report.
-pub(crate) fn quote_cut(value: &str) -> String {
+/// a report (nor an error echo a huge input). Shared by ingest and the server's input errors.
+pub fn quote_cut(value: &str) -> String {
     const MAX_CHARS: usize = 100;
     match value.char_indices().nth(MAX_CHARS) {
         Some((cut, _)) => format!("{:?}...", &value[..cut]),
