@@ -100,10 +100,13 @@ before(async () => {
   writeFileSync(corpus, corpusJsonl());
   const index = join(workDir, 'index');
   execFileSync(BIN, ['index', '--index', index, corpus], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A cluster run of the corpus, for the corpus page's copy graph (AP → Daily Blog).
+  const cluster = join(workDir, 'cluster');
+  execFileSync(BIN, ['cluster', '--index', index, '--out', cluster], { stdio: ['ignore', 'pipe', 'pipe'] });
 
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], {
+  server = spawn(BIN, ['serve', '--index', index, '--cluster', cluster, '--addr', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (chunk) => (serverLog += chunk));
@@ -771,6 +774,75 @@ test('issue 16: the whole article next to a source, passages joined by lines', {
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `no sideways scrolling (${overflow}px)`);
   await shot(phone, 'phone-compare.png', { fullPage: true });
+  await phone.close();
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('issue 16: browse the corpus by outlet and date; an outlet\'s copy graph drawn', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const page = await newPage();
+  await page.goto(`${baseUrl}/#/corpus`);
+  const outlet = page.getByLabel('Outlet', { exact: true });
+  await outlet.locator('option', { hasText: 'Associated Press (2)' }).waitFor({ state: 'attached' });
+  assert.equal(await outlet.locator('option').count(), 6, 'all outlets and the five outlets');
+
+  // An outlet alone, no search words: its documents, newest first.
+  await outlet.selectOption('Associated Press');
+  const status = page.locator('#search-status');
+  await status.getByText('2 results for Associated Press.').waitFor();
+  assert.deepEqual(await page.locator('#search-results .r-title').allTextContents(),
+    ['Senate averts shutdown', 'Storm knocks out power along the coast']);
+  assert.ok(await page.locator('#more-button').isHidden(), 'everything is shown: no "Show more"');
+
+  // Its copy graph: the Daily Blog took its text; one arrow out, none in.
+  const graph = page.locator('#graph-card');
+  await graph.locator('svg.graph-svg').waitFor();
+  assert.equal(await graph.locator('h2').textContent(), 'Copy graph of Associated Press');
+  assert.equal(await graph.locator('path.graph-edge.out').count(), 1);
+  assert.equal(await graph.locator('path.graph-edge.in').count(), 0);
+  assert.match(await graph.locator('.graph-lists').textContent(), /Its text taken by\s*Daily Blog took: 1 link · 245 characters · median 3\.0 days later/);
+  await shot(page, 'light-graph.png', { fullPage: true });
+
+  // Following the edge browses the Daily Blog: it takes from AP.
+  await graph.getByRole('button', { name: 'Daily Blog' }).click();
+  await status.getByText('1 result for Daily Blog.').waitFor();
+  await graph.locator('h2', { hasText: 'Copy graph of Daily Blog' }).waitFor();
+  await graph.locator('path.graph-edge.in').waitFor();
+  assert.match(await graph.locator('.graph-facts').textContent(), /^1 document · 76% of its text taken from earlier documents/);
+
+  // A date range over all outlets; `to` covers its day.
+  await outlet.selectOption('');
+  await page.getByLabel('From', { exact: true }).fill('2015-09-21');
+  await page.getByLabel('To', { exact: true }).fill('2015-09-23');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await status.getByText('2 results for from 2015-09-21 to 2015-09-23.').waitFor();
+  assert.deepEqual(await page.locator('#search-results .r-title').allTextContents(),
+    ['Stocks slide on China worries', 'Storm knocks out power along the coast']);
+  assert.ok(await graph.isHidden(), 'no outlet, no graph');
+
+  // The top outlets list browses too.
+  await page.getByLabel('From', { exact: true }).fill('');
+  await page.getByLabel('To', { exact: true }).fill('');
+  await page.locator('#top-outlets button', { hasText: 'Reuters' }).click();
+  await status.getByText('2 results for Reuters.').waitFor();
+  await graph.locator('.hint', { hasText: 'neither takes text' }).waitFor();
+
+  const dark = await newPage({ colorScheme: 'dark' });
+  await dark.goto(`${baseUrl}/#/corpus`);
+  await dark.getByLabel('Outlet', { exact: true }).locator('option', { hasText: 'Daily Blog' }).waitFor({ state: 'attached' });
+  await dark.getByLabel('Outlet', { exact: true }).selectOption('Daily Blog');
+  await dark.locator('#graph-card svg.graph-svg').waitFor();
+  await shot(dark, 'dark-graph.png', { fullPage: true });
+  await dark.close();
+
+  const phone = await newPage({ width: 375, height: 812 });
+  await phone.goto(`${baseUrl}/#/corpus`);
+  await phone.getByLabel('Outlet', { exact: true }).locator('option', { hasText: 'Associated Press' }).waitFor({ state: 'attached' });
+  await phone.getByLabel('Outlet', { exact: true }).selectOption('Associated Press');
+  await phone.locator('#graph-card svg.graph-svg').waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling of the page (${overflow}px); the picture scrolls in its frame`);
+  await shot(phone, 'phone-graph.png', { fullPage: true });
   await phone.close();
   assert.deepEqual(pageErrors, []);
   await page.close();

@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// `off`. Headers, query strings and bodies are never logged.
     #[arg(long, value_enum, default_value_t = LogFormatArg::Plain)]
     pub log_format: LogFormatArg,
+    /// A finished `unspun cluster` run of this index (its --out folder): the corpus page then
+    /// draws each outlet's copy graph (who it takes text from, who takes from it).
+    #[arg(long, value_name = "DIR")]
+    pub cluster: Option<PathBuf>,
     #[command(flatten)]
     pub thesaurus: crate::engine::ThesaurusArgs,
     #[command(flatten)]
@@ -116,6 +120,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     check_cors_origins(&args.cors_origins).map_err(anyhow::Error::msg)?;
+    let copy_graph = match &args.cluster {
+        None => None,
+        Some(dir) => Some(std::sync::Arc::new(
+            unspun_server::CopyGraph::load(dir)
+                .map_err(anyhow::Error::msg)
+                .context("reading the --cluster run")?,
+        )),
+    };
     let config = ServerConfig {
         index_dir: args.index.clone(),
         token,
@@ -141,6 +153,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             },
             sink: LogSink::Stderr,
         },
+        copy_graph,
     };
     let state = AppState::open(config)
         .with_context(|| format!("opening index {}", args.index.display()))?;

@@ -401,25 +401,47 @@ pub async fn delete_document(
 /// Most results `/v1/search` returns.
 pub const MAX_SEARCH_LIMIT: usize = 1000;
 
-/// `GET /v1/search?q=...&limit=20`.
+/// A date bound of `/v1/search` (`from`, `to`), parsed; `to` covers its whole day.
+fn date_bound(query: &HashMap<String, String>, field: &str) -> Result<Option<i64>, AppError> {
+    let Some(raw) = query.get(field).map(|raw| raw.trim()).filter(|raw| !raw.is_empty()) else {
+        return Ok(None);
+    };
+    let date = unspun_core::date::parse_date(raw).ok_or_else(|| {
+        AppError::invalid_field(field, format!("cannot parse the date {raw:?} (use 2016-09-01)"))
+    })?;
+    // A bare date is midnight: `to` takes the rest of that day.
+    let end_of_day = if field == "to" && raw.len() <= 10 { 86_399 } else { 0 };
+    Ok(Some(date.0 + end_of_day))
+}
+
+/// `GET /v1/search?q=...&outlet=...&from=...&to=...&limit=20&offset=0`: documents whose id
+/// starts with `q` or whose title contains it, of one outlet (exact, case-insensitive), in a
+/// date range (inclusive; undated documents are left out when a bound is given); newest first.
 pub async fn search(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
     let q = query.get("q").map(|q| q.trim().to_lowercase()).unwrap_or_default();
-    let limit = match query.get("limit") {
-        None => 20,
-        Some(raw) => {
-            raw.parse::<usize>().ok().filter(|n| (1..=MAX_SEARCH_LIMIT).contains(n)).ok_or_else(
-                || {
-                    AppError::invalid_field(
-                        "limit",
-                        format!("limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}"),
-                    )
-                },
-            )?
+    let whole_number = |field: &str, default: usize, range: std::ops::RangeInclusive<usize>| {
+        match query.get(field) {
+            None => Ok(default),
+            Some(raw) => raw.parse::<usize>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                AppError::invalid_field(
+                    field,
+                    format!(
+                        "{field} must be a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            }),
         }
     };
+    let limit = whole_number("limit", 20, 1..=MAX_SEARCH_LIMIT)?;
+    let offset = whole_number("offset", 0, 0..=usize::MAX)?;
+    let outlet = query.get("outlet").map(|o| o.trim().to_lowercase()).filter(|o| !o.is_empty());
+    let from = date_bound(&query, "from")?;
+    let to = date_bound(&query, "to")?;
     let snapshot = state.snapshot();
     let results = short_blocking(move || {
         let mut hits: Vec<_> = snapshot
@@ -428,15 +450,110 @@ pub async fn search(
             .filter(|entry| {
                 q.is_empty() || entry.id_lower.starts_with(&q) || entry.title_lower.contains(&q)
             })
+            .filter(|entry| {
+                outlet.as_ref().is_none_or(|want| {
+                    entry.outlet.as_deref().is_some_and(|o| o.to_lowercase() == *want)
+                })
+            })
+            .filter(|entry| match (from, to, entry.date) {
+                (None, None, _) => true,
+                (_, _, None) => false,
+                (from, to, Some(date)) => {
+                    from.is_none_or(|f| date.0 >= f) && to.is_none_or(|t| date.0 <= t)
+                }
+            })
             .collect();
         let total = hits.len();
         // Newest first; undated last; ties by id for a stable order.
         hits.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
-        let results: Vec<Value> = hits.iter().take(limit).map(|e| e.to_json()).collect();
-        Ok(json!({ "total": total, "results": results }))
+        let results: Vec<Value> =
+            hits.iter().skip(offset).take(limit).map(|e| e.to_json()).collect();
+        Ok(json!({ "total": total, "offset": offset, "results": results }))
     })
     .await?;
     Ok(Json(results))
+}
+
+/// `GET /v1/outlets`: every outlet of the index with its documents and date range, most
+/// documents first; `has_copy_graph` says whether `/v1/copy-graph` can answer.
+pub async fn outlets(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    let snapshot = state.snapshot();
+    let graph = state.config().copy_graph.clone();
+    let answer = short_blocking(move || {
+        #[derive(Default)]
+        struct Tally {
+            n_docs: u64,
+            first: Option<unspun_core::Timestamp>,
+            last: Option<unspun_core::Timestamp>,
+        }
+        let mut tallies: HashMap<&str, Tally> = HashMap::new();
+        let mut n_without = 0u64;
+        for entry in snapshot.catalog.values() {
+            let Some(outlet) = entry.outlet.as_deref().filter(|o| !o.trim().is_empty()) else {
+                n_without += 1;
+                continue;
+            };
+            let tally = tallies.entry(outlet).or_default();
+            tally.n_docs += 1;
+            if let Some(date) = entry.date {
+                tally.first = Some(tally.first.map_or(date, |d| d.min(date)));
+                tally.last = Some(tally.last.map_or(date, |d| d.max(date)));
+            }
+        }
+        let mut list: Vec<(&str, Tally)> = tallies.into_iter().collect();
+        list.sort_by(|a, b| b.1.n_docs.cmp(&a.1.n_docs).then_with(|| a.0.cmp(b.0)));
+        let iso = |ts: Option<unspun_core::Timestamp>| {
+            ts.map(|t| format_date(t).chars().take(10).collect::<String>())
+        };
+        let outlets: Vec<Value> = list
+            .iter()
+            .map(|(outlet, t)| {
+                json!({
+                    "outlet": outlet,
+                    "n_docs": t.n_docs,
+                    "date_min": iso(t.first),
+                    "date_max": iso(t.last),
+                    "in_copy_graph": graph.as_ref().map(|g| g.knows(outlet)),
+                })
+            })
+            .collect();
+        Ok(json!({
+            "n_outlets": outlets.len(),
+            "n_docs_without_outlet": n_without,
+            "has_copy_graph": graph.is_some(),
+            "copy_graph_run": graph.as_ref().map(|g| g.name.clone()),
+            "outlets": outlets,
+        }))
+    })
+    .await?;
+    Ok(Json(answer))
+}
+
+/// `GET /v1/copy-graph?outlet=NAME`: who the outlet takes text from and who takes from it,
+/// from the cluster run given to `unspun serve --cluster` (409 without one).
+pub async fn copy_graph(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, AppError> {
+    let Some(graph) = state.config().copy_graph.clone() else {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "no_copy_graph",
+            "this server has no copy graph: start it with `unspun serve --cluster DIR`, DIR a \
+             finished `unspun cluster` run of this index",
+        ));
+    };
+    let outlet = query.get("outlet").map(|o| o.trim().to_string()).unwrap_or_default();
+    if outlet.is_empty() {
+        return Err(AppError::invalid_field("outlet", "name the outlet: ?outlet=NAME"));
+    }
+    if !graph.knows(&outlet) {
+        return Err(AppError::not_found(format!(
+            "the copy graph has no outlet {outlet:?} (names are exact, as in /v1/outlets)"
+        ))
+        .with_field("outlet"));
+    }
+    Ok(Json(graph.neighbourhood(&outlet)))
 }
 
 /// `GET /v1/stats`: `unspun stats --json`, plus the date range as ISO text.

@@ -16,7 +16,9 @@
 //!   page ([`report_html`]), as a download; `POST /v1/extract`: the article of a page.
 //! - `GET /v1/example?seed=N`: a small patchwork built from the indexed documents.
 //! - `POST /v1/documents`, `GET|DELETE /v1/documents/{id}`: add, read, remove documents.
-//! - `GET /v1/search`, `GET /v1/stats`, `GET /v1/openapi.json`.
+//! - `GET /v1/search` (by id or title words, outlet, date range), `GET /v1/outlets`,
+//!   `GET /v1/copy-graph?outlet=NAME` (with `--cluster DIR`), `GET /v1/stats`,
+//!   `GET /v1/openapi.json`.
 //! - `GET /healthz`, `GET /readyz`, `GET /metrics` (Prometheus text).
 //! - `GET /`, `/app.js`, `/app.css`: the web UI.
 //!
@@ -33,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod access_log;
+mod copy_graph;
 mod error;
 mod example;
 mod handlers;
@@ -57,6 +60,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 pub use access_log::{AccessLog, LogFormat, LogSink, REQUEST_ID};
+pub use copy_graph::{CopyGraph, MAX_EDGES_PER_SIDE, OutletEdge};
 pub use error::{AppError, Rejected};
 pub use handlers::{MAX_SEARCH_LIMIT, OPENAPI_JSON, report_file_name};
 pub use listen::reserve as reserved_connections;
@@ -80,6 +84,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/search", get(handlers::search))
         .route("/v1/stats", get(handlers::stats))
         .route("/v1/example", get(handlers::example))
+        .route("/v1/outlets", get(handlers::outlets))
+        .route("/v1/copy-graph", get(handlers::copy_graph))
         .route("/v1/openapi.json", get(handlers::openapi))
         .route("/", get(ui::index_html))
         .route("/app.js", get(ui::app_js))

@@ -84,6 +84,9 @@ pub struct ServerConfig {
     pub merge: MergePolicy,
     /// The access log: its format (off by default) and where lines go.
     pub access_log: crate::AccessLog,
+    /// The outlet copy graph of a finished `unspun cluster` run (`--cluster DIR`), for
+    /// `GET /v1/copy-graph`; without it that route answers 409.
+    pub copy_graph: Option<std::sync::Arc<crate::CopyGraph>>,
 }
 
 /// One document in the search list of the corpus page.

@@ -1206,6 +1206,7 @@
   let statsLoaded = false;
 
   async function loadCorpus() {
+    loadOutlets();
     if (statsLoaded) return;
     const status = $('corpus-status');
     hideError($('corpus-error'));
@@ -1243,41 +1244,247 @@
     const max = Math.max(1, ...top.map((o) => o.n_docs || 0));
     for (const o of top) {
       ol.appendChild(h('li', null,
-        h('span', { class: 'name', title: o.outlet }, o.outlet || '(no outlet)'),
+        o.outlet
+          ? h('button', { type: 'button', class: 'name link-button', title: `Browse ${o.outlet}`, onclick: () => browseOutlet(o.outlet) }, o.outlet)
+          : h('span', { class: 'name' }, '(no outlet)'),
         h('span', { class: 'bar', style: `width:${((o.n_docs || 0) / max) * 100}%`, 'aria-hidden': 'true' }),
         h('span', null, formatInt(o.n_docs))));
     }
     if (top.length === 0) ol.appendChild(h('li', null, 'No outlets recorded.'));
   }
 
-  async function onSearch(event) {
-    event.preventDefault();
+  const outletSelect = $('f-outlet');
+  const fromInput = $('f-from');
+  const toInput = $('f-to');
+  const moreButton = $('more-button');
+  const SEARCH_PAGE = 20;
+  let searchQuery = null;
+  let searchShown = 0;
+  let outletsLoaded = false;
+
+  /// Fills the outlet filter from GET /v1/outlets (once).
+  async function loadOutlets() {
+    if (outletsLoaded) return;
+    outletsLoaded = true;
+    try {
+      const data = await api('/v1/outlets');
+      for (const o of data.outlets || []) {
+        outletSelect.appendChild(h('option', { value: o.outlet }, `${o.outlet} (${formatInt(o.n_docs)})`));
+      }
+    } catch (err) {
+      outletsLoaded = false;
+      showError($('corpus-error'), err);
+    }
+  }
+
+  /// The search as URL parameters, or null when nothing is asked.
+  function searchParams() {
+    const params = new URLSearchParams();
     const q = $('q').value.trim();
+    if (q) params.set('q', q);
+    if (outletSelect.value) params.set('outlet', outletSelect.value);
+    if (fromInput.value) params.set('from', fromInput.value);
+    if (toInput.value) params.set('to', toInput.value);
+    return [...params.keys()].length ? params : null;
+  }
+
+  /// Words for what was asked: “storm” · Reuters · from 2015-09-01 to 2015-09-30.
+  function searchWords(params) {
+    const parts = [];
+    if (params.get('q')) parts.push(`“${params.get('q')}”`);
+    if (params.get('outlet')) parts.push(params.get('outlet'));
+    const from = params.get('from');
+    const to = params.get('to');
+    if (from && to) parts.push(`from ${from} to ${to}`);
+    else if (from) parts.push(`from ${from}`);
+    else if (to) parts.push(`until ${to}`);
+    return parts.join(' · ');
+  }
+
+  async function onSearch(event) {
+    if (event) event.preventDefault();
     const status = $('search-status');
-    const results = $('search-results');
     hideError($('corpus-error'));
-    if (!q) {
-      status.textContent = 'Type an id or words of a title.';
+    const params = searchParams();
+    if (!params) {
+      status.textContent = 'Type an id or words of a title, or choose an outlet or dates.';
       return;
     }
+    searchQuery = params;
+    searchShown = 0;
+    clear($('search-results'));
+    await searchPage();
+    showGraph(outletSelect.value);
+  }
+
+  /// Loads the next page of the current search and appends it.
+  async function searchPage() {
+    const status = $('search-status');
+    const results = $('search-results');
+    const params = new URLSearchParams(searchQuery);
+    params.set('limit', String(SEARCH_PAGE));
+    params.set('offset', String(searchShown));
     setBusy(status, 'Searching…');
-    clear(results);
+    moreButton.hidden = true;
     try {
-      const data = await api(`/v1/search?q=${encodeURIComponent(q)}&limit=20`);
+      const data = await api(`/v1/search?${params}`);
       const hits = Array.isArray(data) ? data : data.results || data.documents || data.hits || [];
       const total = !Array.isArray(data) && typeof data.total === 'number' ? data.total : hits.length;
+      searchShown += hits.length;
       clear(status);
-      const shown = total > hits.length ? `${hits.length} of ${formatInt(total)} results` : `${total} result${total === 1 ? '' : 's'}`;
-      status.textContent = hits.length ? `${shown} for “${q}”.` : `Nothing matches “${q}”.`;
+      const words = searchWords(searchQuery);
+      const shown = total > searchShown ? `${searchShown} of ${formatInt(total)} results` : `${total} result${total === 1 ? '' : 's'}`;
+      status.textContent = total ? `${shown} for ${words}.` : `Nothing matches ${words}.`;
       for (const hit of hits) {
         results.appendChild(h('li', null, h('button', { type: 'button', 'data-id': hit.id, onclick: () => showDocument(hit.id) },
           h('span', { class: 'r-title' }, hit.title || hit.id),
           h('span', { class: 'r-meta' }, [hit.outlet || hit.source, formatDate(hit.date), hit.id].filter(Boolean).join(' · ')))));
       }
+      moreButton.hidden = searchShown >= total || hits.length === 0;
     } catch (err) {
       clear(status);
       showError($('corpus-error'), err);
     }
+  }
+
+  moreButton.addEventListener('click', () => searchPage());
+  outletSelect.addEventListener('change', () => onSearch());
+
+  /// Browses one outlet (from the top-outlets list).
+  function browseOutlet(name) {
+    $('q').value = '';
+    if (![...outletSelect.options].some((o) => o.value === name)) outletSelect.appendChild(h('option', { value: name }, name));
+    outletSelect.value = name;
+    onSearch();
+  }
+
+  // ---- the copy graph of an outlet ----------------------------------------------------------
+
+  let graphToken = 0;
+
+  async function showGraph(outlet) {
+    const card = $('graph-card');
+    const el = $('graph');
+    const status = $('graph-status');
+    const token = (graphToken += 1);
+    clear(el);
+    clear(status);
+    if (!outlet) {
+      card.hidden = true;
+      return;
+    }
+    card.hidden = false;
+    $('graph-heading').textContent = `Copy graph of ${outlet}`;
+    setBusy(status, 'Loading the copy graph…');
+    let data;
+    try {
+      data = await api(`/v1/copy-graph?outlet=${encodeURIComponent(outlet)}`);
+    } catch (err) {
+      if (token !== graphToken) return;
+      clear(status);
+      if (err.code === 'no_copy_graph') {
+        append(el, h('p', { class: 'hint' }, 'This server has no copy graph. Run ',
+          h('code', null, 'unspun cluster --index DIR --out RUN'), ' and start the server with ',
+          h('code', null, '--cluster RUN'), ' to see who this outlet takes text from and who takes from it.'));
+      } else if (err.status === 404) {
+        append(el, h('p', { class: 'hint' }, `The cluster run found no text taken from or by ${outlet}.`));
+      } else {
+        showError($('corpus-error'), err);
+      }
+      return;
+    }
+    if (token !== graphToken) return;
+    clear(status);
+    renderGraph(el, data);
+  }
+
+  const shorten = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  const edgeFacts = (e) => {
+    const n = e.n_chars || 0;
+    const chars = n < 1000 ? `${n} characters` : `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}k characters`;
+    const parts = [`${formatInt(e.n_links)} link${e.n_links === 1 ? '' : 's'}`, chars];
+    if (typeof e.median_lag_days === 'number') parts.push(`median ${e.median_lag_days.toFixed(e.median_lag_days < 10 ? 1 : 0)} days later`);
+    return parts.join(' · ');
+  };
+
+  /// Draws the outlet in the middle, the outlets it takes from on the left (arrows into it)
+  /// and those that take from it on the right (arrows out), line width by characters taken.
+  function renderGraph(el, data) {
+    const left = data.takes_from || [];
+    const right = data.taken_by || [];
+    const p = data.publisher || null;
+    if (p) {
+      const facts = [`${formatInt(p.n_docs)} document${p.n_docs === 1 ? '' : 's'}`];
+      if (typeof p.reused_text_share === 'number') facts.push(`${percent(p.reused_text_share)} of its text taken from earlier documents`);
+      if (typeof p.republished_share === 'number') facts.push(`${percent(p.republished_share)} of its documents copies or patchworks`);
+      if (typeof p.median_lag_days === 'number') facts.push(`median lag ${p.median_lag_days.toFixed(1)} days`);
+      el.appendChild(h('p', { class: 'graph-facts' }, facts.join(' · ')));
+    }
+    if (!left.length && !right.length) {
+      el.appendChild(h('p', { class: 'hint' }, `In the cluster run ${data.run}, ${data.outlet} neither takes text from another outlet nor has its text taken.`));
+      return;
+    }
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = (tag, attrs, ...kids) => {
+      const node = document.createElementNS(ns, tag);
+      for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+      for (const kid of kids) node.appendChild(typeof kid === 'string' ? document.createTextNode(kid) : kid);
+      return node;
+    };
+    const rowH = 46;
+    const rows = Math.max(left.length, right.length, 1);
+    const height = rows * rowH + 50;
+    const width = 720;
+    const nodeW = 170;
+    const cx = width / 2;
+    const cy = height / 2 + 10;
+    const maxChars = Math.max(1, ...left.concat(right).map((e) => e.n_chars || 0));
+    const strokeW = (e) => 1.5 + 7 * Math.sqrt((e.n_chars || 0) / maxChars);
+    const yOf = (i, n) => 40 + (height - 50) * ((i + 0.5) / n);
+    const pic = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'graph-svg', role: 'img',
+      'aria-label': `${data.outlet} takes text from ${data.n_takes_from} outlets; ${data.n_taken_by} outlets take its text` });
+    pic.appendChild(svg('defs', null,
+      svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 12, markerHeight: 12, orient: 'auto-start-reverse' },
+        svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'graph-arrow' }))));
+    pic.appendChild(svg('text', { x: nodeW / 2 + 10, y: 20, class: 'graph-col', 'text-anchor': 'middle' }, `Takes text from (${data.n_takes_from})`));
+    pic.appendChild(svg('text', { x: width - nodeW / 2 - 10, y: 20, class: 'graph-col', 'text-anchor': 'middle' }, `Its text taken by (${data.n_taken_by})`));
+    const node = (x, y, label, sub, cls) => {
+      const g = svg('g', { class: `graph-node ${cls}` });
+      g.appendChild(svg('rect', { x: x - nodeW / 2, y: y - 17, width: nodeW, height: 34, rx: 8 }));
+      g.appendChild(svg('text', { x, y: sub ? y - 2 : y + 5, 'text-anchor': 'middle', class: 'graph-label' }, shorten(label, 22)));
+      if (sub) g.appendChild(svg('text', { x, y: y + 12, 'text-anchor': 'middle', class: 'graph-sub' }, sub));
+      g.appendChild(svg('title', null, label));
+      return g;
+    };
+    left.forEach((e, i) => {
+      const y = yOf(i, left.length);
+      const x1 = 10 + nodeW;
+      const x2 = cx - nodeW / 2 - 4;
+      pic.appendChild(svg('path', { d: `M ${x1} ${y} C ${(x1 + x2) / 2} ${y}, ${(x1 + x2) / 2} ${cy}, ${x2} ${cy}`, class: 'graph-edge in', 'stroke-width': strokeW(e), 'marker-end': 'url(#arrow)' },
+        svg('title', null, `${e.outlet} → ${data.outlet}: ${edgeFacts(e)}`)));
+      pic.appendChild(node(10 + nodeW / 2, y, e.outlet, `${formatInt(e.n_links)} link${e.n_links === 1 ? '' : 's'}`, 'graph-source'));
+    });
+    right.forEach((e, i) => {
+      const y = yOf(i, right.length);
+      const x1 = cx + nodeW / 2 + 4;
+      const x2 = width - 10 - nodeW;
+      pic.appendChild(svg('path', { d: `M ${x1} ${cy} C ${(x1 + x2) / 2} ${cy}, ${(x1 + x2) / 2} ${y}, ${x2} ${y}`, class: 'graph-edge out', 'stroke-width': strokeW(e), 'marker-end': 'url(#arrow)' },
+        svg('title', null, `${data.outlet} → ${e.outlet}: ${edgeFacts(e)}`)));
+      pic.appendChild(node(width - 10 - nodeW / 2, y, e.outlet, `${formatInt(e.n_links)} link${e.n_links === 1 ? '' : 's'}`, 'graph-copier'));
+    });
+    pic.appendChild(node(cx, cy, data.outlet, p ? `${formatInt(p.n_docs)} doc${p.n_docs === 1 ? '' : 's'}` : '', 'graph-centre'));
+    el.appendChild(h('div', { class: 'graph-frame' }, pic));
+    const list = (title, edges, total, arrow) => h('div', null,
+      h('h3', null, title),
+      edges.length
+        ? h('ul', { class: 'graph-list' }, edges.map((e) => h('li', null,
+          h('button', { type: 'button', class: 'link-button', onclick: () => browseOutlet(e.outlet) }, e.outlet), ` ${arrow} ${edgeFacts(e)}`)))
+        : h('p', { class: 'hint' }, 'none'),
+      total > edges.length ? h('p', { class: 'hint' }, `and ${formatInt(total - edges.length)} more`) : null);
+    el.appendChild(h('div', { class: 'graph-lists' },
+      list('Takes text from', left, data.n_takes_from, '→ it:'),
+      list('Its text taken by', right, data.n_taken_by, 'took:')));
+    el.appendChild(h('p', { class: 'hint' }, `From the cluster run ${data.run}. An arrow goes from the earlier outlet to the one that took its text; its width is the text taken.`));
   }
 
   async function showDocument(id) {
