@@ -44,7 +44,8 @@ def toy(tmp_path_factory):
     )
     index = out / "index"
     run_cli("index", "--index", index, out / "corpus.jsonl", "--quiet")
-    return {"dir": out, "corpus": out / "corpus.jsonl", "index": index, "truth": out / "truth.jsonl"}
+    corpus, truth = out / "corpus.jsonl", out / "truth.jsonl"
+    return {"dir": out, "corpus": corpus, "index": index, "truth": truth}
 
 
 @pytest.fixture(scope="session")

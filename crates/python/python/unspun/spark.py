@@ -150,7 +150,19 @@ def write_pairs(out_dir, candidates, stats):
     data = b"".join(struct.pack("<IIIB", *c) for c in candidates)
     write_atomic(os.path.join(out_dir, "pairs.bin"), data)
     ordered = {field: stats[field] for field in PAIR_STATS_FIELDS}
-    write_atomic(os.path.join(out_dir, "pairs.json"), (json.dumps(ordered, indent=2) + "\n").encode())
+    text = json.dumps(ordered, indent=2) + "\n"
+    write_atomic(os.path.join(out_dir, "pairs.json"), text.encode())
+
+
+def run_pairs(sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8):
+    """The prints and pairs stages of ``inputs`` on ``sc``; writes ``pairs.bin`` and
+    ``pairs.json`` into ``out_dir`` and returns the stage's counts."""
+    docs = read_documents(sc, inputs)
+    candidates, stats = candidate_pairs(
+        docs, fingerprints=fingerprints, partitions=partitions, min_shared=min_shared
+    )
+    write_pairs(out_dir, candidates, stats)
+    return stats
 
 
 def main(argv=None):
@@ -178,25 +190,39 @@ def main(argv=None):
 
     # Python workers run this interpreter (the one with unspun installed), unless told otherwise.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if args.master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark import SparkConf, SparkContext
 
     started = time.monotonic()
-    conf = SparkConf().setAppName("unspun pairs").setMaster(args.master)
+    conf = (
+        SparkConf()
+        .setAppName("unspun pairs")
+        .setMaster(args.master)
+        .set("spark.ui.showConsoleProgress", "false")
+    )
     sc = SparkContext.getOrCreate(conf)
     sc.setLogLevel("ERROR")
+    job_started = time.monotonic()
     try:
-        docs = read_documents(sc, args.input)
-        candidates, stats = candidate_pairs(
-            docs,
+        stats = run_pairs(
+            sc,
+            args.input,
+            args.out,
             fingerprints=args.fingerprints,
             partitions=args.partitions,
             min_shared=args.min_shared_fingerprints,
         )
     finally:
         sc.stop()
-    write_pairs(args.out, candidates, stats)
-    summary = dict(stats, out_dir=args.out, master=args.master,
-                   secs=round(time.monotonic() - started, 3))
+    done = time.monotonic()
+    summary = dict(
+        stats,
+        out_dir=args.out,
+        master=args.master,
+        secs=round(done - started, 3),
+        secs_spark_start=round(job_started - started, 3),
+    )
     print(json.dumps(summary))
     return 0
 
