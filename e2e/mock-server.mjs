@@ -52,9 +52,35 @@ const server = createServer(async (req, res) => {
   }
   if (req.method === 'GET' && url.pathname === '/v1/search') {
     const q = (url.searchParams.get('q') || '').toLowerCase();
-    const hits = ARTICLES.filter((a) => a.id.toLowerCase() === q || a.title.toLowerCase().includes(q))
+    const outlet = (url.searchParams.get('outlet') || '').toLowerCase();
+    const from = url.searchParams.get('from') || '';
+    const to = url.searchParams.get('to') || '9999';
+    const hits = ARTICLES.filter((a) => !q || a.id.toLowerCase() === q || a.title.toLowerCase().includes(q))
+      .filter((a) => !outlet || a.source.toLowerCase() === outlet)
+      .filter((a) => a.date >= from && a.date <= to)
+      .sort((a, b) => b.date.localeCompare(a.date))
       .map((a) => ({ id: a.id, title: a.title, outlet: a.source, date: a.date }));
     return json(res, 200, { total: hits.length, results: hits.slice(0, 20) });
+  }
+  if (req.method === 'GET' && url.pathname === '/v1/outlets') {
+    const tally = new Map();
+    for (const a of ARTICLES) tally.set(a.source, (tally.get(a.source) || 0) + 1);
+    const outlets = [...tally].sort((a, b) => b[1] - a[1]).map(([outlet, n]) => ({ outlet, n_docs: n }));
+    return json(res, 200, { n_outlets: outlets.length, has_copy_graph: false, outlets });
+  }
+  if (req.method === 'GET' && url.pathname === '/v1/copy-graph') {
+    return error(res, 409, 'no_copy_graph', 'the mock server has no copy graph (the real one: unspun serve --cluster DIR)');
+  }
+  if (req.method === 'GET' && url.pathname === '/v1/example') {
+    const [a, b] = ARTICLES;
+    return json(res, 200, {
+      seed: 1, title: 'Example patchwork 1', date: '2015-10-10',
+      text: `${a.text} ${b.text}`,
+      parts: [a, b].map((d) => ({ id: d.id, outlet: d.source, title: d.title, n_sentences: 3, spun: [] })),
+    });
+  }
+  if (req.method === 'POST' && ['/v1/report', '/v1/extract'].includes(url.pathname)) {
+    return error(res, 501, 'not_in_mock', `${url.pathname} renders in Rust: use the real unspun serve`);
   }
   if (req.method === 'GET' && url.pathname.startsWith('/v1/documents/')) {
     const id = decodeURIComponent(url.pathname.slice('/v1/documents/'.length));

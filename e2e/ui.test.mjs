@@ -682,7 +682,13 @@ test('issue 16: a permalink holds the article and traces it again; a too long ar
     return 'abcdefghijklmnopqrstuvwxyz'[seed % 26];
   };
   const words = Array.from({ length: 3000 }, () => Array.from({ length: 6 }, letters).join(''));
-  await traceArticle(page, { title: 'Long', date: '2015-10-10', text: `${words.join(' ')}.` });
+  // Traced from the same page: the address no longer holds the old permalink.
+  await page.getByLabel(/^Title/).fill('Long');
+  await page.getByLabel('Article text').fill(`${words.join(' ')}.`);
+  await page.getByRole('button', { name: 'Trace', exact: true }).click();
+  await page.locator('#trace-status', { hasText: 'Traced' }).waitFor();
+  await page.locator('#verdict h2', { hasText: 'ORIGINAL' }).waitFor();
+  assert.match(page.url(), /#\/$/, 'a new trace from the form drops the old permalink from the address');
   await page.getByRole('button', { name: 'Link to this trace' }).click();
   await page.locator('#share-status', { hasText: 'too long to travel in a link' }).waitFor();
   assert.ok(await page.locator('#share').isHidden());

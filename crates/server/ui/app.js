@@ -226,6 +226,11 @@
     markInvalid(null);
     const note = $('example-note');
     if (note) note.remove();
+    // A new trace from the form: the address no longer shows the permalink's article.
+    if (location.hash.startsWith('#/t/')) {
+      history.replaceState(null, '', '#/');
+      openedLink = null;
+    }
     const text = textInput.value;
     if (!text.trim()) {
       const err = new ApiError('Paste the article text first (or upload a .txt or .json file).', { code: 'empty_text', field: 'text' });
@@ -1451,7 +1456,7 @@
     const node = (x, y, label, sub, cls) => {
       const g = svg('g', { class: `graph-node ${cls}` });
       g.appendChild(svg('rect', { x: x - nodeW / 2, y: y - 17, width: nodeW, height: 34, rx: 8 }));
-      g.appendChild(svg('text', { x, y: sub ? y - 2 : y + 5, 'text-anchor': 'middle', class: 'graph-label' }, shorten(label, 22)));
+      g.appendChild(svg('text', { x, y: sub ? y - 2 : y + 5, 'text-anchor': 'middle', class: 'graph-label' }, shorten(label, 19)));
       if (sub) g.appendChild(svg('text', { x, y: y + 12, 'text-anchor': 'middle', class: 'graph-sub' }, sub));
       g.appendChild(svg('title', null, label));
       return g;
