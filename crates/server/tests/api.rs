@@ -1189,3 +1189,32 @@ async fn copy_graph_of_an_outlet_from_a_cluster_run() {
     assert_eq!(outlets["has_copy_graph"], true);
     assert_eq!(outlets["outlets"][0]["in_copy_graph"], true);
 }
+
+#[tokio::test]
+async fn html_report_is_bounded_and_links_only_web_addresses() {
+    let f = fixture();
+    let traced = send(&f.state, post("/v1/trace", "text/plain", WIRE)).await;
+    let mut report = traced.json();
+    // 3 sentences × 900: more side-by-sides than a page shows.
+    let one = report["sentences"].as_array().expect("sentences").clone();
+    let many: Vec<Value> = (0..900)
+        .flat_map(|copy| {
+            one.iter().cloned().map(move |mut s| {
+                let idx = s["idx"].as_u64().expect("idx") + copy * 3;
+                s["idx"] = json!(idx);
+                s
+            })
+        })
+        .collect();
+    report["sentences"] = json!(many);
+    report["sources"][0]["url"] = json!("javascript:alert(1)");
+    let body = json!({"report": report});
+    let answer = send(&f.state, post("/v1/report", "application/json", body.to_string())).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let html = answer.text();
+    assert!(html.contains("700 more side-by-sides are not shown"), "the cut is said");
+    assert_eq!(html.matches("<article class=\"sbs").count(), 2000);
+    assert!(html.len() < 4 << 20, "{} bytes", html.len());
+    assert!(!html.contains("href=\"javascript"), "only http(s) addresses are links");
+    assert!(html.contains("javascript:alert(1)"), "the address is still shown, as text");
+}
