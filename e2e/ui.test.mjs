@@ -642,7 +642,20 @@ test('issue 16: "Download report" saves one self-contained HTML page, escaped, l
   assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px)`);
   await shot(phone, 'phone-report.png', { fullPage: true });
   await phone.close();
-  assert.deepEqual(pageErrors, []);
+
+  // A report over the server's body limit (413): the server traces the article again and
+  // renders the page itself.
+  await page.route('**/v1/report', (route) => route.fulfill({
+    status: 413,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'payload_too_large', message: 'the request body exceeds the limit', field: 'body' } }),
+  }));
+  const again = await downloadReport(page, 'unspun-report-review-img-src-x-onerror-alert-1-quotes.html');
+  await page.unroute('**/v1/report');
+  assert.equal((again.html.match(/<article class="sbs/g) || []).length, 4, 'the same side-by-sides');
+  const unexpected = pageErrors.filter((e) => !/Failed to load resource: .* status of 413/.test(e));
+  pageErrors.length = 0;
+  assert.deepEqual(unexpected, []);
   await page.close();
 });
 

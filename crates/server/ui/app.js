@@ -876,7 +876,15 @@
     setBusy(shareStatus, 'Preparing the report…');
     try {
       const text = lastRequest ? lastRequest.text : undefined;
-      const blob = await api('/v1/report', { method: 'POST', body: { report, text }, accept: 'text/html' });
+      let blob;
+      try {
+        blob = await api('/v1/report', { method: 'POST', body: { report, text }, accept: 'text/html' });
+      } catch (err) {
+        // A report larger than the server's body limit: have the server trace the article
+        // again and render the page itself (the article alone is within the limits).
+        if (err.status !== 413 || !lastRequest) throw err;
+        blob = await api('/v1/trace', { method: 'POST', body: lastRequest, accept: 'text/html' });
+      }
       const url = URL.createObjectURL(blob);
       const a = h('a', { href: url, download: reportFileName(report), hidden: true });
       document.body.appendChild(a);
@@ -1003,11 +1011,11 @@
     await runTrace(body);
     const parts = (example.parts || []).map((p) => {
       const spun = (p.spun || []).map((x) => `${x.from} → ${x.to}`);
-      return `${p.outlet || p.id}${spun.length ? ` (spun: ${spun.join(', ')})` : ''}`;
+      return `${p.outlet || p.id} (${spun.length ? `spun: ${spun.join(', ')}` : 'verbatim'})`;
     });
     const note = h('p', { id: 'example-note', class: 'example-note' },
       h('strong', null, `Example ${seed}: `),
-      `two sentences each from ${parts.join('; ')}, and one sentence of its own. Did unspun find them?`);
+      `two sentences from each of ${parts.join(', ')}, then one sentence of its own. Did unspun find them?`);
     const old = $('example-note');
     if (old) old.remove();
     traceStatus.after(note);
