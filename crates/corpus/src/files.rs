@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use unspun_index::{Error, FsStorage, LOCK_FILE, Result, Storage, TMP_SUFFIX};
 
-use crate::spill::{Merged, Record, Source};
+use crate::spill::{MAX_FAN_IN, Merged, Record, Source, merge_files};
 
 use crate::job::*;
 
@@ -148,10 +148,9 @@ pub(crate) fn merge_shards<R: Record>(
     n_shards: usize,
     name: fn(usize) -> String,
 ) -> Result<Merged<R>> {
-    let sources = (0..n_shards)
-        .map(|shard| Source::file(&storage.path_of(&name(shard))))
-        .collect::<Result<Vec<_>>>()?;
-    Merged::new(sources, Vec::new())
+    let files: Vec<_> = (0..n_shards).map(|shard| storage.path_of(&name(shard))).collect();
+    let spill_dir = storage.path_of(SPILL_DIR);
+    merge_files(&files, &spill_dir, "shards", None, MAX_FAN_IN)
 }
 
 pub(crate) fn list_outputs(storage: &FsStorage) -> Result<Vec<OutputFile>> {

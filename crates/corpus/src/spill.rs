@@ -28,6 +28,9 @@ pub trait Record: Copy + Ord + Send + Sync {
 /// Folds records that compare equal (same key) into one; `None` keeps them all.
 pub type Combine<R> = fn(&mut R, &R);
 
+/// Most files one merge reads at once (each holds a 64 KiB read buffer and a descriptor).
+pub const MAX_FAN_IN: usize = 256;
+
 /// Buffers records under a memory budget, spilling sorted runs to disk.
 pub struct Sorter<R: Record> {
     buf: Vec<R>,
@@ -37,6 +40,7 @@ pub struct Sorter<R: Record> {
     runs: Vec<PathBuf>,
     combine: Option<Combine<R>>,
     n_spilled_bytes: u64,
+    fan_in: usize,
 }
 
 impl<R: Record> Sorter<R> {
@@ -54,7 +58,14 @@ impl<R: Record> Sorter<R> {
             runs: Vec::new(),
             combine,
             n_spilled_bytes: 0,
+            fan_in: MAX_FAN_IN,
         }
+    }
+
+    /// Merges at most `fan_in` (at least 2) files at once instead of [`MAX_FAN_IN`] (tests).
+    pub fn with_fan_in(mut self, fan_in: usize) -> Self {
+        self.fan_in = fan_in.max(2);
+        self
     }
 
     /// Adds a record.
@@ -104,12 +115,109 @@ impl<R: Record> Sorter<R> {
     /// consumer folds equal neighbours across runs).
     pub fn finish(mut self) -> Result<Merged<R>> {
         self.sort_buffer();
-        let mut sources = Vec::with_capacity(self.runs.len() + 1);
-        for path in &self.runs {
-            sources.push(Source::file(path)?);
+        let runs = std::mem::take(&mut self.runs);
+        let memory = std::mem::take(&mut self.buf);
+        let plan = MergePlan { dir: &self.dir, prefix: &self.prefix, combine: self.combine };
+        // One slot is the buffer still in memory.
+        let runs =
+            plan.reduce(runs.into_iter().map(|path| (path, true)).collect(), self.fan_in - 1)?;
+        let mut sources = Vec::with_capacity(runs.len() + 1);
+        let mut owned = Vec::new();
+        for (path, remove) in runs {
+            sources.push(Source::file(&path)?);
+            if remove {
+                owned.push(path);
+            }
         }
-        sources.push(Source::Memory(std::mem::take(&mut self.buf).into_iter()));
-        Merged::new(sources, std::mem::take(&mut self.runs))
+        sources.push(Source::Memory(memory.into_iter()));
+        Merged::new(sources, owned)
+    }
+}
+
+/// A k-way merge of sorted record files, reading at most `fan_in` (at least 2) at once: with
+/// more, groups are first merged into intermediate runs `<prefix>-pPP-NNNNN.run` in `dir`,
+/// combined with `combine` as they are written. The intermediate runs are removed once read
+/// (or when the merge is dropped); the given files are left as they are.
+pub fn merge_files<R: Record>(
+    files: &[PathBuf],
+    dir: &Path,
+    prefix: &str,
+    combine: Option<Combine<R>>,
+    fan_in: usize,
+) -> Result<Merged<R>> {
+    let plan = MergePlan { dir, prefix, combine };
+    let files = plan.reduce(files.iter().map(|path| (path.clone(), false)).collect(), fan_in)?;
+    let mut sources = Vec::with_capacity(files.len());
+    let mut owned = Vec::new();
+    for (path, remove) in files {
+        sources.push(Source::file(&path)?);
+        if remove {
+            owned.push(path);
+        }
+    }
+    Merged::new(sources, owned)
+}
+
+/// Where and how intermediate runs of a capped merge are written.
+struct MergePlan<'a, R: Record> {
+    dir: &'a Path,
+    prefix: &'a str,
+    combine: Option<Combine<R>>,
+}
+
+impl<R: Record> MergePlan<'_, R> {
+    /// Merges groups of `files` (path, whether this merge owns and removes it) until at most
+    /// `fan_in` are left.
+    fn reduce(
+        &self,
+        mut files: Vec<(PathBuf, bool)>,
+        fan_in: usize,
+    ) -> Result<Vec<(PathBuf, bool)>> {
+        let fan_in = fan_in.max(2);
+        let mut pass = 0usize;
+        while files.len() > fan_in {
+            pass += 1;
+            let mut next = Vec::with_capacity(files.len().div_ceil(fan_in));
+            for group in files.chunks(fan_in) {
+                let path =
+                    self.dir.join(format!("{}-p{pass:02}-{:05}.run", self.prefix, next.len()));
+                self.merge_group(group, &path)?;
+                next.push((path, true));
+            }
+            files = next;
+        }
+        Ok(files)
+    }
+
+    /// Writes the merge of `group` to `path`, then removes the group's owned files.
+    fn merge_group(&self, group: &[(PathBuf, bool)], path: &Path) -> Result<()> {
+        std::fs::create_dir_all(self.dir).map_err(|e| Error::io(self.dir, e))?;
+        let sources = group.iter().map(|(p, _)| Source::file(p)).collect::<Result<Vec<_>>>()?;
+        let owned = group.iter().filter(|(_, remove)| *remove).map(|(p, _)| p.clone()).collect();
+        let mut merged = Merged::new(sources, owned)?;
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let mut bytes = vec![0u8; R::SIZE];
+        let mut pending: Option<R> = None;
+        let mut write = |record: &R, out: &mut BufWriter<File>| {
+            record.encode(&mut bytes);
+            out.write_all(&bytes).map_err(|e| Error::io(path, e))
+        };
+        while let Some(record) = merged.next_record()? {
+            match (&mut pending, self.combine) {
+                (Some(last), Some(combine)) if *last == record => combine(last, &record),
+                (Some(last), _) => {
+                    write(last, &mut out)?;
+                    pending = Some(record);
+                }
+                (None, _) => pending = Some(record),
+            }
+        }
+        if let Some(last) = &pending {
+            write(last, &mut out)?;
+        }
+        out.flush().map_err(|e| Error::io(path, e))?;
+        Ok(())
     }
 }
 
@@ -297,10 +405,15 @@ mod tests {
     }
 
     fn count_with_budget(keys: &[u64], budget: usize) -> Vec<(u64, u32)> {
+        count_with(keys, budget, MAX_FAN_IN)
+    }
+
+    fn count_with(keys: &[u64], budget: usize, fan_in: usize) -> Vec<(u64, u32)> {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let spill = dir.path().join("spill");
         let mut sorter: Sorter<ByKey> =
-            Sorter::new(&spill, "t", budget, Some(|a: &mut ByKey, b: &ByKey| a.0.n += b.0.n));
+            Sorter::new(&spill, "t", budget, Some(|a: &mut ByKey, b: &ByKey| a.0.n += b.0.n))
+                .with_fan_in(fan_in);
         for &key in keys {
             sorter.push(ByKey(Counted { key, n: 1 })).unwrap_or_else(|e| panic!("{e}"));
         }
@@ -327,6 +440,45 @@ mod tests {
         assert_eq!(in_memory, spilled);
         assert_eq!(in_memory.len(), 3001);
         assert_eq!(in_memory.iter().map(|(_, n)| u64::from(*n)).sum::<u64>(), 50_000);
+    }
+
+    #[test]
+    fn a_capped_fan_in_merges_in_passes_and_gives_the_same_counts() {
+        // 200,000 records at 1,024 a run: 196 runs, merged 3 at a time (5 passes).
+        let keys: Vec<u64> = (0..200_000u64).map(|i| (i * 7919) % 30_011).collect();
+        let in_memory = count_with(&keys, 1 << 30, MAX_FAN_IN);
+        assert_eq!(count_with(&keys, 1, 3), in_memory);
+        assert_eq!(count_with(&keys, 1, 2), in_memory);
+        assert_eq!(in_memory.len(), 30_011);
+    }
+
+    #[test]
+    fn merge_files_reads_few_at_once_and_leaves_its_inputs() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut files = Vec::new();
+        let mut all = Vec::new();
+        for shard in 0..10u64 {
+            let mut records: Vec<ByKey> =
+                (0..100u64).map(|i| ByKey(Counted { key: i * 10 + shard, n: 1 })).collect();
+            records.sort();
+            let path = dir.path().join(format!("shard-{shard}.bin"));
+            write_records(&path, &records).unwrap_or_else(|e| panic!("{e}"));
+            all.extend(records.iter().map(|r| r.0.key));
+            files.push(path);
+        }
+        all.sort_unstable();
+        let spill = dir.path().join("spill");
+        let mut merged =
+            merge_files::<ByKey>(&files, &spill, "m", None, 3).unwrap_or_else(|e| panic!("{e}"));
+        let mut got = Vec::new();
+        while let Some(r) = merged.next_record().unwrap_or_else(|e| panic!("{e}")) {
+            got.push(r.0.key);
+        }
+        drop(merged);
+        assert_eq!(got, all);
+        assert!(files.iter().all(|f| f.exists()), "the inputs stay");
+        let left = std::fs::read_dir(&spill).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0, "the intermediate runs are gone");
     }
 
     #[test]
