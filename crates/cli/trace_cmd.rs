@@ -188,10 +188,15 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let html_to_stdout = args.html.as_deref().is_some_and(|path| path.as_os_str() == "-");
     if let Some(path) = &args.html {
         let index_name = index_name(&args.index);
+        let texts = unspun_server::report_html::source_texts(&report, |id| {
+            let doc_id = index.doc_id(id)?;
+            index.document(doc_id).ok().flatten().map(|doc| doc.text)
+        });
         let options = unspun_server::report_html::HtmlOptions {
             body: Some(&article.text),
             index_name: Some(&index_name),
             generated_at: None,
+            source_texts: Some(&texts),
         };
         let html = unspun_server::report_html::render_html(&report, &options);
         if html_to_stdout {

@@ -19,7 +19,7 @@ use unspun_core::trace::{TraceConfig, TraceInput};
 use crate::error::AppError;
 use crate::input::{media_type, parse_article, parse_documents, read_body, utf8};
 use crate::metrics::Gauges;
-use crate::report_html::{HtmlOptions, render_html};
+use crate::report_html::{HtmlOptions, render_html, source_texts};
 use crate::state::AppState;
 
 /// The OpenAPI 3.1 description of the API.
@@ -111,7 +111,11 @@ pub async fn post_trace(
 ) -> Result<Response, AppError> {
     let (report, body_text) = trace_body(&state, &headers, body).await?;
     if wants_html(&headers) {
-        let html = render_report_page(&state, &report, Some(&body_text));
+        let (html, report) = short_blocking(move || {
+            let html = render_report_page(&state, &report, Some(&body_text));
+            Ok((html, report))
+        })
+        .await?;
         return Ok(html_response(html, &report, false));
     }
     Ok(Json(report).into_response())
@@ -185,7 +189,8 @@ async fn trace_body(
     Ok(report)
 }
 
-/// The HTML report of `report`, naming the served index and the time.
+/// The HTML report of `report`, naming the served index and the time, with the sources'
+/// text around each match read from the current index (blocking: call it on the pool).
 fn render_report_page(state: &AppState, report: &TraceReport, body: Option<&str>) -> String {
     let index_name = state.index_name();
     let now = std::time::SystemTime::now()
@@ -193,8 +198,17 @@ fn render_report_page(state: &AppState, report: &TraceReport, body: Option<&str>
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     let generated_at =
         format_date(unspun_core::Timestamp(now)).replace('T', " ").replace('Z', " UTC");
-    let options =
-        HtmlOptions { body, index_name: Some(&index_name), generated_at: Some(&generated_at) };
+    let snapshot = state.snapshot();
+    let texts = source_texts(report, |id| {
+        let doc_id = snapshot.index.doc_id(id)?;
+        snapshot.index.document(doc_id).ok().flatten().map(|doc| doc.text)
+    });
+    let options = HtmlOptions {
+        body,
+        index_name: Some(&index_name),
+        generated_at: Some(&generated_at),
+        source_texts: Some(&texts),
+    };
     render_html(report, &options)
 }
 

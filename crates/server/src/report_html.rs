@@ -15,6 +15,7 @@
 //! [`MAX_SOURCES`] sources, each text cut at [`MAX_TEXT_CHARS`] characters; what is left out
 //! is counted on the page.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use unspun_core::report::{
@@ -43,6 +44,26 @@ pub struct HtmlOptions<'a> {
     pub index_name: Option<&'a str>,
     /// When the report was made (shown as given, e.g. `2026-12-02 21:04 UTC`).
     pub generated_at: Option<&'a str>,
+    /// The sources' texts by id, when the caller has them (the index): each side-by-side then
+    /// shows up to [`CONTEXT_CHARS`] characters of the source around the match.
+    pub source_texts: Option<&'a HashMap<String, String>>,
+}
+
+/// Characters of a source's text shown before and after its matched passage.
+pub const CONTEXT_CHARS: usize = 240;
+
+/// The texts of `report`'s sources, read with `document` (an id → its text, or `None`), for
+/// [`HtmlOptions::source_texts`]. At most [`MAX_SOURCES`] are read.
+pub fn source_texts(
+    report: &TraceReport,
+    mut document: impl FnMut(&str) -> Option<String>,
+) -> HashMap<String, String> {
+    report
+        .sources
+        .iter()
+        .take(MAX_SOURCES)
+        .filter_map(|source| Some((source.id.clone(), document(&source.id)?)))
+        .collect()
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -175,7 +196,7 @@ pub fn render_html(report: &TraceReport, options: &HtmlOptions<'_>) -> String {
     sources(&mut out, report);
     key(&mut out);
     article(&mut out, report, options);
-    side_by_sides(&mut out, report);
+    side_by_sides(&mut out, report, options);
     footer(&mut out, report);
     out.push_str("</main>\n</body>\n</html>\n");
     out
@@ -489,7 +510,7 @@ fn sentence_span(
     }
 }
 
-fn side_by_sides(out: &mut String, report: &TraceReport) {
+fn side_by_sides(out: &mut String, report: &TraceReport, options: &HtmlOptions<'_>) {
     let mut items: Vec<(String, String, &str, SentenceStatus, &SourceMatch, bool)> = Vec::new();
     if let Some(t) = &report.title
         && let Some(m) = &t.source_match
@@ -518,11 +539,21 @@ fn side_by_sides(out: &mut String, report: &TraceReport) {
         out.push_str("<p>No sentence has a source.</p>\n</section>\n");
         return;
     }
-    out.push_str("<p class=\"hint\">Each sentence with a source, next to the source's wording. <mark class=\"d-sub\">Marked</mark> words were replaced, <ins class=\"d-ins\">underlined</ins> ones added by the article, <del class=\"d-del\">struck</del> ones left out of it; <span class=\"unaligned\">grey</span> words are outside the match.</p>\n");
+    out.push_str("<p class=\"hint\">Each sentence with a source, next to the source's wording. <mark class=\"d-sub\">Marked</mark> words were replaced, <ins class=\"d-ins\">underlined</ins> ones added by the article, <del class=\"d-del\">struck</del> ones left out of it; <span class=\"unaligned\">grey</span> words are outside the match, or the source's text around it.</p>\n");
     let n_items = items.len();
     for (anchor, name, text, status, m, of_title) in items.into_iter().take(MAX_SIDE_BY_SIDES) {
         let title_offset = if anchor == "title" { 0 } else { sentence_start(report, &anchor) };
-        side_by_side(out, report, &anchor, &name, text, title_offset, status, m, of_title);
+        let source_text = if of_title {
+            None
+        } else {
+            report
+                .sources
+                .get(m.source)
+                .and_then(|src| options.source_texts.and_then(|texts| texts.get(&src.id)))
+        };
+        let item =
+            Item { anchor: &anchor, name: &name, text, text_char_start: title_offset, status };
+        side_by_side(out, report, &item, m, of_title, source_text.map(String::as_str));
     }
     if n_items > MAX_SIDE_BY_SIDES {
         let _ = writeln!(
@@ -542,18 +573,55 @@ fn sentence_start(report: &TraceReport, anchor: &str) -> usize {
         .map_or(0, |s| s.char_start)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A sentence (or the title) to show next to its source.
+struct Item<'a> {
+    anchor: &'a str,
+    name: &'a str,
+    text: &'a str,
+    /// Where `text` starts in the body (0 for the title).
+    text_char_start: usize,
+    status: SentenceStatus,
+}
+
+/// `chars[start..end]`, clamped.
+fn char_range(chars: &[char], start: usize, end: usize) -> String {
+    let end = end.min(chars.len());
+    chars[start.min(end)..end].iter().collect()
+}
+
+/// The source's text around its match (`before`, `after`) as escaped context spans, when
+/// the text is at hand and the match's offsets fit it.
+fn context_spans(whole: Option<&str>, m: &SourceMatch) -> (String, String) {
+    let Some(whole) = whole else { return (String::new(), String::new()) };
+    let chars: Vec<char> = whole.chars().collect();
+    let (start, end) = (m.source_char_start, m.source_char_end);
+    if start > end || end > chars.len() {
+        return (String::new(), String::new());
+    }
+    let from = start.saturating_sub(CONTEXT_CHARS);
+    let to = (end + CONTEXT_CHARS).min(chars.len());
+    let before = format!("{}{}", if from > 0 { "…" } else { "" }, char_range(&chars, from, start));
+    let after =
+        format!("{}{}", char_range(&chars, end, to), if to < chars.len() { "…" } else { "" });
+    let span = |text: &str| {
+        if text.is_empty() {
+            String::new()
+        } else {
+            format!("<span class=\"context\">{}</span>", escape(text))
+        }
+    };
+    (span(&before), span(&after))
+}
+
 fn side_by_side(
     out: &mut String,
     report: &TraceReport,
-    anchor: &str,
-    name: &str,
-    text: &str,
-    text_char_start: usize,
-    status: SentenceStatus,
+    item: &Item<'_>,
     m: &SourceMatch,
     of_title: bool,
+    source_text_whole: Option<&str>,
 ) {
+    let Item { anchor, name, text, text_char_start, status } = *item;
     let phrase = status == SentenceStatus::PhraseMatch;
     let src = report.sources.get(m.source);
     let colour =
@@ -576,6 +644,7 @@ fn side_by_side(
     let aligned = cut(&aligned, MAX_TEXT_CHARS);
     let source_text = cut(&m.source_text, MAX_TEXT_CHARS);
     let (source_marked, query_marked) = word_diff(&source_text, &aligned);
+    let context = context_spans(source_text_whole, m);
     out.push_str("<div class=\"pair\">\n<div class=\"side\"><p class=\"side-head\">This article</p><p class=\"text\" dir=\"auto\">");
     if !before.is_empty() {
         let _ = write!(out, "<span class=\"unaligned\">{}</span>", escape(&cut(&before, 400)));
@@ -586,10 +655,12 @@ fn side_by_side(
     }
     let _ = writeln!(
         out,
-        "</p></div>\n<div class=\"side side-source\"><p class=\"side-head\">Source {n}: <span dir=\"auto\">{who}</span>{field}{date}</p><p class=\"text\" dir=\"auto\">{source_marked}</p></div>\n</div>",
+        "</p></div>\n<div class=\"side side-source\"><p class=\"side-head\">Source {n}: <span dir=\"auto\">{who}</span>{field}{date}</p><p class=\"text\" dir=\"auto\">{before}{source_marked}{after}</p></div>\n</div>",
         n = m.source + 1,
         who = escape(&source_name(src)),
         field = if of_title { " (its title)" } else { "" },
+        before = context.0,
+        after = context.1,
         date = src
             .and_then(|s| s.date.as_deref())
             .map(|d| format!(" · {}", escape(short_date(d))))
@@ -875,7 +946,7 @@ a.tag:hover{text-decoration:underline}
 .side-source{background:var(--swatch-bg);print-color-adjust:exact;-webkit-print-color-adjust:exact}
 .side-head{margin:0 0 .3rem;font-size:.8rem;font-weight:700;color:var(--muted)}
 .text{margin:0;overflow-wrap:anywhere}
-.unaligned{color:var(--muted)}
+.unaligned,.context{color:var(--muted)}
 .spins,.evidence{margin:.5rem 0 0;font-size:.9rem}
 .spins .from{text-decoration:line-through}.spins .to{font-weight:700}
 ins.d-ins{background:var(--ins-bg);color:var(--ins-fg);text-decoration:underline;border-radius:3px}

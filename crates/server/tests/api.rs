@@ -1042,6 +1042,10 @@ async fn post_report_renders_a_given_report_as_a_download() {
     );
     assert!(html.contains("<mark class=\"d-sub\" title=\"replaced\">Officials said</mark>"));
     assert!(html.contains("spun"));
+    // The source's own text around a match comes from the index (sentence 1's source goes on
+    // with the sentence the article spun: only the context holds it as written).
+    assert!(html.contains("<span class=\"context\">"), "no source context");
+    assert!(html.contains("Officials said inflation had spread"), "{html}");
 
     // Not a report, or another schema: 422 naming `report`.
     let answer = send(&f.state, post("/v1/report", "application/json", "{\"report\": 1}")).await;
