@@ -53,5 +53,8 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::fingerprint_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(stages::candidate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(stages::pair_direction, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::document_prints_packed, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::fingerprint_pairs_packed, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::candidate_pairs_packed, m)?)?;
     Ok(())
 }

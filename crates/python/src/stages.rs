@@ -16,9 +16,10 @@ use std::collections::BTreeMap;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
-use unspun_corpus::pairs::{PairConfig, PairStats, directions};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use unspun_corpus::pairs::{PairConfig, PairRec, PairStats, directions};
 use unspun_corpus::prints::{PrintRec, SentenceRec};
+use unspun_corpus::spill::Record;
 
 use crate::convert::{record_document, shingle_scheme, to_python};
 
@@ -170,36 +171,39 @@ pub(crate) fn fingerprint_pairs<'py>(
     for (at, value) in prints.try_iter()?.enumerate() {
         records.push(print_record(&value?, at)?);
     }
-    let (counts, stats) = py.detach(|| {
-        records.sort_unstable();
-        let mut stats = PairStats { n_prints: records.len() as u64, ..PairStats::default() };
-        let mut dates: BTreeMap<u32, i64> = BTreeMap::new();
-        let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
-        for group in records.chunk_by(|x, y| x.fingerprint == y.fingerprint) {
-            stats.n_fingerprints += 1;
-            if group.len() >= 2 {
-                stats.n_shared_fingerprints += 1;
-                if group.len() > config.max_doc_freq {
-                    stats.n_common_fingerprints += 1;
-                } else if group.len() > config.all_pairs_docs {
-                    stats.n_star_fingerprints += 1;
-                }
-            }
-            for rec in group {
-                dates.insert(rec.doc, rec.date);
-            }
-            unspun_corpus::pairs::group_pairs(group, &config, &mut |pair| {
-                stats.n_emitted += 1;
-                *counts.entry((pair.a, pair.b)).or_insert(0) += pair.n;
-            });
-        }
-        let date = |doc: u32| dates.get(&doc).copied().unwrap_or(unspun_corpus::prints::UNDATED);
-        let counts: Vec<PairCount> =
-            counts.into_iter().map(|((a, b), n)| (a, b, n, date(a), date(b))).collect();
-        (counts, stats)
-    });
+    let (counts, stats) = py.detach(|| count_pairs(records, &config));
     let stats = pair_stats(py, &stats)?;
     Ok((counts, stats))
+}
+
+/// The pair counts of whole fingerprint groups, with the dates of both documents, and the
+/// stage's counts of this batch.
+fn count_pairs(mut records: Vec<PrintRec>, config: &PairConfig) -> (Vec<PairCount>, PairStats) {
+    records.sort_unstable();
+    let mut stats = PairStats { n_prints: records.len() as u64, ..PairStats::default() };
+    let mut dates: BTreeMap<u32, i64> = BTreeMap::new();
+    let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+    for group in records.chunk_by(|x, y| x.fingerprint == y.fingerprint) {
+        stats.n_fingerprints += 1;
+        if group.len() >= 2 {
+            stats.n_shared_fingerprints += 1;
+            if group.len() > config.max_doc_freq {
+                stats.n_common_fingerprints += 1;
+            } else if group.len() > config.all_pairs_docs {
+                stats.n_star_fingerprints += 1;
+            }
+        }
+        for rec in group {
+            dates.insert(rec.doc, rec.date);
+        }
+        unspun_corpus::pairs::group_pairs(group, config, &mut |pair| {
+            stats.n_emitted += 1;
+            *counts.entry((pair.a, pair.b)).or_insert(0) += pair.n;
+        });
+    }
+    let date = |doc: u32| dates.get(&doc).copied().unwrap_or(unspun_corpus::prints::UNDATED);
+    let counts = counts.into_iter().map(|((a, b), n)| (a, b, n, date(a), date(b))).collect();
+    (counts, stats)
 }
 
 /// The stage's counts of one batch (without the fields only the final step knows).
@@ -248,4 +252,154 @@ pub(crate) fn candidate_pairs(
 #[pyfunction]
 pub(crate) fn pair_direction(date_a: i64, date_b: i64) -> u8 {
     directions(date_a, date_b)
+}
+
+/// Bytes of one packed pair count: `a` u32, `b` u32, `n` u32, `date_a` i64, `date_b` i64, LE.
+const PAIR_COUNT_SIZE: usize = 28;
+
+/// The part of `n_parts` a fingerprint goes to (fingerprints are xxh3 values: uniform).
+fn fingerprint_part(fingerprint: u64, n_parts: u64) -> usize {
+    (fingerprint % n_parts) as usize
+}
+
+/// The part of `n_parts` a pair goes to.
+fn pair_part(a: u32, b: u32, n_parts: u64) -> usize {
+    let key = (u64::from(a) << 32) | u64::from(b);
+    ((key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % n_parts) as usize
+}
+
+fn check_parts(n_parts: u64) -> PyResult<u64> {
+    if n_parts == 0 || n_parts > 1 << 20 {
+        return Err(PyValueError::new_err("n_parts must be from 1 to 2^20"));
+    }
+    Ok(n_parts)
+}
+
+/// Records of `size` bytes from concatenated blobs, checked.
+fn packed_records<'a>(
+    blobs: &'a [&'a [u8]],
+    size: usize,
+    what: &str,
+) -> PyResult<impl Iterator<Item = &'a [u8]>> {
+    if let Some(at) = blobs.iter().position(|b| b.len() % size != 0) {
+        return Err(PyValueError::new_err(format!(
+            "{what}[{at}]: {} bytes is not a whole number of {size}-byte records",
+            blobs[at].len()
+        )));
+    }
+    Ok(blobs.iter().flat_map(move |b| b.chunks_exact(size)))
+}
+
+/// `document_prints` packed for a shuffle by fingerprint: returns `n_parts` byte strings, part
+/// `k` holding the print records of the fingerprints `fingerprint % n_parts == k`, each record
+/// 20 bytes as in `prints-*.bin` (fingerprint u64, date i64, doc u32, little-endian). Engines
+/// move a few large byte strings instead of a Python object per fingerprint.
+#[pyfunction]
+#[pyo3(signature = (records, n_parts, fingerprints="anchors"))]
+pub(crate) fn document_prints_packed<'py>(
+    py: Python<'py>,
+    records: &Bound<'py, PyAny>,
+    n_parts: u64,
+    fingerprints: &str,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let n_parts = check_parts(n_parts)?;
+    let shingle = shingle_scheme(fingerprints)?;
+    let mut docs = Vec::new();
+    for (at, record) in records.try_iter()?.enumerate() {
+        docs.push(record_document(&record?, at)?);
+    }
+    let parts = py.detach(|| {
+        let mut parts: Vec<Vec<u8>> = vec![Vec::new(); n_parts as usize];
+        let mut bytes = [0u8; PrintRec::SIZE];
+        for (doc_id, doc) in &docs {
+            let (prints, _) = unspun_corpus::prints::document_prints(*doc_id, doc, &shingle);
+            for p in prints {
+                p.encode(&mut bytes);
+                parts[fingerprint_part(p.fingerprint, n_parts)].extend_from_slice(&bytes);
+            }
+        }
+        parts
+    });
+    Ok(parts.iter().map(|p| PyBytes::new(py, p)).collect())
+}
+
+/// `fingerprint_pairs` over packed prints (byte strings of 20-byte records holding **every**
+/// print of each of their fingerprints, e.g. one part of `document_prints_packed` from every
+/// batch). Returns `(parts, stats)`: `n_parts` byte strings of pair counts, 28 bytes each (a
+/// u32, b u32, n u32, date_a i64, date_b i64, little-endian), part `k` the pairs of one hash
+/// class (the same pair always goes to the same part), for `candidate_pairs_packed`.
+#[pyfunction]
+#[pyo3(signature = (blobs, n_parts, *, all_pairs_docs=64, star_docs=16, max_doc_freq=2000))]
+pub(crate) fn fingerprint_pairs_packed<'py>(
+    py: Python<'py>,
+    blobs: Vec<Bound<'py, PyBytes>>,
+    n_parts: u64,
+    all_pairs_docs: usize,
+    star_docs: usize,
+    max_doc_freq: usize,
+) -> PyResult<(Vec<Bound<'py, PyBytes>>, Bound<'py, PyAny>)> {
+    let n_parts = check_parts(n_parts)?;
+    let config = pair_config(all_pairs_docs, star_docs, max_doc_freq)?;
+    let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_bytes()).collect();
+    let records = packed_records(&blobs, PrintRec::SIZE, "blobs")?;
+    let records: Vec<PrintRec> = records.map(PrintRec::decode).collect();
+    let (parts, stats) = py.detach(|| {
+        let (counts, stats) = count_pairs(records, &config);
+        let mut parts: Vec<Vec<u8>> = vec![Vec::new(); n_parts as usize];
+        for (a, b, n, date_a, date_b) in counts {
+            let part = &mut parts[pair_part(a, b, n_parts)];
+            part.extend_from_slice(&a.to_le_bytes());
+            part.extend_from_slice(&b.to_le_bytes());
+            part.extend_from_slice(&n.to_le_bytes());
+            part.extend_from_slice(&date_a.to_le_bytes());
+            part.extend_from_slice(&date_b.to_le_bytes());
+        }
+        (parts, stats)
+    });
+    let parts = parts.iter().map(|p| PyBytes::new(py, p)).collect();
+    Ok((parts, pair_stats(py, &stats)?))
+}
+
+/// `candidate_pairs` over packed pair counts (byte strings of 28-byte records from
+/// `fingerprint_pairs_packed`, every count of each of their pairs). Returns `(pairs, n_pairs)`:
+/// the candidates as the bytes of `pairs.bin` (13-byte records, sorted by `(a, b)`) and the
+/// number of distinct pairs counted.
+#[pyfunction]
+#[pyo3(signature = (blobs, *, min_shared=8))]
+pub(crate) fn candidate_pairs_packed<'py>(
+    py: Python<'py>,
+    blobs: Vec<Bound<'py, PyBytes>>,
+    min_shared: u32,
+) -> PyResult<(Bound<'py, PyBytes>, u64)> {
+    let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_bytes()).collect();
+    let records = packed_records(&blobs, PAIR_COUNT_SIZE, "blobs")?;
+    let counts: Vec<PairCount> = records
+        .map(|r| {
+            let u32_at = |at: usize| u32::from_le_bytes([r[at], r[at + 1], r[at + 2], r[at + 3]]);
+            let i64_at = |at: usize| {
+                let mut bytes = [0u8; 8];
+                bytes.copy_from_slice(&r[at..at + 8]);
+                i64::from_le_bytes(bytes)
+            };
+            (u32_at(0), u32_at(4), u32_at(8), i64_at(12), i64_at(20))
+        })
+        .collect();
+    let (bytes, n_pairs) = py.detach(|| {
+        let mut counts = counts;
+        counts.sort_unstable();
+        let mut n_pairs = 0u64;
+        let mut out = Vec::new();
+        let mut record = [0u8; PairRec::SIZE];
+        for same in counts.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+            n_pairs += 1;
+            let (a, b, _, date_a, date_b) = same[0];
+            let n = same.iter().fold(0u32, |sum, c| sum.saturating_add(c.2));
+            if n >= min_shared {
+                PairRec { a, b, n, dir: directions(date_a, date_b) }.encode(&mut record);
+                out.extend_from_slice(&record);
+            }
+        }
+        (out, n_pairs)
+    });
+    Ok((PyBytes::new(py, &bytes), n_pairs))
 }

@@ -105,3 +105,32 @@ def test_stage_input_errors():
         unspun.candidate_pairs([(2, 1, 9, 0, 0)])
     with pytest.raises(ValueError, match="star_docs"):
         unspun.group_pairs([], star_docs=0)
+
+
+def test_packed_stages_equal_the_native_files(native, records):
+    expected = (native / "pairs.bin").read_bytes()
+    stats_expected = json.loads((native / "pairs.json").read_text())
+    n_parts = 3
+    # Two batches of documents, each packed into parts by fingerprint.
+    batches = [records[:130], records[130:]]
+    packed = [unspun.document_prints_packed(batch, n_parts) for batch in batches]
+    assert all(len(p) == n_parts for p in packed)
+    prints = [r for p in packed for blob in p for r in struct.iter_unpack("<QqI", blob)]
+    assert sorted(prints) == read_records(native / "prints-00000.bin", "<QqI")
+    pair_parts = [[] for _ in range(n_parts)]
+    totals = {}
+    for k in range(n_parts):
+        blobs, stats = unspun.fingerprint_pairs_packed([p[k] for p in packed], n_parts)
+        for j, blob in enumerate(blobs):
+            pair_parts[j].append(blob)
+        for key, value in stats.items():
+            totals[key] = totals.get(key, 0) + value
+    kept = [unspun.candidate_pairs_packed(part) for part in pair_parts]
+    candidates = sorted(r for data, _ in kept for r in struct.iter_unpack("<IIIB", data))
+    assert b"".join(struct.pack("<IIIB", *c) for c in candidates) == expected
+    n_pairs = sum(n for _, n in kept)
+    assert {**totals, "n_pairs": n_pairs, "n_candidates": len(candidates)} == stats_expected
+    with pytest.raises(ValueError, match="not a whole number of 20-byte records"):
+        unspun.fingerprint_pairs_packed([b"x" * 21], 2)
+    with pytest.raises(ValueError, match="n_parts"):
+        unspun.document_prints_packed(records[:1], 0)

@@ -8,7 +8,9 @@ The same Rust code as the ``unspun`` binary, in-process:
 - ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does.
 - The corpus stages of ``unspun cluster`` as functions on batches of records, for any engine:
   ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
-  ``candidate_pairs``; ``group_pairs`` and ``pair_direction`` are the rules under them.
+  ``candidate_pairs``, and their ``*_packed`` forms over byte strings of fixed-size records
+  (what ``unspun.spark`` shuffles); ``group_pairs`` and ``pair_direction`` are the rules
+  under them.
   ``python -m unspun.spark`` runs them on Apache Spark.
 
 Errors are ``UnspunError`` (``BadRecordError`` for a bad input record, with ``path``,
@@ -23,8 +25,11 @@ from ._unspun import (
     Index,
     UnspunError,
     candidate_pairs,
+    candidate_pairs_packed,
     document_prints,
+    document_prints_packed,
     fingerprint_pairs,
+    fingerprint_pairs_packed,
     group_pairs,
     index,
     pair_direction,
@@ -39,8 +44,11 @@ __all__ = [
     "Index",
     "UnspunError",
     "candidate_pairs",
+    "candidate_pairs_packed",
     "document_prints",
+    "document_prints_packed",
     "fingerprint_pairs",
+    "fingerprint_pairs_packed",
     "group_pairs",
     "index",
     "pair_direction",

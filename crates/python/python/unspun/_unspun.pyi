@@ -117,3 +117,23 @@ def candidate_pairs(counts: Sequence[PairCount], *, min_shared: int = 8) -> List
 
 def pair_direction(date_a: int, date_b: int) -> int:
     """A_SOURCE_OF_B / B_SOURCE_OF_A bits of a pair from its documents' dates."""
+
+def document_prints_packed(
+    records: Iterable[Record], n_parts: int, fingerprints: str = "anchors"
+) -> List[bytes]:
+    """`n_parts` byte strings of 20-byte print records (fingerprint u64, date i64, doc u32,
+    LE), part k holding the fingerprints with `fingerprint % n_parts == k`."""
+
+def fingerprint_pairs_packed(
+    blobs: Sequence[bytes],
+    n_parts: int,
+    *,
+    all_pairs_docs: int = 64,
+    star_docs: int = 16,
+    max_doc_freq: int = 2000,
+) -> Tuple[List[bytes], Dict[str, int]]:
+    """Pair counts of whole fingerprint groups given packed, as `n_parts` byte strings of
+    28-byte records (a u32, b u32, n u32, date_a i64, date_b i64), a pair always in one part."""
+
+def candidate_pairs_packed(blobs: Sequence[bytes], *, min_shared: int = 8) -> Tuple[bytes, int]:
+    """(the bytes of pairs.bin for these counts, the number of distinct pairs)."""

@@ -7,18 +7,19 @@ and ``pairs.json`` byte for byte as ``unspun cluster`` writes them for an index 
     python -m unspun.spark pairs --input corpus.jsonl more.jsonl.gz --out DIR \
         [--master local[2]] [--partitions N]
 
-The job, over the same Rust code as the CLI (``unspun.document_prints``,
-``unspun.fingerprint_pairs``, ``unspun.candidate_pairs``):
+The job, over the same Rust code as the CLI:
 
 1. read: one task per corpus file reads it as ``unspun index`` does (``unspun.read_corpus``);
    documents are numbered in input order (``zipWithIndex``), a repeated id keeping its first
    document, as the index's DocIds are.
-2. prints (``mapPartitions``): each document's fingerprints ``(fingerprint, date, doc)``.
-3. pairs: a shuffle by fingerprint puts each fingerprint's documents in one partition, where
-   ``fingerprint_pairs`` counts the pairs of its groups; ``reduceByKey`` sums each pair's
-   counts over partitions; ``candidate_pairs`` keeps those sharing enough fingerprints, with
-   their date direction. The stage's counts travel as records (no accumulators), so a retried
-   task never counts twice.
+2. prints (``mapPartitions``): each document's fingerprints ``(fingerprint, date, doc)``,
+   packed by ``unspun.document_prints_packed`` into one byte string per fingerprint part.
+3. pairs: a shuffle by fingerprint part puts each fingerprint's documents in one partition,
+   where ``unspun.fingerprint_pairs_packed`` counts the pairs of its groups, packed per pair
+   part; a second shuffle brings every count of a pair together, where
+   ``unspun.candidate_pairs_packed`` sums them and keeps the pairs sharing enough
+   fingerprints, with their date direction. The stage's counts travel as records (no
+   accumulators), so a retried task never counts twice.
 
 Every transformation is deterministic and side-effect free; the driver writes the output files
 at the end, each to ``NAME.tmp``, fsynced and renamed.
@@ -81,15 +82,26 @@ def read_documents(sc, inputs, reader_options=None):
     )
 
 
-def _prints(records, fingerprints):
-    batch = [dict(record, doc=doc) for doc, record in records]
-    prints, _ = unspun.document_prints(batch, fingerprints=fingerprints, as_tuples=True)
-    return prints
+def _batches(records, batch_docs):
+    """Lists of at most ``batch_docs`` record dicts with their ``doc``, from ``(doc, record)``."""
+    batch = []
+    for doc, record in records:
+        batch.append(dict(record, doc=doc))
+        if len(batch) >= batch_docs:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def candidate_pairs(docs, fingerprints="anchors", partitions=None, **knobs):
+def candidate_pairs(docs, fingerprints="anchors", partitions=None, batch_docs=256, **knobs):
     """The prints and pairs stages over an RDD of ``(doc, record)``: returns ``(candidates,
-    stats)``, the records of ``pairs.bin`` ``(a, b, n, dir)`` sorted, and ``pairs.json``."""
+    stats)``, the records of ``pairs.bin`` ``(a, b, n, dir)`` sorted, and ``pairs.json``.
+
+    Records cross the shuffles packed: each batch of ``batch_docs`` documents gives one byte
+    string of 20-byte print records per fingerprint part, each pair-count part is a byte string
+    of 28-byte records, so Spark moves a few large values instead of an object per fingerprint.
+    """
     knobs = {**PAIR_DEFAULTS, **knobs}
     min_shared = knobs.pop("min_shared")
     sc = docs.context
@@ -97,35 +109,43 @@ def candidate_pairs(docs, fingerprints="anchors", partitions=None, **knobs):
     if docs.getNumPartitions() < partitions:
         # A single corpus file is a single partition: spread its documents over the cores.
         docs = docs.repartition(partitions)
-    prints = docs.mapPartitions(lambda part: _prints(part, fingerprints))
+
+    def prints_of(part):
+        for batch in _batches(part, batch_docs):
+            blobs = unspun.document_prints_packed(batch, partitions, fingerprints=fingerprints)
+            for k, blob in enumerate(blobs):
+                if blob:
+                    yield (k, blob)
 
     def pairs_of(part):
-        counts, stats = unspun.fingerprint_pairs([p for _, p in part], **knobs)
+        blobs, stats = unspun.fingerprint_pairs_packed([b for _, b in part], partitions, **knobs)
         yield ("stats", stats)
-        for a, b, n, date_a, date_b in counts:
-            yield ((a, b), (n, date_a, date_b))
+        for k, blob in enumerate(blobs):
+            if blob:
+                yield (k, blob)
 
-    by_fingerprint = prints.map(lambda p: (p[0], p)).partitionBy(partitions)
+    def keep(part):
+        data, n_pairs = unspun.candidate_pairs_packed([b for _, b in part], min_shared=min_shared)
+        yield (n_pairs, data)
+
+    # Part k of every batch goes to partition k: all the prints of a fingerprint meet there.
+    by_fingerprint = docs.mapPartitions(prints_of).partitionBy(partitions, _identity)
     counted = by_fingerprint.mapPartitions(pairs_of).cache()
     stats = {field: 0 for field in PAIR_STATS_FIELDS}
     for _, part in counted.filter(lambda t: t[0] == "stats").collect():
         for field, value in part.items():
             stats[field] += value
-    summed = counted.filter(lambda t: t[0] != "stats").reduceByKey(
-        lambda x, y: (x[0] + y[0], x[1], x[2])
-    )
-
-    def keep(part):
-        counts = [(a, b, n, date_a, date_b) for (a, b), (n, date_a, date_b) in part]
-        return unspun.candidate_pairs(counts, min_shared=min_shared)
-
-    summed = summed.cache()
-    stats["n_pairs"] = summed.count()
-    candidates = sorted(summed.mapPartitions(keep).collect())
-    stats["n_candidates"] = len(candidates)
+    by_pair = counted.filter(lambda t: t[0] != "stats").partitionBy(partitions, _identity)
+    kept = by_pair.mapPartitions(keep).collect()
     counted.unpersist()
-    summed.unpersist()
+    stats["n_pairs"] = sum(n for n, _ in kept)
+    candidates = sorted(r for _, data in kept for r in struct.iter_unpack("<IIIB", data))
+    stats["n_candidates"] = len(candidates)
     return candidates, stats
+
+
+def _identity(key):
+    return key
 
 
 def write_atomic(path, data):
