@@ -96,8 +96,10 @@ fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A share as a whole percentage, formatted as the verdict's summary does, so the page never
+/// says 75 % where the summary says 74 %.
 fn percent(x: f64) -> String {
-    format!("{}%", (x.clamp(0.0, 1.0) * 100.0).round() as u32)
+    format!("{:.0}%", x.clamp(0.0, 1.0) * 100.0)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -50,7 +50,14 @@
   const chars = (s) => Array.from(s || '');
   const sliceChars = (arr, start, end) => arr.slice(Math.max(0, start), Math.max(0, end)).join('');
 
-  const percent = (x) => `${Math.round((Number(x) || 0) * 100)}%`;
+  /// A whole percentage rounded as Rust's `{:.0}` does (ties to even), like the verdict's
+  /// summary and the HTML report: 0.745 is 74 %, not 75 %.
+  function percent(x) {
+    const v = (Number(x) || 0) * 100;
+    let r = Math.round(v);
+    if (Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0) r -= 1;
+    return `${r}%`;
+  }
 
   /// A date for people: "2015-09-20" stays, ISO date-times lose their time, epoch seconds
   /// become a UTC date.
