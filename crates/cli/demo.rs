@@ -18,9 +18,10 @@ use unspun_core::trace::TraceInput;
 use unspun_lab::patchwork::{EditKind, Patchwork, PatchworkConfig, generate};
 
 use crate::engine::ThesaurusArgs;
-use crate::eval::{
-    Engine, IndexSource, PlantedOutcome, Progress, Workspace, build_index, planted_spans,
-    read_allsides, score_planted, sentence_views, tracer,
+use unspun_lab::planted::{PlantedOutcome, planted_spans, score_planted, sentence_views};
+
+use crate::harness::{
+    Engine, IndexSource, Progress, Workspace, build_index, read_allsides, tracer,
 };
 use crate::output::{print_json, print_text};
 use crate::render::{Style, render};

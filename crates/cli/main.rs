@@ -16,6 +16,7 @@ mod demo;
 mod engine;
 mod eval;
 mod examples;
+mod harness;
 mod index_cmd;
 mod output;
 mod progress;

@@ -145,35 +145,6 @@ pub(super) fn load_wordnet(dir: &Path) -> anyhow::Result<Option<WordNet>> {
     Ok(Some(wordnet))
 }
 
-/// Reads the first `n_docs` articles with a text of a corpus (AllSides by default); every [`HOLDOUT_EVERY`]-th is a
-/// negative. Returns `(indexed, negatives)`.
-pub(crate) fn read_allsides(
-    path: &Path,
-    n_docs: usize,
-) -> anyhow::Result<(Vec<Document>, Vec<Document>)> {
-    let reader = CorpusReader::open(path, &ReaderConfig::default())
-        .with_context(|| format!("opening {}", path.display()))?;
-    let mut indexed = Vec::with_capacity(n_docs);
-    let mut negatives = Vec::with_capacity(n_docs / HOLDOUT_EVERY + 1);
-    let mut n_read = 0;
-    for record in reader {
-        if n_read >= n_docs {
-            break;
-        }
-        let RecordResult::Ok { doc, .. } = record else { continue };
-        if doc.text.trim().is_empty() {
-            continue;
-        }
-        n_read += 1;
-        if n_read % HOLDOUT_EVERY == 0 {
-            negatives.push(doc);
-        } else {
-            indexed.push(doc);
-        }
-    }
-    Ok((indexed, negatives))
-}
-
 /// Whether `needle` occurs in `haystack` once both are normalised (case, quotes, Unicode
 /// forms, white space).
 pub(super) fn contains_normalized(haystack: &str, needle: &str) -> bool {
