@@ -8,6 +8,12 @@
 //!   verdict confusion, origin-count error, the clough reuse category.
 //! - [`planted`]: report sentences against planted truth (attribution, per-sentence outcomes,
 //!   expected verdicts).
+//!
+//! ```
+//! use unspun_lab::eval::AttributionCounts;
+//! let counts = AttributionCounts { tp: 9, fp: 1, fn_: 0 };
+//! assert_eq!((counts.precision(), counts.recall()), (0.9, 1.0));
+//! ```
 #![warn(missing_docs)]
 
 pub mod eval;
