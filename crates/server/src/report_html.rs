@@ -30,6 +30,9 @@ pub const MAX_SOURCES: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 4000;
 /// Word-diff table cells at most (source words × article words); beyond it nothing is marked.
 const MAX_DIFF_CELLS: usize = 1_000_000;
+/// Word-diff cells for a whole page; past it the remaining side-by-sides are shown unmarked,
+/// so a hostile report (many long passages) costs bounded work.
+const MAX_PAGE_DIFF_CELLS: usize = 40_000_000;
 /// Source colours, as in the web UI.
 const N_COLOURS: usize = 8;
 
@@ -513,6 +516,7 @@ fn sentence_span(
 }
 
 fn side_by_sides(out: &mut String, report: &TraceReport, options: &HtmlOptions<'_>) {
+    let mut diff_budget = MAX_PAGE_DIFF_CELLS;
     let mut items: Vec<(String, String, &str, SentenceStatus, &SourceMatch, bool)> = Vec::new();
     if let Some(t) = &report.title
         && let Some(m) = &t.source_match
@@ -555,7 +559,15 @@ fn side_by_sides(out: &mut String, report: &TraceReport, options: &HtmlOptions<'
         };
         let item =
             Item { anchor: &anchor, name: &name, text, text_char_start: title_offset, status };
-        side_by_side(out, report, &item, m, of_title, source_text.map(String::as_str));
+        side_by_side(
+            out,
+            report,
+            &item,
+            m,
+            of_title,
+            source_text.map(String::as_str),
+            &mut diff_budget,
+        );
     }
     if n_items > MAX_SIDE_BY_SIDES {
         let _ = writeln!(
@@ -622,6 +634,7 @@ fn side_by_side(
     m: &SourceMatch,
     of_title: bool,
     source_text_whole: Option<&str>,
+    diff_budget: &mut usize,
 ) {
     let Item { anchor, name, text, text_char_start, status } = *item;
     let phrase = status == SentenceStatus::PhraseMatch;
@@ -645,7 +658,7 @@ fn side_by_side(
     let after: String = chars[qe..].iter().collect();
     let aligned = cut(&aligned, MAX_TEXT_CHARS);
     let source_text = cut(&m.source_text, MAX_TEXT_CHARS);
-    let (source_marked, query_marked) = word_diff(&source_text, &aligned);
+    let (source_marked, query_marked) = word_diff(&source_text, &aligned, diff_budget);
     let context = context_spans(source_text_whole, m);
     out.push_str("<div class=\"pair\">\n<div class=\"side\"><p class=\"side-head\">This article</p><p class=\"text\" dir=\"auto\">");
     if !before.is_empty() {
@@ -786,8 +799,9 @@ enum Mark {
 
 /// A word-level diff (longest common subsequence of word keys) of `source` against `query`,
 /// as escaped HTML for each side: runs replaced by other runs in `<mark>`, words only in the
-/// query in `<ins>`, words only in the source in `<del>`. Too long to diff: nothing marked.
-fn word_diff(source: &str, query: &str) -> (String, String) {
+/// query in `<ins>`, words only in the source in `<del>`. Too long to diff, or more cells than
+/// the page's `budget` has left: nothing marked. The cells used are taken off `budget`.
+fn word_diff(source: &str, query: &str, budget: &mut usize) -> (String, String) {
     let s_tokens = tokens(source);
     let q_tokens = tokens(query);
     let s_words: Vec<usize> =
@@ -797,7 +811,9 @@ fn word_diff(source: &str, query: &str) -> (String, String) {
     let (n, m) = (s_words.len(), q_words.len());
     let mut s_marks = vec![Mark::Equal; s_tokens.len()];
     let mut q_marks = vec![Mark::Equal; q_tokens.len()];
-    if (n + 1).saturating_mul(m + 1) <= MAX_DIFF_CELLS {
+    let cells = (n + 1).saturating_mul(m + 1);
+    if cells <= MAX_DIFF_CELLS && cells <= *budget {
+        *budget -= cells;
         let sk: Vec<String> = s_words.iter().map(|&i| word_key(s_tokens[i])).collect();
         let qk: Vec<String> = q_words.iter().map(|&i| word_key(q_tokens[i])).collect();
         let width = m + 1;
@@ -965,7 +981,8 @@ mod tests {
     use super::*;
 
     fn check_diff(source: &str, query: &str, expect_source: &str, expect_query: &str) {
-        let (s, q) = word_diff(source, query);
+        let mut budget = usize::MAX;
+        let (s, q) = word_diff(source, query, &mut budget);
         assert_eq!(s, expect_source);
         assert_eq!(q, expect_query);
     }
@@ -990,6 +1007,20 @@ mod tests {
             "A &lt;b&gt; &amp; &quot;c&quot;.",
             "A &lt;b&gt; &amp; &quot;c&quot;.",
         );
+    }
+
+    #[test]
+    fn diff_stops_marking_when_the_page_budget_is_spent() {
+        // 3 × 3 words: 4 × 4 cells.
+        let mut budget = 16;
+        let (s, q) = word_diff("a b c", "a x c", &mut budget);
+        assert!(s.contains("<mark") && q.contains("<mark"));
+        assert_eq!(budget, 0);
+        let (s, q) = word_diff("a b c", "a x c", &mut budget);
+        assert_eq!((s.as_str(), q.as_str()), ("a b c", "a x c"), "nothing marked once spent");
+        let mut budget = 12;
+        let _ = word_diff("a b c", "a x c", &mut budget);
+        assert_eq!(budget, 12, "a diff that does not fit uses nothing");
     }
 
     #[test]
