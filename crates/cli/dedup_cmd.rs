@@ -129,7 +129,7 @@ fn write_kept(
         report: &mut report.out,
         report_path: &report.tmp,
     };
-    Ok(run_dedup(index, &args.cluster, config, outputs).with_context(context)?)
+    run_dedup(index, &args.cluster, config, outputs).with_context(context)
 }
 
 pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {

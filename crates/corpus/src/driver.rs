@@ -335,6 +335,7 @@ pub fn run_cluster(
     let summary = ClusterSummary {
         files: list_outputs(&storage)?,
         n_spilled_bytes: pair_stats.n_spilled_bytes,
+        n_pair_records: pair_stats.n_pair_records,
         pairs: pair_stats,
         ..summary
     };
@@ -372,6 +373,7 @@ fn summarise(
         n_docs: docs.len(),
         pairs: PairStats::default(),
         n_spilled_bytes: 0,
+        n_pair_records: 0,
         n_boilerplate: boilerplate.len(),
         n_boilerplate_outlet: boilerplate
             .iter()

@@ -164,6 +164,9 @@ pub struct ClusterSummary {
     pub pairs: PairStats,
     /// Bytes the pair stage spilled to disk in this run (0 when an earlier run did it).
     pub n_spilled_bytes: u64,
+    /// Pair records the pair stage sorted in this run, after identical fingerprint groups were
+    /// folded (0 when an earlier run did it); `pairs.n_emitted` is what they stand for.
+    pub n_pair_records: u64,
     /// Boilerplate sentences found.
     pub n_boilerplate: usize,
     /// Of which within one outlet.

@@ -9,6 +9,8 @@
 //! a candidate when the documents share at least [`PairConfig::min_shared`] fingerprints: one
 //! stock phrase is not enough, a copied sentence is.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::prints::{PrintRec, u32_at};
@@ -135,6 +137,69 @@ pub fn group_pairs(group: &[PrintRec], config: &PairConfig, emit: &mut dyn FnMut
     }
 }
 
+/// Folds fingerprints held by exactly the same documents before their pairs are emitted.
+///
+/// A near-duplicate family of k documents shares hundreds of fingerprints, each held by the
+/// same k documents: emitted one fingerprint at a time, that is hundreds of copies of the same
+/// k(k-1)/2 pairs to sort and spill. The fold counts each distinct group of documents once,
+/// with how many fingerprints it stands for, and emits its pairs with that count
+/// ([`PairRec::n`]) when it is drained. The counts that come out are the same as
+/// [`group_pairs`] one fingerprint at a time; only the number of records differs. Groups above
+/// [`PairConfig::all_pairs_docs`] are not folded (they pair earliest-first, linear already).
+/// Memory is bounded: past `max_docs_held` document ids, the fold drains itself.
+#[derive(Debug, Default)]
+pub struct GroupFold {
+    /// Groups by the hash of their documents; colliding different groups share a bucket.
+    groups: HashMap<u64, Vec<(Vec<u32>, u32)>>,
+    n_docs_held: usize,
+    max_docs_held: usize,
+}
+
+impl GroupFold {
+    /// A fold holding at most about `max_docs_held` document ids before it drains.
+    pub fn new(max_docs_held: usize) -> Self {
+        GroupFold { groups: HashMap::new(), n_docs_held: 0, max_docs_held: max_docs_held.max(1) }
+    }
+
+    /// Adds the documents of one fingerprint (earliest first), emitting through `emit` what
+    /// cannot be folded and, when the fold is full, everything it holds.
+    pub fn add(&mut self, group: &[PrintRec], config: &PairConfig, emit: &mut dyn FnMut(PairRec)) {
+        if group.len() < 2 || group.len() > config.all_pairs_docs {
+            group_pairs(group, config, emit);
+            return;
+        }
+        let docs: Vec<u32> = group.iter().map(|rec| rec.doc).collect();
+        let mut bytes = Vec::with_capacity(docs.len() * 4);
+        for doc in &docs {
+            bytes.extend_from_slice(&doc.to_le_bytes());
+        }
+        let bucket = self.groups.entry(xxhash_rust::xxh3::xxh3_64(&bytes)).or_default();
+        match bucket.iter_mut().find(|(held, _)| *held == docs) {
+            Some((_, n)) => *n += 1,
+            None => {
+                self.n_docs_held += docs.len();
+                bucket.push((docs, 1));
+            }
+        }
+        if self.n_docs_held > self.max_docs_held {
+            self.drain(config, emit);
+        }
+    }
+
+    /// Emits the pairs of every group held, each with its count, and empties the fold.
+    pub fn drain(&mut self, config: &PairConfig, emit: &mut dyn FnMut(PairRec)) {
+        let mut group: Vec<PrintRec> = Vec::new();
+        for (_, bucket) in self.groups.drain() {
+            for (docs, n) in bucket {
+                group.clear();
+                group.extend(docs.iter().map(|&doc| PrintRec { fingerprint: 0, date: 0, doc }));
+                group_pairs(&group, config, &mut |pair| emit(PairRec { n: pair.n * n, ..pair }));
+            }
+        }
+        self.n_docs_held = 0;
+    }
+}
+
 /// What the pair stage found (`pairs.json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PairStats {
@@ -158,6 +223,11 @@ pub struct PairStats {
     /// is not in `pairs.json`: in `summary.json` as `n_spilled_bytes`).
     #[serde(skip)]
     pub n_spilled_bytes: u64,
+    /// Pair records given to the sorter after [`GroupFold`] (`n_emitted` counts the pairs
+    /// they stand for). Not in `pairs.json` (a distributed driver may fold differently): in
+    /// `summary.json` as `n_pair_records`.
+    #[serde(skip)]
+    pub n_pair_records: u64,
 }
 
 #[cfg(test)]
@@ -173,6 +243,42 @@ mod tests {
         group_pairs(&group(docs), config, &mut |p| out.push((p.a, p.b)));
         out.sort_unstable();
         out
+    }
+
+    #[test]
+    fn folded_groups_count_like_one_fingerprint_at_a_time() {
+        let config = PairConfig { all_pairs_docs: 4, star_docs: 1, ..PairConfig::default() };
+        let groups: Vec<Vec<u32>> = (0..400u32)
+            .map(|i| match i % 5 {
+                0 | 1 => vec![1, 2, 3],
+                2 => vec![1, 2, 3, 4],
+                3 => vec![(i % 7) + 1, (i % 11) + 20],
+                _ => vec![9, 8, 7, 6, 5], // above all_pairs_docs: not folded
+            })
+            .collect();
+        let total = |pairs: Vec<PairRec>| {
+            let mut counts = std::collections::BTreeMap::new();
+            for p in pairs {
+                *counts.entry((p.a, p.b)).or_insert(0u32) += p.n;
+            }
+            counts
+        };
+        let mut plain = Vec::new();
+        for docs in &groups {
+            group_pairs(&group(docs), &config, &mut |p| plain.push(p));
+        }
+        for max_docs_held in [1, 7, 1 << 20] {
+            let mut fold = GroupFold::new(max_docs_held);
+            let mut folded = Vec::new();
+            for docs in &groups {
+                fold.add(&group(docs), &config, &mut |p| folded.push(p));
+            }
+            fold.drain(&config, &mut |p| folded.push(p));
+            if max_docs_held > 1000 {
+                assert!(folded.len() * 3 < plain.len(), "{} of {}", folded.len(), plain.len());
+            }
+            assert_eq!(total(folded), total(plain.clone()), "max_docs_held {max_docs_held}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use unspun_index::{Error, FsStorage, Result};
 
-use crate::pairs::{PairConfig, PairRec, PairStats, add_counts, directions, group_pairs};
+use crate::pairs::{GroupFold, PairConfig, PairRec, PairStats, add_counts, directions};
 use crate::prints::PrintRec;
 use crate::spill::{Sorter, remove_spill_dir};
 
@@ -24,9 +24,21 @@ pub(crate) fn pairs_stage(
     let mut sorter: Sorter<PairRec> =
         Sorter::new(spill_dir, "pairs", spill_budget, Some(add_counts));
     let mut group: Vec<PrintRec> = Vec::new();
+    // Document ids the fold may hold: an eighth of the spill budget (4 bytes each, plus the
+    // map's overhead).
+    let mut fold = GroupFold::new((spill_budget / 32).max(1 << 16));
     // Every document's date (for the direction of its pairs), by DocId.
     let mut dates: Vec<i64> = Vec::new();
     let mut failed: Option<Error> = None;
+    let mut push = |pair: PairRec, stats: &mut PairStats, sorter: &mut Sorter<PairRec>| {
+        stats.n_emitted += u64::from(pair.n);
+        stats.n_pair_records += 1;
+        if failed.is_none()
+            && let Err(e) = sorter.push(pair)
+        {
+            failed = Some(e);
+        }
+    };
     let mut flush =
         |group: &mut Vec<PrintRec>, stats: &mut PairStats, sorter: &mut Sorter<PairRec>| {
             if group.is_empty() {
@@ -41,14 +53,7 @@ pub(crate) fn pairs_stage(
                     stats.n_star_fingerprints += 1;
                 }
             }
-            group_pairs(group, config, &mut |pair| {
-                stats.n_emitted += 1;
-                if failed.is_none()
-                    && let Err(e) = sorter.push(pair)
-                {
-                    failed = Some(e);
-                }
-            });
+            fold.add(group, config, &mut |pair| push(pair, stats, sorter));
             group.clear();
         };
     while let Some(rec) = merged.next_record()? {
@@ -64,6 +69,7 @@ pub(crate) fn pairs_stage(
         group.push(rec);
     }
     flush(&mut group, &mut stats, &mut sorter);
+    fold.drain(config, &mut |pair| push(pair, &mut stats, &mut sorter));
     if let Some(e) = failed {
         return Err(e);
     }
