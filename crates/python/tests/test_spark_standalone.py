@@ -84,7 +84,7 @@ def standalone(tmp_path):
                     state = json.load(r)
                 if sum(w["state"] == "ALIVE" for w in state["workers"]) == 2:
                     break
-            except OSError:
+            except (OSError, ValueError):  # not listening yet, or a page still loading
                 pass
             assert time.monotonic() < deadline, "the standalone cluster did not come up"
             time.sleep(0.5)
