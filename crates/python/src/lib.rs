@@ -8,7 +8,8 @@
 //!   path `unspun index` drives.
 //! - [`stages`]: the corpus stages of `unspun_corpus` as functions on batches of plain records
 //!   (lists of dicts or tuples), so that any engine (Spark, Dask, Ray, a loop) can run them on
-//!   its partitions.
+//!   its partitions; [`trace_stage`]: the trace stage over records (partners and document
+//!   frequencies given, no index).
 //!
 //! Every call that does Rust work of any size releases the GIL. Errors become Python
 //! exceptions: `unspun.UnspunError`, and its subclass `unspun.BadRecordError` carrying `path`,
@@ -18,6 +19,7 @@
 mod convert;
 mod index;
 mod stages;
+mod trace_stage;
 
 use pyo3::prelude::*;
 
@@ -56,5 +58,6 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::document_prints_packed, m)?)?;
     m.add_function(wrap_pyfunction!(stages::fingerprint_pairs_packed, m)?)?;
     m.add_function(wrap_pyfunction!(stages::candidate_pairs_packed, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_stage::trace_documents, m)?)?;
     Ok(())
 }

@@ -134,3 +134,48 @@ def test_packed_stages_equal_the_native_files(native, records):
         unspun.fingerprint_pairs_packed([b"x" * 21], 2)
     with pytest.raises(ValueError, match="n_parts"):
         unspun.document_prints_packed(records[:1], 0)
+
+
+def native_run(corpus_index, out):
+    run_cli("cluster", "--index", corpus_index, "--out", out, "--quiet")
+    return out
+
+
+@pytest.mark.parametrize("corpus", ["toy", "reuters"])
+def test_trace_stage_on_records_equals_native_shards(corpus, request, tmp_path):
+    """The trace stage without the index: partners from pairs.bin, frequencies from the
+    prints, boilerplate from the run; every line of trace-00000.jsonl the same."""
+    fixture = request.getfixturevalue(corpus)
+    out = native_run(fixture["index"], tmp_path / "native")
+    idx = unspun.Index(fixture["index"])
+    docs = idx.documents(idx.doc_ids())
+    assert [d["doc"] for d in docs] == list(range(len(docs)))
+    prints, _ = unspun.document_prints(docs, as_tuples=True)
+    doc_freq, own = {}, {d["doc"]: [] for d in docs}
+    for fingerprint, _, doc in prints:
+        doc_freq[fingerprint] = doc_freq.get(fingerprint, 0) + 1
+        own[doc].append(fingerprint)
+    partners = {d["doc"]: [] for d in docs}
+    for a, b, _, direction in read_records(out / "pairs.bin", "<IIIB"):
+        if direction & unspun.A_SOURCE_OF_B:
+            partners[b].append(a)
+        if direction & unspun.B_SOURCE_OF_A:
+            partners[a].append(b)
+    boilerplate_path = out / "boilerplate.jsonl"
+    boilerplate = {int(json.loads(line)["hash"], 16) for line in boilerplate_path.open()}
+    items = [
+        {
+            "doc": d,
+            "partners": [docs[p] for p in partners[d["doc"]]],
+            "doc_freqs": {f: doc_freq[f] for f in own[d["doc"]]},
+        }
+        for d in docs
+    ]
+    outlets = sorted({d["outlet"] for d in docs if d["outlet"]})
+    lines = unspun.trace_documents(
+        items, n_docs=len(docs), outlets=outlets, boilerplate=boilerplate
+    )
+    expected = (out / "trace-00000.jsonl").read_text().splitlines()
+    assert len(lines) == len(expected) == len(docs)
+    assert sum('"passages":[]' not in line for line in expected) > 10
+    assert lines == expected

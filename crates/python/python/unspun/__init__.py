@@ -10,7 +10,8 @@ The same Rust code as the ``unspun`` binary, in-process:
   ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
   ``candidate_pairs``, and their ``*_packed`` forms over byte strings of fixed-size records
   (what ``unspun.spark`` shuffles); ``group_pairs`` and ``pair_direction`` are the rules
-  under them.
+  under them. ``trace_documents`` is the trace stage over records (each document with its
+  partners and the document frequencies of its fingerprints), for an engine without the index.
   ``python -m unspun.spark`` runs them on Apache Spark.
 
 Errors are ``UnspunError`` (``BadRecordError`` for a bad input record, with ``path``,
@@ -34,6 +35,7 @@ from ._unspun import (
     index,
     pair_direction,
     read_corpus,
+    trace_documents,
 )
 
 __all__ = [
@@ -53,4 +55,5 @@ __all__ = [
     "index",
     "pair_direction",
     "read_corpus",
+    "trace_documents",
 ]

@@ -15,4 +15,5 @@ from ._unspun import (
     index as index,
     pair_direction as pair_direction,
     read_corpus as read_corpus,
+    trace_documents as trace_documents,
 )

@@ -137,3 +137,14 @@ def fingerprint_pairs_packed(
 
 def candidate_pairs_packed(blobs: Sequence[bytes], *, min_shared: int = 8) -> Tuple[bytes, int]:
     """(the bytes of pairs.bin for these counts, the number of distinct pairs)."""
+
+def trace_documents(
+    items: Iterable[Dict[str, Any]],
+    *,
+    n_docs: int,
+    outlets: Sequence[str],
+    boilerplate: Iterable[int],
+    fingerprints: str = "anchors",
+) -> List[str]:
+    """The trace stage on records: items {"doc": record, "partners": [records],
+    "doc_freqs": {fingerprint: n}} -> the JSON lines of trace-NNNNN.jsonl."""
