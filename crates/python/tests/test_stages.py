@@ -179,3 +179,16 @@ def test_trace_stage_on_records_equals_native_shards(corpus, request, tmp_path):
     assert len(lines) == len(expected) == len(docs)
     assert sum('"passages":[]' not in line for line in expected) > 10
     assert lines == expected
+
+
+def test_document_functions_take_arrow_batches(records):
+    import pyarrow
+
+    batch = pyarrow.RecordBatch.from_pylist(records[:20])
+    assert unspun.document_prints(batch, as_tuples=True) == unspun.document_prints(
+        records[:20], as_tuples=True
+    )
+    table = pyarrow.Table.from_pylist(records[:20])
+    assert unspun.document_prints_packed(table, 2) == unspun.document_prints_packed(
+        records[:20], 2
+    )

@@ -6,7 +6,8 @@ The same Rust code as the ``unspun`` binary, in-process:
   dict of ``unspun trace --json`` (schema ``unspun.trace/1``); ``Index.stats()`` that of
   ``unspun stats --json``.
 - ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does.
-- The corpus stages of ``unspun cluster`` as functions on batches of records, for any engine:
+- The corpus stages of ``unspun cluster`` as functions on batches of records (lists of dicts,
+  or Arrow record batches and tables for the document functions), for any engine:
   ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
   ``candidate_pairs``, and their ``*_packed`` forms over byte strings of fixed-size records
   (what ``unspun.spark`` shuffles); ``group_pairs`` and ``pair_direction`` are the rules
@@ -18,6 +19,9 @@ Errors are ``UnspunError`` (``BadRecordError`` for a bad input record, with ``pa
 ``line``, ``field`` and ``reason``), ``ValueError`` or ``TypeError`` for bad arguments.
 """
 
+import functools as _functools
+
+from . import _unspun
 from ._unspun import (
     A_SOURCE_OF_B,
     B_SOURCE_OF_A,
@@ -57,3 +61,20 @@ __all__ = [
     "read_corpus",
     "trace_documents",
 ]
+
+
+def _accept_arrow(native):
+    """``native`` taking its first argument, a batch of record dicts, also as an Arrow
+    ``RecordBatch`` or ``Table`` (anything with ``to_pylist()``), as engines hand them over."""
+
+    @_functools.wraps(native)
+    def wrapper(records, *args, **kwargs):
+        if hasattr(records, "to_pylist"):
+            records = records.to_pylist()
+        return native(records, *args, **kwargs)
+
+    return wrapper
+
+
+document_prints = _accept_arrow(_unspun.document_prints)
+document_prints_packed = _accept_arrow(_unspun.document_prints_packed)
