@@ -7,8 +7,12 @@
 //! channels never hold more than `window` articles or reports, whatever the input's size.
 //! A bad article is printed on stderr as `file[:line]: reason`, counted and skipped
 //! (`--strict`: the run stops there).
+//!
+//! With `--html DIR` the workers also render each report's HTML page, and the main thread
+//! writes it into DIR before printing the article's line ([`HtmlReports`]): pages travel with
+//! their reports, so the same window bounds them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +30,9 @@ use unspun_core::trace::Tracer;
 use unspun_index::Index;
 
 use crate::render::Style;
-use crate::trace_cmd::{Article, TraceArgs, parse_json_article, read_article, trace_article};
+use crate::trace_cmd::{
+    Article, TraceArgs, html_page, index_name, parse_json_article, read_article, trace_article,
+};
 
 /// Analysed candidates the batch's `Tracer` keeps between traces (as `cluster` does).
 pub const CANDIDATE_CACHE_DOCS: usize = 4096;
@@ -55,11 +61,14 @@ pub fn sources(args: &TraceArgs) -> anyhow::Result<Vec<Source>> {
     if let Some(jsonl) = &args.jsonl {
         return Ok(vec![Source::Lines(jsonl.clone())]);
     }
+    // A folder's walk skips the --html folder: its pages are reports, not articles.
+    let skip = args.html.as_deref().and_then(|dir| std::fs::canonicalize(dir).ok());
     let mut sources = Vec::new();
     for input in &args.inputs {
         let path = Path::new(input);
         if input != "-" && path.is_dir() {
-            walk(path, &mut sources).with_context(|| format!("reading the folder {input}"))?;
+            walk(path, skip.as_deref(), &mut sources)
+                .with_context(|| format!("reading the folder {input}"))?;
         } else if is_jsonl_name(input) {
             sources.push(Source::Lines(input.clone()));
         } else {
@@ -74,9 +83,9 @@ fn is_jsonl_name(name: &str) -> bool {
     JSONL_EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
 }
 
-/// Adds the article and JSON Lines files under `dir`, sorted by name, skipping hidden entries
-/// and symbolic links to folders (no cycles).
-fn walk(dir: &Path, sources: &mut Vec<Source>) -> std::io::Result<()> {
+/// Adds the article and JSON Lines files under `dir`, sorted by name, skipping hidden entries,
+/// symbolic links to folders (no cycles) and the folder `skip`.
+fn walk(dir: &Path, skip: Option<&Path>, sources: &mut Vec<Source>) -> std::io::Result<()> {
     let mut entries: Vec<(PathBuf, std::fs::FileType)> = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -88,7 +97,9 @@ fn walk(dir: &Path, sources: &mut Vec<Source>) -> std::io::Result<()> {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     for (path, file_type) in entries {
         if file_type.is_dir() {
-            walk(&path, sources)?;
+            if skip.is_none_or(|skip| std::fs::canonicalize(&path).ok().as_deref() != Some(skip)) {
+                walk(&path, skip, sources)?;
+            }
             continue;
         }
         if !path.is_file() {
@@ -110,15 +121,22 @@ struct Job {
     seq: u64,
     /// `file` or `file:line`.
     input: String,
+    /// The start of its HTML page's name: the file's name without its extension, and the
+    /// line's number (`feed-3`); the page adds the article's id.
+    stem: String,
     /// The article, or why it could not be read (naming `input`).
     article: Result<Article, String>,
 }
 
 /// What became of one job.
 enum Outcome {
-    Traced(Box<TraceReport>),
+    /// The report, and its HTML page with `--html DIR`.
+    Traced(Box<TraceReport>, Option<String>),
     Bad(String),
 }
+
+/// A finished job on its way to the printer: `(seq, input, stem, outcome)`.
+type Done = (u64, String, String, Outcome);
 
 /// The reader's leash: it may hand out job `seq` only while `seq < printed + window`.
 struct Gate {
@@ -173,13 +191,19 @@ pub fn run(
     let max_bytes = args.max_article_bytes;
     let format = if args.json || args.jsonl.is_some() { Format::JsonLines } else { Format::Lines };
     let mut summary = Summary::new(Instant::now());
+    let mut html = match &args.html {
+        Some(dir) => Some(HtmlReports::create(dir, args.force)?),
+        None => None,
+    };
+    let html_index_name = html.is_some().then(|| index_name(&args.index));
     let bar = crate::progress::count_spinner("articles", false);
     let printer = Printer { format, style: Style::detect(), strict: args.strict, bar: &bar };
 
     let outcome = std::thread::scope(|scope| {
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(n_threads);
-        let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, String, Outcome)>(n_threads);
+        let (done_tx, done_rx) = crossbeam_channel::bounded::<Done>(n_threads);
         let gate = &gate;
+        let html_index_name = html_index_name.as_deref();
         scope.spawn(move || read_sources(&sources, max_bytes, gate, &job_tx));
         scope.spawn(move || {
             pool.install(|| {
@@ -189,17 +213,21 @@ pub fn run(
                         Ok(article) => {
                             match trace_article(tracer, index, &article, date_override, &job.input)
                             {
-                                Ok(report) => Outcome::Traced(Box::new(report)),
+                                Ok(report) => {
+                                    let page = html_index_name
+                                        .map(|name| html_page(&report, &article.text, index, name));
+                                    Outcome::Traced(Box::new(report), page)
+                                }
                                 Err(err) => Outcome::Bad(format!("{err:#}")),
                             }
                         }
                     };
                     // The receiver is gone only when the printer stopped; nothing to do then.
-                    let _ = done_tx.send((job.seq, job.input, outcome));
+                    let _ = done_tx.send((job.seq, job.input, job.stem, outcome));
                 });
             });
         });
-        let result = printer.print_in_order(&done_rx, gate, &mut summary);
+        let result = printer.print_in_order(&done_rx, gate, &mut summary, html.as_mut());
         gate.halt();
         drop(done_rx);
         result
@@ -211,11 +239,150 @@ pub fn run(
             "no article to trace (folders are searched for {ARTICLE_EXTENSIONS:?} and {JSONL_EXTENSIONS:?} files)"
         );
     }
+    if let Some(html) = &html {
+        summary.html_reports =
+            Some(HtmlSummary { dir: html.dir.display().to_string(), n_written: html.n_written });
+    }
     eprint!("{}", summary.text());
     if let Some(path) = &args.summary {
         summary.write_json(path)?;
     }
     Ok(ExitCode::from(summary.exit_code()))
+}
+
+/// Whether `--html PATH` names a folder for one page per article, even with one article: an
+/// existing folder, or a path ending in `/`.
+pub fn names_a_folder(path: &Path) -> bool {
+    path.as_os_str() != "-"
+        && (path.is_dir()
+            || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR))
+}
+
+/// The `--html DIR` of a batch: where each traced article's page goes, under a name derived
+/// from its input, unique in the run and the same from one run to the next.
+pub struct HtmlReports {
+    dir: PathBuf,
+    /// Overwrite pages that exist (`--force`); without it an existing page stops the run.
+    force: bool,
+    /// The names given so far, lowercased: unique on case-insensitive file systems too.
+    used: HashSet<String>,
+    n_written: u64,
+}
+
+impl HtmlReports {
+    /// Creates `dir` if missing and checks that a page can be written there, before anything
+    /// is traced.
+    fn create(dir: &Path, force: bool) -> anyhow::Result<HtmlReports> {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!("creating the folder for the HTML reports (--html) {}", dir.display())
+        })?;
+        let probe = dir.join(format!(".unspun-write-check-{}.tmp", std::process::id()));
+        std::fs::File::create(&probe).with_context(|| {
+            format!("the folder for the HTML reports (--html) {} is not writable", dir.display())
+        })?;
+        // Only the probe's creation matters; a failure to remove it leaves a hidden file.
+        let _ = std::fs::remove_file(&probe);
+        Ok(HtmlReports { dir: dir.to_path_buf(), force, used: HashSet::new(), n_written: 0 })
+    }
+
+    /// The file name for the page of the article `stem` with the id `id`: `stem-id.html`
+    /// (the id left out when the stem already says it), sanitised, `-2`, `-3`... on a clash.
+    fn file_name(&mut self, stem: &str, id: Option<&str>) -> String {
+        let mut base = sanitize_file_stem(stem);
+        if let Some(id) = id.map(sanitize_file_stem)
+            && id != "article"
+            && id != base
+        {
+            base = format!("{base}-{id}");
+        }
+        let base = truncate_at_char(&base, MAX_STEM_BYTES).to_string();
+        let mut name = base.clone();
+        let mut n = 1;
+        while !self.used.insert(name.to_lowercase()) {
+            n += 1;
+            name = format!("{base}-{n}");
+        }
+        name + ".html"
+    }
+
+    /// Writes `page` as `name` in the folder: to `name.tmp`, then renamed, so a page is
+    /// whole or absent. Refuses to overwrite a page without `--force`.
+    fn write(&mut self, name: &str, page: &str) -> anyhow::Result<PathBuf> {
+        let path = self.dir.join(name);
+        if !self.force && std::fs::symlink_metadata(&path).is_ok() {
+            bail!(
+                "{} already exists: --html does not overwrite a page without --force (or give \
+                 another folder)",
+                path.display()
+            );
+        }
+        let tmp = self.dir.join(format!("{name}.tmp"));
+        let written = std::fs::write(&tmp, page).and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(err) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err).with_context(|| format!("writing the HTML report {}", path.display()));
+        }
+        self.n_written += 1;
+        Ok(path)
+    }
+}
+
+/// The longest page name, in bytes before `-N.html`: far below the usual 255-byte limit.
+const MAX_STEM_BYTES: usize = 100;
+
+/// `raw` as a portable file name: ASCII letters, digits, `-`, `_` and `.` kept, runs of
+/// anything else one `_`, no leading dot or dash (no hidden file, no flag); `article` when
+/// nothing is left.
+fn sanitize_file_stem(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let trimmed = out.trim_start_matches(['.', '-', '_']).trim_end_matches(['.', '_']);
+    let trimmed = truncate_at_char(trimmed, MAX_STEM_BYTES);
+    if trimmed.is_empty() { "article".to_string() } else { trimmed.to_string() }
+}
+
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a char boundary.
+fn truncate_at_char(text: &str, max_bytes: usize) -> &str {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The stem of a page's name for the article file `name`: its file name without its
+/// extension (`in/a.txt` → `a`), `stdin` for `-`.
+fn article_stem(name: &str) -> String {
+    if name == "-" {
+        return "stdin".to_string();
+    }
+    let file = Path::new(name).file_name().map_or(name.into(), |f| f.to_string_lossy());
+    match file.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => file.into_owned(),
+    }
+}
+
+/// The stem of a page's name for line `line_no` of the JSON Lines file `name`:
+/// `feed.jsonl.gz` line 3 → `feed-3`.
+fn line_stem(name: &str, line_no: u64) -> String {
+    let file = if name == "-" {
+        "stdin".to_string()
+    } else {
+        Path::new(name).file_name().map_or(name.into(), |f| f.to_string_lossy()).into_owned()
+    };
+    let lower = file.to_lowercase();
+    let stem = JSONL_EXTENSIONS
+        .iter()
+        .find(|ext| lower.ends_with(*ext))
+        .map_or(file.as_str(), |ext| &file[..file.len() - ext.len()]);
+    format!("{stem}-{line_no}")
 }
 
 /// Reads every source into numbered jobs, waiting at the gate; stops when it closes.
@@ -226,11 +393,11 @@ fn read_sources(
     jobs: &crossbeam_channel::Sender<Job>,
 ) {
     let mut seq = 0u64;
-    let mut send = |input: String, article: Result<Article, String>| -> bool {
+    let mut send = |input: String, stem: String, article: Result<Article, String>| -> bool {
         if !gate.wait_for(seq) {
             return false;
         }
-        let ok = jobs.send(Job { seq, input, article }).is_ok();
+        let ok = jobs.send(Job { seq, input, stem, article }).is_ok();
         seq += 1;
         ok
     };
@@ -239,7 +406,7 @@ fn read_sources(
             Source::Article(name) => {
                 let input = if name == "-" { "<stdin>".to_string() } else { name.clone() };
                 let article = read_article(name, max_bytes).map_err(|e| format!("{e:#}"));
-                if !send(input, article) {
+                if !send(input, article_stem(name), article) {
                     return;
                 }
             }
@@ -256,14 +423,17 @@ fn read_sources(
 fn read_lines(
     name: &str,
     max_bytes: u64,
-    send: &mut dyn FnMut(String, Result<Article, String>) -> bool,
+    send: &mut dyn FnMut(String, String, Result<Article, String>) -> bool,
 ) -> bool {
     let shown = if name == "-" { "<stdin>" } else { name };
     let reader: Box<dyn Read> = if name == "-" {
         Box::new(std::io::stdin())
     } else {
         match File::open(name) {
-            Err(err) => return send(shown.to_string(), Err(format!("reading {shown}: {err}"))),
+            Err(err) => {
+                let stem = line_stem(name, 0);
+                return send(shown.to_string(), stem, Err(format!("reading {shown}: {err}")));
+            }
             Ok(file) if name.to_lowercase().ends_with(".gz") => {
                 Box::new(flate2::read::MultiGzDecoder::new(file))
             }
@@ -281,7 +451,8 @@ fn read_lines(
             Ok(Some(too_long)) => too_long,
             Err(err) => {
                 // The rest of the stream cannot be read (a damaged gzip member, an I/O error).
-                return send(input.clone(), Err(format!("{input}: cannot read on: {err}")));
+                let stem = line_stem(name, line_no);
+                return send(input.clone(), stem, Err(format!("{input}: cannot read on: {err}")));
             }
         };
         let article = if too_long {
@@ -297,7 +468,7 @@ fn read_lines(
                 Ok(text) => parse_json_article(text, &input).map_err(|e| format!("{e:#}")),
             }
         };
-        if !send(input, article) {
+        if !send(input, line_stem(name, line_no), article) {
             return false;
         }
     }
@@ -364,18 +535,19 @@ impl Printer<'_> {
     /// Receives results in any order and prints them in input order.
     fn print_in_order(
         &self,
-        done: &crossbeam_channel::Receiver<(u64, String, Outcome)>,
+        done: &crossbeam_channel::Receiver<Done>,
         gate: &Gate,
         summary: &mut Summary,
+        mut html: Option<&mut HtmlReports>,
     ) -> anyhow::Result<()> {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        let mut waiting: BTreeMap<u64, (String, Outcome)> = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, (String, String, Outcome)> = BTreeMap::new();
         let mut next = 0u64;
-        for (seq, input, outcome) in done {
-            waiting.insert(seq, (input, outcome));
-            while let Some((input, outcome)) = waiting.remove(&next) {
+        for (seq, input, stem, outcome) in done {
+            waiting.insert(seq, (input, stem, outcome));
+            while let Some((input, stem, outcome)) = waiting.remove(&next) {
                 next += 1;
-                self.print_one(&mut stdout, &input, outcome, summary)?;
+                self.print_one(&mut stdout, &input, &stem, outcome, summary, html.as_deref_mut())?;
                 gate.advance(next);
             }
             stdout.flush().context("writing to stdout")?;
@@ -387,8 +559,10 @@ impl Printer<'_> {
         &self,
         out: &mut dyn Write,
         input: &str,
+        stem: &str,
         outcome: Outcome,
         summary: &mut Summary,
+        html: Option<&mut HtmlReports>,
     ) -> anyhow::Result<()> {
         self.bar.inc(1);
         let report = match outcome {
@@ -400,7 +574,14 @@ impl Printer<'_> {
                 self.bar.suspend(|| eprintln!("unspun: {message} (skipped)"));
                 return Ok(());
             }
-            Outcome::Traced(report) => report,
+            Outcome::Traced(report, page) => {
+                // Names are given in input order, so the same inputs get the same names.
+                if let (Some(html), Some(page)) = (html, page) {
+                    let name = html.file_name(stem, report.query.id.as_deref());
+                    html.write(&name, &page)?;
+                }
+                report
+            }
         };
         summary.add_report(input, &report);
         let line = match self.format {
@@ -493,6 +674,15 @@ pub struct Offender {
     pub origin_outlet: Option<String>,
 }
 
+/// The HTML pages of a batch run with `--html DIR`.
+#[derive(Debug, Serialize)]
+pub struct HtmlSummary {
+    /// The folder, as given.
+    pub dir: String,
+    /// Pages written: one per traced article.
+    pub n_written: u64,
+}
+
 /// What a run traced (schema `unspun.trace-summary/1`).
 #[derive(Debug, Serialize)]
 pub struct Summary {
@@ -512,6 +702,9 @@ pub struct Summary {
     pub traces_per_sec: f64,
     /// The exit status: 0 all original, 1 something copied, 2 an error.
     pub exit_code: u8,
+    /// With `--html DIR`: the pages written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html_reports: Option<HtmlSummary>,
     #[serde(skip)]
     started: Option<Instant>,
 }
@@ -528,6 +721,7 @@ impl Summary {
             elapsed_secs: 0.0,
             traces_per_sec: 0.0,
             exit_code: 0,
+            html_reports: None,
             started: Some(started),
         }
     }
@@ -600,6 +794,12 @@ impl Summary {
             text.push_str(&format!("; {} bad articles skipped", self.n_bad));
         }
         text.push('\n');
+        if let Some(html) = &self.html_reports {
+            text.push_str(&format!(
+                "unspun: {} HTML reports written to {}\n",
+                html.n_written, html.dir
+            ));
+        }
         if !self.worst.is_empty() {
             text.push_str("highest coverage:\n");
         }
@@ -661,6 +861,23 @@ mod tests {
             [s("short", false), s("", true), s("ok", false)]
         );
         assert_eq!(lines("", 5), []);
+    }
+
+    #[test]
+    fn issue_16_html_page_names() {
+        let mut html =
+            HtmlReports { dir: PathBuf::new(), force: false, used: HashSet::new(), n_written: 0 };
+        let mut name = |stem: &str, id: Option<&str>| html.file_name(stem, id);
+        assert_eq!(name(&article_stem("in/a.txt"), None), "a.html");
+        assert_eq!(name(&article_stem("in/sub/a.json"), Some("a")), "a-2.html", "a clash");
+        assert_eq!(name(&article_stem("in/A.md"), None), "A-3.html", "case-insensitive");
+        assert_eq!(name(&line_stem("x/feed.jsonl.gz", 3), Some("id 7/é")), "feed-3-id_7.html");
+        assert_eq!(name(&line_stem("-", 1), None), "stdin-1.html");
+        assert_eq!(name(&article_stem("../.hidden"), Some("..")), "hidden.html");
+        assert_eq!(name(&article_stem("-"), Some("«»")), "stdin.html");
+        assert_eq!(name("日本", None), "article.html");
+        let long = name(&"é".repeat(40), Some(&"x".repeat(300)));
+        assert_eq!(long, format!("article-{}.html", "x".repeat(92)), "at most 100 bytes");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `unspun trace`: where did this article come from?
 //!
 //! One article (a file or `-`) prints its full report; several files, a folder or `--jsonl`
-//! trace in parallel (`crate::batch`). The exit status is grep's: 0 when every article is
-//! original, 1 when a copy, partly copied text or a patchwork was found, 2 on an error.
+//! trace in parallel (`crate::batch`), with `--html DIR` one HTML page per article. The exit
+//! status is grep's: 0 when every article is original, 1 when a copy, partly copied text or a
+//! patchwork was found, 2 on an error.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use unspun_core::date::parse_date;
 use unspun_core::limits::TraceLimits;
+use unspun_core::report::TraceReport;
 use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 use unspun_index::Index;
 
@@ -54,9 +56,15 @@ pub struct TraceArgs {
     /// Also write the report as one self-contained HTML page to FILE (`-`: standard output,
     /// instead of the terminal report): the article by origin, the verdict with its evidence,
     /// the sources and every side-by-side; it loads nothing, prints, and follows a light or
-    /// dark theme. One article only.
-    #[arg(long, value_name = "FILE")]
+    /// dark theme. With several articles, a folder or --jsonl (or when FILE is an existing
+    /// folder or ends in `/`), FILE is a folder (created if missing) that gets one page per
+    /// article, named after its file (and line and id): `a.html`, `feed-3-id7.html`.
+    #[arg(long, value_name = "FILE|DIR")]
     pub html: Option<PathBuf>,
+    /// With --html DIR: overwrite pages that already exist in DIR (without it, an existing
+    /// page stops the run).
+    #[arg(long, requires = "html")]
+    pub force: bool,
     /// Print the compact report: one line per sentence, without the sources' wording.
     #[arg(long, conflicts_with = "json")]
     pub brief: bool,
@@ -142,17 +150,18 @@ pub fn read_article(input: &str, max_bytes: u64) -> anyhow::Result<Article> {
 /// Runs `unspun trace`.
 pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let sources = batch::sources(&args)?;
+    let html_dir = args.html.as_deref().is_some_and(batch::names_a_folder);
     let single = match sources.as_slice() {
-        [batch::Source::Article(_)] => args.jsonl.is_none(),
+        [batch::Source::Article(_)] => args.jsonl.is_none() && !html_dir,
         _ => false,
     };
     if !single && args.title.is_some() {
         bail!("--title names the title of one article; it cannot be used with several");
     }
-    if !single && args.html.is_some() {
+    if !single && args.html.as_deref().is_some_and(|path| path.as_os_str() == "-") {
         bail!(
-            "--html writes the report of one article; with several, use --json or --jsonl \
-             and render the ones you want one by one"
+            "--html - prints the page of one article; with several, name a folder \
+             (--html DIR) to get one page per article"
         );
     }
     let date_override = match &args.date {
@@ -187,18 +196,7 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     let report = trace_article(&tracer, &index, &article, date_override, name)?;
     let html_to_stdout = args.html.as_deref().is_some_and(|path| path.as_os_str() == "-");
     if let Some(path) = &args.html {
-        let index_name = index_name(&args.index);
-        let texts = unspun_server::report_html::source_texts(&report, |id| {
-            let doc_id = index.doc_id(id)?;
-            index.document(doc_id).ok().flatten().map(|doc| doc.text)
-        });
-        let options = unspun_server::report_html::HtmlOptions {
-            body: Some(&article.text),
-            index_name: Some(&index_name),
-            generated_at: None,
-            source_texts: Some(&texts),
-        };
-        let html = unspun_server::report_html::render_html(&report, &options);
+        let html = html_page(&report, &article.text, &index, &index_name(&args.index));
         if html_to_stdout {
             print_text(&html)?;
         } else {
@@ -223,8 +221,24 @@ pub fn run(args: TraceArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(summary.exit_code()))
 }
 
+/// The self-contained HTML page of `report`, the trace of `body` against `index` (named
+/// `index_name` on the page), with the sources' own text around each match.
+pub fn html_page(report: &TraceReport, body: &str, index: &Index, index_name: &str) -> String {
+    let texts = unspun_server::report_html::source_texts(report, |id| {
+        let doc_id = index.doc_id(id)?;
+        index.document(doc_id).ok().flatten().map(|doc| doc.text)
+    });
+    let options = unspun_server::report_html::HtmlOptions {
+        body: Some(body),
+        index_name: Some(index_name),
+        generated_at: None,
+        source_texts: Some(&texts),
+    };
+    unspun_server::report_html::render_html(report, &options)
+}
+
 /// The index's name for the HTML report: its folder's name.
-fn index_name(dir: &std::path::Path) -> String {
+pub fn index_name(dir: &std::path::Path) -> String {
     let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     canonical
         .file_name()
@@ -245,7 +259,7 @@ pub fn trace_article(
     article: &Article,
     date_override: Option<unspun_core::Timestamp>,
     name: &str,
-) -> anyhow::Result<unspun_core::report::TraceReport> {
+) -> anyhow::Result<TraceReport> {
     if article.text.trim().is_empty() {
         bail!("{name}: nothing to trace: the article's text is empty");
     }

@@ -274,3 +274,139 @@ fn issue_16_completions_man_page_examples_and_version() {
     assert!(version.starts_with("unspun 0."), "{version}");
     assert!(version.contains("(commit ") && version.contains(", features: "), "{version}");
 }
+
+/// The `.html` files in `dir`, sorted.
+fn html_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the report folder exists")
+        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn issue_16_html_dir_writes_one_page_per_article() {
+    let dir = news_index();
+    std::fs::create_dir_all(dir.join("in")).expect("mkdir");
+    dir.create("in/a.txt", format!("Markets\n\n{}", CNN_MARKETS.text));
+    dir.create("in/b.json", json!({"id": "b", "text": ORIGINAL_TEXT}).to_string());
+    dir.create("in/c.txt", AP_STORM.text);
+
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--html", "reports", "in", "--summary", "s.json"])
+        .output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // The usual lines on stdout, in input order.
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert!(lines[0].starts_with("in/a.txt: COPY"), "{}", out.stdout);
+    assert!(lines[1].starts_with("in/b.json [b]: ORIGINAL"), "{}", out.stdout);
+    assert!(out.stderr.contains("3 HTML reports written to reports"), "{}", out.stderr);
+    assert_eq!(html_files(&dir.join("reports")), ["a.html", "b.html", "c.html"]);
+    let page = |name: &str| {
+        std::fs::read_to_string(dir.join("reports").join(name)).expect("a page is written")
+    };
+    for (name, verdict, source) in [
+        ("a.html", "Copy", Some(CNN_MARKETS.id)),
+        ("b.html", "Original", None),
+        ("c.html", "Copy", Some(AP_STORM.id)),
+    ] {
+        let html = page(name);
+        assert!(html.starts_with("<!doctype html>"), "{name}: {html:.100}");
+        assert!(html.trim_end().ends_with("</html>"), "{name}: a whole page");
+        let banner = format!("<span class=\"kind\">{verdict}</span>");
+        assert!(html.contains(&banner), "{name} holds its verdict {verdict}");
+        if let Some(source) = source {
+            assert!(html.contains(source), "{name} names its source {source}");
+        }
+    }
+    assert!(page("a.html").contains("Markets"), "the title");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("s.json")).expect("written"))
+            .expect("JSON");
+    assert_eq!(summary["html_reports"], json!({"dir": "reports", "n_written": 3}));
+
+    // Again into the same folder: an existing page stops the run, unless --force. The report
+    // folder inside the input folder is not traced.
+    let before = page("a.html");
+    let stderr =
+        dir.cmd().args(["trace", "--index", "idx", "--html", "reports", "in"]).fails_with(2);
+    assert!(stderr.contains("reports/a.html already exists"), "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    std::fs::rename(dir.join("reports"), dir.join("in/reports")).expect("move");
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--html", "in/reports", "--force", "in"])
+        .output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 3, "the pages are not articles: {}", out.stdout);
+    assert_eq!(html_files(&dir.join("in/reports")), ["a.html", "b.html", "c.html"]);
+    assert_eq!(std::fs::read_to_string(dir.join("in/reports/a.html")).expect("page"), before);
+}
+
+#[test]
+fn issue_16_html_dir_names_jsonl_lines_and_clashes_and_skips_bad_records() {
+    let dir = news_index();
+    std::fs::create_dir_all(dir.join("x/sub")).expect("mkdir");
+    dir.create("x/story.txt", CNN_MARKETS.text);
+    dir.create("x/sub/story.txt", AP_STORM.text);
+    let lines = [
+        json!({"id": "r/1", "text": REUTERS_SYRIA.text}).to_string(),
+        "{not json".to_string(),
+        json!({"text": ORIGINAL_TEXT}).to_string(),
+    ];
+    dir.create("feed.jsonl", lines.join("\n") + "\n");
+    // Two files named story.txt, and lines: unique names, in input order, a bad line skipped.
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--json", "--html", "out/"])
+        .args(["x", "feed.jsonl"])
+        .output();
+    assert_eq!(out.code, 2, "a bad record: exit 2\n{}", out.stderr);
+    assert_eq!(json_lines(&out.stdout).len(), 4, "JSON Lines on stdout as without --html");
+    assert!(out.stderr.contains("feed.jsonl:2: not valid JSON"), "{}", out.stderr);
+    assert!(out.stderr.contains("4 HTML reports written to out/"), "{}", out.stderr);
+    assert_eq!(
+        html_files(&dir.join("out")),
+        ["feed-1-r_1.html", "feed-3.html", "story-2.html", "story.html"]
+    );
+    let story = std::fs::read_to_string(dir.join("out/story.html")).expect("page");
+    assert!(story.contains(CNN_MARKETS.id), "the first input gets the plain name");
+    let story_2 = std::fs::read_to_string(dir.join("out/story-2.html")).expect("page");
+    assert!(story_2.contains(AP_STORM.id));
+
+    // --jsonl, and one article into an existing folder: still a page per article.
+    let out = dir
+        .cmd()
+        .args(["trace", "--index", "idx", "--html", "j", "--jsonl", "feed.jsonl"])
+        .output();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(html_files(&dir.join("j")), ["feed-1-r_1.html", "feed-3.html"]);
+    let out = dir.cmd().args(["trace", "--index", "idx", "--html", "j", "x/story.txt"]).output();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(dir.join("j/story.html").is_file(), "{}", out.stderr);
+}
+
+#[test]
+fn issue_16_html_dir_that_cannot_be_written_is_an_error_naming_it() {
+    let dir = news_index();
+    dir.create("a.txt", CNN_MARKETS.text);
+    dir.create("b.txt", ORIGINAL_TEXT);
+    dir.create("plain-file", "not a folder");
+    // Under a file (root may write anywhere, but not there), and a file itself.
+    for target in ["plain-file/reports", "plain-file"] {
+        let out = dir
+            .cmd()
+            .args(["trace", "--index", "idx", "--html", target, "a.txt", "b.txt"])
+            .output();
+        assert_eq!(out.code, 2, "{target}: {}", out.stderr);
+        assert!(out.stderr.contains(&format!("(--html) {target}")), "{target}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "nothing traced: {}", out.stdout);
+    }
+    // `--force` only goes with --html.
+    let stderr =
+        dir.cmd().args(["trace", "--index", "idx", "--force", "a.txt", "b.txt"]).fails_with(2);
+    assert!(stderr.contains("--html"), "{stderr}");
+}

@@ -408,13 +408,14 @@ fn issue_16_html_report_file_is_self_contained_and_escaped() {
         assert!(!html.contains(needle), "loads nothing: {needle}");
     }
 
-    // `--html -` prints the page instead of the terminal report; several articles are refused.
+    // `--html -` prints the page instead of the terminal report, for one article only (several
+    // get a folder of pages: tests/integration/batch.rs).
     let page = dir.cmd().args(["trace", "--index", "idx", "--html", "-", "spun.txt"]).output();
     assert!(page.stdout.starts_with("<!doctype html>"), "{}", page.stdout);
     dir.create("other.txt", "Another article. It has two sentences.");
     let err = dir
         .cmd()
-        .args(["trace", "--index", "idx", "--html", "r.html", "spun.txt", "other.txt"])
+        .args(["trace", "--index", "idx", "--html", "-", "spun.txt", "other.txt"])
         .fails_with(2);
-    assert!(err.contains("--html writes the report of one article"), "{err}");
+    assert!(err.contains("--html - prints the page of one article"), "{err}");
 }
