@@ -225,100 +225,7 @@ pub(super) fn run_planted(
             latencies.push(trace_started.elapsed().as_secs_f64() * 1000.0);
             bar.inc(1);
 
-            let spans = planted_spans(patchwork);
-            let views = sentence_views(&report);
-            let (strict, outcomes) = score_planted(&spans, &views, false);
-            let (lenient, _) = score_planted(&spans, &views, true);
-            result.strict += strict;
-            result.lenient += lenient;
-            result.n_planted_sourced += spans.iter().filter(|s| s.source_id.is_some()).count();
-            result.n_planted_negative += spans.iter().filter(|s| s.source_id.is_none()).count();
-            tally_title_and_dateline(&mut result, patchwork, &report);
-
-            let n_sources = patchwork
-                .truth
-                .iter()
-                .filter_map(|t| t.source_id.as_deref())
-                .collect::<BTreeSet<_>>()
-                .len();
-            let expected = verdict_idx(expected_verdict(n_sources));
-            let got = verdict_idx(report.verdict.kind);
-            result.verdicts.add(expected, got);
-            result.origin_count_error.add(report.verdict.n_origins, n_sources);
-            all_traces.push(PlantedTrace {
-                n_sources,
-                strict,
-                verdict_expected: expected,
-                verdict_got: got,
-                n_origins: report.verdict.n_origins,
-                kinds: patchwork
-                    .truth
-                    .iter()
-                    .zip(&outcomes)
-                    .map(|(truth, &outcome)| {
-                        let kinds = if truth.source_id.is_none() {
-                            vec!["negative"]
-                        } else {
-                            let mut kinds: Vec<&'static str> =
-                                truth.edits.iter().map(|&k| edit_kind_name(k)).collect();
-                            kinds.dedup();
-                            let span = truth.query_byte_start..truth.query_byte_end;
-                            kinds.push(length_bucket(n_words(doc.text.get(span).unwrap_or(""))));
-                            kinds
-                        };
-                        (kinds, outcome)
-                    })
-                    .collect(),
-            });
-
-            for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
-                let why = match outcome {
-                    PlantedOutcome::Found | PlantedOutcome::CorrectlyOriginal => continue,
-                    PlantedOutcome::Missed => "missed",
-                    PlantedOutcome::WrongSource => "wrong_origin",
-                    PlantedOutcome::FalseSource => "false_positive",
-                };
-                let got = views
-                    .iter()
-                    .filter(|v| overlaps(&v.char_range, &span.char_range))
-                    .find_map(|v| v.origin.clone());
-                let mut why = why.to_string();
-                if outcome != PlantedOutcome::Missed {
-                    // The sentence as it stands in its origin: the source's sentence, or the
-                    // negative as planted.
-                    let sentence = match &truth.source_id {
-                        Some(id) => by_id.get(id.as_str()).and_then(|d| {
-                            d.text.get(truth.source_byte_start..truth.source_byte_end)
-                        }),
-                        None => doc.text.get(truth.query_byte_start..truth.query_byte_end),
-                    };
-                    let attributed = got.as_deref().and_then(|id| by_id.get(id));
-                    if let (Some(sentence), Some(attributed)) = (sentence, attributed)
-                        && contains_normalized(&attributed.text, sentence)
-                    {
-                        result.n_fp_text_in_attributed_doc += 1;
-                        why.push_str(", text in attributed doc");
-                    }
-                }
-                if result.examples.len() >= MAX_EXAMPLES {
-                    continue;
-                }
-                let mut edits: Vec<String> =
-                    truth.edits.iter().map(|&e| edit_kind_name(e).to_string()).collect();
-                if truth.source_id.is_none() {
-                    edits.push("negative".to_string());
-                }
-                result.examples.push(Example {
-                    doc_id: doc.id.clone(),
-                    text: shorten(
-                        doc.text.get(truth.query_byte_start..truth.query_byte_end).unwrap_or(""),
-                        300,
-                    ),
-                    expected: truth.source_id.clone(),
-                    got,
-                    why: format!("{why}; {}", edits.join("+")),
-                });
-            }
+            all_traces.push(score_patchwork(&mut result, patchwork, &report, &by_id));
         }
         bar.finish_and_clear();
         result.mean_trace_ms = mean(latencies.iter().copied());
@@ -326,6 +233,136 @@ pub(super) fn run_planted(
         rates.push(result);
     }
 
+    let (by_kind, n_by_kind) = by_kind(&all_traces);
+    let (by_n_sources, strict, verdicts, origin_count_error) = by_n_sources(&all_traces);
+    Ok(PlantedResult {
+        n_docs_read,
+        n_docs_indexed,
+        n_negative_docs: negatives.len(),
+        seed: plan.seed,
+        thesaurus: thesaurus_name,
+        config: planted_config(0.0),
+        index_seconds,
+        rates,
+        by_kind,
+        n_by_kind,
+        by_n_sources,
+        strict,
+        verdicts,
+        origin_count_error,
+    })
+}
+
+/// Scores one traced patchwork: its counts, title, dateline, verdict and misses go into
+/// `result`; the returned row feeds the by-kind and by-sources tables.
+fn score_patchwork(
+    result: &mut PlantedRate,
+    patchwork: &Patchwork,
+    report: &TraceReport,
+    by_id: &HashMap<&str, &Document>,
+) -> PlantedTrace {
+    let doc = &patchwork.doc;
+    let spans = planted_spans(patchwork);
+    let views = sentence_views(report);
+    let (strict, outcomes) = score_planted(&spans, &views, false);
+    let (lenient, _) = score_planted(&spans, &views, true);
+    result.strict += strict;
+    result.lenient += lenient;
+    result.n_planted_sourced += spans.iter().filter(|s| s.source_id.is_some()).count();
+    result.n_planted_negative += spans.iter().filter(|s| s.source_id.is_none()).count();
+    tally_title_and_dateline(result, patchwork, report);
+
+    let n_sources = patchwork
+        .truth
+        .iter()
+        .filter_map(|t| t.source_id.as_deref())
+        .collect::<BTreeSet<_>>()
+        .len();
+    let expected = verdict_idx(expected_verdict(n_sources));
+    let got = verdict_idx(report.verdict.kind);
+    result.verdicts.add(expected, got);
+    result.origin_count_error.add(report.verdict.n_origins, n_sources);
+    let trace = PlantedTrace {
+        n_sources,
+        strict,
+        verdict_expected: expected,
+        verdict_got: got,
+        n_origins: report.verdict.n_origins,
+        kinds: patchwork
+            .truth
+            .iter()
+            .zip(&outcomes)
+            .map(|(truth, &outcome)| {
+                let kinds = if truth.source_id.is_none() {
+                    vec!["negative"]
+                } else {
+                    let mut kinds: Vec<&'static str> =
+                        truth.edits.iter().map(|&k| edit_kind_name(k)).collect();
+                    kinds.dedup();
+                    let span = truth.query_byte_start..truth.query_byte_end;
+                    kinds.push(length_bucket(n_words(doc.text.get(span).unwrap_or(""))));
+                    kinds
+                };
+                (kinds, outcome)
+            })
+            .collect(),
+    };
+
+    for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
+        let why = match outcome {
+            PlantedOutcome::Found | PlantedOutcome::CorrectlyOriginal => continue,
+            PlantedOutcome::Missed => "missed",
+            PlantedOutcome::WrongSource => "wrong_origin",
+            PlantedOutcome::FalseSource => "false_positive",
+        };
+        let got = views
+            .iter()
+            .filter(|v| overlaps(&v.char_range, &span.char_range))
+            .find_map(|v| v.origin.clone());
+        let mut why = why.to_string();
+        if outcome != PlantedOutcome::Missed {
+            // The sentence as it stands in its origin: the source's sentence, or the
+            // negative as planted.
+            let sentence = match &truth.source_id {
+                Some(id) => by_id
+                    .get(id.as_str())
+                    .and_then(|d| d.text.get(truth.source_byte_start..truth.source_byte_end)),
+                None => doc.text.get(truth.query_byte_start..truth.query_byte_end),
+            };
+            let attributed = got.as_deref().and_then(|id| by_id.get(id));
+            if let (Some(sentence), Some(attributed)) = (sentence, attributed)
+                && contains_normalized(&attributed.text, sentence)
+            {
+                result.n_fp_text_in_attributed_doc += 1;
+                why.push_str(", text in attributed doc");
+            }
+        }
+        if result.examples.len() >= MAX_EXAMPLES {
+            continue;
+        }
+        let mut edits: Vec<String> =
+            truth.edits.iter().map(|&e| edit_kind_name(e).to_string()).collect();
+        if truth.source_id.is_none() {
+            edits.push("negative".to_string());
+        }
+        result.examples.push(Example {
+            doc_id: doc.id.clone(),
+            text: shorten(
+                doc.text.get(truth.query_byte_start..truth.query_byte_end).unwrap_or(""),
+                300,
+            ),
+            expected: truth.source_id.clone(),
+            got,
+            why: format!("{why}; {}", edits.join("+")),
+        });
+    }
+    trace
+}
+
+/// Attribution counts and sentence numbers by edit kind (and length, or `negative`).
+fn by_kind(
+    all_traces: &[PlantedTrace],
+) -> (BTreeMap<String, AttributionCounts>, BTreeMap<String, usize>) {
     let by_kind: BTreeMap<String, AttributionCounts> =
         counts_by_key(all_traces.iter().flat_map(|t| t.kinds.iter().map(|(k, o)| (k.clone(), *o))))
             .into_iter()
@@ -337,11 +374,18 @@ pub(super) fn run_planted(
             *n_by_kind.entry((*kind).to_string()).or_default() += 1;
         }
     }
+    (by_kind, n_by_kind)
+}
+
+/// Rows by number of planted sources, and the totals over every patchwork.
+fn by_n_sources(
+    all_traces: &[PlantedTrace],
+) -> (Vec<SourcesRow>, AttributionCounts, Confusion, CountError) {
     let mut by_n_sources: BTreeMap<usize, SourcesRow> = BTreeMap::new();
     let mut verdicts = Confusion::new(&VERDICT_LABELS);
     let mut origin_count_error = CountError::default();
     let mut strict = AttributionCounts::default();
-    for t in &all_traces {
+    for t in all_traces {
         let row = by_n_sources.entry(t.n_sources).or_insert_with(|| SourcesRow {
             n_sources: t.n_sources,
             n_patchworks: 0,
@@ -357,22 +401,7 @@ pub(super) fn run_planted(
         origin_count_error.add(t.n_origins, t.n_sources);
         strict += t.strict;
     }
-    Ok(PlantedResult {
-        n_docs_read,
-        n_docs_indexed,
-        n_negative_docs: negatives.len(),
-        seed: plan.seed,
-        thesaurus: thesaurus_name,
-        config: planted_config(0.0),
-        index_seconds,
-        rates,
-        by_kind,
-        n_by_kind,
-        by_n_sources: by_n_sources.into_values().collect(),
-        strict,
-        verdicts,
-        origin_count_error,
-    })
+    (by_n_sources.into_values().collect(), strict, verdicts, origin_count_error)
 }
 
 pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::fmt::Result {
