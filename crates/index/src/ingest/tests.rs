@@ -875,7 +875,9 @@ fn unsupported_content_is_refused_by_what_it_looks_like() {
         ("a.jsonl", b"%PDF-1.5\n".to_vec(), "looks like a PDF document: not supported"),
         ("a.csv", b"PK\x03\x04rest".to_vec(), "looks like a ZIP archive"),
         ("a.zst", zst(b"%PDF-1.5\n"), "looks like a PDF document"),
-        ("a.warc", b"PAR1xxxx".to_vec(), "looks like a Parquet file"),
+        ("a.warc", b"ARROW1\x00\x00".to_vec(), "looks like an Arrow IPC file"),
+        // Parquet is read (feature `parquet`): a cut one is refused as not readable.
+        ("a.parquet", b"PAR1xxxx".to_vec(), "not a readable Parquet file"),
     ] {
         let path = write_file(dir.path(), name, &bytes);
         let error = CorpusReader::open(&path, &ReaderConfig::default()).expect_err(name);
