@@ -31,7 +31,8 @@ pub struct ClusterArgs {
     /// Only documents dated on or after this date (ISO 8601).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
-    /// Only documents dated on or before this date (a date without a time covers the day).
+    /// Only documents dated on or before this date (a date without a time covers its day, in
+    /// any form `unspun index` reads; `2016-09` covers the month, `2016` the year).
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
     /// Only documents of this outlet (exact name; repeat for several).
@@ -81,9 +82,37 @@ const SECONDS_PER_DAY: i64 = 86_400;
 fn parse_bound(raw: &str, flag: &str, end_of_day: bool) -> anyhow::Result<Timestamp> {
     let date = parse_date(raw)
         .with_context(|| format!("{flag} {raw:?}: not a date (use ISO 8601, e.g. 2016-09-01)"))?;
-    // A bare day is the whole day.
-    let day_only = raw.trim().len() == 10;
-    Ok(if end_of_day && day_only { Timestamp(date.0 + SECONDS_PER_DAY - 1) } else { date })
+    if !end_of_day || raw.contains(':') || date.0.rem_euclid(SECONDS_PER_DAY) != 0 {
+        return Ok(date);
+    }
+    // A date without a time of day ("2016-09-01", "September 1, 2016") ends with its day; a
+    // bare month ("2016-09") with its month and a bare year with its year.
+    let raw = raw.trim();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let next = match raw.split_once('-') {
+        None if raw.len() == 4 && digits(raw) => parse_date(&format!("{}-01-01", date_year(raw))),
+        Some((year, month))
+            if year.len() == 4 && month.len() == 2 && digits(year) && digits(month) =>
+        {
+            let month: u32 = month.parse().unwrap_or(12);
+            let year: i64 = year.parse().unwrap_or(0);
+            if month >= 12 {
+                parse_date(&format!("{:04}-01-01", year + 1))
+            } else {
+                parse_date(&format!("{year:04}-{:02}-01", month + 1))
+            }
+        }
+        _ => None,
+    };
+    Ok(match next {
+        Some(next) => Timestamp(next.0 - 1),
+        None => Timestamp(date.0 + SECONDS_PER_DAY - 1),
+    })
+}
+
+/// The year after a bare four-digit year.
+fn date_year(raw: &str) -> String {
+    format!("{:04}", raw.parse::<i64>().unwrap_or(0) + 1)
 }
 
 /// Runs `unspun cluster`.
@@ -256,4 +285,29 @@ fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn until(raw: &str) -> String {
+        let bound = parse_bound(raw, "--until", true).expect("a date");
+        unspun_core::date::format_date(bound)
+    }
+
+    #[test]
+    fn until_covers_the_whole_day_month_or_year_it_names() {
+        assert_eq!(until("2016-09-01"), "2016-09-01T23:59:59Z");
+        assert_eq!(until("September 1, 2016"), "2016-09-01T23:59:59Z");
+        assert_eq!(until("1 Sep 2016"), "2016-09-01T23:59:59Z");
+        assert_eq!(until("2016-09"), "2016-09-30T23:59:59Z");
+        assert_eq!(until("2016-12"), "2016-12-31T23:59:59Z");
+        assert_eq!(until("2016"), "2016-12-31T23:59:59Z");
+        // A time of day is taken as given, midnight included.
+        assert_eq!(until("2016-09-01T00:00:00Z"), "2016-09-01");
+        assert_eq!(until("2016-09-01T12:30:00Z"), "2016-09-01T12:30:00Z");
+        let since = parse_bound("September 1, 2016", "--since", false).expect("a date");
+        assert_eq!(unspun_core::date::format_date(since), "2016-09-01");
+    }
 }

@@ -1,6 +1,6 @@
 //! The corpus pipeline of `unspun cluster` (issue #10): candidate pairs against brute force,
-//! determinism whatever the shard sizes and memory budget, and resumption after a kill in
-//! every stage.
+//! determinism whatever the shard sizes, memory budget and thread count, and resumption after a
+//! kill in every stage.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -114,6 +114,12 @@ fn issue_10_cluster_is_deterministic_for_any_shard_size_and_memory_budget() {
     }
     cluster(&dir, "a", &[]);
     cluster(&dir, "b", &[]);
+    // One worker thread instead of the machine's: the same bytes, every file.
+    dir.cmd()
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["cluster", "--quiet", "--json", "--index", "idx", "--out", "one-thread"])
+        .json();
+    assert_eq!(outputs(&dir.join("a")), outputs(&dir.join("one-thread")), "threads change it");
     // The fingerprint runs are gone once the pairs are counted.
     assert!(!outputs(&dir.join("a")).keys().any(|n| n.starts_with("prints-")));
     assert_eq!(outputs(&dir.join("a")), outputs(&dir.join("b")), "two runs differ");
