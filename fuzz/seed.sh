@@ -30,8 +30,10 @@ python3 - "$data" "$examples" "$fuzz_dir/corpus" <<'PY'
 """Writes the seeds. Record modes (first byte) follow the targets' docs:
 records: format = b % 4 (jsonl, csv, tsv, detect), compression = b // 4 % 3 (as is, gzip,
 two gzip members), tiny limits = b // 12 % 2; http_input: content type = b % 3 (text/plain,
-application/json, application/x-ndjson), ?replace=true = b // 3 % 2."""
-import csv, gzip, io, itertools, json, os, sys
+application/json, application/x-ndjson), ?replace=true = b // 3 % 2, routes = b // 6 % 4
+(0 trace + documents, 1 report as is, 2 trace then report, 3 extract: text/html, text/plain,
+application/json)."""
+import csv, gzip, html, io, itertools, json, os, sys
 
 data, examples, corpus = sys.argv[1:4]
 MAX_TEXT = 4000  # bytes: the trace target runs with -max_len=4096
@@ -159,6 +161,17 @@ for i in range(0, min(len(small), 24), 3):
     write("http_input", f"ndjson-{k}",
           bytes([2]) + "\n".join(json.dumps(o) for o in objs).encode("utf-8"))
     write("http_input", f"array-{k}", bytes([1]) + json.dumps(objs).encode("utf-8"))
+
+# http_input, the page routes: articles traced then rendered (b = 12), and each article as an
+# HTML page for /v1/extract (b = 18: text/html).
+for i, (line, r) in enumerate(small[:8]):
+    body = (r.get("title") or "") + "\n\n" + cut(r["text"], 2000)
+    write("http_input", f"report-{i}", bytes([12]) + body.encode("utf-8"))
+    title = html.escape(r.get("title") or "")
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in cut(r["text"], 2000).split(". "))
+    page = (f"<!DOCTYPE html><html><head><title>{title}</title></head><body><nav><a href=/>Home"
+            f"</a></nav><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+    write("http_input", f"extract-{i}", bytes([18]) + page.encode("utf-8"))
 
 for target in ("normalize_split", "trace", "records", "http_input"):
     n = len(os.listdir(os.path.join(corpus, target)))

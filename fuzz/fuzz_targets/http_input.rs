@@ -1,10 +1,18 @@
-//! The server's request parsing through its public API: the fuzz input is the body of
-//! `POST /v1/trace` and of `POST /v1/documents`, sent to `unspun_server::app` with tower's
-//! `oneshot` (no socket). A user's bad input is a 4xx; a 5xx other than 503 (busy) and 504
-//! (timeout) is a bug.
+//! The server's request parsing through its public API: the fuzz input is the body of a
+//! `POST` to the routes that read one, sent to `unspun_server::app` with tower's `oneshot` (no
+//! socket). A user's bad input is a 4xx; a 5xx other than 503 (busy) and 504 (timeout) is a
+//! bug, and so is an HTML answer that is not a whole page.
 //!
-//! The first input byte chooses the request: `byte % 3` the content type (text/plain,
-//! application/json, application/x-ndjson), `byte / 3 % 2` whether `?replace=true` is set.
+//! The first input byte chooses the requests. `byte / 6 % 4` the routes:
+//! - 0: `POST /v1/trace`, then `POST /v1/documents` (`byte / 3 % 2`: with `?replace=true`),
+//!   with the content type `byte % 3` of text/plain, application/json, application/x-ndjson;
+//! - 1: `POST /v1/report` with the body as is (a hostile `{"report", "text"}`);
+//! - 2: `POST /v1/trace` of the body (`byte % 3` as in 0), then `POST /v1/report` of the report
+//!   it answered with the body as the text, so the page is rendered from a valid report;
+//! - 3: `POST /v1/extract` with the content type `byte % 3` of text/html, text/plain,
+//!   application/json.
+//!
+//! Modes below 6 are the two routes this target drove first, so older seeds keep their meaning.
 #![no_main]
 
 use std::path::Path;
@@ -20,6 +28,9 @@ use unspun_index::{IndexWriter, WriterConfig};
 use unspun_server::{AppState, ServerConfig, app};
 
 const CONTENT_TYPES: [&str; 3] = ["text/plain", "application/json", "application/x-ndjson"];
+
+/// The content types `POST /v1/extract` is sent with.
+const EXTRACT_TYPES: [&str; 3] = ["text/html", "text/plain", "application/json"];
 
 /// Successful `POST /v1/documents` commit a segment each; after this many the index is built
 /// again, so that it stays small and each run stays fast.
@@ -94,29 +105,85 @@ fn check(route: &str, content_type: &str, status: StatusCode, body: &[u8]) {
     );
 }
 
+/// Asserts that a 2xx answer of `POST /v1/report` is one whole HTML page.
+fn check_page(status: StatusCode, body: &[u8]) {
+    if !status.is_success() {
+        return;
+    }
+    let page = std::str::from_utf8(body).expect("the HTML report is UTF-8");
+    assert!(page.starts_with("<!doctype html>"), "not an HTML page: {page:.200}");
+    assert!(page.trim_end().ends_with("</html>"), "a truncated page: {page:.200}");
+}
+
+fn post(uri: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .expect("a valid request")
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, body)) = data.split_first() else { return };
-    let content_type = CONTENT_TYPES[usize::from(mode % 3)];
-    let documents_uri =
-        if mode / 3 % 2 == 1 { "/v1/documents?replace=true" } else { "/v1/documents" };
     let mut server = SERVER.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if server.n_writes >= MAX_WRITES {
         *server = Server::new();
     }
     let state = server.state.clone();
-    let post = |uri: &str| {
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body.to_vec()))
-            .expect("a valid request")
-    };
+    let content_type = CONTENT_TYPES[usize::from(mode % 3)];
     RUNTIME.block_on(async {
-        let (status, answer) = send(&state, post("/v1/trace")).await;
-        check("/v1/trace", content_type, status, &answer);
-        let (status, answer) = send(&state, post(documents_uri)).await;
-        check(documents_uri, content_type, status, &answer);
-        if status.is_success() {
-            server.n_writes += 1;
+        match mode / 6 % 4 {
+            0 => {
+                let documents_uri =
+                    if mode / 3 % 2 == 1 { "/v1/documents?replace=true" } else { "/v1/documents" };
+                let (status, answer) =
+                    send(&state, post("/v1/trace", content_type, body.to_vec())).await;
+                check("/v1/trace", content_type, status, &answer);
+                let (status, answer) =
+                    send(&state, post(documents_uri, content_type, body.to_vec())).await;
+                check(documents_uri, content_type, status, &answer);
+                if status.is_success() {
+                    server.n_writes += 1;
+                }
+            }
+            1 => {
+                let json = "application/json";
+                let (status, answer) = send(&state, post("/v1/report", json, body.to_vec())).await;
+                check("/v1/report", json, status, &answer);
+                check_page(status, &answer);
+            }
+            2 => {
+                let (status, answer) =
+                    send(&state, post("/v1/trace", content_type, body.to_vec())).await;
+                check("/v1/trace", content_type, status, &answer);
+                let Ok(text) = std::str::from_utf8(body) else { return };
+                if !status.is_success() {
+                    return;
+                }
+                let report: serde_json::Value =
+                    serde_json::from_slice(&answer).expect("a 2xx trace answers JSON");
+                let request = serde_json::json!({"report": report, "text": text});
+                let json = "application/json";
+                let (status, answer) =
+                    send(&state, post("/v1/report", json, request.to_string().into_bytes())).await;
+                check("/v1/report (a traced report)", json, status, &answer);
+                assert!(
+                    status.is_success() || status == StatusCode::SERVICE_UNAVAILABLE,
+                    "the report of a trace is refused: {status}: {}",
+                    String::from_utf8_lossy(&answer)
+                );
+                check_page(status, &answer);
+            }
+            _ => {
+                let content_type = EXTRACT_TYPES[usize::from(mode % 3)];
+                let (status, answer) =
+                    send(&state, post("/v1/extract", content_type, body.to_vec())).await;
+                check("/v1/extract", content_type, status, &answer);
+                if status.is_success() {
+                    let article: serde_json::Value =
+                        serde_json::from_slice(&answer).expect("a 2xx extract answers JSON");
+                    assert!(article["text"].is_string(), "no text: {article}");
+                }
+            }
         }
     });
 });
