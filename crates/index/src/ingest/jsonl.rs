@@ -118,14 +118,7 @@ fn parse_nested(line: &str, config: &ReaderConfig) -> Result<RawFields, Problem>
     })?;
     let names = &config.fields;
     let mut raw = RawFields::default();
-    for (name, slot) in [
-        (&names.id, Slot::Id),
-        (&names.text, Slot::Text),
-        (&names.title, Slot::Title),
-        (&names.date, Slot::Date),
-        (&names.source, Slot::Source),
-        (&names.url, Slot::Url),
-    ] {
+    for (name, slot) in names.slots() {
         let Some(value) = lookup(&top, name).map_err(|error| json_problem(&error))? else {
             continue;
         };

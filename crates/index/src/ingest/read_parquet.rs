@@ -25,7 +25,7 @@ use parquet::record::reader::RowIter;
 use parquet::record::{Field, Row};
 use parquet::schema::types::{Type, TypePtr};
 
-use super::record::{FieldValue, Problem, RawFields, Slot};
+use super::record::{FieldValue, Problem, RawFields};
 use super::{Context, FieldMap, RecordResult, RecordWarning, SkipReason};
 
 /// Rows decoded at a time: bounds memory to this many values of each mapped column.
@@ -134,15 +134,13 @@ pub(super) fn column_paths(schema: &Type) -> Vec<String> {
 
 /// The file schema cut down to the top-level columns that hold a mapped field.
 fn project(schema: &Type, fields: &FieldMap) -> Type {
-    let wanted =
-        [&fields.id, &fields.text, &fields.title, &fields.date, &fields.source, &fields.url];
     let kept: Vec<TypePtr> = schema
         .get_fields()
         .iter()
         .filter(|field| {
-            wanted.iter().any(|name| {
+            fields.slots().iter().any(|(name, _)| {
                 name.split('.').next().is_some_and(|top| top == field.name())
-                    || name.as_str() == field.name()
+                    || *name == field.name()
             })
         })
         .cloned()
@@ -206,14 +204,7 @@ pub(super) fn next_parquet(
 fn row_fields(row: &Row, names: &FieldMap) -> Result<(RawFields, u64), Problem> {
     let mut raw = RawFields::default();
     let mut n_bytes = 0u64;
-    for (name, slot) in [
-        (&names.id, Slot::Id),
-        (&names.text, Slot::Text),
-        (&names.title, Slot::Title),
-        (&names.date, Slot::Date),
-        (&names.source, Slot::Source),
-        (&names.url, Slot::Url),
-    ] {
+    for (name, slot) in names.slots() {
         let Some(field) = lookup(row, name) else { continue };
         let value = field_value(field, name)?;
         if let FieldValue::Text(text) | FieldValue::Number(text) = &value {
@@ -286,33 +277,9 @@ mod tests {
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
 
+    use super::super::tests::summarize;
     use super::super::{CorpusReader, Format, IdScheme, ParquetDocWriter, ReaderConfig};
     use super::*;
-
-    /// One line per result: `ok LINE id text title date source url` or `LINE reason field:
-    /// detail`.
-    fn summarize(reader: CorpusReader) -> Vec<String> {
-        reader
-            .map(|result| match result {
-                RecordResult::Ok { doc, line, .. } => format!(
-                    "ok {line} {} {:?} {:?} {:?} {:?} {:?}",
-                    doc.id,
-                    doc.text,
-                    doc.title,
-                    doc.date.map(unspun_core::date::format_date),
-                    doc.source,
-                    doc.url
-                ),
-                RecordResult::Skipped(bad) => format!(
-                    "{} {} {}: {}",
-                    bad.line,
-                    bad.reason,
-                    bad.field.as_deref().unwrap_or("-"),
-                    bad.detail
-                ),
-            })
-            .collect()
-    }
 
     fn doc(id: &str, text: &str, date: Option<&str>) -> unspun_core::Document {
         unspun_core::Document {
@@ -407,9 +374,9 @@ mod tests {
         assert_eq!(
             summarize(reader),
             [
-                r#"ok 1 a "Alpha text." Some("Title a") Some("2017-12-31") Some("Outlet") None"#,
-                r#"ok 2 b "Beta text." Some("Title b") Some("2018-01-02T10:00:00Z") Some("Outlet") None"#,
-                r#"ok 3 c "Gamma text." Some("Title c") None Some("Outlet") None"#,
+                r#"ok 1 35 a "Alpha text." Some("Title a") Some("2017-12-31") Some("Outlet") None"#,
+                r#"ok 2 44 b "Beta text." Some("Title b") Some("2018-01-02T10:00:00Z") Some("Outlet") None"#,
+                r#"ok 3 25 c "Gamma text." Some("Title c") None Some("Outlet") None"#,
             ]
         );
     }
@@ -427,8 +394,8 @@ mod tests {
         assert_eq!(
             summarize(reader),
             [
-                r#"ok 1 7 "First body." Some("One") Some("2018-01-01") None None"#,
-                r#"ok 2 8 "Second body." None None None None"#,
+                r#"ok 1 25 7 "First body." Some("One") Some("2018-01-01") None None"#,
+                r#"ok 2 13 8 "Second body." None None None None"#,
                 "3 missing-text content.body: missing or null text",
             ]
         );
@@ -436,7 +403,7 @@ mod tests {
         let reader = CorpusReader::open(&path, &config).expect("opens");
         assert_eq!(
             summarize(reader)[1],
-            r#"ok 2 8 "Second body." None Some("2018-01-01T12:00:00Z") None None"#
+            r#"ok 2 33 8 "Second body." None Some("2018-01-01T12:00:00Z") None None"#
         );
     }
 

@@ -272,16 +272,22 @@ pub(crate) enum Slot {
 impl Slot {
     /// The slot for a key of the record; the first matching role wins if two share a name.
     pub(crate) fn of(key: &str, fields: &FieldMap) -> Option<Slot> {
+        fields.slots().into_iter().find_map(|(name, slot)| (name == key).then_some(slot))
+    }
+}
+
+impl FieldMap {
+    /// Each mapped field name with the document field it feeds, in the order records are
+    /// checked (id, text, title, date, source, url).
+    pub(crate) fn slots(&self) -> [(&str, Slot); 6] {
         [
-            (&fields.id, Slot::Id),
-            (&fields.text, Slot::Text),
-            (&fields.title, Slot::Title),
-            (&fields.date, Slot::Date),
-            (&fields.source, Slot::Source),
-            (&fields.url, Slot::Url),
+            (&self.id, Slot::Id),
+            (&self.text, Slot::Text),
+            (&self.title, Slot::Title),
+            (&self.date, Slot::Date),
+            (&self.source, Slot::Source),
+            (&self.url, Slot::Url),
         ]
-        .into_iter()
-        .find_map(|(name, slot)| (name == key).then_some(slot))
     }
 }
 

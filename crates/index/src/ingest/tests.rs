@@ -23,7 +23,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// One line per result: `ok LINE BYTES id title date source url` or `LINE reason field: detail`.
-fn summarize(reader: CorpusReader) -> Vec<String> {
+pub(super) fn summarize(reader: CorpusReader) -> Vec<String> {
     reader
         .map(|result| match result {
             RecordResult::Ok { doc, line, bytes, .. } => format!(
