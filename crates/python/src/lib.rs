@@ -9,13 +9,15 @@
 //! - [`stages`]: the corpus stages of `unspun_corpus` as functions on batches of plain records
 //!   (lists of dicts or tuples), so that any engine (Spark, Dask, Ray, a loop) can run them on
 //!   its partitions; [`trace_stage`]: the trace stage over records (partners and document
-//!   frequencies given, no index).
+//!   frequencies given, no index); [`boilerplate_stage`]: the boilerplate stage's count and
+//!   judge over records.
 //!
 //! Every call that does Rust work of any size releases the GIL. Errors become Python
 //! exceptions: `unspun.UnspunError`, and its subclass `unspun.BadRecordError` carrying `path`,
 //! `line`, `field` and `reason` of the record at fault; a malformed argument is a `ValueError`
 //! or `TypeError` naming the record and field.
 
+mod boilerplate_stage;
 mod convert;
 mod index;
 mod stages;
@@ -59,5 +61,7 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::fingerprint_pairs_packed, m)?)?;
     m.add_function(wrap_pyfunction!(stages::candidate_pairs_packed, m)?)?;
     m.add_function(wrap_pyfunction!(trace_stage::trace_documents, m)?)?;
+    m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(boilerplate_stage::boilerplate_lines, m)?)?;
     Ok(())
 }

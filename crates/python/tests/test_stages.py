@@ -6,7 +6,7 @@ import struct
 import pytest
 import unspun
 
-from conftest import run_cli
+from conftest import read_jsonl, run_cli
 
 
 def read_records(path, fmt):
@@ -192,3 +192,46 @@ def test_document_functions_take_arrow_batches(records):
     assert unspun.document_prints_packed(table, 2) == unspun.document_prints_packed(
         records[:20], 2
     )
+
+
+@pytest.fixture(scope="module")
+def footers(toy, tmp_path_factory):
+    """Synthetic documents that are no copies, with an outlet footer and a corpus-wide line
+    appended: a corpus with boilerplate of both scopes, indexed by the CLI."""
+    out = tmp_path_factory.mktemp("footers")
+    copies = {t["copy"] for t in read_jsonl(toy["truth"])} | {
+        t["source"] for t in read_jsonl(toy["truth"])
+    }
+    docs = [d for d in read_jsonl(toy["corpus"]) if d["id"] not in copies][:120]
+    with open(out / "corpus.jsonl", "w") as f:
+        for i, d in enumerate(docs):
+            extra = ""
+            if d["source"] == docs[0]["source"]:
+                extra += " Subscribe to the morning briefing for the stories that matter today."
+            if i % 10 == 0:
+                extra += " Terms of the agreement were not disclosed by either of the parties."
+            f.write(json.dumps(dict(d, text=d["text"] + extra)) + "\n")
+    index = out / "index"
+    run_cli("index", "--index", index, out / "corpus.jsonl", "--quiet")
+    return {"index": index}
+
+
+@pytest.mark.parametrize("corpus", ["toy", "reuters", "footers"])
+def test_boilerplate_stage_on_records_equals_native(corpus, request, tmp_path):
+    """Count per sentence hash in two batches split by hash, judge on the sampled documents:
+    the lines of the native boilerplate.jsonl."""
+    fixture = request.getfixturevalue(corpus)
+    out = native_run(fixture["index"], tmp_path / "native")
+    idx = unspun.Index(fixture["index"])
+    docs = idx.documents(idx.doc_ids())
+    _, sentences = unspun.document_prints(docs, as_tuples=True)
+    batches = [[s for s in sentences if s[0] % 2 == k] for k in (0, 1)]
+    counts = [c for batch in batches for c in unspun.sentence_counts(batch)]
+    assert all(c["n_docs"] >= 2 for c in counts)
+    sampled = {d for c in counts for d in c["sample"]}
+    lines = unspun.boilerplate_lines(counts, [docs[d] for d in sorted(sampled)])
+    expected = (out / "boilerplate.jsonl").read_text().splitlines()
+    assert lines == expected
+    if corpus == "footers":
+        scopes = {json.loads(line)["scope"] for line in expected}
+        assert scopes == {"outlet", "corpus"}, expected

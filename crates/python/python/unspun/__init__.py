@@ -12,7 +12,8 @@ The same Rust code as the ``unspun`` binary, in-process:
   ``candidate_pairs``, and their ``*_packed`` forms over byte strings of fixed-size records
   (what ``unspun.spark`` shuffles); ``group_pairs`` and ``pair_direction`` are the rules
   under them. ``trace_documents`` is the trace stage over records (each document with its
-  partners and the document frequencies of its fingerprints), for an engine without the index.
+  partners and the document frequencies of its fingerprints), for an engine without the index;
+  ``sentence_counts`` and ``boilerplate_lines`` are the boilerplate stage's count and judge.
   ``python -m unspun.spark`` runs them on Apache Spark.
 
 Errors are ``UnspunError`` (``BadRecordError`` for a bad input record, with ``path``,
@@ -29,6 +30,7 @@ from ._unspun import (
     BadRecordError,
     Index,
     UnspunError,
+    boilerplate_lines,
     candidate_pairs,
     candidate_pairs_packed,
     document_prints,
@@ -39,6 +41,7 @@ from ._unspun import (
     index,
     pair_direction,
     read_corpus,
+    sentence_counts,
     trace_documents,
 )
 
@@ -49,6 +52,7 @@ __all__ = [
     "BadRecordError",
     "Index",
     "UnspunError",
+    "boilerplate_lines",
     "candidate_pairs",
     "candidate_pairs_packed",
     "document_prints",
@@ -59,6 +63,7 @@ __all__ = [
     "index",
     "pair_direction",
     "read_corpus",
+    "sentence_counts",
     "trace_documents",
 ]
 

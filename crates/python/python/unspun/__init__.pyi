@@ -5,6 +5,7 @@ from ._unspun import (
     BadRecordError as BadRecordError,
     Index as Index,
     UnspunError as UnspunError,
+    boilerplate_lines as boilerplate_lines,
     candidate_pairs as candidate_pairs,
     candidate_pairs_packed as candidate_pairs_packed,
     document_prints_packed as document_prints_packed,
@@ -15,5 +16,6 @@ from ._unspun import (
     index as index,
     pair_direction as pair_direction,
     read_corpus as read_corpus,
+    sentence_counts as sentence_counts,
     trace_documents as trace_documents,
 )

@@ -148,3 +148,12 @@ def trace_documents(
 ) -> List[str]:
     """The trace stage on records: items {"doc": record, "partners": [records],
     "doc_freqs": {fingerprint: n}} -> the JSON lines of trace-NNNNN.jsonl."""
+
+def sentence_counts(sentences: Iterable[Union[SentenceTuple, Record]]) -> List[Dict[str, Any]]:
+    """The boilerplate stage's count over whole sentence-hash groups: the frequent sentences
+    as {"hash", "n_docs", "sample", "outlets"}."""
+
+def boilerplate_lines(
+    counts: Iterable[Dict[str, Any]], docs: Iterable[Record], fingerprints: str = "anchors"
+) -> List[str]:
+    """The boilerplate stage's judge: the JSON lines of boilerplate.jsonl."""
