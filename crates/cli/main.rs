@@ -10,6 +10,7 @@
 mod batch;
 mod cluster_cmd;
 mod completions;
+mod corpus_job;
 mod data;
 mod dedup_cmd;
 mod demo;
@@ -82,7 +83,7 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Corpus-wide reuse: document and passage clusters, the copy graph, a publisher report.
     #[command(after_help = examples::CLUSTER)]
-    Cluster(cluster_cmd::ClusterArgs),
+    Cluster(corpus_job::ClusterArgs),
     /// The corpus without its near-duplicates and contained copies (earliest member of each
     /// group kept), from a finished `cluster` run, as JSON Lines with a report of what was
     /// dropped.
@@ -91,7 +92,7 @@ enum Command {
     /// The learned spin dictionary: substitutions that recur in aligned copies, by outlet
     /// (takes the flags of `cluster` and shares its run in --out).
     #[command(after_help = examples::SPINS)]
-    Spins(cluster_cmd::ClusterArgs),
+    Spins(corpus_job::ClusterArgs),
     /// Store sentence embeddings of every indexed document for the paraphrase stage (needs a
     /// build with --features semantic).
     #[command(after_help = examples::SEMANTIC_INDEX)]

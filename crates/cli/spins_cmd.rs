@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use unspun_core::cluster::spins::Spin;
 
-use crate::cluster_cmd::{ClusterArgs, run_job};
+use crate::corpus_job::{ClusterArgs, run_job};
 use crate::output::{print_json, print_text};
 
 /// Runs `unspun spins`.
