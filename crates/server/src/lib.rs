@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 mod access_log;
+mod connections;
 mod copy_graph;
 mod error;
 mod example;
@@ -60,10 +61,10 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
 pub use access_log::{AccessLog, LogFormat, LogSink, REQUEST_ID};
+pub use connections::reserve as reserved_connections;
 pub use copy_graph::{CopyGraph, MAX_EDGES_PER_SIDE, OutletEdge};
 pub use error::{AppError, Rejected};
 pub use handlers::{MAX_SEARCH_LIMIT, OPENAPI_JSON, report_file_name};
-pub use listen::reserve as reserved_connections;
 pub use metrics::{Gauges, LATENCY_BUCKETS, Metrics};
 pub use state::{AppState, CatalogEntry, Limits, ServerConfig, Snapshot, WriteOutcome};
 

@@ -21,8 +21,8 @@ use unspun_core::date::format_date;
 use unspun_core::{DocId, Document, Timestamp};
 use unspun_index::{Index, IndexWriter, MergePolicy, WriterConfig};
 
+use crate::connections::Connections;
 use crate::error::AppError;
-use crate::listen::Connections;
 use crate::metrics::Metrics;
 
 /// Limits a public deployment needs.
