@@ -794,12 +794,6 @@ impl Summary {
             text.push_str(&format!("; {} bad articles skipped", self.n_bad));
         }
         text.push('\n');
-        if let Some(html) = &self.html_reports {
-            text.push_str(&format!(
-                "unspun: {} HTML reports written to {}\n",
-                html.n_written, html.dir
-            ));
-        }
         if !self.worst.is_empty() {
             text.push_str("highest coverage:\n");
         }
@@ -820,6 +814,12 @@ impl Summary {
                 text.push_str(&format!(" ({outlet})"));
             }
             text.push('\n');
+        }
+        if let Some(html) = &self.html_reports {
+            text.push_str(&format!(
+                "unspun: {} HTML reports written to {}\n",
+                html.n_written, html.dir
+            ));
         }
         text
     }
