@@ -27,8 +27,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use unspun_core::Timestamp;
 
-use crate::state::AppState;
-
 /// The header carrying the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -162,7 +160,7 @@ fn new_request_id() -> String {
 /// The middleware: gives the request its id, echoes it, and logs the request when it is
 /// answered. Runs outside every other layer, so the status is the one the client gets.
 pub(crate) async fn log_request(
-    State(state): State<AppState>,
+    State(config): State<AccessLog>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -177,7 +175,6 @@ pub(crate) async fn log_request(
             id
         }
     };
-    let config = &state.config().access_log;
     let logged = (config.format != LogFormat::Off).then(|| {
         let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_string());
         let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);

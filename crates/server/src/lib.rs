@@ -108,7 +108,10 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
-        .layer(middleware::from_fn_with_state(state.clone(), access_log::log_request))
+        .layer(middleware::from_fn_with_state(
+            state.config().access_log.clone(),
+            access_log::log_request,
+        ))
         .with_state(state)
 }
 
