@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use unspun_core::Document;
 use unspun_core::date::parse_date;
-use unspun_index::ingest::{ArticleError, quote_cut};
+use unspun_index::ingest::{ArticleError, ReaderConfig, WarningKind, json_document, quote_cut};
 
 use crate::error::{AppError, Rejected};
 
@@ -169,24 +169,6 @@ fn article_error(error: ArticleError) -> AppError {
     }
 }
 
-/// A string field, read as `unspun index` reads it ([`unspun_index::ingest::string_field`]);
-/// another type is 422 naming the field.
-fn string_field(
-    object: &serde_json::Map<String, Value>,
-    key: &'static str,
-) -> Result<Option<String>, AppError> {
-    unspun_index::ingest::string_field(object, key).map_err(article_error)
-}
-
-/// The `id` of a JSON object whose text is `raw`, as `unspun index` reads it
-/// ([`unspun_index::ingest::id_field`]: a number keeps its literal digits).
-fn id_field(
-    object: &serde_json::Map<String, Value>,
-    raw: &str,
-) -> Result<Option<String>, AppError> {
-    unspun_index::ingest::id_field(object, raw).map_err(article_error)
-}
-
 /// Documents to add, and the items that could not become one.
 #[derive(Debug, Default)]
 pub struct DocumentBatch {
@@ -209,9 +191,12 @@ pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBa
                 | "application/jsonlines"
         )
     });
+    // `unspun index`'s defaults: field names, text size limit, date window (up to a day
+    // after now).
+    let config = ReaderConfig::default();
     let mut batch = DocumentBatch::default();
     let mut push = |line: u64, value: Result<Value, Rejected>, text: &str| match value
-        .and_then(|value| document_from(&value, text, line))
+        .and_then(|value| document_from(&value, text, line, &config))
     {
         Ok(doc) => batch.docs.push(doc),
         Err(rejected) => batch.rejected.push(rejected),
@@ -254,11 +239,18 @@ pub fn parse_documents(media_type: Option<&str>, raw: &str) -> Result<DocumentBa
     Ok(batch)
 }
 
-/// Validates one item like `unspun index` does: id (string or number, not empty), text (a
-/// non-empty string), then title, date, source, url (strings or null).
-fn document_from(value: &Value, text: &str, line: u64) -> Result<Document, Rejected> {
-    let reject = |error: AppError| Rejected { line, field: error.field, message: error.message };
-    let Value::Object(object) = value else {
+/// Validates one item with `unspun index`'s own validation
+/// ([`unspun_index::ingest::json_document`] on the item's JSON text): the same id, text, title,
+/// date, source and url rules, text size limit and date window. Where `unspun index` keeps a
+/// document undated with a warning (a date it cannot read, or outside the plausible window),
+/// the API rejects the document instead, so a client learns its date was not understood.
+fn document_from(
+    value: &Value,
+    text: &str,
+    line: u64,
+    config: &ReaderConfig,
+) -> Result<Document, Rejected> {
+    if !value.is_object() {
         return Err(Rejected {
             line,
             field: None,
@@ -267,32 +259,24 @@ fn document_from(value: &Value, text: &str, line: u64) -> Result<Document, Rejec
                 unspun_index::ingest::kind(value)
             ),
         });
-    };
-    let id = id_field(object, text).map_err(reject)?.filter(|id| !id.trim().is_empty());
-    let Some(id) = id else {
-        return Err(Rejected {
-            line,
-            field: Some("id".into()),
-            message: "missing, null or empty id".into(),
-        });
-    };
-    let text = string_field(object, "text").map_err(reject)?;
-    let Some(text) = text.filter(|text| !text.trim().is_empty()) else {
-        return Err(Rejected {
-            line,
-            field: Some("text".into()),
-            message: "missing or empty text".into(),
-        });
-    };
-    let optional = |key: &'static str| -> Result<Option<String>, Rejected> {
-        Ok(string_field(object, key).map_err(reject)?.filter(|s| !s.is_empty()))
-    };
-    let title = optional("title")?;
-    let date = match optional("date")? {
-        Some(raw) if !raw.trim().is_empty() => Some(parse_date_field(&raw).map_err(reject)?),
-        _ => None,
-    };
-    Ok(Document { id, title, text, date, source: optional("source")?, url: optional("url")? })
+    }
+    match json_document(text, config, std::path::Path::new("body"), line) {
+        Ok((doc, None)) => Ok(doc),
+        Ok((_, Some(warning))) => {
+            let message = match (warning.kind, value.get("date").and_then(Value::as_str)) {
+                (WarningKind::UnparseableDate, Some(raw)) => format!(
+                    "cannot parse the date {} (use ISO 8601, e.g. 2016-09-01)",
+                    quote_cut(raw)
+                ),
+                // The ingest detail ends with what `unspun index` does about it.
+                _ => {
+                    warning.detail.strip_suffix(": kept undated").unwrap_or(&warning.detail).into()
+                }
+            };
+            Err(Rejected { line, field: Some(warning.field), message })
+        }
+        Err(bad) => Err(Rejected { line, field: bad.field, message: bad.detail }),
+    }
 }
 
 #[cfg(test)]
@@ -351,7 +335,7 @@ mod tests {
                 Rejected {
                     line: 2,
                     field: Some("text".into()),
-                    message: "missing or empty text".into()
+                    message: "missing or null text".into()
                 },
                 Rejected {
                     line: 3,
@@ -393,5 +377,38 @@ mod tests {
         let err = parse_documents(None, r#"{"id":true,"text":"x"}"#).expect("batch").rejected;
         assert_eq!(err[0].field.as_deref(), Some("id"));
         assert_eq!(parse_documents(None, "\"x\"").expect_err("scalar").status.as_u16(), 422);
+    }
+
+    /// Issue #15: documents are validated by `unspun index`'s own rules; a date it would keep
+    /// undated with a warning is a rejected document here.
+    #[test]
+    fn issue_15_documents_use_the_index_validation() {
+        let rejected = |body: &str| -> Vec<(Option<String>, String)> {
+            let batch = parse_documents(None, body).expect("batch");
+            batch.rejected.into_iter().map(|r| (r.field, r.message)).collect()
+        };
+        assert_eq!(
+            rejected(r#"{"id":"a","text":"x","date":"32/13/2020"}"#),
+            [(
+                Some("date".into()),
+                r#"cannot parse the date "32/13/2020" (use ISO 8601, e.g. 2016-09-01)"#.into()
+            )]
+        );
+        let [(field, message)] = &rejected(r#"{"id":"a","text":"x","date":"0001-11-30"}"#)[..]
+        else {
+            panic!("one rejection");
+        };
+        assert_eq!(field.as_deref(), Some("date"));
+        assert!(
+            message.starts_with(r#"date "0001-11-30" outside the plausible window 1800-01-01.."#)
+        );
+        assert!(!message.contains("undated"), "{message}");
+        assert_eq!(
+            rejected(r#"{"id":"a","text":" "}"#),
+            [(Some("text".into()), "empty text".into())]
+        );
+        let batch =
+            parse_documents(None, r#"{"id":"a","text":"x","title":7,"date":" "}"#).expect("batch");
+        assert_eq!((batch.docs[0].title.as_deref(), batch.docs[0].date), (Some("7"), None));
     }
 }

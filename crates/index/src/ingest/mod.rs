@@ -75,11 +75,11 @@ use json_array::ArrayReader;
 use jsonl::{Line, LineReader};
 pub use read_warc::url_host;
 use read_warc::{WarcState, next_warc};
-use record::Problem;
 pub use record::{
     BadRecord, RecordWarning, SkipReason, WarningKind, document_record, is_fatal_in_strict,
     json_id, quote_cut,
 };
+use record::{Problem, Warning};
 use warc::{Content, WarcReader};
 #[cfg(feature = "parquet")]
 pub use write_parquet::ParquetDocWriter;
@@ -544,6 +544,42 @@ impl Context {
     }
 }
 
+/// One JSON record (a JSON Lines line, or an element of a JSON array) as every JSON reader
+/// reads it: the fields named by `config.fields`, an id from `config.generate_ids` when it has
+/// none (labelled with `path` and `line`), then the checks of `RawFields::into_document`.
+fn json_record(
+    text: &str,
+    config: &ReaderConfig,
+    path: &Path,
+    line: u64,
+) -> Result<(Document, Option<Warning>), Problem> {
+    jsonl::parse_record(text, config).and_then(|mut raw| {
+        if let Some(scheme) = config.generate_ids {
+            raw.generate_id(scheme, path, line);
+        }
+        raw.into_document(config)
+    })
+}
+
+/// Validates one JSON document record (the text of a JSON object) exactly as `unspun index`
+/// does for a JSON Lines line: the same field names, id rules, text size limit, date formats
+/// and date window. `path` and `line` only label the answer.
+///
+/// `Err` is a record `unspun index` skips; a warning (an unreadable or implausible date) comes
+/// with a document kept undated. The server's `POST /v1/documents` validates each document
+/// with this and maps the outcomes its own way (a date warning is a rejected document there).
+pub fn json_document(
+    record: &str,
+    config: &ReaderConfig,
+    path: &Path,
+    line: u64,
+) -> Result<(Document, Option<RecordWarning>), BadRecord> {
+    match json_record(record, config, path, line) {
+        Ok((doc, warning)) => Ok((doc, warning.map(|warning| warning.at(path.into(), line)))),
+        Err(problem) => Err(problem.at(path.into(), line)),
+    }
+}
+
 /// The next JSON Lines record. `line` is the last line consumed and `byte_offset` the bytes
 /// consumed; `done` is set after a read error.
 fn next_json_line(
@@ -590,12 +626,7 @@ fn next_json_line(
                 return Some(context.skipped(*line, problem));
             }
         };
-        let result = jsonl::parse_record(text, &context.config).and_then(|mut raw| {
-            if let Some(scheme) = context.config.generate_ids {
-                raw.generate_id(scheme, &context.path, *line);
-            }
-            raw.into_document(&context.config)
-        });
+        let result = json_record(text, &context.config, &context.path, *line);
         return Some(match result {
             Ok((doc, warning)) => {
                 if let Some(warning) = warning {
@@ -762,12 +793,7 @@ fn next_element(
             );
         }
     };
-    let result = jsonl::parse_record(text, &context.config).and_then(|mut raw| {
-        if let Some(scheme) = context.config.generate_ids {
-            raw.generate_id(scheme, &context.path, line);
-        }
-        raw.into_document(&context.config)
-    });
+    let result = json_record(text, &context.config, &context.path, line);
     Some(match result {
         Ok((doc, warning)) => {
             if let Some(warning) = warning {
