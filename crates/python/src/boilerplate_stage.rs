@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 use unspun_core::cluster::boilerplate::{
     BoilerplateConfig, BoilerplateScope, SentenceCount, judge_boilerplate, sentence_hashes,
 };
@@ -15,9 +15,11 @@ use unspun_core::text::analyze;
 use unspun_core::{DocId, Document};
 use unspun_corpus::BoilerplateLine;
 use unspun_corpus::prints::SentenceRec;
+use unspun_corpus::spill::Record;
 
 use crate::UnspunError;
 use crate::convert::{record_document, shingle_scheme};
+use crate::stages::packed_records;
 
 /// The length of the sentence excerpt in `boilerplate.jsonl` (`text`), in characters.
 const EXCERPT_CHARS: usize = 300;
@@ -60,21 +62,42 @@ pub(crate) fn sentence_counts<'py>(
     for (at, value) in sentences.try_iter()?.enumerate() {
         records.push(sentence_record(&value?, at)?);
     }
-    let frequent = py.detach(|| {
-        let config = BoilerplateConfig::default();
-        records.sort_unstable();
-        let mut frequent = Vec::new();
-        for group in records.chunk_by(|x, y| x.hash == y.hash) {
-            let mut count = SentenceCount::new(group[0].hash);
-            for rec in group {
-                count.add(rec.doc, rec.outlet, &config);
-            }
-            if count.is_frequent(&config) {
-                frequent.push(count);
-            }
+    let frequent = py.detach(|| count_sentences(records));
+    count_dicts(py, frequent)
+}
+
+/// `sentence_counts` over packed sentence records (byte strings of 20-byte records from
+/// `document_prints_packed`, every record of each of their hashes).
+#[pyfunction]
+pub(crate) fn sentence_counts_packed<'py>(
+    py: Python<'py>,
+    blobs: Vec<Bound<'py, PyBytes>>,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_bytes()).collect();
+    let records: Vec<SentenceRec> =
+        packed_records(&blobs, SentenceRec::SIZE, "blobs")?.map(SentenceRec::decode).collect();
+    let frequent = py.detach(|| count_sentences(records));
+    count_dicts(py, frequent)
+}
+
+/// The frequent sentences of whole hash groups, counted in the stage's (hash, doc) order.
+fn count_sentences(mut records: Vec<SentenceRec>) -> Vec<SentenceCount> {
+    let config = BoilerplateConfig::default();
+    records.sort_unstable();
+    let mut frequent = Vec::new();
+    for group in records.chunk_by(|x, y| x.hash == y.hash) {
+        let mut count = SentenceCount::new(group[0].hash);
+        for rec in group {
+            count.add(rec.doc, rec.outlet, &config);
         }
-        frequent
-    });
+        if count.is_frequent(&config) {
+            frequent.push(count);
+        }
+    }
+    frequent
+}
+
+fn count_dicts(py: Python<'_>, frequent: Vec<SentenceCount>) -> PyResult<Vec<Bound<'_, PyDict>>> {
     frequent
         .into_iter()
         .map(|c| {

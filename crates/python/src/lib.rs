@@ -62,6 +62,7 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::candidate_pairs_packed, m)?)?;
     m.add_function(wrap_pyfunction!(trace_stage::trace_documents, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts_packed, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::boilerplate_lines, m)?)?;
     Ok(())
 }

@@ -254,6 +254,9 @@ pub(crate) fn pair_direction(date_a: i64, date_b: i64) -> u8 {
     directions(date_a, date_b)
 }
 
+/// Byte strings, one per part of a shuffle.
+type Parts<'py> = Vec<Bound<'py, PyBytes>>;
+
 /// Bytes of one packed pair count: `a` u32, `b` u32, `n` u32, `date_a` i64, `date_b` i64, LE.
 const PAIR_COUNT_SIZE: usize = 28;
 
@@ -276,7 +279,7 @@ fn check_parts(n_parts: u64) -> PyResult<u64> {
 }
 
 /// Records of `size` bytes from concatenated blobs, checked.
-fn packed_records<'a>(
+pub(crate) fn packed_records<'a>(
     blobs: &'a [&'a [u8]],
     size: usize,
     what: &str,
@@ -290,10 +293,12 @@ fn packed_records<'a>(
     Ok(blobs.iter().flat_map(move |b| b.chunks_exact(size)))
 }
 
-/// `document_prints` packed for a shuffle by fingerprint: returns `n_parts` byte strings, part
-/// `k` holding the print records of the fingerprints `fingerprint % n_parts == k`, each record
-/// 20 bytes as in `prints-*.bin` (fingerprint u64, date i64, doc u32, little-endian). Engines
-/// move a few large byte strings instead of a Python object per fingerprint.
+/// `document_prints` packed for shuffles: returns `(prints, sentences)`, each `n_parts` byte
+/// strings. Part `k` of `prints` holds the print records of the fingerprints `fingerprint %
+/// n_parts == k`, 20 bytes each as in `prints-*.bin` (fingerprint u64, date i64, doc u32,
+/// little-endian); part `k` of `sentences` the sentence records of the hashes `hash % n_parts
+/// == k`, 20 bytes each as in `sentences-*.bin` (hash u64, doc u32, outlet u64). Engines move a
+/// few large byte strings instead of a Python object per fingerprint.
 #[pyfunction]
 #[pyo3(signature = (records, n_parts, fingerprints="anchors"))]
 pub(crate) fn document_prints_packed<'py>(
@@ -301,26 +306,32 @@ pub(crate) fn document_prints_packed<'py>(
     records: &Bound<'py, PyAny>,
     n_parts: u64,
     fingerprints: &str,
-) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+) -> PyResult<(Parts<'py>, Parts<'py>)> {
     let n_parts = check_parts(n_parts)?;
     let shingle = shingle_scheme(fingerprints)?;
     let mut docs = Vec::new();
     for (at, record) in records.try_iter()?.enumerate() {
         docs.push(record_document(&record?, at)?);
     }
-    let parts = py.detach(|| {
-        let mut parts: Vec<Vec<u8>> = vec![Vec::new(); n_parts as usize];
+    let (prints, sentences) = py.detach(|| {
+        let mut prints: Vec<Vec<u8>> = vec![Vec::new(); n_parts as usize];
+        let mut sentences: Vec<Vec<u8>> = vec![Vec::new(); n_parts as usize];
         let mut bytes = [0u8; PrintRec::SIZE];
         for (doc_id, doc) in &docs {
-            let (prints, _) = unspun_corpus::prints::document_prints(*doc_id, doc, &shingle);
-            for p in prints {
+            let (p, s) = unspun_corpus::prints::document_prints(*doc_id, doc, &shingle);
+            for p in p {
                 p.encode(&mut bytes);
-                parts[fingerprint_part(p.fingerprint, n_parts)].extend_from_slice(&bytes);
+                prints[fingerprint_part(p.fingerprint, n_parts)].extend_from_slice(&bytes);
+            }
+            for s in s {
+                s.encode(&mut bytes);
+                sentences[fingerprint_part(s.hash, n_parts)].extend_from_slice(&bytes);
             }
         }
-        parts
+        (prints, sentences)
     });
-    Ok(parts.iter().map(|p| PyBytes::new(py, p)).collect())
+    let bytes = |parts: &[Vec<u8>]| parts.iter().map(|p| PyBytes::new(py, p)).collect();
+    Ok((bytes(&prints), bytes(&sentences)))
 }
 
 /// `fingerprint_pairs` over packed prints (byte strings of 20-byte records holding **every**

@@ -63,3 +63,26 @@ def reuters(tmp_path_factory):
 def read_jsonl(path):
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def footers(toy, tmp_path_factory):
+    """120 synthetic documents that are no copies (new ids), with an outlet footer and a
+    corpus-wide stock line appended: a corpus with boilerplate of both scopes, indexed by the
+    CLI."""
+    out = tmp_path_factory.mktemp("footers")
+    truth = read_jsonl(toy["truth"])
+    related = {t["copy"] for t in truth} | {t["source"] for t in truth}
+    docs = [d for d in read_jsonl(toy["corpus"]) if d["id"] not in related][:120]
+    corpus = out / "corpus.jsonl"
+    with open(corpus, "w") as f:
+        for i, d in enumerate(docs):
+            extra = ""
+            if d["source"] == docs[0]["source"]:
+                extra += " Subscribe to the morning briefing for the stories that matter today."
+            if i % 10 == 0:
+                extra += " Terms of the agreement were not disclosed by either of the parties."
+            f.write(json.dumps(dict(d, id="f-" + d["id"], text=d["text"] + extra)) + "\n")
+    index = out / "index"
+    run_cli("index", "--index", index, corpus, "--quiet")
+    return {"dir": out, "corpus": corpus, "index": index}

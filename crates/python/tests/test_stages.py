@@ -6,7 +6,7 @@ import struct
 import pytest
 import unspun
 
-from conftest import read_jsonl, run_cli
+from conftest import run_cli
 
 
 def read_records(path, fmt):
@@ -113,8 +113,11 @@ def test_packed_stages_equal_the_native_files(native, records):
     n_parts = 3
     # Two batches of documents, each packed into parts by fingerprint.
     batches = [records[:130], records[130:]]
-    packed = [unspun.document_prints_packed(batch, n_parts) for batch in batches]
+    both = [unspun.document_prints_packed(batch, n_parts) for batch in batches]
+    packed = [prints for prints, _ in both]
     assert all(len(p) == n_parts for p in packed)
+    sentences = [r for _, s in both for blob in s for r in struct.iter_unpack("<QIQ", blob)]
+    assert sorted(sentences) == read_records(native / "sentences-00000.bin", "<QIQ")
     prints = [r for p in packed for blob in p for r in struct.iter_unpack("<QqI", blob)]
     assert sorted(prints) == read_records(native / "prints-00000.bin", "<QqI")
     pair_parts = [[] for _ in range(n_parts)]
@@ -194,28 +197,6 @@ def test_document_functions_take_arrow_batches(records):
     )
 
 
-@pytest.fixture(scope="module")
-def footers(toy, tmp_path_factory):
-    """Synthetic documents that are no copies, with an outlet footer and a corpus-wide line
-    appended: a corpus with boilerplate of both scopes, indexed by the CLI."""
-    out = tmp_path_factory.mktemp("footers")
-    copies = {t["copy"] for t in read_jsonl(toy["truth"])} | {
-        t["source"] for t in read_jsonl(toy["truth"])
-    }
-    docs = [d for d in read_jsonl(toy["corpus"]) if d["id"] not in copies][:120]
-    with open(out / "corpus.jsonl", "w") as f:
-        for i, d in enumerate(docs):
-            extra = ""
-            if d["source"] == docs[0]["source"]:
-                extra += " Subscribe to the morning briefing for the stories that matter today."
-            if i % 10 == 0:
-                extra += " Terms of the agreement were not disclosed by either of the parties."
-            f.write(json.dumps(dict(d, text=d["text"] + extra)) + "\n")
-    index = out / "index"
-    run_cli("index", "--index", index, out / "corpus.jsonl", "--quiet")
-    return {"index": index}
-
-
 @pytest.mark.parametrize("corpus", ["toy", "reuters", "footers"])
 def test_boilerplate_stage_on_records_equals_native(corpus, request, tmp_path):
     """Count per sentence hash in two batches split by hash, judge on the sampled documents:
@@ -227,6 +208,8 @@ def test_boilerplate_stage_on_records_equals_native(corpus, request, tmp_path):
     _, sentences = unspun.document_prints(docs, as_tuples=True)
     batches = [[s for s in sentences if s[0] % 2 == k] for k in (0, 1)]
     counts = [c for batch in batches for c in unspun.sentence_counts(batch)]
+    _, packed = unspun.document_prints_packed(docs, 2)
+    assert [c for blob in packed for c in unspun.sentence_counts_packed([blob])] == counts
     assert all(c["n_docs"] >= 2 for c in counts)
     sampled = {d for c in counts for d in c["sample"]}
     lines = unspun.boilerplate_lines(counts, [docs[d] for d in sorted(sampled)])

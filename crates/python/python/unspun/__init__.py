@@ -42,6 +42,7 @@ from ._unspun import (
     pair_direction,
     read_corpus,
     sentence_counts,
+    sentence_counts_packed,
     trace_documents,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "pair_direction",
     "read_corpus",
     "sentence_counts",
+    "sentence_counts_packed",
     "trace_documents",
 ]
 

@@ -17,5 +17,6 @@ from ._unspun import (
     pair_direction as pair_direction,
     read_corpus as read_corpus,
     sentence_counts as sentence_counts,
+    sentence_counts_packed as sentence_counts_packed,
     trace_documents as trace_documents,
 )

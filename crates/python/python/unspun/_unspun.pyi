@@ -120,9 +120,10 @@ def pair_direction(date_a: int, date_b: int) -> int:
 
 def document_prints_packed(
     records: Iterable[Record], n_parts: int, fingerprints: str = "anchors"
-) -> List[bytes]:
-    """`n_parts` byte strings of 20-byte print records (fingerprint u64, date i64, doc u32,
-    LE), part k holding the fingerprints with `fingerprint % n_parts == k`."""
+) -> Tuple[List[bytes], List[bytes]]:
+    """(prints, sentences): `n_parts` byte strings each of 20-byte records (fingerprint u64,
+    date i64, doc u32 / hash u64, doc u32, outlet u64; LE), part k holding the values v with
+    `v % n_parts == k`."""
 
 def fingerprint_pairs_packed(
     blobs: Sequence[bytes],
@@ -157,3 +158,6 @@ def boilerplate_lines(
     counts: Iterable[Dict[str, Any]], docs: Iterable[Record], fingerprints: str = "anchors"
 ) -> List[str]:
     """The boilerplate stage's judge: the JSON lines of boilerplate.jsonl."""
+
+def sentence_counts_packed(blobs: Sequence[bytes]) -> List[Dict[str, Any]]:
+    """`sentence_counts` over packed sentence records of whole hash groups."""

@@ -1,8 +1,9 @@
 """The corpus stages of ``unspun cluster`` as Apache Spark jobs (``python -m unspun.spark``).
 
-What runs on Spark today: the ``prints`` and ``pairs`` stages. ``pairs`` writes ``pairs.bin``
-and ``pairs.json`` byte for byte as ``unspun cluster`` writes them for an index built by
-``unspun index`` from the same corpora, in the same order (and without ``--replace``)::
+What runs on Spark today: the ``prints``, ``boilerplate`` and ``pairs`` stages. ``pairs``
+writes ``boilerplate.jsonl``, ``pairs.bin`` and ``pairs.json`` byte for byte as ``unspun
+cluster`` writes them for an index built by ``unspun index`` from the same corpora, in the
+same order (and without ``--replace``)::
 
     python -m unspun.spark pairs --input corpus.jsonl more.jsonl.gz --out DIR \
         [--master local[2]] [--partitions N]
@@ -12,8 +13,12 @@ The job, over the same Rust code as the CLI:
 1. read: one task per corpus file reads it as ``unspun index`` does (``unspun.read_corpus``);
    documents are numbered in input order (``zipWithIndex``), a repeated id keeping its first
    document, as the index's DocIds are.
-2. prints (``mapPartitions``): each document's fingerprints ``(fingerprint, date, doc)``,
-   packed by ``unspun.document_prints_packed`` into one byte string per fingerprint part.
+2. prints (``mapPartitions``): each document's fingerprints ``(fingerprint, date, doc)`` and
+   sentence hashes, packed by ``unspun.document_prints_packed`` into one byte string per
+   fingerprint part and one per sentence-hash part.
+   boilerplate: the sentence parts shuffled with the fingerprint parts, counted per hash by
+   ``unspun.sentence_counts_packed``; the frequent ones collected, their sampled documents
+   fetched by a filter on DocId, judged on the driver (``unspun.boilerplate_lines``).
 3. pairs: a shuffle by fingerprint part puts each fingerprint's documents in one partition,
    where ``unspun.fingerprint_pairs_packed`` counts the pairs of its groups, packed per pair
    part; a second shuffle brings every count of a pair together, where
@@ -24,8 +29,8 @@ The job, over the same Rust code as the CLI:
 Every transformation is deterministic and side-effect free; the driver writes the output files
 at the end, each to ``NAME.tmp``, fsynced and renamed.
 
-Not on Spark yet (ARCHITECTURE.md, "Python"): the ``boilerplate``, ``trace`` and ``reuse``
-stages, which read documents and document frequencies from the index.
+Not on Spark yet (crates/python/README.md): the ``trace`` stage (its record function
+``unspun.trace_documents`` exists) and the ``reuse`` stage.
 """
 
 import argparse
@@ -94,13 +99,15 @@ def _batches(records, batch_docs):
         yield batch
 
 
-def candidate_pairs(docs, fingerprints="anchors", partitions=None, batch_docs=256, **knobs):
-    """The prints and pairs stages over an RDD of ``(doc, record)``: returns ``(candidates,
-    stats)``, the records of ``pairs.bin`` ``(a, b, n, dir)`` sorted, and ``pairs.json``.
+def corpus_stages(docs, fingerprints="anchors", partitions=None, batch_docs=256, **knobs):
+    """The prints, boilerplate and pairs stages over an RDD of ``(doc, record)``: returns
+    ``(boilerplate, candidates, stats)``: the lines of ``boilerplate.jsonl``, the records of
+    ``pairs.bin`` ``(a, b, n, dir)`` sorted, and ``pairs.json``.
 
     Records cross the shuffles packed: each batch of ``batch_docs`` documents gives one byte
-    string of 20-byte print records per fingerprint part, each pair-count part is a byte string
-    of 28-byte records, so Spark moves a few large values instead of an object per fingerprint.
+    string of 20-byte print records per fingerprint part and one of sentence records per hash
+    part; each pair-count part is a byte string of 28-byte records, so Spark moves a few large
+    values instead of an object per fingerprint.
     """
     knobs = {**PAIR_DEFAULTS, **knobs}
     min_shared = knobs.pop("min_shared")
@@ -111,16 +118,26 @@ def candidate_pairs(docs, fingerprints="anchors", partitions=None, batch_docs=25
         docs = docs.repartition(partitions)
 
     def prints_of(part):
+        # Keys 0..partitions-1: fingerprint parts; partitions..2*partitions-1: sentence parts.
         for batch in _batches(part, batch_docs):
-            blobs = unspun.document_prints_packed(batch, partitions, fingerprints=fingerprints)
-            for k, blob in enumerate(blobs):
+            prints, sentences = unspun.document_prints_packed(
+                batch, partitions, fingerprints=fingerprints
+            )
+            for k, blob in enumerate(prints):
                 if blob:
                     yield (k, blob)
+            for k, blob in enumerate(sentences):
+                if blob:
+                    yield (partitions + k, blob)
 
-    def pairs_of(part):
-        blobs, stats = unspun.fingerprint_pairs_packed([b for _, b in part], partitions, **knobs)
+    def reduce_part(index, part):
+        blobs = [b for _, b in part]
+        if index >= partitions:
+            yield ("sentences", unspun.sentence_counts_packed(blobs))
+            return
+        pair_blobs, stats = unspun.fingerprint_pairs_packed(blobs, partitions, **knobs)
         yield ("stats", stats)
-        for k, blob in enumerate(blobs):
+        for k, blob in enumerate(pair_blobs):
             if blob:
                 yield (k, blob)
 
@@ -128,20 +145,27 @@ def candidate_pairs(docs, fingerprints="anchors", partitions=None, batch_docs=25
         data, n_pairs = unspun.candidate_pairs_packed([b for _, b in part], min_shared=min_shared)
         yield (n_pairs, data)
 
-    # Part k of every batch goes to partition k: all the prints of a fingerprint meet there.
-    by_fingerprint = docs.mapPartitions(prints_of).partitionBy(partitions, _identity)
-    counted = by_fingerprint.mapPartitions(pairs_of).cache()
+    # Part k of every batch goes to partition k: all the records of a key meet there.
+    shuffled = docs.mapPartitions(prints_of).partitionBy(2 * partitions, _identity)
+    reduced = shuffled.mapPartitionsWithIndex(reduce_part).cache()
     stats = {field: 0 for field in PAIR_STATS_FIELDS}
-    for _, part in counted.filter(lambda t: t[0] == "stats").collect():
+    for _, part in reduced.filter(lambda t: t[0] == "stats").collect():
         for field, value in part.items():
             stats[field] += value
-    by_pair = counted.filter(lambda t: t[0] != "stats").partitionBy(partitions, _identity)
+    counted = reduced.filter(lambda t: t[0] == "sentences").collect()
+    counts = [c for _, part in counted for c in part]
+    by_pair = reduced.filter(lambda t: isinstance(t[0], int)).partitionBy(partitions, _identity)
     kept = by_pair.mapPartitions(keep).collect()
-    counted.unpersist()
+    reduced.unpersist()
     stats["n_pairs"] = sum(n for n, _ in kept)
     candidates = sorted(r for _, data in kept for r in struct.iter_unpack("<IIIB", data))
     stats["n_candidates"] = len(candidates)
-    return candidates, stats
+    # The judge needs the sampled documents only (24 per frequent sentence at most).
+    sampled = sc.broadcast({d for c in counts for d in c["sample"]})
+    sampled_docs = docs.filter(lambda t: t[0] in sampled.value).collect()
+    records = [dict(record, doc=doc) for doc, record in sampled_docs]
+    boilerplate = unspun.boilerplate_lines(counts, records, fingerprints=fingerprints)
+    return boilerplate, candidates, stats
 
 
 def _identity(key):
@@ -175,12 +199,16 @@ def write_pairs(out_dir, candidates, stats):
 
 
 def run_pairs(sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8):
-    """The prints and pairs stages of ``inputs`` on ``sc``; writes ``pairs.bin`` and
-    ``pairs.json`` into ``out_dir`` and returns the stage's counts."""
+    """The prints, boilerplate and pairs stages of ``inputs`` on ``sc``; writes
+    ``boilerplate.jsonl``, ``pairs.bin`` and ``pairs.json`` into ``out_dir`` and returns the
+    pair stage's counts."""
     docs = read_documents(sc, inputs)
-    candidates, stats = candidate_pairs(
+    boilerplate, candidates, stats = corpus_stages(
         docs, fingerprints=fingerprints, partitions=partitions, min_shared=min_shared
     )
+    os.makedirs(out_dir, exist_ok=True)
+    text = "".join(line + "\n" for line in boilerplate)
+    write_atomic(os.path.join(out_dir, "boilerplate.jsonl"), text.encode())
     write_pairs(out_dir, candidates, stats)
     return stats
 
@@ -193,8 +221,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     pairs = commands.add_parser(
         "pairs",
-        help="the prints and pairs stages: pairs.bin and pairs.json as `unspun cluster` writes "
-        "them for an index of the same corpora",
+        help="the prints, boilerplate and pairs stages: boilerplate.jsonl, pairs.bin and "
+        "pairs.json as `unspun cluster` writes them for an index of the same corpora",
     )
     pairs.add_argument("--input", nargs="+", required=True, metavar="PATH",
                        help="corpus files or folders, in the order `unspun index` was given")
