@@ -149,16 +149,32 @@ pub fn group_pairs(group: &[PrintRec], config: &PairConfig, emit: &mut dyn FnMut
 /// Memory is bounded: past `max_docs_held` document ids, the fold drains itself.
 #[derive(Debug, Default)]
 pub struct GroupFold {
-    /// Groups by the hash of their documents; colliding different groups share a bucket.
-    groups: HashMap<u64, Vec<(Vec<u32>, u32)>>,
-    n_docs_held: usize,
+    /// The first held group with a given hash of its documents (more in its `next` chain).
+    heads: HashMap<u64, u32>,
+    /// The groups held, in arrival order.
+    groups: Vec<HeldGroup>,
+    /// The documents of every held group, one after the other.
+    docs: Vec<u32>,
     max_docs_held: usize,
+}
+
+/// One distinct group of documents in a [`GroupFold`].
+#[derive(Debug, Clone, Copy)]
+struct HeldGroup {
+    /// Where its documents start in `GroupFold::docs`.
+    start: u32,
+    /// How many documents it has.
+    len: u32,
+    /// How many fingerprints it stands for.
+    n: u32,
+    /// The next held group with the same hash, or `u32::MAX`.
+    next: u32,
 }
 
 impl GroupFold {
     /// A fold holding at most about `max_docs_held` document ids before it drains.
     pub fn new(max_docs_held: usize) -> Self {
-        GroupFold { groups: HashMap::new(), n_docs_held: 0, max_docs_held: max_docs_held.max(1) }
+        GroupFold { max_docs_held: max_docs_held.max(1), ..GroupFold::default() }
     }
 
     /// Adds the documents of one fingerprint (earliest first), emitting through `emit` what
@@ -168,20 +184,28 @@ impl GroupFold {
             group_pairs(group, config, emit);
             return;
         }
-        let docs: Vec<u32> = group.iter().map(|rec| rec.doc).collect();
-        let mut bytes = Vec::with_capacity(docs.len() * 4);
-        for doc in &docs {
-            bytes.extend_from_slice(&doc.to_le_bytes());
-        }
-        let bucket = self.groups.entry(xxhash_rust::xxh3::xxh3_64(&bytes)).or_default();
-        match bucket.iter_mut().find(|(held, _)| *held == docs) {
-            Some((_, n)) => *n += 1,
-            None => {
-                self.n_docs_held += docs.len();
-                bucket.push((docs, 1));
+        // Equal groups must hash equal; different ones are told apart by comparing them.
+        let hash = group.iter().fold(group.len() as u64, |h, rec| {
+            (h.rotate_left(23) ^ u64::from(rec.doc)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        });
+        let same = |held: &HeldGroup, docs: &[u32]| {
+            let held = &docs[held.start as usize..(held.start + held.len) as usize];
+            held.len() == group.len() && held.iter().zip(group).all(|(d, rec)| *d == rec.doc)
+        };
+        let mut at = self.heads.get(&hash).copied().unwrap_or(u32::MAX);
+        while at != u32::MAX {
+            let held = &mut self.groups[at as usize];
+            if same(held, &self.docs) {
+                held.n += 1;
+                return;
             }
+            at = held.next;
         }
-        if self.n_docs_held > self.max_docs_held {
+        let next = self.heads.insert(hash, self.groups.len() as u32).unwrap_or(u32::MAX);
+        let start = self.docs.len() as u32;
+        self.docs.extend(group.iter().map(|rec| rec.doc));
+        self.groups.push(HeldGroup { start, len: group.len() as u32, n: 1, next });
+        if self.docs.len() > self.max_docs_held {
             self.drain(config, emit);
         }
     }
@@ -189,14 +213,15 @@ impl GroupFold {
     /// Emits the pairs of every group held, each with its count, and empties the fold.
     pub fn drain(&mut self, config: &PairConfig, emit: &mut dyn FnMut(PairRec)) {
         let mut group: Vec<PrintRec> = Vec::new();
-        for (_, bucket) in self.groups.drain() {
-            for (docs, n) in bucket {
-                group.clear();
-                group.extend(docs.iter().map(|&doc| PrintRec { fingerprint: 0, date: 0, doc }));
-                group_pairs(&group, config, &mut |pair| emit(PairRec { n: pair.n * n, ..pair }));
-            }
+        for held in &self.groups {
+            group.clear();
+            let docs = &self.docs[held.start as usize..(held.start + held.len) as usize];
+            group.extend(docs.iter().map(|&doc| PrintRec { fingerprint: 0, date: 0, doc }));
+            group_pairs(&group, config, &mut |pair| emit(PairRec { n: pair.n * held.n, ..pair }));
         }
-        self.n_docs_held = 0;
+        self.heads.clear();
+        self.groups.clear();
+        self.docs.clear();
     }
 }
 
