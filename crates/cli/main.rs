@@ -7,7 +7,6 @@
 //!
 //! `--index` of every subcommand defaults to `UNSPUN_INDEX`; `--color` is global.
 
-mod batch;
 mod cluster_cmd;
 mod completions;
 mod corpus_job;

@@ -1,9 +1,11 @@
 //! `unspun trace`: where did this article come from?
 //!
 //! One article (a file or `-`) prints its full report; several files, a folder or `--jsonl`
-//! trace in parallel (`crate::batch`), with `--html DIR` one HTML page per article. The exit
+//! trace in parallel (`batch`), with `--html DIR` one HTML page per article. The exit
 //! status is grep's: 0 when every article is original, 1 when a copy, partly copied text or a
 //! patchwork was found, 2 on an error.
+
+pub mod batch;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -16,7 +18,7 @@ use unspun_core::report::TraceReport;
 use unspun_core::trace::{TraceConfig, TraceInput, Tracer};
 use unspun_index::Index;
 
-use crate::batch::{self, Summary};
+use self::batch::Summary;
 use crate::engine::{ParaphraseArgs, ThesaurusArgs};
 use crate::output::{print_json, print_text};
 use crate::render::{RenderConfig, Style, render_with};

@@ -29,10 +29,10 @@ use unspun_core::report::{TraceReport, VerdictKind};
 use unspun_core::trace::Tracer;
 use unspun_index::Index;
 
-use crate::render::Style;
-use crate::trace_cmd::{
+use super::{
     Article, TraceArgs, html_page, index_name, parse_json_article, read_article, trace_article,
 };
+use crate::render::Style;
 
 /// Analysed candidates the batch's `Tracer` keeps between traces (as `cluster` does).
 pub const CANDIDATE_CACHE_DOCS: usize = 4096;
