@@ -71,10 +71,15 @@ def read_documents(sc, inputs, reader_options=None):
 
     # One partition per file, in the order given: zipWithIndex numbers them in input order.
     files = sc.parallelize(paths, max(1, len(paths)))
-    numbered = files.flatMap(read).zipWithIndex().map(lambda t: (t[1], t[0])).cache()
+    # zipWithIndex runs a job of its own to count each partition: cache what it counts, so
+    # that each file is read once.
+    read_docs = files.flatMap(read).cache()
+    numbered = read_docs.zipWithIndex().map(lambda t: (t[1], t[0])).cache()
     ids = numbered.map(lambda t: (t[1]["id"], t[0]))
     firsts = ids.reduceByKey(min)
-    if firsts.count() == numbered.count():
+    n_docs = numbered.count()
+    read_docs.unpersist()
+    if firsts.count() == n_docs:
         return numbered
     # A repeated id is a duplicate: the index keeps the first and gives the rest no DocId.
     kept = ids.join(firsts).filter(lambda t: t[1][0] == t[1][1]).map(lambda t: (t[1][0], None))
