@@ -48,3 +48,4 @@ pub use job::{
     BoilerplateLine, ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, OutputFile, Stage,
     StageSummary,
 };
+pub use stage::boilerplate::{boilerplate_line, sort_boilerplate_lines};

@@ -8,21 +8,17 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 use unspun_core::cluster::boilerplate::{
-    BoilerplateConfig, BoilerplateScope, SentenceCount, judge_boilerplate, sentence_hashes,
+    BoilerplateConfig, SentenceCount, judge_boilerplate, sentence_hashes,
 };
-use unspun_core::shingle::{ShingleConfig, sentence_hash};
-use unspun_core::text::analyze;
+use unspun_core::shingle::ShingleConfig;
 use unspun_core::{DocId, Document};
-use unspun_corpus::BoilerplateLine;
 use unspun_corpus::prints::SentenceRec;
 use unspun_corpus::spill::Record;
+use unspun_corpus::{boilerplate_line, sort_boilerplate_lines};
 
 use crate::UnspunError;
 use crate::convert::{record_document, shingle_scheme};
 use crate::stages::packed_records;
-
-/// The length of the sentence excerpt in `boilerplate.jsonl` (`text`), in characters.
-const EXCERPT_CHARS: usize = 300;
 
 /// A sentence record from a tuple `(hash, doc, outlet)` or a dict with those keys.
 fn sentence_record(value: &Bound<'_, PyAny>, at: usize) -> PyResult<SentenceRec> {
@@ -177,30 +173,10 @@ fn judge(
     let lookup = |doc: u32| hashes.get(&doc).map(Vec::as_slice);
     let found = judge_boilerplate(&frequent, &lookup, &config);
     let mut lines = Vec::with_capacity(found.len());
-    for b in found {
+    for b in &found {
         let document = documents.get(&(b.first_doc as u32)).cloned().unwrap_or_default();
-        let analyzed = analyze(&document.text);
-        let text = (0..analyzed.sentences.len())
-            .find(|&idx| sentence_hash(&analyzed, idx, shingle) == Some(b.hash))
-            .map(|idx| {
-                let s = analyzed.sentences[idx];
-                document.text[s.byte_start..s.byte_end].chars().take(EXCERPT_CHARS).collect()
-            })
-            .unwrap_or_default();
-        lines.push(BoilerplateLine {
-            hash: format!("{:016x}", b.hash),
-            n_docs: b.n_docs,
-            n_outlets: b.n_outlets,
-            scope: b.scope,
-            outlet: (b.scope == BoilerplateScope::Outlet)
-                .then(|| document.source.clone())
-                .flatten(),
-            related_share: b.related_share,
-            example_id: document.id,
-            text,
-        });
+        lines.push(boilerplate_line(b, document, shingle));
     }
-    // Most widespread first.
-    lines.sort_by(|a, b| b.n_docs.cmp(&a.n_docs).then_with(|| a.hash.cmp(&b.hash)));
+    sort_boilerplate_lines(&mut lines);
     lines.iter().map(serde_json::to_string).collect()
 }

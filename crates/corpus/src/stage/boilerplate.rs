@@ -2,9 +2,11 @@
 
 use rayon::prelude::*;
 use unspun_core::DocId;
+use unspun_core::Document;
 use unspun_core::cluster::boilerplate::{
-    BoilerplateScope, SentenceCount, judge_boilerplate, sentence_hashes,
+    Boilerplate, BoilerplateScope, SentenceCount, judge_boilerplate, sentence_hashes,
 };
+use unspun_core::shingle::ShingleConfig;
 use unspun_core::text::analyze;
 use unspun_index::{FsStorage, Index, Result};
 
@@ -54,32 +56,43 @@ pub(crate) fn boilerplate_stage(
     let lookup = |doc: u32| sampled.binary_search(&doc).ok().map(|i| hashes[i].as_slice());
     let found = judge_boilerplate(&frequent, &lookup, config);
     let mut lines = Vec::with_capacity(found.len());
-    for b in found {
+    for b in &found {
         let document = index.document(DocId(b.first_doc as u32))?.unwrap_or_default();
-        let analyzed = analyze(&document.text);
-        let text = (0..analyzed.sentences.len())
-            .find(|&idx| {
-                unspun_core::shingle::sentence_hash(&analyzed, idx, shingle) == Some(b.hash)
-            })
-            .map(|idx| {
-                let s = analyzed.sentences[idx];
-                document.text[s.byte_start..s.byte_end].chars().take(EXCERPT_CHARS).collect()
-            })
-            .unwrap_or_default();
-        lines.push(BoilerplateLine {
-            hash: format!("{:016x}", b.hash),
-            n_docs: b.n_docs,
-            n_outlets: b.n_outlets,
-            scope: b.scope,
-            outlet: (b.scope == BoilerplateScope::Outlet)
-                .then(|| document.source.clone())
-                .flatten(),
-            related_share: b.related_share,
-            example_id: document.id,
-            text,
-        });
+        lines.push(boilerplate_line(b, document, shingle));
     }
-    // Most widespread first.
-    lines.sort_by(|a, b| b.n_docs.cmp(&a.n_docs).then_with(|| a.hash.cmp(&b.hash)));
+    sort_boilerplate_lines(&mut lines);
     Ok(lines)
+}
+
+/// The output line of one boilerplate sentence found by the judge, with its text taken from
+/// `document` (the sentence's first document, `b.first_doc`). A pure function, so that every
+/// driver (the local one, the Spark one) writes the same bytes.
+pub fn boilerplate_line(
+    b: &Boilerplate,
+    document: Document,
+    shingle: &ShingleConfig,
+) -> BoilerplateLine {
+    let analyzed = analyze(&document.text);
+    let text = (0..analyzed.sentences.len())
+        .find(|&idx| unspun_core::shingle::sentence_hash(&analyzed, idx, shingle) == Some(b.hash))
+        .map(|idx| {
+            let s = analyzed.sentences[idx];
+            document.text[s.byte_start..s.byte_end].chars().take(EXCERPT_CHARS).collect()
+        })
+        .unwrap_or_default();
+    BoilerplateLine {
+        hash: format!("{:016x}", b.hash),
+        n_docs: b.n_docs,
+        n_outlets: b.n_outlets,
+        scope: b.scope,
+        outlet: (b.scope == BoilerplateScope::Outlet).then(|| document.source.clone()).flatten(),
+        related_share: b.related_share,
+        example_id: document.id,
+        text,
+    }
+}
+
+/// The order of `boilerplate.jsonl`: most widespread first, then by hash.
+pub fn sort_boilerplate_lines(lines: &mut [BoilerplateLine]) {
+    lines.sort_by(|a, b| b.n_docs.cmp(&a.n_docs).then_with(|| a.hash.cmp(&b.hash)));
 }
