@@ -2,7 +2,7 @@
 //! says an earlier run finished it.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -13,11 +13,11 @@ use unspun_core::cluster::graph::{OutletEdge, Publisher, add_spins, outlet_edges
 use unspun_core::cluster::{
     CLUSTER_SCHEMA, ClusterOutput, TracedDoc, build, trace_document, unsourced_document,
 };
-use unspun_core::trace::{Candidates, TraceConfig};
+use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
 
 use crate::align::{LonelyCandidates, PartnerCandidates, Partners};
-use crate::pairs::{PairRec, PairStats};
+use crate::pairs::{PairConfig, PairRec, PairStats};
 use crate::spill::{remove_spill_dir, write_records};
 
 use crate::files::*;
@@ -90,56 +90,11 @@ pub fn run_cluster(
         shard_docs,
         knobs_hash: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(knobs.as_bytes())),
     };
-    let run_path = storage.path_of(RUN_FILE);
     // One run at a time in a directory.
     let _lock = storage.lock()?;
-    let has_run = storage.exists(RUN_FILE)?;
-    let has_outputs =
-        storage.list()?.iter().any(|name| owned_file(name) && name.as_str() != LOCK_FILE);
-    if !has_run && has_outputs {
-        // Without run.json nothing proves these files are a run's: never remove them.
-        return Err(Error::RunMismatch {
-            path: run_path,
-            reason: "missing, but the directory holds files named like cluster outputs; remove                      them yourself or choose another --out"
-                .to_owned(),
-        });
-    }
-    if job.fresh {
-        for name in storage.list()? {
-            if owned_file(&name) {
-                storage.remove(&name)?;
-            }
-        }
-    } else if storage.exists(RUN_FILE)? {
-        let bytes = storage.read(RUN_FILE)?;
-        let earlier: Option<RunParams> = serde_json::from_slice(&bytes).ok();
-        if earlier.as_ref() != Some(&params) {
-            return Err(Error::RunMismatch {
-                path: run_path,
-                reason: "the directory holds a run with other parameters (another index \
-                         generation, filter or option); pass --fresh to start over, or choose \
-                         another --out"
-                    .to_owned(),
-            });
-        }
-    }
-    // Run files of a killed run are the only thing in the spill directory.
-    let spill_dir = out_dir.join(SPILL_DIR);
-    remove_spill_dir(&spill_dir)?;
-    write_bytes(&storage, RUN_FILE, &to_json(&params, &run_path)?)?;
+    let spill_dir = open_run(&storage, out_dir, job, &params)?;
 
-    // The documents of the run, in index order.
-    let mut all: Vec<DocId> = index.live_docs();
-    all.sort_unstable();
-    let docs: Vec<DocId> = if job.filter.is_everything() {
-        all
-    } else {
-        let keep: Vec<bool> = all
-            .par_iter()
-            .map(|&doc| index.document(doc).map(|d| d.is_some_and(|d| job.filter.accepts(&d))))
-            .collect::<Result<_>>()?;
-        all.into_iter().zip(keep).filter_map(|(doc, keep)| keep.then_some(doc)).collect()
-    };
+    let docs = run_documents(index, &job.filter)?;
     let allowed: Option<HashSet<DocId>> =
         (!job.filter.is_everything()).then(|| docs.iter().copied().collect());
     let mut run = StageRun { stages: Vec::new(), progress };
@@ -156,52 +111,19 @@ pub fn run_cluster(
     }
 
     // 2. boilerplate
-    let started = Instant::now();
-    let boilerplate: Vec<BoilerplateLine> = if storage.exists(&done_file(Stage::Boilerplate))? {
-        run.skipped(Stage::Boilerplate, 0);
-        read_json_lines(&storage, BOILERPLATE_FILE)?
-    } else {
-        progress(&ClusterEvent::Started {
-            stage: Stage::Boilerplate,
-            total: print_shards.len() as u64,
-            done: 0,
-        });
-        let lines = boilerplate_stage(index, &storage, print_shards.len(), job)?;
-        write_json_lines(&storage, BOILERPLATE_FILE, &lines)?;
-        write_bytes(&storage, &done_file(Stage::Boilerplate), b"done\n")?;
-        run.finished(Stage::Boilerplate, started, 0);
-        lines
-    };
+    let boilerplate = boilerplate_or_resume(index, &storage, print_shards.len(), job, &mut run)?;
     let boilerplate_set: HashSet<u64> =
         boilerplate.iter().filter_map(|b| u64::from_str_radix(&b.hash, 16).ok()).collect();
 
     // 3. pairs
-    let started = Instant::now();
-    let (pairs, pair_stats) = if storage.exists(&done_file(Stage::Pairs))? {
-        run.skipped(Stage::Pairs, 0);
-        let stats: PairStats =
-            serde_json::from_slice(&storage.read(PAIR_STATS_FILE)?).map_err(|e| {
-                Error::corrupt(
-                    storage.path_of(PAIR_STATS_FILE),
-                    format!("{e} (rerun with --fresh)"),
-                )
-            })?;
-        (read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats)
-    } else {
-        progress(&ClusterEvent::Started {
-            stage: Stage::Pairs,
-            total: print_shards.len() as u64,
-            done: 0,
-        });
-        let (pairs, stats) =
-            pairs_stage(&storage, &spill_dir, print_shards.len(), &job.pairs, spill_budget)?;
-        write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
-        let stats_path = storage.path_of(PAIR_STATS_FILE);
-        write_bytes(&storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
-        write_bytes(&storage, &done_file(Stage::Pairs), b"done\n")?;
-        run.finished(Stage::Pairs, started, 0);
-        (pairs, stats)
-    };
+    let (pairs, pair_stats) = pairs_or_resume(
+        &storage,
+        &spill_dir,
+        print_shards.len(),
+        &job.pairs,
+        spill_budget,
+        &mut run,
+    )?;
     let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
     let partners = Partners::from_pairs(&pairs, n_ids);
     drop(pairs);
@@ -245,45 +167,19 @@ pub fn run_cluster(
         // Popular sources are candidates of many traces: keep their analyses (about 100 KB
         // each) between traces of both threads.
         let tracer = index.tracer_with_cache(job.trace.clone(), CANDIDATE_CACHE_DOCS);
+        let ctx = TraceContext {
+            index,
+            job,
+            partners: &partners,
+            boilerplate: &boilerplate_set,
+            resolve: &resolve,
+            tracer: &tracer,
+        };
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
             let mut traced = Vec::with_capacity(shard_docs.len());
             for &doc_id in *shard_docs {
-                let Some(doc) = index.document(doc_id)? else { continue };
-                let partners = partners.of(doc_id);
-                let unsourced = partners.is_empty().then(|| {
-                    unsourced_document(
-                        doc_id,
-                        &doc,
-                        &job.trace.shingle,
-                        &boilerplate_set,
-                        &|h| index.doc_freq(h),
-                        job.trace.common_sentence_docs,
-                        job.trace.limits.max_sentence_tokens,
-                    )
-                });
-                if let Some(Some(done)) = unsourced {
+                if let Some(done) = ctx.trace(doc_id)? {
                     traced.push(done);
-                } else {
-                    // Long sentences are windowed by the trace: trace those documents, against
-                    // nothing when they have no partner.
-                    let lonely;
-                    let with_partners;
-                    let candidates: &dyn Candidates = if partners.is_empty() {
-                        lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
-                        &lonely
-                    } else {
-                        with_partners = PartnerCandidates { index, partners };
-                        &with_partners
-                    };
-                    traced.push(trace_document(
-                        doc_id,
-                        &doc,
-                        candidates,
-                        &tracer,
-                        &boilerplate_set,
-                        &resolve,
-                        &job.cluster,
-                    ));
                 }
                 let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
                 if done.is_multiple_of(64) {
@@ -342,6 +238,178 @@ pub fn run_cluster(
     let summary_path = storage.path_of(SUMMARY_FILE);
     write_bytes(&storage, SUMMARY_FILE, &to_json(&summary, &summary_path)?)?;
     Ok(summary)
+}
+
+/// Stage 2, `boilerplate`: its lines, read back when an earlier run finished it.
+fn boilerplate_or_resume(
+    index: &Index,
+    storage: &FsStorage,
+    n_shards: usize,
+    job: &ClusterJob,
+    run: &mut StageRun<'_>,
+) -> Result<Vec<BoilerplateLine>> {
+    let started = Instant::now();
+    if storage.exists(&done_file(Stage::Boilerplate))? {
+        run.skipped(Stage::Boilerplate, 0);
+        return read_json_lines(storage, BOILERPLATE_FILE);
+    }
+    (run.progress)(&ClusterEvent::Started {
+        stage: Stage::Boilerplate,
+        total: n_shards as u64,
+        done: 0,
+    });
+    let lines = boilerplate_stage(index, storage, n_shards, job)?;
+    write_json_lines(storage, BOILERPLATE_FILE, &lines)?;
+    write_bytes(storage, &done_file(Stage::Boilerplate), b"done\n")?;
+    run.finished(Stage::Boilerplate, started, 0);
+    Ok(lines)
+}
+
+/// Stage 3, `pairs`: the candidate pairs and the stage's counts, read back when an earlier run
+/// finished it.
+fn pairs_or_resume(
+    storage: &FsStorage,
+    spill_dir: &Path,
+    n_shards: usize,
+    config: &PairConfig,
+    spill_budget: usize,
+    run: &mut StageRun<'_>,
+) -> Result<(Vec<PairRec>, PairStats)> {
+    let started = Instant::now();
+    if storage.exists(&done_file(Stage::Pairs))? {
+        run.skipped(Stage::Pairs, 0);
+        let stats: PairStats =
+            serde_json::from_slice(&storage.read(PAIR_STATS_FILE)?).map_err(|e| {
+                Error::corrupt(
+                    storage.path_of(PAIR_STATS_FILE),
+                    format!("{e} (rerun with --fresh)"),
+                )
+            })?;
+        return Ok((read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats));
+    }
+    (run.progress)(&ClusterEvent::Started { stage: Stage::Pairs, total: n_shards as u64, done: 0 });
+    let (pairs, stats) = pairs_stage(storage, spill_dir, n_shards, config, spill_budget)?;
+    write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
+    let stats_path = storage.path_of(PAIR_STATS_FILE);
+    write_bytes(storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
+    write_bytes(storage, &done_file(Stage::Pairs), b"done\n")?;
+    run.finished(Stage::Pairs, started, 0);
+    Ok((pairs, stats))
+}
+
+/// Checks that `storage` holds no run, or a run with these `params` (or removes its own files
+/// with `--fresh`), clears the spill directory of a killed run and writes `run.json`. Returns
+/// the spill directory. The caller holds the directory's lock.
+fn open_run(
+    storage: &FsStorage,
+    out_dir: &Path,
+    job: &ClusterJob,
+    params: &RunParams,
+) -> Result<PathBuf> {
+    let run_path = storage.path_of(RUN_FILE);
+    let has_run = storage.exists(RUN_FILE)?;
+    let has_outputs =
+        storage.list()?.iter().any(|name| owned_file(name) && name.as_str() != LOCK_FILE);
+    if !has_run && has_outputs {
+        // Without run.json nothing proves these files are a run's: never remove them.
+        return Err(Error::RunMismatch {
+            path: run_path,
+            reason: "missing, but the directory holds files named like cluster outputs; remove \
+                     them yourself or choose another --out"
+                .to_owned(),
+        });
+    }
+    if job.fresh {
+        for name in storage.list()? {
+            if owned_file(&name) {
+                storage.remove(&name)?;
+            }
+        }
+    } else if storage.exists(RUN_FILE)? {
+        let bytes = storage.read(RUN_FILE)?;
+        let earlier: Option<RunParams> = serde_json::from_slice(&bytes).ok();
+        if earlier.as_ref() != Some(params) {
+            return Err(Error::RunMismatch {
+                path: run_path,
+                reason: "the directory holds a run with other parameters (another index \
+                         generation, filter or option); pass --fresh to start over, or choose \
+                         another --out"
+                    .to_owned(),
+            });
+        }
+    }
+    // Run files of a killed run are the only thing in the spill directory.
+    let spill_dir = out_dir.join(SPILL_DIR);
+    remove_spill_dir(&spill_dir)?;
+    write_bytes(storage, RUN_FILE, &to_json(params, &run_path)?)?;
+
+    Ok(spill_dir)
+}
+
+/// The documents of the run, in index order: every live one, or those `filter` accepts.
+fn run_documents(index: &Index, filter: &CorpusFilter) -> Result<Vec<DocId>> {
+    let mut all: Vec<DocId> = index.live_docs();
+    all.sort_unstable();
+    if filter.is_everything() {
+        return Ok(all);
+    }
+    let keep: Vec<bool> = all
+        .par_iter()
+        .map(|&doc| index.document(doc).map(|d| d.is_some_and(|d| filter.accepts(&d))))
+        .collect::<Result<_>>()?;
+    Ok(all.into_iter().zip(keep).filter_map(|(doc, keep)| keep.then_some(doc)).collect())
+}
+
+/// What tracing one document of the run needs.
+struct TraceContext<'a> {
+    index: &'a Index,
+    job: &'a ClusterJob,
+    partners: &'a Partners,
+    boilerplate: &'a HashSet<u64>,
+    resolve: &'a (dyn Fn(&str) -> Option<DocId> + Sync),
+    tracer: &'a Tracer,
+}
+
+impl TraceContext<'_> {
+    /// The trace of one document against its candidate partners (`None` when it is gone). A
+    /// document without partners gets one analysis instead, unless a sentence is long enough
+    /// to be windowed by the trace: it is then traced against nothing.
+    fn trace(&self, doc_id: DocId) -> Result<Option<TracedDoc>> {
+        let (index, job) = (self.index, self.job);
+        let Some(doc) = index.document(doc_id)? else { return Ok(None) };
+        let partners = self.partners.of(doc_id);
+        if partners.is_empty()
+            && let Some(done) = unsourced_document(
+                doc_id,
+                &doc,
+                &job.trace.shingle,
+                self.boilerplate,
+                &|h| index.doc_freq(h),
+                job.trace.common_sentence_docs,
+                job.trace.limits.max_sentence_tokens,
+            )
+        {
+            return Ok(Some(done));
+        }
+        let lonely;
+        let with_partners;
+        let candidates: &dyn Candidates = if partners.is_empty() {
+            lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
+            &lonely
+        } else {
+            with_partners = PartnerCandidates { index, partners };
+            &with_partners
+        };
+        Ok(Some(trace_document(
+            doc_id,
+            &doc,
+            candidates,
+            self.tracer,
+            self.boilerplate,
+            self.resolve,
+            &job.cluster,
+        )))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
