@@ -255,6 +255,22 @@ pub struct PairStats {
     pub n_pair_records: u64,
 }
 
+impl PairStats {
+    /// Counts one fingerprint held by `n_docs` documents: shared, paired earliest-first, or
+    /// too common to pair (the same rule as [`group_pairs`]).
+    pub fn count_group(&mut self, n_docs: usize, config: &PairConfig) {
+        self.n_fingerprints += 1;
+        if n_docs >= 2 {
+            self.n_shared_fingerprints += 1;
+            if n_docs > config.max_doc_freq {
+                self.n_common_fingerprints += 1;
+            } else if n_docs > config.all_pairs_docs {
+                self.n_star_fingerprints += 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,15 +184,7 @@ fn count_pairs(mut records: Vec<PrintRec>, config: &PairConfig) -> (Vec<PairCoun
     let mut dates: BTreeMap<u32, i64> = BTreeMap::new();
     let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     for group in records.chunk_by(|x, y| x.fingerprint == y.fingerprint) {
-        stats.n_fingerprints += 1;
-        if group.len() >= 2 {
-            stats.n_shared_fingerprints += 1;
-            if group.len() > config.max_doc_freq {
-                stats.n_common_fingerprints += 1;
-            } else if group.len() > config.all_pairs_docs {
-                stats.n_star_fingerprints += 1;
-            }
-        }
+        stats.count_group(group.len(), config);
         for rec in group {
             dates.insert(rec.doc, rec.date);
         }

@@ -44,15 +44,7 @@ pub(crate) fn pairs_stage(
             if group.is_empty() {
                 return;
             }
-            stats.n_fingerprints += 1;
-            if group.len() >= 2 {
-                stats.n_shared_fingerprints += 1;
-                if group.len() > config.max_doc_freq {
-                    stats.n_common_fingerprints += 1;
-                } else if group.len() > config.all_pairs_docs {
-                    stats.n_star_fingerprints += 1;
-                }
-            }
+            stats.count_group(group.len(), config);
             fold.add(group, config, &mut |pair| push(pair, stats, sorter));
             group.clear();
         };
