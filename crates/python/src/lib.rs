@@ -9,7 +9,8 @@
 //! - [`stages`]: the corpus stages of `unspun_corpus` as functions on batches of plain records
 //!   (lists of dicts or tuples), so that any engine (Spark, Dask, Ray, a loop) can run them on
 //!   its partitions; [`trace_stage`]: the trace stage over records (partners and document
-//!   frequencies given, no index); [`boilerplate_stage`]: the boilerplate stage's count and
+//!   frequencies given, no index); [`reuse_stage`]: the reuse stage over the trace lines,
+//!   writing the native files; [`boilerplate_stage`]: the boilerplate stage's count and
 //!   judge over records.
 //!
 //! Every call that does Rust work of any size releases the GIL. Errors become Python
@@ -20,6 +21,7 @@
 mod boilerplate_stage;
 mod convert;
 mod index;
+mod reuse_stage;
 mod stages;
 mod trace_stage;
 
@@ -60,7 +62,10 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stages::document_prints_packed, m)?)?;
     m.add_function(wrap_pyfunction!(stages::fingerprint_pairs_packed, m)?)?;
     m.add_function(wrap_pyfunction!(stages::candidate_pairs_packed, m)?)?;
+    m.add_function(wrap_pyfunction!(stages::fingerprint_reduce_packed, m)?)?;
     m.add_function(wrap_pyfunction!(trace_stage::trace_documents, m)?)?;
+    m.add_function(wrap_pyfunction!(trace_stage::trace_documents_packed, m)?)?;
+    m.add_function(wrap_pyfunction!(reuse_stage::reuse_stage, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts_packed, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::boilerplate_lines, m)?)?;

@@ -178,12 +178,22 @@ pub(crate) fn fingerprint_pairs<'py>(
 
 /// The pair counts of whole fingerprint groups, with the dates of both documents, and the
 /// stage's counts of this batch.
-fn count_pairs(mut records: Vec<PrintRec>, config: &PairConfig) -> (Vec<PairCount>, PairStats) {
+fn count_pairs(records: Vec<PrintRec>, config: &PairConfig) -> (Vec<PairCount>, PairStats) {
+    count_pairs_with(records, config, &mut |_| {})
+}
+
+/// [`count_pairs`], handing every fingerprint group (its records, earliest first) to `group_of`.
+fn count_pairs_with(
+    mut records: Vec<PrintRec>,
+    config: &PairConfig,
+    group_of: &mut dyn FnMut(&[PrintRec]),
+) -> (Vec<PairCount>, PairStats) {
     records.sort_unstable();
     let mut stats = PairStats { n_prints: records.len() as u64, ..PairStats::default() };
     let mut dates: BTreeMap<u32, i64> = BTreeMap::new();
     let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     for group in records.chunk_by(|x, y| x.fingerprint == y.fingerprint) {
+        group_of(group);
         stats.count_group(group.len(), config);
         for rec in group {
             dates.insert(rec.doc, rec.date);
@@ -341,13 +351,50 @@ pub(crate) fn fingerprint_pairs_packed<'py>(
     star_docs: usize,
     max_doc_freq: usize,
 ) -> PyResult<(Vec<Bound<'py, PyBytes>>, Bound<'py, PyAny>)> {
+    let (parts, stats, _) =
+        fingerprint_reduce(py, blobs, n_parts, 0, all_pairs_docs, star_docs, max_doc_freq)?;
+    Ok((parts, stats))
+}
+
+/// Bytes of one packed document frequency: `doc` u32, `fingerprint` u64, `n_docs` u32, LE.
+const DOC_FREQ_SIZE: usize = 16;
+
+/// Packed pair counts by pair part, the batch's counts, and the packed document frequencies by
+/// shard (`doc / shard_docs`; none when `shard_docs` is 0).
+type Reduced<'py> = (Parts<'py>, Bound<'py, PyAny>, Vec<(u64, Bound<'py, PyBytes>)>);
+
+/// The reduce by fingerprint of the pairs and trace stages: `fingerprint_pairs_packed`, and
+/// for every fingerprint held by two or more documents, one record per document holding it
+/// with the number of documents (its `doc_freq` in an index of the corpus).
+fn fingerprint_reduce<'py>(
+    py: Python<'py>,
+    blobs: Vec<Bound<'py, PyBytes>>,
+    n_parts: u64,
+    shard_docs: u64,
+    all_pairs_docs: usize,
+    star_docs: usize,
+    max_doc_freq: usize,
+) -> PyResult<Reduced<'py>> {
     let n_parts = check_parts(n_parts)?;
     let config = pair_config(all_pairs_docs, star_docs, max_doc_freq)?;
     let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_bytes()).collect();
     let records = packed_records(&blobs, PrintRec::SIZE, "blobs")?;
     let records: Vec<PrintRec> = records.map(PrintRec::decode).collect();
-    let (parts, stats) = py.detach(|| {
-        let (counts, stats) = count_pairs(records, &config);
+    let (parts, stats, doc_freqs) = py.detach(|| {
+        let mut doc_freqs: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        let mut group_of = |group: &[PrintRec]| {
+            if shard_docs == 0 || group.len() < 2 {
+                return;
+            }
+            let n_docs = u32::try_from(group.len()).unwrap_or(u32::MAX);
+            for rec in group {
+                let shard = doc_freqs.entry(u64::from(rec.doc) / shard_docs).or_default();
+                shard.extend_from_slice(&rec.doc.to_le_bytes());
+                shard.extend_from_slice(&rec.fingerprint.to_le_bytes());
+                shard.extend_from_slice(&n_docs.to_le_bytes());
+            }
+        };
+        let (counts, stats) = count_pairs_with(records, &config, &mut group_of);
         let mut parts: Vec<Vec<u8>> = vec![Vec::new(); n_parts as usize];
         for (a, b, n, date_a, date_b) in counts {
             let part = &mut parts[pair_part(a, b, n_parts)];
@@ -357,10 +404,49 @@ pub(crate) fn fingerprint_pairs_packed<'py>(
             part.extend_from_slice(&date_a.to_le_bytes());
             part.extend_from_slice(&date_b.to_le_bytes());
         }
-        (parts, stats)
+        (parts, stats, doc_freqs)
     });
     let parts = parts.iter().map(|p| PyBytes::new(py, p)).collect();
-    Ok((parts, pair_stats(py, &stats)?))
+    let doc_freqs = doc_freqs.into_iter().map(|(k, v)| (k, PyBytes::new(py, &v))).collect();
+    Ok((parts, pair_stats(py, &stats)?, doc_freqs))
+}
+
+/// `fingerprint_pairs_packed` that also gives the document frequencies the trace stage needs:
+/// returns `(parts, stats, doc_freqs)`, `doc_freqs` a list of `(shard, bytes)` (shard = `doc //
+/// shard_docs`, ascending) of 16-byte records (doc u32, fingerprint u64, n_docs u32,
+/// little-endian), one per document of every fingerprint of the batch held by two or more
+/// documents. Fingerprints of a single document are left out: `trace_documents(...,
+/// sparse_doc_freqs=True)` counts them 1.
+#[pyfunction]
+#[pyo3(signature = (blobs, n_parts, *, shard_docs, all_pairs_docs=64, star_docs=16,
+                    max_doc_freq=2000))]
+pub(crate) fn fingerprint_reduce_packed<'py>(
+    py: Python<'py>,
+    blobs: Vec<Bound<'py, PyBytes>>,
+    n_parts: u64,
+    shard_docs: u64,
+    all_pairs_docs: usize,
+    star_docs: usize,
+    max_doc_freq: usize,
+) -> PyResult<Reduced<'py>> {
+    if shard_docs == 0 {
+        return Err(PyValueError::new_err("shard_docs must be at least 1"));
+    }
+    fingerprint_reduce(py, blobs, n_parts, shard_docs, all_pairs_docs, star_docs, max_doc_freq)
+}
+
+/// Document frequencies from packed 16-byte records (`fingerprint_reduce_packed`): a dict
+/// doc → {fingerprint: n_docs}.
+pub(crate) fn unpack_doc_freqs(blobs: &[&[u8]]) -> PyResult<BTreeMap<u32, Vec<(u64, u32)>>> {
+    let mut out: BTreeMap<u32, Vec<(u64, u32)>> = BTreeMap::new();
+    for r in packed_records(blobs, DOC_FREQ_SIZE, "doc_freqs")? {
+        let doc = u32::from_le_bytes([r[0], r[1], r[2], r[3]]);
+        let mut fingerprint = [0u8; 8];
+        fingerprint.copy_from_slice(&r[4..12]);
+        let n_docs = u32::from_le_bytes([r[12], r[13], r[14], r[15]]);
+        out.entry(doc).or_default().push((u64::from_le_bytes(fingerprint), n_docs));
+    }
+    Ok(out)
 }
 
 /// `candidate_pairs` over packed pair counts (byte strings of 28-byte records from

@@ -10,11 +10,11 @@
 //! `unsourced_document`, or is traced against nothing with only its sentences' frequencies
 //! (`LonelyCandidates`), as the local driver does.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 use unspun_core::cluster::boilerplate::sentence_hashes;
 use unspun_core::cluster::{ClusterConfig, trace_document, unsourced_document};
 use unspun_core::shingle::{ShingleConfig, document_fingerprints};
@@ -24,6 +24,7 @@ use unspun_core::{DocId, Document};
 
 use crate::UnspunError;
 use crate::convert::{record_document, shingle_scheme};
+use crate::stages::unpack_doc_freqs;
 
 /// One document to trace, read from Python.
 struct Item {
@@ -78,9 +79,13 @@ impl Candidates for RecordCandidates<'_> {
     }
 }
 
-/// An item dict: `doc` (a record with its `doc`), `partners` (records), `doc_freqs` (a dict
-/// fingerprint → documents).
-fn read_item(value: &Bound<'_, PyAny>, at: usize, shingle: &ShingleConfig) -> PyResult<Item> {
+/// An item dict: `doc` (a record with its `doc`), `partners` (records), and, unless
+/// `doc_freqs` come packed, `doc_freqs` (a dict fingerprint → documents).
+fn read_item(
+    value: &Bound<'_, PyAny>,
+    at: usize,
+    packed_doc_freqs: Option<&mut BTreeMap<u32, Vec<(u64, u32)>>>,
+) -> PyResult<Item> {
     let dict = value
         .cast::<PyDict>()
         .map_err(|_| PyTypeError::new_err(format!("items[{at}]: an item is a dict")))?;
@@ -92,17 +97,17 @@ fn read_item(value: &Bound<'_, PyAny>, at: usize, shingle: &ShingleConfig) -> Py
     let mut partners = Vec::new();
     for (p, record) in field("partners")?.try_iter()?.enumerate() {
         let (partner_id, partner) = record_document(&record?, p)?;
-        let mut prints = document_fingerprints(&analyze(&partner.text), shingle);
-        prints.sort_unstable();
-        prints.dedup();
-        partners.push((partner_id, partner, prints));
+        partners.push((partner_id, partner, Vec::new()));
     }
     partners.sort_by_key(|(d, _, _)| *d);
-    let doc_freq: HashMap<u64, u32> = field("doc_freqs")?.extract().map_err(|_| {
-        PyValueError::new_err(format!(
-            "items[{at}]: field `doc_freqs` must map fingerprints (u64) to counts (u32)"
-        ))
-    })?;
+    let doc_freq: HashMap<u64, u32> = match packed_doc_freqs {
+        Some(packed) => packed.remove(&doc_id.0).unwrap_or_default().into_iter().collect(),
+        None => field("doc_freqs")?.extract().map_err(|_| {
+            PyValueError::new_err(format!(
+                "items[{at}]: field `doc_freqs` must map fingerprints (u64) to counts (u32)"
+            ))
+        })?,
+    };
     Ok(Item { doc_id, doc, partners, doc_freq })
 }
 
@@ -113,11 +118,13 @@ fn read_item(value: &Bound<'_, PyAny>, at: usize, shingle: &ShingleConfig) -> Py
 /// `items` are dicts: `doc` (the document's record with its `doc`), `partners` (the records
 /// of its candidate partners that may be its source by date: `pairs.bin` with the direction
 /// bits), `doc_freqs` (fingerprint → number of documents of the corpus holding it, for at
-/// least the document's own fingerprints: the group sizes of the pairs reduce). `n_docs` is
-/// the corpus's document count, `outlets` its distinct outlet names, `boilerplate` the sentence
-/// hashes of `boilerplate.jsonl` (ints).
+/// least the document's own fingerprints: the group sizes of the pairs reduce; with
+/// `sparse_doc_freqs=True`, only those held by two or more documents: its other fingerprints
+/// count 1). `n_docs` is the corpus's document count, `outlets` its distinct outlet names,
+/// `boilerplate` the sentence hashes of `boilerplate.jsonl` (ints).
 #[pyfunction]
-#[pyo3(signature = (items, *, n_docs, outlets, boilerplate, fingerprints="anchors"))]
+#[pyo3(signature = (items, *, n_docs, outlets, boilerplate, fingerprints="anchors",
+                    sparse_doc_freqs=false))]
 pub(crate) fn trace_documents(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
@@ -125,17 +132,80 @@ pub(crate) fn trace_documents(
     outlets: Vec<String>,
     boilerplate: HashSet<u64>,
     fingerprints: &str,
+    sparse_doc_freqs: bool,
 ) -> PyResult<Vec<String>> {
     let shingle = shingle_scheme(fingerprints)?;
     let mut read = Vec::new();
     for (at, item) in items.try_iter()?.enumerate() {
-        read.push(read_item(&item?, at, &shingle)?);
+        read.push(read_item(&item?, at, None)?);
     }
-    let traced = py.detach(|| {
+    let stage = TraceStage { n_docs, outlets, boilerplate, shingle, sparse: sparse_doc_freqs };
+    py.detach(|| stage.trace(read))
+}
+
+/// `trace_documents` with the document frequencies packed, as `fingerprint_reduce_packed`
+/// gives them per shard: `items` are dicts `doc` and `partners` (no `doc_freqs`); `doc_freqs`
+/// the byte strings of 16-byte records (doc u32, fingerprint u64, n_docs u32) of the
+/// fingerprints held by two or more documents, for the items' documents (records of other
+/// documents are ignored); every other fingerprint of a document counts 1.
+#[pyfunction]
+#[pyo3(signature = (items, doc_freqs, *, n_docs, outlets, boilerplate, fingerprints="anchors"))]
+pub(crate) fn trace_documents_packed(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    doc_freqs: Vec<Bound<'_, PyBytes>>,
+    n_docs: u64,
+    outlets: Vec<String>,
+    boilerplate: HashSet<u64>,
+    fingerprints: &str,
+) -> PyResult<Vec<String>> {
+    let shingle = shingle_scheme(fingerprints)?;
+    let blobs: Vec<&[u8]> = doc_freqs.iter().map(|b| b.as_bytes()).collect();
+    let mut packed = py.detach(|| unpack_doc_freqs(&blobs))?;
+    let mut read = Vec::new();
+    for (at, item) in items.try_iter()?.enumerate() {
+        read.push(read_item(&item?, at, Some(&mut packed))?);
+    }
+    let stage = TraceStage { n_docs, outlets, boilerplate, shingle, sparse: true };
+    py.detach(|| stage.trace(read))
+}
+
+/// What every trace of a batch shares.
+struct TraceStage {
+    n_docs: u64,
+    outlets: Vec<String>,
+    boilerplate: HashSet<u64>,
+    shingle: ShingleConfig,
+    /// Whether fingerprints missing from an item's `doc_freq` count 1 when they are its own.
+    sparse: bool,
+}
+
+impl TraceStage {
+    /// The trace lines of `items` (without the GIL: it analyses every text).
+    fn trace(&self, mut items: Vec<Item>) -> PyResult<Vec<String>> {
+        let shingle = &self.shingle;
+        let own_prints = |text: &str| {
+            let mut prints = document_fingerprints(&analyze(text), shingle);
+            prints.sort_unstable();
+            prints.dedup();
+            prints
+        };
+        for item in &mut items {
+            for (_, partner, prints) in &mut item.partners {
+                *prints = own_prints(&partner.text);
+            }
+            if self.sparse {
+                for fingerprint in own_prints(&item.doc.text) {
+                    item.doc_freq.entry(fingerprint).or_insert(1);
+                }
+            }
+        }
+        let boilerplate = &self.boilerplate;
         let config = TraceConfig { shingle: shingle.clone(), ..TraceConfig::default() };
         let cluster = ClusterConfig::default();
-        let tracer = Tracer::new(&shingle, config.clone());
-        read.iter()
+        let tracer = Tracer::new(shingle, config.clone());
+        let traced = items
+            .iter()
             .map(|item| {
                 let resolve = |id: &str| {
                     item.partners.iter().find(|(_, d, _)| d.id == id).map(|(d, _, _)| *d)
@@ -144,8 +214,8 @@ pub(crate) fn trace_documents(
                     unsourced_document(
                         item.doc_id,
                         &item.doc,
-                        &shingle,
-                        &boilerplate,
+                        shingle,
+                        boilerplate,
                         &|h| item.doc_freq.get(&h).copied().unwrap_or(0),
                         config.common_sentence_docs,
                         config.limits.max_sentence_tokens,
@@ -157,20 +227,25 @@ pub(crate) fn trace_documents(
                         // Long sentences are windowed by the trace: such documents are traced,
                         // against nothing when they have no partner.
                         let only = item.partners.is_empty().then(|| {
-                            let mut hashes: Vec<u64> = sentence_hashes(&item.doc.text, &shingle)
+                            let mut hashes: Vec<u64> = sentence_hashes(&item.doc.text, shingle)
                                 .into_iter()
                                 .map(|(h, _)| h)
                                 .collect();
                             hashes.sort_unstable();
                             hashes
                         });
-                        let candidates = RecordCandidates { n_docs, item, only, outlets: &outlets };
+                        let candidates = RecordCandidates {
+                            n_docs: self.n_docs,
+                            item,
+                            only,
+                            outlets: &self.outlets,
+                        };
                         trace_document(
                             item.doc_id,
                             &item.doc,
                             &candidates,
                             &tracer,
-                            &boilerplate,
+                            boilerplate,
                             &resolve,
                             &cluster,
                         )
@@ -178,7 +253,7 @@ pub(crate) fn trace_documents(
                 };
                 serde_json::to_string(&traced)
             })
-            .collect::<Result<Vec<String>, _>>()
-    });
-    traced.map_err(|e| UnspunError::new_err(format!("encoding a traced document: {e}")))
+            .collect::<Result<Vec<String>, _>>();
+        traced.map_err(|e| UnspunError::new_err(format!("encoding a traced document: {e}")))
+    }
 }

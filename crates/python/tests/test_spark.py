@@ -1,4 +1,4 @@
-"""`python -m unspun.spark pairs` on Spark local[2] against the native `unspun cluster`."""
+"""`python -m unspun.spark cluster` on Spark local[2] against the native `unspun cluster`."""
 
 import json
 import subprocess
@@ -6,11 +6,24 @@ import sys
 
 from conftest import read_jsonl, run_cli
 
+#: Files whose bytes differ by design: run.json names the inputs instead of the index
+#: generation; summary.json has the run's timings, the Spark run's counts of bad records, and
+#: `n_pair_records` counts what Spark shuffled (docs/cluster-output.md).
+DIFFERENT_BY_DESIGN = {"run.json", "summary.json"}
 
-def test_spark_pairs_equal_native_cluster_bytes(toy, reuters, footers, tmp_path):
-    # Three corpora (one with boilerplate) and a fourth repeating three ids of the first: the
-    # index skips those, and numbers the documents after the 19 bad Reuters records without
-    # them.
+
+def spark_cluster(inputs, out, *more):
+    return subprocess.run(
+        [sys.executable, "-m", "unspun.spark", "cluster", "--master", "local[2]",
+         "--input", *map(str, inputs), "--out", str(out), *more],
+        capture_output=True, text=True, check=False,
+    )
+
+
+def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path):
+    # Three corpora (one with boilerplate of both scopes, one with 19 bad records) and a fourth
+    # repeating three ids of the first: the index skips those, and numbers the documents after
+    # the bad Reuters records without them.
     first = read_jsonl(toy["corpus"])[:3]
     dups = tmp_path / "dups.jsonl"
     dups.write_text(
@@ -24,14 +37,45 @@ def test_spark_pairs_equal_native_cluster_bytes(toy, reuters, footers, tmp_path)
     native = tmp_path / "native"
     run_cli("cluster", "--index", index, "--out", native, "--quiet")
     out = tmp_path / "spark"
-    proc = subprocess.run(
-        [sys.executable, "-m", "unspun.spark", "pairs", "--master", "local[2]",
-         "--input", *map(str, inputs), "--out", str(out)],
-        capture_output=True, text=True, check=False,
-    )
+    proc = spark_cluster(inputs, out)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert summary["n_candidates"] > 20
-    assert (native / "boilerplate.jsonl").read_text().count("\n") >= 2
-    for name in ("boilerplate.jsonl", "pairs.bin", "pairs.json"):
-        assert (out / name).read_bytes() == (native / name).read_bytes(), name
+    printed = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    names = sorted(p.name for p in native.iterdir())
+    assert sorted(p.name for p in out.iterdir()) == names
+    # Every file, the trace shards (820 documents: one shard), links and clusters included.
+    assert {"links.jsonl", "doc_clusters.jsonl", "trace-00000.jsonl", "reuse.done"} <= set(names)
+    for name in names:
+        if name not in DIFFERENT_BY_DESIGN:
+            assert (out / name).read_bytes() == (native / name).read_bytes(), name
+    # Not a vacuous equality: links of every kind, boilerplate of both scopes, passages.
+    links = read_jsonl(native / "links.jsonl")
+    assert len(links) > 50 and sum(link["strong"] for link in links) > 20
+    scopes = {b["scope"] for b in read_jsonl(native / "boilerplate.jsonl")}
+    assert scopes == {"outlet", "corpus"}
+    assert all(c["text"] for c in read_jsonl(native / "passage_clusters.jsonl"))
+
+    summary = json.loads((out / "summary.json").read_text())
+    expected = json.loads((native / "summary.json").read_text())
+    for key in ("out_dir", "stages", "files", "n_pair_records"):
+        del expected[key]
+    assert {k: summary[k] for k in expected} == expected
+    assert summary["n_bad_records"] == 19
+    assert [s["stage"] for s in summary["stages"]] == [
+        "prints", "boilerplate", "pairs", "trace", "reuse"
+    ]
+    assert {f["name"] for f in summary["files"]} == set(names) - {"summary.json"}
+    assert printed["n_links"] == len(links)
+    run = json.loads((out / "run.json").read_text())
+    assert [i["path"] for i in run["inputs"]] == [str(p) for p in inputs]
+
+    # A second run with other parameters is refused before Spark starts, and changes nothing.
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = spark_cluster(inputs[:1], out)
+    assert proc.returncode == 2
+    assert "other parameters" in proc.stderr and "--fresh" in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # So is a directory with outputs and no run.json.
+    (out / "run.json").unlink()
+    proc = spark_cluster(inputs, out)
+    assert proc.returncode == 2 and "run.json: missing" in proc.stderr

@@ -144,6 +144,22 @@ def native_run(corpus_index, out):
     return out
 
 
+def partners_of(out, docs):
+    """DocId → the DocIds that may be its source, from the run's pairs.bin."""
+    partners = {d["doc"]: [] for d in docs}
+    for a, b, _, direction in read_records(out / "pairs.bin", "<IIIB"):
+        if direction & unspun.A_SOURCE_OF_B:
+            partners[b].append(a)
+        if direction & unspun.B_SOURCE_OF_A:
+            partners[a].append(b)
+    return partners
+
+
+def boilerplate_hashes(out):
+    with open(out / "boilerplate.jsonl") as f:
+        return {int(json.loads(line)["hash"], 16) for line in f}
+
+
 @pytest.mark.parametrize("corpus", ["toy", "reuters"])
 def test_trace_stage_on_records_equals_native_shards(corpus, request, tmp_path):
     """The trace stage without the index: partners from pairs.bin, frequencies from the
@@ -158,14 +174,8 @@ def test_trace_stage_on_records_equals_native_shards(corpus, request, tmp_path):
     for fingerprint, _, doc in prints:
         doc_freq[fingerprint] = doc_freq.get(fingerprint, 0) + 1
         own[doc].append(fingerprint)
-    partners = {d["doc"]: [] for d in docs}
-    for a, b, _, direction in read_records(out / "pairs.bin", "<IIIB"):
-        if direction & unspun.A_SOURCE_OF_B:
-            partners[b].append(a)
-        if direction & unspun.B_SOURCE_OF_A:
-            partners[a].append(b)
-    boilerplate_path = out / "boilerplate.jsonl"
-    boilerplate = {int(json.loads(line)["hash"], 16) for line in boilerplate_path.open()}
+    partners = partners_of(out, docs)
+    boilerplate = boilerplate_hashes(out)
     items = [
         {
             "doc": d,
@@ -218,3 +228,86 @@ def test_boilerplate_stage_on_records_equals_native(corpus, request, tmp_path):
     if corpus == "footers":
         scopes = {json.loads(line)["scope"] for line in expected}
         assert scopes == {"outlet", "corpus"}, expected
+
+
+REUSE_FILES = (
+    "documents.jsonl", "spins.jsonl", "boilerplate_passages.jsonl", "links.jsonl",
+    "doc_clusters.jsonl", "passage_clusters.jsonl", "outlet_edges.jsonl", "outlets.graphml",
+    "outlets.dot", "publishers.json", "reuse.done",
+)
+
+
+@pytest.mark.parametrize("corpus", ["toy", "reuters"])
+def test_packed_trace_and_reuse_stage_equal_native_files(corpus, request, tmp_path):
+    """What the Spark driver runs, without Spark: document frequencies from the reduce by
+    fingerprint (packed by shard), the trace per shard, then the reuse stage writing the files
+    of the native run byte for byte."""
+    fixture = request.getfixturevalue(corpus)
+    out = native_run(fixture["index"], tmp_path / "native")
+    idx = unspun.Index(fixture["index"])
+    docs = idx.documents(idx.doc_ids())
+    n_parts, shard_docs = 3, 100
+    prints, _ = unspun.document_prints_packed(docs, n_parts)
+    doc_freqs, totals = [], {}
+    for k in range(n_parts):
+        _, stats, found = unspun.fingerprint_reduce_packed(
+            [prints[k]], n_parts, shard_docs=shard_docs
+        )
+        doc_freqs += found
+        for key, value in stats.items():
+            totals[key] = totals.get(key, 0) + value
+    n_records = 0
+    for shard, blob in doc_freqs:
+        for doc, _, n_docs in struct.iter_unpack("<IQI", blob):
+            assert doc // shard_docs == shard and n_docs >= 2
+            n_records += 1
+    # One record per document of each fingerprint held by two or more.
+    pairs_json = json.loads((out / "pairs.json").read_text())
+    assert totals["n_shared_fingerprints"] == pairs_json["n_shared_fingerprints"]
+    assert n_records >= 2 * totals["n_shared_fingerprints"] > 0
+
+    partners = partners_of(out, docs)
+    outlets = sorted({d["outlet"] for d in docs if d["outlet"]})
+    lines = []
+    for shard in range((len(docs) + shard_docs - 1) // shard_docs):
+        items = [
+            {"doc": d, "partners": [docs[p] for p in partners[d["doc"]]]}
+            for d in docs[shard * shard_docs : (shard + 1) * shard_docs]
+        ]
+        blobs = [blob for s, blob in doc_freqs if s == shard]
+        lines += unspun.trace_documents_packed(
+            items, blobs, n_docs=len(docs), outlets=outlets, boilerplate=boilerplate_hashes(out)
+        )
+    assert lines == (out / "trace-00000.jsonl").read_text().splitlines()
+
+    by_id = {d["id"]: d["text"] for d in docs}
+    asked = []
+
+    def texts(ids):
+        asked.append(ids)
+        return {i: by_id[i] for i in ids}
+
+    written = tmp_path / "reuse"
+    counts = unspun.reuse_stage(written, lines, texts)
+    for name in REUSE_FILES:
+        assert (written / name).read_bytes() == (out / name).read_bytes(), name
+    assert len(asked) == 1 and len(asked[0]) == counts["n_passage_clusters"] + counts[
+        "n_boilerplate_passages"
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert counts == {k: summary[k] for k in counts}
+    assert counts["n_links"] > 10
+    # Without the texts, the passage clusters lose only their `text`.
+    unspun.reuse_stage(tmp_path / "bare", lines, lambda ids: {})
+    bare = read_jsonl_lines(tmp_path / "bare" / "passage_clusters.jsonl")
+    full = read_jsonl_lines(out / "passage_clusters.jsonl")
+    assert [dict(c, text=None) for c in full] == [dict(c, text=None) for c in bare]
+    assert all("text" not in c or c["text"] is None for c in bare)
+    with pytest.raises(ValueError, match=r"traced\[1\]"):
+        unspun.reuse_stage(tmp_path / "bad", [lines[0], "{}"], texts)
+    with pytest.raises(ValueError, match="must return a dict"):
+        unspun.reuse_stage(tmp_path / "bad", lines, lambda ids: None)
+
+
+def read_jsonl_lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]

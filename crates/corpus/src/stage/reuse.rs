@@ -1,25 +1,62 @@
 //! Stage 5, `reuse`: the files of links, clusters, graph and publishers.
+//!
+//! Public so that a driver without the index (the Spark driver of the Python package) writes
+//! the same bytes: it builds the [`ClusterOutput`] from the trace lines, fills the passage
+//! texts from its records through [`fill_passage_texts_with`] and writes with
+//! [`write_reuse`].
 
-use unspun_core::cluster::ClusterOutput;
 use unspun_core::cluster::graph::{OutletEdge, Publisher, outlet_dot, outlet_graphml};
+use unspun_core::cluster::{ClusterConfig, ClusterOutput};
 use unspun_index::{FsStorage, Index, Result, Storage};
 
 use crate::files::*;
 
-/// Puts the text of each passage cluster's first member in the cluster.
+/// Puts the text of each passage cluster's first member in the cluster, the documents read
+/// from `index`.
 pub(crate) fn fill_passage_texts(index: &Index, output: &mut ClusterOutput) -> Result<()> {
+    fill_passage_texts_with(output, &mut |id| match index.doc_id(id) {
+        Some(doc) => Ok(index.document(doc)?.map(|document| document.text)),
+        None => Ok(None),
+    })
+}
+
+/// The ids of the documents whose texts [`fill_passage_texts_with`] asks for: each passage
+/// cluster's first member (boilerplate passages too), in the order it asks.
+pub fn passage_text_ids(output: &ClusterOutput) -> Vec<String> {
+    output
+        .passage_clusters
+        .iter()
+        .chain(&output.boilerplate_passages)
+        .map(|cluster| cluster.members[0].id.clone())
+        .collect()
+}
+
+/// Puts the text of each passage cluster's first member in the cluster (an excerpt of at most
+/// 300 characters of its span); `text_of` gives a document's text by id (`None`: unknown, the
+/// cluster keeps no text).
+pub fn fill_passage_texts_with(
+    output: &mut ClusterOutput,
+    text_of: &mut dyn FnMut(&str) -> Result<Option<String>>,
+) -> Result<()> {
     for cluster in output.passage_clusters.iter_mut().chain(&mut output.boilerplate_passages) {
         let first = &cluster.members[0];
-        if let Some(doc) = index.doc_id(&first.id)
-            && let Some(document) = index.document(doc)?
-        {
-            cluster.text = Some(char_excerpt(&document.text, first.char_start, first.char_end));
+        if let Some(text) = text_of(&first.id)? {
+            cluster.text = Some(char_excerpt(&text, first.char_start, first.char_end));
         }
     }
     Ok(())
 }
 
-pub(crate) fn write_reuse(
+/// The content of `reuse.done`: a hash of the link knobs, so that other knobs rerun the stage.
+pub fn reuse_marker(config: &ClusterConfig) -> String {
+    format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(format!("{config:?}").as_bytes()))
+}
+
+/// Writes the ten files of the reuse stage into `storage`, each atomically (`documents.jsonl`,
+/// `links.jsonl`, `doc_clusters.jsonl`, `passage_clusters.jsonl`, `boilerplate_passages.jsonl`,
+/// `spins.jsonl`, `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`, `publishers.json`);
+/// the caller writes the stage's marker after them.
+pub fn write_reuse(
     storage: &FsStorage,
     output: &ClusterOutput,
     edges: &[OutletEdge],

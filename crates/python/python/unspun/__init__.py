@@ -12,9 +12,11 @@ The same Rust code as the ``unspun`` binary, in-process:
   ``candidate_pairs``, and their ``*_packed`` forms over byte strings of fixed-size records
   (what ``unspun.spark`` shuffles); ``group_pairs`` and ``pair_direction`` are the rules
   under them. ``trace_documents`` is the trace stage over records (each document with its
-  partners and the document frequencies of its fingerprints), for an engine without the index;
-  ``sentence_counts`` and ``boilerplate_lines`` are the boilerplate stage's count and judge.
-  ``python -m unspun.spark`` runs them on Apache Spark.
+  partners and the document frequencies of its fingerprints), for an engine without the
+  index (``trace_documents_packed`` with the frequencies ``fingerprint_reduce_packed``
+  gives); ``reuse_stage`` builds links and clusters from the trace lines and writes the
+  files of ``unspun cluster``; ``sentence_counts`` and ``boilerplate_lines`` are the
+  boilerplate stage's count and judge. ``python -m unspun.spark`` runs them on Apache Spark.
 
 Errors are ``UnspunError`` (``BadRecordError`` for a bad input record, with ``path``,
 ``line``, ``field`` and ``reason``), ``ValueError`` or ``TypeError`` for bad arguments.
@@ -37,13 +39,16 @@ from ._unspun import (
     document_prints_packed,
     fingerprint_pairs,
     fingerprint_pairs_packed,
+    fingerprint_reduce_packed,
     group_pairs,
     index,
     pair_direction,
     read_corpus,
+    reuse_stage,
     sentence_counts,
     sentence_counts_packed,
     trace_documents,
+    trace_documents_packed,
 )
 
 __all__ = [
@@ -60,13 +65,16 @@ __all__ = [
     "document_prints_packed",
     "fingerprint_pairs",
     "fingerprint_pairs_packed",
+    "fingerprint_reduce_packed",
     "group_pairs",
     "index",
     "pair_direction",
     "read_corpus",
+    "reuse_stage",
     "sentence_counts",
     "sentence_counts_packed",
     "trace_documents",
+    "trace_documents_packed",
 ]
 
 

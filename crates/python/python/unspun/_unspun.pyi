@@ -1,7 +1,7 @@
 """Type stubs of the native module (crates/python/src)."""
 
 from os import PathLike
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 StrPath = Union[str, "PathLike[str]"]
 DateArg = Union[str, int, None]
@@ -139,6 +139,19 @@ def fingerprint_pairs_packed(
 def candidate_pairs_packed(blobs: Sequence[bytes], *, min_shared: int = 8) -> Tuple[bytes, int]:
     """(the bytes of pairs.bin for these counts, the number of distinct pairs)."""
 
+def fingerprint_reduce_packed(
+    blobs: Sequence[bytes],
+    n_parts: int,
+    *,
+    shard_docs: int,
+    all_pairs_docs: int = 64,
+    star_docs: int = 16,
+    max_doc_freq: int = 2000,
+) -> Tuple[List[bytes], Dict[str, int], List[Tuple[int, bytes]]]:
+    """`fingerprint_pairs_packed` plus the document frequencies the trace stage needs:
+    (shard, bytes) with shard = doc // shard_docs, of 16-byte records (doc u32, fingerprint
+    u64, n_docs u32), one per document of every fingerprint held by two or more documents."""
+
 def trace_documents(
     items: Iterable[Dict[str, Any]],
     *,
@@ -146,9 +159,32 @@ def trace_documents(
     outlets: Sequence[str],
     boilerplate: Iterable[int],
     fingerprints: str = "anchors",
+    sparse_doc_freqs: bool = False,
 ) -> List[str]:
     """The trace stage on records: items {"doc": record, "partners": [records],
-    "doc_freqs": {fingerprint: n}} -> the JSON lines of trace-NNNNN.jsonl."""
+    "doc_freqs": {fingerprint: n}} -> the JSON lines of trace-NNNNN.jsonl. With
+    `sparse_doc_freqs`, fingerprints of the document missing from `doc_freqs` count 1."""
+
+def trace_documents_packed(
+    items: Iterable[Dict[str, Any]],
+    doc_freqs: Sequence[bytes],
+    *,
+    n_docs: int,
+    outlets: Sequence[str],
+    boilerplate: Iterable[int],
+    fingerprints: str = "anchors",
+) -> List[str]:
+    """`trace_documents` with items {"doc", "partners"} and the packed document frequencies of
+    `fingerprint_reduce_packed` (the records of the items' shard)."""
+
+def reuse_stage(
+    out_dir: StrPath,
+    traced: Sequence[str],
+    texts: Callable[[List[str]], Dict[str, str]],
+) -> Dict[str, Any]:
+    """The reuse stage over every trace line of a run: writes the ten files of `unspun
+    cluster` and reuse.done into `out_dir` (the native writer, the same bytes); `texts(ids)`
+    gives the texts of the passage clusters' first members. Returns the summary's counts."""
 
 def sentence_counts(sentences: Iterable[Union[SentenceTuple, Record]]) -> List[Dict[str, Any]]:
     """The boilerplate stage's count over whole sentence-hash groups: the frequent sentences
