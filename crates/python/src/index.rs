@@ -133,7 +133,7 @@ impl PyIndex {
 
 /// The reader settings of `unspun index`'s flags.
 #[allow(clippy::too_many_arguments)]
-fn reader_config(
+pub(crate) fn reader_config(
     id_field: &str,
     text_field: &str,
     title_field: &str,

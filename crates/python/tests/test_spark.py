@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import unspun
+
 from conftest import read_jsonl, run_cli
 
 #: Files whose bytes differ by design: run.json names the inputs instead of the index
@@ -37,7 +39,8 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     native = tmp_path / "native"
     run_cli("cluster", "--index", index, "--out", native, "--quiet")
     out = tmp_path / "spark"
-    proc = spark_cluster(inputs, out)
+    # Ranges of 128 KiB: the JSON Lines files are read by several tasks each.
+    proc = spark_cluster(inputs, out, "--split-mb", "0.125")
     assert proc.returncode == 0, proc.stderr[-3000:]
     printed = json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -60,7 +63,12 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     for key in ("out_dir", "stages", "files", "n_pair_records"):
         del expected[key]
     assert {k: summary[k] for k in expected} == expected
+    # The bad Reuters records, counted once each and named at the lines of the whole file.
     assert summary["n_bad_records"] == 19
+    read = unspun.read_corpus([reuters["corpus"]])
+    assert [(b["path"], b["line"]) for b in summary["bad_records"]] == [
+        (str(reuters["corpus"]), b["line"]) for b in read["bad_records"]
+    ]
     assert [s["stage"] for s in summary["stages"]] == [
         "prints", "boilerplate", "pairs", "trace", "reuse"
     ]

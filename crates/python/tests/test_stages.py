@@ -311,3 +311,38 @@ def test_packed_trace_and_reuse_stage_equal_native_files(corpus, request, tmp_pa
 
 def read_jsonl_lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
+    """Byte ranges of a JSON Lines file, cut anywhere (inside lines, on newlines), read
+    together what `read_corpus` reads of the whole file: the same records in the same order,
+    the same bad records at the same lines once each range's line count is added."""
+    from unspun.spark import _bad_record_lines
+
+    corpus = tmp_path / "odd.jsonl"
+    body = reuters["corpus"].read_bytes()
+    corpus.write_bytes(
+        b"\xef\xbb\xbf" + body[:5000] + b"\n\n   \n" + b'{"id": "crlf", "text": "A line."}\r\n'
+        + b'{"id": "bad-utf8", "text": "\xff"}\n' + b"not json\n" + body[5000:]
+        + b'{"id": "last", "text": "No final newline."}'
+    )
+    whole = unspun.read_corpus([corpus])
+    assert len(whole["bad_records"]) >= 21 and len(whole["documents"]) > 300
+    size = corpus.stat().st_size
+    for cuts in ([0, size], list(range(0, size, 997)) + [size], [0, 1, 2, 3, 4999, 5000, 5001,
+                                                                  5003, size - 1, size]):
+        splits = [(corpus, a, b) for a, b in zip(cuts, cuts[1:])]
+        reads = [unspun.read_jsonl_range(p, a, b) for p, a, b in splits]
+        assert [r for read in reads for r in read["documents"]] == whole["documents"]
+        bad = [(len(r["bad_records"]), r["bad_records"], r["n_lines"]) for r in reads]
+        assert _bad_record_lines(splits, bad) == whole["bad_records"]
+        assert sum(r["n_lines"] for r in reads) == body.count(b"\n") + 7
+    # Only large uncompressed JSON Lines files are split.
+    assert unspun.corpus_splits([corpus], 1 << 16) == [
+        (corpus, a, min(a + (1 << 16), size)) for a in range(0, size, 1 << 16)
+    ]
+    assert unspun.corpus_splits([corpus], 1 << 30) == [(corpus, None, None)]
+    with pytest.raises(ValueError, match="at least"):
+        unspun.corpus_splits([corpus], 100)
+    with pytest.raises(ValueError, match="needs the whole file"):
+        unspun.read_jsonl_range(corpus, 0, 10, generate_ids="line")

@@ -5,7 +5,9 @@ The same Rust code as the ``unspun`` binary, in-process:
 - ``Index(path)`` opens an index; ``Index.trace(text, title=None, date=None)`` returns the
   dict of ``unspun trace --json`` (schema ``unspun.trace/1``); ``Index.stats()`` that of
   ``unspun stats --json``.
-- ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does.
+- ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does;
+  ``read_corpus`` reads corpora as it does, ``read_jsonl_range`` a byte range of a large JSON
+  Lines file (the ranges of ``corpus_splits``).
 - The corpus stages of ``unspun cluster`` as functions on batches of records (lists of dicts,
   or Arrow record batches and tables for the document functions), for any engine:
   ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
@@ -35,6 +37,7 @@ from ._unspun import (
     boilerplate_lines,
     candidate_pairs,
     candidate_pairs_packed,
+    corpus_splits,
     document_prints,
     document_prints_packed,
     fingerprint_pairs,
@@ -44,6 +47,7 @@ from ._unspun import (
     index,
     pair_direction,
     read_corpus,
+    read_jsonl_range,
     reuse_stage,
     sentence_counts,
     sentence_counts_packed,
@@ -61,6 +65,7 @@ __all__ = [
     "boilerplate_lines",
     "candidate_pairs",
     "candidate_pairs_packed",
+    "corpus_splits",
     "document_prints",
     "document_prints_packed",
     "fingerprint_pairs",
@@ -70,6 +75,7 @@ __all__ = [
     "index",
     "pair_direction",
     "read_corpus",
+    "read_jsonl_range",
     "reuse_stage",
     "sentence_counts",
     "sentence_counts_packed",

@@ -1,6 +1,7 @@
 """Type stubs of the native module (crates/python/src)."""
 
 from os import PathLike
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 StrPath = Union[str, "PathLike[str]"]
@@ -88,6 +89,28 @@ def read_corpus(
     glob: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Reads corpora as `unspun index` does: {"documents": [...], "bad_records": [...]}."""
+
+def corpus_splits(
+    corpora: Sequence[StrPath], split_bytes: int
+) -> List[Tuple[Path, Optional[int], Optional[int]]]:
+    """Read tasks in input order: (path, start, end) byte ranges of each uncompressed JSON Lines
+    file larger than `split_bytes`, (path, None, None) for every other input."""
+
+def read_jsonl_range(
+    path: StrPath,
+    start: int,
+    end: int,
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    title_field: str = "title",
+    date_field: str = "date",
+    source_field: str = "source",
+    url_field: str = "url",
+    generate_ids: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The records of the lines starting in bytes [start, end) of a JSON Lines file:
+    {"documents", "bad_records" (lines counted from the range's first), "n_lines"}."""
 
 def document_prints(
     records: Iterable[Record], fingerprints: str = "anchors", as_tuples: bool = False

@@ -12,10 +12,12 @@ docs/cluster-output.md)::
 ``pairs`` runs the first three stages only (``boilerplate.jsonl``, ``pairs.bin``,
 ``pairs.json``). The job, over the same Rust code as the CLI:
 
-1. read: one task per corpus file reads it as ``unspun index`` does (``unspun.read_corpus``;
-   bad records counted and the first ones named in ``summary.json``); documents are numbered
-   in input order (``zipWithIndex``), a repeated id keeping its first document, as the
-   index's DocIds are.
+1. read: one task per corpus input reads it as ``unspun index`` does (``unspun.read_corpus``),
+   or, for an uncompressed JSON Lines file over ``--split-mb`` (32 MiB), one task per byte
+   range (``unspun.read_jsonl_range``: the lines starting in it, validated by the JSON Lines
+   reader's own function); bad records are counted and the first ones named in
+   ``summary.json``; documents are numbered in input order (``zipWithIndex``), a repeated id
+   keeping its first document, as the index's DocIds are.
 2. prints (``mapPartitions``): each document's fingerprints ``(fingerprint, date, doc)`` and
    sentence hashes, packed by ``unspun.document_prints_packed`` into one byte string per
    fingerprint part and one per sentence-hash part.
@@ -77,26 +79,39 @@ PAIR_STATS_FIELDS = (
 MAX_BAD_RECORDS_SHOWN = 20
 
 
-def read_documents(sc, inputs, reader_options=None, bad_records=None):
+#: Bytes of an uncompressed JSON Lines file read by one task (``--split-mb``).
+SPLIT_BYTES = 32 << 20
+
+
+def read_documents(sc, inputs, reader_options=None, bad_records=None, split_bytes=SPLIT_BYTES):
     """An RDD of ``(doc, record)``: the documents of ``inputs`` numbered as ``unspun index``
     numbers them in a new index (input order, bad records skipped, a repeated id skipped).
-    When ``bad_records`` is a dict, it receives ``n_bad_records`` and the first
-    ``MAX_BAD_RECORDS_SHOWN`` of them (``path``, ``line``, ``field``, ``reason``)."""
+    An uncompressed JSON Lines file larger than ``split_bytes`` is read by one task per range
+    of that many bytes (``unspun.read_jsonl_range``); anything else by one task per input
+    (``unspun.read_corpus``). When ``bad_records`` is a dict, it receives ``n_bad_records`` and
+    the first ``MAX_BAD_RECORDS_SHOWN`` of them (``path``, ``line``, ``field``, ``reason``)."""
     options = dict(reader_options or {})
     paths = [os.path.abspath(p) for p in inputs]
+    splits = unspun.corpus_splits(paths, split_bytes)
 
-    def read(path):
-        read = unspun.read_corpus([path], **options)
+    def read(split):
+        path, start, end = split
+        if start is None:
+            read = unspun.read_corpus([path], **options)
+            n_lines = None
+        else:
+            read = unspun.read_jsonl_range(path, start, end, **options)
+            n_lines = read["n_lines"]
         for record in read["documents"]:
             del record["doc"]
         bad = read["bad_records"]
-        return read["documents"], (len(bad), bad[:MAX_BAD_RECORDS_SHOWN])
+        return read["documents"], (len(bad), bad[:MAX_BAD_RECORDS_SHOWN], n_lines)
 
-    # One partition per file, in the order given: zipWithIndex numbers them in input order.
-    files = sc.parallelize(paths, max(1, len(paths)))
+    # One partition per read task, in input order: zipWithIndex numbers them in input order.
+    tasks = sc.parallelize(splits, max(1, len(splits)))
     # zipWithIndex runs a job of its own to count each partition: cache what it counts, so
     # that each file is read once.
-    read_files = files.map(read).cache()
+    read_files = tasks.map(read).cache()
     read_docs = read_files.flatMap(lambda t: t[0])
     numbered = read_docs.zipWithIndex().map(lambda t: (t[1], t[0])).cache()
     ids = numbered.map(lambda t: (t[1]["id"], t[0]))
@@ -104,10 +119,8 @@ def read_documents(sc, inputs, reader_options=None, bad_records=None):
     n_docs = numbered.count()
     if bad_records is not None:
         bad = read_files.map(lambda t: t[1]).collect()
-        bad_records["n_bad_records"] = sum(n for n, _ in bad)
-        bad_records["bad_records"] = [b for _, shown in bad for b in shown][
-            :MAX_BAD_RECORDS_SHOWN
-        ]
+        bad_records["n_bad_records"] = sum(n for n, _, _ in bad)
+        bad_records["bad_records"] = _bad_record_lines(splits, bad)[:MAX_BAD_RECORDS_SHOWN]
     read_files.unpersist()
     if firsts.count() == n_docs:
         return numbered
@@ -120,6 +133,18 @@ def read_documents(sc, inputs, reader_options=None, bad_records=None):
         .zipWithIndex()
         .map(lambda t: (t[1], t[0][1]))
     )
+
+
+def _bad_record_lines(splits, bad):
+    """The bad records shown, with the lines of a range counted from the file's start (a range
+    numbers its lines from 1: the lines of the ranges before it in the file are added)."""
+    shown, lines_before = [], {}
+    for (path, start, _), (_, records, n_lines) in zip(splits, bad):
+        before = lines_before.get(path, 0) if start is not None else 0
+        shown += [dict(r, line=r["line"] + before) for r in records]
+        if n_lines is not None:
+            lines_before[path] = before + n_lines
+    return shown
 
 
 def _batches(records, batch_docs):
@@ -261,11 +286,14 @@ def write_pairs(out_dir, candidates, stats):
     write_atomic(os.path.join(out_dir, "pairs.json"), text.encode())
 
 
-def run_pairs(sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8):
+def run_pairs(
+    sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8,
+    split_bytes=SPLIT_BYTES,
+):
     """The prints, boilerplate and pairs stages of ``inputs`` on ``sc``; writes
     ``boilerplate.jsonl``, ``pairs.bin`` and ``pairs.json`` into ``out_dir`` and returns the
     pair stage's counts."""
-    docs = read_documents(sc, inputs)
+    docs = read_documents(sc, inputs, split_bytes=split_bytes)
     boilerplate, candidates, stats = corpus_stages(
         docs, fingerprints=fingerprints, partitions=partitions, min_shared=min_shared
     )
@@ -476,6 +504,7 @@ def run_cluster(
     min_shared=8,
     shard_docs=SHARD_DOCS,
     fresh=False,
+    split_bytes=SPLIT_BYTES,
 ):
     """The whole corpus job of ``inputs`` on ``sc`` into ``out_dir``: the files of ``unspun
     cluster`` (see ``docs/cluster-output.md``), each written atomically by the driver, the
@@ -483,14 +512,16 @@ def run_cluster(
     params = run_params(inputs, fingerprints, min_shared, shard_docs)
     lock = open_run(os.path.abspath(out_dir), params, fresh=fresh)
     try:
-        return run_opened(sc, inputs, out_dir, fingerprints, partitions, min_shared, shard_docs)
+        return run_opened(
+            sc, inputs, out_dir, fingerprints, partitions, min_shared, shard_docs, split_bytes
+        )
     finally:
         lock.close()
 
 
 def run_opened(
     sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8,
-    shard_docs=SHARD_DOCS,
+    shard_docs=SHARD_DOCS, split_bytes=SPLIT_BYTES,
 ):
     """``run_cluster`` in a directory that ``open_run`` opened (the caller holds its lock)."""
     shown_out_dir, out_dir = out_dir, os.path.abspath(out_dir)
@@ -505,7 +536,7 @@ def run_opened(
 
     started = time.monotonic()
     bad = {}
-    docs = read_documents(sc, inputs, bad_records=bad).cache()
+    docs = read_documents(sc, inputs, bad_records=bad, split_bytes=split_bytes).cache()
     n_docs = docs.count()
     # Spark runs the prints map inside the shuffle that follows it: this stage's time is the
     # read and numbering of the documents; the prints map is counted in `pairs`.
@@ -605,11 +636,17 @@ def main(argv=None):
                              help="the index's fingerprint scheme (a new index's default: "
                              "anchors)")
         command.add_argument("--min-shared-fingerprints", type=int, default=8, metavar="N")
+        command.add_argument("--split-mb", type=float, default=SPLIT_BYTES >> 20, metavar="MB",
+                             help="an uncompressed JSON Lines file is read by one task per "
+                             "this many MiB (32; at least 1/16)")
     cluster.add_argument("--fresh", action="store_true",
                          help="remove the files of an earlier run in --out first")
     args = parser.parse_args(argv)
     if args.partitions is not None and not 1 <= args.partitions <= 1 << 20:
         parser.error("--partitions must be from 1 to 2^20")
+    split_bytes = int(args.split_mb * (1 << 20))
+    if not 1 << 16 <= split_bytes <= 1 << 40:
+        parser.error("--split-mb must be from 1/16 to 2^20")
 
     lock = None
     if args.command == "cluster":
@@ -648,6 +685,7 @@ def main(argv=None):
                 fingerprints=args.fingerprints,
                 partitions=args.partitions,
                 min_shared=args.min_shared_fingerprints,
+                split_bytes=split_bytes,
             )
             result = {key: result[key] for key in _SHOWN}
         else:
@@ -658,6 +696,7 @@ def main(argv=None):
                 fingerprints=args.fingerprints,
                 partitions=args.partitions,
                 min_shared=args.min_shared_fingerprints,
+                split_bytes=split_bytes,
             )
     finally:
         sc.stop()

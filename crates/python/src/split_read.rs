@@ -1,0 +1,199 @@
+//! Splittable input: an uncompressed JSON Lines corpus file read in byte ranges, so that one
+//! large file gives many tasks. A range owns the lines that start inside it (a line crossing
+//! its start belongs to the range before, as Hadoop's line records are split); each line is
+//! validated by `unspun_index::ingest::json_document`, the JSON Lines reader's own function,
+//! with the reader's line rules (length limit, byte-order mark on the first line, blank lines,
+//! UTF-8). Line numbers are counted from the range's first line: the caller adds the lines of
+//! the ranges before it (`n_lines`), since only a reader of the whole file knows them.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use unspun_core::Document;
+use unspun_index::ingest::{
+    BadRecord, Compression, Format, IdScheme, ReaderConfig, SkipReason, detect, json_document,
+};
+
+use crate::UnspunError;
+use crate::convert::{document_record, to_python};
+use crate::index::reader_config;
+
+/// A read task: a path and, for a range of it, its start and end bytes.
+type Split = (PathBuf, Option<u64>, Option<u64>);
+
+/// Smallest range `corpus_splits` makes.
+const MIN_SPLIT_BYTES: u64 = 1 << 16;
+
+/// The read tasks of corpus inputs, in order: `(path, start, end)` byte ranges of at most
+/// `split_bytes` for each uncompressed JSON Lines file (by content, as `unspun index` detects
+/// it) larger than that, `(path, None, None)` for anything else (a folder, a compressed file,
+/// another format: read whole). `split_bytes` is at least 65,536.
+#[pyfunction]
+#[pyo3(signature = (corpora, split_bytes))]
+pub(crate) fn corpus_splits(
+    py: Python<'_>,
+    corpora: Vec<PathBuf>,
+    split_bytes: u64,
+) -> PyResult<Vec<Split>> {
+    if split_bytes < MIN_SPLIT_BYTES {
+        return Err(PyValueError::new_err(format!(
+            "split_bytes must be at least {MIN_SPLIT_BYTES}"
+        )));
+    }
+    py.detach(|| {
+        let mut out = Vec::new();
+        for path in corpora {
+            let len = std::fs::metadata(&path)
+                .map_err(|e| UnspunError::new_err(format!("{}: {e}", path.display())))?
+                .len();
+            let splittable = path.is_file()
+                && len > split_bytes
+                && matches!(detect(&path), Ok((Format::JsonLines, Compression::None)));
+            if !splittable {
+                out.push((path, None, None));
+                continue;
+            }
+            let mut start = 0;
+            while start < len {
+                let end = (start + split_bytes).min(len);
+                out.push((path.clone(), Some(start), Some(end)));
+                start = end;
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// What one range gave.
+struct RangeRead {
+    docs: Vec<Document>,
+    bad: Vec<BadRecord>,
+    n_lines: u64,
+}
+
+/// Reads the lines that start in `[start, end)` of the JSON Lines file `path`.
+fn read_range(path: &Path, start: u64, end: u64, config: &ReaderConfig) -> io::Result<RangeRead> {
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut offset = start;
+    if start > 0 {
+        // The line holding byte `start - 1` is the previous range's, up to its newline.
+        file.seek(SeekFrom::Start(start - 1))?;
+        offset = start - 1 + file.skip_until(b'\n')? as u64;
+    }
+    let mut out = RangeRead { docs: Vec::new(), bad: Vec::new(), n_lines: 0 };
+    let limit = u64::try_from(config.max_record_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    let mut buffer = Vec::new();
+    let bad = |line: u64, reason: SkipReason, detail: String| BadRecord {
+        path: path.to_path_buf(),
+        line,
+        field: None,
+        reason,
+        detail,
+    };
+    while offset < end {
+        buffer.clear();
+        let line_start = offset;
+        let n_read = (&mut file).take(limit).read_until(b'\n', &mut buffer)? as u64;
+        if n_read == 0 {
+            break;
+        }
+        out.n_lines += 1;
+        let line = out.n_lines;
+        offset += n_read;
+        if buffer.last() == Some(&b'\n') {
+            buffer.pop();
+        } else if n_read == limit {
+            // `limit` bytes and no newline: longer than `max_record_bytes`.
+            let n_total = n_read + file.skip_until(b'\n')? as u64;
+            offset = line_start + n_total;
+            let detail = format!(
+                "record of {n_total} bytes exceeds max_record_bytes ({})",
+                config.max_record_bytes
+            );
+            out.bad.push(bad(line, SkipReason::TooLarge, detail));
+            continue;
+        }
+        let mut bytes = buffer.as_slice();
+        if line_start == 0 {
+            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        }
+        if bytes.trim_ascii().is_empty() {
+            continue;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let detail = format!("invalid UTF-8 at byte {} of the line", error.valid_up_to());
+                out.bad.push(bad(line, SkipReason::InvalidUtf8, detail));
+                continue;
+            }
+        };
+        match json_document(text, config, path, line) {
+            Ok((doc, _warning)) => out.docs.push(doc),
+            Err(record) => out.bad.push(record),
+        }
+    }
+    Ok(out)
+}
+
+/// The records of the lines starting in bytes `[start, end)` of an uncompressed JSON Lines
+/// corpus file, read as `unspun index` reads them: a dict with `documents` (record dicts, `doc`
+/// None), `bad_records` (as `read_corpus` gives them, `line` counted from the range's first
+/// line) and `n_lines` (the lines that start in the range, blank ones included). Together, the
+/// ranges of `corpus_splits` give the records of `read_corpus` in the same order. Same
+/// keyword arguments as `read_corpus`, but `generate_ids="line"` (ids from line numbers) is
+/// refused: a range does not know its line numbers.
+#[pyfunction]
+#[pyo3(signature = (
+    path, start, end, *, id_field="id", text_field="text", title_field="title",
+    date_field="date", source_field="source", url_field="url", generate_ids=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_jsonl_range<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    start: u64,
+    end: u64,
+    id_field: &str,
+    text_field: &str,
+    title_field: &str,
+    date_field: &str,
+    source_field: &str,
+    url_field: &str,
+    generate_ids: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = reader_config(
+        id_field,
+        text_field,
+        title_field,
+        date_field,
+        source_field,
+        url_field,
+        Some("jsonl"),
+        generate_ids,
+    )?;
+    if config.generate_ids == Some(IdScheme::Line) {
+        return Err(PyValueError::new_err(
+            "generate_ids=\"line\" needs the whole file: read it with read_corpus",
+        ));
+    }
+    if start > end {
+        return Err(PyValueError::new_err(format!("start {start} is after end {end}")));
+    }
+    let read = py
+        .detach(|| read_range(&path, start, end, &config))
+        .map_err(|e| UnspunError::new_err(format!("{}: {e}", path.display())))?;
+    let documents = PyList::empty(py);
+    for doc in &read.docs {
+        documents.append(document_record(py, None, doc)?)?;
+    }
+    let out = PyDict::new(py);
+    out.set_item("documents", documents)?;
+    out.set_item("bad_records", to_python(py, &read.bad)?)?;
+    out.set_item("n_lines", read.n_lines)?;
+    Ok(out)
+}
