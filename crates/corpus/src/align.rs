@@ -4,6 +4,10 @@
 //! postings are cut down to the document's partners from the pair stage, so the work per
 //! document no longer grows with the corpus and chance fingerprint matches are never aligned.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use unspun_core::cluster::boilerplate::sentence_hashes;
 use unspun_core::shingle::ShingleConfig;
 use unspun_core::trace::Candidates;
@@ -68,11 +72,47 @@ impl Partners {
 }
 
 /// The index seen from one document: only its partners are found.
+///
+/// A trace asks for a fingerprint's frequency, then (when it is not too common) for its
+/// postings, and asks again for the frequencies of the fingerprints its alignments matched.
+/// Each fingerprint is looked up in the index once per document, by its postings (one lookup
+/// per segment): their number is the index's frequency ([`Index::doc_freq`] counts the live
+/// documents that [`Index::postings`] lists), and those of partners are kept in [`Lookups`]
+/// for the postings call that follows.
 pub struct PartnerCandidates<'a> {
     /// The index (frequencies stay those of the whole index).
     pub index: &'a Index,
     /// The document's partners, sorted.
     pub partners: &'a [u32],
+    lookups: &'a RefCell<Lookups>,
+}
+
+impl<'a> PartnerCandidates<'a> {
+    /// `doc`'s view of `index` through its sorted `partners`, remembering its lookups in
+    /// `lookups` (emptied here: one per thread, reused document after document).
+    pub fn new(index: &'a Index, partners: &'a [u32], lookups: &'a RefCell<Lookups>) -> Self {
+        lookups.borrow_mut().clear();
+        PartnerCandidates { index, partners, lookups }
+    }
+
+    /// The frequency of `fingerprint` and the range of [`Lookups::partner_docs`] holding its
+    /// partners, looked up once.
+    fn lookup(&self, fingerprint: u64) -> (u32, usize, usize) {
+        let mut lookups = self.lookups.borrow_mut();
+        if let Some(&(n_docs, start, end)) = lookups.seen.get(&fingerprint) {
+            return (n_docs, start as usize, end as usize);
+        }
+        let Lookups { seen, partner_docs, scratch } = &mut *lookups;
+        scratch.clear();
+        self.index.postings(fingerprint, scratch);
+        let start = partner_docs.len();
+        partner_docs
+            .extend(scratch.iter().filter(|doc| self.partners.binary_search(&doc.0).is_ok()));
+        let n_docs = u32::try_from(scratch.len()).unwrap_or(u32::MAX);
+        let end = partner_docs.len();
+        seen.insert(fingerprint, (n_docs, start as u32, end as u32));
+        (n_docs, start, end)
+    }
 }
 
 impl Candidates for PartnerCandidates<'_> {
@@ -80,22 +120,17 @@ impl Candidates for PartnerCandidates<'_> {
         self.index.n_docs()
     }
     fn doc_freq(&self, fingerprint: u64) -> u32 {
-        self.index.doc_freq(fingerprint)
+        if self.partners.is_empty() {
+            return self.index.doc_freq(fingerprint);
+        }
+        self.lookup(fingerprint).0
     }
     fn postings(&self, fingerprint: u64, out: &mut Vec<DocId>) {
         if self.partners.is_empty() {
             return;
         }
-        let start = out.len();
-        self.index.postings(fingerprint, out);
-        let mut kept = start;
-        for i in start..out.len() {
-            if self.partners.binary_search(&out[i].0).is_ok() {
-                out[kept] = out[i];
-                kept += 1;
-            }
-        }
-        out.truncate(kept);
+        let (_, start, end) = self.lookup(fingerprint);
+        out.extend_from_slice(&self.lookups.borrow().partner_docs[start..end]);
     }
     fn document(&self, doc: DocId) -> Option<Document> {
         if self.partners.binary_search(&doc.0).is_err() {
@@ -105,6 +140,44 @@ impl Candidates for PartnerCandidates<'_> {
     }
     fn has_outlet(&self, outlet: &str) -> Option<bool> {
         Some(self.index.has_outlet_like(outlet))
+    }
+}
+
+/// What one document's trace has looked up in the index ([`PartnerCandidates`]): for each
+/// fingerprint its frequency and its postings among the partners. One per thread, emptied per
+/// document, so that its tables are allocated once.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    /// Fingerprint → (frequency in the index, `partner_docs[start..end]`).
+    seen: HashMap<u64, (u32, u32, u32), BuildHasherDefault<FingerprintHasher>>,
+    /// The partners of every fingerprint looked up, one run per fingerprint.
+    partner_docs: Vec<DocId>,
+    /// One fingerprint's postings in the whole index.
+    scratch: Vec<DocId>,
+}
+
+impl Lookups {
+    fn clear(&mut self) {
+        self.seen.clear();
+        self.partner_docs.clear();
+    }
+}
+
+/// Fingerprints are already hashes (xxh3): their value is the table's hash.
+#[derive(Debug, Default)]
+pub(crate) struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 

@@ -1,6 +1,7 @@
 //! The local driver: runs (or resumes) the stages in order, each skipped when its marker
 //! says an earlier run finished it.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +17,7 @@ use unspun_core::cluster::{
 use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
 
-use crate::align::{LonelyCandidates, PartnerCandidates, Partners};
+use crate::align::{LonelyCandidates, Lookups, PartnerCandidates, Partners};
 use crate::pairs::{PairConfig, PairRec, PairStats};
 use crate::spill::{remove_spill_dir, write_records};
 
@@ -177,8 +178,9 @@ pub fn run_cluster(
         };
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
             let mut traced = Vec::with_capacity(shard_docs.len());
+            let lookups = RefCell::new(Lookups::default());
             for &doc_id in *shard_docs {
-                if let Some(done) = ctx.trace(doc_id)? {
+                if let Some(done) = ctx.trace(doc_id, &lookups)? {
                     traced.push(done);
                 }
                 let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
@@ -373,8 +375,9 @@ struct TraceContext<'a> {
 impl TraceContext<'_> {
     /// The trace of one document against its candidate partners (`None` when it is gone). A
     /// document without partners gets one analysis instead, unless a sentence is long enough
-    /// to be windowed by the trace: it is then traced against nothing.
-    fn trace(&self, doc_id: DocId) -> Result<Option<TracedDoc>> {
+    /// to be windowed by the trace: it is then traced against nothing. `lookups` is the
+    /// thread's table of index lookups, reused from document to document.
+    fn trace(&self, doc_id: DocId, lookups: &RefCell<Lookups>) -> Result<Option<TracedDoc>> {
         let (index, job) = (self.index, self.job);
         let Some(doc) = index.document(doc_id)? else { return Ok(None) };
         let partners = self.partners.of(doc_id);
@@ -397,7 +400,7 @@ impl TraceContext<'_> {
             lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
             &lonely
         } else {
-            with_partners = PartnerCandidates { index, partners };
+            with_partners = PartnerCandidates::new(index, partners, lookups);
             &with_partners
         };
         Ok(Some(trace_document(
