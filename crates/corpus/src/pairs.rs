@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::prints::{PrintRec, u32_at};
-use crate::spill::Record;
+use crate::spill::{Record, RunReader, put_varint};
 
 /// Knobs of the pair stage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +112,31 @@ impl Record for PairRec {
     }
     fn decode(b: &[u8]) -> Self {
         PairRec { a: u32_at(b, 0), b: u32_at(b, 4), n: u32_at(b, 8), dir: b[12] }
+    }
+    /// In a sorted run: `a` as the difference from the record before, `b` as the difference
+    /// when `a` is the same (else whole), then `n`, all varints, and `dir`: about 5 bytes
+    /// where the fixed layout takes 13.
+    fn encode_after(&self, prev: Option<&Self>, out: &mut Vec<u8>) {
+        let (prev_a, prev_b) = prev.map_or((0, 0), |p| (p.a, p.b));
+        let a_step = self.a.wrapping_sub(prev_a);
+        put_varint(out, u64::from(a_step));
+        let b = if a_step == 0 && prev.is_some() { self.b.wrapping_sub(prev_b) } else { self.b };
+        put_varint(out, u64::from(b));
+        put_varint(out, u64::from(self.n));
+        out.push(self.dir);
+    }
+    fn decode_after(prev: Option<&Self>, run: &mut RunReader) -> std::io::Result<Self> {
+        let (prev_a, prev_b) = prev.map_or((0, 0), |p| (p.a, p.b));
+        let word = |v: u64| {
+            u32::try_from(v).map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, "a pair field above u32")
+            })
+        };
+        let a_step = word(run.varint()?)?;
+        let b = word(run.varint()?)?;
+        let b = if a_step == 0 && prev.is_some() { prev_b.wrapping_add(b) } else { b };
+        let n = word(run.varint()?)?;
+        Ok(PairRec { a: prev_a.wrapping_add(a_step), b, n, dir: run.byte()? })
     }
 }
 
@@ -274,6 +299,7 @@ impl PairStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spill::Sorter;
 
     fn group(docs: &[u32]) -> Vec<PrintRec> {
         docs.iter().map(|&doc| PrintRec { fingerprint: 1, date: 0, doc }).collect()
@@ -320,6 +346,30 @@ mod tests {
             }
             assert_eq!(total(folded), total(plain.clone()), "max_docs_held {max_docs_held}");
         }
+    }
+
+    #[test]
+    fn pair_runs_round_trip_in_their_compact_form() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let spill = dir.path().join("spill");
+        // A budget of 1,024 records: 40 runs, merged 3 at a time through intermediate runs.
+        let mut sorter: Sorter<PairRec> =
+            Sorter::new(&spill, "pairs", 1, Some(add_counts)).with_fan_in(3);
+        let mut expected = std::collections::BTreeMap::new();
+        for i in 0..40_000u32 {
+            let (x, y) = (i % 50, 100 + i.wrapping_mul(2_654_435_761) % 1_000_000);
+            let pair = PairRec { a: x.min(y), b: x.max(y), n: 1 + i % 3, dir: 0 };
+            *expected.entry((pair.a, pair.b)).or_insert(0u32) += pair.n;
+            sorter.push(pair).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(sorter.n_spilled_bytes() > 0);
+        assert!(sorter.n_spilled_bytes() < 40_000 * 9, "{}", sorter.n_spilled_bytes());
+        let mut merged = sorter.finish().unwrap_or_else(|e| panic!("{e}"));
+        let mut got = std::collections::BTreeMap::new();
+        while let Some(p) = merged.next_record().unwrap_or_else(|e| panic!("{e}")) {
+            *got.entry((p.a, p.b)).or_insert(0u32) += p.n;
+        }
+        assert_eq!(got, expected);
     }
 
     #[test]

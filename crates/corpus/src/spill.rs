@@ -5,12 +5,15 @@
 //! in the spill directory. [`Sorter::finish`] returns a k-way merge of the runs and of what is
 //! still in memory, in order. Run files are created and removed by the sorter only; a killed
 //! run leaves `*.run` files that the next run of the stage removes
-//! ([`remove_spill_dir`]).
+//! ([`remove_spill_dir`]). Run files hold each record after the one before it
+//! ([`Record::encode_after`]), so a record type can write a compact form of a sorted run
+//! (the pair counts of the pairs stage take about 5 bytes instead of 13); the files given to a
+//! merge ([`merge_files`], [`write_records`]) keep the fixed layout.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use unspun_index::{Error, Result};
@@ -23,6 +26,93 @@ pub trait Record: Copy + Ord + Send + Sync {
     fn encode(&self, out: &mut [u8]);
     /// Reads a record written by [`Record::encode`].
     fn decode(bytes: &[u8]) -> Self;
+    /// Appends the record to a run file after `prev`, the record before it in the same sorted
+    /// run (`None` for the first). By default the fixed layout of [`Record::encode`]; a type
+    /// may write a compact form (differences from `prev`), read back by
+    /// [`Record::decode_after`].
+    fn encode_after(&self, prev: Option<&Self>, out: &mut Vec<u8>) {
+        let _ = prev;
+        let at = out.len();
+        out.resize(at + Self::SIZE, 0);
+        self.encode(&mut out[at..]);
+    }
+    /// Reads a record written by [`Record::encode_after`] after `prev`.
+    fn decode_after(prev: Option<&Self>, run: &mut RunReader) -> std::io::Result<Self> {
+        let _ = prev;
+        let mut bytes = [0u8; 64];
+        run.bytes(&mut bytes[..Self::SIZE])?;
+        Ok(Self::decode(&bytes[..Self::SIZE]))
+    }
+}
+
+/// Appends `value` as a LEB128 varint (7 bits a byte, low first).
+pub fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads a run file written with [`Record::encode_after`].
+pub struct RunReader {
+    reader: BufReader<File>,
+}
+
+impl RunReader {
+    /// One byte (an error at the end of the file).
+    pub fn byte(&mut self) -> std::io::Result<u8> {
+        let buf = self.reader.fill_buf()?;
+        let Some(&byte) = buf.first() else {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        };
+        self.reader.consume(1);
+        Ok(byte)
+    }
+
+    /// A varint written by [`put_varint`].
+    pub fn varint(&mut self) -> std::io::Result<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "varint longer than 64 bits"))
+    }
+
+    /// Fills `out`.
+    pub fn bytes(&mut self, out: &mut [u8]) -> std::io::Result<()> {
+        self.reader.read_exact(out)
+    }
+
+    fn at_end(&mut self) -> std::io::Result<bool> {
+        Ok(self.reader.fill_buf()?.is_empty())
+    }
+}
+
+/// Writes sorted `records` to a run file (the form of [`Record::encode_after`]); returns the
+/// bytes written.
+fn write_run<'a, R: Record + 'a>(
+    path: &Path,
+    records: impl IntoIterator<Item = &'a R>,
+) -> Result<u64> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut out = BufWriter::with_capacity(1 << 16, file);
+    let mut bytes = Vec::with_capacity(64);
+    let mut prev: Option<&R> = None;
+    let mut n_bytes = 0u64;
+    for record in records {
+        bytes.clear();
+        record.encode_after(prev, &mut bytes);
+        out.write_all(&bytes).map_err(|e| Error::io(path, e))?;
+        n_bytes += bytes.len() as u64;
+        prev = Some(record);
+    }
+    out.flush().map_err(|e| Error::io(path, e))?;
+    Ok(n_bytes)
 }
 
 /// Folds records that compare equal (same key) into one; `None` keeps them all.
@@ -97,15 +187,7 @@ impl<R: Record> Sorter<R> {
         }
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         let path = self.dir.join(format!("{}-{:05}.run", self.prefix, self.runs.len()));
-        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        let mut bytes = vec![0u8; R::SIZE];
-        for record in &self.buf {
-            record.encode(&mut bytes);
-            out.write_all(&bytes).map_err(|e| Error::io(&path, e))?;
-        }
-        out.flush().map_err(|e| Error::io(&path, e))?;
-        self.n_spilled_bytes += (self.buf.len() * R::SIZE) as u64;
+        self.n_spilled_bytes += write_run(&path, &self.buf)?;
         self.runs.push(path);
         self.buf.clear();
         Ok(())
@@ -124,7 +206,7 @@ impl<R: Record> Sorter<R> {
         let mut sources = Vec::with_capacity(runs.len() + 1);
         let mut owned = Vec::new();
         for (path, remove) in runs {
-            sources.push(Source::file(&path)?);
+            sources.push(Source::open(&path, remove)?);
             if remove {
                 owned.push(path);
             }
@@ -150,7 +232,7 @@ pub fn merge_files<R: Record>(
     let mut sources = Vec::with_capacity(files.len());
     let mut owned = Vec::new();
     for (path, remove) in files {
-        sources.push(Source::file(&path)?);
+        sources.push(Source::open(&path, remove)?);
         if remove {
             owned.push(path);
         }
@@ -166,8 +248,8 @@ struct MergePlan<'a, R: Record> {
 }
 
 impl<R: Record> MergePlan<'_, R> {
-    /// Merges groups of `files` (path, whether this merge owns and removes it) until at most
-    /// `fan_in` are left.
+    /// Merges groups of `files` (path, whether this merge owns and removes it: a run file,
+    /// not a file of the fixed layout) until at most `fan_in` are left.
     fn reduce(
         &self,
         mut files: Vec<(PathBuf, bool)>,
@@ -192,28 +274,32 @@ impl<R: Record> MergePlan<'_, R> {
     /// Writes the merge of `group` to `path`, then removes the group's owned files.
     fn merge_group(&self, group: &[(PathBuf, bool)], path: &Path) -> Result<()> {
         std::fs::create_dir_all(self.dir).map_err(|e| Error::io(self.dir, e))?;
-        let sources = group.iter().map(|(p, _)| Source::file(p)).collect::<Result<Vec<_>>>()?;
+        let sources =
+            group.iter().map(|(p, remove)| Source::open(p, *remove)).collect::<Result<Vec<_>>>()?;
         let owned = group.iter().filter(|(_, remove)| *remove).map(|(p, _)| p.clone()).collect();
         let mut merged = Merged::new(sources, owned)?;
         let file = File::create(path).map_err(|e| Error::io(path, e))?;
         let mut out = BufWriter::with_capacity(1 << 16, file);
-        let mut bytes = vec![0u8; R::SIZE];
+        let mut bytes = Vec::with_capacity(64);
+        let mut written: Option<R> = None;
         let mut pending: Option<R> = None;
-        let mut write = |record: &R, out: &mut BufWriter<File>| {
-            record.encode(&mut bytes);
+        let mut write = |record: R, out: &mut BufWriter<File>| {
+            bytes.clear();
+            record.encode_after(written.as_ref(), &mut bytes);
+            written = Some(record);
             out.write_all(&bytes).map_err(|e| Error::io(path, e))
         };
         while let Some(record) = merged.next_record()? {
             match (&mut pending, self.combine) {
                 (Some(last), Some(combine)) if *last == record => combine(last, &record),
                 (Some(last), _) => {
-                    write(last, &mut out)?;
+                    write(*last, &mut out)?;
                     pending = Some(record);
                 }
                 (None, _) => pending = Some(record),
             }
         }
-        if let Some(last) = &pending {
+        if let Some(last) = pending {
             write(last, &mut out)?;
         }
         out.flush().map_err(|e| Error::io(path, e))?;
@@ -249,10 +335,34 @@ pub enum Source<R: Record> {
         /// Records left.
         left: u64,
     },
+    /// A run file of sorted records ([`Record::encode_after`]).
+    Run {
+        /// Its path (for errors).
+        path: PathBuf,
+        /// Buffered reader.
+        run: RunReader,
+        /// The record read last.
+        prev: Option<R>,
+    },
 }
 
 impl<R: Record> Source<R> {
-    /// A file of sorted records, as written by [`Sorter`] or [`write_records`].
+    /// A run file written by a [`Sorter`] or a capped merge ([`Record::encode_after`]).
+    pub fn run(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(Source::Run {
+            path: path.to_path_buf(),
+            run: RunReader { reader: BufReader::with_capacity(1 << 16, file) },
+            prev: None,
+        })
+    }
+
+    /// A run file when `run`, else a file of the fixed layout.
+    fn open(path: &Path, run: bool) -> Result<Self> {
+        if run { Source::run(path) } else { Source::file(path) }
+    }
+
+    /// A file of sorted records of the fixed layout, as written by [`write_records`].
     pub fn file(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -281,6 +391,16 @@ impl<R: Record> Source<R> {
                 reader.read_exact(bytes).map_err(|e| Error::io(&*path, e))?;
                 *left -= 1;
                 Ok(Some(R::decode(bytes)))
+            }
+            Source::Run { path, run, prev } => {
+                if run.at_end().map_err(|e| Error::io(&*path, e))? {
+                    return Ok(None);
+                }
+                let record = R::decode_after(prev.as_ref(), run).map_err(|e| {
+                    Error::corrupt(&*path, format!("a record cut short or damaged: {e}"))
+                })?;
+                *prev = Some(record);
+                Ok(Some(record))
             }
         }
     }
