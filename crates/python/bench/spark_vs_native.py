@@ -1,0 +1,209 @@
+"""Figures of the corpus job on Spark against the native `unspun cluster` (#11). Prints; asserts
+only that the work happened (never a time).
+
+    # Spark local[2] against `unspun index` + `unspun cluster` on the same inputs:
+    python crates/python/bench/spark_vs_native.py local NAME INPUT...
+    # a loopback standalone cluster of 1, then 2 one-core workers (a master from spark-class):
+    python crates/python/bench/spark_vs_native.py standalone NAME INPUT... [--workers 1 2]
+
+Run it with the Python of a venv holding the wheel and pyspark (`.ci/run` makes
+target/python-venv). `--unspun` is the CLI (target/release/unspun). Each figure is one JSON
+line with the machine's load (`/proc/loadavg`, 1 minute) at its start and end: the machine
+is shared, and its load moves the figures. Outputs go to `--work` (a temporary folder,
+removed unless `--keep`).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+#: Files that differ by design (inputs instead of an index generation; timings).
+DIFFERENT_BY_DESIGN = {"run.json", "summary.json"}
+
+
+def load():
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def timed(args, **kwargs):
+    """Runs `args`; returns (seconds, stdout). Fails loudly on a non-zero exit."""
+    started = time.monotonic()
+    proc = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
+    secs = time.monotonic() - started
+    if proc.returncode != 0:
+        sys.exit(f"{args[:4]}...: exit {proc.returncode}\n{proc.stderr[-4000:]}")
+    return secs, proc.stdout
+
+
+def compare(native, spark):
+    """Names of the files whose bytes differ (or exist on one side only), by-design ones out."""
+    names = {p.name for p in native.iterdir()} | {p.name for p in spark.iterdir()}
+    differ = []
+    for name in sorted(names - DIFFERENT_BY_DESIGN):
+        a, b = native / name, spark / name
+        if not (a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()):
+            differ.append(name)
+    return differ
+
+
+def spark_cluster(inputs, out, master, extra=()):
+    args = [sys.executable, "-m", "unspun.spark", "cluster", "--master", master,
+            "--input", *map(str, inputs), "--out", str(out), *extra]
+    secs, stdout = timed(args, env=dict(os.environ, PYSPARK_PYTHON=sys.executable))
+    return secs, json.loads(stdout.strip().splitlines()[-1])
+
+
+def native_cluster(unspun, inputs, work):
+    index, out = work / "index", work / "native"
+    load_before = load()
+    secs_index, _ = timed([unspun, "index", "--index", index, *inputs, "--quiet"])
+    secs_cluster, stdout = timed([unspun, "cluster", "--index", index, "--out", out, "--json"])
+    summary = json.loads(stdout)
+    assert summary["n_docs"] > 0 and (out / "links.jsonl").is_file()
+    return {
+        "native_index_secs": round(secs_index, 1),
+        "native_cluster_secs": round(secs_cluster, 1),
+        "native_stages": {s["stage"]: round(s["secs"], 1) for s in summary["stages"]},
+        "native_load": [load_before, load()],
+        "n_docs": summary["n_docs"],
+        "n_links": summary["n_links"],
+    }, out
+
+
+def local(args, work):
+    figure = {"figure": "local", "name": args.name}
+    native, native_out = native_cluster(args.unspun, args.inputs, work)
+    figure.update(native)
+    load_before = load()
+    secs, printed = spark_cluster(args.inputs, work / "spark", "local[2]")
+    figure.update(
+        spark_local2_secs=round(secs, 1),
+        spark_start_secs=printed["secs_spark_start"],
+        spark_stages={s["stage"]: round(s["secs"], 1) for s in printed["stages"]},
+        spark_load=[load_before, load()],
+        n_bad_records=printed["n_bad_records"],
+    )
+    assert printed["n_docs"] == figure["n_docs"]
+    native_total = figure["native_index_secs"] + figure["native_cluster_secs"]
+    figure["overhead_vs_cluster"] = round(secs / figure["native_cluster_secs"], 2)
+    figure["overhead_vs_index_and_cluster"] = round(secs / native_total, 2)
+    figure["files_differing"] = compare(native_out, work / "spark")
+    print(json.dumps(figure), flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Standalone:
+    """A loopback master and `n_workers` one-core workers (the pip package has no sbin
+    scripts: `spark-class` runs the daemons)."""
+
+    def __init__(self, n_workers, work):
+        from pyspark.find_spark_home import _find_spark_home
+
+        home = _find_spark_home()
+        self.spark_class = str(Path(home) / "bin" / "spark-class")
+        self.env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", SPARK_HOME=home)
+        self.port, self.ui = free_port(), free_port()
+        self.url = f"spark://127.0.0.1:{self.port}"
+        self.procs, self.work, self.n_workers = [], work, n_workers
+
+    def start(self, name, *args):
+        log = open(self.work / f"{name}.log", "w")
+        self.procs.append(subprocess.Popen([self.spark_class, *args], env=self.env, stdout=log,
+                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+
+    def __enter__(self):
+        self.start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--webui-port", str(self.ui))
+        for i in range(self.n_workers):
+            self.start(f"worker{i}", "org.apache.spark.deploy.worker.Worker", self.url,
+                       "--host", "127.0.0.1", "--cores", "1", "--memory", "2g",
+                       "--webui-port", "0", "--work-dir", str(self.work / f"work{i}"))
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.ui}/json/", timeout=5) as r:
+                    state = json.load(r)
+                if sum(w["state"] == "ALIVE" for w in state["workers"]) == self.n_workers:
+                    return self
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("the standalone cluster did not come up")
+            time.sleep(0.5)
+
+    def __exit__(self, *exc):
+        for proc in reversed(self.procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def standalone(args, work):
+    _, native_out = native_cluster(args.unspun, args.inputs, work)
+    walls = {}
+    for n_workers in args.workers:
+        run = work / f"w{n_workers}"
+        run.mkdir()
+        with Standalone(n_workers, run) as cluster:
+            load_before = load()
+            secs, printed = spark_cluster(
+                args.inputs, run / "out", cluster.url,
+                ["--partitions", str(max(4, 2 * n_workers))],
+            )
+        walls[n_workers] = secs
+        figure = {
+            "figure": "standalone",
+            "name": args.name,
+            "workers": n_workers,
+            "secs": round(secs, 1),
+            "spark_start_secs": printed["secs_spark_start"],
+            "stages": {s["stage"]: round(s["secs"], 1) for s in printed["stages"]},
+            "load": [load_before, load()],
+            "n_docs": printed["n_docs"],
+            "files_differing": compare(native_out, run / "out"),
+        }
+        print(json.dumps(figure), flush=True)
+    if 1 in walls and 2 in walls:
+        print(json.dumps({"figure": "scaling", "name": args.name,
+                          "ratio_1_to_2_workers": round(walls[1] / walls[2], 2)}), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["local", "standalone"])
+    parser.add_argument("name")
+    parser.add_argument("inputs", nargs="+", type=Path)
+    parser.add_argument("--unspun", default=str(REPO / "target" / "release" / "unspun"))
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    args.inputs = [p.resolve() for p in args.inputs]
+    work = args.work or Path(tempfile.mkdtemp(prefix="spark-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        {"local": local, "standalone": standalone}[args.command](args, work)
+    finally:
+        if not args.keep and args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
