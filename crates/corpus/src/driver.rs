@@ -24,7 +24,7 @@ use crate::spill::{remove_spill_dir, write_records};
 use crate::files::*;
 use crate::job::*;
 
-use crate::stage::boilerplate::boilerplate_stage;
+use crate::stage::boilerplate::{CommonSentences, boilerplate_stage};
 use crate::stage::pairs::pairs_stage;
 use crate::stage::prints::prints_stage;
 use crate::stage::reuse::{fill_passage_texts, write_reuse};
@@ -112,7 +112,10 @@ pub fn run_cluster(
     }
 
     // 2. boilerplate
-    let boilerplate = boilerplate_or_resume(index, &storage, print_shards.len(), job, &mut run)?;
+    let (boilerplate, common_sentences) =
+        boilerplate_or_resume(index, &storage, print_shards.len(), job, &mut run)?;
+    // Counted over the run's documents: the index's frequencies only when they are all of it.
+    let common_sentences = common_sentences.filter(|_| job.filter.is_everything());
     let boilerplate_set: HashSet<u64> =
         boilerplate.iter().filter_map(|b| u64::from_str_radix(&b.hash, 16).ok()).collect();
 
@@ -173,6 +176,7 @@ pub fn run_cluster(
             job,
             partners: &partners,
             boilerplate: &boilerplate_set,
+            common_sentences: common_sentences.as_ref(),
             resolve: &resolve,
             tracer: &tracer,
         };
@@ -242,29 +246,30 @@ pub fn run_cluster(
     Ok(summary)
 }
 
-/// Stage 2, `boilerplate`: its lines, read back when an earlier run finished it.
+/// Stage 2, `boilerplate`: its lines, read back when an earlier run finished it, and the
+/// common sentences it counted (`None` when read back: the trace stage then asks the index).
 fn boilerplate_or_resume(
     index: &Index,
     storage: &FsStorage,
     n_shards: usize,
     job: &ClusterJob,
     run: &mut StageRun<'_>,
-) -> Result<Vec<BoilerplateLine>> {
+) -> Result<(Vec<BoilerplateLine>, Option<CommonSentences>)> {
     let started = Instant::now();
     if storage.exists(&done_file(Stage::Boilerplate))? {
         run.skipped(Stage::Boilerplate, 0);
-        return read_json_lines(storage, BOILERPLATE_FILE);
+        return Ok((read_json_lines(storage, BOILERPLATE_FILE)?, None));
     }
     (run.progress)(&ClusterEvent::Started {
         stage: Stage::Boilerplate,
         total: n_shards as u64,
         done: 0,
     });
-    let lines = boilerplate_stage(index, storage, n_shards, job)?;
+    let (lines, common) = boilerplate_stage(index, storage, n_shards, job)?;
     write_json_lines(storage, BOILERPLATE_FILE, &lines)?;
     write_bytes(storage, &done_file(Stage::Boilerplate), b"done\n")?;
     run.finished(Stage::Boilerplate, started, 0);
-    Ok(lines)
+    Ok((lines, common))
 }
 
 /// Stage 3, `pairs`: the candidate pairs and the stage's counts, read back when an earlier run
@@ -368,6 +373,9 @@ struct TraceContext<'a> {
     job: &'a ClusterJob,
     partners: &'a Partners,
     boilerplate: &'a HashSet<u64>,
+    /// The sentences in at least `common_sentence_docs` documents, when the boilerplate stage
+    /// counted them over the whole index in this process.
+    common_sentences: Option<&'a CommonSentences>,
     resolve: &'a (dyn Fn(&str) -> Option<DocId> + Sync),
     tracer: &'a Tracer,
 }
@@ -381,13 +389,20 @@ impl TraceContext<'_> {
         let (index, job) = (self.index, self.job);
         let Some(doc) = index.document(doc_id)? else { return Ok(None) };
         let partners = self.partners.of(doc_id);
+        // `unsourced_document` only asks whether a sentence is in `common_sentence_docs`
+        // documents or more: the counted common sentences answer that (0 for the others)
+        // without a lookup in every segment of the index.
+        let doc_freq = |h: u64| match self.common_sentences {
+            Some(common) => common.get(&h).copied().unwrap_or(0),
+            None => index.doc_freq(h),
+        };
         if partners.is_empty()
             && let Some(done) = unsourced_document(
                 doc_id,
                 &doc,
                 &job.trace.shingle,
                 self.boilerplate,
-                &|h| index.doc_freq(h),
+                &doc_freq,
                 job.trace.common_sentence_docs,
                 job.trace.limits.max_sentence_tokens,
             )

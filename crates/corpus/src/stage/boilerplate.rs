@@ -1,5 +1,7 @@
 //! Stage 2, `boilerplate`: count every sentence hash over the shards, then judge.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 use unspun_core::DocId;
 use unspun_core::Document;
@@ -15,32 +17,61 @@ use crate::prints::SentenceRec;
 use crate::files::*;
 use crate::job::*;
 
+/// Most sentences [`CommonSentences`] holds (16 bytes each, plus the map's overhead); a corpus
+/// with more common sentences leaves the trace stage to ask the index.
+const MAX_COMMON_SENTENCES: usize = 1 << 20;
+
+/// The whole-sentence hashes held by at least `TraceConfig::common_sentence_docs` documents of
+/// the run, with their number of documents: what the trace stage needs of a document without
+/// partners (`unspun_core::cluster::unsourced_document` only asks whether a sentence is that
+/// common), counted by the boilerplate stage's merge instead of looked up in every segment of
+/// the index. Only for a run over every live document of the index, where the documents
+/// holding a sentence hash are those the index's postings list (the index fingerprints each
+/// sentence with the same `sentence_hash`).
+pub(crate) type CommonSentences = HashMap<u64, u32>;
+
 /// The boilerplate stage: count every sentence hash over the shards (a streaming merge), then
-/// judge the frequent ones on the sentences of their sampled documents.
+/// judge the frequent ones on the sentences of their sampled documents. Also returns the
+/// [`CommonSentences`] (`None` past [`MAX_COMMON_SENTENCES`]).
 pub(crate) fn boilerplate_stage(
     index: &Index,
     storage: &FsStorage,
     n_shards: usize,
     job: &ClusterJob,
-) -> Result<Vec<BoilerplateLine>> {
+) -> Result<(Vec<BoilerplateLine>, Option<CommonSentences>)> {
     let config = &job.boilerplate;
     let shingle = &job.trace.shingle;
     let mut merged = merge_shards::<SentenceRec>(storage, n_shards, sentences_file)?;
     let mut frequent: Vec<SentenceCount> = Vec::new();
     let mut current: Option<SentenceCount> = None;
+    // Each document's sentence hashes are distinct: a hash's records are its documents.
+    let mut common = Some(CommonSentences::new());
+    let mut n_docs = 0u32;
+    let mut close = |count: SentenceCount, n_docs: u32, frequent: &mut Vec<SentenceCount>| {
+        if n_docs >= job.trace.common_sentence_docs
+            && let Some(map) = &mut common
+        {
+            map.insert(count.hash, n_docs);
+            if map.len() > MAX_COMMON_SENTENCES {
+                common = None;
+            }
+        }
+        if count.is_frequent(config) {
+            frequent.push(count);
+        }
+    };
     while let Some(rec) = merged.next_record()? {
         if current.as_ref().is_some_and(|c| c.hash != rec.hash) {
-            let count = current.take().unwrap_or_default();
-            if count.is_frequent(config) {
-                frequent.push(count);
-            }
+            close(current.take().unwrap_or_default(), n_docs, &mut frequent);
+            n_docs = 0;
         }
         current
             .get_or_insert_with(|| SentenceCount::new(rec.hash))
             .add(rec.doc, rec.outlet, config);
+        n_docs = n_docs.saturating_add(1);
     }
-    if let Some(count) = current.take().filter(|c| c.is_frequent(config)) {
-        frequent.push(count);
+    if let Some(count) = current.take() {
+        close(count, n_docs, &mut frequent);
     }
     // The sentences of every sampled document, from the stored text.
     let mut sampled: Vec<u32> = frequent.iter().flat_map(|c| c.sample.iter().copied()).collect();
@@ -61,7 +92,7 @@ pub(crate) fn boilerplate_stage(
         lines.push(boilerplate_line(b, document, shingle));
     }
     sort_boilerplate_lines(&mut lines);
-    Ok(lines)
+    Ok((lines, common))
 }
 
 /// The output line of one boilerplate sentence found by the judge, with its text taken from
