@@ -232,6 +232,9 @@ def size_report(work, n, peers):
     failed = []
 
     ix, cl = gnu_time(os.path.join(d, "unspun-index.time")), gnu_time(os.path.join(d, "unspun-cluster.time"))
+    # Resident memory split by run.sh's sampler: allocated (anonymous) and mapped index files.
+    for t, name in ((ix, "unspun-index"), (cl, "unspun-cluster")):
+        t.update(load_json(os.path.join(d, f"{name}.rss.json")) or {})
     cluster = load_json(os.path.join(d, "unspun-cluster.json")) or {}
     index_summary = load_json(os.path.join(d, "unspun-index.json")) or {}
     sizes = load_json(os.path.join(d, "sizes.json")) or {}
@@ -249,7 +252,9 @@ def size_report(work, n, peers):
                            for s in cluster.get("stages", [])],
         "cluster_pairs": cluster.get("pairs"),
         "cluster_counts": {k: cluster.get(k) for k in ("n_links", "n_strong_links", "n_boilerplate",
-                                                       "n_doc_clusters", "n_passage_clusters")},
+                                                       "n_doc_clusters", "n_passage_clusters",
+                                                       "n_spilled_bytes", "n_pair_records")},
+        "cluster_out_bytes": sizes.get("cluster_out_bytes"),
         "ms_per_doc": wall / n * 1e3 if wall is not None else None,
     }
     tools["unspun"] = unspun
@@ -289,7 +294,7 @@ def size_report(work, n, peers):
             fmt((sc or {}).get("reported_pairs"), ",d") if sc else ""]) + " |")
     ratios = {p: ratio(wall, tools[p]["wall_secs"]) for p in peers}
     notes = [
-        ", ".join(f"unspun wall / {p} wall = {fmt(ratios[p], '.2f')}x" for p in peers)
+        (", ".join(f"unspun wall / {p} wall = {fmt(ratios[p], '.2f')}x" for p in peers) or "no peers run")
         + " (unspun = index + cluster)",
         f"cost per document (index + cluster wall): {fmt(unspun['ms_per_doc'], '.3f')} ms/doc; "
         + ", ".join(f"{p} {fmt(tools[p]['ms_per_doc'], '.3f')}" for p in peers),
@@ -299,6 +304,10 @@ def size_report(work, n, peers):
                                            for s in unspun["cluster_stages"]),
         "cluster pairs: " + json.dumps(unspun["cluster_pairs"]),
         "cluster: " + ", ".join(f"{k} {v}" for k, v in unspun["cluster_counts"].items()),
+        f"cluster output (--out after the run) {fmt(sizes.get('cluster_out_bytes'), ',d')} B",
+        "resident memory peaks (MB, sampled every 0.5 s): "
+        + ", ".join(f"{name} allocated {fmt(t.get('peak_anon_mb'), '.0f')}, mapped files {fmt(t.get('peak_file_mb'), '.0f')}"
+                    for name, t in (("index", ix), ("cluster", cl))),
     ]
     if stats:
         rel = stats.get("relations", {})

@@ -4,8 +4,11 @@
 #
 #   bench/reuse/run.sh                          # SIZES="2000 20000"
 #   SIZES="20000 100000" NO_BUILD=1 bench/reuse/run.sh
+#   SIZES=1000000 PEERS=none NICE=10 DROP_CORPUS=1 WORK=/tmp/unspun-reuse bench/reuse/run.sh  # 1M
 #   # knobs (env): SIZES ("2000 20000"), SEED (7), THRESHOLD (0.5), NUM_PERM (128), NGRAM (5),
-#   #   PEERS ("rensa datasketch"), NO_BUILD=1 (or SKIP_BUILD=1: use the existing binary),
+#   #   PEERS ("rensa datasketch"; "none": unspun alone), NICE (0: nice level of every step),
+#   DROP_CORPUS=1 (remove corpus.jsonl once indexed, when PEERS=none: 1.6 GB at 1M),
+#   NO_BUILD=1 (or SKIP_BUILD=1: use the existing binary),
 #   #   CARGO_TARGET_DIR (target), WORK (bench/reuse/work), VENV (bench/reuse/.venv),
 #   #   PYTHON (python3, to make the venv), SHARED (../shared/bench/reuse), OUT (results.json)
 #
@@ -13,7 +16,8 @@
 #   1. WORK/toyN/: make_toy_corpus.py --docs N --seed SEED (kept when made with the same
 #      parameters and the same generator);
 #   2. unspun index --quiet --json, then unspun cluster --quiet --json --fresh, each under
-#      /usr/bin/time -v; links.jsonl -> pairs; du -sb of the index over the raw text bytes;
+#      /usr/bin/time -v, with its anonymous and file-backed (mapped index) resident memory
+#      sampled every 0.5 s; links.jsonl -> pairs; du -sb of the index over the raw text bytes;
 #   3. lsh.py lsh --tool rensa / datasketch (one process each, /usr/bin/time -v): all pairs;
 #   4. score.py of every tool's pairs against truth.jsonl.
 # Then lsh.py report prints one table per size and the cost per document across sizes, and
@@ -30,6 +34,8 @@ THRESHOLD="${THRESHOLD:-0.5}"
 NUM_PERM="${NUM_PERM:-128}"
 NGRAM="${NGRAM:-5}"
 PEERS="${PEERS:-rensa datasketch}"
+[[ $PEERS == none ]] && PEERS=""
+NICE="${NICE:-0}"
 WORK="${WORK:-$here/work}"
 VENV="${VENV:-$here/.venv}"
 PYTHON="${PYTHON:-python3}"
@@ -39,6 +45,7 @@ TARGET="${CARGO_TARGET_DIR:-$root/target}"
 TIME=/usr/bin/time
 
 die() { echo "run.sh: $*" >&2; exit 2; }
+[[ $NICE =~ ^[0-9]+$ ]] || die "NICE must be a number, got '$NICE'"
 [[ -x $TIME ]] || die "$TIME is missing (apt-get install -y time)"
 for f in make_toy_corpus.py score.py; do
     [[ -f $SHARED/$f ]] || die "$SHARED/$f not found (set SHARED=...)"
@@ -81,15 +88,45 @@ json.dump(loads, open(path, "w"), indent=1)
 EOF
 }
 
+# rss_peaks PID OUT: until PID (GNU time) ends, samples its child's RssAnon and RssFile every
+# 0.5 s; writes the peaks (MB = 10^6 bytes) to OUT as JSON. Peak RSS of time -v counts the
+# pages of the index files mapped by the process too: RssAnon is what the process allocated.
+rss_peaks() {
+    local pid="$1" out="$2" anon=0 file=0 sampled=0 child a f
+    while kill -0 "$pid" 2> /dev/null; do
+        child="$(pgrep -P "$pid" | head -n 1 || true)"
+        if [[ -n $child && -r /proc/$child/status ]]; then
+            sampled=1
+            read -r a f < <(awk '/^RssAnon/{a=$2}/^RssFile/{f=$2}END{print a+0, f+0}' \
+                "/proc/$child/status" 2> /dev/null || echo "0 0")
+            ((a > anon)) && anon=$a
+            ((f > file)) && file=$f
+        fi
+        sleep 0.5
+    done
+    if ((sampled == 0)); then
+        echo '{"peak_anon_mb": null, "peak_file_mb": null}' > "$out"
+        return
+    fi
+    printf '{"peak_anon_mb": %s, "peak_file_mb": %s}\n' \
+        "$(awk -v k="$anon" 'BEGIN{printf "%.1f", k*1024/1e6}')" \
+        "$(awk -v k="$file" 'BEGIN{printf "%.1f", k*1024/1e6}')" > "$out"
+}
+
 # measure DIR NAME CMD...: runs CMD under /usr/bin/time -v (DIR/NAME.time), stdout to
-# DIR/NAME.json, stderr to DIR/NAME.err; on failure says so with the tail of its stderr.
+# DIR/NAME.json, stderr to DIR/NAME.err, resident memory peaks to DIR/NAME.rss.json; on
+# failure says so with the tail of its stderr.
 measure() {
     local dir="$1" name="$2"
     shift 2
     loadavg "$name" "$dir/loads.json"
     echo "== $name: $*" >&2
-    local rc=0
-    "$TIME" -v -o "$dir/$name.time" "$@" > "$dir/$name.json" 2> "$dir/$name.err" || rc=$?
+    local rc=0 pid
+    nice -n "$NICE" "$TIME" -v -o "$dir/$name.time" "$@" > "$dir/$name.json" \
+        2> "$dir/$name.err" &
+    pid=$!
+    rss_peaks "$pid" "$dir/$name.rss.json"
+    wait "$pid" || rc=$?
     if ((rc != 0)); then
         echo "run.sh: $name FAILED (exit $rc) in $dir; last lines of $dir/$name.err:" >&2
         tail -n 20 "$dir/$name.err" | sed 's/^/    /' >&2
@@ -131,8 +168,17 @@ for n in $SIZES; do
     mkdir -p "$dir"
 
     # unspun: index then cluster, each timed on its own.
+    raw_bytes=null
     if measure "$dir" unspun-index "$unspun" index --quiet --json --index "$WORK/idx$n" \
-        "$toy/corpus.jsonl" \
+        "$toy/corpus.jsonl"; then
+        raw_bytes="$("$py" "$here/lsh.py" text-bytes "$toy/corpus.jsonl")"
+    fi
+    if [[ ${DROP_CORPUS:-0} != 0 && -z $PEERS ]]; then
+        # Only the peers read the corpus again (the next run makes it anew): its disk is the
+        # cluster stage's (prints shards and spilled runs: about 5.5 GB at 1M).
+        rm -f "$toy/corpus.jsonl" "$toy/params"
+    fi
+    if [[ $raw_bytes != null ]] \
         && measure "$dir" unspun-cluster "$unspun" cluster --quiet --json --index "$WORK/idx$n" \
             --out "$WORK/cl$n" --fresh; then
         if [[ -f $WORK/cl$n/links.jsonl ]]; then
@@ -143,9 +189,9 @@ for n in $SIZES; do
             failed+=("unspun-links@size$n")
         fi
         index_bytes="$(du -sb "$WORK/idx$n" | cut -f1)"
-        raw_bytes="$("$py" "$here/lsh.py" text-bytes "$toy/corpus.jsonl")"
-        printf '{"index_bytes": %s, "raw_text_bytes": %s}\n' "$index_bytes" "$raw_bytes" \
-            > "$dir/sizes.json"
+        cluster_bytes="$(du -sb "$WORK/cl$n" | cut -f1)"
+        printf '{"index_bytes": %s, "raw_text_bytes": %s, "cluster_out_bytes": %s}\n' \
+            "$index_bytes" "$raw_bytes" "$cluster_bytes" > "$dir/sizes.json"
         echo "   index $index_bytes B on disk, raw text $raw_bytes B" >&2
     fi
 
