@@ -84,9 +84,12 @@ def local(args, work):
     native, native_out = native_cluster(args.unspun, args.inputs, work)
     figure.update(native)
     load_before = load()
-    secs, printed = spark_cluster(args.inputs, work / "spark", "local[2]")
+    secs, printed = spark_cluster(
+        args.inputs, work / "spark", "local[2]", ["--driver-memory", args.driver_memory]
+    )
     figure.update(
         spark_local2_secs=round(secs, 1),
+        driver_memory=args.driver_memory,
         spark_start_secs=printed["secs_spark_start"],
         spark_stages={s["stage"]: round(s["secs"], 1) for s in printed["stages"]},
         spark_load=[load_before, load()],
@@ -192,6 +195,8 @@ def main():
     parser.add_argument("inputs", nargs="+", type=Path)
     parser.add_argument("--unspun", default=str(REPO / "target" / "release" / "unspun"))
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--driver-memory", default="4g",
+                        help="local[2]: the JVM holding driver and executors (4g)")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()

@@ -95,6 +95,7 @@ def read_documents(sc, inputs, reader_options=None, bad_records=None, split_byte
     splits = unspun.corpus_splits(paths, split_bytes)
 
     def read(split):
+        # One element per document, then one ("bad", …) last: no element holds a whole file.
         path, start, end = split
         if start is None:
             read = unspun.read_corpus([path], **options)
@@ -104,21 +105,26 @@ def read_documents(sc, inputs, reader_options=None, bad_records=None, split_byte
             n_lines = read["n_lines"]
         for record in read["documents"]:
             del record["doc"]
+            yield ("doc", record)
         bad = read["bad_records"]
-        return read["documents"], (len(bad), bad[:MAX_BAD_RECORDS_SHOWN], n_lines)
+        yield ("bad", (len(bad), bad[:MAX_BAD_RECORDS_SHOWN], n_lines))
+
+    from pyspark import StorageLevel
 
     # One partition per read task, in input order: zipWithIndex numbers them in input order.
     tasks = sc.parallelize(splits, max(1, len(splits)))
-    # zipWithIndex runs a job of its own to count each partition: cache what it counts, so
-    # that each file is read once.
-    read_files = tasks.map(read).cache()
-    read_docs = read_files.flatMap(lambda t: t[0])
-    numbered = read_docs.zipWithIndex().map(lambda t: (t[1], t[0])).cache()
+    # zipWithIndex runs a job of its own to count each partition: keep what it counts, so
+    # that each file is read once (on disk when memory is short: a corpus is larger than a
+    # heap).
+    read_files = tasks.flatMap(read).persist(StorageLevel.MEMORY_AND_DISK)
+    read_docs = read_files.filter(lambda t: t[0] == "doc").map(lambda t: t[1])
+    numbered = read_docs.zipWithIndex().map(lambda t: (t[1], t[0]))
+    numbered = numbered.persist(StorageLevel.MEMORY_AND_DISK)
     ids = numbered.map(lambda t: (t[1]["id"], t[0]))
     firsts = ids.reduceByKey(min)
     n_docs = numbered.count()
     if bad_records is not None:
-        bad = read_files.map(lambda t: t[1]).collect()
+        bad = read_files.filter(lambda t: t[0] == "bad").map(lambda t: t[1]).collect()
         bad_records["n_bad_records"] = sum(n for n, _, _ in bad)
         bad_records["bad_records"] = _bad_record_lines(splits, bad)[:MAX_BAD_RECORDS_SHOWN]
     read_files.unpersist()
@@ -181,6 +187,8 @@ def _shuffle_stages(docs, fingerprints, partitions, batch_docs, shard_docs, knob
     cached: ``reduced`` (the reduce by fingerprint; with ``shard_docs``, its items ``("df",
     (shard, bytes))`` are the document frequencies of ``unspun.fingerprint_reduce_packed``)
     and ``kept`` (``(n_pairs, pairs.bin bytes)`` per pair part)."""
+    from pyspark import StorageLevel
+
     knobs = {**PAIR_DEFAULTS, **knobs}
     min_shared = knobs.pop("min_shared")
     sc = docs.context
@@ -227,7 +235,7 @@ def _shuffle_stages(docs, fingerprints, partitions, batch_docs, shard_docs, knob
 
     # Part k of every batch goes to partition k: all the records of a key meet there.
     shuffled = docs.mapPartitions(prints_of).partitionBy(2 * partitions, _identity)
-    reduced = shuffled.mapPartitionsWithIndex(reduce_part).cache()
+    reduced = shuffled.mapPartitionsWithIndex(reduce_part).persist(StorageLevel.MEMORY_AND_DISK)
     stats = {field: 0 for field in PAIR_STATS_FIELDS}
     for _, part in reduced.filter(lambda t: t[0] == "stats").collect():
         for field, value in part.items():
@@ -236,7 +244,7 @@ def _shuffle_stages(docs, fingerprints, partitions, batch_docs, shard_docs, knob
     counted = reduced.filter(lambda t: t[0] == "sentences").collect()
     counts = [c for _, part in counted for c in part]
     by_pair = reduced.filter(lambda t: isinstance(t[0], int)).partitionBy(partitions, _identity)
-    kept = by_pair.mapPartitions(keep).cache()
+    kept = by_pair.mapPartitions(keep).persist(StorageLevel.MEMORY_AND_DISK)
     collected = kept.collect()
     stats["n_pairs"] = sum(n for n, _ in collected)
     candidates = sorted(r for _, data in collected for r in struct.iter_unpack("<IIIB", data))
@@ -524,6 +532,8 @@ def run_opened(
     shard_docs=SHARD_DOCS, split_bytes=SPLIT_BYTES,
 ):
     """``run_cluster`` in a directory that ``open_run`` opened (the caller holds its lock)."""
+    from pyspark import StorageLevel
+
     shown_out_dir, out_dir = out_dir, os.path.abspath(out_dir)
     timings = []
 
@@ -536,7 +546,9 @@ def run_opened(
 
     started = time.monotonic()
     bad = {}
-    docs = read_documents(sc, inputs, bad_records=bad, split_bytes=split_bytes).cache()
+    docs = read_documents(sc, inputs, bad_records=bad, split_bytes=split_bytes)
+    if not docs.is_cached:
+        docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
     n_docs = docs.count()
     # Spark runs the prints map inside the shuffle that follows it: this stage's time is the
     # read and numbering of the documents; the prints map is counted in `pairs`.
@@ -639,6 +651,10 @@ def main(argv=None):
         command.add_argument("--split-mb", type=float, default=SPLIT_BYTES >> 20, metavar="MB",
                              help="an uncompressed JSON Lines file is read by one task per "
                              "this many MiB (32; at least 1/16)")
+    for command in (cluster, pairs):
+        command.add_argument("--driver-memory", default=None, metavar="SIZE",
+                             help="the driver JVM's heap (spark.driver.memory, e.g. 4g); in "
+                             "local mode it holds the executors' cached partitions too")
     cluster.add_argument("--fresh", action="store_true",
                          help="remove the files of an earlier run in --out first")
     args = parser.parse_args(argv)
@@ -673,31 +689,23 @@ def main(argv=None):
         .setMaster(args.master)
         .set("spark.ui.showConsoleProgress", "false")
     )
+    if args.driver_memory:
+        conf.set("spark.driver.memory", args.driver_memory)
     sc = SparkContext.getOrCreate(conf)
     sc.setLogLevel("ERROR")
     job_started = time.monotonic()
     try:
+        knobs = dict(
+            fingerprints=args.fingerprints,
+            partitions=args.partitions,
+            min_shared=args.min_shared_fingerprints,
+            split_bytes=split_bytes,
+        )
         if args.command == "cluster":
-            result = run_opened(
-                sc,
-                args.input,
-                args.out,
-                fingerprints=args.fingerprints,
-                partitions=args.partitions,
-                min_shared=args.min_shared_fingerprints,
-                split_bytes=split_bytes,
-            )
+            result = run_opened(sc, args.input, args.out, **knobs)
             result = {key: result[key] for key in _SHOWN}
         else:
-            result = run_pairs(
-                sc,
-                args.input,
-                args.out,
-                fingerprints=args.fingerprints,
-                partitions=args.partitions,
-                min_shared=args.min_shared_fingerprints,
-                split_bytes=split_bytes,
-            )
+            result = run_pairs(sc, args.input, args.out, **knobs)
     finally:
         sc.stop()
         if lock is not None:
