@@ -216,10 +216,21 @@ CARGO_TARGET_DIR=/work/target-scale {cmd}
 """
     if missing:
         md += f"\nNot measured (the run stopped or is still going): {', '.join(missing)}.\n"
+    # What follows KEPT_MARKER (figures of other benches, written by hand) survives a rerun.
+    try:
+        with open(a.md, encoding="utf-8") as f:
+            old = f.read()
+        if KEPT_MARKER in old:
+            md += "\n" + old[old.index(KEPT_MARKER):]
+    except OSError:
+        pass
     with open(a.md, "w") as f:
         f.write(md)
     plot(rows, a.png)
     print(table(rows))
+
+
+KEPT_MARKER = "<!-- kept by bench/scaling/report.py: the corpus job at scale -->"
 
 
 if __name__ == "__main__":
