@@ -26,6 +26,9 @@ use crate::UnspunError;
 use crate::convert::{record_document, shingle_scheme};
 use crate::stages::unpack_doc_freqs;
 
+/// Analysed candidates a batch's tracer keeps (the native trace stage's number).
+const CANDIDATE_CACHE_DOCS: usize = 4096;
+
 /// One document to trace, read from Python.
 struct Item {
     doc_id: DocId,
@@ -190,9 +193,13 @@ impl TraceStage {
             prints.dedup();
             prints
         };
+        // A partner is the partner of several documents of a batch: fingerprinted once.
+        let mut partner_prints: HashMap<DocId, Vec<u64>> = HashMap::new();
         for item in &mut items {
-            for (_, partner, prints) in &mut item.partners {
-                *prints = own_prints(&partner.text);
+            for (partner_id, partner, prints) in &mut item.partners {
+                prints.clone_from(
+                    partner_prints.entry(*partner_id).or_insert_with(|| own_prints(&partner.text)),
+                );
             }
             if self.sparse {
                 for fingerprint in own_prints(&item.doc.text) {
@@ -203,7 +210,9 @@ impl TraceStage {
         let boilerplate = &self.boilerplate;
         let config = TraceConfig { shingle: shingle.clone(), ..TraceConfig::default() };
         let cluster = ClusterConfig::default();
-        let tracer = Tracer::new(shingle, config.clone());
+        // Analysed candidates kept between the traces of the batch, as the native trace stage
+        // keeps them (`CANDIDATE_CACHE_DOCS`); the reports are the same.
+        let tracer = Tracer::with_cache(shingle, config.clone(), CANDIDATE_CACHE_DOCS);
         let traced = items
             .iter()
             .map(|item| {
