@@ -159,7 +159,8 @@ class Standalone:
 
 
 def standalone(args, work):
-    _, native_out = native_cluster(args.unspun, args.inputs, work)
+    native, native_out = native_cluster(args.unspun, args.inputs, work)
+    print(json.dumps({"figure": "native", "name": args.name, **native}), flush=True)
     walls = {}
     for n_workers in args.workers:
         run = work / f"w{n_workers}"
