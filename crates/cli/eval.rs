@@ -531,6 +531,7 @@ fn render_into(out: &mut String, output: &EvalOutput) -> std::fmt::Result {
             mark(pan.passages.plagdet >= pan.target)
         )?;
         render_examples(out, &pan.examples)?;
+        render_examples(out, &pan.split_examples)?;
     }
     if let Some(planted) = &output.planted {
         render_planted(out, planted)?;

@@ -32,6 +32,10 @@ pub(super) struct PlantedResult {
     pub(super) verdicts: Confusion,
     /// `|report n_origins − number of planted sources|` over all rates.
     pub(super) origin_count_error: CountError,
+    /// Negative sentences given a source that does contain them (normalised), over all rates:
+    /// text that really is in the index (AllSides reprints the same wire copy), so not a false
+    /// source. The rest of `by_kind["negative"].fp` are false sources.
+    pub(super) n_negative_text_in_index: usize,
 }
 
 /// Results at one substitution rate.
@@ -50,6 +54,8 @@ pub(super) struct PlantedRate {
     /// sentence, or the negative sentence) once normalised: text the corpus itself repeats
     /// (wire copies, re-crawls, boilerplate), which the generator does not know about.
     pub(super) n_fp_text_in_attributed_doc: usize,
+    /// Of those, negative (original) sentences: given a source that really holds them.
+    pub(super) n_negative_text_in_attributed_doc: usize,
     /// Patchworks with a title (taken, maybe spun, from the source of the first planted
     /// sentence), titles traced to that source (or a co-copy of it), and titles given a
     /// phrase match only.
@@ -199,6 +205,7 @@ pub(super) fn run_planted(
             strict: AttributionCounts::default(),
             lenient: AttributionCounts::default(),
             n_fp_text_in_attributed_doc: 0,
+            n_negative_text_in_attributed_doc: 0,
             n_titles: 0,
             n_titles_right: 0,
             n_titles_phrase: 0,
@@ -235,7 +242,9 @@ pub(super) fn run_planted(
 
     let (by_kind, n_by_kind) = by_kind(&all_traces);
     let (by_n_sources, strict, verdicts, origin_count_error) = by_n_sources(&all_traces);
+    let n_negative_text_in_index = rates.iter().map(|r| r.n_negative_text_in_attributed_doc).sum();
     Ok(PlantedResult {
+        n_negative_text_in_index,
         n_docs_read,
         n_docs_indexed,
         n_negative_docs: negatives.len(),
@@ -334,6 +343,9 @@ fn score_patchwork(
                 && contains_normalized(&attributed.text, sentence)
             {
                 result.n_fp_text_in_attributed_doc += 1;
+                if truth.source_id.is_none() {
+                    result.n_negative_text_in_attributed_doc += 1;
+                }
                 why.push_str(", text in attributed doc");
             }
         }
@@ -475,13 +487,18 @@ pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::
     // Negatives can only be false positives: their row is the share given a source.
     let n_negative = planted.n_by_kind.get("negative").copied().unwrap_or(0);
     let negative_fp = planted.by_kind.get("negative").map_or(0, |c| c.fp);
+    let negative_false = negative_fp.saturating_sub(planted.n_negative_text_in_index);
     writeln!(
         out,
-        "  {:<18} {:>6} {:>6} given a source (false-source rate {:.4})",
+        "  {:<18} {:>6} {:>6} given a source ({:.4}); {} of them name a document that holds \
+         the sentence: false sources {} ({:.4})",
         "negative (original)",
         n_negative,
         negative_fp,
-        ratio(negative_fp, n_negative)
+        ratio(negative_fp, n_negative),
+        planted.n_negative_text_in_index,
+        negative_false,
+        ratio(negative_false, n_negative)
     )?;
     writeln!(
         out,

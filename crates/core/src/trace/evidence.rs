@@ -36,6 +36,9 @@ pub(super) struct Shared {
     /// Whether the alignment runs over at least 80 % of the query sentence, end to end (a
     /// copied and spun sentence does; a stock phrase is a fragment of its sentence).
     pub(super) end_to_end: bool,
+    /// Whether the alignment runs over less than two thirds of the query sentence: a
+    /// fragment of it ("… the front-runner for the Democratic nomination in 2016").
+    pub(super) fragment: bool,
     /// Shared content words inside a shared shingle that few indexed documents hold
     /// (`TraceConfig::evidence_rare_df`): the words that make a phrase distinctive.
     pub(super) n_rare: usize,
@@ -63,6 +66,7 @@ impl Shared {
         let n_equal = alignment.n_matches() + alignment.n_equivalents();
         shared.whole_sentence = n_equal * 10 >= sentence_len * 9;
         shared.end_to_end = (alignment.q_end - alignment.q_start) * 10 >= sentence_len * 8;
+        shared.fragment = (alignment.q_end - alignment.q_start) * 3 < sentence_len * 2;
         let (mut qi, mut si) = (alignment.q_start, alignment.s_start);
         // A run of names ("President Bashar Assad") is one name.
         let mut in_name = false;
@@ -266,6 +270,27 @@ pub(super) fn decide(
         );
         return (EvidenceStrength::Phrase, reason);
     }
+    if shared.fragment && !neighbour_support {
+        // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat
+        // on the Senate Intelligence Committee"): a fragment made mostly of names says who,
+        // not where the sentence came from.
+        if shared.n_name_words * 2 >= shared.n_words {
+            let reason = format!(
+                "a fragment of the sentence made mostly of names and figures ({} of {} shared \
+                 words): how reports describe a person or body, not a copied sentence",
+                shared.n_name_words, shared.n_words
+            );
+            return (EvidenceStrength::Phrase, reason);
+        }
+        if shared.n_words < config.evidence_min_fragment_words {
+            let reason = format!(
+                "a fragment of the sentence (under two thirds of it) sharing only {} content \
+                 words: a shared phrase",
+                shared.n_words
+            );
+            return (EvidenceStrength::Phrase, reason);
+        }
+    }
     if let Some(reason) = shared.strong_alone(config) {
         return (EvidenceStrength::Strong, reason);
     }
@@ -295,6 +320,7 @@ mod tests {
             n_names_differ,
             whole_sentence: false,
             end_to_end: false,
+            fragment: false,
             n_rare: n_words,
             n_substituted: 0,
             n_name_words: n_names,
