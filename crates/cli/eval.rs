@@ -603,6 +603,7 @@ mod tests {
             text: "one two three four five".to_string(),
             origin: origin.map(str::to_string),
             co_copies: co_copies.iter().map(|c| c.to_string()).collect(),
+            quoted: false,
         }
     }
 

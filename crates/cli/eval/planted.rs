@@ -2,6 +2,8 @@
 //! kind, sentence length and number of sources, and their table.
 
 use super::*;
+use std::ops::Range;
+use unspun_lab::patchwork::PlantedSentence;
 
 // ---------------------------------------------------------------------------------------------
 // (c) planted
@@ -62,6 +64,9 @@ pub(super) struct PlantedRate {
     pub(super) n_titles: usize,
     pub(super) n_titles_right: usize,
     pub(super) n_titles_phrase: usize,
+    /// Planted sentences missed although the report names their source in a phrase match
+    /// (the minimum-evidence rule's cost), by length bucket.
+    pub(super) n_missed_phrase_match: BTreeMap<String, usize>,
     /// Wire datelines the generator added, and those flagged `wire_dateline`.
     pub(super) n_datelines: usize,
     pub(super) n_datelines_flagged: usize,
@@ -209,6 +214,7 @@ pub(super) fn run_planted(
             n_titles: 0,
             n_titles_right: 0,
             n_titles_phrase: 0,
+            n_missed_phrase_match: BTreeMap::new(),
             n_datelines: 0,
             n_datelines_flagged: 0,
             verdicts: Confusion::new(&VERDICT_LABELS),
@@ -318,6 +324,11 @@ fn score_patchwork(
     };
 
     for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
+        if outcome == PlantedOutcome::Missed && phrase_names(report, &span.char_range, truth) {
+            let span_text = doc.text.get(truth.query_byte_start..truth.query_byte_end);
+            let bucket = length_bucket(n_words(span_text.unwrap_or("")));
+            *result.n_missed_phrase_match.entry(bucket.to_string()).or_default() += 1;
+        }
         let why = match outcome {
             PlantedOutcome::Found | PlantedOutcome::CorrectlyOriginal => continue,
             PlantedOutcome::Missed => "missed",
@@ -369,6 +380,16 @@ fn score_patchwork(
         });
     }
     trace
+}
+
+/// Whether a phrase match of `report` overlapping `range` names the planted source of `truth`.
+fn phrase_names(report: &TraceReport, range: &Range<usize>, truth: &PlantedSentence) -> bool {
+    report.sentences.iter().any(|s| {
+        s.status == SentenceStatus::PhraseMatch
+            && overlaps(&(s.char_start..s.char_end), range)
+            && s.source_match.as_ref().and_then(|m| report.sources.get(m.source)).map(|x| &x.id)
+                == truth.source_id.as_ref()
+    })
 }
 
 /// Attribution counts and sentence numbers by edit kind (and length, or `negative`).
@@ -499,6 +520,21 @@ pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::
         planted.n_negative_text_in_index,
         negative_false,
         ratio(negative_false, n_negative)
+    )?;
+    let mut missed_phrase: BTreeMap<&str, usize> = BTreeMap::new();
+    for rate in &planted.rates {
+        for (bucket, n) in &rate.n_missed_phrase_match {
+            *missed_phrase.entry(bucket.as_str()).or_default() += n;
+        }
+    }
+    let missed_phrase: Vec<String> = LENGTH_BUCKETS
+        .iter()
+        .map(|b| format!("{b}: {}", missed_phrase.get(b).copied().unwrap_or(0)))
+        .collect();
+    writeln!(
+        out,
+        "  missed although a phrase match named the source (the evidence rule's cost): {}",
+        missed_phrase.join(", ")
     )?;
     writeln!(
         out,
