@@ -694,8 +694,14 @@ mod tests {
     }
 
     #[test]
-    fn contains_normalized_ignores_case_quotes_and_space() {
+    fn contains_normalized_ignores_case_punctuation_and_space() {
         assert!(contains_normalized("He said:  “No”.", "said: \"no\""));
+        assert!(contains_normalized(
+            "No group claimed the attack, police said.",
+            "No group claimed the attack."
+        ));
         assert!(!contains_normalized("He said no.", "  "));
+        assert!(!contains_normalized("He said no.", "she said no"));
+        assert!(!contains_normalized("He said nothing.", "said no"));
     }
 }

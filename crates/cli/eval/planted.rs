@@ -67,6 +67,8 @@ pub(super) struct PlantedRate {
     /// Planted sentences missed although the report names their source in a phrase match
     /// (the minimum-evidence rule's cost), by length bucket.
     pub(super) n_missed_phrase_match: BTreeMap<String, usize>,
+    /// The same misses by the rule that made them phrase matches.
+    pub(super) n_missed_phrase_rule: BTreeMap<String, usize>,
     /// Wire datelines the generator added, and those flagged `wire_dateline`.
     pub(super) n_datelines: usize,
     pub(super) n_datelines_flagged: usize,
@@ -156,11 +158,19 @@ pub(super) fn load_wordnet(dir: &Path) -> anyhow::Result<Option<WordNet>> {
     Ok(Some(wordnet))
 }
 
-/// Whether `needle` occurs in `haystack` once both are normalised (case, quotes, Unicode
-/// forms, white space).
+/// Whether the words of `needle` occur in `haystack` in a row, word for word (case,
+/// punctuation and spacing aside).
 pub(super) fn contains_normalized(haystack: &str, needle: &str) -> bool {
-    let needle = unspun_core::text::normalize(needle.trim());
-    !needle.is_empty() && unspun_core::text::normalize(haystack).contains(&needle)
+    // Words only (letters and digits, lower-cased), so that punctuation and spacing ("attack."
+    // against "attack,") do not decide; independent of the engine's own tokenizer.
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let needle = words(needle);
+    !needle.is_empty() && words(haystack).windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 pub(super) fn run_planted(
@@ -215,6 +225,7 @@ pub(super) fn run_planted(
             n_titles_right: 0,
             n_titles_phrase: 0,
             n_missed_phrase_match: BTreeMap::new(),
+            n_missed_phrase_rule: BTreeMap::new(),
             n_datelines: 0,
             n_datelines_flagged: 0,
             verdicts: Confusion::new(&VERDICT_LABELS),
@@ -324,10 +335,13 @@ fn score_patchwork(
     };
 
     for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
-        if outcome == PlantedOutcome::Missed && phrase_names(report, &span.char_range, truth) {
+        if outcome == PlantedOutcome::Missed
+            && let Some(reason) = phrase_names(report, &span.char_range, truth)
+        {
             let span_text = doc.text.get(truth.query_byte_start..truth.query_byte_end);
             let bucket = length_bucket(n_words(span_text.unwrap_or("")));
             *result.n_missed_phrase_match.entry(bucket.to_string()).or_default() += 1;
+            *result.n_missed_phrase_rule.entry(rule_of(reason).to_string()).or_default() += 1;
         }
         let why = match outcome {
             PlantedOutcome::Found | PlantedOutcome::CorrectlyOriginal => continue,
@@ -382,14 +396,33 @@ fn score_patchwork(
     trace
 }
 
-/// Whether a phrase match of `report` overlapping `range` names the planted source of `truth`.
-fn phrase_names(report: &TraceReport, range: &Range<usize>, truth: &PlantedSentence) -> bool {
-    report.sentences.iter().any(|s| {
-        s.status == SentenceStatus::PhraseMatch
+/// The reason of a phrase match of `report` overlapping `range` that names the planted source
+/// of `truth`, if there is one.
+fn phrase_names<'r>(
+    report: &'r TraceReport,
+    range: &Range<usize>,
+    truth: &PlantedSentence,
+) -> Option<&'r str> {
+    report.sentences.iter().find_map(|s| {
+        let m = s.source_match.as_ref()?;
+        let names = report.sources.get(m.source).map(|x| &x.id) == truth.source_id.as_ref();
+        (s.status == SentenceStatus::PhraseMatch
             && overlaps(&(s.char_start..s.char_end), range)
-            && s.source_match.as_ref().and_then(|m| report.sources.get(m.source)).map(|x| &x.id)
-                == truth.source_id.as_ref()
+            && names)
+            .then_some(m.evidence.reason.as_str())
     })
+}
+
+/// The rule of the minimum-evidence decision that wrote `reason` (see core's `evidence.rs`).
+fn rule_of(reason: &str) -> &'static str {
+    match reason {
+        r if r.starts_with("only names") => "names only",
+        r if r.starts_with("mostly names") => "mostly names",
+        r if r.starts_with("a template") => "template",
+        r if r.starts_with("a fragment") => "fragment",
+        r if r.starts_with("only") => "too few shared words",
+        _ => "other",
+    }
 }
 
 /// Attribution counts and sentence numbers by edit kind (and length, or `negative`).
@@ -531,10 +564,19 @@ pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::
         .iter()
         .map(|b| format!("{b}: {}", missed_phrase.get(b).copied().unwrap_or(0)))
         .collect();
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for rate in &planted.rates {
+        for (rule, n) in &rate.n_missed_phrase_rule {
+            *by_rule.entry(rule.as_str()).or_default() += n;
+        }
+    }
+    let by_rule: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
     writeln!(
         out,
-        "  missed although a phrase match named the source (the evidence rule's cost): {}",
-        missed_phrase.join(", ")
+        "  missed although a phrase match named the source (the evidence rule's cost): {}; by \
+         rule: {}",
+        missed_phrase.join(", "),
+        by_rule.join(", ")
     )?;
     writeln!(
         out,

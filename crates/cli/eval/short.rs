@@ -81,6 +81,8 @@ struct ShortGroup {
 struct ShortExample {
     corpus: String,
     text: String,
+    /// The sentence given a false source.
+    sentence: String,
     source_id: String,
     verdict: String,
     evidence: String,
@@ -272,6 +274,7 @@ fn example(
     ShortExample {
         corpus: snippet.corpus.into(),
         text: snippet.text.chars().take(240).collect(),
+        sentence: sentence.map_or(String::new(), |s| s.text.clone()),
         source_id: m
             .and_then(|m| report.sources.get(m.source))
             .map_or(String::new(), |s| s.id.clone()),
@@ -331,7 +334,7 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
         )?;
     }
     for e in &short.examples {
-        writeln!(out, "  - [{}] {:?}\n      → {}: {}", e.corpus, e.text, e.source_id, e.evidence)?;
+        writeln!(out, "  - [{}] {:?}\n      → {}: {}", e.corpus, e.sentence, e.source_id, e.evidence)?;
     }
     Ok(())
 }

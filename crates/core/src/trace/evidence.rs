@@ -225,6 +225,25 @@ pub(super) fn judge(
             same_doc && enough && before[j] == SentenceStatus::Sourced
         })
     };
+    // A sentence anywhere in the text that is a source on its own evidence makes its document
+    // a known source of the text: a weaker match in it (a short sentence spun until few words
+    // are left equal) is then a copy too, not a chance phrase.
+    let alone: Vec<bool> = (0..best.len())
+        .map(|j| {
+            before[j] == SentenceStatus::Sourced
+                && shared[j]
+                    .is_some_and(|s| decide(&s, false, false, config).0 == EvidenceStrength::Strong)
+        })
+        .collect();
+    let document_supports = |idx: usize| {
+        let Some((origin, _, co)) = &best[idx] else { return false };
+        let family = |c: usize| c == *origin || co.contains(&c);
+        (0..best.len()).filter(|&j| j != idx && alone[j]).any(|j| {
+            best[j]
+                .as_ref()
+                .is_some_and(|(o, _, co_j)| family(*o) || co_j.iter().any(|c| family(*c)))
+        })
+    };
     let mut out = vec![None; best.len()];
     for idx in 0..best.len() {
         let Some(shared) = shared[idx] else { continue };
@@ -232,7 +251,8 @@ pub(super) fn judge(
             continue;
         }
         let neighbour_support = supports(idx);
-        let (strength, reason) = decide(&shared, neighbour_support, config);
+        let document_support = document_supports(idx);
+        let (strength, reason) = decide(&shared, neighbour_support, document_support, config);
         if strength == EvidenceStrength::Phrase {
             status[idx] = SentenceStatus::PhraseMatch;
         }
@@ -243,17 +263,21 @@ pub(super) fn judge(
             n_names_differ: shared.n_names_differ,
             n_rare_words: shared.n_rare,
             neighbour_support,
+            document_support,
             reason,
         });
     }
     out
 }
 
-/// The rule: a template is a phrase match unless a neighbour from the same document supports
-/// it; otherwise enough words or names alone, or fewer with a neighbour's support.
+/// The rule: a template, a list or description of names, or a short fragment of its sentence
+/// is a phrase match unless a neighbour from the same document supports it (a fragment also
+/// when the document is a source elsewhere in the text: `document_support`); otherwise enough
+/// words or names alone, or fewer with either support.
 pub(super) fn decide(
     shared: &Shared,
     neighbour_support: bool,
+    document_support: bool,
     config: &TraceConfig,
 ) -> (EvidenceStrength, String) {
     if shared.n_words > 0 && shared.n_name_words == shared.n_words && !neighbour_support {
@@ -270,26 +294,31 @@ pub(super) fn decide(
         );
         return (EvidenceStrength::Phrase, reason);
     }
-    if shared.fragment && !neighbour_support {
-        // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat
-        // on the Senate Intelligence Committee"): a fragment made mostly of names says who,
-        // not where the sentence came from.
-        if shared.n_name_words * 2 >= shared.n_words {
-            let reason = format!(
-                "a fragment of the sentence made mostly of names and figures ({} of {} shared \
-                 words): how reports describe a person or body, not a copied sentence",
-                shared.n_name_words, shared.n_words
-            );
-            return (EvidenceStrength::Phrase, reason);
-        }
-        if shared.n_words < config.evidence_min_fragment_words {
-            let reason = format!(
-                "a fragment of the sentence (under two thirds of it) sharing only {} content \
-                 words: a shared phrase",
-                shared.n_words
-            );
-            return (EvidenceStrength::Phrase, reason);
-        }
+    // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat on
+    // the Senate Intelligence Committee"; "Patti Davis, the daughter of Ronald Reagan"): a
+    // match made mostly of names, as a fragment of its sentence or with at most two other
+    // content words, says who, not where the sentence came from.
+    let name_heavy = shared.n_name_words * 2 >= shared.n_words;
+    let few_other_words = shared.n_words - shared.n_name_words <= 2;
+    if !neighbour_support && name_heavy && (shared.fragment || few_other_words) {
+        let reason = format!(
+            "mostly names and figures ({} of {} shared words): how reports describe a person \
+             or body, not a copied sentence",
+            shared.n_name_words, shared.n_words
+        );
+        return (EvidenceStrength::Phrase, reason);
+    }
+    if !neighbour_support
+        && !document_support
+        && shared.fragment
+        && shared.n_words < config.evidence_min_fragment_words
+    {
+        let reason = format!(
+            "a fragment of the sentence (under two thirds of it) sharing only {} content words: \
+             a shared phrase",
+            shared.n_words
+        );
+        return (EvidenceStrength::Phrase, reason);
     }
     if let Some(reason) = shared.strong_alone(config) {
         return (EvidenceStrength::Strong, reason);
@@ -297,6 +326,14 @@ pub(super) fn decide(
     if neighbour_support && shared.n_words >= config.evidence_min_words_supported {
         let reason = format!(
             "{} shared content words, and a neighbouring sentence comes from the same document",
+            shared.n_words
+        );
+        return (EvidenceStrength::Strong, reason);
+    }
+    if document_support && shared.n_words >= config.evidence_min_words_supported {
+        let reason = format!(
+            "{} shared content words, and another sentence of the text is a strong match in the \
+             same document",
             shared.n_words
         );
         return (EvidenceStrength::Strong, reason);
@@ -330,7 +367,7 @@ mod tests {
     #[test]
     fn stock_phrases_and_templates_are_phrase_matches() {
         let config = TraceConfig::default();
-        let check = |s: Shared, support: bool| decide(&s, support, &config).0;
+        let check = |s: Shared, support: bool| decide(&s, support, false, &config).0;
         assert_eq!(check(shared(4, 0, 0), false), EvidenceStrength::Phrase);
         assert_eq!(check(shared(4, 0, 0), true), EvidenceStrength::Strong);
         assert_eq!(check(shared(12, 2, 0), false), EvidenceStrength::Strong);
@@ -350,7 +387,7 @@ mod tests {
         let spun = Shared { end_to_end: true, n_substituted: 2, ..shared(4, 1, 0) };
         assert_eq!(check(spun, false), EvidenceStrength::Strong, "a spun copy keeps a name");
         let off = TraceConfig { evidence_min_rare: 0, ..TraceConfig::default() };
-        assert_eq!(decide(&common, false, &off).0, EvidenceStrength::Strong, "off");
+        assert_eq!(decide(&common, false, false, &off).0, EvidenceStrength::Strong, "off");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
         assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
     }
