@@ -297,10 +297,13 @@ pub(super) fn decide(
     // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat on
     // the Senate Intelligence Committee"; "Patti Davis, the daughter of Ronald Reagan"): a
     // match made mostly of names, as a fragment of its sentence or with at most two other
-    // content words, says who, not where the sentence came from.
+    // content words, says who, not where the sentence came from. A spinner leaves names too,
+    // but replaces words: a match with substitutions, or of the whole sentence, is judged below.
     let name_heavy = shared.n_name_words * 2 >= shared.n_words;
-    let few_other_words = shared.n_words - shared.n_name_words <= 2;
-    if !neighbour_support && name_heavy && (shared.fragment || few_other_words) {
+    let description = shared.n_words - shared.n_name_words <= 2
+        && shared.n_substituted == 0
+        && !shared.whole_sentence;
+    if !neighbour_support && name_heavy && (shared.fragment || description) {
         let reason = format!(
             "mostly names and figures ({} of {} shared words): how reports describe a person \
              or body, not a copied sentence",
