@@ -334,7 +334,11 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
         )?;
     }
     for e in &short.examples {
-        writeln!(out, "  - [{}] {:?}\n      → {}: {}", e.corpus, e.sentence, e.source_id, e.evidence)?;
+        writeln!(
+            out,
+            "  - [{}] {:?}\n      → {}: {}",
+            e.corpus, e.sentence, e.source_id, e.evidence
+        )?;
     }
     Ok(())
 }

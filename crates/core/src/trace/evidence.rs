@@ -294,36 +294,37 @@ pub(super) fn decide(
         );
         return (EvidenceStrength::Phrase, reason);
     }
-    // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat on
-    // the Senate Intelligence Committee"; "Patti Davis, the daughter of Ronald Reagan"): a
-    // match made mostly of names, as a fragment of its sentence or with at most two other
-    // content words, says who, not where the sentence came from. A spinner leaves names too,
-    // but replaces words: a match with substitutions, or of the whole sentence, is judged below.
-    let name_heavy = shared.n_name_words * 2 >= shared.n_words;
-    let description = shared.n_words - shared.n_name_words <= 2
-        && shared.n_substituted == 0
-        && !shared.whole_sentence;
-    if !neighbour_support && name_heavy && (shared.fragment || description) {
-        let reason = format!(
-            "mostly names and figures ({} of {} shared words): how reports describe a person \
-             or body, not a copied sentence",
-            shared.n_name_words, shared.n_words
-        );
-        return (EvidenceStrength::Phrase, reason);
-    }
-    if !neighbour_support
-        && !document_support
-        && shared.fragment
-        && shared.n_words < config.evidence_min_fragment_words
-    {
-        let reason = format!(
-            "a fragment of the sentence (under two thirds of it) sharing only {} content words: \
-             a shared phrase",
-            shared.n_words
-        );
-        return (EvidenceStrength::Phrase, reason);
-    }
     if let Some(reason) = shared.strong_alone(config) {
+        // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat
+        // on the Senate Intelligence Committee"; "Patti Davis, the daughter of Ronald
+        // Reagan"): a match made mostly of names, as a fragment of its sentence or with at most
+        // two other content words, says who, not where the sentence came from. A spinner
+        // leaves names too, but replaces words: a spun match, or a whole sentence, stays.
+        let name_heavy = shared.n_name_words * 2 >= shared.n_words;
+        let description = shared.n_words - shared.n_name_words <= 2
+            && shared.n_substituted == 0
+            && !shared.whole_sentence;
+        if !neighbour_support && name_heavy && (shared.fragment || description) {
+            let reason = format!(
+                "mostly names and figures ({} of {} shared words): a shared phrase describing a \
+                 person or body, not a copied sentence",
+                shared.n_name_words, shared.n_words
+            );
+            return (EvidenceStrength::Phrase, reason);
+        }
+        // A short fragment of its sentence is what a stock phrase looks like, however rare.
+        if !neighbour_support
+            && !document_support
+            && shared.fragment
+            && shared.n_words < config.evidence_min_fragment_words
+        {
+            let reason = format!(
+                "a fragment of the sentence (under two thirds of it) sharing only {} content \
+                 words: a shared phrase",
+                shared.n_words
+            );
+            return (EvidenceStrength::Phrase, reason);
+        }
         return (EvidenceStrength::Strong, reason);
     }
     if neighbour_support && shared.n_words >= config.evidence_min_words_supported {
@@ -374,7 +375,15 @@ mod tests {
         assert_eq!(check(shared(4, 0, 0), false), EvidenceStrength::Phrase);
         assert_eq!(check(shared(4, 0, 0), true), EvidenceStrength::Strong);
         assert_eq!(check(shared(12, 2, 0), false), EvidenceStrength::Strong);
-        assert_eq!(check(shared(5, 3, 0), false), EvidenceStrength::Strong);
+        // Names and two more words, verbatim: a description of somebody ("Patti Davis, the
+        // daughter of Ronald Reagan"), unless spun, whole, or supported.
+        assert_eq!(check(shared(5, 3, 0), false), EvidenceStrength::Phrase);
+        let spun = Shared { n_substituted: 1, ..shared(5, 3, 0) };
+        assert_eq!(check(spun, false), EvidenceStrength::Strong, "spun: names are what is left");
+        let whole = Shared { whole_sentence: true, ..shared(5, 3, 0) };
+        assert_eq!(check(whole, false), EvidenceStrength::Strong, "a whole sentence");
+        assert_eq!(check(shared(5, 3, 0), true), EvidenceStrength::Strong, "a neighbour");
+        assert_eq!(check(shared(6, 3, 0), false), EvidenceStrength::Strong, "three more words");
         assert_eq!(check(shared(3, 2, 0), false), EvidenceStrength::Phrase);
         let whole = Shared { whole_sentence: true, ..shared(4, 0, 0) };
         assert_eq!(check(whole, false), EvidenceStrength::Strong, "a short sentence copied whole");
@@ -393,5 +402,36 @@ mod tests {
         assert_eq!(decide(&common, false, false, &off).0, EvidenceStrength::Strong, "off");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
         assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
+    }
+
+    #[test]
+    fn fragments_need_more_words_unless_their_document_is_a_source() {
+        let config = TraceConfig::default();
+        let decide = |s: Shared, neighbour: bool, document: bool| {
+            super::decide(&s, neighbour, document, &config).0
+        };
+        // "… the front-runner for the Democratic nomination in 2016": 5 words of a longer
+        // sentence, enough for a whole one.
+        let fragment = Shared { fragment: true, ..shared(5, 1, 0) };
+        assert_eq!(decide(fragment, false, false), EvidenceStrength::Phrase);
+        assert_eq!(decide(fragment, false, true), EvidenceStrength::Strong);
+        assert_eq!(decide(fragment, true, false), EvidenceStrength::Strong);
+        assert_eq!(
+            decide(Shared { fragment: false, ..fragment }, false, false),
+            EvidenceStrength::Strong
+        );
+        let long = Shared { fragment: true, ..shared(8, 1, 0) };
+        assert_eq!(decide(long, false, false), EvidenceStrength::Strong, "8 words are enough");
+        // A fragment made of names describes a person: the document's support is not enough.
+        let who = Shared { fragment: true, n_name_words: 6, ..shared(9, 2, 0) };
+        assert_eq!(decide(who, false, true), EvidenceStrength::Phrase);
+        assert_eq!(decide(who, true, false), EvidenceStrength::Strong);
+        // A short spun sentence with 3 words left equal counts when its document is a source
+        // of another sentence, as with a neighbour.
+        let spun = Shared { n_substituted: 3, ..shared(3, 0, 0) };
+        assert_eq!(decide(spun, false, false), EvidenceStrength::Phrase);
+        assert_eq!(decide(spun, false, true), EvidenceStrength::Strong);
+        let reason = super::decide(&spun, false, true, &config).1;
+        assert!(reason.contains("another sentence of the text"), "{reason}");
     }
 }
