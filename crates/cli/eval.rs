@@ -187,8 +187,8 @@ impl Plan {
 
 /// Share of bbc summary sentences that must be attributed to their article.
 const BBC_TARGET: f64 = 0.99;
-/// PAN plagdet the passages must reach.
-const PAN_TARGET: f64 = 0.90;
+/// PAN plagdet the passages must reach (issue #14's target; shown, not a `--quick` floor).
+const PAN_TARGET: f64 = 0.96;
 /// Substitution rates of the planted evaluation.
 const PLANTED_RATES: [f64; 6] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5];
 /// Substitution rates of the planted evaluation in `--quick`.
