@@ -187,8 +187,8 @@ impl Plan {
 
 /// Share of bbc summary sentences that must be attributed to their article.
 const BBC_TARGET: f64 = 0.99;
-/// PAN plagdet the passages must reach.
-const PAN_TARGET: f64 = 0.90;
+/// PAN plagdet the passages must reach (issue #14's target; shown, not a `--quick` floor).
+const PAN_TARGET: f64 = 0.96;
 /// Substitution rates of the planted evaluation.
 const PLANTED_RATES: [f64; 6] = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5];
 /// Substitution rates of the planted evaluation in `--quick`.
@@ -531,6 +531,7 @@ fn render_into(out: &mut String, output: &EvalOutput) -> std::fmt::Result {
             mark(pan.passages.plagdet >= pan.target)
         )?;
         render_examples(out, &pan.examples)?;
+        render_examples(out, &pan.split_examples)?;
     }
     if let Some(planted) = &output.planted {
         render_planted(out, planted)?;
@@ -602,6 +603,7 @@ mod tests {
             text: "one two three four five".to_string(),
             origin: origin.map(str::to_string),
             co_copies: co_copies.iter().map(|c| c.to_string()).collect(),
+            quoted: false,
         }
     }
 
@@ -692,8 +694,14 @@ mod tests {
     }
 
     #[test]
-    fn contains_normalized_ignores_case_quotes_and_space() {
+    fn contains_normalized_ignores_case_punctuation_and_space() {
         assert!(contains_normalized("He said:  “No”.", "said: \"no\""));
+        assert!(contains_normalized(
+            "No group claimed the attack, police said.",
+            "No group claimed the attack."
+        ));
         assert!(!contains_normalized("He said no.", "  "));
+        assert!(!contains_normalized("He said no.", "she said no"));
+        assert!(!contains_normalized("He said nothing.", "said no"));
     }
 }

@@ -141,6 +141,8 @@ fn evidence_note(evidence: &Evidence, neighbour: &str) -> String {
     }
     if evidence.neighbour_support {
         parts.push(neighbour.to_string());
+    } else if evidence.document_support {
+        parts.push("the document is a source elsewhere in the text".to_string());
     }
     parts.join(", ")
 }

@@ -50,6 +50,8 @@ pub(super) struct Pan13Result {
     pub(super) mean_trace_ms: f64,
     /// Cases the passages cover least (recall of the case below 0.9).
     pub(super) examples: Vec<Example>,
+    /// Cases detected by more than one passage (what raises granularity above 1).
+    pub(super) split_examples: Vec<Example>,
 }
 
 /// The PAN truth, restricted to the listed pairs whose cases all aligned.
@@ -216,6 +218,7 @@ pub(super) fn run_pan13(
     let sentences = pan_score(&truth.cases, &sentence_detections);
 
     let mut examples = Vec::new();
+    let mut split_examples = Vec::new();
     for case in &truth.cases {
         let same_pair: Vec<PanCase> = passage_detections
             .iter()
@@ -223,6 +226,27 @@ pub(super) fn run_pan13(
             .cloned()
             .collect();
         let score = pan_score(std::slice::from_ref(case), &same_pair);
+        let detecting: Vec<&PanCase> = same_pair.iter().filter(|d| d.detects(case)).collect();
+        if detecting.len() > 1 && split_examples.len() < MAX_EXAMPLES {
+            let text = texts
+                .get(case.susp_doc.as_str())
+                .map(|t| char_slice(t, case.susp_char_range.clone()))
+                .unwrap_or_default();
+            let found: Vec<String> = detecting
+                .iter()
+                .map(|d| format!("susp {:?} src {:?}", d.susp_char_range, d.src_char_range))
+                .collect();
+            split_examples.push(Example {
+                doc_id: case.susp_doc.clone(),
+                text: shorten(&text, 300),
+                expected: Some(format!(
+                    "{} susp {:?} src {:?}",
+                    case.src_doc, case.susp_char_range, case.src_char_range
+                )),
+                got: Some(found.join("; ")),
+                why: format!("case split into {} passages", detecting.len()),
+            });
+        }
         if score.recall >= 0.9 || examples.len() >= MAX_EXAMPLES {
             continue;
         }
@@ -260,5 +284,6 @@ pub(super) fn run_pan13(
         trace_seconds,
         mean_trace_ms: mean(traced.iter().map(|t| t.2)),
         examples,
+        split_examples,
     })
 }

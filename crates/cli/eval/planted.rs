@@ -2,6 +2,8 @@
 //! kind, sentence length and number of sources, and their table.
 
 use super::*;
+use std::ops::Range;
+use unspun_lab::patchwork::PlantedSentence;
 
 // ---------------------------------------------------------------------------------------------
 // (c) planted
@@ -32,6 +34,10 @@ pub(super) struct PlantedResult {
     pub(super) verdicts: Confusion,
     /// `|report n_origins − number of planted sources|` over all rates.
     pub(super) origin_count_error: CountError,
+    /// Negative sentences given a source that does contain them (normalised), over all rates:
+    /// text that really is in the index (AllSides reprints the same wire copy), so not a false
+    /// source. The rest of `by_kind["negative"].fp` are false sources.
+    pub(super) n_negative_text_in_index: usize,
 }
 
 /// Results at one substitution rate.
@@ -50,12 +56,19 @@ pub(super) struct PlantedRate {
     /// sentence, or the negative sentence) once normalised: text the corpus itself repeats
     /// (wire copies, re-crawls, boilerplate), which the generator does not know about.
     pub(super) n_fp_text_in_attributed_doc: usize,
+    /// Of those, negative (original) sentences: given a source that really holds them.
+    pub(super) n_negative_text_in_attributed_doc: usize,
     /// Patchworks with a title (taken, maybe spun, from the source of the first planted
     /// sentence), titles traced to that source (or a co-copy of it), and titles given a
     /// phrase match only.
     pub(super) n_titles: usize,
     pub(super) n_titles_right: usize,
     pub(super) n_titles_phrase: usize,
+    /// Planted sentences missed although the report names their source in a phrase match
+    /// (the minimum-evidence rule's cost), by length bucket.
+    pub(super) n_missed_phrase_match: BTreeMap<String, usize>,
+    /// The same misses by the rule that made them phrase matches.
+    pub(super) n_missed_phrase_rule: BTreeMap<String, usize>,
     /// Wire datelines the generator added, and those flagged `wire_dateline`.
     pub(super) n_datelines: usize,
     pub(super) n_datelines_flagged: usize,
@@ -145,11 +158,19 @@ pub(super) fn load_wordnet(dir: &Path) -> anyhow::Result<Option<WordNet>> {
     Ok(Some(wordnet))
 }
 
-/// Whether `needle` occurs in `haystack` once both are normalised (case, quotes, Unicode
-/// forms, white space).
+/// Whether the words of `needle` occur in `haystack` in a row, word for word (case,
+/// punctuation and spacing aside).
 pub(super) fn contains_normalized(haystack: &str, needle: &str) -> bool {
-    let needle = unspun_core::text::normalize(needle.trim());
-    !needle.is_empty() && unspun_core::text::normalize(haystack).contains(&needle)
+    // Words only (letters and digits, lower-cased), so that punctuation and spacing ("attack."
+    // against "attack,") do not decide; independent of the engine's own tokenizer.
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let needle = words(needle);
+    !needle.is_empty() && words(haystack).windows(needle.len()).any(|w| w == needle.as_slice())
 }
 
 pub(super) fn run_planted(
@@ -199,9 +220,12 @@ pub(super) fn run_planted(
             strict: AttributionCounts::default(),
             lenient: AttributionCounts::default(),
             n_fp_text_in_attributed_doc: 0,
+            n_negative_text_in_attributed_doc: 0,
             n_titles: 0,
             n_titles_right: 0,
             n_titles_phrase: 0,
+            n_missed_phrase_match: BTreeMap::new(),
+            n_missed_phrase_rule: BTreeMap::new(),
             n_datelines: 0,
             n_datelines_flagged: 0,
             verdicts: Confusion::new(&VERDICT_LABELS),
@@ -235,7 +259,9 @@ pub(super) fn run_planted(
 
     let (by_kind, n_by_kind) = by_kind(&all_traces);
     let (by_n_sources, strict, verdicts, origin_count_error) = by_n_sources(&all_traces);
+    let n_negative_text_in_index = rates.iter().map(|r| r.n_negative_text_in_attributed_doc).sum();
     Ok(PlantedResult {
+        n_negative_text_in_index,
         n_docs_read,
         n_docs_indexed,
         n_negative_docs: negatives.len(),
@@ -309,6 +335,14 @@ fn score_patchwork(
     };
 
     for ((span, truth), outcome) in spans.iter().zip(&patchwork.truth).zip(outcomes) {
+        if outcome == PlantedOutcome::Missed
+            && let Some(reason) = phrase_names(report, &span.char_range, truth)
+        {
+            let span_text = doc.text.get(truth.query_byte_start..truth.query_byte_end);
+            let bucket = length_bucket(n_words(span_text.unwrap_or("")));
+            *result.n_missed_phrase_match.entry(bucket.to_string()).or_default() += 1;
+            *result.n_missed_phrase_rule.entry(rule_of(reason).to_string()).or_default() += 1;
+        }
         let why = match outcome {
             PlantedOutcome::Found | PlantedOutcome::CorrectlyOriginal => continue,
             PlantedOutcome::Missed => "missed",
@@ -334,6 +368,9 @@ fn score_patchwork(
                 && contains_normalized(&attributed.text, sentence)
             {
                 result.n_fp_text_in_attributed_doc += 1;
+                if truth.source_id.is_none() {
+                    result.n_negative_text_in_attributed_doc += 1;
+                }
                 why.push_str(", text in attributed doc");
             }
         }
@@ -357,6 +394,35 @@ fn score_patchwork(
         });
     }
     trace
+}
+
+/// The reason of a phrase match of `report` overlapping `range` that names the planted source
+/// of `truth`, if there is one.
+fn phrase_names<'r>(
+    report: &'r TraceReport,
+    range: &Range<usize>,
+    truth: &PlantedSentence,
+) -> Option<&'r str> {
+    report.sentences.iter().find_map(|s| {
+        let m = s.source_match.as_ref()?;
+        let names = report.sources.get(m.source).map(|x| &x.id) == truth.source_id.as_ref();
+        (s.status == SentenceStatus::PhraseMatch
+            && overlaps(&(s.char_start..s.char_end), range)
+            && names)
+            .then_some(m.evidence.reason.as_str())
+    })
+}
+
+/// The rule of the minimum-evidence decision that wrote `reason` (see core's `evidence.rs`).
+fn rule_of(reason: &str) -> &'static str {
+    match reason {
+        r if r.starts_with("only names") => "names only",
+        r if r.starts_with("mostly names") => "mostly names",
+        r if r.starts_with("a template") => "template",
+        r if r.starts_with("a fragment") => "fragment",
+        r if r.starts_with("only") => "too few shared words",
+        _ => "other",
+    }
 }
 
 /// Attribution counts and sentence numbers by edit kind (and length, or `negative`).
@@ -475,13 +541,42 @@ pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::
     // Negatives can only be false positives: their row is the share given a source.
     let n_negative = planted.n_by_kind.get("negative").copied().unwrap_or(0);
     let negative_fp = planted.by_kind.get("negative").map_or(0, |c| c.fp);
+    let negative_false = negative_fp.saturating_sub(planted.n_negative_text_in_index);
     writeln!(
         out,
-        "  {:<18} {:>6} {:>6} given a source (false-source rate {:.4})",
+        "  {:<18} {:>6} {:>6} given a source ({:.4}); {} of them name a document that holds \
+         the sentence: false sources {} ({:.4})",
         "negative (original)",
         n_negative,
         negative_fp,
-        ratio(negative_fp, n_negative)
+        ratio(negative_fp, n_negative),
+        planted.n_negative_text_in_index,
+        negative_false,
+        ratio(negative_false, n_negative)
+    )?;
+    let mut missed_phrase: BTreeMap<&str, usize> = BTreeMap::new();
+    for rate in &planted.rates {
+        for (bucket, n) in &rate.n_missed_phrase_match {
+            *missed_phrase.entry(bucket.as_str()).or_default() += n;
+        }
+    }
+    let missed_phrase: Vec<String> = LENGTH_BUCKETS
+        .iter()
+        .map(|b| format!("{b}: {}", missed_phrase.get(b).copied().unwrap_or(0)))
+        .collect();
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for rate in &planted.rates {
+        for (rule, n) in &rate.n_missed_phrase_rule {
+            *by_rule.entry(rule.as_str()).or_default() += n;
+        }
+    }
+    let by_rule: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+    writeln!(
+        out,
+        "  missed although a phrase match named the source (the evidence rule's cost): {}; by \
+         rule: {}",
+        missed_phrase.join(", "),
+        by_rule.join(", ")
     )?;
     writeln!(
         out,

@@ -2,12 +2,16 @@
 //! documents that are not indexed — AllSides articles held out of the planted suite's index,
 //! BASIL and Pérez-Rosas articles — traced against the planted suite's AllSides index.
 //!
-//! None of these texts is in the index, so a counted source is a false source unless the
-//! held-out article really reprints an indexed one (AllSides carries the same wire story from
-//! several outlets: its examples are printed for reading). BASIL and Pérez-Rosas are not in
-//! AllSides at all. A `copy`, `partly_copied` or `patchwork` verdict on a snippet is a false
-//! copy; phrase matches are counted apart (shown to the reader, not counted as sources).
+//! None of these documents is in the index, but their text can be: AllSides carries the same
+//! wire story from several outlets, and BASIL's Fox News articles are in AllSides too. So a
+//! counted source is checked against its document, with no help from the engine: when the
+//! named source holds the sentence word for word (normalised as the planted suite does), the
+//! text really is in the index and the source is right (a *reprint*); otherwise it is a
+//! *false source*. A `copy`, `partly_copied` or `patchwork` verdict resting on a false source
+//! is a false copy verdict. Phrase matches and shared quotations are counted apart (shown to
+//! the reader, never counted as sources). Examples of false sources are printed for reading.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -18,6 +22,7 @@ use unspun_core::report::{SentenceReport, SentenceStatus, TraceReport, VerdictKi
 use unspun_core::text::analyze;
 use unspun_core::trace::TraceInput;
 
+use super::planted::contains_normalized;
 use super::suite::read_corpus;
 use super::{IndexSource, Plan, Progress, Workspace, build_index, ratio, read_allsides, tracer};
 
@@ -51,10 +56,21 @@ struct ShortGroup {
     /// Snippets with a copy, partly-copied or patchwork verdict.
     n_copy_verdicts: usize,
     share_copy_verdicts: f64,
+    /// Snippets with a counted source that does not hold the sentence (a false source).
+    n_given_false_source: usize,
+    share_given_false_source: f64,
+    /// Copy, partly-copied or patchwork verdicts resting on at least one false source.
+    n_false_copy_verdicts: usize,
+    share_false_copy_verdicts: f64,
     n_sentences: usize,
     /// Sentences given a counted source.
     n_sentences_sourced: usize,
     share_sentences_sourced: f64,
+    /// Sentences whose counted source holds them word for word: text really in the index.
+    n_sentences_reprinted: usize,
+    /// Sentences given a counted source that does not hold them.
+    n_sentences_false: usize,
+    share_sentences_false: f64,
     /// Sentences whose match was only a phrase match (shown, not counted).
     n_phrase_matches: usize,
     /// Sentences whose match is a shared quotation (shown as such, not counted).
@@ -65,6 +81,8 @@ struct ShortGroup {
 struct ShortExample {
     corpus: String,
     text: String,
+    /// The sentence given a false source.
+    sentence: String,
     source_id: String,
     verdict: String,
     evidence: String,
@@ -88,7 +106,10 @@ pub(super) fn run_short(
     let path = data.join("allsides/articles.jsonl.gz");
     let (indexed, held_out) = read_allsides(&path, plan.planted_docs)?;
     let dir = workspace.index_dir(&format!("allsides-{}", plan.planted_docs));
-    let (index, n_docs_indexed, _) = build_index(&dir, IndexSource::Docs(indexed), progress)?;
+    let (index, n_docs_indexed, _) =
+        build_index(&dir, IndexSource::Docs(indexed.clone()), progress)?;
+    let by_id: HashMap<&str, &str> =
+        indexed.iter().map(|d| (d.id.as_str(), d.text.as_str())).collect();
     let basil = read_corpus(&data.join("basil/articles.jsonl.gz"))?;
     let perez = read_corpus(&data.join("perezrosas_fakenews/documents.jsonl.gz"))?;
     let per_kind = if plan.quick { 30 } else { 200 };
@@ -111,7 +132,7 @@ pub(super) fn run_short(
         })
         .collect();
     bar.finish_and_clear();
-    Ok(tally(n_docs_indexed, &snippets, &reports))
+    Ok(tally(n_docs_indexed, &snippets, &reports, &by_id))
 }
 
 /// Up to `per_kind` single sentences and `per_kind` runs of 2–3 sentences of `docs`, spread
@@ -159,7 +180,23 @@ fn counted_source(sentence: &SentenceReport) -> bool {
         && sentence.source_match.as_ref().is_some_and(|m| !m.quoted)
 }
 
-fn tally(n_docs_indexed: u64, snippets: &[Snippet<'_>], reports: &[TraceReport]) -> ShortResult {
+/// Whether a sentence's counted source holds the sentence word for word: the text really is
+/// in the index, so the source is right.
+fn reprinted(sentence: &SentenceReport, report: &TraceReport, by_id: &HashMap<&str, &str>) -> bool {
+    sentence
+        .source_match
+        .as_ref()
+        .and_then(|m| report.sources.get(m.source))
+        .and_then(|source| by_id.get(source.id.as_str()))
+        .is_some_and(|text| contains_normalized(text, &sentence.text))
+}
+
+fn tally(
+    n_docs_indexed: u64,
+    snippets: &[Snippet<'_>],
+    reports: &[TraceReport],
+    by_id: &HashMap<&str, &str>,
+) -> ShortResult {
     let mut groups: Vec<ShortGroup> = Vec::new();
     let mut total =
         ShortGroup { corpus: "all".into(), kind: "all".into(), ..ShortGroup::default() };
@@ -180,6 +217,12 @@ fn tally(n_docs_indexed: u64, snippets: &[Snippet<'_>], reports: &[TraceReport])
             }
         };
         let n_sourced = report.sentences.iter().filter(|s| counted_source(s)).count();
+        let n_reprinted = report
+            .sentences
+            .iter()
+            .filter(|s| counted_source(s) && reprinted(s, report, by_id))
+            .count();
+        let n_false = n_sourced - n_reprinted;
         let n_quoted = report
             .sentences
             .iter()
@@ -192,29 +235,46 @@ fn tally(n_docs_indexed: u64, snippets: &[Snippet<'_>], reports: &[TraceReport])
             group.n_snippets += 1;
             group.n_given_source += usize::from(n_sourced > 0);
             group.n_copy_verdicts += usize::from(copy);
+            group.n_given_false_source += usize::from(n_false > 0);
+            group.n_false_copy_verdicts += usize::from(copy && n_false > 0);
             group.n_sentences += report.sentences.len();
             group.n_sentences_sourced += n_sourced;
+            group.n_sentences_reprinted += n_reprinted;
+            group.n_sentences_false += n_false;
             group.n_phrase_matches += n_phrase;
             group.n_quoted += n_quoted;
         }
-        if n_sourced > 0 && examples.len() < MAX_EXAMPLES {
-            examples.push(example(snippet, report));
+        // False sources first: they are what a reader must check.
+        if n_false > 0 && examples.len() < MAX_EXAMPLES {
+            examples.push(example(snippet, report, by_id));
         }
     }
     for group in groups.iter_mut().chain(std::iter::once(&mut total)) {
         group.share_given_source = ratio(group.n_given_source, group.n_snippets);
         group.share_copy_verdicts = ratio(group.n_copy_verdicts, group.n_snippets);
         group.share_sentences_sourced = ratio(group.n_sentences_sourced, group.n_sentences);
+        group.share_given_false_source = ratio(group.n_given_false_source, group.n_snippets);
+        group.share_false_copy_verdicts = ratio(group.n_false_copy_verdicts, group.n_snippets);
+        group.share_sentences_false = ratio(group.n_sentences_false, group.n_sentences);
     }
     ShortResult { n_docs_indexed, groups, total, examples }
 }
 
-fn example(snippet: &Snippet<'_>, report: &TraceReport) -> ShortExample {
-    let m =
-        report.sentences.iter().filter(|s| counted_source(s)).find_map(|s| s.source_match.as_ref());
+fn example(
+    snippet: &Snippet<'_>,
+    report: &TraceReport,
+    by_id: &HashMap<&str, &str>,
+) -> ShortExample {
+    let sentence = report
+        .sentences
+        .iter()
+        .filter(|s| counted_source(s))
+        .find(|s| !reprinted(s, report, by_id));
+    let m = sentence.and_then(|s| s.source_match.as_ref());
     ShortExample {
         corpus: snippet.corpus.into(),
         text: snippet.text.chars().take(240).collect(),
+        sentence: sentence.map_or(String::new(), |s| s.text.clone()),
         source_id: m
             .and_then(|m| report.sources.get(m.source))
             .map_or(String::new(), |s| s.id.clone()),
@@ -234,33 +294,51 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     writeln!(out)?;
     writeln!(
         out,
-        "false sources on short texts not in the index ({} AllSides articles indexed)",
+        "false sources on short texts not in the index ({} AllSides articles indexed; a source \
+         that holds the sentence word for word is a reprint, not false)",
         short.n_docs_indexed
     )?;
     writeln!(
         out,
-        "  {:<18} {:<9} {:>6} {:>14} {:>14} {:>16} {:>7} {:>7}",
-        "corpus", "kind", "n", "given source", "copy verdict", "sentences srcd", "phrase", "quoted"
+        "  {:<18} {:<9} {:>5} {:>11} {:>13} {:>15} {:>9} {:>15} {:>6} {:>6}",
+        "corpus",
+        "kind",
+        "n",
+        "given src",
+        "false src",
+        "false copy vd",
+        "reprints",
+        "false sentences",
+        "phrase",
+        "quoted"
     )?;
     for g in short.groups.iter().chain(std::iter::once(&short.total)) {
         writeln!(
             out,
-            "  {:<18} {:<9} {:>6} {:>7} {:>5.1}% {:>7} {:>5.1}% {:>8} {:>6.2}% {:>7} {:>7}",
+            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>6} {:>7.2}% \
+             {:>6} {:>6}",
             g.corpus,
             g.kind,
             g.n_snippets,
             g.n_given_source,
             g.share_given_source * 100.0,
-            g.n_copy_verdicts,
-            g.share_copy_verdicts * 100.0,
-            g.n_sentences_sourced,
-            g.share_sentences_sourced * 100.0,
+            g.n_given_false_source,
+            g.share_given_false_source * 100.0,
+            g.n_false_copy_verdicts,
+            g.share_false_copy_verdicts * 100.0,
+            g.n_sentences_reprinted,
+            g.n_sentences_false,
+            g.share_sentences_false * 100.0,
             g.n_phrase_matches,
             g.n_quoted
         )?;
     }
     for e in &short.examples {
-        writeln!(out, "  - [{}] {:?}\n      → {}: {}", e.corpus, e.text, e.source_id, e.evidence)?;
+        writeln!(
+            out,
+            "  - [{}] {:?}\n      → {}: {}",
+            e.corpus, e.sentence, e.source_id, e.evidence
+        )?;
     }
     Ok(())
 }

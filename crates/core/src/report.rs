@@ -292,6 +292,10 @@ pub struct Evidence {
     pub n_rare_words: usize,
     /// Whether a sentence up to two away has the same source (or one of its co-copies).
     pub neighbour_support: bool,
+    /// Whether another sentence of the text, anywhere, is a source on its own evidence in the
+    /// same document (or one of its co-copies).
+    #[serde(default)]
+    pub document_support: bool,
     /// The decision, in words.
     pub reason: String,
 }

@@ -20,6 +20,9 @@ pub struct SentenceView {
     pub origin: Option<String>,
     /// Ids of the co-copies of the origin.
     pub co_copies: Vec<String>,
+    /// Whether the match is a quotation other documents carry too: the report shows it as a
+    /// shared quotation, which its verdict does not count as copying.
+    pub quoted: bool,
 }
 
 /// The sentences of `report` with their origin and co-copy ids resolved.
@@ -40,6 +43,7 @@ pub fn sentence_views(report: &TraceReport) -> Vec<SentenceView> {
                 co_copies: sourced
                     .map(|m| m.co_copies.iter().filter_map(|&c| id_of(c)).collect())
                     .unwrap_or_default(),
+                quoted: sourced.is_some_and(|m| m.quoted),
             }
         })
         .collect()
@@ -109,7 +113,8 @@ pub use crate::eval::AttributionOutcome as PlantedOutcome;
 /// sourced report sentence overlapping it has the right origin (or, when `lenient`, lists the
 /// right document as a co-copy); otherwise it is a false negative, and also a false positive
 /// when overlapping report sentences name only wrong documents. A negative planted sentence
-/// overlapped by a sourced report sentence is a false positive. Report sentences overlapping no
+/// overlapped by a sourced report sentence is a false positive, unless every such sentence is
+/// a shared quotation (shown as one, and not counted as copying by the report's verdict). Report sentences overlapping no
 /// planted sentence (the repeated title) are not counted.
 pub fn score_planted(
     planted: &[PlantedSpan],
@@ -124,7 +129,7 @@ pub fn score_planted(
             .filter(|s| s.origin.is_some() && overlaps(&s.char_range, &span.char_range))
             .collect();
         let outcome = match &span.source_id {
-            None if sourced.is_empty() => PlantedOutcome::CorrectlyOriginal,
+            None if sourced.iter().all(|s| s.quoted) => PlantedOutcome::CorrectlyOriginal,
             None => PlantedOutcome::FalseSource,
             Some(_) if sourced.is_empty() => PlantedOutcome::Missed,
             Some(source_id) => {
@@ -190,6 +195,7 @@ mod tests {
             text: "one two three four five".to_string(),
             origin: origin.map(str::to_string),
             co_copies: co_copies.iter().map(|c| c.to_string()).collect(),
+            quoted: false,
         }
     }
 
@@ -243,6 +249,19 @@ mod tests {
         assert_eq!(
             outcomes,
             [PlantedOutcome::Found, PlantedOutcome::WrongSource, PlantedOutcome::FalseSource]
+        );
+    }
+
+    #[test]
+    fn a_shared_quotation_on_a_negative_is_no_false_source() {
+        let planted = [span(0..10, Some("a")), span(11..20, None), span(21..30, None)];
+        let quoted = SentenceView { quoted: true, ..view(11..20, Some("q"), &[]) };
+        let views = [view(0..10, Some("a"), &[]), quoted, view(21..30, Some("z"), &[])];
+        let (c, outcomes) = score_planted(&planted, &views, false);
+        assert_eq!(c, counts(1, 1, 0));
+        assert_eq!(
+            outcomes,
+            [PlantedOutcome::Found, PlantedOutcome::CorrectlyOriginal, PlantedOutcome::FalseSource]
         );
     }
 

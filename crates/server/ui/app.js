@@ -739,7 +739,10 @@
         h('li', null, `${nWords} shared content word${nWords === 1 ? '' : 's'}`),
         h('li', null, `${nNames} name${nNames === 1 ? '' : 's'} or figure${nNames === 1 ? '' : 's'} among them`),
         nDiffer ? h('li', null, `${nDiffer} name${nDiffer === 1 ? '' : 's'} or figure${nDiffer === 1 ? '' : 's'} differ: the mark of a template`) : null,
-        h('li', null, e.neighbour_support ? neighbour : 'no sentence nearby from the same document')));
+        h('li', null, e.neighbour_support ? neighbour : 'no sentence nearby from the same document'),
+        e.document_support && !e.neighbour_support
+          ? h('li', null, 'another sentence of the text is a strong match in the same document')
+          : null));
   }
 
   /// The detail of a sentence or of the title: its match side by side with the source, and

@@ -299,9 +299,14 @@ pub(super) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Builds passages: runs of sentences taken in order from one origin. A run may step over one
-/// sentence that has no source, or whose source lies elsewhere (a damaged or rewritten
-/// sentence inside a copied passage), when the sentence after it continues the run.
+/// Most sentences a passage steps over at once.
+const MAX_STEP_OVER: usize = 3;
+
+/// Builds passages: runs of sentences taken in order from one origin. A run may step over up
+/// to [`MAX_STEP_OVER`] sentences that have no source, or whose source lies elsewhere (damaged,
+/// rewritten or too short to match: "Hmm. This is a hard one."), when the sentence after them
+/// continues the run in the origin: it starts there within the skipped sentences' length plus
+/// `merge_gap_tokens` of where the run stopped.
 pub(super) fn passages(
     sentences: &[SentenceReport],
     best: &[Option<Origin>],
@@ -317,13 +322,14 @@ pub(super) fn passages(
     while idx < sentences.len() {
         // Extend the open passage with this sentence, or with the next one over this one.
         let step = open.as_ref().and_then(|o| {
-            if fits(o, idx, 0) {
-                Some(idx)
-            } else if idx + 1 < sentences.len() && fits(o, idx + 1, sentence_tokens[idx]) {
-                Some(idx + 1)
-            } else {
-                None
+            let mut skipped_tokens = 0;
+            for next in idx..sentences.len().min(idx + MAX_STEP_OVER + 1) {
+                if fits(o, next, skipped_tokens) {
+                    return Some(next);
+                }
+                skipped_tokens += sentence_tokens[next];
             }
+            None
         });
         if let (Some(next), Some(o), Some(p)) = (step, open.as_mut(), out.last_mut()) {
             let (m, (_, hit, _)) = match (&sentences[next].source_match, &best[next]) {

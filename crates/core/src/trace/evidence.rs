@@ -36,6 +36,9 @@ pub(super) struct Shared {
     /// Whether the alignment runs over at least 80 % of the query sentence, end to end (a
     /// copied and spun sentence does; a stock phrase is a fragment of its sentence).
     pub(super) end_to_end: bool,
+    /// Whether the alignment runs over less than two thirds of the query sentence: a
+    /// fragment of it ("… the front-runner for the Democratic nomination in 2016").
+    pub(super) fragment: bool,
     /// Shared content words inside a shared shingle that few indexed documents hold
     /// (`TraceConfig::evidence_rare_df`): the words that make a phrase distinctive.
     pub(super) n_rare: usize,
@@ -63,6 +66,7 @@ impl Shared {
         let n_equal = alignment.n_matches() + alignment.n_equivalents();
         shared.whole_sentence = n_equal * 10 >= sentence_len * 9;
         shared.end_to_end = (alignment.q_end - alignment.q_start) * 10 >= sentence_len * 8;
+        shared.fragment = (alignment.q_end - alignment.q_start) * 3 < sentence_len * 2;
         let (mut qi, mut si) = (alignment.q_start, alignment.s_start);
         // A run of names ("President Bashar Assad") is one name.
         let mut in_name = false;
@@ -221,6 +225,25 @@ pub(super) fn judge(
             same_doc && enough && before[j] == SentenceStatus::Sourced
         })
     };
+    // A sentence anywhere in the text that is a source on its own evidence makes its document
+    // a known source of the text: a weaker match in it (a short sentence spun until few words
+    // are left equal) is then a copy too, not a chance phrase.
+    let alone: Vec<bool> = (0..best.len())
+        .map(|j| {
+            before[j] == SentenceStatus::Sourced
+                && shared[j]
+                    .is_some_and(|s| decide(&s, false, false, config).0 == EvidenceStrength::Strong)
+        })
+        .collect();
+    let document_supports = |idx: usize| {
+        let Some((origin, _, co)) = &best[idx] else { return false };
+        let family = |c: usize| c == *origin || co.contains(&c);
+        (0..best.len()).filter(|&j| j != idx && alone[j]).any(|j| {
+            best[j]
+                .as_ref()
+                .is_some_and(|(o, _, co_j)| family(*o) || co_j.iter().any(|c| family(*c)))
+        })
+    };
     let mut out = vec![None; best.len()];
     for idx in 0..best.len() {
         let Some(shared) = shared[idx] else { continue };
@@ -228,7 +251,8 @@ pub(super) fn judge(
             continue;
         }
         let neighbour_support = supports(idx);
-        let (strength, reason) = decide(&shared, neighbour_support, config);
+        let document_support = document_supports(idx);
+        let (strength, reason) = decide(&shared, neighbour_support, document_support, config);
         if strength == EvidenceStrength::Phrase {
             status[idx] = SentenceStatus::PhraseMatch;
         }
@@ -239,17 +263,21 @@ pub(super) fn judge(
             n_names_differ: shared.n_names_differ,
             n_rare_words: shared.n_rare,
             neighbour_support,
+            document_support,
             reason,
         });
     }
     out
 }
 
-/// The rule: a template is a phrase match unless a neighbour from the same document supports
-/// it; otherwise enough words or names alone, or fewer with a neighbour's support.
+/// The rule: a template, a list or description of names, or a short fragment of its sentence
+/// is a phrase match unless a neighbour from the same document supports it (a fragment also
+/// when the document is a source elsewhere in the text: `document_support`); otherwise enough
+/// words or names alone, or fewer with either support.
 pub(super) fn decide(
     shared: &Shared,
     neighbour_support: bool,
+    document_support: bool,
     config: &TraceConfig,
 ) -> (EvidenceStrength, String) {
     if shared.n_words > 0 && shared.n_name_words == shared.n_words && !neighbour_support {
@@ -267,11 +295,49 @@ pub(super) fn decide(
         return (EvidenceStrength::Phrase, reason);
     }
     if let Some(reason) = shared.strong_alone(config) {
+        // Reports of one event describe its people alike ("Sen. Mark Warner, the top Democrat
+        // on the Senate Intelligence Committee"; "Patti Davis, the daughter of Ronald
+        // Reagan"): a match made mostly of names, as a fragment of its sentence or with at most
+        // two other content words, says who, not where the sentence came from. A spinner
+        // leaves names too, but replaces words: a spun match, or a whole sentence, stays.
+        let name_heavy = shared.n_name_words * 2 >= shared.n_words;
+        let description = shared.n_words - shared.n_name_words <= 2
+            && shared.n_substituted == 0
+            && !shared.whole_sentence;
+        if !neighbour_support && name_heavy && (shared.fragment || description) {
+            let reason = format!(
+                "mostly names and figures ({} of {} shared words): a shared phrase describing a \
+                 person or body, not a copied sentence",
+                shared.n_name_words, shared.n_words
+            );
+            return (EvidenceStrength::Phrase, reason);
+        }
+        // A short fragment of its sentence is what a stock phrase looks like, however rare.
+        if !neighbour_support
+            && !document_support
+            && shared.fragment
+            && shared.n_words < config.evidence_min_fragment_words
+        {
+            let reason = format!(
+                "a fragment of the sentence (under two thirds of it) sharing only {} content \
+                 words: a shared phrase",
+                shared.n_words
+            );
+            return (EvidenceStrength::Phrase, reason);
+        }
         return (EvidenceStrength::Strong, reason);
     }
     if neighbour_support && shared.n_words >= config.evidence_min_words_supported {
         let reason = format!(
             "{} shared content words, and a neighbouring sentence comes from the same document",
+            shared.n_words
+        );
+        return (EvidenceStrength::Strong, reason);
+    }
+    if document_support && shared.n_words >= config.evidence_min_words_supported {
+        let reason = format!(
+            "{} shared content words, and another sentence of the text is a strong match in the \
+             same document",
             shared.n_words
         );
         return (EvidenceStrength::Strong, reason);
@@ -295,6 +361,7 @@ mod tests {
             n_names_differ,
             whole_sentence: false,
             end_to_end: false,
+            fragment: false,
             n_rare: n_words,
             n_substituted: 0,
             n_name_words: n_names,
@@ -304,11 +371,19 @@ mod tests {
     #[test]
     fn stock_phrases_and_templates_are_phrase_matches() {
         let config = TraceConfig::default();
-        let check = |s: Shared, support: bool| decide(&s, support, &config).0;
+        let check = |s: Shared, support: bool| decide(&s, support, false, &config).0;
         assert_eq!(check(shared(4, 0, 0), false), EvidenceStrength::Phrase);
         assert_eq!(check(shared(4, 0, 0), true), EvidenceStrength::Strong);
         assert_eq!(check(shared(12, 2, 0), false), EvidenceStrength::Strong);
-        assert_eq!(check(shared(5, 3, 0), false), EvidenceStrength::Strong);
+        // Names and two more words, verbatim: a description of somebody ("Patti Davis, the
+        // daughter of Ronald Reagan"), unless spun, whole, or supported.
+        assert_eq!(check(shared(5, 3, 0), false), EvidenceStrength::Phrase);
+        let spun = Shared { n_substituted: 1, ..shared(5, 3, 0) };
+        assert_eq!(check(spun, false), EvidenceStrength::Strong, "spun: names are what is left");
+        let whole = Shared { whole_sentence: true, ..shared(5, 3, 0) };
+        assert_eq!(check(whole, false), EvidenceStrength::Strong, "a whole sentence");
+        assert_eq!(check(shared(5, 3, 0), true), EvidenceStrength::Strong, "a neighbour");
+        assert_eq!(check(shared(6, 3, 0), false), EvidenceStrength::Strong, "three more words");
         assert_eq!(check(shared(3, 2, 0), false), EvidenceStrength::Phrase);
         let whole = Shared { whole_sentence: true, ..shared(4, 0, 0) };
         assert_eq!(check(whole, false), EvidenceStrength::Strong, "a short sentence copied whole");
@@ -324,8 +399,39 @@ mod tests {
         let spun = Shared { end_to_end: true, n_substituted: 2, ..shared(4, 1, 0) };
         assert_eq!(check(spun, false), EvidenceStrength::Strong, "a spun copy keeps a name");
         let off = TraceConfig { evidence_min_rare: 0, ..TraceConfig::default() };
-        assert_eq!(decide(&common, false, &off).0, EvidenceStrength::Strong, "off");
+        assert_eq!(decide(&common, false, false, &off).0, EvidenceStrength::Strong, "off");
         assert_eq!(check(shared(9, 1, 2), false), EvidenceStrength::Phrase, "template");
         assert_eq!(check(shared(9, 1, 2), true), EvidenceStrength::Strong);
+    }
+
+    #[test]
+    fn fragments_need_more_words_unless_their_document_is_a_source() {
+        let config = TraceConfig::default();
+        let decide = |s: Shared, neighbour: bool, document: bool| {
+            super::decide(&s, neighbour, document, &config).0
+        };
+        // "… the front-runner for the Democratic nomination in 2016": 5 words of a longer
+        // sentence, enough for a whole one.
+        let fragment = Shared { fragment: true, ..shared(5, 1, 0) };
+        assert_eq!(decide(fragment, false, false), EvidenceStrength::Phrase);
+        assert_eq!(decide(fragment, false, true), EvidenceStrength::Strong);
+        assert_eq!(decide(fragment, true, false), EvidenceStrength::Strong);
+        assert_eq!(
+            decide(Shared { fragment: false, ..fragment }, false, false),
+            EvidenceStrength::Strong
+        );
+        let long = Shared { fragment: true, ..shared(8, 1, 0) };
+        assert_eq!(decide(long, false, false), EvidenceStrength::Strong, "8 words are enough");
+        // A fragment made of names describes a person: the document's support is not enough.
+        let who = Shared { fragment: true, n_name_words: 6, ..shared(9, 2, 0) };
+        assert_eq!(decide(who, false, true), EvidenceStrength::Phrase);
+        assert_eq!(decide(who, true, false), EvidenceStrength::Strong);
+        // A short spun sentence with 3 words left equal counts when its document is a source
+        // of another sentence, as with a neighbour.
+        let spun = Shared { n_substituted: 3, ..shared(3, 0, 0) };
+        assert_eq!(decide(spun, false, false), EvidenceStrength::Phrase);
+        assert_eq!(decide(spun, false, true), EvidenceStrength::Strong);
+        let reason = super::decide(&spun, false, true, &config).1;
+        assert!(reason.contains("another sentence of the text"), "{reason}");
     }
 }

@@ -148,6 +148,11 @@ pub struct TraceConfig {
     pub evidence_min_rare: usize,
     /// ...the document frequency under which a shared shingle is a rare (distinctive) phrase.
     pub evidence_rare_df: u32,
+    /// Without a neighbour's support, a match over less than two thirds of its sentence (a
+    /// fragment) needs this many shared content words, and may not be made mostly of names
+    /// and figures (a description of a person: "Patti Davis, the daughter of President Ronald
+    /// Reagan").
+    pub evidence_min_fragment_words: usize,
     /// The sentence-embedding stage for sentences left unattributed (`None`: off).
     pub paraphrase: Option<crate::semantic::ParaphraseStage>,
     /// Synonyms the aligner scores as equivalent words (WordNet, the learned spin dictionary);
@@ -186,6 +191,7 @@ impl Default for TraceConfig {
             // -> 6.7 %); required of spun matches too it cost up to 1.5 F1 points.
             evidence_min_rare: 3,
             evidence_rare_df: 30,
+            evidence_min_fragment_words: 8,
             paraphrase: None,
             thesaurus: None,
             limits: TraceLimits::default(),

@@ -553,3 +553,31 @@ fn issue_14_a_quotation_only_article_says_what_was_found() {
     assert!(report.verdict.n_quoted >= 1, "{:#?}", report.verdict);
     assert!(report.verdict.summary.contains("quotation"), "{}", report.verdict.summary);
 }
+
+#[test]
+fn issue_14_a_passage_steps_over_short_unmatched_sentences() {
+    // Two sentences of SYRIA around two short ones of the copier's own that match nothing:
+    // the source continues where it stopped, so it is one passage, not two (PAN-13's
+    // granularity).
+    let text = "Russia ramps up its military presence in Syria in support of President Bashar Assad. \
+        Hmm, what now. It is a hard one. \
+        Putin and Obama are scheduled to meet on the sidelines of the UN General Assembly.";
+    let report = trace_text(text, None, Some("2016-01-01"));
+    let sourced: Vec<usize> = report
+        .sentences
+        .iter()
+        .filter(|s| s.status == SentenceStatus::Sourced)
+        .map(|s| s.idx)
+        .collect();
+    assert_eq!(sourced, [0, 3], "{}", summary(&report));
+    assert_eq!(report.passages.len(), 1, "{:#?}", report.passages);
+    let p = &report.passages[0];
+    assert_eq!((p.first_sentence, p.last_sentence), (0, 3));
+    assert_eq!(p.kind, Alteration::Edited, "stepping over sentences edits the passage");
+    // Four sentences in between are too many: two passages.
+    let text = "Russia ramps up its military presence in Syria in support of President Bashar Assad. \
+        Hmm. What now. It is hard. Oh well. \
+        Putin and Obama are scheduled to meet on the sidelines of the UN General Assembly.";
+    let report = trace_text(text, None, Some("2016-01-01"));
+    assert_eq!(report.passages.len(), 2, "{:#?}", report.passages);
+}

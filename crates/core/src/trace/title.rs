@@ -84,7 +84,7 @@ pub(super) fn trace_title(
     // decide (the words, names and the body's support do).
     shared.n_rare = shared.n_words;
     let support = body_origins.contains(&origin) || co.iter().any(|c| body_origins.contains(c));
-    let (strength, reason) = decide(&shared, support, config);
+    let (strength, reason) = decide(&shared, support, false, config);
     trace.status = match strength {
         EvidenceStrength::Strong => SentenceStatus::Sourced,
         EvidenceStrength::Phrase => SentenceStatus::PhraseMatch,
@@ -96,6 +96,7 @@ pub(super) fn trace_title(
         n_names_differ: shared.n_names_differ,
         n_rare_words: shared.n_rare,
         neighbour_support: support,
+        document_support: false,
         reason: if support { format!("{reason}; the body has sentences from it") } else { reason },
     });
     trace.origin = Some((origin, hit, co));
