@@ -613,3 +613,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn dateline_forms() {
+    use super::table::dateline_pattern;
+    assert_eq!(dateline_pattern("OSLO, April 8 (Reuters) - "), "CITY, DATE (AGENCY) -");
+    assert_eq!(dateline_pattern("WASHINGTON, Sept. 3, 2017 (AP) — "), "CITY, DATE (AGENCY) -");
+    assert_eq!(dateline_pattern("LONDON (Reuters) - "), "CITY (AGENCY) -");
+    assert_eq!(dateline_pattern("Washington (CNN)"), "City (AGENCY)");
+    assert_eq!(dateline_pattern("(Reuters) - "), "(AGENCY) -");
+}
