@@ -366,10 +366,16 @@ fn tally_title_and_dateline(result: &mut PlantedRate, patchwork: &Patchwork, rep
         }
     }
     if patchwork.truth.iter().any(|t| t.edits.contains(&EditKind::Dateline)) {
+        let flagged = report.flags.iter().any(|f| f.kind == FlagKind::WireDateline);
         result.n_datelines += 1;
-        if report.flags.iter().any(|f| f.kind == FlagKind::WireDateline) {
-            result.n_datelines_flagged += 1;
-        }
+        result.n_datelines_flagged += usize::from(flagged);
+        let pattern = unspun_lab::patchwork::table::DATELINES
+            .iter()
+            .find(|d| patchwork.doc.text.starts_with(**d))
+            .map_or("other", |d| unspun_lab::patchwork::table::dateline_pattern(d));
+        let counts = result.datelines_by_pattern.entry(pattern.to_string()).or_default();
+        counts[0] += 1;
+        counts[1] += usize::from(flagged);
     }
 }
 

@@ -72,6 +72,8 @@ pub(super) struct PlantedRate {
     /// Wire datelines the generator added, and those flagged `wire_dateline`.
     pub(super) n_datelines: usize,
     pub(super) n_datelines_flagged: usize,
+    /// The same by the dateline's form: `[added, flagged]`.
+    pub(super) datelines_by_pattern: BTreeMap<String, [usize; 2]>,
     pub(super) verdicts: Confusion,
     pub(super) origin_count_error: CountError,
     pub(super) mean_trace_ms: f64,
@@ -228,6 +230,7 @@ pub(super) fn run_planted(
             n_missed_phrase_rule: BTreeMap::new(),
             n_datelines: 0,
             n_datelines_flagged: 0,
+            datelines_by_pattern: BTreeMap::new(),
             verdicts: Confusion::new(&VERDICT_LABELS),
             origin_count_error: CountError::default(),
             mean_trace_ms: 0.0,
@@ -521,6 +524,17 @@ pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::
         sum(|r| r.n_datelines_flagged),
         sum(|r| r.n_datelines)
     )?;
+    let mut by_pattern: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+    for rate in &planted.rates {
+        for (pattern, [n, flagged]) in &rate.datelines_by_pattern {
+            let counts = by_pattern.entry(pattern.as_str()).or_default();
+            counts[0] += n;
+            counts[1] += flagged;
+        }
+    }
+    let by_pattern: Vec<String> =
+        by_pattern.iter().map(|(p, [n, flagged])| format!("{p} {flagged}/{n}")).collect();
+    writeln!(out, "  wire datelines flagged by form: {}", by_pattern.join(", "))?;
     writeln!(
         out,
         "  sentence attribution by edit kind (all rates; a sentence counts for each kind):"

@@ -802,4 +802,24 @@ pub static DATELINES: &[&str] = &[
     "BEIJING (AFP) - ",
     "PARIS (AFP) - ",
     "BEIRUT (AP) — ",
+    // City, date and credit: how Reuters, AP and AFP open most wire copy.
+    "OSLO, April 8 (Reuters) - ",
+    "WASHINGTON, Sept. 3, 2017 (AP) — ",
+    "LONDON, Monday (AFP) - ",
+    "GENEVA, March 12 (Reuters) - ",
 ];
+
+/// The form of a dateline of [`DATELINES`], for counting flags by pattern: `CITY, DATE
+/// (AGENCY) -`, `CITY (AGENCY) -`, `City (AGENCY)` or `(AGENCY) -`.
+pub fn dateline_pattern(dateline: &str) -> &'static str {
+    let place = dateline.split('(').next().unwrap_or("").trim();
+    if place.is_empty() {
+        "(AGENCY) -"
+    } else if place.contains(',') {
+        "CITY, DATE (AGENCY) -"
+    } else if place.chars().any(char::is_lowercase) {
+        "City (AGENCY)"
+    } else {
+        "CITY (AGENCY) -"
+    }
+}

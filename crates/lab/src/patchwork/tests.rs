@@ -552,7 +552,7 @@ fn snapshot_seed_42() {
         patchwork-0000
         Some("New Study Shows Disease Risk")
         ---
-        (Reuters) - The survey showed that doctors often missed early signs of the illness in rural medical centers.
+        LONDON (Reuters) - The survey showed that doctors often missed early signs of the illness in rural medical centers.
 
         Law enforcement said at least four people died and dozens were hurt in the disaster. Residents described the vicious winds as the worst they had seen in many years. Nobody on our street remembers a summer as warm as this one.
 
@@ -612,4 +612,14 @@ proptest! {
             check(&patchwork, &docs);
         }
     }
+}
+
+#[test]
+fn dateline_forms() {
+    use super::table::dateline_pattern;
+    assert_eq!(dateline_pattern("OSLO, April 8 (Reuters) - "), "CITY, DATE (AGENCY) -");
+    assert_eq!(dateline_pattern("WASHINGTON, Sept. 3, 2017 (AP) — "), "CITY, DATE (AGENCY) -");
+    assert_eq!(dateline_pattern("LONDON (Reuters) - "), "CITY (AGENCY) -");
+    assert_eq!(dateline_pattern("Washington (CNN)"), "City (AGENCY)");
+    assert_eq!(dateline_pattern("(Reuters) - "), "(AGENCY) -");
 }
