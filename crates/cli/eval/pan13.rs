@@ -228,46 +228,14 @@ pub(super) fn run_pan13(
         let score = pan_score(std::slice::from_ref(case), &same_pair);
         let detecting: Vec<&PanCase> = same_pair.iter().filter(|d| d.detects(case)).collect();
         if detecting.len() > 1 && split_examples.len() < MAX_EXAMPLES {
-            let text = texts
-                .get(case.susp_doc.as_str())
-                .map(|t| char_slice(t, case.susp_char_range.clone()))
-                .unwrap_or_default();
-            let found: Vec<String> = detecting
-                .iter()
-                .map(|d| format!("susp {:?} src {:?}", d.susp_char_range, d.src_char_range))
-                .collect();
-            split_examples.push(Example {
-                doc_id: case.susp_doc.clone(),
-                text: shorten(&text, 300),
-                expected: Some(format!(
-                    "{} susp {:?} src {:?}",
-                    case.src_doc, case.susp_char_range, case.src_char_range
-                )),
-                got: Some(found.join("; ")),
-                why: format!("case split into {} passages", detecting.len()),
-            });
+            let why = format!("case split into {} passages", detecting.len());
+            split_examples.push(case_example(case, &detecting, &texts, why));
         }
-        if score.recall >= 0.9 || examples.len() >= MAX_EXAMPLES {
-            continue;
+        if score.recall < 0.9 && examples.len() < MAX_EXAMPLES {
+            let found: Vec<&PanCase> = same_pair.iter().collect();
+            let why = format!("case recall {:.2}", score.recall);
+            examples.push(case_example(case, &found, &texts, why));
         }
-        let text = texts
-            .get(case.susp_doc.as_str())
-            .map(|t| char_slice(t, case.susp_char_range.clone()))
-            .unwrap_or_default();
-        let found: Vec<String> = same_pair
-            .iter()
-            .map(|d| format!("susp {:?} src {:?}", d.susp_char_range, d.src_char_range))
-            .collect();
-        examples.push(Example {
-            doc_id: case.susp_doc.clone(),
-            text: shorten(&text, 300),
-            expected: Some(format!(
-                "{} susp {:?} src {:?}",
-                case.src_doc, case.susp_char_range, case.src_char_range
-            )),
-            got: (!found.is_empty()).then(|| found.join("; ")),
-            why: format!("case recall {:.2}", score.recall),
-        });
     }
 
     Ok(Pan13Result {
@@ -286,4 +254,31 @@ pub(super) fn run_pan13(
         examples,
         split_examples,
     })
+}
+
+/// An example of `case` for reading: its text, where it is, and the `found` detections.
+fn case_example(
+    case: &PanCase,
+    found: &[&PanCase],
+    texts: &HashMap<&str, &str>,
+    why: String,
+) -> Example {
+    let text = texts
+        .get(case.susp_doc.as_str())
+        .map(|t| char_slice(t, case.susp_char_range.clone()))
+        .unwrap_or_default();
+    let found: Vec<String> = found
+        .iter()
+        .map(|d| format!("susp {:?} src {:?}", d.susp_char_range, d.src_char_range))
+        .collect();
+    Example {
+        doc_id: case.susp_doc.clone(),
+        text: shorten(&text, 300),
+        expected: Some(format!(
+            "{} susp {:?} src {:?}",
+            case.src_doc, case.susp_char_range, case.src_char_range
+        )),
+        got: (!found.is_empty()).then(|| found.join("; ")),
+        why,
+    }
 }

@@ -322,12 +322,13 @@ pub(super) fn passages(
     while idx < sentences.len() {
         // Extend the open passage with this sentence, or with the next one over this one.
         let step = open.as_ref().and_then(|o| {
+            let end = sentences.len().min(idx + MAX_STEP_OVER + 1);
             let mut skipped_tokens = 0;
-            for next in idx..sentences.len().min(idx + MAX_STEP_OVER + 1) {
+            for (next, n_tokens) in sentence_tokens.iter().enumerate().take(end).skip(idx) {
                 if fits(o, next, skipped_tokens) {
                     return Some(next);
                 }
-                skipped_tokens += sentence_tokens[next];
+                skipped_tokens += n_tokens;
             }
             None
         });
