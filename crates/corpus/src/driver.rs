@@ -441,17 +441,7 @@ fn summarise(
     report: Vec<Publisher>,
     stages: Vec<StageSummary>,
 ) -> ClusterSummary {
-    let count_by = |names: Vec<String>| {
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for name in names {
-            match counts.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, c)) => *c += 1,
-                None => counts.push((name, 1)),
-            }
-        }
-        counts.sort();
-        counts
-    };
+    let counts = crate::stage::reuse::reuse_counts(output, edges);
     ClusterSummary {
         schema: CLUSTER_SCHEMA.to_owned(),
         out_dir: out_dir.to_path_buf(),
@@ -465,33 +455,16 @@ fn summarise(
             .iter()
             .filter(|b| b.scope == BoilerplateScope::Outlet)
             .count(),
-        n_links: output.links.len(),
-        n_strong_links: output.links.iter().filter(|l| l.strong).count(),
-        links_by_kind: count_by(
-            output
-                .links
-                .iter()
-                .map(|l| unspun_core::cluster::link_kind_name(l.kind).to_owned())
-                .collect(),
-        ),
-        verdicts: count_by(
-            output
-                .documents
-                .iter()
-                .map(|d| {
-                    serde_json::to_value(d.verdict)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                })
-                .collect(),
-        ),
-        n_doc_clusters: output.doc_clusters.len(),
-        n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
-        n_passage_clusters: output.passage_clusters.len(),
-        n_boilerplate_passages: output.boilerplate_passages.len(),
-        n_outlet_edges: edges.len(),
-        n_spins: output.spins.len(),
+        n_links: counts.n_links,
+        n_strong_links: counts.n_strong_links,
+        links_by_kind: counts.links_by_kind,
+        verdicts: counts.verdicts,
+        n_doc_clusters: counts.n_doc_clusters,
+        n_clustered_docs: counts.n_clustered_docs,
+        n_passage_clusters: counts.n_passage_clusters,
+        n_boilerplate_passages: counts.n_boilerplate_passages,
+        n_outlet_edges: counts.n_outlet_edges,
+        n_spins: counts.n_spins,
         publishers: report,
         stages,
         files: Vec::new(),

@@ -49,4 +49,6 @@ pub use job::{
     StageSummary,
 };
 pub use stage::boilerplate::{boilerplate_line, sort_boilerplate_lines};
-pub use stage::reuse::{fill_passage_texts_with, passage_text_ids, reuse_marker, write_reuse};
+pub use stage::reuse::{
+    ReuseCounts, fill_passage_texts_with, passage_text_ids, reuse_counts, reuse_marker, write_reuse,
+};

@@ -9,35 +9,18 @@ use pyo3::types::PyDict;
 use serde::Serialize;
 use std::io::Write;
 use unspun_core::cluster::graph::{OutletEdge, Publisher, add_spins, outlet_edges, publishers};
-use unspun_core::cluster::{ClusterConfig, ClusterOutput, TracedDoc, build, link_kind_name};
+use unspun_core::cluster::{ClusterConfig, ClusterOutput, TracedDoc, build};
 use unspun_index::{FsStorage, Storage};
 
 use crate::convert::{engine_error, to_python};
 
-/// What `summary.json` says of the reuse stage (the fields of
-/// `unspun_corpus::ClusterSummary` it fills, in its order).
+/// What `summary.json` says of the reuse stage: the native driver's counts
+/// (`unspun_corpus::reuse_counts`), then the publishers.
 #[derive(Serialize)]
 struct ReuseCounts<'a> {
-    n_links: usize,
-    n_strong_links: usize,
-    links_by_kind: Vec<(String, usize)>,
-    verdicts: Vec<(String, usize)>,
-    n_doc_clusters: usize,
-    n_clustered_docs: usize,
-    n_passage_clusters: usize,
-    n_boilerplate_passages: usize,
-    n_outlet_edges: usize,
-    n_spins: usize,
+    #[serde(flatten)]
+    counts: unspun_corpus::ReuseCounts,
     publishers: &'a [Publisher],
-}
-
-/// Names with their counts, sorted by name.
-fn count_by(names: impl Iterator<Item = String>) -> Vec<(String, usize)> {
-    let mut counts = std::collections::BTreeMap::new();
-    for name in names {
-        *counts.entry(name).or_insert(0) += 1;
-    }
-    counts.into_iter().collect()
 }
 
 fn reuse_counts<'a>(
@@ -45,23 +28,7 @@ fn reuse_counts<'a>(
     edges: &[OutletEdge],
     report: &'a [Publisher],
 ) -> ReuseCounts<'a> {
-    let verdict_name =
-        |verdict| serde_json::to_value(verdict).ok().and_then(|v| v.as_str().map(str::to_owned));
-    ReuseCounts {
-        n_links: output.links.len(),
-        n_strong_links: output.links.iter().filter(|l| l.strong).count(),
-        links_by_kind: count_by(output.links.iter().map(|l| link_kind_name(l.kind).to_owned())),
-        verdicts: count_by(
-            output.documents.iter().map(|d| verdict_name(d.verdict).unwrap_or_default()),
-        ),
-        n_doc_clusters: output.doc_clusters.len(),
-        n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
-        n_passage_clusters: output.passage_clusters.len(),
-        n_boilerplate_passages: output.boilerplate_passages.len(),
-        n_outlet_edges: edges.len(),
-        n_spins: output.spins.len(),
-        publishers: report,
-    }
+    ReuseCounts { counts: unspun_corpus::reuse_counts(output, edges), publishers: report }
 }
 
 /// The `reuse` stage over the trace lines of a whole run (every `trace-NNNNN.jsonl` line, in

@@ -74,3 +74,62 @@ pub fn write_reuse(
     let path = storage.path_of("publishers.json");
     write_bytes(storage, "publishers.json", &to_json(&report, &path)?)
 }
+
+/// What `summary.json` says of the reuse stage's output (the fields of
+/// [`crate::ClusterSummary`] it fills, in its order, but the publishers): the native driver
+/// and the Spark driver count alike.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReuseCounts {
+    /// Document links.
+    pub n_links: usize,
+    /// Strong links.
+    pub n_strong_links: usize,
+    /// Links by kind name, sorted by name.
+    pub links_by_kind: Vec<(String, usize)>,
+    /// Documents by verdict name, sorted by name.
+    pub verdicts: Vec<(String, usize)>,
+    /// Document clusters (two or more members).
+    pub n_doc_clusters: usize,
+    /// Documents in them.
+    pub n_clustered_docs: usize,
+    /// Passage clusters.
+    pub n_passage_clusters: usize,
+    /// Passage clusters found to be an outlet's boilerplate.
+    pub n_boilerplate_passages: usize,
+    /// Outlet edges.
+    pub n_outlet_edges: usize,
+    /// Entries of the learned spin dictionary.
+    pub n_spins: usize,
+}
+
+/// Counts `output` and its outlet `edges` for `summary.json`.
+pub fn reuse_counts(output: &ClusterOutput, edges: &[OutletEdge]) -> ReuseCounts {
+    let count_by = |names: &mut dyn Iterator<Item = String>| {
+        let mut counts = std::collections::BTreeMap::new();
+        for name in names {
+            *counts.entry(name).or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
+    };
+    let verdict_name =
+        |verdict| serde_json::to_value(verdict).ok().and_then(|v| v.as_str().map(str::to_owned));
+    ReuseCounts {
+        n_links: output.links.len(),
+        n_strong_links: output.links.iter().filter(|l| l.strong).count(),
+        links_by_kind: count_by(
+            &mut output
+                .links
+                .iter()
+                .map(|l| unspun_core::cluster::link_kind_name(l.kind).to_owned()),
+        ),
+        verdicts: count_by(
+            &mut output.documents.iter().map(|d| verdict_name(d.verdict).unwrap_or_default()),
+        ),
+        n_doc_clusters: output.doc_clusters.len(),
+        n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
+        n_passage_clusters: output.passage_clusters.len(),
+        n_boilerplate_passages: output.boilerplate_passages.len(),
+        n_outlet_edges: edges.len(),
+        n_spins: output.spins.len(),
+    }
+}
