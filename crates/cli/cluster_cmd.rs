@@ -47,29 +47,33 @@ fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
         summary.n_boilerplate, summary.n_boilerplate_outlet
     );
     let kinds: Vec<String> =
-        summary.links_by_kind.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        summary.reuse.links_by_kind.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
     let _ = writeln!(
         out,
         "links          {} ({} strong): {}",
-        summary.n_links,
-        summary.n_strong_links,
+        summary.reuse.n_links,
+        summary.reuse.n_strong_links,
         if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") }
     );
-    let verdicts: Vec<String> = summary.verdicts.iter().map(|(v, n)| format!("{n} {v}")).collect();
+    let verdicts: Vec<String> =
+        summary.reuse.verdicts.iter().map(|(v, n)| format!("{n} {v}")).collect();
     let _ = writeln!(out, "verdicts       {}", verdicts.join(", "));
     let _ = writeln!(
         out,
         "doc clusters   {} ({} documents)",
-        summary.n_doc_clusters, summary.n_clustered_docs
+        summary.reuse.n_doc_clusters, summary.reuse.n_clustered_docs
     );
     let _ = writeln!(
         out,
         "passage clust. {} ({} more left out as outlet boilerplate)",
-        summary.n_passage_clusters, summary.n_boilerplate_passages
+        summary.reuse.n_passage_clusters, summary.reuse.n_boilerplate_passages
     );
-    let _ = writeln!(out, "outlet edges   {}", summary.n_outlet_edges);
-    let _ =
-        writeln!(out, "spins          {} recurring substitutions (spins.jsonl)", summary.n_spins);
+    let _ = writeln!(out, "outlet edges   {}", summary.reuse.n_outlet_edges);
+    let _ = writeln!(
+        out,
+        "spins          {} recurring substitutions (spins.jsonl)",
+        summary.reuse.n_spins
+    );
     let _ = writeln!(out, "output         {}", summary.out_dir.display());
     let shown: Vec<&Publisher> =
         summary.publishers.iter().filter(|p| p.n_docs >= min_docs).take(top).collect();

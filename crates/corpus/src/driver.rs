@@ -441,7 +441,6 @@ fn summarise(
     report: Vec<Publisher>,
     stages: Vec<StageSummary>,
 ) -> ClusterSummary {
-    let counts = crate::stage::reuse::reuse_counts(output, edges);
     ClusterSummary {
         schema: CLUSTER_SCHEMA.to_owned(),
         out_dir: out_dir.to_path_buf(),
@@ -455,16 +454,7 @@ fn summarise(
             .iter()
             .filter(|b| b.scope == BoilerplateScope::Outlet)
             .count(),
-        n_links: counts.n_links,
-        n_strong_links: counts.n_strong_links,
-        links_by_kind: counts.links_by_kind,
-        verdicts: counts.verdicts,
-        n_doc_clusters: counts.n_doc_clusters,
-        n_clustered_docs: counts.n_clustered_docs,
-        n_passage_clusters: counts.n_passage_clusters,
-        n_boilerplate_passages: counts.n_boilerplate_passages,
-        n_outlet_edges: counts.n_outlet_edges,
-        n_spins: counts.n_spins,
+        reuse: crate::stage::reuse::reuse_counts(output, edges),
         publishers: report,
         stages,
         files: Vec::new(),

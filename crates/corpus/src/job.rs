@@ -171,26 +171,10 @@ pub struct ClusterSummary {
     pub n_boilerplate: usize,
     /// Of which within one outlet.
     pub n_boilerplate_outlet: usize,
-    /// Document links.
-    pub n_links: usize,
-    /// Strong links, by kind.
-    pub n_strong_links: usize,
-    /// Links by kind (`exact_copy`, …).
-    pub links_by_kind: Vec<(String, usize)>,
-    /// Documents by verdict.
-    pub verdicts: Vec<(String, usize)>,
-    /// Document clusters (two or more members).
-    pub n_doc_clusters: usize,
-    /// Documents in them.
-    pub n_clustered_docs: usize,
-    /// Passage clusters.
-    pub n_passage_clusters: usize,
-    /// Passage clusters found to be an outlet's boilerplate (left out of the rest).
-    pub n_boilerplate_passages: usize,
-    /// Outlet edges.
-    pub n_outlet_edges: usize,
-    /// Entries of the learned spin dictionary (`spins.jsonl`).
-    pub n_spins: usize,
+    /// What the reuse stage found: links, verdicts, clusters, outlet edges, spins (flattened:
+    /// `summary.json` has `n_links`, `links_by_kind`, … at the top level).
+    #[serde(flatten)]
+    pub reuse: crate::ReuseCounts,
     /// The publisher report (every outlet, most reused text first).
     pub publishers: Vec<Publisher>,
     /// The stages.

@@ -75,10 +75,9 @@ pub fn write_reuse(
     write_bytes(storage, "publishers.json", &to_json(&report, &path)?)
 }
 
-/// What `summary.json` says of the reuse stage's output (the fields of
-/// [`crate::ClusterSummary`] it fills, in its order, but the publishers): the native driver
-/// and the Spark driver count alike.
-#[derive(Debug, Clone, serde::Serialize)]
+/// What `summary.json` says of the reuse stage's output (flattened into
+/// [`crate::ClusterSummary`]): the native driver and the Spark driver count alike.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReuseCounts {
     /// Document links.
     pub n_links: usize,
