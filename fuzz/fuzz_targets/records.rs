@@ -96,8 +96,12 @@ fuzz_target!(|data: &[u8]| {
             RecordResult::Skipped(bad) => {
                 // The message must render (it names the file and line).
                 let _ = bad.to_string();
-                // A stream this target compressed is intact: no read error.
-                assert!(!(compressed_here && bad.reason == SkipReason::Io), "{bad}");
+                // A stream this target compressed is intact: no read error. A JSON array whose
+                // content is cut or malformed also ends the reading as `Io` (an array cannot be
+                // resynchronised), and says it is the content.
+                let content = bad.detail.starts_with("malformed JSON array")
+                    || bad.detail.starts_with("truncated: the JSON array");
+                assert!(!(compressed_here && bad.reason == SkipReason::Io && !content), "{bad}");
                 read_error = bad.reason == SkipReason::Io;
             }
         }
