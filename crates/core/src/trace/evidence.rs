@@ -235,14 +235,28 @@ pub(super) fn judge(
                     .is_some_and(|s| decide(&s, false, false, config).0 == EvidenceStrength::Strong)
         })
         .collect();
+    // Per candidate, how many such sentences name it as their origin or a co-copy (linear in
+    // the sentences: a long article is not scanned once per sentence).
+    let family = |origin: &Origin| {
+        let mut members: Vec<usize> =
+            std::iter::once(origin.0).chain(origin.2.iter().copied()).collect();
+        members.sort_unstable();
+        members.dedup();
+        members
+    };
+    let mut n_strong_in = vec![0usize; cands.len()];
+    for (j, origin) in best.iter().enumerate() {
+        if let Some(origin) = origin.as_ref().filter(|_| alone[j]) {
+            for c in family(origin) {
+                n_strong_in[c] += 1;
+            }
+        }
+    }
     let document_supports = |idx: usize| {
-        let Some((origin, _, co)) = &best[idx] else { return false };
-        let family = |c: usize| c == *origin || co.contains(&c);
-        (0..best.len()).filter(|&j| j != idx && alone[j]).any(|j| {
-            best[j]
-                .as_ref()
-                .is_some_and(|(o, _, co_j)| family(*o) || co_j.iter().any(|c| family(*c)))
-        })
+        let Some(origin) = &best[idx] else { return false };
+        // Another sentence than this one: its own count is left out.
+        let own = usize::from(alone[idx]);
+        family(origin).into_iter().any(|c| n_strong_in[c] > own)
     };
     let mut out = vec![None; best.len()];
     for idx in 0..best.len() {
