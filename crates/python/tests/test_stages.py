@@ -313,6 +313,21 @@ def read_jsonl_lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def _chunks(reads):
+    """Reads of consecutive parts of one file as the chunks of `unspun.spark`'s read job."""
+    return [
+        ((i, 0), (len(r["documents"]), len(r["bad_records"]), r["bad_records"], r["n_lines"], 0))
+        for i, r in enumerate(reads)
+    ]
+
+
+def whole_reason(unspun, tmp_path, line):
+    """The reason `read_corpus` gives a file of this one line."""
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(line + b"\n")
+    return unspun.read_corpus([path])["bad_records"][0]["reason"]
+
+
 def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
     """Byte ranges of a JSON Lines file, cut anywhere (inside lines, on newlines), read
     together what `read_corpus` reads of the whole file: the same records in the same order,
@@ -334,9 +349,26 @@ def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
         splits = [(corpus, a, b) for a, b in zip(cuts, cuts[1:])]
         reads = [unspun.read_jsonl_range(p, a, b) for p, a, b in splits]
         assert [r for read in reads for r in read["documents"]] == whole["documents"]
-        bad = [(len(r["bad_records"]), r["bad_records"], r["n_lines"]) for r in reads]
-        assert _bad_record_lines(splits, bad) == whole["bad_records"]
+        assert _bad_record_lines(_chunks(reads)) == whole["bad_records"]
         assert sum(r["n_lines"] for r in reads) == body.count(b"\n") + 7
+    # The same file's lines as Spark's text source gives them (split on "\n" only, as bytes),
+    # in runs cut anywhere, read by `read_jsonl_lines`: again the records of the whole file.
+    lines = corpus.read_bytes().split(b"\n")
+    assert lines[-1] == b'{"id": "last", "text": "No final newline."}'
+    for cuts in ([0, len(lines)], [0, 1, 2, 9, 10, 11, 12, 200, len(lines)]):
+        reads = [
+            unspun.read_jsonl_lines(corpus, lines[a:b], at_file_start=a == 0)
+            for a, b in zip(cuts, cuts[1:])
+        ]
+        assert [r for read in reads for r in read["documents"]] == whole["documents"]
+        assert _bad_record_lines(_chunks(reads)) == whole["bad_records"]
+    # A line longer than the reader's limit is a bad record, as in a range.
+    big = [b'{"id": "big", "text": "' + b"x" * (17 << 20) + b'"}', lines[-1]]
+    read = unspun.read_jsonl_lines("hdfs://nn/big.jsonl", big, at_file_start=False)
+    assert [(b["path"], b["line"], b["reason"]) for b in read["bad_records"]] == [
+        ("hdfs://nn/big.jsonl", 1, whole_reason(unspun, tmp_path, big[0]))
+    ]
+    assert len(read["documents"]) == 1
     # Only large uncompressed JSON Lines files are split.
     assert unspun.corpus_splits([corpus], 1 << 16) == [
         (corpus, a, min(a + (1 << 16), size)) for a in range(0, size, 1 << 16)
