@@ -3,8 +3,10 @@ only that the work happened (never a time).
 
     # Spark local[2] against `unspun index` + `unspun cluster` on the same inputs:
     python crates/python/bench/spark_vs_native.py local NAME INPUT...
-    # a loopback standalone cluster of 1, then 2 one-core workers (a master from spark-class):
-    python crates/python/bench/spark_vs_native.py standalone NAME INPUT... [--workers 1 2]
+    # a loopback standalone cluster of 1, then 2 one-core workers (a master from spark-class),
+    # with the CPU seconds of each worker's processes and of the driver, per stage:
+    python crates/python/bench/spark_vs_native.py standalone NAME INPUT... [--workers 1 2] \
+        [--uri]
 
 Run it with the Python of a venv holding the wheel and pyspark (`.ci/run` makes
 target/python-venv). `--unspun` is the CLI (target/release/unspun). Each figure is one JSON
@@ -156,9 +158,11 @@ class CpuSampler(threading.Thread):
         self.sample()
 
     def at(self, when):
-        """Each lane's CPU seconds at the last sample not after `when`."""
+        """Each lane's CPU seconds by the last sample not after `when`: the most any sample
+        up to then saw (an executor that exits at the end leaves the tree unreaped, and its
+        seconds would drop out)."""
         before = [s for s in self.samples if s[0] <= when] or self.samples[:1]
-        return before[-1][1]
+        return {lane: max(s[1][lane] for s in before) for lane in before[-1][1]}
 
     def per_stage(self, windows):
         """`{stage: {lane: cpu seconds}}` over `[(stage, start, end)]`, and the mean load."""
@@ -255,17 +259,26 @@ class Standalone:
 
 
 def standalone(args, work):
-    native, native_out = native_cluster(args.unspun, args.inputs, work)
-    print(json.dumps({"figure": "native", "name": args.name, **native}), flush=True)
+    if args.reuse_native and (work / "native" / "summary.json").is_file():
+        native_out = work / "native"  # an earlier run's, in --work
+    else:
+        native, native_out = native_cluster(args.unspun, args.inputs, work)
+        print(json.dumps({"figure": "native", "name": args.name, **native}), flush=True)
     walls, busiest_sums = {}, {}
     for n_workers in args.workers:
         run = work / f"w{n_workers}"
+        shutil.rmtree(run, ignore_errors=True)
         run.mkdir()
         with Standalone(n_workers, run) as cluster:
             load_before = load()
+            inputs = [p.as_uri() for p in args.inputs] if args.uri else args.inputs
             secs, printed, cpu, mean_load = spark_cluster_sampled(
-                args.inputs, run / "out", cluster.url,
-                ["--partitions", str(max(4, 2 * n_workers))],
+                inputs, run / "out", cluster.url,
+                # The job starts once every worker's executor is up (standalone's default
+                # starts on the first: the read's tasks then crowd on one worker).
+                ["--partitions", str(max(4, 2 * n_workers)),
+                 "--conf", f"spark.cores.max={n_workers}",
+                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"],
                 [p.pid for p in cluster.procs[1:]],
             )
         walls[n_workers] = secs
@@ -277,6 +290,7 @@ def standalone(args, work):
             "figure": "standalone",
             "name": args.name,
             "workers": n_workers,
+            "inputs_as": "file:// URIs" if args.uri else "local paths",
             "secs": round(secs, 1),
             "spark_start_secs": printed["secs_spark_start"],
             "stages": {s["stage"]: round(s["secs"], 1) for s in printed["stages"]},
@@ -310,10 +324,16 @@ def main():
     parser.add_argument("inputs", nargs="+", type=Path)
     parser.add_argument("--unspun", default=str(REPO / "target" / "release" / "unspun"))
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--uri", action="store_true",
+                        help="standalone: give Spark the inputs as file:// URIs (read through "
+                        "Hadoop's filesystem layer) instead of local paths")
     parser.add_argument("--driver-memory", default="4g",
                         help="local[2]: the JVM holding driver and executors (4g)")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse-native", action="store_true",
+                        help="standalone: compare with the native output an earlier run left "
+                        "in --work instead of running it again")
     args = parser.parse_args()
     args.inputs = [p.resolve() for p in args.inputs]
     work = args.work or Path(tempfile.mkdtemp(prefix="spark-bench-"))
