@@ -209,21 +209,8 @@ pub(crate) fn read_jsonl_range<'py>(
     url_field: &str,
     generate_ids: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let config = reader_config(
-        id_field,
-        text_field,
-        title_field,
-        date_field,
-        source_field,
-        url_field,
-        Some("jsonl"),
-        generate_ids,
-    )?;
-    if config.generate_ids == Some(IdScheme::Line) {
-        return Err(PyValueError::new_err(
-            "generate_ids=\"line\" needs the whole file: read it with read_corpus",
-        ));
-    }
+    let fields = [id_field, text_field, title_field, date_field, source_field, url_field];
+    let config = part_config(fields, generate_ids)?;
     if start > end {
         return Err(PyValueError::new_err(format!("start {start} is after end {end}")));
     }
@@ -258,24 +245,25 @@ pub(crate) fn read_jsonl_lines<'py>(
     url_field: &str,
     generate_ids: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let config = reader_config(
-        id_field,
-        text_field,
-        title_field,
-        date_field,
-        source_field,
-        url_field,
-        Some("jsonl"),
-        generate_ids,
-    )?;
+    let fields = [id_field, text_field, title_field, date_field, source_field, url_field];
+    let config = part_config(fields, generate_ids)?;
+    let lines: Vec<&[u8]> = lines.iter().map(|line| line.as_bytes()).collect();
+    let read = py.detach(|| read_lines(&lines, at_file_start, &path, &config));
+    range_dict(py, &read)
+}
+
+/// The JSON Lines reader's settings for a part of a file: the field names (id, text, title,
+/// date, source, url) and the id scheme, which cannot number lines (a part does not know the
+/// lines before it).
+fn part_config(fields: [&str; 6], generate_ids: Option<&str>) -> PyResult<ReaderConfig> {
+    let [id, text, title, date, source, url] = fields;
+    let config = reader_config(id, text, title, date, source, url, Some("jsonl"), generate_ids)?;
     if config.generate_ids == Some(IdScheme::Line) {
         return Err(PyValueError::new_err(
             "generate_ids=\"line\" needs the whole file: read it with read_corpus",
         ));
     }
-    let lines: Vec<&[u8]> = lines.iter().map(|line| line.as_bytes()).collect();
-    let read = py.detach(|| read_lines(&lines, at_file_start, &path, &config));
-    range_dict(py, &read)
+    Ok(config)
 }
 
 /// `documents`, `bad_records` and `n_lines` of a read.

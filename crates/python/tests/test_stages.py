@@ -378,3 +378,45 @@ def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
         unspun.corpus_splits([corpus], 100)
     with pytest.raises(ValueError, match="needs the whole file"):
         unspun.read_jsonl_range(corpus, 0, 10, generate_ids="line")
+
+
+def test_a_file_brought_whole_by_spark_is_read_under_its_uri(tmp_path):
+    """What a task does with the bytes `binaryFiles` brings of a URI input: the records of
+    `read_corpus` over the same file, with the URI where the task's copy would show (bad
+    records, a document file's id), and a file found in a folder keeping its relative id."""
+    from unspun.spark import _read_whole_file, is_uri
+
+    assert [is_uri(p) for p in ("file:///a", "file:/a", "hdfs://nn/x", "s3a://b/k")] == [True] * 4
+    assert not any(is_uri(p) for p in ("C:/x", "a:b.jsonl", "/tmp/x", "x/y.jsonl", tmp_path))
+
+    page = (b"<html><head><title>A headline</title></head><body><p>The council met on "
+            b"Tuesday and voted to keep the library open for another year.</p></body></html>")
+    folder = tmp_path / "site"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "b.html").write_bytes(page)
+
+    def docs(items):
+        return [item[3] for item in items if item[0] == "doc"]
+
+    def native(paths):
+        return [{k: v for k, v in d.items() if k != "doc"}
+                for d in unspun.read_corpus(paths)["documents"]]
+
+    found = docs(_read_whole_file(0, "hdfs://nn/site/a/b.html", "a/b.html", page, {}))
+    assert found == native([folder]) and found[0]["id"] == "a/b.html"
+    given = docs(_read_whole_file(0, "hdfs://nn/b.html", None, page, {}))
+    expected = native([folder / "a" / "b.html"])
+    assert expected[0]["id"] == str(folder / "a" / "b.html")
+    assert given == [dict(expected[0], id="hdfs://nn/b.html")]
+
+    import gzip
+
+    data = gzip.compress(b'{"id": "x", "text": "Fine."}\nnot json\n')
+    items = _read_whole_file(2, "s3a://bucket/c.jsonl.gz", None, data, {})
+    chunk = items[-1]
+    assert chunk[:2] == ("chunk", (2, 0))
+    n_docs, n_bad, bad, n_lines, _ = chunk[2]
+    assert (n_docs, n_bad, n_lines) == (1, 1, None)
+    assert (bad[0]["path"], bad[0]["line"]) == ("s3a://bucket/c.jsonl.gz", 2)
+    with pytest.raises(unspun.UnspunError, match="s3a://bucket/d.pdf"):
+        _read_whole_file(3, "s3a://bucket/d.pdf", None, b"%PDF-1.4 ...", {})

@@ -96,9 +96,9 @@ READ_TASKS_PER_CORE = 4
 MIN_AUTO_SPLIT_BYTES = 1 << 20
 
 #: An input given as a URI (``file://``, ``hdfs://``, ``s3a://``, ``gs://``, ``abfss://``…): read
-#: through Spark's Hadoop filesystem layer. A scheme has two letters at least, so a Windows
-#: drive (``C:``) stays a path.
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+#: through Spark's Hadoop filesystem layer. A scheme has two letters at least and a ``/``
+#: follows its colon, so a Windows drive (``C:``) or a file named ``a:b.jsonl`` stays a path.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
 
 #: Name endings Spark's text source decompresses by (Hadoop's codecs): such a file is read
 #: whole, by its content, as ``unspun index`` reads it, never as text lines.
@@ -184,10 +184,6 @@ class _HadoopFiles:
             return bytes(stream.readNBytes(n_bytes))
         finally:
             stream.close()
-
-    def total_bytes(self, uri):
-        path = self.jvm.org.apache.hadoop.fs.Path(uri)
-        return self._fs(path).getContentSummary(path).getLength()
 
 
 def read_plan(sc, inputs, split_bytes=None):
@@ -952,11 +948,22 @@ def main(argv=None):
         command.add_argument("--driver-memory", default=None, metavar="SIZE",
                              help="the driver JVM's heap (spark.driver.memory, e.g. 4g); in "
                              "local mode it holds the executors' cached partitions too")
+    for command in (cluster, pairs):
+        command.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                             help="a Spark setting, repeatable (e.g. spark.jars.packages="
+                             "org.apache.hadoop:hadoop-aws:3.4.1 and spark.hadoop.fs.s3a.* "
+                             "for s3a:// inputs)")
     cluster.add_argument("--fresh", action="store_true",
                          help="remove the files of an earlier run in --out first")
     args = parser.parse_args(argv)
     if args.partitions is not None and not 1 <= args.partitions <= 1 << 20:
         parser.error("--partitions must be from 1 to 2^20")
+    settings = []
+    for setting in args.conf:
+        key, sep, value = setting.partition("=")
+        if not sep or not key:
+            parser.error(f"--conf {setting!r}: expected KEY=VALUE")
+        settings.append((key, value))
     split_bytes = None if args.split_mb is None else int(args.split_mb * (1 << 20))
     if split_bytes is not None and not 1 << 16 <= split_bytes <= 1 << 40:
         parser.error("--split-mb must be from 1/16 to 2^20")
@@ -988,6 +995,8 @@ def main(argv=None):
     )
     if args.driver_memory:
         conf.set("spark.driver.memory", args.driver_memory)
+    for key, value in settings:
+        conf.set(key, value)
     sc = SparkContext.getOrCreate(conf)
     sc.setLogLevel("ERROR")
     job_started = time.monotonic()
