@@ -3,8 +3,10 @@ only that the work happened (never a time).
 
     # Spark local[2] against `unspun index` + `unspun cluster` on the same inputs:
     python crates/python/bench/spark_vs_native.py local NAME INPUT...
-    # a loopback standalone cluster of 1, then 2 one-core workers (a master from spark-class):
-    python crates/python/bench/spark_vs_native.py standalone NAME INPUT... [--workers 1 2]
+    # a loopback standalone cluster of 1, then 2 one-core workers (a master from spark-class),
+    # with the CPU seconds of each worker's processes and of the driver, per stage:
+    python crates/python/bench/spark_vs_native.py standalone NAME INPUT... [--workers 1 2] \
+        [--uri]
 
 Run it with the Python of a venv holding the wheel and pyspark (`.ci/run` makes
 target/python-venv). `--unspun` is the CLI (target/release/unspun). Each figure is one JSON
@@ -21,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -103,6 +106,103 @@ def local(args, work):
     print(json.dumps(figure), flush=True)
 
 
+#: Clock ticks a second of /proc/PID/stat's CPU times.
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu(root):
+    """CPU seconds (user + system, with those of reaped children) of `root` and every live
+    process below it, from /proc."""
+    parents, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / TICKS
+    total, frontier = 0.0, [root]
+    while frontier:
+        pid = frontier.pop()
+        total += cpu.get(pid, 0.0)
+        frontier += [p for p, parent in parents.items() if parent == pid]
+    return total
+
+
+class CpuSampler(threading.Thread):
+    """Samples, every `period` s, the CPU seconds of each lane (a process tree: each worker
+    daemon with its executor and Python workers, the driver) and the 1-minute load."""
+
+    def __init__(self, lanes, period=0.5):
+        super().__init__(daemon=True)
+        self.lanes, self.period, self.samples = lanes, period, []
+        self.done = threading.Event()
+
+    def sample(self):
+        self.samples.append(
+            (time.monotonic(), {name: process_tree_cpu(pid) for name, pid in self.lanes.items()},
+             load())
+        )
+
+    def run(self):
+        while not self.done.is_set():
+            self.sample()
+            self.done.wait(self.period)
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        self.sample()
+
+    def at(self, when):
+        """Each lane's CPU seconds by the last sample not after `when`: the most any sample
+        up to then saw (an executor that exits at the end leaves the tree unreaped, and its
+        seconds would drop out)."""
+        before = [s for s in self.samples if s[0] <= when] or self.samples[:1]
+        return {lane: max(s[1][lane] for s in before) for lane in before[-1][1]}
+
+    def per_stage(self, windows):
+        """`{stage: {lane: cpu seconds}}` over `[(stage, start, end)]`, and the mean load."""
+        out = {}
+        for stage, start, end in windows:
+            a, b = self.at(start), self.at(end)
+            out[stage] = {lane: round(b[lane] - a[lane], 1) for lane in b}
+        loads = [s[2] for s in self.samples]
+        return out, round(sum(loads) / max(1, len(loads)), 1)
+
+
+def spark_cluster_sampled(inputs, out, master, extra, worker_pids):
+    """`spark_cluster`, sampling the CPU of each worker's process tree and of the driver;
+    returns (seconds, printed summary, per-stage CPU by lane, mean load)."""
+    args = [sys.executable, "-m", "unspun.spark", "cluster", "--master", master,
+            "--input", *map(str, inputs), "--out", str(out), *extra]
+    started = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYSPARK_PYTHON=sys.executable))
+    lanes = {f"worker{i}": pid for i, pid in enumerate(worker_pids)}
+    lanes["driver"] = proc.pid
+    sampler = CpuSampler(lanes)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    ended = time.monotonic()
+    sampler.stop()
+    if proc.returncode != 0:
+        sys.exit(f"spark cluster: exit {proc.returncode}\n{stderr[-4000:]}")
+    printed = json.loads(stdout.strip().splitlines()[-1])
+    # The stages run one after the other, from the job's start (the printed `secs` count from
+    # the SparkContext's creation, after the imports; its start is `secs_spark_start` later).
+    at = ended - printed["secs"] + printed["secs_spark_start"]
+    windows = []
+    for stage in printed["stages"]:
+        windows.append((stage["stage"], at, at + stage["secs"]))
+        at += stage["secs"]
+    cpu, mean_load = sampler.per_stage(windows)
+    return ended - started, printed, cpu, mean_load
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -159,34 +259,62 @@ class Standalone:
 
 
 def standalone(args, work):
-    native, native_out = native_cluster(args.unspun, args.inputs, work)
-    print(json.dumps({"figure": "native", "name": args.name, **native}), flush=True)
-    walls = {}
+    if args.reuse_native and (work / "native" / "summary.json").is_file():
+        native_out = work / "native"  # an earlier run's, in --work
+    else:
+        native, native_out = native_cluster(args.unspun, args.inputs, work)
+        print(json.dumps({"figure": "native", "name": args.name, **native}), flush=True)
+    walls, busiest_sums = {}, {}
     for n_workers in args.workers:
         run = work / f"w{n_workers}"
+        shutil.rmtree(run, ignore_errors=True)
         run.mkdir()
         with Standalone(n_workers, run) as cluster:
             load_before = load()
-            secs, printed = spark_cluster(
-                args.inputs, run / "out", cluster.url,
-                ["--partitions", str(max(4, 2 * n_workers))],
+            inputs = [p.as_uri() for p in args.inputs] if args.uri else args.inputs
+            secs, printed, cpu, mean_load = spark_cluster_sampled(
+                inputs, run / "out", cluster.url,
+                # The job starts once every worker's executor is up (standalone's default
+                # starts on the first: the read's tasks then crowd on one worker).
+                ["--partitions", str(max(4, 2 * n_workers)),
+                 "--conf", f"spark.cores.max={n_workers}",
+                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"],
+                [p.pid for p in cluster.procs[1:]],
             )
         walls[n_workers] = secs
+        # The stage's wall on idle cores is bounded by its busiest lane (a worker or the
+        # driver): a figure the other engineers' load moves less than the wall.
+        busiest = {stage: max(lanes.values()) for stage, lanes in cpu.items()}
+        busiest_sums[n_workers] = busiest
         figure = {
             "figure": "standalone",
             "name": args.name,
             "workers": n_workers,
+            "inputs_as": "file:// URIs" if args.uri else "local paths",
             "secs": round(secs, 1),
             "spark_start_secs": printed["secs_spark_start"],
             "stages": {s["stage"]: round(s["secs"], 1) for s in printed["stages"]},
             "load": [load_before, load()],
+            "mean_load": mean_load,
+            "cpu_secs_by_stage_and_lane": cpu,
+            "cpu_secs": round(sum(sum(lanes.values()) for lanes in cpu.values()), 1),
+            "busiest_lane_cpu_secs_by_stage": busiest,
+            "n_read_tasks": printed.get("n_read_tasks"),
             "n_docs": printed["n_docs"],
             "files_differing": compare(native_out, run / "out"),
         }
         print(json.dumps(figure), flush=True)
     if 1 in walls and 2 in walls:
-        print(json.dumps({"figure": "scaling", "name": args.name,
-                          "ratio_1_to_2_workers": round(walls[1] / walls[2], 2)}), flush=True)
+        one, two = busiest_sums[1], busiest_sums[2]
+        print(json.dumps({
+            "figure": "scaling", "name": args.name,
+            "ratio_1_to_2_workers": round(walls[1] / walls[2], 2),
+            "ratio_by_busiest_lane_cpu": round(sum(one.values()) / sum(two.values()), 2),
+            "ratio_by_busiest_lane_cpu_by_stage": {
+                stage: round(one[stage] / two[stage], 2) if two.get(stage) else None
+                for stage in one
+            },
+        }), flush=True)
 
 
 def main():
@@ -196,10 +324,16 @@ def main():
     parser.add_argument("inputs", nargs="+", type=Path)
     parser.add_argument("--unspun", default=str(REPO / "target" / "release" / "unspun"))
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--uri", action="store_true",
+                        help="standalone: give Spark the inputs as file:// URIs (read through "
+                        "Hadoop's filesystem layer) instead of local paths")
     parser.add_argument("--driver-memory", default="4g",
                         help="local[2]: the JVM holding driver and executors (4g)")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse-native", action="store_true",
+                        help="standalone: compare with the native output an earlier run left "
+                        "in --work instead of running it again")
     args = parser.parse_args()
     args.inputs = [p.resolve() for p in args.inputs]
     work = args.work or Path(tempfile.mkdtemp(prefix="spark-bench-"))

@@ -5,6 +5,10 @@
 //! with the reader's line rules (length limit, byte-order mark on the first line, blank lines,
 //! UTF-8). Line numbers are counted from the range's first line: the caller adds the lines of
 //! the ranges before it (`n_lines`), since only a reader of the whole file knows them.
+//!
+//! `read_jsonl_lines` applies the same line rules to lines given as byte strings: what Spark's
+//! text source brings from a file on any filesystem it reads (HDFS, S3, GCS, `file://`), so
+//! that such a file is split by Spark and still read as `unspun index` reads it.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -12,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use unspun_core::Document;
 use unspun_index::ingest::{
     BadRecord, Compression, Format, IdScheme, ReaderConfig, SkipReason, detect, json_document,
@@ -87,13 +91,6 @@ fn read_range(path: &Path, start: u64, end: u64, config: &ReaderConfig) -> io::R
     let mut out = RangeRead { docs: Vec::new(), bad: Vec::new(), n_lines: 0 };
     let limit = u64::try_from(config.max_record_bytes).unwrap_or(u64::MAX).saturating_add(1);
     let mut buffer = Vec::new();
-    let bad = |line: u64, reason: SkipReason, detail: String| BadRecord {
-        path: path.to_path_buf(),
-        line,
-        field: None,
-        reason,
-        detail,
-    };
     while offset < end {
         buffer.clear();
         let line_start = offset;
@@ -114,30 +111,76 @@ fn read_range(path: &Path, start: u64, end: u64, config: &ReaderConfig) -> io::R
                 "record of {n_total} bytes exceeds max_record_bytes ({})",
                 config.max_record_bytes
             );
-            out.bad.push(bad(line, SkipReason::TooLarge, detail));
+            out.bad.push(bad_record(path, line, SkipReason::TooLarge, detail));
             continue;
         }
-        let mut bytes = buffer.as_slice();
-        if line_start == 0 {
-            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        }
-        if bytes.trim_ascii().is_empty() {
-            continue;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                let detail = format!("invalid UTF-8 at byte {} of the line", error.valid_up_to());
-                out.bad.push(bad(line, SkipReason::InvalidUtf8, detail));
-                continue;
-            }
-        };
-        match json_document(text, config, path, line) {
-            Ok((doc, _warning)) => out.docs.push(doc),
-            Err(record) => out.bad.push(record),
-        }
+        parse_line(&buffer, line_start == 0, line, path, config, &mut out);
     }
     Ok(out)
+}
+
+/// Reads one line (its newline removed) as the JSON Lines reader does: a byte-order mark
+/// dropped at the file's start, blank lines skipped, UTF-8 checked, the record validated by
+/// `json_document`. `line` is its number in the range.
+fn parse_line(
+    bytes: &[u8],
+    at_file_start: bool,
+    line: u64,
+    path: &Path,
+    config: &ReaderConfig,
+    out: &mut RangeRead,
+) {
+    let mut bytes = bytes;
+    if at_file_start {
+        bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    }
+    if bytes.trim_ascii().is_empty() {
+        return;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let detail = format!("invalid UTF-8 at byte {} of the line", error.valid_up_to());
+            out.bad.push(bad_record(path, line, SkipReason::InvalidUtf8, detail));
+            return;
+        }
+    };
+    match json_document(text, config, path, line) {
+        Ok((doc, _warning)) => out.docs.push(doc),
+        Err(record) => out.bad.push(record),
+    }
+}
+
+/// Reads the given lines of a JSON Lines file as `read_range` reads the lines of a range:
+/// `lines` are the file's lines in order (newlines removed), the first one at the file's
+/// start when `at_file_start`; a line longer than `max_record_bytes` is a `TooLarge` record.
+fn read_lines(
+    lines: &[&[u8]],
+    at_file_start: bool,
+    path: &Path,
+    config: &ReaderConfig,
+) -> RangeRead {
+    let mut out = RangeRead { docs: Vec::new(), bad: Vec::new(), n_lines: 0 };
+    for (i, bytes) in lines.iter().enumerate() {
+        out.n_lines += 1;
+        let line = out.n_lines;
+        if bytes.len() > config.max_record_bytes {
+            // As `read_range` counts it: the line and its newline.
+            let detail = format!(
+                "record of {} bytes exceeds max_record_bytes ({})",
+                bytes.len() + 1,
+                config.max_record_bytes
+            );
+            out.bad.push(bad_record(path, line, SkipReason::TooLarge, detail));
+            continue;
+        }
+        parse_line(bytes, at_file_start && i == 0, line, path, config, &mut out);
+    }
+    out
+}
+
+fn bad_record(path: &Path, line: u64, reason: SkipReason, detail: String) -> BadRecord {
+    BadRecord { path: path.to_path_buf(), line, field: None, reason, detail }
 }
 
 /// The records of the lines starting in bytes `[start, end)` of an uncompressed JSON Lines
@@ -166,27 +209,65 @@ pub(crate) fn read_jsonl_range<'py>(
     url_field: &str,
     generate_ids: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let config = reader_config(
-        id_field,
-        text_field,
-        title_field,
-        date_field,
-        source_field,
-        url_field,
-        Some("jsonl"),
-        generate_ids,
-    )?;
-    if config.generate_ids == Some(IdScheme::Line) {
-        return Err(PyValueError::new_err(
-            "generate_ids=\"line\" needs the whole file: read it with read_corpus",
-        ));
-    }
+    let fields = [id_field, text_field, title_field, date_field, source_field, url_field];
+    let config = part_config(fields, generate_ids)?;
     if start > end {
         return Err(PyValueError::new_err(format!("start {start} is after end {end}")));
     }
     let read = py
         .detach(|| read_range(&path, start, end, &config))
         .map_err(|e| UnspunError::new_err(format!("{}: {e}", path.display())))?;
+    range_dict(py, &read)
+}
+
+/// The records of consecutive lines of an uncompressed JSON Lines corpus file, given as byte
+/// strings without their newlines (as Spark's text source, or any reader of the file through
+/// another filesystem, gives them): read as `read_jsonl_range` reads the lines of a range, into
+/// the same dict (`documents`, `bad_records` named by `path` with `line` counted from the
+/// first line given, `n_lines`). `at_file_start` says the first line is the file's first (its
+/// byte-order mark is dropped). Same keyword arguments as `read_jsonl_range`.
+#[pyfunction]
+#[pyo3(signature = (
+    path, lines, *, at_file_start, id_field="id", text_field="text", title_field="title",
+    date_field="date", source_field="source", url_field="url", generate_ids=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_jsonl_lines<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    lines: Vec<Bound<'py, PyBytes>>,
+    at_file_start: bool,
+    id_field: &str,
+    text_field: &str,
+    title_field: &str,
+    date_field: &str,
+    source_field: &str,
+    url_field: &str,
+    generate_ids: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let fields = [id_field, text_field, title_field, date_field, source_field, url_field];
+    let config = part_config(fields, generate_ids)?;
+    let lines: Vec<&[u8]> = lines.iter().map(|line| line.as_bytes()).collect();
+    let read = py.detach(|| read_lines(&lines, at_file_start, &path, &config));
+    range_dict(py, &read)
+}
+
+/// The JSON Lines reader's settings for a part of a file: the field names (id, text, title,
+/// date, source, url) and the id scheme, which cannot number lines (a part does not know the
+/// lines before it).
+fn part_config(fields: [&str; 6], generate_ids: Option<&str>) -> PyResult<ReaderConfig> {
+    let [id, text, title, date, source, url] = fields;
+    let config = reader_config(id, text, title, date, source, url, Some("jsonl"), generate_ids)?;
+    if config.generate_ids == Some(IdScheme::Line) {
+        return Err(PyValueError::new_err(
+            "generate_ids=\"line\" needs the whole file: read it with read_corpus",
+        ));
+    }
+    Ok(config)
+}
+
+/// `documents`, `bad_records` and `n_lines` of a read.
+fn range_dict<'py>(py: Python<'py>, read: &RangeRead) -> PyResult<Bound<'py, PyDict>> {
     let documents = PyList::empty(py);
     for doc in &read.docs {
         documents.append(document_record(py, None, doc)?)?;

@@ -1,5 +1,6 @@
 """`python -m unspun.spark cluster` on Spark local[2] against the native `unspun cluster`."""
 
+import gzip
 import json
 import subprocess
 import sys
@@ -25,24 +26,41 @@ def spark_cluster(inputs, out, *more):
 def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path):
     # Three corpora (one with boilerplate of both scopes, one with 19 bad records) and a fourth
     # repeating three ids of the first: the index skips those, and numbers the documents after
-    # the bad Reuters records without them.
+    # the bad Reuters records without them. Spark reads the first from its local path (in byte
+    # ranges) and the rest through Hadoop's filesystem layer, given as file:// URIs: the
+    # Reuters wires as text lines split by Spark, the footers gzipped in a folder and the
+    # repeated ids as Parquet, both brought whole by binaryFiles.
     first = read_jsonl(toy["corpus"])[:3]
-    dups = tmp_path / "dups.jsonl"
-    dups.write_text(
-        "".join(json.dumps(dict(r, text=r["text"][::-1])) + "\n" for r in first)
-        + json.dumps({"id": "new-1", "text": first[0]["text"], "date": "2021-01-01"})
-        + "\n"
-    )
-    inputs = [toy["corpus"], reuters["corpus"], footers["corpus"], dups]
+    dups = [dict(r, text=r["text"][::-1]) for r in first]
+    dups.append({"id": "new-1", "text": first[0]["text"], "date": "2021-01-01"})
+    for record in dups:
+        record.setdefault("title", None)
+        record.setdefault("source", None)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = tmp_path / "dups.parquet"
+    pq.write_table(pa.Table.from_pylist([{k: r.get(k) for k in ("id", "title", "text", "date",
+                                                                "source")} for r in dups]),
+                   parquet)
+    folder = tmp_path / "footers"
+    folder.mkdir()
+    with gzip.open(folder / "footers.jsonl.gz", "wb") as f:
+        f.write(footers["corpus"].read_bytes())
+    (folder / ".hidden.jsonl").write_text("{}\n")
+    inputs = [toy["corpus"], reuters["corpus"], folder, parquet]
+    uris = [toy["corpus"]] + ["file://" + str(p) for p in inputs[1:]]
     index = tmp_path / "index"
     run_cli("index", "--index", index, *inputs, "--quiet")
     native = tmp_path / "native"
     run_cli("cluster", "--index", index, "--out", native, "--quiet")
     out = tmp_path / "spark"
     # Ranges of 128 KiB: the JSON Lines files are read by several tasks each.
-    proc = spark_cluster(inputs, out, "--split-mb", "0.125")
+    proc = spark_cluster(uris, out, "--split-mb", "0.125")
     assert proc.returncode == 0, proc.stderr[-3000:]
     printed = json.loads(proc.stdout.strip().splitlines()[-1])
+    # toy: 2 ranges, Reuters: 4 splits of Spark's text source, one task per other file.
+    assert printed["n_read_tasks"] >= 6, printed
 
     names = sorted(p.name for p in native.iterdir())
     assert sorted(p.name for p in out.iterdir()) == names
@@ -67,7 +85,7 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     assert summary["n_bad_records"] == 19
     read = unspun.read_corpus([reuters["corpus"]])
     assert [(b["path"], b["line"]) for b in summary["bad_records"]] == [
-        (str(reuters["corpus"]), b["line"]) for b in read["bad_records"]
+        (uris[1], b["line"]) for b in read["bad_records"]
     ]
     assert [s["stage"] for s in summary["stages"]] == [
         "prints", "boilerplate", "pairs", "trace", "reuse"
@@ -75,15 +93,16 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     assert {f["name"] for f in summary["files"]} == set(names) - {"summary.json"}
     assert printed["n_links"] == len(links)
     run = json.loads((out / "run.json").read_text())
-    assert [i["path"] for i in run["inputs"]] == [str(p) for p in inputs]
+    assert [i["path"] for i in run["inputs"]] == [str(p) for p in uris]
+    assert [i["bytes"] is None for i in run["inputs"]] == [False, True, True, True]
 
     # A second run with other parameters is refused before Spark starts, and changes nothing.
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    proc = spark_cluster(inputs[:1], out)
+    proc = spark_cluster(uris[:1], out)
     assert proc.returncode == 2
     assert "other parameters" in proc.stderr and "--fresh" in proc.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     # So is a directory with outputs and no run.json.
     (out / "run.json").unlink()
-    proc = spark_cluster(inputs, out)
+    proc = spark_cluster(uris, out)
     assert proc.returncode == 2 and "run.json: missing" in proc.stderr

@@ -140,13 +140,14 @@ def test_killed_worker_does_not_change_the_cluster_output(standalone, toy, reute
         thread = threading.Thread(target=job)
         thread.start()
         tracker = sc.statusTracker()
-        # Kill a worker (and its executor) in the middle of the pairs stages: after the jobs
-        # that read and number the documents, once a task of the running stage is done (its
-        # shuffle output and cached partitions then live on the workers).
+        # Kill a worker (and its executor) in the middle of the pairs stages: after the job
+        # that reads, caches and numbers the documents (job 0), once a task of the reduce by
+        # fingerprint's job is done (its shuffle output and the cached records then live on
+        # the workers).
         while thread.is_alive():
             stages = [tracker.getStageInfo(s) for s in tracker.getActiveStageIds()]
             started_jobs = len(tracker.getJobIdsForGroup())
-            if started_jobs > 5 and any(s and s.numCompletedTasks >= 1 for s in stages):
+            if started_jobs >= 2 and any(s and s.numCompletedTasks >= 1 for s in stages):
                 break
             time.sleep(0.05)
         killed_mid_job = thread.is_alive()

@@ -313,6 +313,21 @@ def read_jsonl_lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def _chunks(reads):
+    """Reads of consecutive parts of one file as the chunks of `unspun.spark`'s read job."""
+    return [
+        ((i, 0), (len(r["documents"]), len(r["bad_records"]), r["bad_records"], r["n_lines"], 0))
+        for i, r in enumerate(reads)
+    ]
+
+
+def whole_reason(unspun, tmp_path, line):
+    """The reason `read_corpus` gives a file of this one line."""
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(line + b"\n")
+    return unspun.read_corpus([path])["bad_records"][0]["reason"]
+
+
 def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
     """Byte ranges of a JSON Lines file, cut anywhere (inside lines, on newlines), read
     together what `read_corpus` reads of the whole file: the same records in the same order,
@@ -334,9 +349,26 @@ def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
         splits = [(corpus, a, b) for a, b in zip(cuts, cuts[1:])]
         reads = [unspun.read_jsonl_range(p, a, b) for p, a, b in splits]
         assert [r for read in reads for r in read["documents"]] == whole["documents"]
-        bad = [(len(r["bad_records"]), r["bad_records"], r["n_lines"]) for r in reads]
-        assert _bad_record_lines(splits, bad) == whole["bad_records"]
+        assert _bad_record_lines(_chunks(reads)) == whole["bad_records"]
         assert sum(r["n_lines"] for r in reads) == body.count(b"\n") + 7
+    # The same file's lines as Spark's text source gives them (split on "\n" only, as bytes),
+    # in runs cut anywhere, read by `read_jsonl_lines`: again the records of the whole file.
+    lines = corpus.read_bytes().split(b"\n")
+    assert lines[-1] == b'{"id": "last", "text": "No final newline."}'
+    for cuts in ([0, len(lines)], [0, 1, 2, 9, 10, 11, 12, 200, len(lines)]):
+        reads = [
+            unspun.read_jsonl_lines(corpus, lines[a:b], at_file_start=a == 0)
+            for a, b in zip(cuts, cuts[1:])
+        ]
+        assert [r for read in reads for r in read["documents"]] == whole["documents"]
+        assert _bad_record_lines(_chunks(reads)) == whole["bad_records"]
+    # A line longer than the reader's limit is a bad record, as in a range.
+    big = [b'{"id": "big", "text": "' + b"x" * (17 << 20) + b'"}', lines[-1]]
+    read = unspun.read_jsonl_lines("hdfs://nn/big.jsonl", big, at_file_start=False)
+    assert [(b["path"], b["line"], b["reason"]) for b in read["bad_records"]] == [
+        ("hdfs://nn/big.jsonl", 1, whole_reason(unspun, tmp_path, big[0]))
+    ]
+    assert len(read["documents"]) == 1
     # Only large uncompressed JSON Lines files are split.
     assert unspun.corpus_splits([corpus], 1 << 16) == [
         (corpus, a, min(a + (1 << 16), size)) for a in range(0, size, 1 << 16)
@@ -346,3 +378,45 @@ def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
         unspun.corpus_splits([corpus], 100)
     with pytest.raises(ValueError, match="needs the whole file"):
         unspun.read_jsonl_range(corpus, 0, 10, generate_ids="line")
+
+
+def test_a_file_brought_whole_by_spark_is_read_under_its_uri(tmp_path):
+    """What a task does with the bytes `binaryFiles` brings of a URI input: the records of
+    `read_corpus` over the same file, with the URI where the task's copy would show (bad
+    records, a document file's id), and a file found in a folder keeping its relative id."""
+    from unspun.spark import _read_whole_file, is_uri
+
+    assert [is_uri(p) for p in ("file:///a", "file:/a", "hdfs://nn/x", "s3a://b/k")] == [True] * 4
+    assert not any(is_uri(p) for p in ("C:/x", "a:b.jsonl", "/tmp/x", "x/y.jsonl", tmp_path))
+
+    page = (b"<html><head><title>A headline</title></head><body><p>The council met on "
+            b"Tuesday and voted to keep the library open for another year.</p></body></html>")
+    folder = tmp_path / "site"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "b.html").write_bytes(page)
+
+    def docs(items):
+        return [item[3] for item in items if item[0] == "doc"]
+
+    def native(paths):
+        return [{k: v for k, v in d.items() if k != "doc"}
+                for d in unspun.read_corpus(paths)["documents"]]
+
+    found = docs(_read_whole_file(0, "hdfs://nn/site/a/b.html", "a/b.html", page, {}))
+    assert found == native([folder]) and found[0]["id"] == "a/b.html"
+    given = docs(_read_whole_file(0, "hdfs://nn/b.html", None, page, {}))
+    expected = native([folder / "a" / "b.html"])
+    assert expected[0]["id"] == str(folder / "a" / "b.html")
+    assert given == [dict(expected[0], id="hdfs://nn/b.html")]
+
+    import gzip
+
+    data = gzip.compress(b'{"id": "x", "text": "Fine."}\nnot json\n')
+    items = _read_whole_file(2, "s3a://bucket/c.jsonl.gz", None, data, {})
+    chunk = items[-1]
+    assert chunk[:2] == ("chunk", (2, 0))
+    n_docs, n_bad, bad, n_lines, _ = chunk[2]
+    assert (n_docs, n_bad, n_lines) == (1, 1, None)
+    assert (bad[0]["path"], bad[0]["line"]) == ("s3a://bucket/c.jsonl.gz", 2)
+    with pytest.raises(unspun.UnspunError, match="s3a://bucket/d.pdf"):
+        _read_whole_file(3, "s3a://bucket/d.pdf", None, b"%PDF-1.4 ...", {})

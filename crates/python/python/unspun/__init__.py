@@ -7,7 +7,8 @@ The same Rust code as the ``unspun`` binary, in-process:
   ``unspun stats --json``.
 - ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does;
   ``read_corpus`` reads corpora as it does, ``read_jsonl_range`` a byte range of a large JSON
-  Lines file (the ranges of ``corpus_splits``).
+  Lines file (the ranges of ``corpus_splits``), ``read_jsonl_lines`` its lines as bytes (from any
+  filesystem Spark reads).
 - The corpus stages of ``unspun cluster`` as functions on batches of records (lists of dicts,
   or Arrow record batches and tables for the document functions), for any engine:
   ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
@@ -47,6 +48,7 @@ from ._unspun import (
     index,
     pair_direction,
     read_corpus,
+    read_jsonl_lines,
     read_jsonl_range,
     reuse_stage,
     sentence_counts,
@@ -75,6 +77,7 @@ __all__ = [
     "index",
     "pair_direction",
     "read_corpus",
+    "read_jsonl_lines",
     "read_jsonl_range",
     "reuse_stage",
     "sentence_counts",

@@ -18,6 +18,7 @@ from ._unspun import (
     index as index,
     pair_direction as pair_direction,
     read_corpus as read_corpus,
+    read_jsonl_lines as read_jsonl_lines,
     read_jsonl_range as read_jsonl_range,
     reuse_stage as reuse_stage,
     sentence_counts as sentence_counts,

@@ -112,6 +112,24 @@ def read_jsonl_range(
     """The records of the lines starting in bytes [start, end) of a JSON Lines file:
     {"documents", "bad_records" (lines counted from the range's first), "n_lines"}."""
 
+def read_jsonl_lines(
+    path: StrPath,
+    lines: Sequence[bytes],
+    *,
+    at_file_start: bool,
+    id_field: str = "id",
+    text_field: str = "text",
+    title_field: str = "title",
+    date_field: str = "date",
+    source_field: str = "source",
+    url_field: str = "url",
+    generate_ids: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Consecutive lines of an uncompressed JSON Lines file (bytes without their newlines, as
+    Spark's text source gives them from any filesystem), read as `read_jsonl_range` reads a
+    range: `documents`, `bad_records` (named by `path`, `line` from the first line given),
+    `n_lines`. `at_file_start`: the first line is the file's first."""
+
 def document_prints(
     records: Iterable[Record], fingerprints: str = "anchors", as_tuples: bool = False
 ) -> Tuple[List[Any], List[Any]]:

@@ -12,12 +12,17 @@ docs/cluster-output.md)::
 ``pairs`` runs the first three stages only (``boilerplate.jsonl``, ``pairs.bin``,
 ``pairs.json``). The job, over the same Rust code as the CLI:
 
-1. read: one task per corpus input reads it as ``unspun index`` does (``unspun.read_corpus``),
-   or, for an uncompressed JSON Lines file over ``--split-mb`` (32 MiB), one task per byte
-   range (``unspun.read_jsonl_range``: the lines starting in it, validated by the JSON Lines
-   reader's own function); bad records are counted and the first ones named in
-   ``summary.json``; documents are numbered in input order (``zipWithIndex``), a repeated id
-   keeping its first document, as the index's DocIds are.
+1. read: one task per corpus file reads it as ``unspun index`` does (``unspun.read_corpus``),
+   or, for an uncompressed JSON Lines file over ``--split-mb`` (by default the inputs over 4
+   tasks a core, 1 to 32 MiB), one task per byte range (``unspun.read_jsonl_range``: the lines
+   starting in it, validated by the JSON Lines reader's own function). Inputs given as URIs
+   (``file://``, ``hdfs://``, ``s3a://``, ``gs://``…) are read through Spark's Hadoop
+   filesystem layer: listed and sized by the driver's ``FileSystem``, a JSON Lines file's
+   lines brought as bytes by Spark's text source (split by Spark) and parsed by
+   ``unspun.read_jsonl_lines``, any other file's bytes by ``binaryFiles``. Bad records are
+   counted and the first ones named in ``summary.json``. One job reads, caches, counts each
+   read chunk and finds the repeated ids; the driver numbers the documents in input order, a
+   repeated id keeping its first document, as the index's DocIds are.
 2. prints (``mapPartitions``): each document's fingerprints ``(fingerprint, date, doc)`` and
    sentence hashes, packed by ``unspun.document_prints_packed`` into one byte string per
    fingerprint part and one per sentence-hash part.
@@ -79,77 +84,358 @@ PAIR_STATS_FIELDS = (
 MAX_BAD_RECORDS_SHOWN = 20
 
 
-#: Bytes of an uncompressed JSON Lines file read by one task (``--split-mb``).
+#: Bytes of an uncompressed JSON Lines file read by one task at most (``--split-mb``); by
+#: default the read tasks are smaller: ``READ_TASKS_PER_CORE`` per core of the cluster.
 SPLIT_BYTES = 32 << 20
 
+#: Read tasks per core when ``--split-mb`` is not given: tasks of uneven cost (a range's
+#: records vary) balance over the cores only when there are several per core.
+READ_TASKS_PER_CORE = 4
 
-def read_documents(sc, inputs, reader_options=None, bad_records=None, split_bytes=SPLIT_BYTES):
+#: The smallest read split chosen by default.
+MIN_AUTO_SPLIT_BYTES = 1 << 20
+
+#: An input given as a URI (``file://``, ``hdfs://``, ``s3a://``, ``gs://``, ``abfss://``…): read
+#: through Spark's Hadoop filesystem layer. A scheme has two letters at least and a ``/``
+#: follows its colon, so a Windows drive (``C:``) or a file named ``a:b.jsonl`` stays a path.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+#: Name endings Spark's text source decompresses by (Hadoop's codecs): such a file is read
+#: whole, by its content, as ``unspun index`` reads it, never as text lines.
+_CODEC_ENDINGS = (".gz", ".bz2", ".deflate", ".zst", ".lz4", ".snappy", ".xz", ".br")
+
+#: The file name endings ``unspun index`` reads from folders (``ingest::FOLDER_EXTENSIONS``),
+#: each also compressed (``.gz``, ``.zst``, ``.zstd``, ``.bz2``, ``.xz``).
+FOLDER_EXTENSIONS = (
+    "jsonl", "ndjson", "json", "csv", "tsv", "html", "htm", "xhtml", "txt", "text", "md",
+    "warc", "parquet",
+)
+
+
+def is_uri(path):
+    """Whether an input names a file through a filesystem URI rather than a local path."""
+    return bool(_URI.match(str(path)))
+
+
+def _known_ending(name):
+    name = name.lower()
+    for suffix in (".gz", ".zst", ".zstd", ".bz2", ".xz"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return "." in name and name.rsplit(".", 1)[1] in FOLDER_EXTENSIONS
+
+
+def _plain_json_lines(head):
+    """Whether a file opening with ``head`` is uncompressed JSON Lines, as ``unspun index``
+    detects it (``ingest::detect``: no compression magic, a first non-blank ``{``)."""
+    if head.startswith((b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"\xfd7zXZ\x00")):
+        return False
+    if head.startswith(b"BZh") and len(head) >= 4 and 0x31 <= head[3] <= 0x39:
+        return False
+    head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    return head.lstrip(b" \t\n\x0c\r").startswith(b"{")
+
+
+class _HadoopFiles:
+    """The driver's view of URI inputs through the JVM's Hadoop ``FileSystem`` (the layer
+    Spark reads with: HDFS, S3A, GCS, ABFS, the local ``file://``)."""
+
+    def __init__(self, sc):
+        self.jvm = sc._jvm
+        self.conf = sc._jsc.hadoopConfiguration()
+
+    def _fs(self, path):
+        return path.getFileSystem(self.conf)
+
+    def files(self, uri):
+        """``[(uri, relative, length)]``: a file as given (``relative`` None), or the files
+        under a folder as ``unspun index`` walks one (sorted by name, hidden entries skipped,
+        known endings only; ``relative`` the path under the folder)."""
+        root = self.jvm.org.apache.hadoop.fs.Path(uri)
+        fs = self._fs(root)
+        status = fs.getFileStatus(root)
+        if not status.isDirectory():
+            return [(uri, None, status.getLen())]
+        found = []
+
+        def walk(path, prefix):
+            entries = sorted(fs.listStatus(path), key=lambda s: s.getPath().getName())
+            for entry in entries:
+                name = entry.getPath().getName()
+                if name.startswith("."):
+                    continue
+                if entry.isDirectory():
+                    walk(entry.getPath(), prefix + name + "/")
+                elif _known_ending(name):
+                    found.append((entry.getPath().toString(), prefix + name, entry.getLen()))
+
+        walk(root, "")
+        if not found:
+            raise unspun.UnspunError(
+                f"{uri}: no files with a known ending (.{', .'.join(FOLDER_EXTENSIONS)})"
+            )
+        return found
+
+    def head(self, uri, n_bytes=4096):
+        path = self.jvm.org.apache.hadoop.fs.Path(uri)
+        stream = self._fs(path).open(path)
+        try:
+            return bytes(stream.readNBytes(n_bytes))
+        finally:
+            stream.close()
+
+
+def read_plan(sc, inputs, split_bytes=None):
+    """The read units of ``inputs``, in input order, and the split size used: ``("range",
+    path, start, end)`` (a byte range of a local JSON Lines file), ``("local", path)`` (a local
+    file or folder read whole), ``("lines", uri)`` (an uncompressed JSON Lines file through
+    Spark's text source, split by Spark into ranges of ``split_bytes``) and ``("file", uri,
+    relative)`` (any other file through Spark, whole). ``split_bytes`` None: the total input
+    over ``READ_TASKS_PER_CORE`` tasks per core, between ``MIN_AUTO_SPLIT_BYTES`` and
+    ``SPLIT_BYTES``."""
+    hadoop = _HadoopFiles(sc) if any(is_uri(p) for p in inputs) else None
+    listed = []
+    for given in inputs:
+        if is_uri(given):
+            listed.append(("uri", hadoop.files(str(given))))
+        else:
+            path = os.path.abspath(given)
+            listed.append(("local", path, _tree_bytes(path)))
+    if split_bytes is None:
+        total = sum(
+            sum(n for _, _, n in item[1]) if item[0] == "uri" else item[2] for item in listed
+        )
+        per_task = total // (READ_TASKS_PER_CORE * max(1, sc.defaultParallelism)) + 1
+        split_bytes = max(MIN_AUTO_SPLIT_BYTES, min(SPLIT_BYTES, per_task))
+    units = []
+    for item in listed:
+        if item[0] == "local":
+            first = len(units)
+            for path, start, end in unspun.corpus_splits([item[1]], split_bytes):
+                units.append(("local", str(path)) if start is None else
+                             ("range", str(path), start, end, first))
+            continue
+        for uri, relative, length in item[1]:
+            splittable = (
+                length > split_bytes
+                and not uri.lower().endswith(_CODEC_ENDINGS)
+                and _plain_json_lines(hadoop.head(uri))
+            )
+            units.append(("lines", uri) if splittable else ("file", uri, relative))
+    return units, split_bytes
+
+
+def _chunk_read(key, file_id, read):
+    """The elements of one read chunk: ``("doc", key, i, record)`` for its documents in order,
+    then ``("chunk", key, (n_docs, n_bad, first bad records, n_lines, file_id))``."""
+    documents = read["documents"]
+    for i, record in enumerate(documents):
+        del record["doc"]
+        yield ("doc", key, i, record)
+    bad = read["bad_records"]
+    info = (len(documents), len(bad), bad[:MAX_BAD_RECORDS_SHOWN], read.get("n_lines"), file_id)
+    yield ("chunk", key, info)
+
+
+def _read_local(item, options):
+    index, unit = item
+    if unit[0] == "local":
+        read = unspun.read_corpus([unit[1]], **options)
+        read["n_lines"] = None
+        return _chunk_read((index, 0), ("unit", index), read)
+    # The ranges of one file share the first range's unit index: their lines add up.
+    _, path, start, end, first = unit
+    read = unspun.read_jsonl_range(path, start, end, **options)
+    return _chunk_read((index, 0), ("unit", first), read)
+
+
+def _read_line_rows(index, uri, rows, options):
+    """Spark's text rows ``(start, line)`` of one file: each run of rows of one file split
+    (``input_file_block_start``) is a chunk, its lines read by ``unspun.read_jsonl_lines``."""
+    start, lines = None, []
+    for row in rows:
+        if row[0] != start and lines:
+            yield from _lines_chunk(index, uri, start, lines, options)
+            lines = []
+        start = row[0]
+        lines.append(bytes(row[1]))
+    if lines:
+        yield from _lines_chunk(index, uri, start, lines, options)
+
+
+def _lines_chunk(index, uri, start, lines, options):
+    read = unspun.read_jsonl_lines(uri, lines, at_file_start=start == 0, **options)
+    return _chunk_read((index, start), ("unit", index), read)
+
+
+def _read_whole_file(index, uri, relative, data, options):
+    """A file of any format, its bytes brought by Spark (``binaryFiles``), read by
+    ``unspun.read_corpus`` from a task-local copy; paths and ids that name the copy name
+    ``uri`` instead (a document file found in a folder takes its path under the folder as its
+    id, as ``unspun index`` gives it)."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="unspun-read-")
+    try:
+        name = relative or uri.rstrip("/").rsplit("/", 1)[-1] or "input"
+        copy = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(copy), exist_ok=True)
+        with open(copy, "wb") as f:
+            f.write(data)
+        try:
+            read = unspun.read_corpus([folder if relative else copy], **options)
+        except unspun.UnspunError as e:
+            raise type(e)(str(e).replace(copy, uri)) from None
+        for record in read["documents"]:
+            if relative is None and record["id"] == copy:
+                record["id"] = uri
+        for bad in read["bad_records"]:
+            bad["path"] = uri
+        read["n_lines"] = None
+        return list(_chunk_read((index, 0), ("unit", index), read))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_rdd(sc, units, split_bytes, options):
+    """One RDD of the elements of ``_chunk_read`` for every unit: local units one task each,
+    URI units through Spark's filesystem layer."""
+    rdds = []
+    local = [(i, unit) for i, unit in enumerate(units) if unit[0] in ("local", "range")]
+    if local:
+        rdds.append(sc.parallelize(local, len(local)).flatMap(lambda u: _read_local(u, options)))
+    lines = [(i, unit[1]) for i, unit in enumerate(units) if unit[0] == "lines"]
+    if lines:
+        from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
+
+        spark = SparkSession.builder.getOrCreate()
+        key = "spark.sql.files.maxPartitionBytes"
+        before = spark.conf.get(key, None)
+        spark.conf.set(key, str(split_bytes))
+        try:
+            for i, uri in lines:
+                # Lines split on "\n" only, as unspun reads them, and kept as bytes (the cast
+                # keeps what the file holds, invalid UTF-8 included).
+                frame = spark.read.option("lineSep", "\n").text(uri).select(
+                    F.input_file_block_start(), F.col("value").cast("binary")
+                )
+                rdd = frame.rdd.mapPartitions(
+                    lambda rows, i=i, uri=uri: _read_line_rows(i, uri, rows, options)
+                )
+                rdd.getNumPartitions()  # the file's splits, planned at this split size
+                rdds.append(rdd)
+        finally:
+            if before is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, before)
+    for i, unit in enumerate(units):
+        if unit[0] == "file":
+            _, uri, relative = unit
+            rdds.append(
+                sc.binaryFiles(uri, 1).flatMap(
+                    lambda t, i=i, uri=uri, relative=relative: _read_whole_file(
+                        i, uri, relative, t[1], options
+                    )
+                )
+            )
+    return rdds[0] if len(rdds) == 1 else sc.union(rdds)
+
+
+def read_documents(sc, inputs, reader_options=None, bad_records=None, split_bytes=None):
     """An RDD of ``(doc, record)``: the documents of ``inputs`` numbered as ``unspun index``
     numbers them in a new index (input order, bad records skipped, a repeated id skipped).
-    An uncompressed JSON Lines file larger than ``split_bytes`` is read by one task per range
-    of that many bytes (``unspun.read_jsonl_range``); anything else by one task per input
-    (``unspun.read_corpus``). When ``bad_records`` is a dict, it receives ``n_bad_records`` and
-    the first ``MAX_BAD_RECORDS_SHOWN`` of them (``path``, ``line``, ``field``, ``reason``)."""
-    options = dict(reader_options or {})
-    paths = [os.path.abspath(p) for p in inputs]
-    splits = unspun.corpus_splits(paths, split_bytes)
 
-    def read(split):
-        # One element per document, then one ("bad", …) last: no element holds a whole file.
-        path, start, end = split
-        if start is None:
-            read = unspun.read_corpus([path], **options)
-            n_lines = None
-        else:
-            read = unspun.read_jsonl_range(path, start, end, **options)
-            n_lines = read["n_lines"]
-        for record in read["documents"]:
-            del record["doc"]
-            yield ("doc", record)
-        bad = read["bad_records"]
-        yield ("bad", (len(bad), bad[:MAX_BAD_RECORDS_SHOWN], n_lines))
+    Local paths are read by the tasks from the path (every executor must see it); an input
+    given as a URI (``file://``, ``hdfs://``, ``s3a://``, ``gs://``…) through Spark's Hadoop
+    filesystem layer. An uncompressed JSON Lines file larger than the split size is read in
+    ranges (a local one by ``unspun.read_jsonl_range``; a URI one through Spark's text source,
+    its lines as bytes parsed by ``unspun.read_jsonl_lines``); anything else by one task per
+    file (``unspun.read_corpus``; a URI file's bytes brought by ``binaryFiles``). One job
+    reads every file, caches the records and, in its shuffle, counts each read chunk and finds
+    the repeated ids; the driver then numbers the chunks (no ``zipWithIndex`` job). When
+    ``bad_records`` is a dict, it receives ``n_docs``, ``n_read_tasks``, ``split_bytes``,
+    ``n_bad_records`` and the first ``MAX_BAD_RECORDS_SHOWN`` bad records (``path``,
+    ``line``, ``field``, ``reason``). ``release_documents`` drops the cached records."""
+    import bisect
 
     from pyspark import StorageLevel
 
-    # One partition per read task, in input order: zipWithIndex numbers them in input order.
-    tasks = sc.parallelize(splits, max(1, len(splits)))
-    # zipWithIndex runs a job of its own to count each partition: keep what it counts, so
-    # that each file is read once (on disk when memory is short: a corpus is larger than a
-    # heap).
-    read_files = tasks.flatMap(read).persist(StorageLevel.MEMORY_AND_DISK)
-    read_docs = read_files.filter(lambda t: t[0] == "doc").map(lambda t: t[1])
-    numbered = read_docs.zipWithIndex().map(lambda t: (t[1], t[0]))
-    numbered = numbered.persist(StorageLevel.MEMORY_AND_DISK)
-    ids = numbered.map(lambda t: (t[1]["id"], t[0]))
-    firsts = ids.reduceByKey(min)
-    n_docs = numbered.count()
-    if bad_records is not None:
-        bad = read_files.filter(lambda t: t[0] == "bad").map(lambda t: t[1]).collect()
-        bad_records["n_bad_records"] = sum(n for n, _, _ in bad)
-        bad_records["bad_records"] = _bad_record_lines(splits, bad)[:MAX_BAD_RECORDS_SHOWN]
-    read_files.unpersist()
-    if firsts.count() == n_docs:
-        return numbered
-    # A repeated id is a duplicate: the index keeps the first and gives the rest no DocId.
-    kept = ids.join(firsts).filter(lambda t: t[1][0] == t[1][1]).map(lambda t: (t[1][0], None))
-    return (
-        numbered.join(kept)
-        .map(lambda t: (t[0], t[1][0]))
-        .sortByKey()
-        .zipWithIndex()
-        .map(lambda t: (t[1], t[0][1]))
+    options = dict(reader_options or {})
+    units, split_bytes = read_plan(sc, inputs, split_bytes)
+    read = _read_rdd(sc, units, split_bytes, options).persist(StorageLevel.MEMORY_AND_DISK)
+
+    def keyed(item):
+        if item[0] == "doc":
+            return (("id", item[3]["id"]), [(item[1], item[2])])
+        return (("chunk", item[1]), item[2])
+
+    found = (
+        read.map(keyed)
+        .reduceByKey(_concat)
+        .filter(lambda kv: kv[0][0] == "chunk" or len(kv[1]) > 1)
+        .collect()
     )
+    chunks = sorted((key[1], info) for key, info in found if key[0] == "chunk")
+    # A repeated id is a duplicate: the index keeps the first and gives the rest no DocId.
+    dropped = {}
+    for key, positions in found:
+        if key[0] == "id":
+            for chunk, i in sorted(positions)[1:]:
+                dropped.setdefault(chunk, []).append(i)
+    numbering, n_docs = {}, 0
+    for chunk, info in chunks:
+        skipped = sorted(dropped.get(chunk, []))
+        numbering[chunk] = (n_docs, skipped)
+        n_docs += info[0] - len(skipped)
+    numbering = sc.broadcast(numbering)
+
+    def number(item):
+        if item[0] != "doc":
+            return
+        first, skipped = numbering.value[item[1]]
+        i = item[2]
+        if skipped:
+            before = bisect.bisect_left(skipped, i)
+            if before < len(skipped) and skipped[before] == i:
+                return
+            i -= before
+        yield (first + i, item[3])
+
+    if bad_records is not None:
+        bad_records["n_docs"] = n_docs
+        bad_records["n_read_tasks"] = read.getNumPartitions()
+        bad_records["split_bytes"] = split_bytes
+        bad_records["n_bad_records"] = sum(info[1] for _, info in chunks)
+        bad_records["bad_records"] = _bad_record_lines(chunks)[:MAX_BAD_RECORDS_SHOWN]
+    numbered = read.flatMap(number)
+    numbered.unspun_read = read
+    return numbered
 
 
-def _bad_record_lines(splits, bad):
-    """The bad records shown, with the lines of a range counted from the file's start (a range
-    numbers its lines from 1: the lines of the ranges before it in the file are added)."""
+def release_documents(docs):
+    """Drops the records that ``read_documents`` cached for ``docs``."""
+    read = getattr(docs, "unspun_read", None)
+    if read is not None:
+        read.unpersist()
+
+
+def _concat(a, b):
+    return a + b
+
+
+def _bad_record_lines(chunks):
+    """The bad records shown, with the lines of a chunk counted from its file's start (a chunk
+    numbers its lines from 1: the lines of the chunks before it in the file are added)."""
     shown, lines_before = [], {}
-    for (path, start, _), (_, records, n_lines) in zip(splits, bad):
-        before = lines_before.get(path, 0) if start is not None else 0
+    for _, (_, _, records, n_lines, file_id) in chunks:
+        before = lines_before.get(file_id, 0)
         shown += [dict(r, line=r["line"] + before) for r in records]
         if n_lines is not None:
-            lines_before[path] = before + n_lines
+            lines_before[file_id] = before + n_lines
     return shown
 
 
@@ -236,13 +522,14 @@ def _shuffle_stages(docs, fingerprints, partitions, batch_docs, shard_docs, knob
     # Part k of every batch goes to partition k: all the records of a key meet there.
     shuffled = docs.mapPartitions(prints_of).partitionBy(2 * partitions, _identity)
     reduced = shuffled.mapPartitionsWithIndex(reduce_part).persist(StorageLevel.MEMORY_AND_DISK)
+    # One job: the stage's counts, the pair records shuffled and the sentence counts.
+    small = reduced.filter(lambda t: t[0] in ("stats", "records", "sentences")).collect()
     stats = {field: 0 for field in PAIR_STATS_FIELDS}
-    for _, part in reduced.filter(lambda t: t[0] == "stats").collect():
+    for _, part in (t for t in small if t[0] == "stats"):
         for field, value in part.items():
             stats[field] += value
-    n_pair_records = sum(reduced.filter(lambda t: t[0] == "records").values().collect())
-    counted = reduced.filter(lambda t: t[0] == "sentences").collect()
-    counts = [c for _, part in counted for c in part]
+    n_pair_records = sum(n for kind, n in small if kind == "records")
+    counts = [c for kind, part in small if kind == "sentences" for c in part]
     by_pair = reduced.filter(lambda t: isinstance(t[0], int)).partitionBy(partitions, _identity)
     kept = by_pair.mapPartitions(keep).persist(StorageLevel.MEMORY_AND_DISK)
     collected = kept.collect()
@@ -296,7 +583,7 @@ def write_pairs(out_dir, candidates, stats):
 
 def run_pairs(
     sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8,
-    split_bytes=SPLIT_BYTES,
+    split_bytes=None,
 ):
     """The prints, boilerplate and pairs stages of ``inputs`` on ``sc``; writes
     ``boilerplate.jsonl``, ``pairs.bin`` and ``pairs.json`` into ``out_dir`` and returns the
@@ -309,6 +596,7 @@ def run_pairs(
     text = "".join(line + "\n" for line in boilerplate)
     write_atomic(os.path.join(out_dir, "boilerplate.jsonl"), text.encode())
     write_pairs(out_dir, candidates, stats)
+    release_documents(docs)
     return stats
 
 
@@ -406,13 +694,14 @@ def _json_bytes(value):
 
 
 def run_params(inputs, fingerprints, min_shared, shard_docs):
-    """``run.json`` of a Spark run: the inputs (absolute paths and sizes, in order) instead of
-    the index generation, and the knobs."""
-    paths = [os.path.abspath(p) for p in inputs]
+    """``run.json`` of a Spark run: the inputs (absolute paths and sizes, in order; a URI as
+    given, its size null) instead of the index generation, and the knobs."""
+    paths = [str(p) if is_uri(p) else os.path.abspath(p) for p in inputs]
     return {
         "schema": CLUSTER_SCHEMA,
         "driver": "spark",
-        "inputs": [{"path": p, "bytes": _tree_bytes(p)} for p in paths],
+        # A URI's size needs the cluster's filesystem, not started yet: null.
+        "inputs": [{"path": p, "bytes": None if is_uri(p) else _tree_bytes(p)} for p in paths],
         "fingerprints": fingerprints,
         "min_shared_fingerprints": min_shared,
         "shard_docs": shard_docs,
@@ -512,7 +801,7 @@ def run_cluster(
     min_shared=8,
     shard_docs=SHARD_DOCS,
     fresh=False,
-    split_bytes=SPLIT_BYTES,
+    split_bytes=None,
 ):
     """The whole corpus job of ``inputs`` on ``sc`` into ``out_dir``: the files of ``unspun
     cluster`` (see ``docs/cluster-output.md``), each written atomically by the driver, the
@@ -529,11 +818,9 @@ def run_cluster(
 
 def run_opened(
     sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8,
-    shard_docs=SHARD_DOCS, split_bytes=SPLIT_BYTES,
+    shard_docs=SHARD_DOCS, split_bytes=None,
 ):
     """``run_cluster`` in a directory that ``open_run`` opened (the caller holds its lock)."""
-    from pyspark import StorageLevel
-
     shown_out_dir, out_dir = out_dir, os.path.abspath(out_dir)
     timings = []
 
@@ -546,14 +833,14 @@ def run_opened(
 
     started = time.monotonic()
     bad = {}
+    sc.setJobDescription("unspun: read")
     docs = read_documents(sc, inputs, bad_records=bad, split_bytes=split_bytes)
-    if not docs.is_cached:
-        docs = docs.persist(StorageLevel.MEMORY_AND_DISK)
-    n_docs = docs.count()
+    n_docs = bad["n_docs"]
     # Spark runs the prints map inside the shuffle that follows it: this stage's time is the
     # read and numbering of the documents; the prints map is counted in `pairs`.
     finished("prints", started)
     started = time.monotonic()
+    sc.setJobDescription("unspun: pairs")
     knobs = {"min_shared": min_shared}
     found = _shuffle_stages(docs, fingerprints, partitions, 256, shard_docs, knobs)
     boilerplate = found["boilerplate"]
@@ -566,6 +853,7 @@ def run_opened(
     finished("pairs", started)
 
     started = time.monotonic()
+    sc.setJobDescription("unspun: trace")
     partitions = partitions or max(2, sc.defaultParallelism)
     shards = trace_stage(
         docs, found["kept"], found["reduced"], n_docs, boilerplate, fingerprints, shard_docs,
@@ -583,12 +871,14 @@ def run_opened(
     finished("trace", started)
 
     started = time.monotonic()
+    sc.setJobDescription("unspun: reuse")
     counts = unspun.reuse_stage(out_dir, traced, passage_texts(docs))
     timings.append(
         {"stage": "reuse", "skipped": False, "secs": time.monotonic() - started,
          "n_shards_reused": 0}
     )
-    docs.unpersist()
+    release_documents(docs)
+    sc.setJobDescription(None)
 
     scopes = [json.loads(line)["scope"] for line in boilerplate]
     summary = {
@@ -610,6 +900,8 @@ def run_opened(
         ],
         "n_bad_records": bad.get("n_bad_records", 0),
         "bad_records": bad.get("bad_records", []),
+        "n_read_tasks": bad["n_read_tasks"],
+        "read_split_bytes": bad["split_bytes"],
     }
     write_atomic(os.path.join(out_dir, "summary.json"), _json_bytes(summary))
     return summary
@@ -648,20 +940,32 @@ def main(argv=None):
                              help="the index's fingerprint scheme (a new index's default: "
                              "anchors)")
         command.add_argument("--min-shared-fingerprints", type=int, default=8, metavar="N")
-        command.add_argument("--split-mb", type=float, default=SPLIT_BYTES >> 20, metavar="MB",
+        command.add_argument("--split-mb", type=float, default=None, metavar="MB",
                              help="an uncompressed JSON Lines file is read by one task per "
-                             "this many MiB (32; at least 1/16)")
+                             "this many MiB (at least 1/16; default: the inputs over "
+                             f"{READ_TASKS_PER_CORE} tasks a core, from 1 to 32 MiB)")
     for command in (cluster, pairs):
         command.add_argument("--driver-memory", default=None, metavar="SIZE",
                              help="the driver JVM's heap (spark.driver.memory, e.g. 4g); in "
                              "local mode it holds the executors' cached partitions too")
+    for command in (cluster, pairs):
+        command.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                             help="a Spark setting, repeatable (e.g. spark.jars.packages="
+                             "org.apache.hadoop:hadoop-aws:3.4.1 and spark.hadoop.fs.s3a.* "
+                             "for s3a:// inputs)")
     cluster.add_argument("--fresh", action="store_true",
                          help="remove the files of an earlier run in --out first")
     args = parser.parse_args(argv)
     if args.partitions is not None and not 1 <= args.partitions <= 1 << 20:
         parser.error("--partitions must be from 1 to 2^20")
-    split_bytes = int(args.split_mb * (1 << 20))
-    if not 1 << 16 <= split_bytes <= 1 << 40:
+    settings = []
+    for setting in args.conf:
+        key, sep, value = setting.partition("=")
+        if not sep or not key:
+            parser.error(f"--conf {setting!r}: expected KEY=VALUE")
+        settings.append((key, value))
+    split_bytes = None if args.split_mb is None else int(args.split_mb * (1 << 20))
+    if split_bytes is not None and not 1 << 16 <= split_bytes <= 1 << 40:
         parser.error("--split-mb must be from 1/16 to 2^20")
 
     lock = None
@@ -691,6 +995,8 @@ def main(argv=None):
     )
     if args.driver_memory:
         conf.set("spark.driver.memory", args.driver_memory)
+    for key, value in settings:
+        conf.set(key, value)
     sc = SparkContext.getOrCreate(conf)
     sc.setLogLevel("ERROR")
     job_started = time.monotonic()
@@ -727,7 +1033,7 @@ def main(argv=None):
 _SHOWN = (
     "n_docs", "pairs", "n_boilerplate", "n_links", "n_strong_links", "links_by_kind",
     "verdicts", "n_doc_clusters", "n_passage_clusters", "n_outlet_edges", "n_spins",
-    "n_bad_records", "stages",
+    "n_bad_records", "n_read_tasks", "read_split_bytes", "stages",
 )
 
 
