@@ -235,6 +235,68 @@ fn issue_4_cluster_rerun_after_kill_gives_identical_output() {
     assert_eq!(outputs(&dir.join("whole")), outputs(&dir.join("killed")));
 }
 
+/// Copies the files (not the folders) of `from` into a new folder `to`, but those `skip`
+/// accepts.
+fn copy_run(from: &Path, to: &Path, skip: impl Fn(&str) -> bool) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("run dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        if path.is_file() && !skip(&name) {
+            std::fs::copy(&path, to.join(&name)).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn issue_10_trace_from_the_runs_own_prints_matches_index_lookups() {
+    // The trace stage answers its frequency and postings questions from the prints stage's
+    // docprints files and the pairs stage's frequency table; without them (a resumed run) it
+    // asks the index. All three ways must give the same bytes.
+    let dir = TestDir::new();
+    let mut corpus = corpus();
+    corpus.push_str(&hay::generated_corpus(60).replace("gen-", "more-"));
+    dir.create("news.jsonl", &corpus);
+    dir.index("idx", &["news.jsonl"]);
+    let args = [
+        "cluster",
+        "--quiet",
+        "--json",
+        "--index",
+        "idx",
+        "--shard-docs",
+        "4",
+        "--keep-intermediate",
+    ];
+    let fast = dir.cmd().args(args).args(["--prints-shard-docs", "16", "--out", "fast"]).json();
+    assert!(fast["n_links"].as_u64() > Some(0), "{fast}");
+    assert!(dir.join("fast/docprints-00000.bin").exists());
+    let retrace =
+        |name: &str| name.starts_with("trace") || name == "reuse.done" || name == "summary.json";
+    // Frequencies from the index (the pairs stage is not rerun), postings from the prints.
+    copy_run(&dir.join("fast"), &dir.join("index_freqs"), retrace);
+    // Both from the index: the docprints files are gone.
+    copy_run(&dir.join("fast"), &dir.join("index_only"), |name| {
+        retrace(name) || name.starts_with("docprints-")
+    });
+    for out in ["index_freqs", "index_only"] {
+        let rerun = dir.cmd().args(args).args(["--prints-shard-docs", "16", "--out", out]).json();
+        let stages = rerun["stages"].as_array().expect("stages");
+        assert_eq!(stages[2]["skipped"], true, "{rerun}"); // pairs
+        assert_eq!(stages[3]["skipped"], false, "{rerun}"); // trace
+    }
+    let without_docprints = |out: &str| {
+        let mut files = outputs(&dir.join(out));
+        files.retain(|name, _| !name.starts_with("docprints-"));
+        files
+    };
+    assert_eq!(without_docprints("fast"), without_docprints("index_freqs"));
+    assert_eq!(without_docprints("fast"), without_docprints("index_only"));
+    // Without --keep-intermediate the docprints files are removed once traced.
+    dir.cmd().args(&args[..7]).args(["--out", "plain"]).stdout();
+    assert!(!dir.join("plain/docprints-00000.bin").exists());
+}
+
 #[test]
 fn issue_4_cluster_refuses_to_mix_runs_and_filters() {
     let dir = TestDir::new();

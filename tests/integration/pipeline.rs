@@ -139,7 +139,7 @@ fn issue_10_cluster_is_deterministic_for_any_shard_size_and_memory_budget() {
 
 /// The files each stage writes (its marker last).
 const STAGES: [(&str, &[&str]); 5] = [
-    ("prints", &["prints-", "sentences-"]),
+    ("prints", &["prints-", "sentences-", "docprints-"]),
     ("boilerplate", &["boilerplate.jsonl"]),
     ("pairs", &["pairs.bin", "pairs.json"]),
     ("trace", &["trace-"]),

@@ -14,6 +14,7 @@ use unspun_core::trace::Candidates;
 use unspun_core::{DocId, Document};
 use unspun_index::Index;
 
+use crate::docprints::{DocPrints, FreqTable};
 use crate::pairs::{A_SOURCE_OF_B, B_SOURCE_OF_A, PairRec};
 
 /// Every document's candidate partners, both directions (compressed sparse rows by DocId).
@@ -75,24 +76,81 @@ impl Partners {
 ///
 /// A trace asks for a fingerprint's frequency, then (when it is not too common) for its
 /// postings, and asks again for the frequencies of the fingerprints its alignments matched.
-/// Each fingerprint is looked up in the index once per document, by its postings (one lookup
-/// per segment): their number is the index's frequency ([`Index::doc_freq`] counts the live
-/// documents that [`Index::postings`] lists), and those of partners are kept in [`Lookups`]
-/// for the postings call that follows.
+/// Each fingerprint is answered once per document and kept in [`Lookups`] for the questions
+/// that follow. Two ways to answer, with the same answers:
+///
+/// - from the index ([`PartnerCandidates::new`]): the fingerprint's postings (one lookup per
+///   segment), whose number is the index's frequency ([`Index::doc_freq`] counts the live
+///   documents that [`Index::postings`] lists), filtered to the partners;
+/// - from the run's own records ([`PartnerCandidates::with_prints`]): the frequency from the
+///   pairs stage's [`FreqTable`] (or, for a fingerprint the table does not hold, 1 when the
+///   document holds it itself; its own are looked up together when the view is made), the
+///   postings from the partners' own fingerprints
+///   ([`DocPrints`]). Only a fingerprint neither the document nor the table holds (of the
+///   title, or of a long sentence cut into windows) is asked of the index.
 pub struct PartnerCandidates<'a> {
     /// The index (frequencies stay those of the whole index).
     pub index: &'a Index,
     /// The document's partners, sorted.
     pub partners: &'a [u32],
     lookups: &'a RefCell<Lookups>,
+    /// The frequencies of the run's shared fingerprints, when they are the index's.
+    freqs: Option<&'a FreqTable>,
+    /// Whether `lookups` holds the document's and its partners' own fingerprints.
+    with_prints: bool,
 }
+
+/// Partners above this many are looked up in the index's postings: a binary search in each
+/// partner's fingerprints would cost more than reading the postings.
+const MAX_PARTNERS_BY_PRINTS: usize = 64;
 
 impl<'a> PartnerCandidates<'a> {
     /// `doc`'s view of `index` through its sorted `partners`, remembering its lookups in
     /// `lookups` (emptied here: one per thread, reused document after document).
     pub fn new(index: &'a Index, partners: &'a [u32], lookups: &'a RefCell<Lookups>) -> Self {
         lookups.borrow_mut().clear();
-        PartnerCandidates { index, partners, lookups }
+        PartnerCandidates { index, partners, lookups, freqs: None, with_prints: false }
+    }
+
+    /// The same view answered from the run's records: `doc`'s and its partners' own
+    /// fingerprints read from `prints`, frequencies from `freqs` (`None`: from the index).
+    /// Falls back to [`PartnerCandidates::new`] when `prints` lacks one of the documents or
+    /// the partners are many.
+    pub fn with_prints(
+        index: &'a Index,
+        doc: DocId,
+        partners: &'a [u32],
+        lookups: &'a RefCell<Lookups>,
+        prints: &DocPrints,
+        freqs: Option<&'a FreqTable>,
+    ) -> unspun_index::Result<Self> {
+        let mut view = PartnerCandidates::new(index, partners, lookups);
+        if partners.is_empty() || partners.len() > MAX_PARTNERS_BY_PRINTS {
+            return Ok(view);
+        }
+        let mut guard = lookups.borrow_mut();
+        let Lookups { own, own_freqs, partner_prints, .. } = &mut *guard;
+        if !prints.read(doc, own)? {
+            return Ok(view);
+        }
+        // All at once, in one tight loop: the table is large and each lookup a cache miss,
+        // which the processor overlaps when the lookups do not wait on each other.
+        own_freqs.clear();
+        if let Some(freqs) = freqs {
+            own_freqs.extend(own.iter().map(|&fingerprint| freqs.get(fingerprint).unwrap_or(1)));
+        }
+        if partner_prints.len() < partners.len() {
+            partner_prints.resize_with(partners.len(), Vec::new);
+        }
+        for (partner, out) in partners.iter().zip(partner_prints.iter_mut()) {
+            if !prints.read(DocId(*partner), out)? {
+                return Ok(view);
+            }
+        }
+        drop(guard);
+        view.freqs = freqs;
+        view.with_prints = true;
+        Ok(view)
     }
 
     /// The frequency of `fingerprint` and the range of [`Lookups::partner_docs`] holding its
@@ -102,13 +160,38 @@ impl<'a> PartnerCandidates<'a> {
         if let Some(&(n_docs, start, end)) = lookups.seen.get(&fingerprint) {
             return (n_docs, start as usize, end as usize);
         }
-        let Lookups { seen, partner_docs, scratch } = &mut *lookups;
-        scratch.clear();
-        self.index.postings(fingerprint, scratch);
+        let Lookups { seen, partner_docs, scratch, own, own_freqs, partner_prints } = &mut *lookups;
         let start = partner_docs.len();
-        partner_docs
-            .extend(scratch.iter().filter(|doc| self.partners.binary_search(&doc.0).is_ok()));
-        let n_docs = u32::try_from(scratch.len()).unwrap_or(u32::MAX);
+        let n_docs = if self.with_prints {
+            let own_at = own.binary_search(&fingerprint).ok();
+            let held = own_at.is_some();
+            let n_docs = match (own_at, self.freqs) {
+                (Some(at), Some(_)) => own_freqs[at],
+                // Not held by this document: held by two or more of the run, or else by one
+                // other or none (the index says which).
+                (None, Some(freqs)) => {
+                    freqs.get(fingerprint).unwrap_or_else(|| self.index.doc_freq(fingerprint))
+                }
+                (_, None) => self.index.doc_freq(fingerprint),
+            };
+            // Held by this document alone: no partner holds it.
+            if n_docs > u32::from(held) {
+                partner_docs.extend(
+                    self.partners
+                        .iter()
+                        .zip(partner_prints.iter())
+                        .filter(|(_, prints)| prints.binary_search(&fingerprint).is_ok())
+                        .map(|(partner, _)| DocId(*partner)),
+                );
+            }
+            n_docs
+        } else {
+            scratch.clear();
+            self.index.postings(fingerprint, scratch);
+            partner_docs
+                .extend(scratch.iter().filter(|doc| self.partners.binary_search(&doc.0).is_ok()));
+            u32::try_from(scratch.len()).unwrap_or(u32::MAX)
+        };
         let end = partner_docs.len();
         seen.insert(fingerprint, (n_docs, start as u32, end as u32));
         (n_docs, start, end)
@@ -154,6 +237,13 @@ pub struct Lookups {
     partner_docs: Vec<DocId>,
     /// One fingerprint's postings in the whole index.
     scratch: Vec<DocId>,
+    /// The document's own fingerprints, ascending (with prints).
+    own: Vec<u64>,
+    /// Their frequencies, from the [`FreqTable`] (1 for those it lacks), when there is one.
+    own_freqs: Vec<u32>,
+    /// Each partner's own fingerprints, ascending, in the order of the partners (with
+    /// prints; only the first `partners.len()` are the document's).
+    partner_prints: Vec<Vec<u64>>,
 }
 
 impl Lookups {

@@ -18,6 +18,7 @@ use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
 
 use crate::align::{LonelyCandidates, Lookups, PartnerCandidates, Partners};
+use crate::docprints::{DocPrints, FreqTable, docprints_file};
 use crate::pairs::{PairConfig, PairRec, PairStats};
 use crate::spill::{remove_spill_dir, write_records};
 
@@ -120,7 +121,7 @@ pub fn run_cluster(
         boilerplate.iter().filter_map(|b| u64::from_str_radix(&b.hash, 16).ok()).collect();
 
     // 3. pairs
-    let (pairs, pair_stats) = pairs_or_resume(
+    let (pairs, pair_stats, freqs) = pairs_or_resume(
         &storage,
         &spill_dir,
         print_shards.len(),
@@ -131,6 +132,8 @@ pub fn run_cluster(
     let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
     let partners = Partners::from_pairs(&pairs, n_ids);
     drop(pairs);
+    // Counted over the run's documents: the index's frequencies only when they are all of it.
+    let freqs = freqs.filter(|_| job.filter.is_everything());
 
     // The fingerprint runs are needed by no later stage.
     if !job.keep_intermediate {
@@ -147,6 +150,9 @@ pub fn run_cluster(
     let started = Instant::now();
     let shards: Vec<&[DocId]> = docs.chunks(shard_docs).collect();
     let trace_done = storage.exists(&done_file(Stage::Trace))?;
+    // The documents' own fingerprints from the prints stage (none when an earlier run removed
+    // them: the trace then asks the index, with the same answers).
+    let doc_prints = if trace_done { None } else { DocPrints::open(&storage, print_shards.len())? };
     let mut pending = Vec::new();
     for (shard, shard_docs) in shards.iter().enumerate() {
         if !trace_done && !storage.exists(&shard_file(shard))? {
@@ -179,6 +185,8 @@ pub fn run_cluster(
             common_sentences: common_sentences.as_ref(),
             resolve: &resolve,
             tracer: &tracer,
+            doc_prints: doc_prints.as_ref(),
+            freqs: freqs.as_ref(),
         };
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
             let mut traced = Vec::with_capacity(shard_docs.len());
@@ -199,6 +207,16 @@ pub fn run_cluster(
         run.finished(Stage::Trace, started, n_reused);
     }
     drop(partners);
+    drop(freqs);
+    drop(doc_prints);
+    if !job.keep_intermediate {
+        for shard in 0..print_shards.len() {
+            let name = docprints_file(shard);
+            if storage.exists(&name)? {
+                storage.remove(&name)?;
+            }
+        }
+    }
 
     // 5. reuse
     let started = Instant::now();
@@ -273,7 +291,8 @@ fn boilerplate_or_resume(
 }
 
 /// Stage 3, `pairs`: the candidate pairs and the stage's counts, read back when an earlier run
-/// finished it.
+/// finished it, and the frequencies of the shared fingerprints (`None` when read back: the
+/// trace stage then asks the index).
 fn pairs_or_resume(
     storage: &FsStorage,
     spill_dir: &Path,
@@ -281,7 +300,7 @@ fn pairs_or_resume(
     config: &PairConfig,
     spill_budget: usize,
     run: &mut StageRun<'_>,
-) -> Result<(Vec<PairRec>, PairStats)> {
+) -> Result<(Vec<PairRec>, PairStats, Option<FreqTable>)> {
     let started = Instant::now();
     if storage.exists(&done_file(Stage::Pairs))? {
         run.skipped(Stage::Pairs, 0);
@@ -292,16 +311,16 @@ fn pairs_or_resume(
                     format!("{e} (rerun with --fresh)"),
                 )
             })?;
-        return Ok((read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats));
+        return Ok((read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats, None));
     }
     (run.progress)(&ClusterEvent::Started { stage: Stage::Pairs, total: n_shards as u64, done: 0 });
-    let (pairs, stats) = pairs_stage(storage, spill_dir, n_shards, config, spill_budget)?;
+    let (pairs, stats, freqs) = pairs_stage(storage, spill_dir, n_shards, config, spill_budget)?;
     write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
     let stats_path = storage.path_of(PAIR_STATS_FILE);
     write_bytes(storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
     write_bytes(storage, &done_file(Stage::Pairs), b"done\n")?;
     run.finished(Stage::Pairs, started, 0);
-    Ok((pairs, stats))
+    Ok((pairs, stats, Some(freqs)))
 }
 
 /// Checks that `storage` holds no run, or a run with these `params` (or removes its own files
@@ -378,6 +397,11 @@ struct TraceContext<'a> {
     common_sentences: Option<&'a CommonSentences>,
     resolve: &'a (dyn Fn(&str) -> Option<DocId> + Sync),
     tracer: &'a Tracer,
+    /// The documents' own fingerprints, when the prints stage's files are there.
+    doc_prints: Option<&'a DocPrints>,
+    /// The frequencies of the run's shared fingerprints, when the pairs stage counted them in
+    /// this process over the whole index.
+    freqs: Option<&'a FreqTable>,
 }
 
 impl TraceContext<'_> {
@@ -415,7 +439,12 @@ impl TraceContext<'_> {
             lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
             &lonely
         } else {
-            with_partners = PartnerCandidates::new(index, partners, lookups);
+            with_partners = match self.doc_prints {
+                Some(prints) => PartnerCandidates::with_prints(
+                    index, doc_id, partners, lookups, prints, self.freqs,
+                )?,
+                None => PartnerCandidates::new(index, partners, lookups),
+            };
             &with_partners
         };
         Ok(Some(trace_document(

@@ -76,6 +76,7 @@ pub(crate) fn owned_file(name: &str) -> bool {
         || numbered(name, "trace-", ".jsonl")
         || numbered(name, "prints-", ".bin")
         || numbered(name, "sentences-", ".bin")
+        || numbered(name, "docprints-", ".bin")
 }
 
 pub(crate) fn write_json_lines<T: Serialize>(

@@ -8,14 +8,17 @@
 //!
 //! 1. `prints` (map): every document's fingerprints and whole-sentence hashes, in shards of
 //!    [`PRINT_SHARD_DOCS`] documents, each shard a sorted run (`prints-00000.bin`,
-//!    `sentences-00000.bin`).
+//!    `sentences-00000.bin`), and its documents' own fingerprints for the trace stage
+//!    (`docprints-00000.bin`, [`docprints::DocPrints`]).
 //! 2. `boilerplate` (reduce by sentence hash): count, then judge →
 //!    `boilerplate.jsonl`.
 //! 3. `pairs` (reduce by fingerprint): candidate document pairs from the fingerprints they
 //!    share (document-frequency cut, counts spilled to disk in sorted runs under
-//!    [`ClusterJob::spill_budget_bytes`]) → `pairs.bin`, `pairs.json`.
+//!    [`ClusterJob::spill_budget_bytes`]) → `pairs.bin`, `pairs.json`; and, in memory, the
+//!    frequency of every shared fingerprint ([`docprints::FreqTable`]).
 //! 4. `trace` (map): every document traced against its candidate partners only
-//!    ([`align::PartnerCandidates`]), in shards of [`ClusterJob::shard_docs`] documents
+//!    ([`align::PartnerCandidates`], answered from the run's own fingerprints and
+//!    frequencies, not the index's postings), in shards of [`ClusterJob::shard_docs`] documents
 //!    (`trace-00000.jsonl`, …), both cores; a rerun traces only the missing shards.
 //! 5. `reuse`: the shards → [`build`] → `documents.jsonl`, `links.jsonl`,
 //!    `doc_clusters.jsonl`, `passage_clusters.jsonl`, `boilerplate_passages.jsonl`,
@@ -28,12 +31,14 @@
 //! directory never mixes runs. Memory: the prints stage holds one shard per thread; the
 //! boilerplate and pairs stages merge the sorted shard files and hold the spill budget, the
 //! frequent sentences and the candidate pairs (16 bytes each in memory); the trace stage one shard per
-//! thread; the reuse stage the passages of the run.
+//! thread and the frequency table (12 bytes a shared fingerprint); the reuse stage the passages
+//! of the run.
 
 #![warn(missing_docs)]
 
 pub mod align;
 pub mod dedup;
+pub mod docprints;
 mod driver;
 mod files;
 mod job;

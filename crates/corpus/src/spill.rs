@@ -16,6 +16,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut;
 use unspun_index::{Error, Result};
 
 /// A fixed-size record that can be written to and read from a run file.
@@ -173,7 +174,9 @@ impl<R: Record> Sorter<R> {
     }
 
     fn sort_buffer(&mut self) {
-        self.buf.sort_unstable();
+        // On both cores; records equal by their order are combined (or equal), so the order
+        // among them does not matter.
+        self.buf.par_sort_unstable();
         if let Some(combine) = self.combine {
             combine_sorted(&mut self.buf, combine);
         }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use unspun_index::{Error, FsStorage, Result};
 
+use crate::docprints::FreqTable;
 use crate::pairs::{GroupFold, PairConfig, PairRec, PairStats, add_counts, directions};
 use crate::prints::PrintRec;
 use crate::spill::{Sorter, remove_spill_dir};
@@ -11,15 +12,17 @@ use crate::spill::{Sorter, remove_spill_dir};
 use crate::files::*;
 
 /// The pairs stage: the shards' fingerprints merged into groups, each group's pairs counted
-/// under the spill budget, and the pairs sharing enough fingerprints kept.
+/// under the spill budget, and the pairs sharing enough fingerprints kept. Also returns the
+/// number of documents of every fingerprint held by two or more (for the trace stage).
 pub(crate) fn pairs_stage(
     storage: &FsStorage,
     spill_dir: &Path,
     n_shards: usize,
     config: &PairConfig,
     spill_budget: usize,
-) -> Result<(Vec<PairRec>, PairStats)> {
+) -> Result<(Vec<PairRec>, PairStats, FreqTable)> {
     let mut stats = PairStats::default();
+    let mut freqs = FreqTable::default();
     let mut merged = merge_shards::<PrintRec>(storage, n_shards, prints_file)?;
     let mut sorter: Sorter<PairRec> =
         Sorter::new(spill_dir, "pairs", spill_budget, Some(add_counts));
@@ -45,6 +48,9 @@ pub(crate) fn pairs_stage(
                 return;
             }
             stats.count_group(group.len(), config);
+            if group.len() >= 2 {
+                freqs.push(group[0].fingerprint, u32::try_from(group.len()).unwrap_or(u32::MAX));
+            }
             fold.add(group, config, &mut |pair| push(pair, stats, sorter));
             group.clear();
         };
@@ -92,5 +98,5 @@ pub(crate) fn pairs_stage(
     drop(counted);
     remove_spill_dir(spill_dir)?;
     stats.n_candidates = pairs.len() as u64;
-    Ok((pairs, stats))
+    Ok((pairs, stats, freqs.finish()))
 }

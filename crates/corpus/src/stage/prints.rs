@@ -1,4 +1,7 @@
-//! Stage 1, `prints`: each shard's fingerprints and sentence hashes as sorted runs.
+//! Stage 1, `prints`: each shard's fingerprints and sentence hashes as sorted runs, and its
+//! documents' own fingerprints document by document (for the trace stage, [`DocPrints`]).
+//!
+//! [`DocPrints`]: crate::docprints::DocPrints
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -6,13 +9,18 @@ use rayon::prelude::*;
 use unspun_core::DocId;
 use unspun_index::{FsStorage, Index, Result, Storage};
 
+use crate::docprints::{docprints_file, write_docprints};
 use crate::prints::{PrintRec, SentenceRec, document_prints};
 use crate::spill::write_records;
 
 use crate::files::*;
 use crate::job::*;
 
-/// The prints stage: one sorted run of fingerprints and one of sentence hashes per shard.
+type PrintsOf = Vec<PrintRec>;
+type SentencesOf = Vec<SentenceRec>;
+
+/// The prints stage: one sorted run of fingerprints and one of sentence hashes per shard, and
+/// the shard's documents' own fingerprints.
 /// Returns the number of shards an earlier run had done.
 pub(crate) fn prints_stage(
     index: &Index,
@@ -23,7 +31,10 @@ pub(crate) fn prints_stage(
 ) -> Result<usize> {
     let mut pending = Vec::new();
     for (shard, docs) in shards.iter().enumerate() {
-        if !storage.exists(&prints_file(shard))? || !storage.exists(&sentences_file(shard))? {
+        if !storage.exists(&prints_file(shard))?
+            || !storage.exists(&sentences_file(shard))?
+            || !storage.exists(&docprints_file(shard))?
+        {
             pending.push((shard, *docs));
         }
     }
@@ -40,19 +51,30 @@ pub(crate) fn prints_stage(
     pending.par_iter().try_for_each(|(shard, docs)| -> Result<()> {
         let mut prints: Vec<PrintRec> = Vec::new();
         let mut sentences: Vec<SentenceRec> = Vec::new();
-        for &doc_id in *docs {
-            let Some(doc) = index.document(doc_id)? else { continue };
-            let (p, s) = document_prints(doc_id, &doc, shingle);
+        // The documents of a shard on both cores too: a corpus of a few shards keeps both busy.
+        let analysed: Vec<Option<(u32, PrintsOf, SentencesOf)>> = docs
+            .par_iter()
+            .map(|&doc_id| {
+                let Some(doc) = index.document(doc_id)? else { return Ok(None) };
+                let (p, s) = document_prints(doc_id, &doc, shingle);
+                let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                if done.is_multiple_of(256) {
+                    progress(&ClusterEvent::Advanced { stage: Stage::Prints, done });
+                }
+                Ok(Some((doc_id.0, p, s)))
+            })
+            .collect::<Result<_>>()?;
+        let mut own: Vec<(u32, Vec<u64>)> = Vec::with_capacity(docs.len());
+        for (doc, p, s) in analysed.into_iter().flatten() {
+            own.push((doc, p.iter().map(|rec| rec.fingerprint).collect()));
             prints.extend(p);
             sentences.extend(s);
-            let done = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            if done.is_multiple_of(256) {
-                progress(&ClusterEvent::Advanced { stage: Stage::Prints, done });
-            }
         }
-        prints.sort_unstable();
-        sentences.sort_unstable();
-        // A shard counts as done when both its files exist.
+        prints.par_sort_unstable();
+        sentences.par_sort_unstable();
+        // A shard counts as done when its three files exist; the prints run is written last.
+        write_docprints(storage, &docprints_file(*shard), &own)?;
+        drop(own);
         write_records(&storage.path_of(&sentences_file(*shard)), &sentences)?;
         write_records(&storage.path_of(&prints_file(*shard)), &prints)
     })?;

@@ -5,6 +5,7 @@
 //! texts from its records through [`fill_passage_texts_with`] and writes with
 //! [`write_reuse`].
 
+use rayon::prelude::*;
 use unspun_core::cluster::graph::{OutletEdge, Publisher, outlet_dot, outlet_graphml};
 use unspun_core::cluster::{ClusterConfig, ClusterOutput};
 use unspun_index::{FsStorage, Index, Result, Storage};
@@ -13,11 +14,27 @@ use crate::files::*;
 
 /// Puts the text of each passage cluster's first member in the cluster, the documents read
 /// from `index`.
+/// The documents are read and cut on both cores; the result is that of
+/// [`fill_passage_texts_with`] over the index.
 pub(crate) fn fill_passage_texts(index: &Index, output: &mut ClusterOutput) -> Result<()> {
-    fill_passage_texts_with(output, &mut |id| match index.doc_id(id) {
-        Some(doc) => Ok(index.document(doc)?.map(|document| document.text)),
-        None => Ok(None),
-    })
+    let clusters: Vec<_> =
+        output.passage_clusters.iter_mut().chain(&mut output.boilerplate_passages).collect();
+    let texts: Vec<Option<String>> = clusters
+        .par_iter()
+        .map(|cluster| {
+            let first = &cluster.members[0];
+            let Some(doc) = index.doc_id(&first.id) else { return Ok(None) };
+            Ok(index
+                .document(doc)?
+                .map(|document| char_excerpt(&document.text, first.char_start, first.char_end)))
+        })
+        .collect::<Result<_>>()?;
+    for (cluster, text) in clusters.into_iter().zip(texts) {
+        if text.is_some() {
+            cluster.text = text;
+        }
+    }
+    Ok(())
 }
 
 /// The ids of the documents whose texts [`fill_passage_texts_with`] asks for: each passage

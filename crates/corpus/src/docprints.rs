@@ -1,0 +1,243 @@
+//! What the trace stage knows of the corpus without asking the index's postings: every
+//! document's own fingerprints ([`DocPrints`], written by the prints stage, one file per
+//! shard) and the frequency of every fingerprint held by two or more documents
+//! ([`FreqTable`], counted by the pairs stage while it merges the fingerprint runs).
+//!
+//! With both, [`crate::align::PartnerCandidates`] answers a trace's frequency and postings
+//! questions from memory and a few reads of its partners' fingerprints, instead of one lookup
+//! in every segment of the index per fingerprint (at a million documents, three quarters of
+//! the trace stage). The answers are the index's own: a document's fingerprints are what the
+//! index stored for it (the same analysis and scheme), and the counts are over the live
+//! documents of the run, which are all of the index's live documents when the run has no
+//! filter (with a filter the table is not used).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+
+use unspun_core::DocId;
+use unspun_index::{Error, FsStorage, Result, Storage};
+
+/// The fingerprints held by two or more documents of the run, with their number of
+/// documents: a sorted array behind a directory on the top bits of the fingerprint (they are
+/// uniform hashes), so a lookup is one directory read and a short binary search.
+#[derive(Debug, Default)]
+pub struct FreqTable {
+    keys: Vec<u64>,
+    freqs: Vec<u32>,
+    /// `dir[b]..dir[b + 1]` indexes the keys whose top `64 - shift` bits are `b` (set by
+    /// [`FreqTable::finish`]; empty while the table is built).
+    dir: Vec<u32>,
+    shift: u32,
+}
+
+impl FreqTable {
+    /// Adds `fingerprint`, held by `n_docs` documents. Fingerprints come in ascending order.
+    pub fn push(&mut self, fingerprint: u64, n_docs: u32) {
+        debug_assert!(self.keys.last().is_none_or(|last| *last < fingerprint));
+        self.keys.push(fingerprint);
+        self.freqs.push(n_docs);
+    }
+
+    /// Builds the directory; the table can be read from then on.
+    pub fn finish(mut self) -> FreqTable {
+        self.keys.shrink_to_fit();
+        self.freqs.shrink_to_fit();
+        // About four keys per directory entry; at least two entries, so that the shift stays
+        // below 64.
+        let bits = (self.keys.len() / 4).max(1).ilog2().clamp(1, 28);
+        self.shift = 64 - bits;
+        let n_buckets = 1usize << bits;
+        let mut dir = Vec::with_capacity(n_buckets + 1);
+        let mut at = 0usize;
+        for bucket in 0..n_buckets {
+            while at < self.keys.len() && ((self.keys[at] >> self.shift) as usize) < bucket {
+                at += 1;
+            }
+            dir.push(at as u32);
+        }
+        dir.push(self.keys.len() as u32);
+        self.dir = dir;
+        self
+    }
+
+    /// The number of documents holding `fingerprint`, when two or more do.
+    pub fn get(&self, fingerprint: u64) -> Option<u32> {
+        let bucket = (fingerprint >> self.shift) as usize;
+        let (Some(&start), Some(&end)) = (self.dir.get(bucket), self.dir.get(bucket + 1)) else {
+            return None;
+        };
+        let keys = &self.keys[start as usize..end as usize];
+        keys.binary_search(&fingerprint).ok().map(|at| self.freqs[start as usize + at])
+    }
+
+    /// Fingerprints in the table.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// The file of one prints shard holding its documents' own fingerprints, document by document.
+pub(crate) fn docprints_file(shard: usize) -> String {
+    format!("docprints-{shard:05}.bin")
+}
+
+/// Layout of a docprints file: `MAGIC`, the number of documents (u32), then per document its
+/// DocId and number of fingerprints (two u32), then every document's fingerprints (u64,
+/// ascending within a document) in the same order. Little-endian.
+const MAGIC: &[u8; 8] = b"UNSPDPR1";
+
+/// Writes the docprints file of one shard: `docs` are (DocId, its distinct fingerprints,
+/// ascending).
+pub(crate) fn write_docprints(
+    storage: &FsStorage,
+    name: &str,
+    docs: &[(u32, Vec<u64>)],
+) -> Result<()> {
+    let n_prints: usize = docs.iter().map(|(_, prints)| prints.len()).sum();
+    let mut bytes = Vec::with_capacity(12 + docs.len() * 8 + n_prints * 8);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&(docs.len() as u32).to_le_bytes());
+    for (doc, prints) in docs {
+        bytes.extend_from_slice(&doc.to_le_bytes());
+        bytes.extend_from_slice(&(prints.len() as u32).to_le_bytes());
+    }
+    for (_, prints) in docs {
+        for fingerprint in prints {
+            bytes.extend_from_slice(&fingerprint.to_le_bytes());
+        }
+    }
+    let path = storage.path_of(name);
+    storage.write_atomic(name, &mut |out: &mut dyn Write| {
+        out.write_all(&bytes).map_err(|e| Error::io(&path, e))
+    })
+}
+
+/// Where one document's fingerprints are.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// Index in [`DocPrints::files`]; `u32::MAX` when the document has none.
+    file: u32,
+    n: u32,
+    offset: u64,
+}
+
+/// Every document's own fingerprints, read from the prints stage's docprints files: their
+/// directories are held (16 bytes a document), the fingerprints read on demand.
+#[derive(Debug)]
+pub struct DocPrints {
+    files: Vec<(PathBuf, File)>,
+    places: Vec<Place>,
+}
+
+impl DocPrints {
+    /// Opens the docprints files of `n_shards` shards; `None` when one is missing (a run
+    /// resumed from a directory whose files are gone or were written by an older version).
+    pub(crate) fn open(storage: &FsStorage, n_shards: usize) -> Result<Option<DocPrints>> {
+        let mut files = Vec::with_capacity(n_shards);
+        let mut places: Vec<Place> = Vec::new();
+        for shard in 0..n_shards {
+            let name = docprints_file(shard);
+            if !storage.exists(&name)? {
+                return Ok(None);
+            }
+            let path = storage.path_of(&name);
+            let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let mut head = [0u8; 12];
+            file.read_exact(&mut head).map_err(|e| Error::io(&path, e))?;
+            if head[..8] != MAGIC[..] {
+                return Err(Error::corrupt(&path, "not a docprints file (rerun with --fresh)"));
+            }
+            let n_docs = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
+            let mut dir = vec![0u8; n_docs * 8];
+            file.read_exact(&mut dir).map_err(|e| Error::io(&path, e))?;
+            let mut offset = 12 + dir.len() as u64;
+            for entry in dir.chunks_exact(8) {
+                let doc = u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]) as usize;
+                let n = u32::from_le_bytes([entry[4], entry[5], entry[6], entry[7]]);
+                if doc >= places.len() {
+                    places.resize(doc + 1, Place { file: u32::MAX, n: 0, offset: 0 });
+                }
+                places[doc] = Place { file: files.len() as u32, n, offset };
+                offset += u64::from(n) * 8;
+            }
+            files.push((path, file));
+        }
+        Ok(Some(DocPrints { files, places }))
+    }
+
+    /// Replaces `out` with the fingerprints of `doc` (ascending). `false` when the prints
+    /// stage wrote none for it.
+    pub fn read(&self, doc: DocId, out: &mut Vec<u64>) -> Result<bool> {
+        out.clear();
+        let Some(place) = self.places.get(doc.0 as usize).filter(|p| p.file != u32::MAX) else {
+            return Ok(false);
+        };
+        let (path, file) = &self.files[place.file as usize];
+        let mut bytes = vec![0u8; place.n as usize * 8];
+        file.read_exact_at(&mut bytes, place.offset).map_err(|e| Error::io(path, e))?;
+        out.extend(
+            bytes.chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))),
+        );
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freq_table_finds_what_was_pushed_and_nothing_else() {
+        for n in [0usize, 1, 3, 17, 5_000] {
+            let mut table = FreqTable::default();
+            let mut keys: Vec<u64> =
+                (0..n as u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for (i, key) in keys.iter().enumerate() {
+                table.push(*key, 2 + i as u32);
+            }
+            let table = table.finish();
+            assert_eq!(table.len(), keys.len());
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(table.get(*key), Some(2 + i as u32));
+                assert_eq!(table.get(key - 1), None); // even numbers were never pushed
+            }
+            assert_eq!(table.get(0), None);
+            assert_eq!(table.get(u64::MAX - 1), None);
+        }
+    }
+
+    #[test]
+    fn docprints_round_trip() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let storage = FsStorage::new(dir.path());
+        write_docprints(&storage, &docprints_file(0), &[(0, vec![1, 5, 9]), (2, vec![])])
+            .unwrap_or_else(|e| panic!("{e}"));
+        write_docprints(&storage, &docprints_file(1), &[(7, vec![u64::MAX])])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(DocPrints::open(&storage, 3).unwrap_or_else(|e| panic!("{e}")).is_none());
+        let prints = DocPrints::open(&storage, 2)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("both files exist"));
+        let mut out = vec![42];
+        let read = |doc: u32, out: &mut Vec<u64>| {
+            prints.read(DocId(doc), out).unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert!(read(0, &mut out));
+        assert_eq!(out, [1, 5, 9]);
+        assert!(read(2, &mut out));
+        assert!(out.is_empty());
+        assert!(read(7, &mut out));
+        assert_eq!(out, [u64::MAX]);
+        assert!(!read(1, &mut out));
+        assert!(!read(99, &mut out));
+    }
+}
