@@ -331,11 +331,12 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     )?;
     writeln!(
         out,
-        "  {:<18} {:<9} {:>5} {:>11} {:>13} {:>15} {:>9} {:>5} {:>15} {:>6} {:>6}",
+        "  {:<18} {:<9} {:>5} {:>11} {:>7} {:>13} {:>15} {:>9} {:>5} {:>15} {:>6} {:>6}",
         "corpus",
         "kind",
         "n",
         "given src",
+        "copy vd",
         "false src",
         "false copy vd",
         "reprints",
@@ -347,13 +348,14 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     for g in short.groups.iter().chain(std::iter::once(&short.total)) {
         writeln!(
             out,
-            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>5} {:>6} \
-             {:>7.2}% {:>6} {:>6}",
+            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>7} {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>5} \
+             {:>6} {:>7.2}% {:>6} {:>6}",
             g.corpus,
             g.kind,
             g.n_snippets,
             g.n_given_source,
             g.share_given_source * 100.0,
+            g.n_copy_verdicts,
             g.n_given_false_source,
             g.share_given_false_source * 100.0,
             g.n_false_copy_verdicts,
