@@ -710,4 +710,37 @@ mod tests {
         assert!(!contains_normalized("He said no.", "she said no"));
         assert!(!contains_normalized("He said nothing.", "said no"));
     }
+
+    #[test]
+    fn near_reprints_are_long_chains_with_small_gaps() {
+        // One word changed in a long sentence: a near reprint, not word for word.
+        let source = "The gunman, Omar Mir Seddique Mateen, was heard shouting \"Allah Akbar\" \
+                      while engaging officers, law enforcement sources told Fox News.";
+        let copy = "The gunman, Omar Mir Seddique Mateen, was heard shouting “Allahu Akbar” while \
+                    engaging officers, law enforcement sources told Fox News.";
+        assert!(!contains_normalized(source, copy));
+        assert!(near_reprint(source, copy));
+        // Words added on both sides, two at a time: still one chain.
+        assert!(near_reprint(
+            "President Donald Trump has declared a national emergency at the southern border in \
+             an effort to seize funding",
+            "President Donald Trump on Friday declared a national emergency at the southern U.S. \
+             border in an effort to unilaterally seize funding"
+        ));
+        // A shared description with the rest rewritten: not a chain of 12.
+        assert!(!near_reprint(
+            "the Deferred Action for Childhood Arrivals, or DACA, program that shields young \
+             undocumented immigrants from deportation",
+            "The Deferred Action for Childhood Arrivals Program (DACA) currently protects nearly \
+             800,000 undocumented immigrants from deportation."
+        ));
+        // A short sentence needs 90 % of its words: 8 of 9 is not enough.
+        assert!(!near_reprint(
+            "Zinke, a former Montana congressman and U.S. Navy Seal",
+            "Zinke is a former Montana congressman and Navy SEAL."
+        ));
+        // Three words skipped break the chain.
+        assert!(!near_reprint("one two three four x y z five six", "one two three four five six"));
+        assert!(near_reprint("one two three four x y five six", "one two three four five six"));
+    }
 }

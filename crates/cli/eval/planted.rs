@@ -38,6 +38,9 @@ pub(super) struct PlantedResult {
     /// text that really is in the index (AllSides reprints the same wire copy), so not a false
     /// source. The rest of `by_kind["negative"].fp` are false sources.
     pub(super) n_negative_text_in_index: usize,
+    /// Negative sentences given a source that holds them nearly word for word
+    /// ([`near_reprint`]), over all rates: not false sources either.
+    pub(super) n_negative_near_reprint: usize,
 }
 
 /// Results at one substitution rate.
@@ -58,6 +61,9 @@ pub(super) struct PlantedRate {
     pub(super) n_fp_text_in_attributed_doc: usize,
     /// Of those, negative (original) sentences: given a source that really holds them.
     pub(super) n_negative_text_in_attributed_doc: usize,
+    /// Negative sentences given a source that holds them nearly word for word
+    /// ([`near_reprint`]) but not word for word.
+    pub(super) n_negative_near_reprint: usize,
     /// Patchworks with a title (taken, maybe spun, from the source of the first planted
     /// sentence), titles traced to that source (or a co-copy of it), and titles given a
     /// phrase match only.
@@ -163,16 +169,68 @@ pub(super) fn load_wordnet(dir: &Path) -> anyhow::Result<Option<WordNet>> {
 /// Whether the words of `needle` occur in `haystack` in a row, word for word (case,
 /// punctuation and spacing aside).
 pub(super) fn contains_normalized(haystack: &str, needle: &str) -> bool {
-    // Words only (letters and digits, lower-cased), so that punctuation and spacing ("attack."
-    // against "attack,") do not decide; independent of the engine's own tokenizer.
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let needle = words(needle);
-    !needle.is_empty() && words(haystack).windows(needle.len()).any(|w| w == needle.as_slice())
+    let needle = plain_words(needle);
+    !needle.is_empty()
+        && plain_words(haystack).windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// Words only (letters and digits, lower-cased), so that punctuation and spacing ("attack."
+/// against "attack,") do not decide; independent of the engine's own tokenizer.
+fn plain_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A near reprint: at most this many words skipped, on either side, between two words of
+/// the chain.
+const NEAR_REPRINT_MAX_GAP: usize = 2;
+/// A near reprint: a chain of at least this many of the sentence's words …
+const NEAR_REPRINT_RUN: usize = 12;
+/// … or, in a shorter sentence, at least this share of its words.
+const NEAR_REPRINT_SHARE: f64 = 0.9;
+
+/// Whether `haystack` holds the words of `needle` nearly word for word: a chain of its words,
+/// in order on both sides with at most [`NEAR_REPRINT_MAX_GAP`] words skipped between two of
+/// them, of [`NEAR_REPRINT_RUN`] words, or of [`NEAR_REPRINT_SHARE`] of a shorter sentence.
+/// This is the reuse a reader sees at once ("Allahu Akbar" / "Allah Akbar"; a wire lead with
+/// "on Friday" added), checked without the engine: the engine's aligner, synonyms and
+/// thresholds play no part.
+pub(super) fn near_reprint(haystack: &str, needle: &str) -> bool {
+    let needle = plain_words(needle);
+    if needle.is_empty() {
+        return false;
+    }
+    let need = NEAR_REPRINT_RUN.min((needle.len() as f64 * NEAR_REPRINT_SHARE).ceil() as usize);
+    longest_chain(&plain_words(haystack), &needle) >= need
+}
+
+/// The longest chain of `needle`'s words found in `haystack` in the same order, with at most
+/// [`NEAR_REPRINT_MAX_GAP`] words skipped between two links on either side.
+fn longest_chain(haystack: &[String], needle: &[String]) -> usize {
+    let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, word) in haystack.iter().enumerate() {
+        at.entry(word.as_str()).or_default().push(j);
+    }
+    // chain[(i, j)]: the longest chain ending with needle[i] = haystack[j].
+    let mut chain: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut best = 0;
+    for (i, word) in needle.iter().enumerate() {
+        for &j in at.get(word.as_str()).map_or(&[][..], Vec::as_slice) {
+            let mut len = 1;
+            for pi in i.saturating_sub(NEAR_REPRINT_MAX_GAP + 1)..i {
+                for pj in j.saturating_sub(NEAR_REPRINT_MAX_GAP + 1)..j {
+                    if let Some(prev) = chain.get(&(pi, pj)) {
+                        len = len.max(prev + 1);
+                    }
+                }
+            }
+            chain.insert((i, j), len);
+            best = best.max(len);
+        }
+    }
+    best
 }
 
 pub(super) fn run_planted(
@@ -223,6 +281,7 @@ pub(super) fn run_planted(
             lenient: AttributionCounts::default(),
             n_fp_text_in_attributed_doc: 0,
             n_negative_text_in_attributed_doc: 0,
+            n_negative_near_reprint: 0,
             n_titles: 0,
             n_titles_right: 0,
             n_titles_phrase: 0,
@@ -265,6 +324,7 @@ pub(super) fn run_planted(
     let n_negative_text_in_index = rates.iter().map(|r| r.n_negative_text_in_attributed_doc).sum();
     Ok(PlantedResult {
         n_negative_text_in_index,
+        n_negative_near_reprint: rates.iter().map(|r| r.n_negative_near_reprint).sum(),
         n_docs_read,
         n_docs_indexed,
         n_negative_docs: negatives.len(),
@@ -375,6 +435,12 @@ fn score_patchwork(
                     result.n_negative_text_in_attributed_doc += 1;
                 }
                 why.push_str(", text in attributed doc");
+            } else if let (Some(sentence), Some(attributed), None) =
+                (sentence, attributed, &truth.source_id)
+                && near_reprint(&attributed.text, sentence)
+            {
+                result.n_negative_near_reprint += 1;
+                why.push_str(", text nearly in attributed doc");
             }
         }
         if result.examples.len() >= MAX_EXAMPLES {
@@ -555,16 +621,19 @@ pub(super) fn render_planted(out: &mut String, planted: &PlantedResult) -> std::
     // Negatives can only be false positives: their row is the share given a source.
     let n_negative = planted.n_by_kind.get("negative").copied().unwrap_or(0);
     let negative_fp = planted.by_kind.get("negative").map_or(0, |c| c.fp);
-    let negative_false = negative_fp.saturating_sub(planted.n_negative_text_in_index);
+    let negative_false = negative_fp
+        .saturating_sub(planted.n_negative_text_in_index + planted.n_negative_near_reprint);
     writeln!(
         out,
         "  {:<18} {:>6} {:>6} given a source ({:.4}); {} of them name a document that holds \
-         the sentence: false sources {} ({:.4})",
+         the sentence word for word, {} nearly (a chain of {NEAR_REPRINT_RUN} of its words): \
+         false sources {} ({:.4})",
         "negative (original)",
         n_negative,
         negative_fp,
         ratio(negative_fp, n_negative),
         planted.n_negative_text_in_index,
+        planted.n_negative_near_reprint,
         negative_false,
         ratio(negative_false, n_negative)
     )?;

@@ -6,8 +6,10 @@
 //! wire story from several outlets, and BASIL's Fox News articles are in AllSides too. So a
 //! counted source is checked against its document, with no help from the engine: when the
 //! named source holds the sentence word for word (normalised as the planted suite does), the
-//! text really is in the index and the source is right (a *reprint*); otherwise it is a
-//! *false source*. A `copy`, `partly_copied` or `patchwork` verdict resting on a false source
+//! text really is in the index and the source is right (a *reprint*); when it holds it nearly
+//! word for word (a chain of 12 of its words in order, at most 2 skipped between two of them,
+//! or 90 % of a shorter sentence: [`near_reprint`]), it is a *near reprint*, listed for
+//! reading; otherwise it is a *false source*. A `copy`, `partly_copied` or `patchwork` verdict resting on a false source
 //! is a false copy verdict. Phrase matches and shared quotations are counted apart (shown to
 //! the reader, never counted as sources). Examples of false sources are printed for reading.
 
@@ -22,7 +24,7 @@ use unspun_core::report::{SentenceReport, SentenceStatus, TraceReport, VerdictKi
 use unspun_core::text::analyze;
 use unspun_core::trace::TraceInput;
 
-use super::planted::contains_normalized;
+use super::planted::{contains_normalized, near_reprint};
 use super::suite::read_corpus;
 use super::{IndexSource, Plan, Progress, Workspace, build_index, ratio, read_allsides, tracer};
 
@@ -30,6 +32,8 @@ use super::{IndexSource, Plan, Progress, Workspace, build_index, ratio, read_all
 const MIN_WORDS: usize = 8;
 /// Examples of false sources printed, at most.
 const MAX_EXAMPLES: usize = 24;
+/// Examples of near reprints printed, at most.
+const MAX_NEAR_EXAMPLES: usize = 12;
 
 /// Results of the short-text negatives.
 #[derive(Debug, Serialize)]
@@ -39,8 +43,10 @@ pub(crate) struct ShortResult {
     groups: Vec<ShortGroup>,
     /// All rows together.
     total: ShortGroup,
-    /// Snippets given a counted source, for reading.
+    /// Snippets given a false source, for reading.
     examples: Vec<ShortExample>,
+    /// Snippets given a source that holds a sentence nearly word for word, for reading.
+    near_examples: Vec<ShortExample>,
 }
 
 /// One corpus and snippet length.
@@ -68,6 +74,8 @@ struct ShortGroup {
     share_sentences_sourced: f64,
     /// Sentences whose counted source holds them word for word: text really in the index.
     n_sentences_reprinted: usize,
+    /// Sentences whose counted source holds them nearly word for word ([`near_reprint`]).
+    n_sentences_near_reprinted: usize,
     /// Sentences given a counted source that does not hold them.
     n_sentences_false: usize,
     share_sentences_false: f64,
@@ -180,15 +188,28 @@ fn counted_source(sentence: &SentenceReport) -> bool {
         && sentence.source_match.as_ref().is_some_and(|m| !m.quoted)
 }
 
-/// Whether a sentence's counted source holds the sentence word for word: the text really is
-/// in the index, so the source is right.
-fn reprinted(sentence: &SentenceReport, report: &TraceReport, by_id: &HashMap<&str, &str>) -> bool {
-    sentence
+/// What a sentence's counted source holds of it, checked without the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// The sentence word for word: the text really is in the index, so the source is right.
+    Reprint,
+    /// Nearly word for word ([`near_reprint`]).
+    NearReprint,
+    /// Neither: a false source.
+    False,
+}
+
+fn held(sentence: &SentenceReport, report: &TraceReport, by_id: &HashMap<&str, &str>) -> Held {
+    let text = sentence
         .source_match
         .as_ref()
         .and_then(|m| report.sources.get(m.source))
-        .and_then(|source| by_id.get(source.id.as_str()))
-        .is_some_and(|text| contains_normalized(text, &sentence.text))
+        .and_then(|source| by_id.get(source.id.as_str()));
+    match text {
+        Some(text) if contains_normalized(text, &sentence.text) => Held::Reprint,
+        Some(text) if near_reprint(text, &sentence.text) => Held::NearReprint,
+        _ => Held::False,
+    }
 }
 
 fn tally(
@@ -201,6 +222,7 @@ fn tally(
     let mut total =
         ShortGroup { corpus: "all".into(), kind: "all".into(), ..ShortGroup::default() };
     let mut examples = Vec::new();
+    let mut near_examples = Vec::new();
     for (snippet, report) in snippets.iter().zip(reports) {
         let idx = match groups
             .iter()
@@ -216,13 +238,16 @@ fn tally(
                 groups.len() - 1
             }
         };
-        let n_sourced = report.sentences.iter().filter(|s| counted_source(s)).count();
-        let n_reprinted = report
+        let held: Vec<Held> = report
             .sentences
             .iter()
-            .filter(|s| counted_source(s) && reprinted(s, report, by_id))
-            .count();
-        let n_false = n_sourced - n_reprinted;
+            .filter(|s| counted_source(s))
+            .map(|s| held(s, report, by_id))
+            .collect();
+        let n_sourced = held.len();
+        let n_reprinted = held.iter().filter(|h| **h == Held::Reprint).count();
+        let n_near = held.iter().filter(|h| **h == Held::NearReprint).count();
+        let n_false = held.iter().filter(|h| **h == Held::False).count();
         let n_quoted = report
             .sentences
             .iter()
@@ -240,13 +265,17 @@ fn tally(
             group.n_sentences += report.sentences.len();
             group.n_sentences_sourced += n_sourced;
             group.n_sentences_reprinted += n_reprinted;
+            group.n_sentences_near_reprinted += n_near;
             group.n_sentences_false += n_false;
             group.n_phrase_matches += n_phrase;
             group.n_quoted += n_quoted;
         }
         // False sources first: they are what a reader must check.
         if n_false > 0 && examples.len() < MAX_EXAMPLES {
-            examples.push(example(snippet, report, by_id));
+            examples.push(example(snippet, report, by_id, Held::False));
+        }
+        if n_near > 0 && near_examples.len() < MAX_NEAR_EXAMPLES {
+            near_examples.push(example(snippet, report, by_id, Held::NearReprint));
         }
     }
     for group in groups.iter_mut().chain(std::iter::once(&mut total)) {
@@ -257,19 +286,20 @@ fn tally(
         group.share_false_copy_verdicts = ratio(group.n_false_copy_verdicts, group.n_snippets);
         group.share_sentences_false = ratio(group.n_sentences_false, group.n_sentences);
     }
-    ShortResult { n_docs_indexed, groups, total, examples }
+    ShortResult { n_docs_indexed, groups, total, examples, near_examples }
 }
 
 fn example(
     snippet: &Snippet<'_>,
     report: &TraceReport,
     by_id: &HashMap<&str, &str>,
+    kind: Held,
 ) -> ShortExample {
     let sentence = report
         .sentences
         .iter()
         .filter(|s| counted_source(s))
-        .find(|s| !reprinted(s, report, by_id));
+        .find(|s| held(s, report, by_id) == kind);
     let m = sentence.and_then(|s| s.source_match.as_ref());
     ShortExample {
         corpus: snippet.corpus.into(),
@@ -295,19 +325,22 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     writeln!(
         out,
         "false sources on short texts not in the index ({} AllSides articles indexed; a source \
-         that holds the sentence word for word is a reprint, not false)",
+         that holds the sentence word for word is a reprint, nearly word for word a near \
+         reprint: neither is false)",
         short.n_docs_indexed
     )?;
     writeln!(
         out,
-        "  {:<18} {:<9} {:>5} {:>11} {:>13} {:>15} {:>9} {:>15} {:>6} {:>6}",
+        "  {:<18} {:<9} {:>5} {:>11} {:>7} {:>13} {:>15} {:>9} {:>5} {:>15} {:>6} {:>6}",
         "corpus",
         "kind",
         "n",
         "given src",
+        "copy vd",
         "false src",
         "false copy vd",
         "reprints",
+        "near",
         "false sentences",
         "phrase",
         "quoted"
@@ -315,25 +348,36 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     for g in short.groups.iter().chain(std::iter::once(&short.total)) {
         writeln!(
             out,
-            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>6} {:>7.2}% \
-             {:>6} {:>6}",
+            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>7} {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>5} \
+             {:>6} {:>7.2}% {:>6} {:>6}",
             g.corpus,
             g.kind,
             g.n_snippets,
             g.n_given_source,
             g.share_given_source * 100.0,
+            g.n_copy_verdicts,
             g.n_given_false_source,
             g.share_given_false_source * 100.0,
             g.n_false_copy_verdicts,
             g.share_false_copy_verdicts * 100.0,
             g.n_sentences_reprinted,
+            g.n_sentences_near_reprinted,
             g.n_sentences_false,
             g.share_sentences_false * 100.0,
             g.n_phrase_matches,
             g.n_quoted
         )?;
     }
+    writeln!(out, "  false sources:")?;
     for e in &short.examples {
+        writeln!(
+            out,
+            "  - [{}] {:?}\n      → {}: {}",
+            e.corpus, e.sentence, e.source_id, e.evidence
+        )?;
+    }
+    writeln!(out, "  near reprints (counted as right; for reading):")?;
+    for e in &short.near_examples {
         writeln!(
             out,
             "  - [{}] {:?}\n      → {}: {}",

@@ -130,6 +130,12 @@ pub struct TraceConfig {
     pub copy_min_share: f64,
     /// An origin counts towards a patchwork when it holds this share of the body or 2 sentences.
     pub origin_min_share: f64,
+    /// The verdict calls a text copied only when some origin supplies two counted sentences,
+    /// or one sharing this many content words: one short sentence is what a stock sentence
+    /// looks like ("Zinke is a former Montana congressman and Navy SEAL"), too little to call
+    /// a text a copy. Once one origin passes, the others count as before. The sentences keep
+    /// their sources; the verdict says why it is `original`.
+    pub verdict_min_words: usize,
     /// Distinct content words a candidate window must share with a sentence before it is
     /// aligned (fewer when the sentence has fewer, but at least 2).
     pub window_min_shared: usize,
@@ -182,6 +188,7 @@ impl Default for TraceConfig {
             original_max_coverage: 0.2,
             copy_min_share: 0.9,
             origin_min_share: 0.05,
+            verdict_min_words: 10,
             window_min_shared: 2,
             evidence_min_words: 5,
             evidence_min_names: 2,

@@ -581,3 +581,30 @@ fn issue_14_a_passage_steps_over_short_unmatched_sentences() {
     let report = trace_text(text, None, Some("2016-01-01"));
     assert_eq!(report.passages.len(), 2, "{:#?}", report.passages);
 }
+
+#[test]
+fn issue_14_one_short_sentence_is_too_little_for_a_copy_verdict() {
+    // One sentence of SYRIA, word for word: the sentence keeps its source, but 7 shared
+    // content words are what a stock sentence looks like, too little to call the text a copy.
+    let short = "The Kremlin said the talks would cover the future of the Syrian government.";
+    let report = trace_text(short, None, Some("2016-01-01"));
+    let s = &report.sentences[0];
+    assert_eq!(s.status, SentenceStatus::Sourced, "{report:#?}");
+    let words = s.source_match.as_ref().expect("sourced").evidence.n_shared_words;
+    assert!(words < TraceConfig::default().verdict_min_words, "{words}");
+    assert_eq!(report.verdict.kind, VerdictKind::Original, "{}", report.verdict.summary);
+    assert_eq!(report.verdict.n_origins, 0);
+    assert!(
+        report.verdict.summary.contains("too little evidence for a copy"),
+        "{}",
+        report.verdict.summary
+    );
+    // A longer sentence, or two from the same document, is enough.
+    let long = "Iran also supports the Shiite militias, who have been a key force in the fight \
+                against Islamic State in Iraq.";
+    let report = trace_text(long, None, Some("2016-01-01"));
+    assert_eq!(report.verdict.kind, VerdictKind::Copy, "{}", report.verdict.summary);
+    let two = format!("{short} Putin and Obama are scheduled to meet on the sidelines of the UN.");
+    let report = trace_text(&two, None, Some("2016-01-01"));
+    assert_ne!(report.verdict.kind, VerdictKind::Original, "{}", report.verdict.summary);
+}

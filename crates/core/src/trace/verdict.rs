@@ -36,15 +36,30 @@ pub(super) fn verdict(
     let mut origins: Vec<OriginShare> = tally
         .per_source
         .iter()
-        .map(|(source, (chars, n))| OriginShare {
+        .map(|(source, (chars, n, _))| OriginShare {
             source: *source,
             share: round3(*chars as f64 / denom),
             n_sentences: *n,
         })
         .collect();
     origins.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.source.cmp(&b.source)));
-    let n_significant =
-        origins.iter().filter(|o| o.share >= config.origin_min_share || o.n_sentences >= 2).count();
+    // The text is copied only when some origin has two sentences, or one sharing enough
+    // words: a single short sentence is what a stock sentence looks like. Once one origin
+    // shows the text is reused, other origins of one sentence count as parts of it. The
+    // sentences keep their sources either way.
+    let enough_evidence = |o: &OriginShare| {
+        o.n_sentences >= 2
+            || tally.per_source.get(&o.source).is_some_and(|e| e.2 >= config.verdict_min_words)
+    };
+    let total_words: usize = tally.per_source.values().map(|e| e.2).sum();
+    let thin_evidence = !origins.is_empty()
+        && total_words < config.verdict_min_words
+        && !origins.iter().any(enough_evidence);
+    let n_significant = if thin_evidence {
+        0
+    } else {
+        origins.iter().filter(|o| o.share >= config.origin_min_share || o.n_sentences >= 2).count()
+    };
     let top_share = origins.first().map_or(0.0, |o| o.share);
     let kind = if coverage < config.original_max_coverage || n_significant == 0 {
         VerdictKind::Original
@@ -53,7 +68,15 @@ pub(super) fn verdict(
     } else {
         VerdictKind::Patchwork
     };
-    let facts = Facts { kind, origins: &origins, sources, coverage, n_significant, tally: &tally };
+    let facts = Facts {
+        kind,
+        origins: &origins,
+        sources,
+        coverage,
+        n_significant,
+        thin_evidence: thin_evidence && coverage >= config.original_max_coverage,
+        tally: &tally,
+    };
     let summary = facts.summary(sentences, &query);
     Verdict {
         kind,
@@ -75,8 +98,8 @@ struct Tally {
     covered: usize,
     /// Sentences counted (neither common, title nor quoted).
     n_counted: usize,
-    /// Source → (characters matched, sentences).
-    per_source: BTreeMap<usize, (usize, usize)>,
+    /// Source → (characters matched, sentences, shared content words).
+    per_source: BTreeMap<usize, (usize, usize, usize)>,
     n_quoted: usize,
     /// Sources of the quoted sentences.
     quoted_sources: Vec<usize>,
@@ -111,6 +134,7 @@ impl Tally {
                     let entry = tally.per_source.entry(m.source).or_default();
                     entry.0 += chars;
                     entry.1 += 1;
+                    entry.2 += m.evidence.n_shared_words;
                 }
                 None => {}
             }
@@ -130,6 +154,9 @@ struct Facts<'a> {
     sources: &'a [SourceDoc],
     coverage: f64,
     n_significant: usize,
+    /// Whether the text is `original` only because every origin is thin: one sentence each,
+    /// under `TraceConfig::verdict_min_words` shared content words.
+    thin_evidence: bool,
     tally: &'a Tally,
 }
 
@@ -184,6 +211,16 @@ impl Facts<'_> {
             }
             VerdictKind::Original if self.origins.is_empty() => {
                 "original: no earlier source found".to_string()
+            }
+            VerdictKind::Original if self.thin_evidence => {
+                let words = self.tally.per_source.values().map(|e| e.2).max().unwrap_or(0);
+                format!(
+                    "original: {} of the text matches {} earlier document(s) ({top_id}), but \
+                     each in one sentence sharing at most {words} content words: too little \
+                     evidence for a copy",
+                    pct(self.coverage),
+                    self.origins.len()
+                )
             }
             VerdictKind::Original => format!(
                 "original: {} of the text matches {} earlier document(s), too little for a copy",
