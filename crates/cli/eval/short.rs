@@ -368,21 +368,19 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
             g.n_quoted
         )?;
     }
-    writeln!(out, "  false sources:")?;
-    for e in &short.examples {
-        writeln!(
-            out,
-            "  - [{}] {:?}\n      → {}: {}",
-            e.corpus, e.sentence, e.source_id, e.evidence
-        )?;
-    }
-    writeln!(out, "  near reprints (counted as right; for reading):")?;
-    for e in &short.near_examples {
-        writeln!(
-            out,
-            "  - [{}] {:?}\n      → {}: {}",
-            e.corpus, e.sentence, e.source_id, e.evidence
-        )?;
+    let lists = [
+        ("false sources", &short.examples),
+        ("near reprints (counted as right; for reading)", &short.near_examples),
+    ];
+    for (heading, examples) in lists {
+        writeln!(out, "  {heading}:")?;
+        for e in examples {
+            writeln!(
+                out,
+                "  - [{}] {:?}\n      → {}: {}",
+                e.corpus, e.sentence, e.source_id, e.evidence
+            )?;
+        }
     }
     Ok(())
 }
