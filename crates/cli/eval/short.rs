@@ -9,8 +9,10 @@
 //! text really is in the index and the source is right (a *reprint*); when it holds it nearly
 //! word for word (a chain of 12 of its words in order, at most 2 skipped between two of them,
 //! or 90 % of a shorter sentence: [`near_reprint`]), it is a *near reprint*, listed for
-//! reading; otherwise it is a *false source*. A `copy`, `partly_copied` or `patchwork` verdict resting on a false source
-//! is a false copy verdict. Phrase matches and shared quotations are counted apart (shown to
+//! reading; otherwise it is a *false source*. A `copy`, `partly_copied` or `patchwork` verdict
+//! resting on a false source is a false copy verdict; one whose main origin holds none of the
+//! text's sentences word for word or nearly is a *false origin* (the verdict's own claim, "copy
+//! of X", unsupported). Phrase matches and shared quotations are counted apart (shown to
 //! the reader, never counted as sources). Examples of false sources are printed for reading.
 
 use std::collections::HashMap;
@@ -67,6 +69,9 @@ struct ShortGroup {
     share_given_false_source: f64,
     /// Copy, partly-copied or patchwork verdicts resting on at least one false source.
     n_false_copy_verdicts: usize,
+    /// Copy, partly-copied or patchwork verdicts whose main origin holds none of the text's
+    /// sentences word for word or nearly: the verdict's own claim ("copy of X") unsupported.
+    n_false_origin_verdicts: usize,
     share_false_copy_verdicts: f64,
     n_sentences: usize,
     /// Sentences given a counted source.
@@ -238,16 +243,16 @@ fn tally(
                 groups.len() - 1
             }
         };
-        let held: Vec<Held> = report
+        let holds: Vec<Held> = report
             .sentences
             .iter()
             .filter(|s| counted_source(s))
             .map(|s| held(s, report, by_id))
             .collect();
-        let n_sourced = held.len();
-        let n_reprinted = held.iter().filter(|h| **h == Held::Reprint).count();
-        let n_near = held.iter().filter(|h| **h == Held::NearReprint).count();
-        let n_false = held.iter().filter(|h| **h == Held::False).count();
+        let n_sourced = holds.len();
+        let n_reprinted = holds.iter().filter(|h| **h == Held::Reprint).count();
+        let n_near = holds.iter().filter(|h| **h == Held::NearReprint).count();
+        let n_false = holds.iter().filter(|h| **h == Held::False).count();
         let n_quoted = report
             .sentences
             .iter()
@@ -256,12 +261,19 @@ fn tally(
         let n_phrase =
             report.sentences.iter().filter(|s| s.status == SentenceStatus::PhraseMatch).count();
         let copy = !matches!(report.verdict.kind, VerdictKind::Original);
+        let main_origin = report.verdict.origins.first().map(|o| o.source);
+        let origin_holds_text = report.sentences.iter().any(|s| {
+            counted_source(s)
+                && s.source_match.as_ref().map(|m| m.source) == main_origin
+                && held(s, report, by_id) != Held::False
+        });
         for group in [&mut groups[idx], &mut total] {
             group.n_snippets += 1;
             group.n_given_source += usize::from(n_sourced > 0);
             group.n_copy_verdicts += usize::from(copy);
             group.n_given_false_source += usize::from(n_false > 0);
             group.n_false_copy_verdicts += usize::from(copy && n_false > 0);
+            group.n_false_origin_verdicts += usize::from(copy && !origin_holds_text);
             group.n_sentences += report.sentences.len();
             group.n_sentences_sourced += n_sourced;
             group.n_sentences_reprinted += n_reprinted;
@@ -331,7 +343,7 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     )?;
     writeln!(
         out,
-        "  {:<18} {:<9} {:>5} {:>11} {:>7} {:>13} {:>15} {:>9} {:>5} {:>15} {:>6} {:>6}",
+        "  {:<18} {:<9} {:>5} {:>11} {:>7} {:>13} {:>15} {:>9} {:>9} {:>5} {:>15} {:>6} {:>6}",
         "corpus",
         "kind",
         "n",
@@ -339,6 +351,7 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
         "copy vd",
         "false src",
         "false copy vd",
+        "false orig",
         "reprints",
         "near",
         "false sentences",
@@ -348,8 +361,8 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
     for g in short.groups.iter().chain(std::iter::once(&short.total)) {
         writeln!(
             out,
-            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>7} {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>5} \
-             {:>6} {:>7.2}% {:>6} {:>6}",
+            "  {:<18} {:<9} {:>5} {:>4} {:>5.1}% {:>7} {:>5} {:>6.2}% {:>6} {:>7.2}% {:>9} {:>9} \
+             {:>5} {:>6} {:>7.2}% {:>6} {:>6}",
             g.corpus,
             g.kind,
             g.n_snippets,
@@ -360,6 +373,7 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
             g.share_given_false_source * 100.0,
             g.n_false_copy_verdicts,
             g.share_false_copy_verdicts * 100.0,
+            g.n_false_origin_verdicts,
             g.n_sentences_reprinted,
             g.n_sentences_near_reprinted,
             g.n_sentences_false,
@@ -368,21 +382,19 @@ pub(super) fn render_short(out: &mut String, short: &ShortResult) -> std::fmt::R
             g.n_quoted
         )?;
     }
-    writeln!(out, "  false sources:")?;
-    for e in &short.examples {
-        writeln!(
-            out,
-            "  - [{}] {:?}\n      → {}: {}",
-            e.corpus, e.sentence, e.source_id, e.evidence
-        )?;
-    }
-    writeln!(out, "  near reprints (counted as right; for reading):")?;
-    for e in &short.near_examples {
-        writeln!(
-            out,
-            "  - [{}] {:?}\n      → {}: {}",
-            e.corpus, e.sentence, e.source_id, e.evidence
-        )?;
+    let lists = [
+        ("false sources", &short.examples),
+        ("near reprints (counted as right; for reading)", &short.near_examples),
+    ];
+    for (heading, examples) in lists {
+        writeln!(out, "  {heading}:")?;
+        for e in examples {
+            writeln!(
+                out,
+                "  - [{}] {:?}\n      → {}: {}",
+                e.corpus, e.sentence, e.source_id, e.evidence
+            )?;
+        }
     }
     Ok(())
 }
