@@ -194,8 +194,8 @@ def read_plan(sc, inputs, split_bytes=None):
     path, start, end, first)`` (a byte range of a local JSON Lines file, ``first`` the unit of
     its first range), ``("row_groups", path, start, end)`` (a run of row groups of a local
     Parquet file larger than ``split_bytes``: ``unspun.parquet_splits``), ``("local", path)``
-    (a local file or folder read whole), ``("lines", uri)`` (an uncompressed JSON Lines file through
-    Spark's text source, split by Spark into ranges of ``split_bytes``) and ``("file", uri,
+    (a local file or folder read whole), ``("lines", uri)`` (an uncompressed JSON Lines file
+    through Spark's text source, split by Spark into ranges of ``split_bytes``) and ``("file", uri,
     relative)`` (any other file through Spark, whole). ``split_bytes`` None: the total input
     over ``READ_TASKS_PER_CORE`` tasks per core, between ``MIN_AUTO_SPLIT_BYTES`` and
     ``SPLIT_BYTES``."""
