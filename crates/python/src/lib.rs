@@ -6,7 +6,8 @@
 //!   Python's `json`), `stats` that of `unspun stats --json`.
 //! - `unspun.index(...)`: builds or extends an index through `unspun_index::ingest`, the
 //!   path `unspun index` drives; [`split_read`]: large JSON Lines files read in byte ranges,
-//!   or as lines brought by another reader (Spark's, from any filesystem).
+//!   or as lines brought by another reader (Spark's, from any filesystem), and Parquet files
+//!   in runs of row groups.
 //! - [`stages`]: the corpus stages of `unspun_corpus` as functions on batches of plain records
 //!   (lists of dicts or tuples), so that any engine (Spark, Dask, Ray, a loop) can run them on
 //!   its partitions; [`trace_stage`]: the trace stage over records (partners and document
@@ -59,6 +60,8 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(split_read::corpus_splits, m)?)?;
     m.add_function(wrap_pyfunction!(split_read::read_jsonl_range, m)?)?;
     m.add_function(wrap_pyfunction!(split_read::read_jsonl_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(split_read::parquet_splits, m)?)?;
+    m.add_function(wrap_pyfunction!(split_read::read_parquet_row_groups, m)?)?;
     m.add_function(wrap_pyfunction!(stages::document_prints, m)?)?;
     m.add_function(wrap_pyfunction!(stages::group_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(stages::fingerprint_pairs, m)?)?;

@@ -9,6 +9,11 @@
 //! `read_jsonl_lines` applies the same line rules to lines given as byte strings: what Spark's
 //! text source brings from a file on any filesystem it reads (HDFS, S3, GCS, `file://`), so
 //! that such a file is split by Spark and still read as `unspun index` reads it.
+//!
+//! A Parquet file splits at its row groups: `parquet_splits` plans runs of whole row groups
+//! from the footer, and `read_parquet_row_groups` reads one run with
+//! `unspun_index::ingest::ParquetRowGroupReader`, the Parquet reader of `unspun index` over
+//! a row-group range, whose rows keep their numbers in the whole file.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -19,11 +24,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use unspun_core::Document;
 use unspun_index::ingest::{
-    BadRecord, Compression, Format, IdScheme, ReaderConfig, SkipReason, detect, json_document,
+    BadRecord, Compression, Format, IdScheme, ParquetRowGroupReader, ReaderConfig, RecordResult,
+    SkipReason, detect, json_document, parquet_row_groups,
 };
 
 use crate::UnspunError;
-use crate::convert::{document_record, to_python};
+use crate::convert::{document_record, engine_error, to_python};
 use crate::index::reader_config;
 
 /// A read task: a path and, for a range of it, its start and end bytes.
@@ -70,6 +76,118 @@ pub(crate) fn corpus_splits(
         }
         Ok(out)
     })
+}
+
+/// The row-group runs `(first, end)` (end excluded) of the Parquet file `path`, planned from
+/// its footer so that each run holds at most `split_bytes` of compressed column chunks (a
+/// larger row group is a run of its own), in file order and covering every row group; `None`
+/// when `path` is not an uncompressed Parquet file (by content, as `unspun index` detects it:
+/// a folder, another format). A file of one row group, or whose row groups fit in
+/// `split_bytes` together, is one run. `split_bytes` is at least 65,536.
+#[pyfunction]
+#[pyo3(signature = (path, split_bytes))]
+pub(crate) fn parquet_splits(
+    py: Python<'_>,
+    path: PathBuf,
+    split_bytes: u64,
+) -> PyResult<Option<Vec<(usize, usize)>>> {
+    if split_bytes < MIN_SPLIT_BYTES {
+        return Err(PyValueError::new_err(format!(
+            "split_bytes must be at least {MIN_SPLIT_BYTES}"
+        )));
+    }
+    py.detach(|| {
+        if !path.is_file() || !matches!(detect(&path), Ok((Format::Parquet, Compression::None))) {
+            return Ok(None);
+        }
+        let groups = parquet_row_groups(&path)
+            .map_err(|e| UnspunError::new_err(format!("{}: {e}", path.display())))?;
+        let sizes: Vec<u64> = groups.iter().map(|group| group.compressed_bytes).collect();
+        Ok(Some(plan_runs(&sizes, split_bytes)))
+    })
+}
+
+/// Consecutive runs over items of `sizes`, each of at most `limit` in total unless it is one
+/// item; `[(0, 0)]` for no items.
+fn plan_runs(sizes: &[u64], limit: u64) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let (mut start, mut total) = (0, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        if i > start && total.saturating_add(size) > limit {
+            runs.push((start, i));
+            (start, total) = (i, 0);
+        }
+        total = total.saturating_add(size);
+    }
+    runs.push((start, sizes.len()));
+    runs
+}
+
+/// The records of row groups `[start, end)` of a Parquet corpus file, read as `unspun index`
+/// reads the file (the same column mapping, checks and warnings): a dict with `documents`
+/// (record dicts, `doc` None), `bad_records` (as `read_corpus` gives them, `line` the row's
+/// number in the whole file), `first_row` (the rows before the run) and `n_rows` (the rows
+/// read, bad ones included). Together, the runs of `parquet_splits` give the records of
+/// `read_corpus` over the file, in the same order. A page that cannot be decoded raises
+/// `UnspunError`, as `read_corpus` does. Same keyword arguments as `read_jsonl_range`; ids
+/// made from row numbers (`generate_ids="line"`) are those of the whole file.
+#[pyfunction]
+#[pyo3(signature = (
+    path, start, end, *, id_field="id", text_field="text", title_field="title",
+    date_field="date", source_field="source", url_field="url", generate_ids=None
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_parquet_row_groups<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    start: usize,
+    end: usize,
+    id_field: &str,
+    text_field: &str,
+    title_field: &str,
+    date_field: &str,
+    source_field: &str,
+    url_field: &str,
+    generate_ids: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = reader_config(
+        id_field,
+        text_field,
+        title_field,
+        date_field,
+        source_field,
+        url_field,
+        None,
+        generate_ids,
+    )?;
+    let read = py.detach(|| -> PyResult<_> {
+        // Errors as `read_corpus` gives them for the whole file.
+        let mut reader = ParquetRowGroupReader::open(&path, &config, start..end)
+            .map_err(|e| unspun_index::Error::io(&path, e))
+            .map_err(engine_error)?;
+        let first_row = reader.first_row();
+        let mut out = RangeRead { docs: Vec::new(), bad: Vec::new(), n_lines: 0 };
+        for record in reader.by_ref() {
+            out.n_lines += 1;
+            match record {
+                RecordResult::Ok { doc, .. } => out.docs.push(doc),
+                RecordResult::Skipped(record) => out.bad.push(record),
+            }
+        }
+        if let Some(stop) = reader.incomplete() {
+            return Err(UnspunError::new_err(format!(
+                "corpus {} could not be read to its end: {stop}",
+                path.display()
+            )));
+        }
+        Ok((out, first_row))
+    });
+    let (read, first_row) = read?;
+    let out = range_dict(py, &read)?;
+    out.del_item("n_lines")?;
+    out.set_item("first_row", first_row)?;
+    out.set_item("n_rows", read.n_lines)?;
+    Ok(out)
 }
 
 /// What one range gave.

@@ -1,13 +1,14 @@
 """`python -m unspun.spark cluster` on Spark local[2] against the native `unspun cluster`."""
 
 import gzip
+import itertools
 import json
 import subprocess
 import sys
 
 import unspun
 
-from conftest import read_jsonl, run_cli
+from conftest import SHARED, read_jsonl, run_cli
 
 #: Files whose bytes differ by design: run.json names the inputs instead of the index
 #: generation; summary.json has the run's timings, the Spark run's counts of bad records, and
@@ -29,7 +30,9 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     # the bad Reuters records without them. Spark reads the first from its local path (in byte
     # ranges) and the rest through Hadoop's filesystem layer, given as file:// URIs: the
     # Reuters wires as text lines split by Spark, the footers gzipped in a folder and the
-    # repeated ids as Parquet, both brought whole by binaryFiles.
+    # repeated ids as Parquet, both brought whole by binaryFiles. A fifth, 222 more Reuters
+    # wires in a Parquet file of 12 row groups with a bad row, is read from its local path in
+    # two runs of row groups.
     first = read_jsonl(toy["corpus"])[:3]
     dups = [dict(r, text=r["text"][::-1]) for r in first]
     dups.append({"id": "new-1", "text": first[0]["text"], "date": "2021-01-01"})
@@ -48,8 +51,23 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     with gzip.open(folder / "footers.jsonl.gz", "wb") as f:
         f.write(footers["corpus"].read_bytes())
     (folder / ".hidden.jsonl").write_text("{}\n")
-    inputs = [toy["corpus"], reuters["corpus"], folder, parquet]
-    uris = [toy["corpus"]] + ["file://" + str(p) for p in inputs[1:]]
+    wires = tmp_path / "wires.jsonl"
+    with gzip.open(SHARED / "data" / "reuters21578" / "articles.jsonl.gz", "rt") as src:
+        wires.write_text("".join(itertools.islice(src, 400, 640)))
+    rows = [{"id": d["id"], "title": d["title"], "text": d["text"], "date": d["date"],
+             "source": d["outlet"]} for d in unspun.read_corpus([wires])["documents"]]
+    rows[199]["text"] = None  # in the second run of row groups
+    row_groups = tmp_path / "wires.parquet"
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=pa.schema([
+            ("id", pa.string()), ("title", pa.string()), ("text", pa.string()),
+            ("date", pa.timestamp("s")), ("source", pa.string())])),
+        row_groups, row_group_size=20, compression="none",
+    )
+    assert pq.ParquetFile(row_groups).metadata.num_row_groups == 12
+    assert unspun.parquet_splits(row_groups, 1 << 17) == [(0, 8), (8, 12)]
+    inputs = [toy["corpus"], reuters["corpus"], folder, parquet, row_groups]
+    uris = [toy["corpus"]] + ["file://" + str(p) for p in inputs[1:4]] + [row_groups]
     index = tmp_path / "index"
     run_cli("index", "--index", index, *inputs, "--quiet")
     native = tmp_path / "native"
@@ -59,13 +77,15 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     proc = spark_cluster(uris, out, "--split-mb", "0.125")
     assert proc.returncode == 0, proc.stderr[-3000:]
     printed = json.loads(proc.stdout.strip().splitlines()[-1])
-    # toy: 2 ranges, Reuters: 4 splits of Spark's text source, one task per other file.
-    assert printed["n_read_tasks"] >= 6, printed
+    # toy: 2 ranges, Reuters: 4 splits of Spark's text source, the wires' row groups in 2 runs,
+    # one task per other file.
+    assert printed["n_read_tasks"] >= 8, printed
 
     names = sorted(p.name for p in native.iterdir())
     assert sorted(p.name for p in out.iterdir()) == names
-    # Every file, the trace shards (820 documents: one shard), links and clusters included.
-    assert {"links.jsonl", "doc_clusters.jsonl", "trace-00000.jsonl", "reuse.done"} <= set(names)
+    # Every file, the trace shards (over 1,000 documents: two shards), links and clusters
+    # included.
+    assert {"links.jsonl", "doc_clusters.jsonl", "trace-00001.jsonl", "reuse.done"} <= set(names)
     for name in names:
         if name not in DIFFERENT_BY_DESIGN:
             assert (out / name).read_bytes() == (native / name).read_bytes(), name
@@ -81,12 +101,13 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     for key in ("out_dir", "stages", "files", "n_pair_records"):
         del expected[key]
     assert {k: summary[k] for k in expected} == expected
-    # The bad Reuters records, counted once each and named at the lines of the whole file.
-    assert summary["n_bad_records"] == 19
+    # The bad Reuters records, counted once each and named at the lines of the whole file, and
+    # the wires' bad row at its row in the whole file.
+    assert summary["n_bad_records"] == 20
     read = unspun.read_corpus([reuters["corpus"]])
     assert [(b["path"], b["line"]) for b in summary["bad_records"]] == [
         (uris[1], b["line"]) for b in read["bad_records"]
-    ]
+    ] + [(str(row_groups), 200)]
     assert [s["stage"] for s in summary["stages"]] == [
         "prints", "boilerplate", "pairs", "trace", "reuse"
     ]
@@ -94,7 +115,7 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     assert printed["n_links"] == len(links)
     run = json.loads((out / "run.json").read_text())
     assert [i["path"] for i in run["inputs"]] == [str(p) for p in uris]
-    assert [i["bytes"] is None for i in run["inputs"]] == [False, True, True, True]
+    assert [i["bytes"] is None for i in run["inputs"]] == [False, True, True, True, False]
 
     # A second run with other parameters is refused before Spark starts, and changes nothing.
     before = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -380,6 +380,64 @@ def test_jsonl_ranges_read_as_the_whole_file(reuters, tmp_path):
         unspun.read_jsonl_range(corpus, 0, 10, generate_ids="line")
 
 
+def test_parquet_row_groups_read_as_the_whole_file(reuters, tmp_path):
+    """Runs of whole row groups of a Parquet file, cut at any row-group boundary, read
+    together what `read_corpus` reads of the whole file with the same column mapping: the same
+    records in the same order, the same bad rows at their rows in the whole file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from unspun.spark import _bad_record_lines, _chunk_read
+
+    docs = unspun.read_corpus([reuters["corpus"]])["documents"][:300]
+    rows = [{"key": d["id"], "headline": d["title"], "body": d["text"].encode(),
+             "published": d["date"]} for d in docs]
+    rows[5]["body"] = None  # missing text
+    rows[50]["key"] = None  # missing id
+    rows[120]["body"] = b"Invalid \xff UTF-8."
+    rows[121]["body"] = b""  # empty text
+    table = pa.Table.from_pylist(rows, schema=pa.schema([
+        ("key", pa.string()), ("headline", pa.string()), ("body", pa.binary()),
+        ("published", pa.timestamp("s")),
+    ]))
+    path = tmp_path / "groups.parquet"
+    pq.write_table(table, path, row_group_size=23, compression="zstd")
+    n_groups = pq.ParquetFile(path).metadata.num_row_groups
+    assert n_groups == 14
+    fields = {"id_field": "key", "title_field": "headline", "text_field": "body",
+              "date_field": "published"}
+    whole = unspun.read_corpus([path], **fields)
+    assert len(whole["documents"]) == 296
+    assert [(b["line"], b["reason"]) for b in whole["bad_records"]] == [
+        (6, "missing-text"), (51, "missing-id"), (121, "invalid-utf8"), (122, "empty-text")
+    ]
+    planned = unspun.parquet_splits(path, 1 << 16)
+    assert len(planned) > 1 and planned[0][0] == 0 and planned[-1][1] == n_groups
+    assert all(a[1] == b[0] for a, b in zip(planned, planned[1:]))
+    for runs in (planned, [(0, n_groups)], [(i, i + 1) for i in range(n_groups)],
+                 [(0, 1), (1, 1), (1, 6), (6, 13), (13, 14)]):
+        reads = [unspun.read_parquet_row_groups(path, a, b, **fields) for a, b in runs]
+        assert [r for read in reads for r in read["documents"]] == whole["documents"]
+        assert [b for read in reads for b in read["bad_records"]] == whole["bad_records"]
+        assert [r["first_row"] for r in reads] == [min(23 * a, 300) for a, _ in runs]
+        assert sum(r["n_rows"] for r in reads) == 300
+        # As the Spark read stage counts them: rows are numbered in the file already.
+        chunks = []
+        for i, read in enumerate(reads):
+            read["n_lines"] = None
+            chunks.append(list(_chunk_read((i, 0), ("unit", i), read))[-1][1:])
+        assert _bad_record_lines(chunks) == whole["bad_records"]
+    assert unspun.parquet_splits(path, 1 << 30) == [(0, n_groups)]
+    assert unspun.parquet_splits(reuters["corpus"], 1 << 16) is None
+    assert unspun.parquet_splits(tmp_path, 1 << 16) is None
+    with pytest.raises(ValueError, match="at least"):
+        unspun.parquet_splits(path, 100)
+    with pytest.raises(unspun.UnspunError, match="row groups 3..15 asked"):
+        unspun.read_parquet_row_groups(path, 3, 15, **fields)
+    with pytest.raises(unspun.UnspunError, match="has no text column `text`"):
+        unspun.read_parquet_row_groups(path, 0, 1)
+
+
 def test_a_file_brought_whole_by_spark_is_read_under_its_uri(tmp_path):
     """What a task does with the bytes `binaryFiles` brings of a URI input: the records of
     `read_corpus` over the same file, with the URI where the task's copy would show (bad

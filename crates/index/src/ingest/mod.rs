@@ -73,6 +73,8 @@ pub use detect::{detect, first_record_fields, looks_like};
 pub use inputs::{CorpusInput, FOLDER_EXTENSIONS, expand_inputs, glob_match};
 use json_array::ArrayReader;
 use jsonl::{Line, LineReader};
+#[cfg(feature = "parquet")]
+pub use read_parquet::{ParquetRowGroup, ParquetRowGroupReader, parquet_row_groups};
 pub use read_warc::url_host;
 use read_warc::{WarcState, next_warc};
 pub use record::{

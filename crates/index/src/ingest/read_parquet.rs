@@ -12,21 +12,33 @@
 //! every [`BadRecord`]. A page that cannot be decoded stops the file there with one
 //! [`SkipReason::Io`] that names the row group, so a damaged file is never a silent partial
 //! success.
+//!
+//! A file's row groups are its natural splits: [`parquet_row_groups`] reads the footer (each
+//! row group's rows and compressed bytes), and [`ParquetRowGroupReader`] reads a run of
+//! consecutive row groups with the same column mapping and checks, numbering its rows as
+//! they are numbered in the whole file, so that the runs of a file read one after another
+//! give the records of [`CorpusReader`](super::CorpusReader) over the whole file, bad rows
+//! and their `file:ROW` included.
 
 use std::fs::File;
 use std::io;
-use std::path::Path;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parquet::basic::ConvertedType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::serialized_reader::ReadOptionsBuilder;
 use parquet::record::reader::RowIter;
 use parquet::record::{Field, Row};
 use parquet::schema::types::{Type, TypePtr};
 
 use super::record::{FieldValue, Problem, RawFields};
-use super::{Context, FieldMap, RecordResult, RecordWarning, SkipReason};
+use super::{
+    BadRecord, Compression, Context, FieldMap, ReaderConfig, RecordResult, RecordWarning,
+    SkipReason,
+};
 
 /// Rows decoded at a time: bounds memory to this many values of each mapped column.
 const ROW_BATCH: usize = 256;
@@ -34,8 +46,11 @@ const ROW_BATCH: usize = 256;
 /// A Parquet file being read row by row.
 pub(super) struct ParquetState {
     rows: RowIter<'static>,
-    /// Rows yielded so far (the last row's 1-based number).
+    /// The last row yielded: its 1-based number in the whole file (for a run of row groups,
+    /// it starts at the rows of the row groups before the run).
     n_rows: u64,
+    /// Index in the file of the first row group read (0 unless reading a run of them).
+    first_row_group: usize,
     /// For progress: the first row of each row group after the first, with the compressed
     /// bytes read once that row is reached.
     row_group_ends: Vec<(u64, u64)>,
@@ -53,13 +68,54 @@ pub(super) fn open(
     id_required: bool,
     n_read: &Arc<AtomicU64>,
 ) -> io::Result<ParquetState> {
-    let named = |error: parquet::errors::ParquetError| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: not a readable Parquet file: {error}", path.display()),
-        )
+    open_row_groups(path, fields, id_required, n_read, None)
+}
+
+/// The error of a file the parquet crate cannot read, naming it.
+fn unreadable(path: &Path, error: parquet::errors::ParquetError) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{}: not a readable Parquet file: {error}", path.display()),
+    )
+}
+
+/// [`open`], reading only the row groups of `row_groups` (indices in the file; `None`: all),
+/// its rows numbered as in the whole file. A range past the file's row groups is an error
+/// naming the file and its number of row groups.
+fn open_row_groups(
+    path: &Path,
+    fields: &FieldMap,
+    id_required: bool,
+    n_read: &Arc<AtomicU64>,
+    row_groups: Option<Range<usize>>,
+) -> io::Result<ParquetState> {
+    let named = |error| unreadable(path, error);
+    let file = File::open(path)?;
+    let (reader, first_row_group, first_row) = match row_groups {
+        None => (SerializedFileReader::new(file).map_err(named)?, 0, 0),
+        Some(range) => {
+            let all = parquet_row_groups(path)?;
+            if range.start > range.end || range.end > all.len() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{}: row groups {}..{} asked of a Parquet file with {}",
+                        path.display(),
+                        range.start,
+                        range.end,
+                        all.len()
+                    ),
+                ));
+            }
+            let first_row = all[..range.start].iter().map(|group| group.n_rows).sum();
+            let wanted = range.clone();
+            let options = ReadOptionsBuilder::new()
+                .with_predicate(Box::new(move |_, index| wanted.contains(&index)))
+                .build();
+            let reader = SerializedFileReader::new_with_options(file, options).map_err(named)?;
+            (reader, range.start, first_row)
+        }
     };
-    let reader = SerializedFileReader::new(File::open(path)?).map_err(named)?;
     let metadata = reader.metadata();
     let schema = metadata.file_metadata().schema();
     let columns = column_paths(schema);
@@ -84,12 +140,12 @@ pub(super) fn open(
     }
     let projection = project(schema, fields);
     let mut row_group_ends = Vec::new();
-    let mut first_row = 0u64;
+    let mut end_row = first_row;
     let mut n_bytes = 0u64;
     for row_group in metadata.row_groups() {
-        first_row += row_group.num_rows().max(0) as u64;
+        end_row += row_group.num_rows().max(0) as u64;
         n_bytes += row_group.compressed_size().max(0) as u64;
-        row_group_ends.push((first_row, n_bytes));
+        row_group_ends.push((end_row, n_bytes));
     }
     let rows = RowIter::from_file_into(Box::new(reader))
         .project(Some(projection))
@@ -97,7 +153,156 @@ pub(super) fn open(
         .with_batch_size(ROW_BATCH);
     // The footer has been read; the first row group is read from here on.
     n_read.store(0, Ordering::Relaxed);
-    Ok(ParquetState { rows, n_rows: 0, row_group_ends, next_row_group: 0, byte_offset: 0 })
+    Ok(ParquetState {
+        rows,
+        n_rows: first_row,
+        first_row_group,
+        row_group_ends,
+        next_row_group: 0,
+        byte_offset: 0,
+    })
+}
+
+/// One row group of a Parquet file, as its footer describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParquetRowGroup {
+    /// Rows in the row group.
+    pub n_rows: u64,
+    /// Bytes of its column chunks in the file (compressed), every column counted: what a
+    /// reader of the whole row group reads, an upper bound of what a projection reads.
+    pub compressed_bytes: u64,
+}
+
+/// The row groups of the Parquet file `path`, in file order, from its footer alone (the
+/// data pages are not read). Errors name the file: one that is not Parquet or has no
+/// complete footer.
+pub fn parquet_row_groups(path: &Path) -> io::Result<Vec<ParquetRowGroup>> {
+    let reader = SerializedFileReader::new(File::open(path)?).map_err(|e| unreadable(path, e))?;
+    Ok(reader
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|group| ParquetRowGroup {
+            n_rows: group.num_rows().max(0) as u64,
+            compressed_bytes: group.compressed_size().max(0) as u64,
+        })
+        .collect())
+}
+
+/// Streams the records of a run of consecutive row groups of a Parquet corpus file as
+/// [`CorpusReader`](super::CorpusReader) streams the whole file: the columns mapped by
+/// [`ReaderConfig::fields`], the same checks and warnings, and each row numbered as in the
+/// whole file (the rows of the row groups before the run are counted from the footer), in
+/// its [`RecordResult::Ok`] `line`, its [`BadRecord`] and an id made by
+/// [`IdScheme::Line`](super::IdScheme::Line). Reading the runs `0..a`, `a..b`, ..., `c..n` of
+/// a file of `n` row groups one after another gives the records of the whole file, in order
+/// (only [`RecordResult::Ok`]'s `byte_end`, a progress figure, counts from the run's start).
+///
+/// ```no_run
+/// use std::path::Path;
+/// use unspun_index::ingest::{ParquetRowGroupReader, ReaderConfig, parquet_row_groups};
+///
+/// let path = Path::new("articles.parquet");
+/// let n_row_groups = parquet_row_groups(path)?.len();
+/// let config = ReaderConfig::default();
+/// let second_half = ParquetRowGroupReader::open(path, &config, n_row_groups / 2..n_row_groups)?;
+/// for result in second_half {
+///     println!("{:?}", result.into_result().map(|doc| doc.id));
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ParquetRowGroupReader {
+    state: ParquetState,
+    context: Context,
+    n_read: Arc<AtomicU64>,
+    first_row: u64,
+    incomplete: Option<BadRecord>,
+    warnings: Vec<RecordWarning>,
+    done: bool,
+}
+
+impl std::fmt::Debug for ParquetRowGroupReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetRowGroupReader")
+            .field("path", &self.context.path)
+            .field("first_row_group", &self.state.first_row_group)
+            .field("first_row", &self.first_row)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ParquetRowGroupReader {
+    /// Opens the row groups `row_groups` (indices in file order, end excluded) of the
+    /// Parquet file `path`. Fails as [`CorpusReader::open`](super::CorpusReader::open) fails
+    /// on the file (not Parquet, no complete footer, no text column or, without
+    /// `generate_ids`, no id column: the message lists the columns) and on a range past the
+    /// file's row groups. `config.format` is not looked at: the file is read as Parquet.
+    pub fn open(
+        path: &Path,
+        config: &ReaderConfig,
+        row_groups: Range<usize>,
+    ) -> io::Result<ParquetRowGroupReader> {
+        let n_read = Arc::new(AtomicU64::new(0));
+        let id_required = config.generate_ids.is_none();
+        let state = open_row_groups(path, &config.fields, id_required, &n_read, Some(row_groups))?;
+        let context = Context {
+            path: PathBuf::from(path),
+            config: config.clone(),
+            compression: Compression::None,
+            doc_id: None,
+        };
+        Ok(ParquetRowGroupReader {
+            first_row: state.n_rows,
+            state,
+            context,
+            n_read,
+            incomplete: None,
+            warnings: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// Rows of the file before the first row group read: the first row read is number
+    /// `first_row() + 1`.
+    pub fn first_row(&self) -> u64 {
+        self.first_row
+    }
+
+    /// Why the run was not read to its end, once the iterator has yielded it (a page that
+    /// cannot be decoded, [`SkipReason::Io`]), as [`CorpusReader::incomplete`](
+    /// super::CorpusReader::incomplete).
+    pub fn incomplete(&self) -> Option<&BadRecord> {
+        self.incomplete.as_ref()
+    }
+
+    /// Takes the warnings about the records yielded so far (dates kept undated, ...), as
+    /// [`CorpusReader::take_warnings`](super::CorpusReader::take_warnings).
+    pub fn take_warnings(&mut self) -> Vec<RecordWarning> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+impl Iterator for ParquetRowGroupReader {
+    type Item = RecordResult;
+
+    fn next(&mut self) -> Option<RecordResult> {
+        if self.done {
+            return None;
+        }
+        let next = next_parquet(
+            &mut self.state,
+            &mut self.done,
+            &self.n_read,
+            &self.context,
+            &mut self.warnings,
+        );
+        match &next {
+            None => self.done = true,
+            Some(RecordResult::Skipped(bad)) if self.done => self.incomplete = Some(bad.clone()),
+            Some(_) => {}
+        }
+        next
+    }
 }
 
 /// Whether `column` is a leaf below the dotted `path` (a struct column mapped as a whole is
@@ -175,7 +380,7 @@ pub(super) fn next_parquet(
             *done = true;
             let detail = format!(
                 "Parquet data cannot be decoded in row group {} (rows from {line}): {error}",
-                state.next_row_group + 1
+                state.first_row_group + state.next_row_group + 1
             );
             return Some(context.skipped(line, Problem::new(SkipReason::Io, None, detail)));
         }
@@ -477,6 +682,163 @@ mod tests {
         let message =
             CorpusReader::open(&gz, &ReaderConfig::default()).expect_err("gz").to_string();
         assert!(message.contains("Parquet file compressed as a whole"), "{message}");
+    }
+
+    /// One row: id, text (a binary column without the UTF8 annotation, so that it can hold
+    /// invalid UTF-8), date.
+    type TestRow<'a> = (Option<&'a str>, Option<&'a [u8]>, Option<&'a str>);
+
+    /// Writes `groups` as the row groups of a Parquet file (null where a value is `None`).
+    fn write_row_groups(path: &Path, groups: &[&[TestRow<'_>]]) {
+        let schema = parse_message_type(
+            "message m { optional binary id (UTF8); optional binary text;
+                         optional binary date (UTF8); }",
+        )
+        .expect("schema");
+        let file = File::create(path).expect("temp file");
+        let properties = Arc::new(WriterProperties::builder().build());
+        let mut writer = SerializedFileWriter::new(file, Arc::new(schema), properties).expect("w");
+        for rows in groups {
+            let mut group = writer.next_row_group().expect("row group");
+            for column_index in 0..3 {
+                let values: Vec<Option<&[u8]>> = rows
+                    .iter()
+                    .map(|&(id, text, date)| match column_index {
+                        0 => id.map(str::as_bytes),
+                        1 => text,
+                        _ => date.map(str::as_bytes),
+                    })
+                    .collect();
+                let present: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
+                let values: Vec<ByteArray> =
+                    values.into_iter().flatten().map(|v| ByteArray::from(v.to_vec())).collect();
+                let mut column = group.next_column().expect("ok").expect("column");
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, Some(&present), None)
+                    .expect("values");
+                column.close().expect("close");
+            }
+            group.close().expect("row group");
+        }
+        writer.close().expect("footer");
+    }
+
+    /// A record as the split tests compare it: everything but `byte_end`.
+    fn describe(result: RecordResult) -> String {
+        match result {
+            RecordResult::Ok { doc, line, bytes, .. } => format!(
+                "ok {line} {bytes} {} {:?} {:?}",
+                doc.id,
+                doc.text,
+                doc.date.map(unspun_core::date::format_date)
+            ),
+            RecordResult::Skipped(bad) => format!(
+                "{}:{} {} {}: {}",
+                bad.path.display(),
+                bad.line,
+                bad.reason,
+                bad.field.as_deref().unwrap_or("-"),
+                bad.detail
+            ),
+        }
+    }
+
+    /// The records and warnings of row groups `range` (`None`: the whole file, through
+    /// `CorpusReader`).
+    fn read_run(
+        path: &Path,
+        config: &ReaderConfig,
+        range: Option<Range<usize>>,
+    ) -> (Vec<String>, Vec<String>) {
+        let warnings = |warnings: Vec<RecordWarning>| {
+            warnings.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        match range {
+            None => {
+                let mut reader = CorpusReader::open(path, config).expect("opens");
+                let records = reader.by_ref().map(describe).collect();
+                assert!(reader.incomplete().is_none());
+                (records, warnings(reader.take_warnings()))
+            }
+            Some(range) => {
+                let mut reader = ParquetRowGroupReader::open(path, config, range).expect("opens");
+                let records = reader.by_ref().map(describe).collect();
+                assert!(reader.incomplete().is_none());
+                (records, warnings(reader.take_warnings()))
+            }
+        }
+    }
+
+    #[test]
+    fn row_groups_read_in_runs_give_the_whole_file() {
+        let (dir, path) = temp("groups.parquet");
+        let bad_utf8: &[u8] = b"Bad \xff text.";
+        let groups: [&[TestRow<'_>]; 5] = [
+            &[
+                (Some("a"), Some(b"Alpha text."), Some("2017-12-31")),
+                (Some("b"), None, None),
+                (None, Some(b"No id here."), None),
+            ],
+            &[(Some("c"), Some(bad_utf8), None)],
+            &[],
+            &[
+                (Some("d"), Some(b"Delta text."), Some("not a date")),
+                (Some("e"), Some(b"Epsilon text."), Some("2018-01-02")),
+                (Some("f"), Some(b""), None),
+                (None, Some(b"Another without an id."), None),
+            ],
+            &[(Some("g"), Some(b"Gamma text."), None), (Some("h"), Some(b"Eta text."), None)],
+        ];
+        write_row_groups(&path, &groups);
+        let found = parquet_row_groups(&path).expect("footer");
+        assert_eq!(found.iter().map(|g| g.n_rows).collect::<Vec<_>>(), [3, 1, 0, 4, 2]);
+        assert!(found.iter().all(|g| g.compressed_bytes > 0));
+
+        let line_ids = ReaderConfig { generate_ids: Some(IdScheme::Line), ..Default::default() };
+        for config in [ReaderConfig::default(), line_ids] {
+            let whole = read_run(&path, &config, None);
+            assert_eq!(whole.0.len(), 10, "{whole:?}");
+            assert_eq!(whole.1.len(), 1, "the undated `d`: {whole:?}");
+            // Every way to cut the 5 row groups into runs (each cut present or not).
+            for cuts in 0..1u32 << 4 {
+                let mut bounds = vec![0];
+                bounds.extend((1..5).filter(|i| cuts & (1 << (i - 1)) != 0));
+                bounds.push(5);
+                let mut records = Vec::new();
+                let mut warnings = Vec::new();
+                for run in bounds.windows(2) {
+                    let (more, more_warnings) = read_run(&path, &config, Some(run[0]..run[1]));
+                    records.extend(more);
+                    warnings.extend(more_warnings);
+                }
+                assert_eq!((&records, &warnings), (&whole.0, &whole.1), "runs {bounds:?}");
+            }
+        }
+        let (records, _) = read_run(&path, &ReaderConfig::default(), None);
+        let at = |row: u64| format!("{}:{row} ", path.display());
+        assert!(
+            records[1].starts_with(&at(2)) && records[1].contains("missing-text"),
+            "{records:?}"
+        );
+        assert!(records[2].starts_with(&at(3)) && records[2].contains("missing-id"), "{records:?}");
+        assert!(records[3].starts_with(&at(4)) && records[3].contains("utf8"), "{records:?}");
+        assert!(records[9].starts_with("ok 10 "), "{records:?}");
+
+        let reader = ParquetRowGroupReader::open(&path, &ReaderConfig::default(), 3..5);
+        assert_eq!(reader.expect("opens").first_row(), 4);
+        let empty = ParquetRowGroupReader::open(&path, &ReaderConfig::default(), 2..2);
+        assert_eq!(empty.expect("opens").count(), 0);
+        let message = ParquetRowGroupReader::open(&path, &ReaderConfig::default(), 4..6)
+            .expect_err("past the end")
+            .to_string();
+        assert!(message.contains("row groups 4..6 asked of a Parquet file with 5"), "{message}");
+        let nested = dir.path().join("nested.parquet");
+        write_nested(&nested);
+        let message = ParquetRowGroupReader::open(&nested, &ReaderConfig::default(), 0..1)
+            .expect_err("no text")
+            .to_string();
+        assert!(message.contains("has no text column `text`"), "{message}");
     }
 
     #[test]

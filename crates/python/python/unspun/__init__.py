@@ -8,7 +8,8 @@ The same Rust code as the ``unspun`` binary, in-process:
 - ``index(path, corpora, ...)`` builds or extends an index as ``unspun index`` does;
   ``read_corpus`` reads corpora as it does, ``read_jsonl_range`` a byte range of a large JSON
   Lines file (the ranges of ``corpus_splits``), ``read_jsonl_lines`` its lines as bytes (from any
-  filesystem Spark reads).
+  filesystem Spark reads), ``read_parquet_row_groups`` a run of row groups of a Parquet file
+  (the runs of ``parquet_splits``).
 - The corpus stages of ``unspun cluster`` as functions on batches of records (lists of dicts,
   or Arrow record batches and tables for the document functions), for any engine:
   ``document_prints`` (map), ``fingerprint_pairs`` (reduce by fingerprint),
@@ -47,9 +48,11 @@ from ._unspun import (
     group_pairs,
     index,
     pair_direction,
+    parquet_splits,
     read_corpus,
     read_jsonl_lines,
     read_jsonl_range,
+    read_parquet_row_groups,
     reuse_stage,
     sentence_counts,
     sentence_counts_packed,
@@ -76,9 +79,11 @@ __all__ = [
     "group_pairs",
     "index",
     "pair_direction",
+    "parquet_splits",
     "read_corpus",
     "read_jsonl_lines",
     "read_jsonl_range",
+    "read_parquet_row_groups",
     "reuse_stage",
     "sentence_counts",
     "sentence_counts_packed",

@@ -130,6 +130,28 @@ def read_jsonl_lines(
     range: `documents`, `bad_records` (named by `path`, `line` from the first line given),
     `n_lines`. `at_file_start`: the first line is the file's first."""
 
+def parquet_splits(path: StrPath, split_bytes: int) -> Optional[List[Tuple[int, int]]]:
+    """Runs (first, end) of whole row groups of a Parquet file, each of at most `split_bytes`
+    of compressed column chunks (a larger row group alone), covering the file in order; None
+    when `path` is not an uncompressed Parquet file."""
+
+def read_parquet_row_groups(
+    path: StrPath,
+    start: int,
+    end: int,
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    title_field: str = "title",
+    date_field: str = "date",
+    source_field: str = "source",
+    url_field: str = "url",
+    generate_ids: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The records of row groups [start, end) of a Parquet file, read as `read_corpus` reads
+    the file: {"documents", "bad_records" (`line`: the row in the whole file), "first_row",
+    "n_rows"}."""
+
 def document_prints(
     records: Iterable[Record], fingerprints: str = "anchors", as_tuples: bool = False
 ) -> Tuple[List[Any], List[Any]]:

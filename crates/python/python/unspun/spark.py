@@ -15,7 +15,10 @@ docs/cluster-output.md)::
 1. read: one task per corpus file reads it as ``unspun index`` does (``unspun.read_corpus``),
    or, for an uncompressed JSON Lines file over ``--split-mb`` (by default the inputs over 4
    tasks a core, 1 to 32 MiB), one task per byte range (``unspun.read_jsonl_range``: the lines
-   starting in it, validated by the JSON Lines reader's own function). Inputs given as URIs
+   starting in it, validated by the JSON Lines reader's own function), or, for a Parquet file
+   over it, one task per run of whole row groups planned from the footer
+   (``unspun.parquet_splits``, read by ``unspun.read_parquet_row_groups``: rows numbered in
+   the whole file). Inputs given as URIs
    (``file://``, ``hdfs://``, ``s3a://``, ``gs://``…) are read through Spark's Hadoop
    filesystem layer: listed and sized by the driver's ``FileSystem``, a JSON Lines file's
    lines brought as bytes by Spark's text source (split by Spark) and parsed by
@@ -188,9 +191,11 @@ class _HadoopFiles:
 
 def read_plan(sc, inputs, split_bytes=None):
     """The read units of ``inputs``, in input order, and the split size used: ``("range",
-    path, start, end)`` (a byte range of a local JSON Lines file), ``("local", path)`` (a local
-    file or folder read whole), ``("lines", uri)`` (an uncompressed JSON Lines file through
-    Spark's text source, split by Spark into ranges of ``split_bytes``) and ``("file", uri,
+    path, start, end, first)`` (a byte range of a local JSON Lines file, ``first`` the unit of
+    its first range), ``("row_groups", path, start, end)`` (a run of row groups of a local
+    Parquet file larger than ``split_bytes``: ``unspun.parquet_splits``), ``("local", path)``
+    (a local file or folder read whole), ``("lines", uri)`` (an uncompressed JSON Lines file
+    through Spark's text source, split by Spark into ranges of ``split_bytes``) and ``("file", uri,
     relative)`` (any other file through Spark, whole). ``split_bytes`` None: the total input
     over ``READ_TASKS_PER_CORE`` tasks per core, between ``MIN_AUTO_SPLIT_BYTES`` and
     ``SPLIT_BYTES``."""
@@ -213,8 +218,14 @@ def read_plan(sc, inputs, split_bytes=None):
         if item[0] == "local":
             first = len(units)
             for path, start, end in unspun.corpus_splits([item[1]], split_bytes):
-                units.append(("local", str(path)) if start is None else
-                             ("range", str(path), start, end, first))
+                if start is not None:
+                    units.append(("range", str(path), start, end, first))
+                    continue
+                runs = unspun.parquet_splits(path, split_bytes) if item[2] > split_bytes else None
+                if runs is not None and len(runs) > 1:
+                    units += [("row_groups", str(path), a, b) for a, b in runs]
+                else:
+                    units.append(("local", str(path)))
             continue
         for uri, relative, length in item[1]:
             splittable = (
@@ -242,6 +253,12 @@ def _read_local(item, options):
     index, unit = item
     if unit[0] == "local":
         read = unspun.read_corpus([unit[1]], **options)
+        read["n_lines"] = None
+        return _chunk_read((index, 0), ("unit", index), read)
+    if unit[0] == "row_groups":
+        # Rows are numbered in the whole file already: nothing to add to the bad rows' lines.
+        _, path, start, end = unit
+        read = unspun.read_parquet_row_groups(path, start, end, **options)
         read["n_lines"] = None
         return _chunk_read((index, 0), ("unit", index), read)
     # The ranges of one file share the first range's unit index: their lines add up.
@@ -303,7 +320,8 @@ def _read_rdd(sc, units, split_bytes, options):
     """One RDD of the elements of ``_chunk_read`` for every unit: local units one task each,
     URI units through Spark's filesystem layer."""
     rdds = []
-    local = [(i, unit) for i, unit in enumerate(units) if unit[0] in ("local", "range")]
+    local = [(i, unit) for i, unit in enumerate(units) if unit[0] in ("local", "range",
+                                                                      "row_groups")]
     if local:
         rdds.append(sc.parallelize(local, len(local)).flatMap(lambda u: _read_local(u, options)))
     lines = [(i, unit[1]) for i, unit in enumerate(units) if unit[0] == "lines"]
@@ -353,8 +371,10 @@ def read_documents(sc, inputs, reader_options=None, bad_records=None, split_byte
     given as a URI (``file://``, ``hdfs://``, ``s3a://``, ``gs://``…) through Spark's Hadoop
     filesystem layer. An uncompressed JSON Lines file larger than the split size is read in
     ranges (a local one by ``unspun.read_jsonl_range``; a URI one through Spark's text source,
-    its lines as bytes parsed by ``unspun.read_jsonl_lines``); anything else by one task per
-    file (``unspun.read_corpus``; a URI file's bytes brought by ``binaryFiles``). One job
+    its lines as bytes parsed by ``unspun.read_jsonl_lines``), a local Parquet file larger
+    than it in runs of row groups (``unspun.read_parquet_row_groups``); anything else by one
+    task per file (``unspun.read_corpus``; a URI file's bytes brought by ``binaryFiles``,
+    Parquet included: splitting it would need range reads of the URI). One job
     reads every file, caches the records and, in its shuffle, counts each read chunk and finds
     the repeated ids; the driver then numbers the chunks (no ``zipWithIndex`` job). When
     ``bad_records`` is a dict, it receives ``n_docs``, ``n_read_tasks``, ``split_bytes``,
