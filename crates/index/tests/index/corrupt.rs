@@ -166,10 +166,10 @@ fn foreign_magic_is_not_an_index() {
 #[test]
 fn a_newer_format_version_is_refused() {
     let storage = sample();
-    rewrite(&storage, "MANIFEST", 8, &4u32.to_le_bytes());
+    rewrite(&storage, "MANIFEST", 8, &5u32.to_le_bytes());
     let error = open(&storage).expect_err("future version");
-    assert!(matches!(error, Error::Version { expected: 3, got: 4, .. }), "{error:?}");
-    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 4, this unspun reads 3");
+    assert!(matches!(error, Error::Version { expected: 4, got: 5, .. }), "{error:?}");
+    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 5, this unspun reads 4");
 }
 
 #[test]
