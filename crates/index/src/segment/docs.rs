@@ -70,10 +70,11 @@ pub(super) fn put_record(raw: &mut Vec<u8>, doc: &Document) -> Result<()> {
     put_opt(raw, doc.url.as_deref())
 }
 
-/// Writes a document store for `docs` (local numbers = positions) to `out`.
+/// Writes a document store for `docs` (local numbers = positions) to `out`, with a trained
+/// dictionary if `dictionary` (see [`crate::WriterConfig::docs_dictionary`]).
 /// Returns (file size, checksum).
-pub fn write_docs(out: &mut dyn Write, docs: &[Document]) -> Result<(u64, u64)> {
-    write_docs_from(out, docs.iter().map(Ok))
+pub fn write_docs(out: &mut dyn Write, docs: &[Document], dictionary: bool) -> Result<(u64, u64)> {
+    write_docs_from(out, docs.iter().map(Ok), dictionary)
 }
 
 /// [`write_docs`] from a stream of documents (a merge reads them from its sources one at a
@@ -81,6 +82,7 @@ pub fn write_docs(out: &mut dyn Write, docs: &[Document]) -> Result<(u64, u64)> 
 pub fn write_docs_from<D: Borrow<Document>>(
     out: &mut dyn Write,
     docs: impl Iterator<Item = Result<D>>,
+    with_dictionary: bool,
 ) -> Result<(u64, u64)> {
     let mut encoder = Encoder::new(out, MAGIC_DOCS).map_err(io_other)?;
     let mut stats = SegmentStats::default();
@@ -97,7 +99,8 @@ pub fn write_docs_from<D: Borrow<Document>>(
     let mut n_docs = 0usize;
     // The dictionary, once trained (empty: none); until then, the length of every record
     // written, the samples it is trained on.
-    let mut dictionary: Option<(Vec<u8>, Option<zstd::zstd_safe::CDict<'static>>)> = None;
+    let mut dictionary: Option<(Vec<u8>, Option<zstd::zstd_safe::CDict<'static>>)> =
+        if with_dictionary { None } else { Some((Vec::new(), None)) };
     let mut sample_lens: Vec<usize> = Vec::new();
 
     // Closed blocks waiting to be compressed (first document, records), compressed in

@@ -222,9 +222,14 @@ mod tests {
         }
     }
 
+    /// A document store with a dictionary when there are enough records to train one.
     fn docs_file(docs: &[Document]) -> FileBytes {
+        docs_file_with(docs, true)
+    }
+
+    fn docs_file_with(docs: &[Document], dictionary: bool) -> FileBytes {
         let mut out = Vec::new();
-        write_docs(&mut out, docs).expect("write docs");
+        write_docs(&mut out, docs, dictionary).expect("write docs");
         FileBytes::from_vec(out)
     }
 
@@ -269,7 +274,7 @@ mod tests {
         /// Any set of documents round-trips, whether it gets a dictionary or not.
         #[test]
         fn documents_round_trip(texts in proptest::collection::vec("[a-z ]{0,400}", 0..60),
-                                copies in 1usize..300) {
+                                copies in 1usize..300, dictionary: bool) {
             let docs: Vec<Document> = (0..copies)
                 .map(|n| Document {
                     text: texts.get(n % texts.len().max(1)).cloned().unwrap_or_default()
@@ -277,8 +282,11 @@ mod tests {
                     ..document(n)
                 })
                 .collect();
-            let store = DocStore::open(docs_file(&docs), "p.docs".into(), Verify::Tables)
-                .expect("open");
+            let store =
+                DocStore::open(docs_file_with(&docs, dictionary), "p.docs".into(), Verify::Tables)
+                    .expect("open");
+            let DocStore::V3(v3) = &store else { panic!("v3 expected") };
+            proptest::prop_assert!(dictionary || v3.dictionary.is_none());
             for (n, doc) in docs.iter().enumerate() {
                 proptest::prop_assert_eq!(&store.document(n as u32).expect("read"), doc);
             }
