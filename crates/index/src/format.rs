@@ -13,8 +13,9 @@ use xxhash_rust::xxh3::Xxh3Default;
 use crate::error::{Error, Result};
 
 /// The format version this build writes and the newest it reads. Version 3 compresses the
-/// document store in blocks and packs the postings (docs/index-format.md).
-pub const FORMAT_VERSION: u32 = 3;
+/// document store in blocks and packs the postings; version 4 adds a zstd dictionary per
+/// document store and codes posting keys as Elias–Fano (docs/index-format.md).
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Magic of the MANIFEST.
 pub const MAGIC_MANIFEST: [u8; 8] = *b"UNSPMANI";
@@ -356,6 +357,15 @@ impl BitWriter {
         self.bits(value, n_low);
     }
 
+    /// Appends `zeros` zero bits, then a one: the unary code of `zeros`.
+    pub fn unary(&mut self, mut zeros: u64) {
+        while zeros >= 56 {
+            self.bits(0, 56);
+            zeros -= 56;
+        }
+        self.bits(1 << zeros, zeros as u32 + 1);
+    }
+
     /// The bytes, the last one padded with zero bits.
     pub fn finish(mut self) -> Vec<u8> {
         if self.n_pending > 0 {
@@ -415,6 +425,30 @@ impl<'a> BitReader<'a> {
         }
         self.bit += n_low as usize + 1;
         Some((1 << n_low) | self.bits(n_low))
+    }
+
+    /// The next unary code (zero bits up to a one, both read): the number of zeros, or `None`
+    /// if there are more than `limit` (damage, or the end of the bytes).
+    #[inline]
+    pub fn unary(&mut self, limit: u64) -> Option<u64> {
+        let mut zeros = 0u64;
+        loop {
+            // `peek64` fills the bits above the stream's current byte with zeros, so a one
+            // bit in the word is always a real one; an all-zero word holds at least 57 real
+            // zeros (or the end).
+            let word = self.peek64();
+            if word != 0 {
+                let n = u64::from(word.trailing_zeros());
+                zeros += n;
+                self.bit += n as usize + 1;
+                return (zeros <= limit).then_some(zeros);
+            }
+            zeros += 56;
+            self.bit += 56;
+            if zeros > limit {
+                return None;
+            }
+        }
     }
 
     /// The position, in bits from the first.

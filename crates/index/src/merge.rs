@@ -150,11 +150,12 @@ impl IndexWriter {
         let number = manifest.next_file_number;
         manifest.next_file_number += 1;
         // Documents stream from the sources to the new file a block at a time.
+        let dictionary = self.docs_dictionary;
         let docs_meta = self.write_file(&docs_file_name(number), |out, _| {
             let docs = sources.iter().flat_map(|source| {
                 (0..source.meta.n_docs).map(move |doc_idx| source.docs.document(doc_idx))
             });
-            write_docs_from(out, docs)
+            write_docs_from(out, docs, dictionary)
         })?;
         // Postings of v3 sources stream too, merged in key order (one pass to count keys,
         // one to write); a v1/v2 source's are in hash order, so those runs are collected

@@ -34,6 +34,11 @@ pub struct WriterConfig {
     pub segment_max_bytes: usize,
     /// Configuration of a new index. Ignored when the index exists: its stored one wins.
     pub index: IndexConfig,
+    /// Compress each new segment's documents with a zstd dictionary trained on its first
+    /// records (format v4). Off by default: on AllSides it stores the documents in 0.395 of
+    /// the body text instead of 0.457 (the whole index 0.78× instead of 0.84×), but a
+    /// dictionary's matches decompress more slowly, and traces took about 4.5 % more CPU.
+    pub docs_dictionary: bool,
 }
 
 impl Default for WriterConfig {
@@ -42,6 +47,7 @@ impl Default for WriterConfig {
             segment_max_docs: 50_000,
             segment_max_bytes: 256 << 20,
             index: IndexConfig::default(),
+            docs_dictionary: false,
         }
     }
 }
@@ -87,6 +93,8 @@ pub struct IndexWriter {
     _lock: StorageLock,
     segment_max_docs: usize,
     segment_max_bytes: usize,
+    /// [`WriterConfig::docs_dictionary`].
+    pub(crate) docs_dictionary: bool,
     /// The last committed state.
     pub(crate) manifest: Manifest,
     /// Live documents by corpus id, committed and buffered.
@@ -197,6 +205,7 @@ impl IndexWriter {
             _lock: lock,
             segment_max_docs: config.segment_max_docs.clamp(1, MAX_SEGMENT_DOCS),
             segment_max_bytes: config.segment_max_bytes.max(1),
+            docs_dictionary: config.docs_dictionary,
             manifest,
             ids,
             deleted: deleted.into_iter().collect(),
@@ -322,7 +331,7 @@ impl IndexWriter {
             self.buffer_postings.sort_unstable();
             self.buffer_postings.dedup();
             let docs = self.write_file(&docs_file_name(number), |out, this| {
-                write_docs(out, &this.buffer_docs)
+                write_docs(out, &this.buffer_docs, this.docs_dictionary)
             })?;
             let postings = self.write_file(&postings_file_name(number), |out, this| {
                 write_postings(out, &this.buffer_postings)

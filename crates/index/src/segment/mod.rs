@@ -5,8 +5,10 @@
 //! `n_docs - 1`; the global [`unspun_core::DocId`] is the segment's base plus `doc_idx`.
 //! The byte layouts are documented in docs/index-format.md.
 //!
-//! Format v3 (written by this build) stores records in zstd-compressed blocks of a few
-//! documents and the postings as bit-packed buckets of [`KEY_BITS`]-bit keys. Its small
+//! Format v4 (written by this build) stores records in zstd-compressed blocks of a few
+//! documents, with a dictionary trained on the segment's first records, and the postings as
+//! bit-packed buckets of [`KEY_BITS`]-bit keys coded as Elias–Fano. Format v3 is the same but
+//! for the dictionary and the keys at a fixed width; it is read as it is. Its small
 //! tables carry a checksum of their own, checked at open; each document block and each chunk
 //! of postings buckets has a checksum too, checked when it is first read, so that opening
 //! need not read every byte ([`Verify::Tables`]). Files of v1 and v2 (uncompressed) are read
@@ -148,9 +150,9 @@ fn tables_checksum(
 fn check_segment_frame(bytes: &[u8], magic: [u8; 8], file: &Path, verify: Verify) -> Result<u32> {
     check_magic(bytes, magic, file)?;
     let version = frame_version(bytes);
-    if verify == Verify::Full || version != crate::format::FORMAT_VERSION {
-        // Old files have no table checksum, and an unknown version may be damage: the whole
-        // checksum decides (damage first, then the version).
+    if verify == Verify::Full || !(3..=crate::format::FORMAT_VERSION).contains(&version) {
+        // Files of v1 and v2 have no table checksum, and an unknown version may be damage:
+        // the whole checksum decides (damage first, then the version).
         check_frame(bytes, magic, file)?;
     }
     check_version(bytes, file)?;
@@ -220,9 +222,14 @@ mod tests {
         }
     }
 
+    /// A document store with a dictionary when there are enough records to train one.
     fn docs_file(docs: &[Document]) -> FileBytes {
+        docs_file_with(docs, true)
+    }
+
+    fn docs_file_with(docs: &[Document], dictionary: bool) -> FileBytes {
         let mut out = Vec::new();
-        write_docs(&mut out, docs).expect("write docs");
+        write_docs(&mut out, docs, dictionary).expect("write docs");
         FileBytes::from_vec(out)
     }
 
@@ -242,6 +249,7 @@ mod tests {
             let store = DocStore::open(bytes.clone(), "t.docs".into(), verify).expect("open");
             let DocStore::V3(v3) = &store else { panic!("v3 expected") };
             assert!(v3.n_blocks > 3, "several blocks: {}", v3.n_blocks);
+            assert!(v3.dictionary.is_some(), "enough records to train a dictionary");
             assert_eq!(store.n_docs(), 300);
             // Out of order, to go through the cache and around it.
             for n in (0..300).rev().chain(0..300).step_by(7) {
@@ -252,6 +260,87 @@ mod tests {
         }
         let empty = DocStore::open(docs_file(&[]), "e.docs".into(), Verify::Tables).expect("open");
         assert_eq!(empty.n_docs(), 0);
+        // The dictionary (its offset is the footer's third field) is covered by the tables'
+        // checksum.
+        let off_dict = read_u64(&bytes, bytes.len() - CHECKSUM_LEN - DOCS_FOOTER_LEN + 16);
+        let mut damaged = bytes.to_vec();
+        damaged[off_dict as usize + 100] ^= 0x01;
+        let error = DocStore::open(FileBytes::from_vec(damaged), "t.docs".into(), Verify::Tables)
+            .expect_err("a damaged dictionary");
+        assert!(error.to_string().contains("t.docs is damaged: checksum mismatch"), "{error}");
+    }
+
+    proptest::proptest! {
+        /// Any set of documents round-trips, whether it gets a dictionary or not.
+        #[test]
+        fn documents_round_trip(texts in proptest::collection::vec("[a-z ]{0,400}", 0..60),
+                                copies in 1usize..300, dictionary: bool) {
+            let docs: Vec<Document> = (0..copies)
+                .map(|n| Document {
+                    text: texts.get(n % texts.len().max(1)).cloned().unwrap_or_default()
+                        + &format!(" copy {n}"),
+                    ..document(n)
+                })
+                .collect();
+            let store =
+                DocStore::open(docs_file_with(&docs, dictionary), "p.docs".into(), Verify::Tables)
+                    .expect("open");
+            let DocStore::V3(v3) = &store else { panic!("v3 expected") };
+            proptest::prop_assert!(dictionary || v3.dictionary.is_none());
+            for (n, doc) in docs.iter().enumerate() {
+                proptest::prop_assert_eq!(&store.document(n as u32).expect("read"), doc);
+            }
+        }
+
+        /// Any ascending set of (key, document) pairs round-trips through a v4 table: every
+        /// key's documents and counts, in key order; dense runs of keys (gaps of 1) and
+        /// sparse ones (gaps of 2^30) alike.
+        #[test]
+        fn postings_keys_round_trip(
+            seeds in proptest::collection::vec((0u64..(1 << 40), 1u64..64, 0u32..5000), 1..400),
+            stride in proptest::sample::select(vec![1u64, 3, 1 << 12, 1 << 30]),
+        ) {
+            let mut postings: Vec<u128> = Vec::new();
+            for (start, run, doc) in &seeds {
+                for i in 0..*run {
+                    let key = (start + i * stride) & low_mask(KEY_BITS);
+                    postings.push(pack_key(key, (doc + i as u32 * 7) % 5000));
+                }
+            }
+            let bytes = postings_file(&mut postings);
+            let table = PostingsTable::open(bytes, Path::new("p.post"), Verify::Full)
+                .expect("open");
+            let mut all = Vec::new();
+            table.for_each_posting(|key, doc| all.push(pack_key(key, doc))).expect("all");
+            proptest::prop_assert_eq!(all, postings);
+        }
+
+        /// Lookups of random fingerprints, present and absent, give their documents.
+        #[test]
+        fn postings_lookups(hashes in proptest::collection::vec(proptest::num::u64::ANY, 1..3000),
+                            absent in proptest::collection::vec(proptest::num::u64::ANY, 50)) {
+            let mut postings: Vec<u128> = Vec::new();
+            let mut expected: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+            for (n, hash) in hashes.iter().enumerate() {
+                for doc in [n as u32 % 97, 100 + (*hash % 3) as u32] {
+                    if !expected.get(hash).is_some_and(|docs| docs.contains(&doc)) {
+                        postings.push(pack_posting(*hash, doc));
+                        expected.entry(*hash).or_default().push(doc);
+                    }
+                }
+            }
+            let table = PostingsTable::open(postings_file(&mut postings), Path::new("p.post"),
+                                            Verify::Tables).expect("open");
+            for (hash, docs) in &mut expected {
+                docs.sort_unstable();
+                let mut found = Vec::new();
+                table.for_each_doc(*hash, |doc| found.push(doc));
+                proptest::prop_assert_eq!(&found, docs);
+            }
+            for hash in absent.iter().filter(|hash| !expected.contains_key(hash)) {
+                proptest::prop_assert_eq!(table.doc_freq(*hash), 0);
+            }
+        }
     }
 
     #[test]
@@ -366,16 +455,21 @@ mod tests {
         let mut writer = BitWriter::default();
         let values: Vec<(u64, u32)> =
             (0..500u64).map(|i| (i * 0x9e37_79b9 % (1 << 40), 1 + (i % 40) as u32)).collect();
+        let unary = |value: u64| [0, 1, 7, 55, 56, 57, 63, 64, 65, 200][value as usize % 10];
         for (value, n_bits) in &values {
             writer.bits(*value, *n_bits);
             writer.gamma(value % 1_000_000 + 1);
+            writer.unary(unary(*value));
         }
         let bytes = writer.finish();
         let mut reader = BitReader::new(&bytes);
         for (value, n_bits) in &values {
             assert_eq!(reader.bits(*n_bits), value & low_mask(*n_bits));
             assert_eq!(reader.gamma(), Some(value % 1_000_000 + 1));
+            assert_eq!(reader.unary(200), Some(unary(*value)));
         }
         assert!(!reader.overran());
+        // Past the end there is no one bit: a unary code there is damage.
+        assert_eq!(reader.unary(1000), None);
     }
 }

@@ -1,5 +1,6 @@
-//! The postings table of a segment (`.post`): v3 bit-packed buckets of 40-bit keys checked
-//! per chunk on first read, v1/v2 tables read as they are.
+//! The postings table of a segment (`.post`): bit-packed buckets of 40-bit keys checked per
+//! chunk on first read (v4 codes a bucket's keys as Elias–Fano, v3 at a fixed width, read as
+//! it is), v1/v2 tables read as they are.
 
 use super::*;
 
@@ -22,6 +23,15 @@ pub(super) const SINGLETON_FLAG: u32 = 1 << 31;
 pub(super) fn bucket_bits(n_keys: u64) -> u32 {
     let target = (n_keys / 16).max(1);
     (63 - target.leading_zeros()).min(28)
+}
+
+/// Low bits per key of a v4 bucket of `n_keys` keys of `remainder_bits` bits (Elias–Fano):
+/// ⌊log2(2^remainder_bits / n_keys)⌋ rounded down to a whole bit, so that the high parts, in
+/// unary, take about two bits per key.
+#[inline]
+pub(super) fn ef_low_bits(remainder_bits: u32, n_keys: usize) -> u32 {
+    let ceil_log2 = if n_keys <= 1 { 0 } else { usize::BITS - (n_keys - 1).leading_zeros() };
+    remainder_bits.saturating_sub(ceil_log2)
 }
 
 /// The low `n_bits` bits set.
@@ -97,8 +107,17 @@ pub fn write_postings_from(
             bucket_bytes.clear();
             put_varint(&mut bucket_bytes, keys.len() as u64);
             let mut writer = BitWriter::default();
+            // Elias–Fano: every key's low bits at a fixed width, then the gaps between their
+            // high parts in unary.
+            let low_bits = ef_low_bits(remainder_bits, keys.len());
             for key in &keys {
-                writer.bits(*key, remainder_bits);
+                writer.bits(*key, low_bits);
+            }
+            let mut previous_high = 0;
+            for key in &keys {
+                let high = key >> low_bits;
+                writer.unary(high - previous_high);
+                previous_high = high;
             }
             for count in &counts {
                 writer.gamma(*count);
@@ -153,7 +172,7 @@ pub fn write_postings_from(
 pub enum PostingsTable {
     /// Format v1 and v2: full 64-bit hashes.
     V1(PostingsV1),
-    /// Format v3: packed buckets of keys.
+    /// Format v3 and v4: packed buckets of keys.
     V3(PostingsV3),
 }
 
@@ -163,7 +182,7 @@ impl PostingsTable {
     pub fn open(bytes: FileBytes, file: &Path, verify: Verify) -> Result<PostingsTable> {
         match check_segment_frame(&bytes, MAGIC_POSTINGS, file, verify)? {
             1 | 2 => PostingsV1::open(bytes, file).map(PostingsTable::V1),
-            _ => PostingsV3::open(bytes, file, verify).map(PostingsTable::V3),
+            version => PostingsV3::open(bytes, file, verify, version).map(PostingsTable::V3),
         }
     }
 
@@ -275,12 +294,14 @@ impl Iterator for PostingsCursor<'_> {
     }
 }
 
-/// A v3 postings table: buckets of bit-packed keys, counts and documents.
+/// A v3 or v4 postings table: buckets of bit-packed keys, counts and documents.
 ///
 /// Bucket `b` (bytes `directory[b] .. directory[b + 1]` of the data) holds the keys whose top
 /// `bits` bits are `b`: a varint key count n, then a bit stream (least significant bit first)
-/// of n key remainders (`KEY_BITS - bits` bits each, ascending), n Elias gamma document
-/// counts, and every key's documents (`doc_bits` bits each, ascending per key).
+/// of n ascending key remainders (`KEY_BITS - bits` bits each; v4: Elias–Fano, see
+/// [`ef_low_bits`]: n low parts at a fixed width, then n unary gaps of the high parts), n
+/// Elias gamma document counts, and every key's documents (`doc_bits` bits each, ascending
+/// per key).
 #[derive(Debug, Clone)]
 pub struct PostingsV3 {
     bytes: FileBytes,
@@ -292,6 +313,8 @@ pub struct PostingsV3 {
     off_dir: usize,
     off_chunks: usize,
     data_len: usize,
+    /// Keys coded as Elias–Fano (v4), not at a fixed width (v3).
+    elias_fano: bool,
     /// Per chunk: [`CHUNK_UNCHECKED`], [`CHUNK_OK`] or [`CHUNK_DAMAGED`].
     pub(super) verified: Arc<[AtomicU8]>,
     /// The first damaged chunk's reason; lookups skip damaged chunks.
@@ -299,7 +322,7 @@ pub struct PostingsV3 {
 }
 
 impl PostingsV3 {
-    fn open(bytes: FileBytes, file: &Path, verify: Verify) -> Result<PostingsV3> {
+    fn open(bytes: FileBytes, file: &Path, verify: Verify, version: u32) -> Result<PostingsV3> {
         let footer_start = bytes
             .len()
             .checked_sub(CHECKSUM_LEN + POSTINGS_FOOTER_LEN)
@@ -363,6 +386,7 @@ impl PostingsV3 {
             off_dir,
             off_chunks,
             data_len: off_dir - HEADER_LEN,
+            elias_fano: version >= 4,
             verified: (0..n_chunks).map(|_| AtomicU8::new(state)).collect(),
             damage: Arc::new(OnceLock::new()),
         })
@@ -439,9 +463,16 @@ impl PostingsV3 {
         let bytes = self.bucket_bytes(bucket);
         let mut position = 0;
         let n_keys = usize::try_from(get_varint(bytes, &mut position)?).ok()?;
-        let remainder_bits = (KEY_BITS - self.bits) as usize;
+        let remainder_bits = KEY_BITS - self.bits;
+        // Bits a key takes at least: its remainder and gamma count (v3), or its low bits, the
+        // one ending its unary gap and its gamma count (v4).
+        let key_bits = if self.elias_fano {
+            ef_low_bits(remainder_bits, n_keys) as usize + 2
+        } else {
+            remainder_bits as usize + 1
+        };
         // A count that the bucket's bits cannot hold is damage.
-        if n_keys == 0 || n_keys.checked_mul(remainder_bits + 1)? > (bytes.len() - position) * 8 {
+        if n_keys == 0 || n_keys.checked_mul(key_bits)? > (bytes.len() - position) * 8 {
             return None;
         }
         Some((n_keys, BitReader::new(&bytes[position..])))
@@ -457,23 +488,27 @@ impl PostingsV3 {
         }
         let (n_keys, mut reader) = self.bucket(bucket)?;
         let target = key & low_mask(remainder_bits);
-        let width = remainder_bits as usize;
-        let (mut lo, mut hi) = (0, n_keys);
-        let mut found = None;
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            reader.seek(mid * width);
-            match reader.bits(remainder_bits).cmp(&target) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => {
-                    found = Some(mid);
-                    break;
+        let key_idx = if self.elias_fano {
+            find_elias_fano(&mut reader, n_keys, remainder_bits, target)?
+        } else {
+            let width = remainder_bits as usize;
+            let (mut lo, mut hi) = (0, n_keys);
+            let mut found = None;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                reader.seek(mid * width);
+                match reader.bits(remainder_bits).cmp(&target) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => {
+                        found = Some(mid);
+                        break;
+                    }
                 }
             }
-        }
-        let key_idx = found?;
-        reader.seek(n_keys * width);
+            reader.seek(n_keys * width);
+            found?
+        };
         let (mut before, mut count) = (0u64, 0u64);
         for idx in 0..n_keys {
             let n_docs = reader.gamma()?;
@@ -515,8 +550,20 @@ impl PostingsV3 {
         let remainder_bits = KEY_BITS - self.bits;
         let (n_keys, mut reader) = self.bucket(bucket).ok_or_else(damaged)?;
         let mut keys = Vec::with_capacity(n_keys);
-        for _ in 0..n_keys {
-            keys.push(((bucket as u64) << remainder_bits) | reader.bits(remainder_bits));
+        if self.elias_fano {
+            let low_bits = ef_low_bits(remainder_bits, n_keys);
+            for _ in 0..n_keys {
+                keys.push(reader.bits(low_bits));
+            }
+            let mut high = 0u64;
+            for low in &mut keys {
+                high += reader.unary(1 << (remainder_bits - low_bits)).ok_or_else(damaged)?;
+                *low |= ((bucket as u64) << remainder_bits) | (high << low_bits);
+            }
+        } else {
+            for _ in 0..n_keys {
+                keys.push(((bucket as u64) << remainder_bits) | reader.bits(remainder_bits));
+            }
         }
         let mut counts = Vec::with_capacity(n_keys);
         for _ in 0..n_keys {
@@ -550,6 +597,40 @@ impl PostingsV3 {
     pub(crate) fn check_chunks(&self) -> Result<()> {
         (0..self.verified.len()).try_for_each(|chunk| self.check_chunk(chunk))
     }
+}
+
+/// Finds `target` among the `n_keys` Elias–Fano coded remainders of `remainder_bits` bits at
+/// `reader`: its index, with the reader left after the keys (at the gamma counts). `None` if
+/// it is absent or the bucket is damaged.
+#[inline]
+fn find_elias_fano(
+    reader: &mut BitReader<'_>,
+    n_keys: usize,
+    remainder_bits: u32,
+    target: u64,
+) -> Option<usize> {
+    let low_bits = ef_low_bits(remainder_bits, n_keys);
+    let (target_high, target_low) = (target >> low_bits, target & low_mask(low_bits));
+    // A gap between high parts is below 2^(remainder_bits - low_bits); more is damage.
+    let max_gap = 1u64 << (remainder_bits - low_bits);
+    let lows = reader.clone();
+    reader.seek(n_keys * low_bits as usize);
+    let mut high = 0u64;
+    let mut found = None;
+    for idx in 0..n_keys {
+        high += reader.unary(max_gap)?;
+        if high == target_high && found.is_none() {
+            let mut low = lows.clone();
+            low.seek(idx * low_bits as usize);
+            if low.bits(low_bits) == target_low {
+                found = Some(idx);
+            }
+        } else if high > target_high && found.is_none() {
+            // Keys ascend: the target is absent (the common case of a lookup).
+            return None;
+        }
+    }
+    found
 }
 
 /// A v1/v2 postings table: a bucket directory over full 64-bit hashes.

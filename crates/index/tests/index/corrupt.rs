@@ -166,10 +166,34 @@ fn foreign_magic_is_not_an_index() {
 #[test]
 fn a_newer_format_version_is_refused() {
     let storage = sample();
-    rewrite(&storage, "MANIFEST", 8, &4u32.to_le_bytes());
+    rewrite(&storage, "MANIFEST", 8, &5u32.to_le_bytes());
     let error = open(&storage).expect_err("future version");
-    assert!(matches!(error, Error::Version { expected: 3, got: 4, .. }), "{error:?}");
-    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 4, this unspun reads 3");
+    assert!(matches!(error, Error::Version { expected: 4, got: 5, .. }), "{error:?}");
+    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 5, this unspun reads 4");
+}
+
+/// A writer refuses an index of a newer format before touching it: every file, the unreadable
+/// segments and a leftover temporary file included, stays as it was.
+#[test]
+fn a_writer_deletes_nothing_of_a_newer_index() {
+    let storage = sample();
+    rewrite(&storage, "MANIFEST", 8, &5u32.to_le_bytes());
+    rewrite(&storage, "seg-0000000001.post", 8, &5u32.to_le_bytes());
+    storage.put("seg-0000000009.docs.tmp", b"a newer writer's file".to_vec());
+    let contents = |storage: &MemStorage| -> Vec<(String, Vec<u8>)> {
+        let names = file_names(storage);
+        names
+            .into_iter()
+            .map(|name| (name.clone(), storage.read(&name).expect("read").to_vec()))
+            .collect()
+    };
+    let before = contents(&storage);
+    let Err(error) = IndexWriter::with_storage(Arc::new(storage.clone()), WriterConfig::default())
+    else {
+        panic!("a newer index is refused")
+    };
+    assert!(matches!(error, Error::Version { expected: 4, got: 5, .. }), "{error:?}");
+    assert_eq!(contents(&storage), before);
 }
 
 #[test]

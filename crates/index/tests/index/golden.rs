@@ -1,6 +1,6 @@
-//! The committed golden indexes: tests/data/v1 (written by unspun 0.1) and tests/data/v2 must
-//! still read, and tests/data/v3 must read and be written byte for byte by this build for the
-//! same input, so that a format change cannot go unnoticed.
+//! The committed golden indexes: tests/data/v1 (written by unspun 0.1), tests/data/v2 and
+//! tests/data/v3 must still read, and tests/data/v4 must read and be written byte for byte by
+//! this build for the same input, so that a format change cannot go unnoticed.
 //!
 //! To regenerate after an intended format change (with a new FORMAT_VERSION and a new
 //! directory), run `UNSPUN_WRITE_GOLDEN=1 cargo test -p unspun-index golden`.
@@ -21,15 +21,21 @@ fn golden_v2_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v2")
 }
 
-/// The golden index of the current version (v3: compressed documents, packed postings).
+/// The golden index of v3 (compressed documents, packed postings with fixed-width keys).
 fn golden_v3_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v3")
+}
+
+/// The golden index of the current version (v4: a dictionary per document store, Elias–Fano
+/// keys; too few documents here to train a dictionary, which the unit tests cover).
+fn golden_v4_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v4")
 }
 
 /// Writes the golden index into `dir` (deterministic) with this build's format.
 fn write_golden(dir: &Path) {
     let mut config = WriterConfig { segment_max_docs: 3, ..WriterConfig::default() };
-    config.index.created_by = "unspun golden v3".into();
+    config.index.created_by = "unspun golden v4".into();
     let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
     for n in 0..5i64 {
         writer
@@ -108,12 +114,22 @@ fn golden_v2_index_reads() {
     assert_eq!(index.document(DocId(2)).expect("read").map(|d| d.id), Some("d2".to_string()));
 }
 
-/// A v2 index extended by this build: its old segments read as they are, the new one is v3,
-/// and a merge rewrites all of them as v3 with the same contents.
+/// A v2 index extended by this build: its old segments read as they are, the new one is v4,
+/// and a merge rewrites all of them as v4 with the same contents.
 #[test]
-fn golden_v2_index_is_extended_and_merged_as_v3() {
+fn golden_v2_index_is_extended_and_merged_as_v4() {
+    extended_and_merged(&golden_v2_dir());
+}
+
+/// A v3 index extended by this build: the same.
+#[test]
+fn golden_v3_index_is_extended_and_merged_as_v4() {
+    extended_and_merged(&golden_v3_dir());
+}
+
+fn extended_and_merged(golden_dir: &Path) {
     let dir = tempfile::tempdir().expect("temp dir");
-    for (name, bytes) in files(&golden_v2_dir()) {
+    for (name, bytes) in files(golden_dir) {
         std::fs::write(dir.path().join(name), bytes).expect("copy");
     }
     let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default()).expect("w");
@@ -128,7 +144,7 @@ fn golden_v2_index_is_extended_and_merged_as_v3() {
     assert_eq!((info.n_segments_merged, info.n_segments), (3, 1));
     drop(writer);
     let index = Index::open(dir.path()).expect("opens");
-    assert_eq!(index.stats().format_version, 3);
+    assert_eq!(index.stats().format_version, 4);
     assert_eq!(index.n_docs(), 5);
     let mut docs = Vec::new();
     index.postings(0, &mut docs); // n % 3 == 0 or n % 5 == 0
@@ -136,7 +152,7 @@ fn golden_v2_index_is_extended_and_merged_as_v3() {
     docs.clear();
     index.postings(u64::MAX - 1, &mut docs); // odd n, d1 deleted
     assert_eq!(docs, [DocId(3), DocId(5)]);
-    let golden = Index::open(&golden_v2_dir()).expect("golden");
+    let golden = Index::open(golden_dir).expect("golden");
     for doc in [0, 2, 3, 4] {
         assert_eq!(
             index.document(DocId(doc)).expect("read"),
@@ -148,15 +164,25 @@ fn golden_v2_index_is_extended_and_merged_as_v3() {
 
 #[test]
 fn golden_v3_index_reads() {
-    let dir = golden_v3_dir();
+    check_golden(&golden_v3_dir(), 3);
+}
+
+#[test]
+fn golden_v4_index_reads() {
+    let dir = golden_v4_dir();
     if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&dir);
         write_golden(&dir);
     }
-    let index = Index::open(&dir).expect("golden v3 index opens");
-    assert_eq!(index.stats().format_version, 3);
+    check_golden(&dir, 4);
+}
+
+/// The contents every golden index of v3 on holds.
+fn check_golden(dir: &Path, version: u32) {
+    let index = Index::open(dir).expect("golden index opens");
+    assert_eq!(index.stats().format_version, version);
     assert_eq!(index.config().shingle, unspun_core::shingle::ShingleConfig::default());
-    assert_eq!(index.config().created_by, "unspun golden v3");
+    assert_eq!(index.config().created_by, format!("unspun golden v{version}"));
     assert_eq!(index.n_docs(), 4);
     let mut docs = Vec::new();
     index.postings(u64::MAX - 1, &mut docs);
@@ -180,14 +206,14 @@ fn golden_v3_index_reads() {
 }
 
 #[test]
-fn golden_v3_bytes_are_reproduced() {
+fn golden_v4_bytes_are_reproduced() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_golden(dir.path());
     let written = files(dir.path());
-    let golden = files(&golden_v3_dir());
+    let golden = files(&golden_v4_dir());
     let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&written), names(&golden));
     for ((name, bytes), (_, golden_bytes)) in written.iter().zip(&golden) {
-        assert!(bytes == golden_bytes, "{name} differs from the golden v3 file: format changed?");
+        assert!(bytes == golden_bytes, "{name} differs from the golden v4 file: format changed?");
     }
 }

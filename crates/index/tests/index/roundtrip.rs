@@ -175,7 +175,7 @@ fn incremental_sessions_duplicates_and_replacement() {
     assert_eq!(outlets, [("Reuters".to_string(), 2), ("AP".to_string(), 1)]);
     assert!(stats.bytes_on_disk > 0);
     let json = serde_json::to_string(&stats).expect("serialize");
-    assert!(json.contains("\"format_version\":3"), "{json}");
+    assert!(json.contains("\"format_version\":4"), "{json}");
 
     // The old tombstone file was replaced, not kept.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
