@@ -6,7 +6,11 @@ only that the work happened (never a time).
     # a loopback standalone cluster of 1, then 2 one-core workers (a master from spark-class),
     # with the CPU seconds of each worker's processes and of the driver, per stage:
     python crates/python/bench/spark_vs_native.py standalone NAME INPUT... [--workers 1 2] \
-        [--uri]
+        [--uri] [--pin]
+
+`--pin` runs every process of an n-worker run (master, workers, their executors and Python
+workers, the driver) on CPUs 0..n-1 (`taskset`): n workers then have n cores, where without it
+a 1-worker run's driver and JVM overheads use the machine's other cores for free.
 
 Run it with the Python of a venv holding the wheel and pyspark (`.ci/run` makes
 target/python-venv). `--unspun` is the CLI (target/release/unspun). Each figure is one JSON
@@ -174,10 +178,10 @@ class CpuSampler(threading.Thread):
         return out, round(sum(loads) / max(1, len(loads)), 1)
 
 
-def spark_cluster_sampled(inputs, out, master, extra, worker_pids):
+def spark_cluster_sampled(inputs, out, master, extra, worker_pids, prefix=()):
     """`spark_cluster`, sampling the CPU of each worker's process tree and of the driver;
     returns (seconds, printed summary, per-stage CPU by lane, mean load)."""
-    args = [sys.executable, "-m", "unspun.spark", "cluster", "--master", master,
+    args = [*prefix, sys.executable, "-m", "unspun.spark", "cluster", "--master", master,
             "--input", *map(str, inputs), "--out", str(out), *extra]
     started = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -213,7 +217,7 @@ class Standalone:
     """A loopback master and `n_workers` one-core workers (the pip package has no sbin
     scripts: `spark-class` runs the daemons)."""
 
-    def __init__(self, n_workers, work):
+    def __init__(self, n_workers, work, prefix=()):
         from pyspark.find_spark_home import _find_spark_home
 
         home = _find_spark_home()
@@ -222,10 +226,12 @@ class Standalone:
         self.port, self.ui = free_port(), free_port()
         self.url = f"spark://127.0.0.1:{self.port}"
         self.procs, self.work, self.n_workers = [], work, n_workers
+        self.prefix = list(prefix)
 
     def start(self, name, *args):
         log = open(self.work / f"{name}.log", "w")
-        self.procs.append(subprocess.Popen([self.spark_class, *args], env=self.env, stdout=log,
+        self.procs.append(subprocess.Popen([*self.prefix, self.spark_class, *args], env=self.env,
+                                           stdout=log,
                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
 
     def __enter__(self):
@@ -269,7 +275,9 @@ def standalone(args, work):
         run = work / f"w{n_workers}"
         shutil.rmtree(run, ignore_errors=True)
         run.mkdir()
-        with Standalone(n_workers, run) as cluster:
+        # `taskset` is inherited: executors and Python workers started by a worker stay on its CPUs.
+        prefix = ["taskset", "-c", f"0-{n_workers - 1}"] if args.pin else []
+        with Standalone(n_workers, run, prefix) as cluster:
             load_before = load()
             inputs = [p.as_uri() for p in args.inputs] if args.uri else args.inputs
             secs, printed, cpu, mean_load = spark_cluster_sampled(
@@ -280,6 +288,7 @@ def standalone(args, work):
                  "--conf", f"spark.cores.max={n_workers}",
                  "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"],
                 [p.pid for p in cluster.procs[1:]],
+                prefix,
             )
         walls[n_workers] = secs
         # The stage's wall on idle cores is bounded by its busiest lane (a worker or the
@@ -291,6 +300,7 @@ def standalone(args, work):
             "name": args.name,
             "workers": n_workers,
             "inputs_as": "file:// URIs" if args.uri else "local paths",
+            "cpus": f"0-{n_workers - 1}" if args.pin else "all",
             "secs": round(secs, 1),
             "spark_start_secs": printed["secs_spark_start"],
             "stages": {s["stage"]: round(s["secs"], 1) for s in printed["stages"]},
@@ -327,6 +337,9 @@ def main():
     parser.add_argument("--uri", action="store_true",
                         help="standalone: give Spark the inputs as file:// URIs (read through "
                         "Hadoop's filesystem layer) instead of local paths")
+    parser.add_argument("--pin", action="store_true",
+                        help="standalone: run every process of an n-worker run on CPUs 0..n-1 "
+                        "(taskset), so that n workers have n cores")
     parser.add_argument("--driver-memory", default="4g",
                         help="local[2]: the JVM holding driver and executors (4g)")
     parser.add_argument("--work", type=Path, default=None)
