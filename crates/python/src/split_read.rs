@@ -1,9 +1,9 @@
 //! Splittable input: an uncompressed JSON Lines corpus file read in byte ranges, so that one
 //! large file gives many tasks. A range owns the lines that start inside it (a line crossing
 //! its start belongs to the range before, as Hadoop's line records are split); each line is
-//! validated by `unspun_index::ingest::json_document`, the JSON Lines reader's own function,
-//! with the reader's line rules (length limit, byte-order mark on the first line, blank lines,
-//! UTF-8). Line numbers are counted from the range's first line: the caller adds the lines of
+//! read by `unspun_index::ingest::json_line`, the JSON Lines reader's own rule (byte-order
+//! mark on the first line, blank lines, UTF-8, the record), after the reader's length limit.
+//! Line numbers are counted from the range's first line: the caller adds the lines of
 //! the ranges before it (`n_lines`), since only a reader of the whole file knows them.
 //!
 //! `read_jsonl_lines` applies the same line rules to lines given as byte strings: what Spark's
@@ -25,7 +25,7 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 use unspun_core::Document;
 use unspun_index::ingest::{
     BadRecord, Compression, Format, IdScheme, ParquetRowGroupReader, ReaderConfig, RecordResult,
-    SkipReason, detect, json_document, parquet_row_groups,
+    SkipReason, detect, json_line, parquet_row_groups,
 };
 
 use crate::UnspunError;
@@ -237,9 +237,8 @@ fn read_range(path: &Path, start: u64, end: u64, config: &ReaderConfig) -> io::R
     Ok(out)
 }
 
-/// Reads one line (its newline removed) as the JSON Lines reader does: a byte-order mark
-/// dropped at the file's start, blank lines skipped, UTF-8 checked, the record validated by
-/// `json_document`. `line` is its number in the range.
+/// Reads one line (its newline removed) by ingest's own rule ([`json_line`]: the byte-order
+/// mark, blank lines, UTF-8, the record). `line` is its number in the range.
 fn parse_line(
     bytes: &[u8],
     at_file_start: bool,
@@ -248,23 +247,9 @@ fn parse_line(
     config: &ReaderConfig,
     out: &mut RangeRead,
 ) {
-    let mut bytes = bytes;
-    if at_file_start {
-        bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    }
-    if bytes.trim_ascii().is_empty() {
-        return;
-    }
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            let detail = format!("invalid UTF-8 at byte {} of the line", error.valid_up_to());
-            out.bad.push(bad_record(path, line, SkipReason::InvalidUtf8, detail));
-            return;
-        }
-    };
-    match json_document(text, config, path, line) {
-        Ok((doc, _warning)) => out.docs.push(doc),
+    match json_line(bytes, at_file_start, config, path, line) {
+        Ok(None) => {}
+        Ok(Some((doc, _warning))) => out.docs.push(doc),
         Err(record) => out.bad.push(record),
     }
 }

@@ -582,6 +582,51 @@ pub fn json_document(
     }
 }
 
+/// One JSON Lines line (its newline removed) as `unspun index` reads it: a byte-order mark
+/// dropped from the file's first line (`at_file_start`), a blank line skipped (`Ok(None)`),
+/// UTF-8 checked, then the record validated by [`json_document`]. `path` and `line` label the
+/// answer. A reader of a part of a file (a byte range, lines handed over by a distributed
+/// engine) gets the same records and errors as the whole file's reader.
+#[allow(clippy::type_complexity)]
+pub fn json_line(
+    bytes: &[u8],
+    at_file_start: bool,
+    config: &ReaderConfig,
+    path: &Path,
+    line: u64,
+) -> Result<Option<(Document, Option<RecordWarning>)>, BadRecord> {
+    match json_line_record(bytes, at_file_start, config, path, line) {
+        Ok(found) => {
+            Ok(found
+                .map(|(doc, warning)| (doc, warning.map(|warning| warning.at(path.into(), line)))))
+        }
+        Err(problem) => Err(problem.at(path.into(), line)),
+    }
+}
+
+/// [`json_line`] with the problems and warnings not yet labelled.
+#[allow(clippy::type_complexity)]
+fn json_line_record(
+    bytes: &[u8],
+    at_file_start: bool,
+    config: &ReaderConfig,
+    path: &Path,
+    line: u64,
+) -> Result<Option<(Document, Option<Warning>)>, Problem> {
+    let mut bytes = bytes;
+    if at_file_start {
+        bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    }
+    if bytes.trim_ascii().is_empty() {
+        return Ok(None);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        let detail = format!("invalid UTF-8 at byte {} of the line", error.valid_up_to());
+        Problem::new(SkipReason::InvalidUtf8, None, detail)
+    })?;
+    json_record(text, config, path, line).map(Some)
+}
+
 /// The next JSON Lines record. `line` is the last line consumed and `byte_offset` the bytes
 /// consumed; `done` is set after a read error.
 fn next_json_line(
@@ -613,24 +658,12 @@ fn next_json_line(
             );
             return Some(context.skipped(*line, Problem::new(SkipReason::TooLarge, None, detail)));
         }
-        let mut bytes = lines.line();
-        if *line == 1 {
-            bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        }
-        if bytes.trim_ascii().is_empty() {
-            continue;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(error) => {
-                let detail = format!("invalid UTF-8 at byte {} of the line", error.valid_up_to());
-                let problem = Problem::new(SkipReason::InvalidUtf8, None, detail);
-                return Some(context.skipped(*line, problem));
-            }
-        };
-        let result = json_record(text, &context.config, &context.path, *line);
+        let result =
+            json_line_record(lines.line(), *line == 1, &context.config, &context.path, *line);
         return Some(match result {
-            Ok((doc, warning)) => {
+            // A blank line.
+            Ok(None) => continue,
+            Ok(Some((doc, warning))) => {
                 if let Some(warning) = warning {
                     warnings.push(warning.at(context.path.clone(), *line));
                 }
