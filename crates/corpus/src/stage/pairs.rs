@@ -16,6 +16,7 @@
 //! Half the spill budget holds the workers' ranges, half their pair buffers (and an eighth
 //! more the folds, as before).
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -77,7 +78,7 @@ pub(crate) fn pairs_stage(
         n_ranges,
         next: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
-        freqs: (0..n_ranges).map(|_| Mutex::new(None)).collect(),
+        freqs: Mutex::new(FreqBuilder::default()),
         config,
     };
     let workers: Vec<Result<Worker<'_>>> = std::thread::scope(|scope| {
@@ -133,14 +134,7 @@ pub(crate) fn pairs_stage(
             parts[part].1.push(records);
         }
     }
-    let mut freqs = FreqTable::default();
-    for slot in emit.freqs {
-        let (keys, counts) =
-            slot.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or_default();
-        for (key, count) in keys.into_iter().zip(counts) {
-            freqs.push(key, count);
-        }
-    }
+    let freqs = emit.freqs.into_inner().unwrap_or_else(|e| e.into_inner()).table;
     drop(shards);
 
     let counted: Vec<Result<(Vec<PairRec>, u64)>> = parts
@@ -178,6 +172,28 @@ fn part_bounds(n_ids: usize) -> Vec<u32> {
 /// A range's shared fingerprints (ascending) and their numbers of documents.
 type RangeFreqs = (Vec<u64>, Vec<u32>);
 
+/// The frequency table, filled range by range in order: a range done before the ones under
+/// it waits (ranges are taken in order: only a few wait, not the whole table twice).
+#[derive(Default)]
+struct FreqBuilder {
+    table: FreqTable,
+    /// The next range to add to the table.
+    next: usize,
+    waiting: BTreeMap<usize, RangeFreqs>,
+}
+
+impl FreqBuilder {
+    fn add(&mut self, range: usize, freqs: RangeFreqs) {
+        self.waiting.insert(range, freqs);
+        while let Some((keys, counts)) = self.waiting.remove(&self.next) {
+            for (key, count) in keys.into_iter().zip(counts) {
+                self.table.push(key, count);
+            }
+            self.next += 1;
+        }
+    }
+}
+
 /// What the workers of the emit pass share.
 struct Emit<'a> {
     shards: &'a [ShardFile],
@@ -187,8 +203,8 @@ struct Emit<'a> {
     next: AtomicUsize,
     /// A worker failed: the others stop.
     stop: AtomicBool,
-    /// Each range's shared fingerprints and their numbers of documents.
-    freqs: Vec<Mutex<Option<RangeFreqs>>>,
+    /// The shared fingerprints and their numbers of documents, range by range.
+    freqs: Mutex<FreqBuilder>,
     config: &'a PairConfig,
 }
 
@@ -237,7 +253,7 @@ impl Worker<'_> {
                 }
                 fold.add(group, config, &mut |pair| push(pair, stats, pairs));
             }
-            *emit.freqs[range].lock().unwrap_or_else(|e| e.into_inner()) = Some((keys, counts));
+            emit.freqs.lock().unwrap_or_else(|e| e.into_inner()).add(range, (keys, counts));
             if pairs.failed.is_some() {
                 break;
             }
@@ -444,6 +460,8 @@ impl<'a> PartSorter<'a> {
         let mut memory: Vec<Vec<PairRec>> = Vec::with_capacity(N_PARTS);
         for part in (0..N_PARTS).rev() {
             memory.push(self.buf.split_off(starts[part]));
+            // What was split off is a copy: give back its room at once.
+            self.buf.shrink_to_fit();
         }
         memory.reverse();
         (memory, self.runs, self.n_spilled_bytes)
