@@ -121,15 +121,16 @@ pub fn run_cluster(
         boilerplate.iter().filter_map(|b| u64::from_str_radix(&b.hash, 16).ok()).collect();
 
     // 3. pairs
+    let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
     let (pairs, pair_stats, freqs) = pairs_or_resume(
         &storage,
         &spill_dir,
         print_shards.len(),
+        n_ids,
         &job.pairs,
         spill_budget,
         &mut run,
     )?;
-    let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
     let partners = Partners::from_pairs(&pairs, n_ids);
     drop(pairs);
     // Counted over the run's documents: the index's frequencies only when they are all of it.
@@ -297,6 +298,7 @@ fn pairs_or_resume(
     storage: &FsStorage,
     spill_dir: &Path,
     n_shards: usize,
+    n_ids: usize,
     config: &PairConfig,
     spill_budget: usize,
     run: &mut StageRun<'_>,
@@ -314,7 +316,8 @@ fn pairs_or_resume(
         return Ok((read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats, None));
     }
     (run.progress)(&ClusterEvent::Started { stage: Stage::Pairs, total: n_shards as u64, done: 0 });
-    let (pairs, stats, freqs) = pairs_stage(storage, spill_dir, n_shards, config, spill_budget)?;
+    let (pairs, stats, freqs) =
+        pairs_stage(storage, spill_dir, n_shards, n_ids, config, spill_budget)?;
     write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
     let stats_path = storage.path_of(PAIR_STATS_FILE);
     write_bytes(storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;

@@ -96,7 +96,7 @@ impl RunReader {
 
 /// Writes sorted `records` to a run file (the form of [`Record::encode_after`]); returns the
 /// bytes written.
-fn write_run<'a, R: Record + 'a>(
+pub(crate) fn write_run<'a, R: Record + 'a>(
     path: &Path,
     records: impl IntoIterator<Item = &'a R>,
 ) -> Result<u64> {
@@ -202,21 +202,36 @@ impl<R: Record> Sorter<R> {
         self.sort_buffer();
         let runs = std::mem::take(&mut self.runs);
         let memory = std::mem::take(&mut self.buf);
-        let plan = MergePlan { dir: &self.dir, prefix: &self.prefix, combine: self.combine };
-        // One slot is the buffer still in memory.
-        let runs =
-            plan.reduce(runs.into_iter().map(|path| (path, true)).collect(), self.fan_in - 1)?;
-        let mut sources = Vec::with_capacity(runs.len() + 1);
-        let mut owned = Vec::new();
-        for (path, remove) in runs {
-            sources.push(Source::open(&path, remove)?);
-            if remove {
-                owned.push(path);
-            }
-        }
-        sources.push(Source::Memory(memory.into_iter()));
-        Merged::new(sources, owned)
+        merge_runs(runs, vec![memory], &self.dir, &self.prefix, self.combine, self.fan_in)
     }
+}
+
+/// A k-way merge of run files (written by [`write_run`]; removed once read, or when the merge
+/// is dropped) and of sorted vectors, reading at most `fan_in` (at least 2 more than the
+/// vectors) at once: with more, groups of runs are first merged into intermediate runs
+/// `<prefix>-pPP-NNNNN.run` in `dir`, combined with `combine`.
+pub(crate) fn merge_runs<R: Record>(
+    runs: Vec<PathBuf>,
+    memory: Vec<Vec<R>>,
+    dir: &Path,
+    prefix: &str,
+    combine: Option<Combine<R>>,
+    fan_in: usize,
+) -> Result<Merged<R>> {
+    let plan = MergePlan { dir, prefix, combine };
+    // The vectors in memory take slots of their own.
+    let fan_in = fan_in.saturating_sub(memory.len()).max(2);
+    let runs = plan.reduce(runs.into_iter().map(|path| (path, true)).collect(), fan_in)?;
+    let mut sources = Vec::with_capacity(runs.len() + memory.len());
+    let mut owned = Vec::new();
+    for (path, remove) in runs {
+        sources.push(Source::open(&path, remove)?);
+        if remove {
+            owned.push(path);
+        }
+    }
+    sources.extend(memory.into_iter().map(|records| Source::Memory(records.into_iter())));
+    Merged::new(sources, owned)
 }
 
 /// A k-way merge of sorted record files, reading at most `fan_in` (at least 2) at once: with
@@ -311,7 +326,7 @@ impl<R: Record> MergePlan<'_, R> {
 }
 
 /// Folds equal neighbours of a sorted vector.
-fn combine_sorted<R: Record>(buf: &mut Vec<R>, combine: Combine<R>) {
+pub(crate) fn combine_sorted<R: Record>(buf: &mut Vec<R>, combine: Combine<R>) {
     let mut kept = 0usize;
     for i in 0..buf.len() {
         if kept > 0 && buf[kept - 1] == buf[i] {
