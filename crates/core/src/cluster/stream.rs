@@ -7,8 +7,10 @@
 //! [`ReuseBuilder::add_substitutions`] (the spin dictionary needs the dates of every source);
 //! [`ReuseBuilder::finish`] then derives what `build` derives, in the same order, and
 //! [`ReuseOutput`] makes each document summary, link and cluster on demand. What stays in
-//! memory grows with the corpus by about 100 bytes a document (its id, title and numbers)
-//! and 40 a reused passage, instead of every trace and every output as values.
+//! memory grows with the corpus by about 80 bytes a document (its id and numbers; its title
+//! only when it shares a passage with a short document), 40 a reused passage and 12 a
+//! distinct substitution (counted by hash: see [`SpinLearner::with_prefilter`]), instead of
+//! every trace and every output as values.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -165,6 +167,9 @@ pub struct ReuseBuilder {
     spins: SpinLearner,
     /// Documents seen by the second pass.
     n_second: usize,
+    /// Whether the title of each document is needed: it shares a passage with a document of
+    /// fewer than [`ClusterConfig::short_doc_chars`] content characters (see `make_links`).
+    needs_title: Vec<bool>,
 }
 
 impl ReuseBuilder {
@@ -176,6 +181,7 @@ impl ReuseBuilder {
             passages: Vec::new(),
             spins: SpinLearner::with_prefilter(),
             n_second: 0,
+            needs_title: Vec::new(),
         }
     }
 
@@ -200,12 +206,12 @@ impl ReuseBuilder {
                 }
             },
         };
-        let title = doc.title.as_deref().map_or(NONE, |t| docs.titles.push(t));
         docs.ids.push(&doc.id);
         docs.metas.push(Meta {
             doc: doc.doc,
             outlet,
-            title,
+            // Read by the second pass, for the documents that need it.
+            title: NONE,
             date: doc.date,
             n_chars: doc.n_chars,
             n_content_chars: doc.n_content_chars,
@@ -227,14 +233,20 @@ impl ReuseBuilder {
         }));
     }
 
-    /// Second pass, after the first: the same documents again, in the same order (only their
-    /// passages' substitutions are read).
+    /// Second pass, after the first: the same documents again, in the same order (their
+    /// passages' substitutions are read, and the titles that links between short documents
+    /// need).
     pub fn add_substitutions(&mut self, doc: &TracedDoc) {
-        if self.docs.positions.is_empty() && !self.docs.metas.is_empty() {
-            self.docs.index_positions();
+        if self.n_second == 0 {
+            self.start_second_pass();
         }
         let idx = self.n_second;
         self.n_second += 1;
+        if self.needs_title[idx]
+            && let Some(title) = &doc.title
+        {
+            self.docs.metas[idx].title = self.docs.titles.push(title);
+        }
         let outlet = self.docs.outlet(narrow(idx));
         let own_key = self.docs.order_key(narrow(idx));
         for passage in &doc.passages {
@@ -249,12 +261,32 @@ impl ReuseBuilder {
         }
     }
 
-    /// Derives everything [`build`](super::build) derives.
-    pub fn finish(self) -> ReuseOutput {
-        let ReuseBuilder { config, mut docs, passages, spins, .. } = self;
-        if docs.positions.is_empty() {
-            docs.index_positions();
+    fn start_second_pass(&mut self) {
+        let docs = &mut self.docs;
+        docs.index_positions();
+        let short = |position: u32| {
+            docs.metas[position as usize].n_content_chars < self.config.short_doc_chars
+        };
+        let mut needs_title = vec![false; docs.metas.len()];
+        for p in &self.passages {
+            if let Some(source) = docs.position(DocId(p.source))
+                && (short(source) || short(p.copy))
+            {
+                needs_title[source as usize] = true;
+                needs_title[p.copy as usize] = true;
+            }
         }
+        self.needs_title = needs_title;
+    }
+
+    /// Derives everything [`build`](super::build) derives. Both passes must have seen every
+    /// document.
+    ///
+    /// # Panics
+    /// When the second pass saw other documents than the first.
+    pub fn finish(self) -> ReuseOutput {
+        assert_eq!(self.n_second, self.docs.metas.len(), "both passes see every document");
+        let ReuseBuilder { config, docs, passages, spins, .. } = self;
         let mut oriented = orient(&docs, passages);
         oriented.retain(|o| o.copy_len() >= config.min_link_chars);
 
