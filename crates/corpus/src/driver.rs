@@ -10,10 +10,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use unspun_core::DocId;
 use unspun_core::cluster::boilerplate::BoilerplateScope;
-use unspun_core::cluster::graph::{OutletEdge, Publisher, add_spins, outlet_edges, publishers};
-use unspun_core::cluster::{
-    CLUSTER_SCHEMA, ClusterOutput, TracedDoc, build, trace_document, unsourced_document,
-};
+use unspun_core::cluster::graph::Publisher;
+use unspun_core::cluster::stream::ReuseBuilder;
+use unspun_core::cluster::{CLUSTER_SCHEMA, TracedDoc, trace_document, unsourced_document};
 use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
 
@@ -28,7 +27,7 @@ use crate::job::*;
 use crate::stage::boilerplate::{CommonSentences, boilerplate_stage};
 use crate::stage::pairs::pairs_stage;
 use crate::stage::prints::prints_stage;
-use crate::stage::reuse::{fill_passage_texts, write_reuse};
+use crate::stage::reuse::{ReuseCounts, write_reuse_streamed};
 
 /// How a stage was run, for the summary.
 pub(crate) struct StageRun<'a> {
@@ -219,40 +218,46 @@ pub fn run_cluster(
         }
     }
 
-    // 5. reuse
+    // 5. reuse: the trace shards are read twice, one at a time, and kept compact (see
+    // `unspun_core::cluster::stream`); the files are written a chunk of values at a time.
     let started = Instant::now();
-    let mut traced: Vec<TracedDoc> = Vec::with_capacity(docs.len());
-    for shard in 0..shards.len() {
-        traced.extend(read_json_lines::<TracedDoc>(&storage, &shard_file(shard))?);
-    }
     let reuse_done = storage.exists(&done_file(Stage::Reuse))?
         && *storage.read(&done_file(Stage::Reuse))? == *reuse_marker.as_bytes();
+    let mut builder = ReuseBuilder::new(&job.cluster);
+    for shard in 0..shards.len() {
+        for doc in read_json_lines::<TracedDoc>(&storage, &shard_file(shard))? {
+            builder.add_doc(&doc);
+        }
+    }
     if !reuse_done {
         progress(&ClusterEvent::Started {
             stage: Stage::Reuse,
-            total: traced.len() as u64,
+            total: builder.n_docs() as u64,
             done: 0,
         });
     }
-    let mut output = build(&traced, &job.cluster);
-    let edges = outlet_edges(&output.links);
-    let mut report = publishers(&output.documents, &output.links);
-    add_spins(&mut report, &output.spins);
-    if reuse_done {
+    for shard in 0..shards.len() {
+        for doc in read_json_lines::<TracedDoc>(&storage, &shard_file(shard))? {
+            builder.add_substitutions(&doc);
+        }
+    }
+    let output = builder.finish();
+    let (reuse_counts, report) = if reuse_done {
         run.skipped(Stage::Reuse, 0);
+        write_reuse_streamed(&storage, index, &output, false)?
     } else {
-        fill_passage_texts(index, &mut output)?;
         // A marker of other link knobs must not outlive the files it vouched for.
         if storage.exists(&done_file(Stage::Reuse))? {
             storage.remove(&done_file(Stage::Reuse))?;
         }
-        write_reuse(&storage, &output, &edges, &report)?;
+        let written = write_reuse_streamed(&storage, index, &output, true)?;
         write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
         run.finished(Stage::Reuse, started, 0);
-    }
+        written
+    };
+    drop(output);
 
-    let summary =
-        summarise(index, out_dir, &docs, &boilerplate, &output, &edges, report, run.stages);
+    let summary = summarise(index, out_dir, &docs, &boilerplate, reuse_counts, report, run.stages);
     let summary = ClusterSummary {
         files: list_outputs(&storage)?,
         n_spilled_bytes: pair_stats.n_spilled_bytes,
@@ -468,8 +473,7 @@ fn summarise(
     out_dir: &Path,
     docs: &[DocId],
     boilerplate: &[BoilerplateLine],
-    output: &ClusterOutput,
-    edges: &[OutletEdge],
+    reuse: ReuseCounts,
     report: Vec<Publisher>,
     stages: Vec<StageSummary>,
 ) -> ClusterSummary {
@@ -486,7 +490,7 @@ fn summarise(
             .iter()
             .filter(|b| b.scope == BoilerplateScope::Outlet)
             .count(),
-        reuse: crate::stage::reuse::reuse_counts(output, edges),
+        reuse,
         publishers: report,
         stages,
         files: Vec::new(),

@@ -71,17 +71,33 @@ fn outlet_name(outlet: &Option<String>) -> String {
 
 /// Aggregates document links by (source outlet, copy outlet), largest first.
 pub fn outlet_edges(links: &[DocLink]) -> Vec<OutletEdge> {
-    #[derive(Default)]
-    struct Acc {
-        n_links: usize,
-        n_strong: usize,
-        n_passages: usize,
-        n_chars: usize,
-        lags: Vec<f64>,
-    }
-    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    let mut acc = EdgeAcc::default();
     for link in links {
-        let a = acc
+        acc.add_link(link);
+    }
+    acc.finish()
+}
+
+#[derive(Debug, Default)]
+struct EdgeSums {
+    n_links: usize,
+    n_strong: usize,
+    n_passages: usize,
+    n_chars: usize,
+    lags: Vec<f64>,
+}
+
+/// [`outlet_edges`] one link at a time.
+#[derive(Debug, Default)]
+pub struct EdgeAcc {
+    acc: BTreeMap<(String, String), EdgeSums>,
+}
+
+impl EdgeAcc {
+    /// Counts one link.
+    pub fn add_link(&mut self, link: &DocLink) {
+        let a = self
+            .acc
             .entry((outlet_name(&link.source_outlet), outlet_name(&link.copy_outlet)))
             .or_default();
         a.n_links += 1;
@@ -90,25 +106,30 @@ pub fn outlet_edges(links: &[DocLink]) -> Vec<OutletEdge> {
         a.n_chars += link.n_chars;
         a.lags.extend(link.lag_days);
     }
-    let mut edges: Vec<OutletEdge> = acc
-        .into_iter()
-        .map(|((source_outlet, copy_outlet), a)| OutletEdge {
-            source_outlet,
-            copy_outlet,
-            n_links: a.n_links,
-            n_strong_links: a.n_strong,
-            n_passages: a.n_passages,
-            n_chars: a.n_chars,
-            lag_days: LagStats::of(a.lags),
-        })
-        .collect();
-    edges.sort_by(|a, b| {
-        b.n_chars
-            .cmp(&a.n_chars)
-            .then_with(|| a.source_outlet.cmp(&b.source_outlet))
-            .then_with(|| a.copy_outlet.cmp(&b.copy_outlet))
-    });
-    edges
+
+    /// The edges, largest first.
+    pub fn finish(self) -> Vec<OutletEdge> {
+        let mut edges: Vec<OutletEdge> = self
+            .acc
+            .into_iter()
+            .map(|((source_outlet, copy_outlet), a)| OutletEdge {
+                source_outlet,
+                copy_outlet,
+                n_links: a.n_links,
+                n_strong_links: a.n_strong,
+                n_passages: a.n_passages,
+                n_chars: a.n_chars,
+                lag_days: LagStats::of(a.lags),
+            })
+            .collect();
+        edges.sort_by(|a, b| {
+            b.n_chars
+                .cmp(&a.n_chars)
+                .then_with(|| a.source_outlet.cmp(&b.source_outlet))
+                .then_with(|| a.copy_outlet.cmp(&b.copy_outlet))
+        });
+        edges
+    }
 }
 
 fn xml_escape(text: &str) -> String {
@@ -311,24 +332,42 @@ pub const N_TOP_OUTLETS: usize = 5;
 /// The publisher report, most reused text first (outlets with the most documents first
 /// among equals).
 pub fn publishers(documents: &[DocSummary], links: &[DocLink]) -> Vec<Publisher> {
-    #[derive(Default)]
-    struct Acc {
-        n_docs: usize,
-        n_originals: usize,
-        n_copies: usize,
-        n_patchworks: usize,
-        n_content: usize,
-        n_reused: usize,
-        n_boilerplate: usize,
-        self_chars: usize,
-        other_chars: usize,
-        sources: BTreeMap<String, (usize, usize)>,
-        copiers: BTreeMap<String, (usize, usize)>,
-        lags: Vec<f64>,
-    }
-    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut acc = PublisherAcc::default();
     for doc in documents {
-        let a = acc.entry(outlet_name(&doc.outlet)).or_default();
+        acc.add_document(doc);
+    }
+    for link in links {
+        acc.add_link(link);
+    }
+    acc.finish()
+}
+
+#[derive(Debug, Default)]
+struct PublisherSums {
+    n_docs: usize,
+    n_originals: usize,
+    n_copies: usize,
+    n_patchworks: usize,
+    n_content: usize,
+    n_reused: usize,
+    n_boilerplate: usize,
+    self_chars: usize,
+    other_chars: usize,
+    sources: BTreeMap<String, (usize, usize)>,
+    copiers: BTreeMap<String, (usize, usize)>,
+    lags: Vec<f64>,
+}
+
+/// [`publishers`] one document and one link at a time: every document first, then the links.
+#[derive(Debug, Default)]
+pub struct PublisherAcc {
+    acc: BTreeMap<String, PublisherSums>,
+}
+
+impl PublisherAcc {
+    /// Counts one document.
+    pub fn add_document(&mut self, doc: &DocSummary) {
+        let a = self.acc.entry(outlet_name(&doc.outlet)).or_default();
         a.n_docs += 1;
         match doc.verdict {
             VerdictKind::Original => a.n_originals += 1,
@@ -339,7 +378,10 @@ pub fn publishers(documents: &[DocSummary], links: &[DocLink]) -> Vec<Publisher>
         a.n_reused += (doc.coverage * doc.n_content_chars as f64).round() as usize;
         a.n_boilerplate += doc.n_boilerplate_sentences;
     }
-    for link in links {
+
+    /// Counts one link (after every document).
+    pub fn add_link(&mut self, link: &DocLink) {
+        let acc = &mut self.acc;
         let (source, copy) = (outlet_name(&link.source_outlet), outlet_name(&link.copy_outlet));
         if let Some(a) = acc.get_mut(&copy) {
             a.lags.extend(link.lag_days);
@@ -360,41 +402,46 @@ pub fn publishers(documents: &[DocSummary], links: &[DocLink]) -> Vec<Publisher>
             e.1 += link.n_chars;
         }
     }
-    let top = |map: BTreeMap<String, (usize, usize)>| {
-        let mut v: Vec<OutletShare> = map
+
+    /// The report, most reused text first.
+    pub fn finish(self) -> Vec<Publisher> {
+        let acc = self.acc;
+        let top = |map: BTreeMap<String, (usize, usize)>| {
+            let mut v: Vec<OutletShare> = map
+                .into_iter()
+                .map(|(outlet, (n_links, n_chars))| OutletShare { outlet, n_links, n_chars })
+                .collect();
+            v.sort_by(|a, b| b.n_chars.cmp(&a.n_chars).then_with(|| a.outlet.cmp(&b.outlet)));
+            v.truncate(N_TOP_OUTLETS);
+            v
+        };
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let mut out: Vec<Publisher> = acc
             .into_iter()
-            .map(|(outlet, (n_links, n_chars))| OutletShare { outlet, n_links, n_chars })
+            .map(|(outlet, a)| Publisher {
+                outlet,
+                n_docs: a.n_docs,
+                n_originals: a.n_originals,
+                n_copies: a.n_copies,
+                n_patchworks: a.n_patchworks,
+                republished_share: ratio(a.n_copies + a.n_patchworks, a.n_docs),
+                reused_text_share: ratio(a.n_reused, a.n_content).min(1.0),
+                self_reuse_share: ratio(a.self_chars, a.self_chars + a.other_chars),
+                n_content_chars: a.n_content,
+                n_reused_chars: a.n_reused,
+                top_sources: top(a.sources),
+                top_copiers: top(a.copiers),
+                median_lag_days: LagStats::of(a.lags).map(|l| l.median),
+                n_boilerplate_sentences: a.n_boilerplate,
+                top_spins: Vec::new(),
+            })
             .collect();
-        v.sort_by(|a, b| b.n_chars.cmp(&a.n_chars).then_with(|| a.outlet.cmp(&b.outlet)));
-        v.truncate(N_TOP_OUTLETS);
-        v
-    };
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let mut out: Vec<Publisher> = acc
-        .into_iter()
-        .map(|(outlet, a)| Publisher {
-            outlet,
-            n_docs: a.n_docs,
-            n_originals: a.n_originals,
-            n_copies: a.n_copies,
-            n_patchworks: a.n_patchworks,
-            republished_share: ratio(a.n_copies + a.n_patchworks, a.n_docs),
-            reused_text_share: ratio(a.n_reused, a.n_content).min(1.0),
-            self_reuse_share: ratio(a.self_chars, a.self_chars + a.other_chars),
-            n_content_chars: a.n_content,
-            n_reused_chars: a.n_reused,
-            top_sources: top(a.sources),
-            top_copiers: top(a.copiers),
-            median_lag_days: LagStats::of(a.lags).map(|l| l.median),
-            n_boilerplate_sentences: a.n_boilerplate,
-            top_spins: Vec::new(),
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        b.reused_text_share
-            .total_cmp(&a.reused_text_share)
-            .then_with(|| b.n_docs.cmp(&a.n_docs))
-            .then_with(|| a.outlet.cmp(&b.outlet))
-    });
-    out
+        out.sort_by(|a, b| {
+            b.reused_text_share
+                .total_cmp(&a.reused_text_share)
+                .then_with(|| b.n_docs.cmp(&a.n_docs))
+                .then_with(|| a.outlet.cmp(&b.outlet))
+        });
+        out
+    }
 }

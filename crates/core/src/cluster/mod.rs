@@ -26,6 +26,7 @@ pub mod boilerplate;
 pub mod graph;
 mod passages;
 pub mod spins;
+pub mod stream;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

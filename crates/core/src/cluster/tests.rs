@@ -8,6 +8,14 @@ use crate::trace::{
     CandidateCache, MemoryCandidates, TraceConfig, TraceInput, Tracer, trace_cached,
 };
 
+/// [`super::build`], checked against the streaming build ([`stream::ReuseBuilder`]): every
+/// test corpus below gives both the same output.
+fn build(docs: &[TracedDoc], config: &ClusterConfig) -> ClusterOutput {
+    let out = super::build(docs, config);
+    assert_eq!(stream::build_streamed(docs, config).to_output(), out);
+    out
+}
+
 const STORY_A: &str = "The central bank raised its benchmark interest rate by half a point on \
 Tuesday, citing persistent inflation in food and energy prices. Governor Maria Lopez said \
 further increases could follow if wage growth does not slow by the autumn. Markets had \
@@ -400,4 +408,91 @@ fn the_candidate_cache_changes_nothing() {
             );
         }
     }
+}
+
+/// Random traces (ties of dates, undated and unknown documents, pairs found from both sides,
+/// overlapping spans, repeated boxes of one outlet, recurring substitutions): the streaming
+/// build gives what `build` gives.
+#[test]
+fn the_streaming_build_equals_build_on_random_traces() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: u64| {
+        state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let kinds = [
+        Alteration::Verbatim,
+        Alteration::Reordered,
+        Alteration::Edited,
+        Alteration::Spun,
+        Alteration::Paraphrased,
+    ];
+    let words = ["Russia", "Russian Federation", "said", "stated", "the", "a", "big", "large"];
+    let config =
+        ClusterConfig { min_link_chars: 60, min_link_total_chars: 80, ..Default::default() };
+    let mut n_links = 0;
+    let mut n_boilerplate = 0;
+    let mut n_spins = 0;
+    for round in 0..300 {
+        let n_docs = 2 + next(40) as u32;
+        let docs: Vec<TracedDoc> = (0..n_docs)
+            .map(|position| {
+                // Index order with gaps; a document number can be missing from the run.
+                let doc = DocId(position * 2 + u32::from(round % 3 == 0 && position % 5 == 0));
+                let n_passages = next(5);
+                let passages = (0..n_passages)
+                    .map(|_| {
+                        let start = 100 * next(4) as usize + if next(3) == 0 { 7 } else { 0 };
+                        let len = [70, 100, 150, 300, 600][next(5) as usize];
+                        let source_start = 100 * next(4) as usize;
+                        let substitutions = (0..next(3))
+                            .map(|_| Substitution {
+                                from: words[next(words.len() as u64) as usize].to_owned(),
+                                to: words[next(words.len() as u64) as usize].to_owned(),
+                            })
+                            .collect();
+                        PassageLink {
+                            source: DocId(next(u64::from(n_docs) * 2 + 2) as u32),
+                            copy_char_start: start,
+                            copy_char_end: start + len,
+                            source_char_start: source_start,
+                            source_char_end: source_start + len + 10 * next(3) as usize,
+                            n_sentences: 1,
+                            kind: kinds[next(5) as usize],
+                            similarity: [0.5, 0.75, 1.0][next(3) as usize],
+                            substitutions,
+                        }
+                    })
+                    .collect();
+                TracedDoc {
+                    doc,
+                    id: format!("d{position}"),
+                    outlet: match next(4) {
+                        0 => None,
+                        o => Some(format!("outlet{o}")),
+                    },
+                    title: (next(3) > 0).then(|| {
+                        ["rates rise", "rates rise again", "floods"][next(3) as usize].to_owned()
+                    }),
+                    date: (next(5) > 0).then(|| Timestamp(86_400 * next(4) as i64)),
+                    n_chars: 1000,
+                    n_content_chars: [150, 300, 700, 1000][next(4) as usize],
+                    n_boilerplate_sentences: next(3) as usize,
+                    passages,
+                }
+            })
+            .collect();
+        let expected = super::build(&docs, &config);
+        n_links += expected.links.len();
+        n_boilerplate += expected.boilerplate_passages.len();
+        n_spins += expected.spins.len();
+        let streamed = stream::build_streamed(&docs, &config).to_output();
+        assert_eq!(streamed, expected, "round {round}");
+    }
+    // The random traces reach every part of the build.
+    assert!(
+        n_links > 100 && n_boilerplate > 0 && n_spins > 0,
+        "{n_links} {n_boilerplate} {n_spins}"
+    );
 }

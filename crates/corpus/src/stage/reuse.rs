@@ -3,22 +3,28 @@
 //! Public so that a driver without the index (the Spark driver of the Python package) writes
 //! the same bytes: it builds the [`ClusterOutput`] from the trace lines, fills the passage
 //! texts from its records through [`fill_passage_texts_with`] and writes with
-//! [`write_reuse`].
+//! [`write_reuse`]. The native driver streams instead: [`write_reuse_streamed`] writes the
+//! same bytes from a [`ReuseOutput`], one chunk of values at a time.
+
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use unspun_core::cluster::graph::{OutletEdge, Publisher, outlet_dot, outlet_graphml};
-use unspun_core::cluster::{ClusterConfig, ClusterOutput};
-use unspun_index::{FsStorage, Index, Result, Storage};
+use unspun_core::cluster::graph::{
+    EdgeAcc, OutletEdge, Publisher, PublisherAcc, add_spins, outlet_dot, outlet_graphml,
+};
+use unspun_core::cluster::stream::ReuseOutput;
+use unspun_core::cluster::{
+    ClusterConfig, ClusterOutput, DocLink, DocSummary, PassageCluster, link_kind_name,
+};
+use unspun_core::report::VerdictKind;
+use unspun_index::{Error, FsStorage, Index, Result, Storage};
 
 use crate::files::*;
 
 /// Puts the text of each passage cluster's first member in the cluster, the documents read
-/// from `index`.
-/// The documents are read and cut on both cores; the result is that of
-/// [`fill_passage_texts_with`] over the index.
-pub(crate) fn fill_passage_texts(index: &Index, output: &mut ClusterOutput) -> Result<()> {
-    let clusters: Vec<_> =
-        output.passage_clusters.iter_mut().chain(&mut output.boilerplate_passages).collect();
+/// from `index` on both cores; the result is that of [`fill_passage_texts_with`] over the
+/// index.
+fn fill_passage_texts(index: &Index, clusters: &mut [PassageCluster]) -> Result<()> {
     let texts: Vec<Option<String>> = clusters
         .par_iter()
         .map(|cluster| {
@@ -29,12 +35,132 @@ pub(crate) fn fill_passage_texts(index: &Index, output: &mut ClusterOutput) -> R
                 .map(|document| char_excerpt(&document.text, first.char_start, first.char_end)))
         })
         .collect::<Result<_>>()?;
-    for (cluster, text) in clusters.into_iter().zip(texts) {
+    for (cluster, text) in clusters.iter_mut().zip(texts) {
         if text.is_some() {
             cluster.text = text;
         }
     }
     Ok(())
+}
+
+/// Items made at a time when writing a streamed output.
+const CHUNK: usize = 1024;
+
+/// Writes `name` atomically, a JSON value a line, the values made `CHUNK` at a time by
+/// `make` from their numbers `0..n`; when `write` is false, only makes them (for the counts).
+fn stream_lines<T: serde::Serialize>(
+    storage: &FsStorage,
+    name: &str,
+    write: bool,
+    n: usize,
+    make: &mut dyn FnMut(std::ops::Range<usize>) -> Result<Vec<T>>,
+) -> Result<()> {
+    let chunks = (0..n).step_by(CHUNK).map(|start| start..(start + CHUNK).min(n));
+    if !write {
+        for range in chunks {
+            make(range)?;
+        }
+        return Ok(());
+    }
+    let path = storage.path_of(name);
+    storage.write_atomic(name, &mut |out: &mut dyn std::io::Write| {
+        for range in chunks.clone() {
+            for item in make(range)? {
+                serde_json::to_writer(&mut *out, &item)
+                    .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+                out.write_all(b"\n").map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The reuse stage from a streamed build: writes (when `write`; else an earlier run wrote
+/// them) the same ten files as [`write_reuse`], byte for byte, each made a chunk of values at
+/// a time, with the passage texts read from `index`. Returns the counts and the publisher
+/// report either way.
+pub(crate) fn write_reuse_streamed(
+    storage: &FsStorage,
+    index: &Index,
+    output: &ReuseOutput,
+    write: bool,
+) -> Result<(ReuseCounts, Vec<Publisher>)> {
+    let mut publishers = PublisherAcc::default();
+    let mut edges = EdgeAcc::default();
+    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
+    stream_lines(storage, "documents.jsonl", write, output.n_documents(), &mut |range| {
+        let docs: Vec<DocSummary> = range.map(|idx| output.document(idx)).collect();
+        for doc in &docs {
+            publishers.add_document(doc);
+            *verdicts.entry(verdict_name(doc.verdict)).or_insert(0) += 1;
+        }
+        Ok(docs)
+    })?;
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut n_strong_links = 0;
+    stream_lines(storage, "links.jsonl", write, output.n_links(), &mut |range| {
+        let links: Vec<DocLink> = range.map(|idx| output.link(idx)).collect();
+        for link in &links {
+            publishers.add_link(link);
+            edges.add_link(link);
+            n_strong_links += usize::from(link.strong);
+            *by_kind.entry(link_kind_name(link.kind).to_owned()).or_insert(0) += 1;
+        }
+        Ok(links)
+    })?;
+    let n_doc_clusters = output.n_doc_clusters();
+    if write {
+        stream_lines(storage, "doc_clusters.jsonl", write, n_doc_clusters, &mut |range| {
+            Ok(range.map(|k| output.doc_cluster(k)).collect())
+        })?;
+        stream_lines(
+            storage,
+            "passage_clusters.jsonl",
+            write,
+            output.n_passage_clusters(),
+            &mut |range| {
+                let mut clusters: Vec<PassageCluster> =
+                    range.map(|k| output.passage_cluster(k)).collect();
+                fill_passage_texts(index, &mut clusters)?;
+                Ok(clusters)
+            },
+        )?;
+        let mut boilerplate = output.boilerplate_passages().to_vec();
+        fill_passage_texts(index, &mut boilerplate)?;
+        write_json_lines(storage, "boilerplate_passages.jsonl", &boilerplate)?;
+        write_json_lines(storage, "spins.jsonl", output.spins())?;
+    }
+    let edges = edges.finish();
+    let mut report = publishers.finish();
+    add_spins(&mut report, output.spins());
+    if write {
+        write_json_lines(storage, "outlet_edges.jsonl", &edges)?;
+        write_bytes(storage, "outlets.graphml", outlet_graphml(&report, &edges).as_bytes())?;
+        write_bytes(storage, "outlets.dot", outlet_dot(&report, &edges).as_bytes())?;
+        let path = storage.path_of("publishers.json");
+        write_bytes(storage, "publishers.json", &to_json(&report, &path)?)?;
+    }
+    let counts = ReuseCounts {
+        n_links: output.n_links(),
+        n_strong_links,
+        links_by_kind: by_kind.into_iter().collect(),
+        verdicts: verdicts.into_iter().collect(),
+        n_doc_clusters,
+        n_clustered_docs: (0..n_doc_clusters).map(|k| output.doc_cluster_size(k)).sum(),
+        n_passage_clusters: output.n_passage_clusters(),
+        n_boilerplate_passages: output.boilerplate_passages().len(),
+        n_outlet_edges: edges.len(),
+        n_spins: output.spins().len(),
+    };
+    Ok((counts, report))
+}
+
+/// The serialised name of a verdict.
+fn verdict_name(verdict: VerdictKind) -> String {
+    serde_json::to_value(verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The ids of the documents whose texts [`fill_passage_texts_with`] asks for: each passage
