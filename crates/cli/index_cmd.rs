@@ -34,6 +34,13 @@ pub struct IndexArgs {
     /// as indexes built before canonical forms existed).
     #[arg(long, value_enum, default_value_t = crate::engine::Fingerprints::Anchors, value_name = "SCHEME")]
     pub fingerprints: crate::engine::Fingerprints,
+    /// Winnowing window of a new index (an existing index keeps its own): of every W
+    /// consecutive shingles of a document only the smallest hash is stored (about 2/(W+1) of
+    /// them), so any run of W+2 content words a traced text shares with the document is still
+    /// found; whole-sentence hashes and anchors are all stored. 0 or 1 stores every shingle.
+    /// Smaller index, fewer fingerprints per match: see docs/index-format.md for the trade-off.
+    #[arg(long, value_name = "W")]
+    pub winnow: Option<u32>,
     /// After indexing, embed every sentence with the all-MiniLM-L6-v2 files in DIR and store
     /// the sentence index the paraphrase stage searches (as `unspun semantic-index`; needs a
     /// build with --features semantic).
@@ -187,6 +194,9 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut writer_config = WriterConfig::default();
     writer_config.index.shingle = args.fingerprints.shingle();
+    if let Some(winnow) = args.winnow {
+        writer_config.index.winnow = winnow;
+    }
     let mut writer = IndexWriter::open_or_create(&args.index, writer_config)
         .with_context(|| format!("opening index {} for writing", args.index.display()))?;
     let total: u64 =

@@ -20,14 +20,14 @@ fn issue_2_stats_json_and_human() {
     // Dates are seconds since the epoch: 2015-09-20 and 2015-10-04, UTC midnight.
     assert_eq!(stats["date_min"], 1_442_707_200);
     assert_eq!(stats["date_max"], 1_443_916_800);
-    assert_eq!(u64_at(&stats, "format_version"), 4);
+    assert_eq!(u64_at(&stats, "format_version"), 5);
     assert!(u64_at(&stats, "bytes_on_disk") > 0);
     assert!(u64_at(&stats, "n_postings") > 0);
     assert!(u64_at(&stats, "n_segments") >= 1);
 
     let human = dir.cmd().args(["stats", "--index", "idx"]).stdout();
     for needle in [
-        "format         v4",
+        "format         v5",
         "documents      5 (0 deleted)",
         "outlets        4",
         "dates          2015-09-20 .. 2015-10-04",

@@ -186,6 +186,71 @@ pub fn document_fingerprints(analyzed: &Analyzed, config: &ShingleConfig) -> Vec
     out
 }
 
+/// The shingles of a document in text order, sentence after sentence: the sequence
+/// [`winnow`] selects from. The same hashes as [`sentence_shingles`] of each sentence.
+pub fn document_shingle_sequence(analyzed: &Analyzed, config: &ShingleConfig) -> Vec<u64> {
+    (0..analyzed.sentences.len()).flat_map(|idx| sentence_shingles(analyzed, idx, config)).collect()
+}
+
+/// Winnowing (Schleimer, Wilkerson and Aiken 2003): the positions of `hashes` holding the
+/// minimum of some window of `w` consecutive values (the rightmost minimum on ties), in
+/// ascending order. Every window of `w` consecutive positions contains a selected one, and
+/// which one depends only on the window's values, so two sequences sharing a run of `w`
+/// values both select the same value in it. A sequence shorter than `w` is one window; `w`
+/// of 0 or 1 selects every position. About `2 / (w + 1)` of random values are selected.
+pub fn winnow(hashes: &[u64], w: usize) -> Vec<usize> {
+    if w <= 1 {
+        return (0..hashes.len()).collect();
+    }
+    let w = w.min(hashes.len());
+    let mut selected: Vec<usize> = Vec::with_capacity(2 * hashes.len() / (w + 1) + 1);
+    // Candidates for the minimum of the current window: positions with ascending values,
+    // each smaller than every later one (a later equal value replaces an earlier one).
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for (pos, &hash) in hashes.iter().enumerate() {
+        while queue.back().is_some_and(|&back| hashes[back] >= hash) {
+            queue.pop_back();
+        }
+        queue.push_back(pos);
+        if pos + 1 < w {
+            continue;
+        }
+        while queue.front().is_some_and(|&front| front + w <= pos) {
+            queue.pop_front();
+        }
+        if let Some(&min) = queue.front()
+            && selected.last() != Some(&min)
+        {
+            selected.push(min);
+        }
+    }
+    selected
+}
+
+/// The fingerprints an index keeps of a document when it winnows with window `w`
+/// (`w` ≤ 1: all of them, as [`document_fingerprints`]): the shingles [`winnow`] selects
+/// from [`document_shingle_sequence`], every whole-sentence hash and every anchor; sorted and
+/// deduplicated. Any run of `w` consecutive shingles the document shares with a query, such
+/// as `w + k - 1` content words inside one sentence, holds at least one kept shingle.
+pub fn document_fingerprints_winnowed(
+    analyzed: &Analyzed,
+    config: &ShingleConfig,
+    w: usize,
+) -> Vec<u64> {
+    if w <= 1 {
+        return document_fingerprints(analyzed, config);
+    }
+    let shingles = document_shingle_sequence(analyzed, config);
+    let mut out: Vec<u64> = winnow(&shingles, w).into_iter().map(|pos| shingles[pos]).collect();
+    for idx in 0..analyzed.sentences.len() {
+        out.extend(sentence_hash(analyzed, idx, config));
+        out.extend(sentence_anchors(analyzed, idx, config));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 fn hash_words(words: &[u64], seed: u64) -> u64 {
     let mut bytes = Vec::with_capacity(words.len() * 8);
     for w in words {
@@ -331,6 +396,69 @@ mod tests {
                 let hashes: Vec<u64> = spans.iter().map(|(h, _)| *h).collect();
                 assert_eq!(hashes, sentence_shingles(&analyzed, idx, &config));
             }
+        }
+    }
+
+    /// Winnowing keeps one position in every window of `w`, and the same value in two
+    /// sequences sharing a window.
+    #[test]
+    fn winnow_covers_every_window() {
+        let hashes: Vec<u64> =
+            (0..500u64).map(|n| xxhash_rust::xxh3::xxh3_64(&n.to_le_bytes())).collect();
+        for w in [1, 2, 4, 8, 16] {
+            let selected = winnow(&hashes, w);
+            assert!(selected.windows(2).all(|p| p[0] < p[1]));
+            for start in 0..=hashes.len() - w {
+                assert!(
+                    selected.iter().any(|&s| (start..start + w).contains(&s)),
+                    "w {w} at {start}"
+                );
+            }
+            let density = selected.len() as f64 / hashes.len() as f64;
+            let expected = 2.0 / (w as f64 + 1.0);
+            assert!((density - expected).abs() < 0.06 + expected * 0.15, "w {w}: {density}");
+        }
+        assert_eq!(winnow(&[5, 3, 9], 8), vec![1], "a short sequence is one window");
+        assert_eq!(winnow(&[], 4), Vec::<usize>::new());
+        assert_eq!(winnow(&[2, 2, 2, 2], 2), vec![1, 2, 3], "rightmost minimum on ties");
+    }
+
+    fn words_text(sentences: &[Vec<String>]) -> String {
+        sentences.iter().map(|s| format!("{}.", s.join(" "))).collect::<Vec<_>>().join(" ")
+    }
+
+    proptest::proptest! {
+        /// The guarantee: a query holding `w + k - 1` consecutive words of one sentence of a
+        /// document shares a shingle the winnowed document keeps (anchors and sentence hashes,
+        /// kept whole, are switched off so that only shingles can match).
+        #[test]
+        fn winnowing_keeps_a_shingle_of_every_shared_run(
+            sentences in proptest::collection::vec(
+                proptest::collection::vec("[bcdfghjklmnpqrstvwxz]{4,7}", 1..40), 1..8),
+            prefix in proptest::collection::vec("[bcdfghjklmnpqrstvwxz]{4,7}", 0..6),
+            suffix in proptest::collection::vec("[bcdfghjklmnpqrstvwxz]{4,7}", 0..6),
+            w in 2usize..12,
+            pick in proptest::num::usize::ANY,
+        ) {
+            let config = ShingleConfig { anchors: false, min_sentence_tokens: 10_000, ..ShingleConfig::default() };
+            let run = w + config.k - 1;
+            let long: Vec<&Vec<String>> = sentences.iter().filter(|s| s.len() >= run).collect();
+            proptest::prop_assume!(!long.is_empty());
+            let sentence = long[pick % long.len()];
+            let start = (pick / 7) % (sentence.len() - run + 1);
+            let mut query = prefix.clone();
+            query.extend_from_slice(&sentence[start..start + run]);
+            query.extend(suffix.iter().cloned());
+            let document = analyze(&words_text(&sentences));
+            let kept = document_fingerprints_winnowed(&document, &config, w);
+            let query = analyze(&words_text(&[query]));
+            let shared = sentence_shingles(&query, 0, &config)
+                .into_iter()
+                .filter(|h| kept.binary_search(h).is_ok())
+                .count();
+            proptest::prop_assert!(shared > 0, "no kept shingle in a shared run of {} words", run);
+            let all = document_fingerprints(&document, &config);
+            proptest::prop_assert!(kept.iter().all(|h| all.binary_search(h).is_ok()));
         }
     }
 }

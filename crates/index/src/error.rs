@@ -32,7 +32,11 @@ pub enum Error {
         reason: String,
     },
     /// `file` was written in a format version this build cannot read.
-    #[error("{} has format version {got}, this unspun reads {expected}", file.display())]
+    #[error(
+        "{} has format version {got}, this unspun reads versions 1 to {expected}: a newer unspun \
+         wrote it (upgrade unspun) or the file is damaged",
+        file.display()
+    )]
     Version {
         /// The file whose version is unsupported.
         file: PathBuf,

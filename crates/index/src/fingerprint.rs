@@ -5,7 +5,7 @@
 //! ([`crate::IndexWriter::add`]) and the reader ([`crate::Index::tracer`]) both take it from
 //! the index.
 
-use unspun_core::shingle::{ShingleConfig, document_fingerprints};
+use unspun_core::shingle::{ShingleConfig, document_fingerprints_winnowed};
 use unspun_core::text::analyze;
 
 /// Computes a document's fingerprints with one index's scheme. Cheap to clone; `Sync`, so the
@@ -13,15 +13,18 @@ use unspun_core::text::analyze;
 #[derive(Debug, Clone)]
 pub struct Fingerprinter {
     shingle: ShingleConfig,
+    /// The index's winnowing window ([`crate::IndexConfig::winnow`]).
+    winnow: usize,
 }
 
 impl Fingerprinter {
-    pub(crate) fn new(shingle: &ShingleConfig) -> Fingerprinter {
-        Fingerprinter { shingle: shingle.clone() }
+    pub(crate) fn new(config: &crate::IndexConfig) -> Fingerprinter {
+        Fingerprinter { shingle: config.shingle.clone(), winnow: config.winnow as usize }
     }
 
-    /// The fingerprints of a document's `text` (any order, duplicates possible).
+    /// The fingerprints the index stores of a document's `text` (any order, duplicates
+    /// possible): all of them, or the winnowed subset when the index winnows.
     pub fn fingerprints(&self, text: &str) -> Vec<u64> {
-        document_fingerprints(&analyze(text), &self.shingle)
+        document_fingerprints_winnowed(&analyze(text), &self.shingle, self.winnow)
     }
 }

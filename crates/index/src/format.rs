@@ -14,8 +14,10 @@ use crate::error::{Error, Result};
 
 /// The format version this build writes and the newest it reads. Version 3 compresses the
 /// document store in blocks and packs the postings; version 4 adds a zstd dictionary per
-/// document store and codes posting keys as Elias–Fano (docs/index-format.md).
-pub const FORMAT_VERSION: u32 = 4;
+/// document store and codes posting keys as Elias–Fano; version 5 has the layout of 4 but
+/// may hold a winnowed subset of each document's shingles (`IndexConfig::winnow` in the
+/// MANIFEST), which a v4 reader would not know (docs/index-format.md).
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Magic of the MANIFEST.
 pub const MAGIC_MANIFEST: [u8; 8] = *b"UNSPMANI";

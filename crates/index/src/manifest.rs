@@ -28,6 +28,29 @@ pub struct IndexConfig {
     pub shingle: ShingleConfig,
     /// The program that created the index, e.g. "unspun-index 0.1.0".
     pub created_by: String,
+    /// Winnowing window of the shingles stored (format v5): of every `winnow` consecutive
+    /// shingles of a document at least one is kept (see
+    /// [`unspun_core::shingle::document_fingerprints_winnowed`]); 0 or 1 keeps all of them,
+    /// as every index before v5 did (absent from their manifests).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub winnow: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+/// The winnowing window of a new index ([`IndexConfig::winnow`]) unless
+/// [`WINNOW_ENV`] names another.
+pub const DEFAULT_WINNOW: u32 = 0;
+
+/// Environment variable overriding [`DEFAULT_WINNOW`] for new indexes (for benchmarks that
+/// build their own indexes, such as `unspun eval`); existing indexes keep their own.
+pub const WINNOW_ENV: &str = "UNSPUN_INDEX_WINNOW";
+
+/// [`DEFAULT_WINNOW`], or the value of [`WINNOW_ENV`] when it is set to a number.
+pub fn default_winnow() -> u32 {
+    std::env::var(WINNOW_ENV).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_WINNOW)
 }
 
 impl Default for IndexConfig {
@@ -35,6 +58,7 @@ impl Default for IndexConfig {
         IndexConfig {
             shingle: ShingleConfig::default(),
             created_by: concat!("unspun-index ", env!("CARGO_PKG_VERSION")).to_string(),
+            winnow: default_winnow(),
         }
     }
 }

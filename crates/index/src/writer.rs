@@ -239,7 +239,7 @@ impl IndexWriter {
     /// The index's fingerprint scheme, for callers that fingerprint documents themselves (the
     /// ingest pipeline does it on the rayon pool) before [`IndexWriter::add_with_fingerprints`].
     pub fn fingerprinter(&self) -> Fingerprinter {
-        Fingerprinter::new(&self.manifest.config.shingle)
+        Fingerprinter::new(&self.manifest.config)
     }
 
     /// Buffers `doc`, fingerprinted with the index's stored scheme.

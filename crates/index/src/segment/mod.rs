@@ -5,7 +5,8 @@
 //! `n_docs - 1`; the global [`unspun_core::DocId`] is the segment's base plus `doc_idx`.
 //! The byte layouts are documented in docs/index-format.md.
 //!
-//! Format v4 (written by this build) stores records in zstd-compressed blocks of a few
+//! Format v5 (written by this build; its segment files have the layout of v4, which is read
+//! the same way) stores records in zstd-compressed blocks of a few
 //! documents, with a dictionary trained on the segment's first records, and the postings as
 //! bit-packed buckets of [`KEY_BITS`]-bit keys coded as Elias–Fano. Format v3 is the same but
 //! for the dictionary and the keys at a fixed width; it is read as it is. Its small

@@ -166,10 +166,14 @@ fn foreign_magic_is_not_an_index() {
 #[test]
 fn a_newer_format_version_is_refused() {
     let storage = sample();
-    rewrite(&storage, "MANIFEST", 8, &5u32.to_le_bytes());
+    rewrite(&storage, "MANIFEST", 8, &6u32.to_le_bytes());
     let error = open(&storage).expect_err("future version");
-    assert!(matches!(error, Error::Version { expected: 4, got: 5, .. }), "{error:?}");
-    assert_eq!(error.to_string(), "<memory>/MANIFEST has format version 5, this unspun reads 4");
+    assert!(matches!(error, Error::Version { expected: 5, got: 6, .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "<memory>/MANIFEST has format version 6, this unspun reads versions 1 to 5: a newer \
+         unspun wrote it (upgrade unspun) or the file is damaged"
+    );
 }
 
 /// A writer refuses an index of a newer format before touching it: every file, the unreadable
@@ -177,8 +181,8 @@ fn a_newer_format_version_is_refused() {
 #[test]
 fn a_writer_deletes_nothing_of_a_newer_index() {
     let storage = sample();
-    rewrite(&storage, "MANIFEST", 8, &5u32.to_le_bytes());
-    rewrite(&storage, "seg-0000000001.post", 8, &5u32.to_le_bytes());
+    rewrite(&storage, "MANIFEST", 8, &6u32.to_le_bytes());
+    rewrite(&storage, "seg-0000000001.post", 8, &6u32.to_le_bytes());
     storage.put("seg-0000000009.docs.tmp", b"a newer writer's file".to_vec());
     let contents = |storage: &MemStorage| -> Vec<(String, Vec<u8>)> {
         let names = file_names(storage);
@@ -192,7 +196,7 @@ fn a_writer_deletes_nothing_of_a_newer_index() {
     else {
         panic!("a newer index is refused")
     };
-    assert!(matches!(error, Error::Version { expected: 4, got: 5, .. }), "{error:?}");
+    assert!(matches!(error, Error::Version { expected: 5, got: 6, .. }), "{error:?}");
     assert_eq!(contents(&storage), before);
 }
 

@@ -1,6 +1,7 @@
-//! The committed golden indexes: tests/data/v1 (written by unspun 0.1), tests/data/v2 and
-//! tests/data/v3 must still read, and tests/data/v4 must read and be written byte for byte by
-//! this build for the same input, so that a format change cannot go unnoticed.
+//! The committed golden indexes: tests/data/v1 (written by unspun 0.1), tests/data/v2,
+//! tests/data/v3 and tests/data/v4 must still read, and tests/data/v5 must read and be written
+//! byte for byte by this build for the same input, so that a format change cannot go
+//! unnoticed.
 //!
 //! To regenerate after an intended format change (with a new FORMAT_VERSION and a new
 //! directory), run `UNSPUN_WRITE_GOLDEN=1 cargo test -p unspun-index golden`.
@@ -26,16 +27,23 @@ fn golden_v3_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v3")
 }
 
-/// The golden index of the current version (v4: a dictionary per document store, Elias–Fano
-/// keys; too few documents here to train a dictionary, which the unit tests cover).
+/// The golden index of v4 (a dictionary per document store, Elias–Fano keys; too few
+/// documents here to train a dictionary, which the unit tests cover).
 fn golden_v4_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v4")
+}
+
+/// The golden index of the current version (v5: the layout of v4, the winnowing window in
+/// the MANIFEST; its fingerprints are given, so none is winnowed away).
+fn golden_v5_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/v5")
 }
 
 /// Writes the golden index into `dir` (deterministic) with this build's format.
 fn write_golden(dir: &Path) {
     let mut config = WriterConfig { segment_max_docs: 3, ..WriterConfig::default() };
-    config.index.created_by = "unspun golden v4".into();
+    config.index.created_by = "unspun golden v5".into();
+    config.index.winnow = 4;
     let mut writer = IndexWriter::open_or_create(dir, config).expect("writer");
     for n in 0..5i64 {
         writer
@@ -114,17 +122,38 @@ fn golden_v2_index_reads() {
     assert_eq!(index.document(DocId(2)).expect("read").map(|d| d.id), Some("d2".to_string()));
 }
 
-/// A v2 index extended by this build: its old segments read as they are, the new one is v4,
-/// and a merge rewrites all of them as v4 with the same contents.
+/// A v2 index extended by this build: its old segments read as they are, the new one is v5,
+/// and a merge rewrites all of them as v5 with the same contents.
 #[test]
-fn golden_v2_index_is_extended_and_merged_as_v4() {
+fn golden_v2_index_is_extended_and_merged_as_v5() {
     extended_and_merged(&golden_v2_dir());
 }
 
 /// A v3 index extended by this build: the same.
 #[test]
-fn golden_v3_index_is_extended_and_merged_as_v4() {
+fn golden_v3_index_is_extended_and_merged_as_v5() {
     extended_and_merged(&golden_v3_dir());
+}
+
+/// A v4 index extended by this build: the same, and it keeps storing every fingerprint (its
+/// MANIFEST has no winnowing window).
+#[test]
+fn golden_v4_index_is_extended_and_merged_as_v5() {
+    extended_and_merged(&golden_v4_dir());
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in files(&golden_v4_dir()) {
+        std::fs::write(dir.path().join(name), bytes).expect("copy");
+    }
+    let writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default()).expect("w");
+    assert_eq!(writer.config().winnow, 0);
+    let text = "Markets fell sharply on Monday after the central bank raised rates again.";
+    assert_eq!(
+        writer.fingerprinter().fingerprints(text),
+        unspun_core::shingle::document_fingerprints(
+            &unspun_core::text::analyze(text),
+            &writer.config().shingle
+        )
+    );
 }
 
 fn extended_and_merged(golden_dir: &Path) {
@@ -144,7 +173,7 @@ fn extended_and_merged(golden_dir: &Path) {
     assert_eq!((info.n_segments_merged, info.n_segments), (3, 1));
     drop(writer);
     let index = Index::open(dir.path()).expect("opens");
-    assert_eq!(index.stats().format_version, 4);
+    assert_eq!(index.stats().format_version, 5);
     assert_eq!(index.n_docs(), 5);
     let mut docs = Vec::new();
     index.postings(0, &mut docs); // n % 3 == 0 or n % 5 == 0
@@ -169,12 +198,19 @@ fn golden_v3_index_reads() {
 
 #[test]
 fn golden_v4_index_reads() {
-    let dir = golden_v4_dir();
+    check_golden(&golden_v4_dir(), 4);
+    assert_eq!(Index::open(&golden_v4_dir()).expect("opens").config().winnow, 0);
+}
+
+#[test]
+fn golden_v5_index_reads() {
+    let dir = golden_v5_dir();
     if std::env::var_os("UNSPUN_WRITE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&dir);
         write_golden(&dir);
     }
-    check_golden(&dir, 4);
+    check_golden(&dir, 5);
+    assert_eq!(Index::open(&dir).expect("opens").config().winnow, 4);
 }
 
 /// The contents every golden index of v3 on holds.
@@ -206,14 +242,14 @@ fn check_golden(dir: &Path, version: u32) {
 }
 
 #[test]
-fn golden_v4_bytes_are_reproduced() {
+fn golden_v5_bytes_are_reproduced() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_golden(dir.path());
     let written = files(dir.path());
-    let golden = files(&golden_v4_dir());
+    let golden = files(&golden_v5_dir());
     let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     assert_eq!(names(&written), names(&golden));
     for ((name, bytes), (_, golden_bytes)) in written.iter().zip(&golden) {
-        assert!(bytes == golden_bytes, "{name} differs from the golden v4 file: format changed?");
+        assert!(bytes == golden_bytes, "{name} differs from the golden v5 file: format changed?");
     }
 }

@@ -175,7 +175,7 @@ fn incremental_sessions_duplicates_and_replacement() {
     assert_eq!(outlets, [("Reuters".to_string(), 2), ("AP".to_string(), 1)]);
     assert!(stats.bytes_on_disk > 0);
     let json = serde_json::to_string(&stats).expect("serialize");
-    assert!(json.contains("\"format_version\":4"), "{json}");
+    assert!(json.contains("\"format_version\":5"), "{json}");
 
     // The old tombstone file was replaced, not kept.
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
@@ -277,4 +277,54 @@ fn outlets_match_by_name_or_word_prefix() {
     assert!(!index.has_outlet_like("AP"), "no outlet starts with the word AP");
     assert!(index.has_outlet_like("cnnmoney"), "a domain starts with the name");
     assert!(!index.has_outlet_like("Reut"), "a prefix must end at a word boundary");
+}
+
+/// Articles of the winnowing test: long sentences, so that a window of 8 shingles fits in one.
+const NEWS: [&str; 4] = [
+    "The central bank raised its benchmark interest rate by half a percentage point on Tuesday \
+     morning, citing stubborn inflation in housing, energy and food prices across the country. \
+     Analysts at several large investment banks had expected a much smaller increase this month. \
+     Stock markets in London, Frankfurt and Paris fell sharply within minutes of the announcement.",
+    "Heavy rain flooded the northern valley overnight and hundreds of farming families left their \
+     homes before dawn with whatever belongings they could carry. The river rose far faster than \
+     the regional forecasters had warned in their bulletin on Sunday evening.",
+    "The health minister resigned on Friday after the independent report on hospital waiting lists \
+     was published in full by the parliamentary committee. Her party said the inquiry had been \
+     deeply unfair to the nurses and doctors involved and promised a formal appeal next week.",
+    "Engineers finished the new suspension bridge across the estuary two years late and far over \
+     its original budget of four hundred million pounds. The city council opened the bridge to \
+     cars, buses and cyclists on Monday morning after a short ceremony.",
+];
+
+/// A winnowed (v5) index stores fewer postings, records its window, and a patchwork of two of
+/// its documents (one sentence each, the second with two words changed) is still traced to both.
+#[test]
+fn a_patchwork_is_traced_on_a_winnowed_index() {
+    use unspun_core::trace::{TraceConfig, TraceInput};
+    let build = |winnow: u32| {
+        let storage = MemStorage::new();
+        let mut config = WriterConfig::default();
+        config.index.winnow = winnow;
+        let mut writer = IndexWriter::with_storage(Arc::new(storage.clone()), config).expect("w");
+        for (n, text) in NEWS.iter().enumerate() {
+            let doc =
+                Document { id: format!("n{n}"), text: text.to_string(), ..Document::default() };
+            writer.add(doc, false).expect("add");
+        }
+        writer.commit().expect("commit");
+        drop(writer);
+        Index::with_storage(Arc::new(storage)).expect("open")
+    };
+    let (all, winnowed) = (build(0), build(8));
+    assert_eq!((all.config().winnow, winnowed.config().winnow), (0, 8));
+    assert_eq!(winnowed.stats().format_version, 5);
+    let (n_all, n_winnowed) = (all.stats().n_postings, winnowed.stats().n_postings);
+    assert!(n_winnowed * 10 < n_all * 6, "{n_winnowed} of {n_all} postings kept");
+    let query = "Analysts at several large investment banks had expected a much smaller increase \
+                 this month. The health minister quit on Friday after the independent report on \
+                 hospital waiting lists was released in full by the parliamentary committee.";
+    let input = TraceInput { id: None, title: None, text: query, date: None };
+    let report = winnowed.tracer(TraceConfig::default()).trace(&input, &winnowed);
+    let report = serde_json::to_string(&report).expect("json");
+    assert!(report.contains("\"n0\"") && report.contains("\"n2\""), "{report}");
 }
