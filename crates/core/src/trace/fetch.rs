@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use super::query::QuoteMask;
 use super::{Candidates, TraceConfig, TraceInput};
+use crate::canon::KeyMap;
 use crate::limits::hit;
 use crate::report::{CharIndex, TraceStats};
 use crate::text::{Analyzed, analyze};
@@ -33,14 +34,14 @@ pub(super) struct Prepared {
     /// Sentence embeddings of the paraphrase stage, by model name, computed on first use.
     pub(super) vectors: Mutex<SentenceVectors>,
     /// Canonical hash of a content token → token positions.
-    pub(super) positions: HashMap<u64, Vec<u32>>,
+    pub(super) positions: KeyMap<Vec<u32>>,
     pub(super) quotes: QuoteMask,
 }
 
 impl Prepared {
     fn new(doc: Document) -> Prepared {
         let analyzed = analyze(&doc.text);
-        let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut positions: KeyMap<Vec<u32>> = KeyMap::default();
         for (pos, token) in analyzed.tokens.iter().enumerate() {
             if let Some(word) = token.content_word() {
                 positions.entry(word).or_default().push(pos as u32);
