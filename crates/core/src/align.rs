@@ -177,7 +177,7 @@ const NEG: i32 = i32::MIN / 4;
 /// alignment exists. Cost is O(len(query) × len(source)) time and memory: callers pass a
 /// sentence and a window of the source, not whole documents.
 pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Alignment> {
-    align_with(query, source, scoring, &|_, _| false)
+    align_impl(query, source, scoring, |_, _| false)
 }
 
 /// How two tokens pair up: the score and the step.
@@ -187,7 +187,7 @@ fn pair(
     i: usize,
     j: usize,
     scoring: &Scoring,
-    synonym: &dyn Fn(usize, usize) -> bool,
+    synonym: &impl Fn(usize, usize) -> bool,
 ) -> (i32, Op) {
     if q.hash == s.hash {
         (if q.is_stopword { scoring.stopword_match } else { scoring.content_match }, Op::Match)
@@ -208,45 +208,186 @@ pub fn align_with(
     scoring: &Scoring,
     synonym: &dyn Fn(usize, usize) -> bool,
 ) -> Option<Alignment> {
+    align_impl(query, source, scoring, synonym)
+}
+
+/// One source token as the alignment compares it.
+#[derive(Clone, Copy)]
+struct SourceToken {
+    hash: u64,
+    canon: u64,
+    content: bool,
+    absorbed: bool,
+}
+
+/// Buffers of [`align_impl`] and [`max_pairs`], kept per thread between calls.
+#[derive(Default)]
+struct Scratch {
+    /// The scores `h`, `(n + 1) × (m + 1)`, row-major.
+    h: Vec<i32>,
+    /// The scores `f` of the current row.
+    f: Vec<i32>,
+    source: Vec<SourceToken>,
+    /// Buffers of the traceback.
+    e_row: Vec<i32>,
+    f_col: Vec<i32>,
+    /// Buffers of [`max_pairs`].
+    bounds: BoundScratch,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are in use).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// Smith-Waterman-Gotoh. Keeps the matrix `h` only: the few values of `e` and `f` the
+/// traceback asks for are computed again from it (a row of `e`, a column of `f`).
+fn align_impl(
+    query: &[Token],
+    source: &[Token],
+    scoring: &Scoring,
+    synonym: impl Fn(usize, usize) -> bool,
+) -> Option<Alignment> {
     let (n, m) = (query.len(), source.len());
     if n == 0 || m == 0 {
         return None;
     }
-    let width = m + 1;
-    // h: best score of an alignment ending at (i, j) in any state (floored at 0);
-    // e: ending with a deletion (source token j-1 unmatched); f: ending with an insertion.
-    let mut h = vec![0i32; (n + 1) * width];
-    let mut e = vec![NEG; (n + 1) * width];
-    let mut f = vec![NEG; (n + 1) * width];
-    let (mut best, mut best_at) = (0i32, (0usize, 0usize));
-    for i in 1..=n {
-        let q = &query[i - 1];
-        let row = i * width;
-        let up = (i - 1) * width;
-        for j in 1..=m {
-            let s = &source[j - 1];
-            let (pair, _) = pair(q, s, i - 1, j - 1, scoring, synonym);
-            let e_val =
-                (h[row + j - 1] + scoring.gap_open).max(e[row + j - 1] + scoring.gap_extend);
-            let f_val = (h[up + j] + scoring.gap_open).max(f[up + j] + scoring.gap_extend);
-            let diag = h[up + j - 1] + pair;
-            // Absorbed words of an alias phrase are skipped at no cost.
-            let free_ins = if q.canon == ABSORBED { h[up + j] } else { NEG };
-            let free_del = if s.canon == ABSORBED { h[row + j - 1] } else { NEG };
-            let h_val = diag.max(e_val).max(f_val).max(free_ins).max(free_del).max(0);
-            e[row + j] = e_val;
-            f[row + j] = f_val;
-            h[row + j] = h_val;
-            if h_val > best {
-                best = h_val;
-                best_at = (i, j);
+    with_scratch(|scratch| {
+        let width = m + 1;
+        let Scratch { h, f, source: src, e_row, f_col, .. } = scratch;
+        h.clear();
+        h.resize((n + 1) * width, 0);
+        f.clear();
+        f.resize(width, NEG);
+        src.clear();
+        src.extend(source.iter().map(|s| SourceToken {
+            hash: s.hash,
+            canon: s.canon,
+            content: s.is_content(),
+            absorbed: s.canon == ABSORBED,
+        }));
+        let (go, ge) = (scoring.gap_open, scoring.gap_extend);
+        let (mut best, mut best_at) = (0i32, (0usize, 0usize));
+        for (qi, q) in query.iter().enumerate() {
+            let q_match =
+                if q.is_stopword { scoring.stopword_match } else { scoring.content_match };
+            let q_absorbed = q.canon == ABSORBED;
+            let q_content = q.is_content();
+            let (done, rest) = h.split_at_mut((qi + 1) * width);
+            let up = &done[qi * width..];
+            let cur = &mut rest[..width];
+            // h(i, j-1), e(i, j-1)
+            let (mut h_left, mut e) = (0i32, NEG);
+            for (j, ((s, h_cell), (f_cell, pair_up))) in
+                src.iter().zip(&mut cur[1..]).zip(f[1..].iter_mut().zip(up.windows(2))).enumerate()
+            {
+                let pair = if q.hash == s.hash {
+                    q_match
+                } else if q.canon == s.canon && !q_absorbed {
+                    scoring.equivalent
+                } else if q_content && s.content && synonym(qi, j) {
+                    scoring.synonym
+                } else {
+                    scoring.mismatch
+                };
+                let (h_diag, h_up) = (pair_up[0], pair_up[1]);
+                let e_val = (h_left + go).max(e + ge);
+                let f_val = (h_up + go).max(*f_cell + ge);
+                let mut h_val = (h_diag + pair).max(e_val).max(f_val);
+                // Absorbed words of an alias phrase are skipped at no cost.
+                if q_absorbed {
+                    h_val = h_val.max(h_up);
+                }
+                if s.absorbed {
+                    h_val = h_val.max(h_left);
+                }
+                let h_val = h_val.max(0);
+                *h_cell = h_val;
+                *f_cell = f_val;
+                h_left = h_val;
+                e = e_val;
+                if h_val > best {
+                    best = h_val;
+                    best_at = (qi + 1, j + 1);
+                }
             }
         }
+        if best <= 0 {
+            return None;
+        }
+        let matrix = Matrix { h, width, go, ge, e_row, e_row_at: None, f_col, f_col_at: None };
+        traceback(query, source, scoring, &synonym, matrix, best, best_at)
+    })
+}
+
+/// The matrix `h`, with `e` and `f` computed again on demand.
+struct Matrix<'a> {
+    h: &'a [i32],
+    width: usize,
+    go: i32,
+    ge: i32,
+    /// `e` of row `e_row_at`.
+    e_row: &'a mut Vec<i32>,
+    e_row_at: Option<usize>,
+    /// `f` of column `f_col_at`.
+    f_col: &'a mut Vec<i32>,
+    f_col_at: Option<usize>,
+}
+
+impl Matrix<'_> {
+    fn h(&self, i: usize, j: usize) -> i32 {
+        self.h[i * self.width + j]
     }
-    if best <= 0 {
-        return None;
+
+    /// e(i, j): the best score ending with a deletion (source token j-1 unmatched).
+    fn e(&mut self, i: usize, j: usize) -> i32 {
+        if self.e_row_at != Some(i) {
+            let row = &self.h[i * self.width..(i + 1) * self.width];
+            self.e_row.clear();
+            self.e_row.push(NEG);
+            for k in 1..self.width {
+                let e = (row[k - 1] + self.go).max(self.e_row[k - 1] + self.ge);
+                self.e_row.push(e);
+            }
+            self.e_row_at = Some(i);
+        }
+        self.e_row[j]
     }
-    // Traceback from the best cell until the score drops to zero.
+
+    /// f(i, j): the best score ending with an insertion (query token i-1 unmatched).
+    fn f(&mut self, i: usize, j: usize) -> i32 {
+        if self.f_col_at != Some(j) {
+            let n = self.h.len() / self.width - 1;
+            self.f_col.clear();
+            self.f_col.push(NEG);
+            for k in 1..=n {
+                let f = (self.h(k - 1, j) + self.go).max(self.f_col[k - 1] + self.ge);
+                self.f_col.push(f);
+            }
+            self.f_col_at = Some(j);
+        }
+        self.f_col[i]
+    }
+}
+
+/// Follows the matrix from the best cell `best_at` until the score drops to zero, and trims
+/// the ends to pairs.
+fn traceback(
+    query: &[Token],
+    source: &[Token],
+    scoring: &Scoring,
+    synonym: &impl Fn(usize, usize) -> bool,
+    mut mx: Matrix<'_>,
+    best: i32,
+    best_at: (usize, usize),
+) -> Option<Alignment> {
     let (mut i, mut j) = best_at;
     let mut ops = Vec::new();
     #[derive(PartialEq)]
@@ -257,26 +398,29 @@ pub fn align_with(
     }
     let mut state = State::H;
     loop {
-        let at = i * width + j;
         match state {
             State::H => {
-                if i == 0 || j == 0 || h[at] == 0 {
+                if i == 0 || j == 0 {
+                    break;
+                }
+                let h = mx.h(i, j);
+                if h == 0 {
                     break;
                 }
                 let q = &query[i - 1];
                 let s = &source[j - 1];
                 let (pair, op) = pair(q, s, i - 1, j - 1, scoring, synonym);
-                if h[at] == h[(i - 1) * width + j - 1] + pair {
+                if h == mx.h(i - 1, j - 1) + pair {
                     ops.push(op);
                     i -= 1;
                     j -= 1;
-                } else if q.canon == ABSORBED && h[at] == h[at - width] {
+                } else if q.canon == ABSORBED && h == mx.h(i - 1, j) {
                     ops.push(Op::Insert);
                     i -= 1;
-                } else if s.canon == ABSORBED && h[at] == h[at - 1] {
+                } else if s.canon == ABSORBED && h == mx.h(i, j - 1) {
                     ops.push(Op::Delete);
                     j -= 1;
-                } else if h[at] == e[at] {
+                } else if h == mx.e(i, j) {
                     state = State::E;
                 } else {
                     state = State::F;
@@ -284,18 +428,14 @@ pub fn align_with(
             }
             State::E => {
                 ops.push(Op::Delete);
-                if e[at] != h[at - 1] + scoring.gap_open {
-                    state = State::E;
-                } else {
+                if mx.e(i, j) == mx.h(i, j - 1) + mx.go {
                     state = State::H;
                 }
                 j -= 1;
             }
             State::F => {
                 ops.push(Op::Insert);
-                if f[at] != h[at - width] + scoring.gap_open {
-                    state = State::F;
-                } else {
+                if mx.f(i, j) == mx.h(i - 1, j) + mx.go {
                     state = State::H;
                 }
                 i -= 1;
@@ -332,6 +472,161 @@ pub fn align_with(
         s_start,
         s_end: s_start + s_len,
         ops,
+    })
+}
+
+/// Upper bounds, computed in O(len(source) × ⌈len(query)/64⌉), on what any alignment of
+/// `query` against `source` can hold, to skip alignments that cannot be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairBounds {
+    /// At most this many [`Op::Match`] and [`Op::Equivalent`] steps: the longest common
+    /// subsequence under "would pair as a match or an equivalent" (the steps of an
+    /// alignment advance on both sides, so its pairs are such a subsequence).
+    pub pairs: usize,
+    /// At most this many [`Op::Match`] steps on a query token that is not a stop word: the
+    /// query's non-stop-word tokens whose exact word occurs in `source`.
+    pub content_matches: usize,
+}
+
+/// Buffers of [`max_pairs`].
+#[derive(Default)]
+struct BoundScratch {
+    /// Open-addressing table: slot → (tagged key, index into `masks`; `u32::MAX`: empty).
+    /// Hashes and canonical hashes share it, tagged apart; a clash of tagged keys only
+    /// merges two bit sets, which loosens the bound but keeps it a bound.
+    slots: Vec<(u64, u32)>,
+    /// Bit sets of query positions, `words` u64 each, per key of `slots`.
+    masks: Vec<u64>,
+    /// The LCS bit vector.
+    v: Vec<u64>,
+    /// The query positions that pair with the current source token.
+    row: Vec<u64>,
+    /// The query positions whose exact word occurs in the source.
+    seen: Vec<u64>,
+    /// The query positions of stop words.
+    stop: Vec<u64>,
+}
+
+impl BoundScratch {
+    /// The mask index of `key` in table `table` (0: hashes, 1: canons), inserting it.
+    fn slot(&mut self, table: u64, key: u64, words: usize) -> usize {
+        let mask = self.slots.len() - 1;
+        // Token hashes are xxh3 values: their bits are already mixed.
+        let tagged = key ^ table.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut at = (tagged as usize) & mask;
+        loop {
+            let (k, idx) = self.slots[at];
+            if idx == u32::MAX {
+                let idx = self.masks.len() / words;
+                self.slots[at] = (tagged, idx as u32);
+                self.masks.resize(self.masks.len() + words, 0);
+                return idx;
+            }
+            if k == tagged {
+                return idx as usize;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The mask index of `key` in table `table`, if present.
+    fn find(&self, table: u64, key: u64) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let tagged = key ^ table.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut at = (tagged as usize) & mask;
+        loop {
+            let (k, idx) = self.slots[at];
+            if idx == u32::MAX {
+                return None;
+            }
+            if k == tagged {
+                return Some(idx as usize);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// [`PairBounds`] of `query` against `source`. `may_be_synonyms(i, j)`, asked of two content
+/// words of different hashes and canonical forms, must be true whenever the thesaurus
+/// of the alignment could call `query[i]` and `source[j]` synonyms (it may be true more
+/// often: the bound only gets looser).
+pub fn max_pairs(
+    query: &[Token],
+    source: &[Token],
+    may_be_synonyms: Option<&dyn Fn(usize, usize) -> bool>,
+) -> PairBounds {
+    let n = query.len();
+    if n == 0 || source.is_empty() {
+        return PairBounds { pairs: 0, content_matches: 0 };
+    }
+    let words = n.div_ceil(64);
+    with_scratch(|scratch| {
+        let b = &mut scratch.bounds;
+        let n_slots = (4 * n).next_power_of_two();
+        b.slots.clear();
+        b.slots.resize(n_slots, (0, u32::MAX));
+        b.masks.clear();
+        b.stop.clear();
+        b.stop.resize(words, 0);
+        for (i, q) in query.iter().enumerate() {
+            let (word, bit) = (i / 64, 1u64 << (i % 64));
+            let idx = b.slot(0, q.hash, words);
+            b.masks[idx * words + word] |= bit;
+            if q.canon != ABSORBED {
+                let idx = b.slot(1, q.canon, words);
+                b.masks[idx * words + word] |= bit;
+            }
+            if q.is_stopword {
+                b.stop[word] |= bit;
+            }
+        }
+        // Bit-parallel LCS (Hyyrö 2004): the zeros of `v` count the longest chain of pairs.
+        b.v.clear();
+        b.v.resize(words, !0);
+        b.row.clear();
+        b.row.resize(words, 0);
+        b.seen.clear();
+        b.seen.resize(words, 0);
+        for (j, s) in source.iter().enumerate() {
+            b.row.iter_mut().for_each(|w| *w = 0);
+            let by_hash = b.find(0, s.hash);
+            if let Some(idx) = by_hash {
+                for k in 0..words {
+                    b.row[k] |= b.masks[idx * words + k];
+                    b.seen[k] |= b.masks[idx * words + k];
+                }
+            }
+            if s.canon != ABSORBED
+                && let Some(idx) = b.find(1, s.canon)
+            {
+                for k in 0..words {
+                    b.row[k] |= b.masks[idx * words + k];
+                }
+            }
+            if let Some(may) = may_be_synonyms
+                && s.is_content()
+            {
+                for (i, q) in query.iter().enumerate() {
+                    if q.is_content() && may(i, j) {
+                        b.row[i / 64] |= 1u64 << (i % 64);
+                    }
+                }
+            }
+            let mut carry = false;
+            for k in 0..words {
+                let (v, row) = (b.v[k], b.row[k]);
+                let (sum, c1) = v.overflowing_add(v & row);
+                let (sum, c2) = sum.overflowing_add(u64::from(carry));
+                carry = c1 || c2;
+                b.v[k] = sum | (v & !row);
+            }
+        }
+        let ones: u32 = b.v.iter().map(|w| w.count_ones()).sum();
+        let pairs = words * 64 - ones as usize;
+        let content_matches: u32 =
+            b.seen.iter().zip(&b.stop).map(|(seen, stop)| (seen & !stop).count_ones()).sum();
+        PairBounds { pairs, content_matches: content_matches as usize }
     })
 }
 
@@ -476,6 +771,275 @@ mod tests {
                 proptest::prop_assert!(a.s_start < a.s_end && a.s_end <= st.len());
                 let q_len = a.ops.iter().filter(|op| **op != Op::Delete).count();
                 proptest::prop_assert_eq!(q_len, a.q_end - a.q_start);
+            }
+        }
+    }
+
+    // --- the fast paths against plain implementations ----------------------------------
+
+    /// The alignment as first written: three full matrices and a `pair` call per cell.
+    fn reference_align(
+        query: &[Token],
+        source: &[Token],
+        scoring: &Scoring,
+        synonym: &dyn Fn(usize, usize) -> bool,
+    ) -> Option<Alignment> {
+        let (n, m) = (query.len(), source.len());
+        if n == 0 || m == 0 {
+            return None;
+        }
+        let width = m + 1;
+        // h: best score of an alignment ending at (i, j) in any state (floored at 0);
+        // e: ending with a deletion (source token j-1 unmatched); f: ending with an insertion.
+        let mut h = vec![0i32; (n + 1) * width];
+        let mut e = vec![NEG; (n + 1) * width];
+        let mut f = vec![NEG; (n + 1) * width];
+        let (mut best, mut best_at) = (0i32, (0usize, 0usize));
+        for i in 1..=n {
+            let q = &query[i - 1];
+            let row = i * width;
+            let up = (i - 1) * width;
+            for j in 1..=m {
+                let s = &source[j - 1];
+                let (pair, _) = reference_pair(q, s, i - 1, j - 1, scoring, synonym);
+                let e_val =
+                    (h[row + j - 1] + scoring.gap_open).max(e[row + j - 1] + scoring.gap_extend);
+                let f_val = (h[up + j] + scoring.gap_open).max(f[up + j] + scoring.gap_extend);
+                let diag = h[up + j - 1] + pair;
+                // Absorbed words of an alias phrase are skipped at no cost.
+                let free_ins = if q.canon == ABSORBED { h[up + j] } else { NEG };
+                let free_del = if s.canon == ABSORBED { h[row + j - 1] } else { NEG };
+                let h_val = diag.max(e_val).max(f_val).max(free_ins).max(free_del).max(0);
+                e[row + j] = e_val;
+                f[row + j] = f_val;
+                h[row + j] = h_val;
+                if h_val > best {
+                    best = h_val;
+                    best_at = (i, j);
+                }
+            }
+        }
+        if best <= 0 {
+            return None;
+        }
+        // Traceback from the best cell until the score drops to zero.
+        let (mut i, mut j) = best_at;
+        let mut ops = Vec::new();
+        #[derive(PartialEq)]
+        enum State {
+            H,
+            E,
+            F,
+        }
+        let mut state = State::H;
+        loop {
+            let at = i * width + j;
+            match state {
+                State::H => {
+                    if i == 0 || j == 0 || h[at] == 0 {
+                        break;
+                    }
+                    let q = &query[i - 1];
+                    let s = &source[j - 1];
+                    let (pair, op) = reference_pair(q, s, i - 1, j - 1, scoring, synonym);
+                    if h[at] == h[(i - 1) * width + j - 1] + pair {
+                        ops.push(op);
+                        i -= 1;
+                        j -= 1;
+                    } else if q.canon == ABSORBED && h[at] == h[at - width] {
+                        ops.push(Op::Insert);
+                        i -= 1;
+                    } else if s.canon == ABSORBED && h[at] == h[at - 1] {
+                        ops.push(Op::Delete);
+                        j -= 1;
+                    } else if h[at] == e[at] {
+                        state = State::E;
+                    } else {
+                        state = State::F;
+                    }
+                }
+                State::E => {
+                    ops.push(Op::Delete);
+                    if e[at] != h[at - 1] + scoring.gap_open {
+                        state = State::E;
+                    } else {
+                        state = State::H;
+                    }
+                    j -= 1;
+                }
+                State::F => {
+                    ops.push(Op::Insert);
+                    if f[at] != h[at - width] + scoring.gap_open {
+                        state = State::F;
+                    } else {
+                        state = State::H;
+                    }
+                    i -= 1;
+                }
+            }
+        }
+        ops.reverse();
+        // A local alignment never starts or ends with a non-match step (an equivalent pair may
+        // start it), but trim defensively so spans are tight.
+        let is_pair = |op: &Op| matches!(op, Op::Match | Op::Equivalent);
+        while ops.first().is_some_and(|op| !is_pair(op)) {
+            match ops.remove(0) {
+                Op::Insert => i += 1,
+                Op::Delete => j += 1,
+                _ => {
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let (q_start, s_start) = (i, j);
+        while ops.last().is_some_and(|op| !is_pair(op)) {
+            ops.pop();
+        }
+        let q_len = ops.iter().filter(|op| **op != Op::Delete).count();
+        let s_len = ops.iter().filter(|op| **op != Op::Insert).count();
+        if ops.is_empty() {
+            return None;
+        }
+        Some(Alignment {
+            score: best,
+            q_start,
+            q_end: q_start + q_len,
+            s_start,
+            s_end: s_start + s_len,
+            ops,
+        })
+    }
+
+    /// The pairing of the reference alignment.
+    fn reference_pair(
+        q: &Token,
+        s: &Token,
+        i: usize,
+        j: usize,
+        scoring: &Scoring,
+        synonym: &dyn Fn(usize, usize) -> bool,
+    ) -> (i32, Op) {
+        if q.hash == s.hash {
+            (if q.is_stopword { scoring.stopword_match } else { scoring.content_match }, Op::Match)
+        } else if q.canon == s.canon && q.canon != ABSORBED {
+            (scoring.equivalent, Op::Equivalent)
+        } else if q.is_content() && s.is_content() && synonym(i, j) {
+            (scoring.synonym, Op::Equivalent)
+        } else {
+            (scoring.mismatch, Op::Substitute)
+        }
+    }
+
+    /// A token of a small vocabulary: words 1..=3 are stop words, 4..=10 content words;
+    /// `canon` 1 is an alias class shared by words of different hashes, 0 an absorbed word.
+    fn token(word: u64, canon: u64) -> Token {
+        let hash = 1000 + word;
+        Token {
+            byte_start: 0,
+            byte_end: 0,
+            hash,
+            canon: match canon {
+                0 => ABSORBED,
+                1 => 7,
+                _ => hash,
+            },
+            is_stopword: word <= 3,
+            is_marked: false,
+        }
+    }
+
+    fn tokens() -> impl proptest::strategy::Strategy<Value = Vec<Token>> {
+        use proptest::prelude::*;
+        proptest::collection::vec(
+            (1u64..=10, prop_oneof![6 => Just(2u64), 1 => Just(1), 1 => Just(0)]),
+            0..90,
+        )
+        .prop_map(|words| words.into_iter().map(|(w, c)| token(w, c)).collect())
+    }
+
+    fn scorings() -> impl proptest::strategy::Strategy<Value = Scoring> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => Just(Scoring::default()),
+            1 => (1i32..5, 0i32..3, -3i32..0, -5i32..-1, -3i32..0, 0i32..5, 0i32..4).prop_map(
+                |(content_match, stopword_match, mismatch, gap_open, gap_extend, equivalent, synonym)| {
+                    Scoring { content_match, stopword_match, mismatch, gap_open, gap_extend, equivalent, synonym }
+                }
+            ),
+        ]
+    }
+
+    /// The synonyms of the tests: some pairs of different words, by their hashes.
+    fn synonym_of<'a>(
+        q: &'a [Token],
+        s: &'a [Token],
+        seed: u64,
+    ) -> impl Fn(usize, usize) -> bool + 'a {
+        move |i, j| {
+            (q[i].hash.wrapping_mul(31) ^ s[j].hash.wrapping_mul(17) ^ seed).is_multiple_of(5)
+        }
+    }
+
+    /// The longest chain of pairing tokens, by the plain quadratic recurrence.
+    fn plain_lcs(q: &[Token], s: &[Token], synonym: &dyn Fn(usize, usize) -> bool) -> usize {
+        let mut l = vec![vec![0usize; s.len() + 1]; q.len() + 1];
+        for i in 1..=q.len() {
+            for j in 1..=s.len() {
+                let (_, op) = reference_pair(
+                    &q[i - 1],
+                    &s[j - 1],
+                    i - 1,
+                    j - 1,
+                    &Scoring::default(),
+                    synonym,
+                );
+                l[i][j] = if op != Op::Substitute {
+                    l[i - 1][j - 1] + 1
+                } else {
+                    l[i - 1][j].max(l[i][j - 1])
+                };
+            }
+        }
+        l[q.len()][s.len()]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn fast_alignment_equals_reference(q in tokens(), s in tokens(), scoring in scorings(), seed in 0u64..5, with_synonyms: bool) {
+            if with_synonyms {
+                let syn = synonym_of(&q, &s, seed);
+                proptest::prop_assert_eq!(align_with(&q, &s, &scoring, &syn), reference_align(&q, &s, &scoring, &syn));
+            } else {
+                proptest::prop_assert_eq!(align(&q, &s, &scoring), reference_align(&q, &s, &scoring, &|_, _| false));
+            }
+        }
+
+        #[test]
+        fn pair_bounds_are_exact_lcs_and_bound_the_alignment(q in tokens(), s in tokens(), seed in 0u64..5, with_synonyms: bool) {
+            let syn = synonym_of(&q, &s, seed);
+            let none = |_: usize, _: usize| false;
+            let synonym: &dyn Fn(usize, usize) -> bool = if with_synonyms { &syn } else { &none };
+            let bounds = max_pairs(&q, &s, with_synonyms.then_some(synonym));
+            proptest::prop_assert_eq!(bounds.pairs, plain_lcs(&q, &s, synonym));
+            let exact: std::collections::HashSet<u64> = s.iter().map(|t| t.hash).collect();
+            let content = q.iter().filter(|t| !t.is_stopword && exact.contains(&t.hash)).count();
+            proptest::prop_assert_eq!(bounds.content_matches, content);
+            if let Some(a) = align_with(&q, &s, &Scoring::default(), synonym) {
+                proptest::prop_assert!(a.n_matches() + a.n_equivalents() <= bounds.pairs);
+                let mut qi = a.q_start;
+                let mut content_matches = 0;
+                for op in &a.ops {
+                    if *op == Op::Match && !q[qi].is_stopword {
+                        content_matches += 1;
+                    }
+                    if *op != Op::Delete {
+                        qi += 1;
+                    }
+                }
+                proptest::prop_assert!(content_matches <= bounds.content_matches);
             }
         }
     }

@@ -317,8 +317,9 @@ impl Entry {
 
 /// Keys are token hashes already (xxh3): hashing them again would only cost time on the
 /// hot path of ingest.
+/// Keys that are already hashes (xxh3 of a word): their value is the table's hash.
 #[derive(Debug, Default, Clone, Copy)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -334,7 +335,8 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+/// A map keyed by word hashes.
+pub(crate) type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 #[derive(Debug, Default)]
 struct Tables {

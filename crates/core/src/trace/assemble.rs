@@ -45,7 +45,7 @@ pub(super) fn sentence_reports(
                 let co_copies = co.iter().map(|c| sources.index(*c, cands)).collect();
                 let cand = &cands[*origin];
                 let s_side =
-                    Side { text: &cand.doc.text, chars: &cand.chars, quotes: &cand.quotes };
+                    Side { text: &cand.doc.text, chars: cand.chars(), quotes: cand.quotes() };
                 let sides =
                     (&q_side, &query.analyzed.tokens[..], &s_side, &cand.analyzed.tokens[..]);
                 let evidence = found.evidence[idx].clone().unwrap_or_default();
@@ -85,7 +85,7 @@ pub(super) fn title_report(
         };
         let (s_chars, s_quotes) = match trace.field {
             Field::Title => (CharIndex::new(s_text), QuoteMask::new(s_text)),
-            Field::Text => (cand.chars.clone(), cand.quotes.clone()),
+            Field::Text => (cand.chars().clone(), cand.quotes().clone()),
         };
         let s_side = Side { text: s_text, chars: &s_chars, quotes: &s_quotes };
         let sides = (&q_side, &trace.tokens[..], &s_side, &trace.source_tokens[..]);
@@ -224,7 +224,7 @@ fn paraphrase_match(
         n_deleted: 0,
     };
     let q_side = Side { text: query.body, chars: &query.chars, quotes: &query.quotes };
-    let s_side = Side { text: &cand.doc.text, chars: &cand.chars, quotes: &cand.quotes };
+    let s_side = Side { text: &cand.doc.text, chars: cand.chars(), quotes: cand.quotes() };
     let evidence = Evidence {
         reason: "paraphrase: found by sentence embeddings, not counted in the verdict".into(),
         ..Evidence::default()

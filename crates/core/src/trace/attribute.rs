@@ -2,14 +2,14 @@
 //! enough content words with it, the best source per sentence (the earliest equivalent
 //! document as origin), common and title sentences, and reordering.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::TraceConfig;
 use super::fetch::Candidate;
 use super::query::Query;
 use super::retrieve::Retrieval;
 use crate::DocId;
-use crate::align::{Alignment, Op, Scoring, align, align_with};
+use crate::align::{Alignment, Op, PairBounds, align, align_with, max_pairs};
 use crate::limits::hit;
 use crate::report::{SentenceStatus, TraceStats};
 use crate::text::{Analyzed, Token, normalize_token};
@@ -47,6 +47,7 @@ pub(super) fn align_sentences(
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); analyzed.sentences.len()];
     let mut senses = config.thesaurus.as_deref().map(SenseMemo::new);
     let mut n_cells = 0u64;
+    let mut window_scratch = WindowScratch::default();
     'sentences: for (idx, sentence) in analyzed.sentences.iter().enumerate() {
         let tokens = &analyzed.tokens[sentence.token_start..sentence.token_end];
         if tokens.len() < config.min_matches {
@@ -56,11 +57,19 @@ pub(super) fn align_sentences(
             break;
         }
         let q_senses = senses.as_mut().map(|s| s.of(query.body, tokens));
+        let words = SentenceWords::new(tokens);
         for (c_idx, cand) in cands.iter().enumerate() {
             if local.as_ref().is_some_and(|local| !local.allows(idx, c_idx)) {
                 continue;
             }
-            let Some((lo, hi)) = window(tokens, cand, config.window_min_shared) else { continue };
+            let found = window_of(
+                tokens.len(),
+                &words,
+                cand,
+                config.window_min_shared,
+                &mut window_scratch,
+            );
+            let Some((lo, hi)) = found else { continue };
             n_cells += (tokens.len() * (hi - lo)) as u64;
             if n_cells > limits.max_alignment_cells {
                 stats.limits_hit.push(hit::ALIGNMENT_CELLS.to_string());
@@ -68,7 +77,7 @@ pub(super) fn align_sentences(
             }
             stats.n_alignments += 1;
             let synonyms = senses.as_mut().zip(q_senses.as_deref());
-            let aligned = align_window(tokens, cand, (lo, hi), synonyms, &config.scoring);
+            let aligned = align_window(tokens, cand, (lo, hi), synonyms, config);
             let Some(mut alignment) = aligned else { continue };
             alignment.q_start += sentence.token_start;
             alignment.q_end += sentence.token_start;
@@ -84,23 +93,49 @@ pub(super) fn align_sentences(
 }
 
 /// Aligns `tokens` against the tokens `lo..hi` of `cand`; with a thesaurus (`synonyms`: the
-/// trace's memo and the senses of `tokens`), words sharing a sense are equivalent.
+/// trace's memo and the senses of `tokens`), words sharing a sense are equivalent. `None`
+/// without aligning when [`max_pairs`] proves that no alignment there can be accepted.
 fn align_window(
     tokens: &[Token],
     cand: &Candidate,
     (lo, hi): (usize, usize),
     synonyms: Option<(&mut SenseMemo<'_>, &[u32])>,
-    scoring: &Scoring,
+    config: &TraceConfig,
 ) -> Option<Alignment> {
     let s_tokens = &cand.analyzed.tokens[lo..hi];
-    let Some((memo, q_senses)) = synonyms else { return align(tokens, s_tokens, scoring) };
+    let scoring = &config.scoring;
+    let Some((memo, q_senses)) = synonyms else {
+        if !may_accept(max_pairs(tokens, s_tokens, None), tokens.len(), config) {
+            return None;
+        }
+        return align(tokens, s_tokens, scoring);
+    };
     let s_senses = memo.of(&cand.doc.text, s_tokens);
-    let store = &memo.store;
+    let (store, blooms) = (&memo.store, &memo.blooms);
+    // Sharing a sense sets a common bit of the two blooms (not conversely).
+    let may_share = |i: usize, j: usize| {
+        let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
+        blooms[a] & blooms[b] != 0
+    };
+    if !may_accept(max_pairs(tokens, s_tokens, Some(&may_share)), tokens.len(), config) {
+        return None;
+    }
     let synonym = |i: usize, j: usize| {
         let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
-        a != 0 && b != 0 && intersects(&store[a], &store[b])
+        a != 0 && b != 0 && blooms[a] & blooms[b] != 0 && intersects(&store[a], &store[b])
     };
     align_with(tokens, s_tokens, scoring, &synonym)
+}
+
+/// Whether an alignment within `bounds` could pass [`accept`] for a sentence of
+/// `sentence_len` tokens: [`extend_edges`] adds no pair, so the counts of `accept` are
+/// those of the alignment itself.
+fn may_accept(bounds: PairBounds, sentence_len: usize, config: &TraceConfig) -> bool {
+    let matches = bounds.pairs;
+    matches >= config.min_matches
+        && bounds.content_matches >= 2
+        && (matches as f64 >= config.min_sentence_share * sentence_len as f64
+            || matches >= config.long_match)
 }
 
 /// WordNet and learned senses of the words met during one trace, computed once per word.
@@ -110,11 +145,18 @@ struct SenseMemo<'a> {
     index: HashMap<u64, u32>,
     /// Sense lists; `store[0]` is empty.
     store: Vec<Vec<u32>>,
+    /// Per sense list, a 64-bit bloom of its senses ([`sense_bloom`]); `blooms[0]` is 0.
+    blooms: Vec<u64>,
+}
+
+/// One bit per sense: two lists that share a sense share a bit.
+fn sense_bloom(senses: &[u32]) -> u64 {
+    senses.iter().fold(0u64, |bloom, sense| bloom | 1u64 << (sense.wrapping_mul(0x9E37_79B1) >> 26))
 }
 
 impl<'a> SenseMemo<'a> {
     fn new(thesaurus: &'a Thesaurus) -> SenseMemo<'a> {
-        SenseMemo { thesaurus, index: HashMap::new(), store: vec![Vec::new()] }
+        SenseMemo { thesaurus, index: HashMap::new(), store: vec![Vec::new()], blooms: vec![0] }
     }
 
     /// For each token of `tokens` (words of `text`), the index of its senses in `store`.
@@ -134,6 +176,7 @@ impl<'a> SenseMemo<'a> {
                 let idx = if senses.is_empty() {
                     0
                 } else {
+                    self.blooms.push(sense_bloom(&senses));
                     self.store.push(senses);
                     (self.store.len() - 1) as u32
                 };
@@ -197,27 +240,66 @@ pub(super) fn window(
     cand: &Candidate,
     min_shared: usize,
 ) -> Option<(usize, usize)> {
-    // (position in the candidate, index of the distinct query content word found there)
-    let mut positions: Vec<(u32, u32)> = Vec::new();
-    let mut seen: HashSet<u64> = HashSet::new();
-    let mut n_content = 0usize;
-    for word in tokens.iter().filter_map(Token::content_word) {
-        n_content += 1;
-        if seen.contains(&word) {
-            continue;
+    let words = SentenceWords::new(tokens);
+    window_of(tokens.len(), &words, cand, min_shared, &mut WindowScratch::default())
+}
+
+/// The content words of a sentence, as [`window`] looks them up in every candidate.
+pub(super) struct SentenceWords {
+    /// The distinct content words, in order of first occurrence.
+    distinct: Vec<u64>,
+    /// The number of content words, repeats included.
+    n_content: usize,
+}
+
+impl SentenceWords {
+    pub(super) fn new(tokens: &[Token]) -> SentenceWords {
+        let mut distinct: Vec<u64> = Vec::new();
+        let mut n_content = 0usize;
+        for word in tokens.iter().filter_map(Token::content_word) {
+            n_content += 1;
+            if !distinct.contains(&word) {
+                distinct.push(word);
+            }
         }
-        if let Some(found) = cand.positions.get(&word) {
-            let idx = seen.len() as u32;
-            positions.extend(found.iter().take(256).map(|p| (*p, idx)));
-        }
-        seen.insert(word);
+        SentenceWords { distinct, n_content }
     }
-    let needed = min_shared.min(n_content).max(2);
+}
+
+/// Buffers of [`window_of`], reused from candidate to candidate.
+#[derive(Default)]
+pub(super) struct WindowScratch {
+    positions: Vec<(u32, u32)>,
+    counts: Vec<u32>,
+}
+
+/// [`window`] of a sentence of `n_tokens` tokens and content words `words`.
+pub(super) fn window_of(
+    n_tokens: usize,
+    words: &SentenceWords,
+    cand: &Candidate,
+    min_shared: usize,
+    scratch: &mut WindowScratch,
+) -> Option<(usize, usize)> {
+    // (position in the candidate, index of the distinct query content word found there)
+    let positions = &mut scratch.positions;
+    positions.clear();
+    for (idx, word) in words.distinct.iter().enumerate() {
+        if let Some(found) = cand.positions.get(word) {
+            positions.extend(found.iter().take(256).map(|p| (*p, idx as u32)));
+        }
+    }
+    let needed = min_shared.min(words.n_content).max(2);
+    if positions.len() < needed {
+        return None;
+    }
     positions.sort_unstable();
     // The window of the candidate where the most DISTINCT query words occur: a name repeated
     // all over the candidate must not pull the window away from the copied sentence.
-    let span = (tokens.len() * 2 + 8) as u32;
-    let mut counts = vec![0u32; seen.len()];
+    let span = (n_tokens * 2 + 8) as u32;
+    let counts = &mut scratch.counts;
+    counts.clear();
+    counts.resize(words.distinct.len(), 0);
     let (mut distinct, mut best) = (0usize, (0usize, 0usize, 0usize)); // (distinct, lo, hi)
     let mut lo = 0usize;
     for hi in 0..positions.len() {
@@ -243,7 +325,7 @@ pub(super) fn window(
     }
     let first = positions[best.1].0 as usize;
     let last = positions[best.2].0 as usize;
-    let pad = tokens.len() / 2 + 4;
+    let pad = n_tokens / 2 + 4;
     let n = cand.analyzed.tokens.len();
     Some((first.saturating_sub(pad), (last + pad + 1).min(n)))
 }

@@ -2,10 +2,11 @@
 //! analysed once, and dropped when they are the query itself or dated after it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::query::QuoteMask;
 use super::{Candidates, TraceConfig, TraceInput};
+use crate::canon::KeyMap;
 use crate::limits::hit;
 use crate::report::{CharIndex, TraceStats};
 use crate::text::{Analyzed, analyze};
@@ -29,27 +30,37 @@ impl std::ops::Deref for Candidate {
 pub(super) struct Prepared {
     pub(super) doc: Document,
     pub(super) analyzed: Analyzed,
-    pub(super) chars: CharIndex,
+    /// Computed on first use: only the sources a trace reports need them.
+    chars: OnceLock<CharIndex>,
     /// Sentence embeddings of the paraphrase stage, by model name, computed on first use.
     pub(super) vectors: Mutex<SentenceVectors>,
     /// Canonical hash of a content token → token positions.
-    pub(super) positions: HashMap<u64, Vec<u32>>,
-    pub(super) quotes: QuoteMask,
+    pub(super) positions: KeyMap<Vec<u32>>,
+    quotes: OnceLock<QuoteMask>,
 }
 
 impl Prepared {
     fn new(doc: Document) -> Prepared {
         let analyzed = analyze(&doc.text);
-        let mut positions: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut positions: KeyMap<Vec<u32>> = KeyMap::default();
         for (pos, token) in analyzed.tokens.iter().enumerate() {
             if let Some(word) = token.content_word() {
                 positions.entry(word).or_default().push(pos as u32);
             }
         }
-        let chars = CharIndex::new(&doc.text);
-        let quotes = QuoteMask::new(&doc.text);
         let vectors = Mutex::new(SentenceVectors::default());
+        let (chars, quotes) = (OnceLock::new(), OnceLock::new());
         Prepared { doc, analyzed, chars, vectors, positions, quotes }
+    }
+
+    /// Byte → character offsets of the text.
+    pub(super) fn chars(&self) -> &CharIndex {
+        self.chars.get_or_init(|| CharIndex::new(&self.doc.text))
+    }
+
+    /// The quotations of the text.
+    pub(super) fn quotes(&self) -> &QuoteMask {
+        self.quotes.get_or_init(|| QuoteMask::new(&self.doc.text))
     }
 }
 
@@ -62,35 +73,64 @@ pub(super) struct SentenceVectors {
 
 /// Analysed candidate documents kept between traces against one unchanging set of documents
 /// (a corpus run traces every document, and popular sources are candidates again and
-/// again). Owned by the caller; it may be shared between threads. Full → emptied.
+/// again). Owned by the caller; it may be shared between threads. Two generations of half
+/// the capacity each: a document found in the older one moves to the newer one, and when the
+/// newer one is full the older one is dropped, so recently used documents stay.
 #[derive(Debug)]
 pub struct CandidateCache {
     capacity: usize,
-    entries: Mutex<HashMap<DocId, Arc<Prepared>>>,
+    entries: Mutex<Generations>,
+}
+
+/// The two generations of a [`CandidateCache`].
+#[derive(Debug, Default)]
+struct Generations {
+    new: HashMap<DocId, Arc<Prepared>>,
+    old: HashMap<DocId, Arc<Prepared>>,
+}
+
+impl Generations {
+    /// Adds `doc` to the newer generation, first ageing it when it holds `half` documents.
+    fn insert(&mut self, doc: DocId, prepared: Arc<Prepared>, half: usize) {
+        if self.new.len() >= half {
+            self.old = std::mem::take(&mut self.new);
+        }
+        self.new.insert(doc, prepared);
+    }
 }
 
 impl CandidateCache {
     /// A cache of at most `capacity` documents (0: no caching).
     pub fn new(capacity: usize) -> CandidateCache {
-        CandidateCache { capacity, entries: Mutex::new(HashMap::new()) }
+        CandidateCache { capacity, entries: Mutex::new(Generations::default()) }
+    }
+
+    /// Documents per generation.
+    fn half(&self) -> usize {
+        self.capacity.div_ceil(2)
     }
 
     fn get(&self, doc: DocId) -> Option<Arc<Prepared>> {
         if self.capacity == 0 {
             return None;
         }
-        self.entries.lock().ok()?.get(&doc).cloned()
+        let mut entries = self.entries.lock().ok()?;
+        if let Some(prepared) = entries.new.get(&doc) {
+            return Some(Arc::clone(prepared));
+        }
+        let prepared = entries.old.remove(&doc)?;
+        let half = self.half();
+        entries.insert(doc, Arc::clone(&prepared), half);
+        Some(prepared)
     }
 
     fn put(&self, doc: DocId, prepared: &Arc<Prepared>) {
         if self.capacity == 0 {
             return;
         }
+        let half = self.half();
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-            entries.insert(doc, Arc::clone(prepared));
+            entries.insert(doc, Arc::clone(prepared), half);
         }
     }
 }
@@ -177,4 +217,49 @@ impl<'a> Fetch<'a> {
 /// The latest source time allowed for a query dated `date`: a bare date covers its whole day.
 fn end_of_day(date: Timestamp) -> Timestamp {
     if date.0.rem_euclid(86_400) == 0 { Timestamp(date.0 + 86_399) } else { date }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared(id: u32) -> Arc<Prepared> {
+        let doc =
+            Document { id: format!("d{id}"), text: format!("Text {id}."), ..Document::default() };
+        Arc::new(Prepared::new(doc))
+    }
+
+    fn held(cache: &CandidateCache) -> Vec<u32> {
+        let entries = cache.entries.lock().expect("lock");
+        let mut ids: Vec<u32> = entries.new.keys().chain(entries.old.keys()).map(|d| d.0).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn cache_keeps_recently_used_documents_within_capacity() {
+        let cache = CandidateCache::new(4);
+        for id in 1..=4 {
+            cache.put(DocId(id), &prepared(id));
+        }
+        // 1 and 2 aged when 3 came; 3 and 4 are the newer generation.
+        assert_eq!(held(&cache), [1, 2, 3, 4]);
+        let got = cache.get(DocId(1)).expect("1 is held");
+        assert_eq!(got.doc.id, "d1");
+        // Getting 1 moved it to a new generation: 3 and 4 aged, 2 was dropped.
+        assert_eq!(held(&cache), [1, 3, 4]);
+        cache.put(DocId(5), &prepared(5));
+        assert_eq!(held(&cache), [1, 3, 4, 5]);
+        cache.put(DocId(6), &prepared(6));
+        assert_eq!(held(&cache), [1, 5, 6]);
+        assert!(cache.get(DocId(2)).is_none());
+        assert!(CandidateCache::new(0).get(DocId(1)).is_none());
+    }
+
+    #[test]
+    fn candidate_tables_are_computed_on_demand() {
+        let p = prepared(7);
+        assert_eq!(p.chars().char_offset(p.doc.text.len()), p.doc.text.chars().count());
+        assert!(!p.quotes().is_quotation(&p.doc.text, 0, 4));
+    }
 }
