@@ -443,6 +443,13 @@ fn traceback(
         }
     }
     ops.reverse();
+    from_traceback(ops, (i, j), best)
+}
+
+/// The alignment whose steps, in order, are `ops`, starting at query token `i` and source
+/// token `j` (`start`), with score `best`; `None` without a pair.
+fn from_traceback(mut ops: Vec<Op>, start: (usize, usize), best: i32) -> Option<Alignment> {
+    let (mut i, mut j) = start;
     // A local alignment never starts or ends with a non-match step (an equivalent pair may
     // start it), but trim defensively so spans are tight.
     let is_pair = |op: &Op| matches!(op, Op::Match | Op::Equivalent);
@@ -879,36 +886,8 @@ mod tests {
             }
         }
         ops.reverse();
-        // A local alignment never starts or ends with a non-match step (an equivalent pair may
-        // start it), but trim defensively so spans are tight.
-        let is_pair = |op: &Op| matches!(op, Op::Match | Op::Equivalent);
-        while ops.first().is_some_and(|op| !is_pair(op)) {
-            match ops.remove(0) {
-                Op::Insert => i += 1,
-                Op::Delete => j += 1,
-                _ => {
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        let (q_start, s_start) = (i, j);
-        while ops.last().is_some_and(|op| !is_pair(op)) {
-            ops.pop();
-        }
-        let q_len = ops.iter().filter(|op| **op != Op::Delete).count();
-        let s_len = ops.iter().filter(|op| **op != Op::Insert).count();
-        if ops.is_empty() {
-            return None;
-        }
-        Some(Alignment {
-            score: best,
-            q_start,
-            q_end: q_start + q_len,
-            s_start,
-            s_end: s_start + s_len,
-            ops,
-        })
+        // The trimming is shared; what is checked is the matrix and its traceback.
+        from_traceback(ops, (i, j), best)
     }
 
     /// The pairing of the reference alignment.

@@ -315,11 +315,11 @@ impl Entry {
     }
 }
 
-/// Keys are token hashes already (xxh3): hashing them again would only cost time on the
-/// hot path of ingest.
-/// Keys that are already hashes (xxh3 of a word): their value is the table's hash.
+/// The hasher of tables keyed by values that are already hashes (xxh3 of a word, fingerprints,
+/// hashes of document groups): the key is its own table hash, since hashing it again (SipHash)
+/// would only cost time on hot paths (ingest, the corpus job's lookups and pair counts).
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct KeyHasher(u64);
+pub struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -335,8 +335,8 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-/// A map keyed by word hashes.
-pub(crate) type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+/// A map keyed by hashes ([`KeyHasher`]).
+pub type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 #[derive(Debug, Default)]
 struct Tables {

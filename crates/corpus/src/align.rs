@@ -5,9 +5,8 @@
 //! document no longer grows with the corpus and chance fingerprint matches are never aligned.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
+use unspun_core::canon::KeyMap;
 use unspun_core::cluster::boilerplate::sentence_hashes;
 use unspun_core::shingle::ShingleConfig;
 use unspun_core::trace::Candidates;
@@ -232,7 +231,7 @@ impl Candidates for PartnerCandidates<'_> {
 #[derive(Debug, Default)]
 pub struct Lookups {
     /// Fingerprint → (frequency in the index, `partner_docs[start..end]`).
-    seen: HashMap<u64, (u32, u32, u32), BuildHasherDefault<FingerprintHasher>>,
+    seen: KeyMap<(u32, u32, u32)>,
     /// The partners of every fingerprint looked up, one run per fingerprint.
     partner_docs: Vec<DocId>,
     /// One fingerprint's postings in the whole index.
@@ -250,24 +249,6 @@ impl Lookups {
     fn clear(&mut self) {
         self.seen.clear();
         self.partner_docs.clear();
-    }
-}
-
-/// Fingerprints are already hashes (xxh3): their value is the table's hash.
-#[derive(Debug, Default)]
-pub(crate) struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
     }
 }
 

@@ -9,10 +9,8 @@
 //! a candidate when the documents share at least [`PairConfig::min_shared`] fingerprints: one
 //! stock phrase is not enough, a copied sentence is.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde::{Deserialize, Serialize};
+use unspun_core::canon::KeyMap;
 
 use crate::prints::{PrintRec, u32_at};
 use crate::spill::{Record, RunReader, put_varint};
@@ -176,31 +174,12 @@ pub fn group_pairs(group: &[PrintRec], config: &PairConfig, emit: &mut dyn FnMut
 #[derive(Debug, Default)]
 pub struct GroupFold {
     /// The first held group with a given hash of its documents (more in its `next` chain).
-    heads: HashMap<u64, u32, BuildHasherDefault<GroupHasher>>,
+    heads: KeyMap<u32>,
     /// The groups held, in arrival order.
     groups: Vec<HeldGroup>,
     /// The documents of every held group, one after the other.
     docs: Vec<u32>,
     max_docs_held: usize,
-}
-
-/// The hash of a group's documents is already mixed: it is its own table hash (SipHash was a
-/// tenth of the fold's time).
-#[derive(Debug, Default)]
-struct GroupHasher(u64);
-
-impl Hasher for GroupHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
 }
 
 /// One distinct group of documents in a [`GroupFold`].

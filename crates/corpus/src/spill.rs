@@ -218,20 +218,10 @@ pub(crate) fn merge_runs<R: Record>(
     combine: Option<Combine<R>>,
     fan_in: usize,
 ) -> Result<Merged<R>> {
-    let plan = MergePlan { dir, prefix, combine };
     // The vectors in memory take slots of their own.
     let fan_in = fan_in.saturating_sub(memory.len()).max(2);
-    let runs = plan.reduce(runs.into_iter().map(|path| (path, true)).collect(), fan_in)?;
-    let mut sources = Vec::with_capacity(runs.len() + memory.len());
-    let mut owned = Vec::new();
-    for (path, remove) in runs {
-        sources.push(Source::open(&path, remove)?);
-        if remove {
-            owned.push(path);
-        }
-    }
-    sources.extend(memory.into_iter().map(|records| Source::Memory(records.into_iter())));
-    Merged::new(sources, owned)
+    let runs = runs.into_iter().map(|path| (path, true)).collect();
+    merge(runs, memory, MergePlan { dir, prefix, combine }, fan_in)
 }
 
 /// A k-way merge of sorted record files, reading at most `fan_in` (at least 2) at once: with
@@ -245,9 +235,20 @@ pub fn merge_files<R: Record>(
     combine: Option<Combine<R>>,
     fan_in: usize,
 ) -> Result<Merged<R>> {
-    let plan = MergePlan { dir, prefix, combine };
-    let files = plan.reduce(files.iter().map(|path| (path.clone(), false)).collect(), fan_in)?;
-    let mut sources = Vec::with_capacity(files.len());
+    let files = files.iter().map(|path| (path.clone(), false)).collect();
+    merge(files, Vec::new(), MergePlan { dir, prefix, combine }, fan_in)
+}
+
+/// The merge of `files` (each with whether it is removed once read) and `memory`, the files
+/// first reduced to `fan_in` by `plan`.
+fn merge<R: Record>(
+    files: Vec<(PathBuf, bool)>,
+    memory: Vec<Vec<R>>,
+    plan: MergePlan<'_, R>,
+    fan_in: usize,
+) -> Result<Merged<R>> {
+    let files = plan.reduce(files, fan_in)?;
+    let mut sources = Vec::with_capacity(files.len() + memory.len());
     let mut owned = Vec::new();
     for (path, remove) in files {
         sources.push(Source::open(&path, remove)?);
@@ -255,6 +256,7 @@ pub fn merge_files<R: Record>(
             owned.push(path);
         }
     }
+    sources.extend(memory.into_iter().map(|records| Source::Memory(records.into_iter())));
     Merged::new(sources, owned)
 }
 

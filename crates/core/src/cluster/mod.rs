@@ -839,28 +839,7 @@ fn verdicts(docs: &[TracedDoc], oriented: &[Oriented], config: &ClusterConfig) -
     docs.iter()
         .zip(spans_of)
         .map(|(doc, spans)| {
-            let mut all: Vec<(usize, usize)> = spans.iter().map(|&(s, e, _)| (s, e)).collect();
-            let covered = union_len(&mut all);
-            let coverage = share(covered, doc.n_content_chars);
-            let mut per_origin: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
-            for (s, e, source) in spans {
-                per_origin.entry(source).or_default().push((s, e));
-            }
-            let mut origin_chars: Vec<usize> =
-                per_origin.into_values().map(|mut spans| union_len(&mut spans)).collect();
-            origin_chars.sort_unstable_by(|a, b| b.cmp(a));
-            let n_origins = origin_chars
-                .iter()
-                .filter(|&&chars| share(chars, doc.n_content_chars) >= config.origin_min_share)
-                .count();
-            let top = origin_chars.first().copied().unwrap_or(0);
-            let verdict = if coverage < config.original_max_coverage || n_origins == 0 {
-                VerdictKind::Original
-            } else if n_origins == 1 || share(top, covered) >= config.copy_min_share {
-                VerdictKind::Copy
-            } else {
-                VerdictKind::Patchwork
-            };
+            let (verdict, coverage, n_origins) = copy_verdict(spans, doc.n_content_chars, config);
             DocSummary {
                 id: doc.id.clone(),
                 outlet: doc.outlet.clone(),
@@ -875,6 +854,40 @@ fn verdicts(docs: &[TracedDoc], oriented: &[Oriented], config: &ClusterConfig) -
             }
         })
         .collect()
+}
+
+/// A document's verdict from the spans of its content taken from earlier documents
+/// (`(start, end, source)`, in characters of the content): the verdict, the share of the
+/// content covered, and the number of origins that each cover `origin_min_share` of it.
+pub(crate) fn copy_verdict<S: Ord>(
+    spans: impl IntoIterator<Item = (usize, usize, S)>,
+    n_content_chars: usize,
+    config: &ClusterConfig,
+) -> (VerdictKind, f64, usize) {
+    let mut all: Vec<(usize, usize)> = Vec::new();
+    let mut per_origin: BTreeMap<S, Vec<(usize, usize)>> = BTreeMap::new();
+    for (start, end, source) in spans {
+        all.push((start, end));
+        per_origin.entry(source).or_default().push((start, end));
+    }
+    let covered = union_len(&mut all);
+    let coverage = share(covered, n_content_chars);
+    let mut origin_chars: Vec<usize> =
+        per_origin.into_values().map(|mut spans| union_len(&mut spans)).collect();
+    origin_chars.sort_unstable_by(|a, b| b.cmp(a));
+    let n_origins = origin_chars
+        .iter()
+        .filter(|&&chars| share(chars, n_content_chars) >= config.origin_min_share)
+        .count();
+    let top = origin_chars.first().copied().unwrap_or(0);
+    let verdict = if coverage < config.original_max_coverage || n_origins == 0 {
+        VerdictKind::Original
+    } else if n_origins == 1 || share(top, covered) >= config.copy_min_share {
+        VerdictKind::Copy
+    } else {
+        VerdictKind::Patchwork
+    };
+    (verdict, coverage, n_origins)
 }
 
 /// Union-find over document positions.

@@ -18,8 +18,8 @@ use super::passages::{PassageCluster, PassageMember};
 use super::spins::{Spin, SpinLearner};
 use super::{
     ClusterConfig, ClusterOutput, DocCluster, DocClusterMember, DocLink, DocSummary, LinkKind,
-    LinkPassage, SECONDS_PER_DAY, TracedDoc, UnionFind, date_string, link_kind_name, share,
-    title_overlap, union_len,
+    LinkPassage, SECONDS_PER_DAY, TracedDoc, UnionFind, copy_verdict, date_string, link_kind_name,
+    share, title_overlap, union_len,
 };
 use crate::report::{Alteration, VerdictKind};
 use crate::{DocId, Timestamp};
@@ -703,26 +703,7 @@ fn passage_clusters(docs: &Docs, oriented: &[Pass], config: &ClusterConfig) -> C
     };
     let roots: Vec<u32> = (0..members.len()).map(|m| narrow(uf.find(m))).collect();
     drop(uf);
-    let mut sizes = vec![0u32; members.len()];
-    for &root in &roots {
-        sizes[root as usize] += 1;
-    }
-    let mut grouped: Vec<u32> =
-        (0..narrow(members.len())).filter(|&m| sizes[roots[m as usize] as usize] > 1).collect();
-    drop(sizes);
-    grouped.sort_unstable_by_key(|&m| (roots[m as usize], member_key(m)));
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    while start < grouped.len() {
-        let root = roots[grouped[start] as usize];
-        let mut end = start;
-        while end < grouped.len() && roots[grouped[end] as usize] == root {
-            end += 1;
-        }
-        ranges.push((start, end));
-        start = end;
-    }
-    ranges.sort_unstable_by_key(|&(start, _)| member_key(grouped[start]));
+    let (grouped, ranges) = groups_of(&roots, member_key);
     let mut order = Vec::with_capacity(grouped.len());
     let mut starts = Vec::with_capacity(ranges.len() + 1);
     starts.push(0);
@@ -751,34 +732,11 @@ fn verdicts(
             {
                 next += 1;
             }
-            let spans: Vec<&Pass> =
-                by_copy[start..next].iter().map(|&idx| &oriented[idx as usize]).collect();
-            let mut all: Vec<(usize, usize)> =
-                spans.iter().map(|p| (p.copy_start as usize, p.copy_end as usize)).collect();
-            let covered = union_len(&mut all);
-            let coverage = share(covered, doc.n_content_chars);
-            let mut per_origin: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
-            for p in spans {
-                per_origin
-                    .entry(p.source)
-                    .or_default()
-                    .push((p.copy_start as usize, p.copy_end as usize));
-            }
-            let mut origin_chars: Vec<usize> =
-                per_origin.into_values().map(|mut spans| union_len(&mut spans)).collect();
-            origin_chars.sort_unstable_by(|a, b| b.cmp(a));
-            let n_origins = origin_chars
-                .iter()
-                .filter(|&&chars| share(chars, doc.n_content_chars) >= config.origin_min_share)
-                .count();
-            let top = origin_chars.first().copied().unwrap_or(0);
-            let verdict = if coverage < config.original_max_coverage || n_origins == 0 {
-                VerdictKind::Original
-            } else if n_origins == 1 || share(top, covered) >= config.copy_min_share {
-                VerdictKind::Copy
-            } else {
-                VerdictKind::Patchwork
-            };
+            let spans = by_copy[start..next].iter().map(|&idx| {
+                let p = &oriented[idx as usize];
+                (p.copy_start as usize, p.copy_end as usize, p.source)
+            });
+            let (verdict, coverage, n_origins) = copy_verdict(spans, doc.n_content_chars, config);
             (verdict, coverage, narrow(n_origins))
         })
         .collect()
@@ -808,26 +766,7 @@ fn doc_clusters(docs: &Docs, links: &[Link]) -> DocClusters {
     }
     let roots: Vec<u32> = (0..n).map(|idx| narrow(uf.find(idx))).collect();
     drop(uf);
-    let mut sizes = vec![0u32; n];
-    for &root in &roots {
-        sizes[root as usize] += 1;
-    }
-    let mut grouped: Vec<u32> =
-        (0..narrow(n)).filter(|&d| sizes[roots[d as usize] as usize] > 1).collect();
-    drop(sizes);
-    grouped.sort_unstable_by_key(|&d| (roots[d as usize], docs.order_key(d)));
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    while start < grouped.len() {
-        let root = roots[grouped[start] as usize];
-        let mut end = start;
-        while end < grouped.len() && roots[grouped[end] as usize] == root {
-            end += 1;
-        }
-        ranges.push((start, end));
-        start = end;
-    }
-    ranges.sort_by_key(|&(start, _)| docs.order_key(grouped[start]));
+    let (grouped, ranges) = groups_of(&roots, |d| docs.order_key(d));
     let mut cluster_of = vec![NONE; n];
     let mut order = Vec::with_capacity(grouped.len());
     let mut starts = Vec::with_capacity(ranges.len() + 1);
@@ -840,6 +779,33 @@ fn doc_clusters(docs: &Docs, links: &[Link]) -> DocClusters {
         starts.push(order.len());
     }
     DocClusters { best_source, cluster_of, order, starts }
+}
+
+/// The groups of two or more items (an item's group is its `roots` entry, from a union-find):
+/// their members sorted by group then by `key`, and the range of those each group takes, in
+/// the order of the key of its first member (keys are distinct: every sort here is total).
+fn groups_of<K: Ord>(roots: &[u32], key: impl Fn(u32) -> K) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let mut sizes = vec![0u32; roots.len()];
+    for &root in roots {
+        sizes[root as usize] += 1;
+    }
+    let mut grouped: Vec<u32> =
+        (0..narrow(roots.len())).filter(|&m| sizes[roots[m as usize] as usize] > 1).collect();
+    drop(sizes);
+    grouped.sort_unstable_by_key(|&m| (roots[m as usize], key(m)));
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < grouped.len() {
+        let root = roots[grouped[start] as usize];
+        let mut end = start;
+        while end < grouped.len() && roots[grouped[end] as usize] == root {
+            end += 1;
+        }
+        ranges.push((start, end));
+        start = end;
+    }
+    ranges.sort_by_key(|&(start, _)| key(grouped[start]));
+    (grouped, ranges)
 }
 
 /// What [`ReuseBuilder::finish`] derives, each output made on demand.
