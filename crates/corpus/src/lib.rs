@@ -12,9 +12,11 @@
 //!    (`docprints-00000.bin`, [`docprints::DocPrints`]).
 //! 2. `boilerplate` (reduce by sentence hash): count, then judge →
 //!    `boilerplate.jsonl`.
-//! 3. `pairs` (reduce by fingerprint): candidate document pairs from the fingerprints they
-//!    share (document-frequency cut, counts spilled to disk in sorted runs under
-//!    [`ClusterJob::spill_budget_bytes`]) → `pairs.bin`, `pairs.json`; and, in memory, the
+//! 3. `pairs` (reduce by fingerprint, on every core): ranges of the fingerprint space read
+//!    from every shard and counting-sorted by worker threads; candidate document pairs from
+//!    the fingerprints they share (document-frequency cut, counts spilled to disk in sorted
+//!    runs per partition of the lower DocId under [`ClusterJob::spill_budget_bytes`], the
+//!    partitions merged in parallel) → `pairs.bin`, `pairs.json`; and, in memory, the
 //!    frequency of every shared fingerprint ([`docprints::FreqTable`]).
 //! 4. `trace` (map): every document traced against its candidate partners only
 //!    ([`align::PartnerCandidates`], answered from the run's own fingerprints and
@@ -29,10 +31,12 @@
 //! `run.json` records the parameters (index generation, filter, the knobs of the first four
 //! stages); a rerun with other parameters is refused unless `fresh` is set, so that a
 //! directory never mixes runs. Memory: the prints stage holds one shard per thread; the
-//! boilerplate and pairs stages merge the sorted shard files and hold the spill budget, the
-//! frequent sentences and the candidate pairs (16 bytes each in memory); the trace stage one shard per
-//! thread and the frequency table (12 bytes a shared fingerprint); the reuse stage the passages
-//! of the run.
+//! boilerplate stage merges the sorted shard files; the pairs stage holds the ranges being
+//! sorted and the pair buffers (within the spill budget), the frequency table and the
+//! candidate pairs (16 bytes each in memory); the trace stage one shard per thread and the
+//! frequency table (12 bytes a shared fingerprint); the reuse stage
+//! (`unspun_core::cluster::stream`) reads the trace shards one at a time and holds a few
+//! numbers per document and per passage.
 
 #![warn(missing_docs)]
 
