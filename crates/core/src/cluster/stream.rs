@@ -18,8 +18,8 @@ use super::passages::{PassageCluster, PassageMember};
 use super::spins::{Spin, SpinLearner};
 use super::{
     ClusterConfig, ClusterOutput, DocCluster, DocClusterMember, DocLink, DocSummary, LinkKind,
-    LinkPassage, SECONDS_PER_DAY, TracedDoc, UnionFind, copy_verdict, date_string, link_kind_name,
-    share, title_overlap, union_len,
+    LinkPassage, SECONDS_PER_DAY, TracedDoc, UnionFind, copy_verdict, date_string, link_kind,
+    link_kind_name, share, title_overlap, union_len,
 };
 use crate::report::{Alteration, VerdictKind};
 use crate::{DocId, Timestamp};
@@ -459,18 +459,7 @@ fn make_links(docs: &Docs, oriented: &[Pass], config: &ClusterConfig) -> Vec<Lin
         let copy_share = share(n_chars, c.n_content_chars);
         let source_share = share(union_len(&mut source_spans), s.n_content_chars);
         let verbatim = passages.iter().all(|p| p.kind == Alteration::Verbatim);
-        let kind =
-            if verbatim && copy_share >= config.exact_share && source_share >= config.exact_share {
-                LinkKind::ExactCopy
-            } else if copy_share >= config.strong_share && source_share >= config.strong_share {
-                LinkKind::NearDuplicate
-            } else if source_share >= config.strong_share {
-                LinkKind::Contains
-            } else if copy_share >= config.strong_share {
-                LinkKind::ContainedIn
-            } else {
-                LinkKind::Partial
-            };
+        let kind = link_kind(verbatim, copy_share, source_share, config);
         let weight: f64 = passages.iter().map(|p| p.copy_len() as f64).sum();
         let similarity = if weight > 0.0 {
             passages.iter().map(|p| p.similarity * p.copy_len() as f64).sum::<f64>() / weight

@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use super::graph::{outlet_dot, outlet_edges, outlet_graphml, publishers};
 use super::*;
+use crate::Document;
 use crate::date::parse_date;
 use crate::shingle::ShingleConfig;
 use crate::trace::{
