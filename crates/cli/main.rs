@@ -136,6 +136,11 @@ fn main() -> ExitCode {
         Err(err) => err.exit(),
     };
     render::set_color_choice(cli.color);
+    // A benchmark knob of new indexes: a value that is not a number is a typo, never ignored.
+    if let Err(msg) = unspun_index::winnow_from_env() {
+        eprintln!("unspun: {msg}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Index(args) => index_cmd::run(args),
         Command::Trace(args) => trace_cmd::run(args),

@@ -456,3 +456,26 @@ fn issue_13_nothing_indexed_because_everything_was_bad_exits_2() {
     assert_eq!(u64_at(&summary, "n_skipped"), 2);
     assert!(stderr.contains("nothing was indexed: 2 records were bad"), "{stderr}");
 }
+
+#[test]
+fn a_winnow_window_that_is_not_a_number_is_refused_by_name() {
+    let dir = TestDir::new();
+    let corpus = dir.create("c.jsonl", "{\"id\":\"a\",\"text\":\"One sentence here.\"}\n");
+    let stderr = dir
+        .cmd()
+        .env("UNSPUN_INDEX_WINNOW", "eight")
+        .args(["index", "--quiet", "--index", "idx"])
+        .arg(&corpus)
+        .fails_with(2);
+    assert!(stderr.contains("UNSPUN_INDEX_WINNOW=\"eight\""), "names the variable: {stderr}");
+    assert!(!dir.path().join("idx").exists(), "nothing is created");
+    // A number is taken, and recorded in the MANIFEST.
+    dir.cmd()
+        .env("UNSPUN_INDEX_WINNOW", " 4 ")
+        .args(["index", "--quiet", "--index", "idx"])
+        .arg(&corpus)
+        .output();
+    let manifest = std::fs::read(dir.path().join("idx").join("MANIFEST")).expect("MANIFEST");
+    let manifest = String::from_utf8_lossy(&manifest);
+    assert!(manifest.contains("\"winnow\":4"), "the MANIFEST records the window: {manifest}");
+}

@@ -57,7 +57,7 @@ mod writer;
 pub use error::{Error, Result};
 pub use fingerprint::Fingerprinter;
 pub use format::{MAGIC_DOCS, MAGIC_MANIFEST, MAGIC_POSTINGS, MAGIC_TOMBSTONES};
-pub use manifest::{IndexConfig, MANIFEST_FILE};
+pub use manifest::{IndexConfig, MANIFEST_FILE, WINNOW_ENV, winnow_from_env};
 pub use merge::{MergeInfo, MergePolicy};
 pub use reader::{Index, IndexStats, N_TOP_OUTLETS, OutletCount};
 pub use storage::{

@@ -48,9 +48,29 @@ pub const DEFAULT_WINNOW: u32 = 0;
 /// build their own indexes, such as `unspun eval`); existing indexes keep their own.
 pub const WINNOW_ENV: &str = "UNSPUN_INDEX_WINNOW";
 
-/// [`DEFAULT_WINNOW`], or the value of [`WINNOW_ENV`] when it is set to a number.
+/// The winnowing window [`WINNOW_ENV`] asks for: `None` when it is unset or empty, an error
+/// naming the variable and its value when that is not a whole number. The CLI checks it
+/// before any command runs, so a typo is refused rather than silently ignored.
+pub fn winnow_from_env() -> std::result::Result<Option<u32>, String> {
+    let value = match std::env::var(WINNOW_ENV) {
+        Err(std::env::VarError::NotPresent) => return Ok(None),
+        Err(std::env::VarError::NotUnicode(value)) => value.to_string_lossy().into_owned(),
+        Ok(value) if value.trim().is_empty() => return Ok(None),
+        Ok(value) => match value.trim().parse() {
+            Ok(window) => return Ok(Some(window)),
+            Err(_) => value,
+        },
+    };
+    Err(format!(
+        "{WINNOW_ENV}={value:?} is not a winnowing window: give a whole number of shingles \
+         (0 or 1 keeps every shingle), or unset it"
+    ))
+}
+
+/// [`DEFAULT_WINNOW`], or the value of [`WINNOW_ENV`] when it is set to a number (a value
+/// that is not one is refused by [`winnow_from_env`]; here it leaves the default).
 pub fn default_winnow() -> u32 {
-    std::env::var(WINNOW_ENV).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(DEFAULT_WINNOW)
+    winnow_from_env().ok().flatten().unwrap_or(DEFAULT_WINNOW)
 }
 
 impl Default for IndexConfig {
