@@ -140,8 +140,8 @@ fn issue_10_cluster_is_deterministic_for_any_shard_size_and_memory_budget() {
 /// The files each stage writes (its marker last).
 const STAGES: [(&str, &[&str]); 5] = [
     ("prints", &["prints-", "sentences-", "docprints-"]),
-    ("boilerplate", &["boilerplate.jsonl"]),
-    ("pairs", &["pairs.bin", "pairs.json"]),
+    ("boilerplate", &["boilerplate.jsonl", "common-sentences.bin"]),
+    ("pairs", &["pairs.bin", "pairs.json", "freqs.bin"]),
     ("trace", &["trace-"]),
     (
         "reuse",
@@ -177,6 +177,10 @@ fn issue_10_cluster_resumes_after_a_kill_in_every_stage() {
     ];
     cluster(&dir, "whole", &args);
     let whole = outputs(&dir.join("whole"));
+    // The counts a resumed trace stage reads back instead of asking the index.
+    for kept in ["freqs.bin", "common-sentences.bin", "docprints-00000.bin"] {
+        assert!(whole.contains_key(kept), "{kept} is kept with --keep-intermediate");
+    }
     for (killed_in, _) in STAGES {
         // What a kill in the middle of `killed_in` leaves: the earlier stages done, half of this
         // stage's shard files, no marker of it or of any later stage, a temporary file and

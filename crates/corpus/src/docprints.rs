@@ -19,6 +19,10 @@ use std::path::PathBuf;
 use unspun_core::DocId;
 use unspun_index::{Error, FsStorage, Result, Storage};
 
+use crate::files::each_record;
+use crate::prints::u32_at;
+use crate::spill::{Record, write_records, write_records_from};
+
 /// The fingerprints held by two or more documents of the run, with their number of
 /// documents: a sorted array behind a directory on the top bits of the fingerprint (they are
 /// uniform hashes), so a lookup is one directory read and a short binary search.
@@ -81,6 +85,84 @@ impl FreqTable {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+}
+
+/// A fingerprint or sentence hash and its number of documents: a record of
+/// [`crate::files::FREQS_FILE`] and [`crate::files::COMMON_SENTENCES_FILE`], which keep the [`FreqTable`] and the common sentences of a
+/// run for its trace stage when the run is resumed after the stages that counted them
+/// (without them, a resumed trace asks every segment of the index, a third slower on the
+/// real corpora).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct CountRec {
+    key: u64,
+    n: u32,
+}
+
+impl Record for CountRec {
+    const SIZE: usize = 12;
+    fn encode(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.key.to_le_bytes());
+        out[8..12].copy_from_slice(&self.n.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        CountRec { key: u64::from_le_bytes(b[..8].try_into().expect("8 bytes")), n: u32_at(b, 8) }
+    }
+}
+
+impl FreqTable {
+    /// Writes the table to `name` in `storage` (atomically).
+    pub(crate) fn save(&self, storage: &FsStorage, name: &str) -> Result<()> {
+        let records = self.keys.iter().zip(&self.freqs).map(|(&key, &n)| CountRec { key, n });
+        write_records_from(&storage.path_of(name), records)
+    }
+
+    /// The table [`FreqTable::save`] wrote to `name`; `None` when there is no such file (a
+    /// run of an older version).
+    pub(crate) fn load(storage: &FsStorage, name: &str) -> Result<Option<FreqTable>> {
+        if !storage.exists(name)? {
+            return Ok(None);
+        }
+        let mut table = FreqTable::default();
+        let mut sorted = true;
+        each_record(&storage.path_of(name), &mut |rec: CountRec| {
+            sorted &= table.keys.last().is_none_or(|last| *last < rec.key);
+            table.keys.push(rec.key);
+            table.freqs.push(rec.n);
+        })?;
+        if !sorted {
+            return Err(Error::corrupt(
+                storage.path_of(name),
+                "fingerprints out of order (rerun with --fresh)",
+            ));
+        }
+        Ok(Some(table.finish()))
+    }
+}
+
+/// Writes the common sentences (hash → documents) to `name` in `storage`, sorted by hash.
+pub(crate) fn save_counts(
+    storage: &FsStorage,
+    name: &str,
+    counts: &std::collections::HashMap<u64, u32>,
+) -> Result<()> {
+    let mut records: Vec<CountRec> = counts.iter().map(|(&key, &n)| CountRec { key, n }).collect();
+    records.sort_unstable();
+    write_records(&storage.path_of(name), &records)
+}
+
+/// What [`save_counts`] wrote to `name`; `None` when there is no such file.
+pub(crate) fn load_counts(
+    storage: &FsStorage,
+    name: &str,
+) -> Result<Option<std::collections::HashMap<u64, u32>>> {
+    if !storage.exists(name)? {
+        return Ok(None);
+    }
+    let mut counts = std::collections::HashMap::new();
+    each_record(&storage.path_of(name), &mut |rec: CountRec| {
+        counts.insert(rec.key, rec.n);
+    })?;
+    Ok(Some(counts))
 }
 
 /// The file of one prints shard holding its documents' own fingerprints, document by document.
@@ -192,6 +274,7 @@ impl DocPrints {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::{COMMON_SENTENCES_FILE, FREQS_FILE};
 
     #[test]
     fn freq_table_finds_what_was_pushed_and_nothing_else() {
@@ -213,6 +296,41 @@ mod tests {
             assert_eq!(table.get(0), None);
             assert_eq!(table.get(u64::MAX - 1), None);
         }
+    }
+
+    #[test]
+    fn freq_table_and_counts_survive_a_round_trip_through_their_files() {
+        let dir = std::env::temp_dir().join(format!("unspun-freqs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let storage = FsStorage::new(&dir);
+        assert!(FreqTable::load(&storage, FREQS_FILE).expect("load").is_none());
+        let mut table = FreqTable::default();
+        let keys: Vec<u64> = (0..3_000u64).map(|k| k.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        for (at, key) in sorted.iter().enumerate() {
+            table.push(*key, 2 + at as u32 % 7);
+        }
+        let table = table.finish();
+        table.save(&storage, FREQS_FILE).expect("save");
+        let back = FreqTable::load(&storage, FREQS_FILE).expect("load").expect("written");
+        assert_eq!(back.len(), table.len());
+        for key in &keys {
+            assert_eq!(back.get(*key), table.get(*key));
+            assert!(back.get(*key).is_some());
+            assert_eq!(back.get(key ^ 1), table.get(key ^ 1));
+        }
+        let counts: std::collections::HashMap<u64, u32> =
+            keys.iter().take(500).map(|k| (*k, (*k % 13) as u32)).collect();
+        save_counts(&storage, COMMON_SENTENCES_FILE, &counts).expect("save");
+        assert_eq!(load_counts(&storage, COMMON_SENTENCES_FILE).expect("load"), Some(counts));
+        // A file cut short is an error naming it, not a smaller table.
+        let path = storage.path_of(FREQS_FILE);
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() - 5]).expect("write");
+        let err = FreqTable::load(&storage, FREQS_FILE).expect_err("truncated");
+        assert!(err.to_string().contains("freqs.bin"), "{err}");
+        std::fs::remove_dir_all(&dir).expect("clean");
     }
 
     #[test]

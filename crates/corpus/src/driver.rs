@@ -17,8 +17,8 @@ use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
 
 use crate::align::{LonelyCandidates, Lookups, PartnerCandidates, Partners};
-use crate::docprints::{DocPrints, FreqTable, docprints_file};
-use crate::pairs::{PairConfig, PairRec, PairStats};
+use crate::docprints::{DocPrints, FreqTable, docprints_file, load_counts, save_counts};
+use crate::pairs::{PairRec, PairStats};
 use crate::spill::{remove_spill_dir, write_records};
 
 use crate::files::*;
@@ -111,9 +111,13 @@ pub fn run_cluster(
         run.finished(Stage::Prints, started, reused);
     }
 
+    // A trace stage still to run needs the counts of stages 2 and 3: kept in files when
+    // those stages are done and it is not.
+    let trace_done = storage.exists(&done_file(Stage::Trace))?;
+
     // 2. boilerplate
     let (boilerplate, common_sentences) =
-        boilerplate_or_resume(index, &storage, print_shards.len(), job, &mut run)?;
+        boilerplate_or_resume(index, &storage, print_shards.len(), job, !trace_done, &mut run)?;
     // Counted over the run's documents: the index's frequencies only when they are all of it.
     let common_sentences = common_sentences.filter(|_| job.filter.is_everything());
     let boilerplate_set: HashSet<u64> =
@@ -126,8 +130,9 @@ pub fn run_cluster(
         &spill_dir,
         print_shards.len(),
         n_ids,
-        &job.pairs,
+        job,
         spill_budget,
+        !trace_done,
         &mut run,
     )?;
     let partners = Partners::from_pairs(&pairs, n_ids);
@@ -149,7 +154,6 @@ pub fn run_cluster(
     // 4. trace
     let started = Instant::now();
     let shards: Vec<&[DocId]> = docs.chunks(shard_docs).collect();
-    let trace_done = storage.exists(&done_file(Stage::Trace))?;
     // The documents' own fingerprints from the prints stage (none when an earlier run removed
     // them: the trace then asks the index, with the same answers).
     let doc_prints = if trace_done { None } else { DocPrints::open(&storage, print_shards.len())? };
@@ -210,8 +214,8 @@ pub fn run_cluster(
     drop(freqs);
     drop(doc_prints);
     if !job.keep_intermediate {
-        for shard in 0..print_shards.len() {
-            let name = docprints_file(shard);
+        let names = (0..print_shards.len()).map(docprints_file);
+        for name in names.chain([FREQS_FILE.to_owned(), COMMON_SENTENCES_FILE.to_owned()]) {
             if storage.exists(&name)? {
                 storage.remove(&name)?;
             }
@@ -271,18 +275,22 @@ pub fn run_cluster(
 }
 
 /// Stage 2, `boilerplate`: its lines, read back when an earlier run finished it, and the
-/// common sentences it counted (`None` when read back: the trace stage then asks the index).
+/// common sentences it counted (kept in [`COMMON_SENTENCES_FILE`] for a run over the whole
+/// index, and read back when `for_trace`; `None` without them: the trace stage then asks the
+/// index).
 fn boilerplate_or_resume(
     index: &Index,
     storage: &FsStorage,
     n_shards: usize,
     job: &ClusterJob,
+    for_trace: bool,
     run: &mut StageRun<'_>,
 ) -> Result<(Vec<BoilerplateLine>, Option<CommonSentences>)> {
     let started = Instant::now();
     if storage.exists(&done_file(Stage::Boilerplate))? {
         run.skipped(Stage::Boilerplate, 0);
-        return Ok((read_json_lines(storage, BOILERPLATE_FILE)?, None));
+        let common = if for_trace { load_counts(storage, COMMON_SENTENCES_FILE)? } else { None };
+        return Ok((read_json_lines(storage, BOILERPLATE_FILE)?, common));
     }
     (run.progress)(&ClusterEvent::Started {
         stage: Stage::Boilerplate,
@@ -291,21 +299,27 @@ fn boilerplate_or_resume(
     });
     let (lines, common) = boilerplate_stage(index, storage, n_shards, job)?;
     write_json_lines(storage, BOILERPLATE_FILE, &lines)?;
+    if let Some(common) = common.as_ref().filter(|_| job.filter.is_everything()) {
+        save_counts(storage, COMMON_SENTENCES_FILE, common)?;
+    }
     write_bytes(storage, &done_file(Stage::Boilerplate), b"done\n")?;
     run.finished(Stage::Boilerplate, started, 0);
     Ok((lines, common))
 }
 
 /// Stage 3, `pairs`: the candidate pairs and the stage's counts, read back when an earlier run
-/// finished it, and the frequencies of the shared fingerprints (`None` when read back: the
-/// trace stage then asks the index).
+/// finished it, and the frequencies of the shared fingerprints (kept in [`FREQS_FILE`] for a
+/// run over the whole index, and read back when `for_trace`; `None` without them: the trace
+/// stage then asks the index).
+#[allow(clippy::too_many_arguments)]
 fn pairs_or_resume(
     storage: &FsStorage,
     spill_dir: &Path,
     n_shards: usize,
     n_ids: usize,
-    config: &PairConfig,
+    job: &ClusterJob,
     spill_budget: usize,
+    for_trace: bool,
     run: &mut StageRun<'_>,
 ) -> Result<(Vec<PairRec>, PairStats, Option<FreqTable>)> {
     let started = Instant::now();
@@ -318,12 +332,16 @@ fn pairs_or_resume(
                     format!("{e} (rerun with --fresh)"),
                 )
             })?;
-        return Ok((read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats, None));
+        let freqs = if for_trace { FreqTable::load(storage, FREQS_FILE)? } else { None };
+        return Ok((read_records::<PairRec>(&storage.path_of(PAIRS_FILE))?, stats, freqs));
     }
     (run.progress)(&ClusterEvent::Started { stage: Stage::Pairs, total: n_shards as u64, done: 0 });
     let (pairs, stats, freqs) =
-        pairs_stage(storage, spill_dir, n_shards, n_ids, config, spill_budget)?;
+        pairs_stage(storage, spill_dir, n_shards, n_ids, &job.pairs, spill_budget)?;
     write_records(&storage.path_of(PAIRS_FILE), &pairs)?;
+    if job.filter.is_everything() {
+        freqs.save(storage, FREQS_FILE)?;
+    }
     let stats_path = storage.path_of(PAIR_STATS_FILE);
     write_bytes(storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
     write_bytes(storage, &done_file(Stage::Pairs), b"done\n")?;

@@ -15,6 +15,10 @@ pub(crate) const SUMMARY_FILE: &str = "summary.json";
 pub(crate) const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
 pub(crate) const PAIRS_FILE: &str = "pairs.bin";
 pub(crate) const PAIR_STATS_FILE: &str = "pairs.json";
+/// The pairs stage's [`crate::docprints::FreqTable`], kept for a resumed trace stage.
+pub(crate) const FREQS_FILE: &str = "freqs.bin";
+/// The boilerplate stage's common sentences, kept for a resumed trace stage.
+pub(crate) const COMMON_SENTENCES_FILE: &str = "common-sentences.bin";
 pub(crate) const SPILL_DIR: &str = "spill";
 pub(crate) const DEFAULT_SHARD_DOCS: usize = 1000;
 pub(crate) const DEFAULT_SPILL_BUDGET: usize = 256 << 20;
@@ -70,6 +74,8 @@ pub(crate) fn owned_file(name: &str) -> bool {
         || name == BOILERPLATE_FILE
         || name == PAIRS_FILE
         || name == PAIR_STATS_FILE
+        || name == FREQS_FILE
+        || name == COMMON_SENTENCES_FILE
         || name == LOCK_FILE
         || REUSE_FILES.contains(&name)
         || STAGES.iter().any(|stage| name == done_file(*stage))
@@ -135,12 +141,19 @@ pub(crate) fn char_excerpt(text: &str, start: usize, end: usize) -> String {
 
 /// Reads a whole file of records.
 pub(crate) fn read_records<R: Record>(path: &Path) -> Result<Vec<R>> {
-    let mut merged = Merged::new(vec![Source::<R>::file(path)?], Vec::new())?;
     let mut out = Vec::new();
-    while let Some(record) = merged.next_record()? {
-        out.push(record);
-    }
+    each_record(path, &mut |record| out.push(record))?;
     Ok(out)
+}
+
+/// Calls `each` on the records of a file written by [`crate::spill::write_records`], in
+/// order, without holding them.
+pub(crate) fn each_record<R: Record>(path: &Path, each: &mut dyn FnMut(R)) -> Result<()> {
+    let mut merged = Merged::new(vec![Source::<R>::file(path)?], Vec::new())?;
+    while let Some(record) = merged.next_record()? {
+        each(record);
+    }
+    Ok(())
 }
 
 /// A merge of one kind of shard file of the prints stage.

@@ -467,6 +467,12 @@ impl<R: Record> Drop for Merged<R> {
 /// Writes sorted `records` to `path` atomically (`NAME.tmp` → fsync → rename → fsync of the
 /// directory).
 pub fn write_records<R: Record>(path: &Path, records: &[R]) -> Result<()> {
+    write_records_from(path, records.iter().copied())
+}
+
+/// [`write_records`] of records made as they are written, so that a table kept in another
+/// form is written without a copy.
+pub fn write_records_from<R: Record>(path: &Path, records: impl Iterator<Item = R>) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(unspun_index::TMP_SUFFIX);
     let tmp = PathBuf::from(tmp);
