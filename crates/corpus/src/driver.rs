@@ -27,7 +27,7 @@ use crate::job::*;
 use crate::stage::boilerplate::{CommonSentences, boilerplate_stage};
 use crate::stage::pairs::pairs_stage;
 use crate::stage::prints::prints_stage;
-use crate::stage::reuse::{ReuseCounts, write_reuse_streamed};
+use crate::stage::reuse::{ReuseCounts, each_traced_doc, index_text, write_reuse_streamed};
 
 /// How a stage was run, for the summary.
 pub(crate) struct StageRun<'a> {
@@ -228,11 +228,7 @@ pub fn run_cluster(
     let reuse_done = storage.exists(&done_file(Stage::Reuse))?
         && *storage.read(&done_file(Stage::Reuse))? == *reuse_marker.as_bytes();
     let mut builder = ReuseBuilder::new(&job.cluster);
-    for shard in 0..shards.len() {
-        for doc in read_json_lines::<TracedDoc>(&storage, &shard_file(shard))? {
-            builder.add_doc(&doc);
-        }
-    }
+    each_traced_doc(&storage, shards.len(), &mut |doc| builder.add_doc(doc))?;
     if !reuse_done {
         progress(&ClusterEvent::Started {
             stage: Stage::Reuse,
@@ -240,21 +236,18 @@ pub fn run_cluster(
             done: 0,
         });
     }
-    for shard in 0..shards.len() {
-        for doc in read_json_lines::<TracedDoc>(&storage, &shard_file(shard))? {
-            builder.add_substitutions(&doc);
-        }
-    }
+    each_traced_doc(&storage, shards.len(), &mut |doc| builder.add_substitutions(doc))?;
     let output = builder.finish();
+    let text_of = index_text(index);
     let (reuse_counts, report) = if reuse_done {
         run.skipped(Stage::Reuse, 0);
-        write_reuse_streamed(&storage, index, &output, false)?
+        write_reuse_streamed(&storage, &text_of, &output, false)?
     } else {
         // A marker of other link knobs must not outlive the files it vouched for.
         if storage.exists(&done_file(Stage::Reuse))? {
             storage.remove(&done_file(Stage::Reuse))?;
         }
-        let written = write_reuse_streamed(&storage, index, &output, true)?;
+        let written = write_reuse_streamed(&storage, &text_of, &output, true)?;
         write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
         run.finished(Stage::Reuse, started, 0);
         written

@@ -59,5 +59,6 @@ pub use job::{
 };
 pub use stage::boilerplate::{boilerplate_line, sort_boilerplate_lines};
 pub use stage::reuse::{
-    ReuseCounts, fill_passage_texts_with, passage_text_ids, reuse_counts, reuse_marker, write_reuse,
+    EachTracedDoc, ReuseCounts, TextOf, each_traced_doc, passage_text_ids, reuse_marker,
+    reuse_stage,
 };

@@ -74,6 +74,7 @@ fn _unspun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(trace_stage::trace_documents, m)?)?;
     m.add_function(wrap_pyfunction!(trace_stage::trace_documents_packed, m)?)?;
     m.add_function(wrap_pyfunction!(reuse_stage::reuse_stage, m)?)?;
+    m.add_function(wrap_pyfunction!(reuse_stage::reuse_stage_files, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::sentence_counts_packed, m)?)?;
     m.add_function(wrap_pyfunction!(boilerplate_stage::boilerplate_lines, m)?)?;

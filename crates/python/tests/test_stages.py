@@ -308,6 +308,19 @@ def test_packed_trace_and_reuse_stage_equal_native_files(corpus, request, tmp_pa
     with pytest.raises(ValueError, match="must return a dict"):
         unspun.reuse_stage(tmp_path / "bad", lines, lambda ids: None)
 
+    # From the run's trace files, one shard at a time (what the Spark driver calls).
+    files = tmp_path / "files"
+    files.mkdir()
+    shard_files = sorted(out.glob("trace-*.jsonl"))
+    for path in shard_files:
+        (files / path.name).write_bytes(path.read_bytes())
+    from_files = unspun.reuse_stage_files(files, len(shard_files), texts)
+    assert from_files == counts
+    for name in REUSE_FILES:
+        assert (files / name).read_bytes() == (out / name).read_bytes(), name
+    with pytest.raises(unspun.UnspunError, match=r"trace-\d{5}\.jsonl: No such file"):
+        unspun.reuse_stage_files(files, 10, texts)
+
 
 def read_jsonl_lines(path):
     return [json.loads(line) for line in path.read_text().splitlines()]

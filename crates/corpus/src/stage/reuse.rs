@@ -1,38 +1,49 @@
 //! Stage 5, `reuse`: the files of links, clusters, graph and publishers.
 //!
-//! Public so that a driver without the index (the Spark driver of the Python package) writes
-//! the same bytes: it builds the [`ClusterOutput`] from the trace lines, fills the passage
-//! texts from its records through [`fill_passage_texts_with`] and writes with
-//! [`write_reuse`]. The native driver streams instead: [`write_reuse_streamed`] writes the
-//! same bytes from a [`ReuseOutput`], one chunk of values at a time.
+//! Both drivers stream: the traced documents are read twice into a compact
+//! [`ReuseBuilder`] (a few numbers per document and passage), and [`write_reuse_streamed`]
+//! writes the files from its [`ReuseOutput`], one chunk of values at a time. Public through
+//! [`reuse_stage`], so that a driver without the index (the Spark driver of the Python
+//! package, which has the trace lines or the trace files and fetches the passage texts from
+//! its records) writes the same bytes as `unspun cluster`.
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use unspun_core::cluster::graph::{
-    EdgeAcc, OutletEdge, Publisher, PublisherAcc, add_spins, outlet_dot, outlet_graphml,
+    EdgeAcc, Publisher, PublisherAcc, add_spins, outlet_dot, outlet_graphml,
 };
-use unspun_core::cluster::stream::ReuseOutput;
+use unspun_core::cluster::stream::{ReuseBuilder, ReuseOutput};
 use unspun_core::cluster::{
-    ClusterConfig, ClusterOutput, DocLink, DocSummary, PassageCluster, link_kind_name,
+    ClusterConfig, DocLink, DocSummary, PassageCluster, TracedDoc, link_kind_name,
 };
 use unspun_core::report::VerdictKind;
 use unspun_index::{Error, FsStorage, Index, Result, Storage};
 
+use crate::Stage;
 use crate::files::*;
 
-/// Puts the text of each passage cluster's first member in the cluster, the documents read
-/// from `index` on both cores; the result is that of [`fill_passage_texts_with`] over the
-/// index.
-fn fill_passage_texts(index: &Index, clusters: &mut [PassageCluster]) -> Result<()> {
+/// A document's text by id, for the excerpts of the passage clusters (`None`: unknown; the
+/// cluster then has no `text`).
+pub type TextOf<'a> = dyn Fn(&str) -> Result<Option<String>> + Sync + 'a;
+
+/// [`TextOf`] answered by `index`.
+pub(crate) fn index_text(index: &Index) -> impl Fn(&str) -> Result<Option<String>> + Sync + '_ {
+    |id| match index.doc_id(id) {
+        Some(doc) => Ok(index.document(doc)?.map(|document| document.text)),
+        None => Ok(None),
+    }
+}
+
+/// Puts in each passage cluster an excerpt of its first member's text (at most 300
+/// characters of its span), the texts fetched by `text_of` on both cores.
+fn fill_passage_texts(text_of: &TextOf<'_>, clusters: &mut [PassageCluster]) -> Result<()> {
     let texts: Vec<Option<String>> = clusters
         .par_iter()
         .map(|cluster| {
             let first = &cluster.members[0];
-            let Some(doc) = index.doc_id(&first.id) else { return Ok(None) };
-            Ok(index
-                .document(doc)?
-                .map(|document| char_excerpt(&document.text, first.char_start, first.char_end)))
+            Ok(text_of(&first.id)?
+                .map(|text| char_excerpt(&text, first.char_start, first.char_end)))
         })
         .collect::<Result<_>>()?;
     for (cluster, text) in clusters.iter_mut().zip(texts) {
@@ -76,12 +87,14 @@ fn stream_lines<T: serde::Serialize>(
 }
 
 /// The reuse stage from a streamed build: writes (when `write`; else an earlier run wrote
-/// them) the same ten files as [`write_reuse`], byte for byte, each made a chunk of values at
-/// a time, with the passage texts read from `index`. Returns the counts and the publisher
-/// report either way.
+/// them) the ten files (`documents.jsonl`, `links.jsonl`, `doc_clusters.jsonl`,
+/// `passage_clusters.jsonl`, `boilerplate_passages.jsonl`, `spins.jsonl`,
+/// `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`, `publishers.json`), each
+/// atomically and made a chunk of values at a time, with the passage texts from `text_of`.
+/// Returns the counts and the publisher report either way.
 pub(crate) fn write_reuse_streamed(
     storage: &FsStorage,
-    index: &Index,
+    text_of: &TextOf<'_>,
     output: &ReuseOutput,
     write: bool,
 ) -> Result<(ReuseCounts, Vec<Publisher>)> {
@@ -121,12 +134,12 @@ pub(crate) fn write_reuse_streamed(
             &mut |range| {
                 let mut clusters: Vec<PassageCluster> =
                     range.map(|k| output.passage_cluster(k)).collect();
-                fill_passage_texts(index, &mut clusters)?;
+                fill_passage_texts(text_of, &mut clusters)?;
                 Ok(clusters)
             },
         )?;
         let mut boilerplate = output.boilerplate_passages().to_vec();
-        fill_passage_texts(index, &mut boilerplate)?;
+        fill_passage_texts(text_of, &mut boilerplate)?;
         write_json_lines(storage, "boilerplate_passages.jsonl", &boilerplate)?;
         write_json_lines(storage, "spins.jsonl", output.spins())?;
     }
@@ -163,28 +176,59 @@ fn verdict_name(verdict: VerdictKind) -> String {
         .unwrap_or_default()
 }
 
-/// The ids of the documents whose texts [`fill_passage_texts_with`] asks for: each passage
-/// cluster's first member (boilerplate passages too), in the order it asks.
-pub fn passage_text_ids(output: &ClusterOutput) -> Vec<String> {
-    output
-        .passage_clusters
-        .iter()
-        .chain(&output.boilerplate_passages)
-        .map(|cluster| cluster.members[0].id.clone())
-        .collect()
+/// The ids of the documents whose texts the writer asks for: each passage cluster's first
+/// member (boilerplate passages too), in cluster order.
+pub fn passage_text_ids(output: &ReuseOutput) -> Vec<String> {
+    let mut ids: Vec<String> = (0..output.n_passage_clusters())
+        .map(|k| output.passage_cluster(k).members[0].id.clone())
+        .collect();
+    ids.extend(output.boilerplate_passages().iter().map(|c| c.members[0].id.clone()));
+    ids
 }
 
-/// Puts the text of each passage cluster's first member in the cluster (an excerpt of at most
-/// 300 characters of its span); `text_of` gives a document's text by id (`None`: unknown, the
-/// cluster keeps no text).
-pub fn fill_passage_texts_with(
-    output: &mut ClusterOutput,
-    text_of: &mut dyn FnMut(&str) -> Result<Option<String>>,
+/// Calls its argument on every traced document of a run, in DocId order (see
+/// [`reuse_stage`]).
+pub type EachTracedDoc<'a> = dyn FnMut(&mut dyn FnMut(&TracedDoc)) -> Result<()> + Send + 'a;
+
+/// The reuse stage for a driver of its own: `each_doc` calls its argument on every traced
+/// document of the run, in DocId order (the lines of `trace-NNNNN.jsonl`, shard after
+/// shard), and is called twice; `texts` gets the ids of [`passage_text_ids`] once and returns
+/// their texts (an id it leaves out leaves its cluster without `text`). Writes the ten files
+/// and `reuse.done` into `storage` as `unspun cluster` does (the same bytes for the same
+/// traces), in the memory of the native stage: about 80 bytes a document and 40 a passage,
+/// plus what `texts` returns. Returns the counts and the publisher report.
+pub fn reuse_stage(
+    storage: &FsStorage,
+    config: &ClusterConfig,
+    each_doc: &mut EachTracedDoc<'_>,
+    texts: &mut dyn FnMut(Vec<String>) -> Result<std::collections::HashMap<String, String>>,
+) -> Result<(ReuseCounts, Vec<Publisher>)> {
+    let mut builder = ReuseBuilder::new(config);
+    each_doc(&mut |doc| builder.add_doc(doc))?;
+    each_doc(&mut |doc| builder.add_substitutions(doc))?;
+    let output = builder.finish();
+    let found = texts(passage_text_ids(&output))?;
+    let text_of = |id: &str| Ok(found.get(id).cloned());
+    let marker = done_file(Stage::Reuse);
+    if storage.exists(&marker)? {
+        storage.remove(&marker)?;
+    }
+    let written = write_reuse_streamed(storage, &text_of, &output, true)?;
+    write_bytes(storage, &marker, reuse_marker(config).as_bytes())?;
+    Ok(written)
+}
+
+/// Calls `each` on the documents of the trace files `trace-00000.jsonl` … of `n_shards`
+/// shards in `storage`, in order (one shard held at a time): the `each_doc` of
+/// [`reuse_stage`] for a run whose trace files are written.
+pub fn each_traced_doc(
+    storage: &FsStorage,
+    n_shards: usize,
+    each: &mut dyn FnMut(&TracedDoc),
 ) -> Result<()> {
-    for cluster in output.passage_clusters.iter_mut().chain(&mut output.boilerplate_passages) {
-        let first = &cluster.members[0];
-        if let Some(text) = text_of(&first.id)? {
-            cluster.text = Some(char_excerpt(&text, first.char_start, first.char_end));
+    for shard in 0..n_shards {
+        for doc in read_json_lines::<TracedDoc>(storage, &shard_file(shard))? {
+            each(&doc);
         }
     }
     Ok(())
@@ -193,29 +237,6 @@ pub fn fill_passage_texts_with(
 /// The content of `reuse.done`: a hash of the link knobs, so that other knobs rerun the stage.
 pub fn reuse_marker(config: &ClusterConfig) -> String {
     format!("{:016x}\n", xxhash_rust::xxh3::xxh3_64(format!("{config:?}").as_bytes()))
-}
-
-/// Writes the ten files of the reuse stage into `storage`, each atomically (`documents.jsonl`,
-/// `links.jsonl`, `doc_clusters.jsonl`, `passage_clusters.jsonl`, `boilerplate_passages.jsonl`,
-/// `spins.jsonl`, `outlet_edges.jsonl`, `outlets.graphml`, `outlets.dot`, `publishers.json`);
-/// the caller writes the stage's marker after them.
-pub fn write_reuse(
-    storage: &FsStorage,
-    output: &ClusterOutput,
-    edges: &[OutletEdge],
-    report: &[Publisher],
-) -> Result<()> {
-    write_json_lines(storage, "documents.jsonl", &output.documents)?;
-    write_json_lines(storage, "links.jsonl", &output.links)?;
-    write_json_lines(storage, "doc_clusters.jsonl", &output.doc_clusters)?;
-    write_json_lines(storage, "passage_clusters.jsonl", &output.passage_clusters)?;
-    write_json_lines(storage, "boilerplate_passages.jsonl", &output.boilerplate_passages)?;
-    write_json_lines(storage, "spins.jsonl", &output.spins)?;
-    write_json_lines(storage, "outlet_edges.jsonl", edges)?;
-    write_bytes(storage, "outlets.graphml", outlet_graphml(report, edges).as_bytes())?;
-    write_bytes(storage, "outlets.dot", outlet_dot(report, edges).as_bytes())?;
-    let path = storage.path_of("publishers.json");
-    write_bytes(storage, "publishers.json", &to_json(&report, &path)?)
 }
 
 /// What `summary.json` says of the reuse stage's output (flattened into
@@ -242,36 +263,4 @@ pub struct ReuseCounts {
     pub n_outlet_edges: usize,
     /// Entries of the learned spin dictionary.
     pub n_spins: usize,
-}
-
-/// Counts `output` and its outlet `edges` for `summary.json`.
-pub fn reuse_counts(output: &ClusterOutput, edges: &[OutletEdge]) -> ReuseCounts {
-    let count_by = |names: &mut dyn Iterator<Item = String>| {
-        let mut counts = std::collections::BTreeMap::new();
-        for name in names {
-            *counts.entry(name).or_insert(0) += 1;
-        }
-        counts.into_iter().collect()
-    };
-    let verdict_name =
-        |verdict| serde_json::to_value(verdict).ok().and_then(|v| v.as_str().map(str::to_owned));
-    ReuseCounts {
-        n_links: output.links.len(),
-        n_strong_links: output.links.iter().filter(|l| l.strong).count(),
-        links_by_kind: count_by(
-            &mut output
-                .links
-                .iter()
-                .map(|l| unspun_core::cluster::link_kind_name(l.kind).to_owned()),
-        ),
-        verdicts: count_by(
-            &mut output.documents.iter().map(|d| verdict_name(d.verdict).unwrap_or_default()),
-        ),
-        n_doc_clusters: output.doc_clusters.len(),
-        n_clustered_docs: output.doc_clusters.iter().map(|c| c.n_members).sum(),
-        n_passage_clusters: output.passage_clusters.len(),
-        n_boilerplate_passages: output.boilerplate_passages.len(),
-        n_outlet_edges: edges.len(),
-        n_spins: output.spins.len(),
-    }
 }

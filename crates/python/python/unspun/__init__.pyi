@@ -23,6 +23,7 @@ from ._unspun import (
     read_jsonl_range as read_jsonl_range,
     read_parquet_row_groups as read_parquet_row_groups,
     reuse_stage as reuse_stage,
+    reuse_stage_files as reuse_stage_files,
     sentence_counts as sentence_counts,
     sentence_counts_packed as sentence_counts_packed,
     trace_documents as trace_documents,

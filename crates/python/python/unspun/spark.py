@@ -43,8 +43,11 @@ docs/cluster-output.md)::
    partner; each shard of 1,000 DocIds (``trace-NNNNN.jsonl``) is one partition holding its
    documents, their partners' records and their document frequencies, traced by
    ``unspun.trace_documents_packed`` in ``mapPartitionsWithIndex``.
-5. reuse: the trace lines (passages only: small) collected; ``unspun.reuse_stage`` runs the
-   native build, graph and writers on the driver, the passage texts fetched by a filter on id.
+5. reuse: the traced shards, kept by Spark (memory and disk), reach the driver one partition
+   at a time (``toLocalIterator``) and are written as ``trace-NNNNN.jsonl``;
+   ``unspun.reuse_stage_files`` reads them back twice into the native streamed builder (about
+   80 bytes a document, 40 a passage) and writes with the native writers on the driver, the
+   passage texts fetched by a filter on id.
 
 Every transformation is deterministic and side-effect free; the driver writes the output files,
 each to ``NAME.tmp``, fsynced and renamed, the stage markers as the stages finish and
@@ -748,8 +751,10 @@ def _edges(item):
 
 
 def trace_stage(docs, kept, reduced, n_docs, boilerplate, fingerprints, shard_docs, partitions):
-    """The trace stage: returns ``[(shard, lines)]`` for every shard of ``shard_docs``
-    documents (by DocId), ``lines`` the lines of ``trace-NNNNN.jsonl``.
+    """The trace stage: returns an RDD of ``(shard, lines)``, one partition per shard of
+    ``shard_docs`` documents (by DocId) in shard order, ``lines`` the lines of
+    ``trace-NNNNN.jsonl``; persisted (memory and disk) and computed, so that the driver can
+    take it a partition at a time.
 
     Each document meets, in its shard's partition: its record, the records of its partners
     that may be its source (a join of the candidate pairs with the documents, by partner), and
@@ -796,8 +801,12 @@ def trace_stage(docs, kept, reduced, n_docs, boilerplate, fingerprints, shard_do
             )
             yield (shard, lines)
 
+    from pyspark import StorageLevel
+
     everything = sc.union([own, partners, doc_freqs]).partitionBy(n_shards, _identity)
-    return sorted(everything.mapPartitionsWithIndex(trace_shard).collect())
+    traced = everything.mapPartitionsWithIndex(trace_shard).persist(StorageLevel.MEMORY_AND_DISK)
+    traced.count()
+    return traced, n_shards
 
 
 def passage_texts(docs):
@@ -875,24 +884,28 @@ def run_opened(
     started = time.monotonic()
     sc.setJobDescription("unspun: trace")
     partitions = partitions or max(2, sc.defaultParallelism)
-    shards = trace_stage(
+    traced, n_shards = trace_stage(
         docs, found["kept"], found["reduced"], n_docs, boilerplate, fingerprints, shard_docs,
         partitions,
     )
     found["reduced"].unpersist()
     found["kept"].unpersist()
-    traced = []
-    for shard, lines in shards:
+    # The shards come a partition at a time, in shard order: one shard's lines on the driver.
+    written = 0
+    for shard, lines in traced.toLocalIterator():
         write_atomic(
             os.path.join(out_dir, f"trace-{shard:05d}.jsonl"),
             "".join(line + "\n" for line in lines).encode(),
         )
-        traced.extend(lines)
+        written += 1
+    traced.unpersist()
+    if written != n_shards:
+        raise RuntimeError(f"the trace stage gave {written} shards of {n_shards}")
     finished("trace", started)
 
     started = time.monotonic()
     sc.setJobDescription("unspun: reuse")
-    counts = unspun.reuse_stage(out_dir, traced, passage_texts(docs))
+    counts = unspun.reuse_stage_files(out_dir, n_shards, passage_texts(docs))
     timings.append(
         {"stage": "reuse", "skipped": False, "secs": time.monotonic() - started,
          "n_shards_reused": 0}
