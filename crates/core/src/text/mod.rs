@@ -13,6 +13,7 @@
 //!
 //! Sentences are split on the original, cased text: the rules rely on upper-case letters.
 
+mod ascii_words;
 mod normalize;
 mod sentences;
 mod words;

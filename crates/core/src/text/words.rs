@@ -1,7 +1,6 @@
 //! Stop words and word tokens.
 
-use unicode_segmentation::UnicodeSegmentation;
-
+use super::ascii_words::for_each_word;
 use super::normalize::normalize_token_into;
 use super::sentences::is_glued_boundary;
 use crate::token::{Token, token_hash};
@@ -66,17 +65,17 @@ const STOPWORDS_BY_FIRST_BYTE: [(u16, u16); 256] = {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
     let mut buf = String::with_capacity(32);
-    for (start, word) in text.unicode_word_indices() {
+    for_each_word(text, |start, word| {
         // UAX#29 glues a combining mark to the space before it (" \u{6DA}"): a token never
         // starts with white space, so that it lies inside the sentence that holds its start.
         let trimmed = word.trim_start();
         let (start, word) = (start + word.len() - trimmed.len(), trimmed);
         if word.is_empty() {
-            continue;
+            return;
         }
         if !word.as_bytes().contains(&b'.') {
             out.push(make_token(start, word, &mut buf));
-            continue;
+            return;
         }
         let mut piece_start = 0;
         for (k, _) in word.match_indices('.') {
@@ -86,7 +85,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         }
         out.push(make_token(start + piece_start, &word[piece_start..], &mut buf));
-    }
+    });
     crate::canon::apply_phrases(&mut out);
     out
 }
