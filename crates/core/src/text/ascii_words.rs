@@ -45,25 +45,31 @@ pub(super) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)
             break;
         }
         let start = if bytes[p].is_ascii() { p } else { run };
-        // `bytes[p]` is not a space: find the chunk's end, the next certain boundary.
-        let mut ascii = bytes[p].is_ascii();
-        let mut prev = bytes[p];
+        // `bytes[p]` is not a space: find the chunk's end, the next certain boundary. The
+        // common case first: ASCII up to the next space or the end.
         let mut end = p + 1;
+        if bytes[p].is_ascii() {
+            while end < n && bytes[end] != b' ' && bytes[end].is_ascii() {
+                end += 1;
+            }
+            if end == n || bytes[end] == b' ' {
+                ascii_chunk(&text[start..end], start, &mut f);
+                p = end;
+                continue;
+            }
+        }
+        // The chunk holds a non-ASCII character: the crate segments it.
+        let mut prev = bytes[end - 1];
         while end < n {
             let b = bytes[end];
             if b.is_ascii() && prev.is_ascii() && ((b == b' ') != (prev == b' ')) {
                 break;
             }
-            ascii &= b.is_ascii();
             prev = b;
             end += 1;
         }
-        if ascii {
-            ascii_chunk(&text[start..end], start, &mut f);
-        } else {
-            for (k, word) in text[start..end].unicode_word_indices() {
-                f(start + k, word);
-            }
+        for (k, word) in text[start..end].unicode_word_indices() {
+            f(start + k, word);
         }
         p = end;
     }
