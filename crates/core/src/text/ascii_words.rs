@@ -14,8 +14,9 @@
 //! No rule looks across such a boundary either (WB6/WB7/WB11/WB12 look at most one character
 //! past the pair they join, and never through a space; regional indicators are not ASCII).
 //! A chunk of ASCII characters is therefore segmented on its own by a byte state machine for
-//! the ASCII classes (below); any other chunk goes to `unicode_word_indices`, with its offset.
-//! An ASCII chunk never holds a space: the first space after its first character ends it.
+//! the ASCII classes (below), in the same pass that finds its end; any other chunk goes to
+//! `unicode_word_indices`, with its offset. An ASCII chunk never holds a space: the first
+//! space after its first character ends it.
 //!
 //! ASCII word-break classes (UAX#29, Table 3): ALetter `A–Z a–z`, Numeric `0–9`, ExtendNumLet
 //! `_`, MidNumLet `.`, Single_Quote `'`, MidLetter `:`, MidNum `,` `;`, CR, LF, Newline (VT,
@@ -33,6 +34,8 @@ use unicode_segmentation::UnicodeSegmentation;
 pub(super) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     let bytes = text.as_bytes();
     let n = bytes.len();
+    // The words of the current chunk, held until it proves to be all ASCII.
+    let mut pending = Vec::new();
     let mut p = 0;
     while p < n {
         // A run of spaces is a segment of its own (WB3d), without a word, unless a
@@ -44,22 +47,29 @@ pub(super) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)
         if p == n {
             break;
         }
-        let start = if bytes[p].is_ascii() { p } else { run };
-        // `bytes[p]` is not a space: find the chunk's end, the next certain boundary. The
-        // common case first: ASCII up to the next space or the end.
-        let mut end = p + 1;
+        // `bytes[p]` is not a space. The common case first: an ASCII chunk up to the next
+        // space or the end.
+        let mut start = p;
+        let mut end = p;
         if bytes[p].is_ascii() {
-            while end < n && bytes[end] != b' ' && bytes[end].is_ascii() {
-                end += 1;
+            pending.clear();
+            match ascii_chunk(bytes, p, &mut pending) {
+                Ok(chunk_end) => {
+                    for &(s, e) in &pending {
+                        f(s, &text[s..e]);
+                    }
+                    p = chunk_end;
+                    continue;
+                }
+                Err(non_ascii) => end = non_ascii,
             }
-            if end == n || bytes[end] == b' ' {
-                ascii_chunk(&text[start..end], start, &mut f);
-                p = end;
-                continue;
-            }
+        } else {
+            start = run;
         }
-        // The chunk holds a non-ASCII character: the crate segments it.
-        let mut prev = bytes[end - 1];
+        // The chunk holds a non-ASCII character (at `end`): find its end, the next certain
+        // boundary, and let the crate segment it.
+        let mut prev = bytes[end];
+        end += 1;
         while end < n {
             let b = bytes[end];
             if b.is_ascii() && prev.is_ascii() && ((b == b' ') != (prev == b' ')) {
@@ -75,17 +85,23 @@ pub(super) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)
     }
 }
 
-/// Word segments of an all-ASCII chunk without spaces, at `offset` in the text.
-fn ascii_chunk<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(usize, &'a str)) {
-    let bytes = chunk.as_bytes();
+/// Segments the chunk that starts at `from` (an ASCII character other than a space) as long
+/// as it is ASCII: pushes the byte ranges of its words to `words` and returns `Ok` with the
+/// chunk's end (the next space, or the end of the text), or `Err` with the position of the
+/// first non-ASCII byte (then `words` is to be dropped).
+fn ascii_chunk(bytes: &[u8], from: usize, words: &mut Vec<(usize, usize)>) -> Result<usize, usize> {
     let n = bytes.len();
-    let mut i = 0;
+    let mut i = from;
     while i < n {
         let first = bytes[i];
         if !is_core(first) {
             // Other, mid, CR, LF, Newline: never part of a segment with a word (the CR of
             // CR LF included).
-            i += 1;
+            match first {
+                b' ' => return Ok(i),
+                b if !b.is_ascii() => return Err(i),
+                _ => i += 1,
+            }
             continue;
         }
         let start = i;
@@ -97,7 +113,8 @@ fn ascii_chunk<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(usize, &'a 
                 has_alnum |= b != b'_';
                 i += 1;
             } else if i + 1 < n && joins_infix(bytes[i - 1], b, bytes[i + 1]) {
-                // The character after the infix is a letter or a digit.
+                // The character after the infix is a letter or a digit. (Past the chunk's
+                // end comes a space or a non-ASCII byte: neither joins.)
                 has_alnum = true;
                 i += 2;
             } else {
@@ -105,9 +122,10 @@ fn ascii_chunk<'a>(chunk: &'a str, offset: usize, f: &mut impl FnMut(usize, &'a 
             }
         }
         if has_alnum {
-            f(offset + start, &chunk[start..i]);
+            words.push((start, i));
         }
     }
+    Ok(n)
 }
 
 /// ALetter, Numeric or ExtendNumLet.
