@@ -338,6 +338,35 @@ impl std::hash::Hasher for KeyHasher {
 /// A map keyed by hashes ([`KeyHasher`]).
 pub type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
+/// A Bloom filter of hashes (two bits of a 16,384-bit set per hash): whether a table may
+/// hold a key, without a probe of the table. Most words are in no table, and the tokenizer
+/// asks for every word of every text.
+#[derive(Debug)]
+struct HashFilter(Box<[u64; 256]>);
+
+impl Default for HashFilter {
+    fn default() -> Self {
+        HashFilter(Box::new([0; 256]))
+    }
+}
+
+impl HashFilter {
+    fn bits(hash: u64) -> [usize; 2] {
+        [(hash & 0x3FFF) as usize, ((hash >> 32) & 0x3FFF) as usize]
+    }
+
+    fn insert(&mut self, hash: u64) {
+        for bit in Self::bits(hash) {
+            self.0[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+
+    /// `false` when no inserted hash is `hash`; `true` when one may be.
+    fn may_hold(&self, hash: u64) -> bool {
+        Self::bits(hash).iter().all(|&bit| self.0[bit / 64] & (1 << (bit % 64)) != 0)
+    }
+}
+
 #[derive(Debug, Default)]
 struct Tables {
     /// Surface hash of a normalised word → its canonical hashes (aliases and spellings).
@@ -346,6 +375,10 @@ struct Tables {
     caps: KeyMap<Entry>,
     /// Surface hash of a phrase's first word (plain or possessive) → phrases, longest first.
     phrases: KeyMap<Vec<Phrase>>,
+    /// The keys of `words` and `caps`.
+    word_keys: HashFilter,
+    /// The keys of `phrases`.
+    phrase_keys: HashFilter,
 }
 
 fn tables() -> &'static Tables {
@@ -405,6 +438,12 @@ fn build_tables() -> Tables {
     for list in t.phrases.values_mut() {
         list.sort_by_key(|p| std::cmp::Reverse(p.rest.len()));
     }
+    for &hash in t.words.keys().chain(t.caps.keys()) {
+        t.word_keys.insert(hash);
+    }
+    for &hash in t.phrases.keys() {
+        t.phrase_keys.insert(hash);
+    }
     t
 }
 
@@ -422,7 +461,12 @@ fn add_phrase(phrases: &mut KeyMap<Vec<Phrase>>, words: &[&str], canon: Option<&
 pub(crate) fn canonical_word(normalized: &str, original: &str, hash: u64) -> Option<u64> {
     let t = tables();
     let caps = || original.len() >= 2 && original.bytes().all(|b| b.is_ascii_uppercase());
-    let lookup = |h: u64| t.words.get(&h).or_else(|| if caps() { t.caps.get(&h) } else { None });
+    let lookup = |h: u64| {
+        if !t.word_keys.may_hold(h) {
+            return None;
+        }
+        t.words.get(&h).or_else(|| if caps() { t.caps.get(&h) } else { None })
+    };
     if let Some(entry) = lookup(hash) {
         return Some(entry.canon);
     }
@@ -454,7 +498,9 @@ pub(crate) fn apply_phrases(tokens: &mut [Token]) {
     let t = tables();
     let mut i = 0;
     while i < tokens.len() {
-        let Some(candidates) = t.phrases.get(&tokens[i].hash) else {
+        let hash = tokens[i].hash;
+        let Some(candidates) = t.phrase_keys.may_hold(hash).then(|| t.phrases.get(&hash)).flatten()
+        else {
             i += 1;
             continue;
         };
@@ -532,6 +578,17 @@ mod tests {
         assert_ne!(canons("the state"), canons("Islamic State"));
         // A phrase must be whole: "united" alone is a plain word.
         assert_ne!(canons("united fans"), canons("USA fans"));
+    }
+
+    #[test]
+    fn key_filters_hold_every_key_and_few_others() {
+        let t = tables();
+        assert!(t.words.keys().chain(t.caps.keys()).all(|&h| t.word_keys.may_hold(h)));
+        assert!(t.phrases.keys().all(|&h| t.phrase_keys.may_hold(h)));
+        let others: Vec<u64> = (0..10_000).map(|k| token_hash(&format!("w{k}"))).collect();
+        let false_hits = others.iter().filter(|&&h| t.word_keys.may_hold(h)).count();
+        assert!(false_hits < 1_000, "{false_hits} of 10,000 other words pass the word filter");
+        assert!(!others.iter().all(|&h| t.phrase_keys.may_hold(h)));
     }
 
     #[test]

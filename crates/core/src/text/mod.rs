@@ -13,6 +13,7 @@
 //!
 //! Sentences are split on the original, cased text: the rules rely on upper-case letters.
 
+mod ascii_words;
 mod normalize;
 mod sentences;
 mod words;
@@ -153,7 +154,13 @@ mod tests {
                 prev_end <= t.byte_start && t.byte_start < t.byte_end && t.byte_end <= text.len()
             );
             assert!(text.is_char_boundary(t.byte_start) && text.is_char_boundary(t.byte_end));
-            assert_eq!(t.hash, token_hash(&normalize_token(&text[t.byte_start..t.byte_end])));
+            let word = &text[t.byte_start..t.byte_end];
+            let normalized = normalize_token(word);
+            assert_eq!(t.hash, token_hash(&normalized));
+            assert_eq!(t.is_stopword, is_stopword(&normalized));
+            let marked = word.chars().next().is_some_and(char::is_uppercase)
+                || word.bytes().any(|b| b.is_ascii_digit());
+            assert_eq!(t.is_marked, marked);
             prev_end = t.byte_end;
         }
     }

@@ -41,9 +41,10 @@ pub fn normalize_token(word: &str) -> String {
 /// [`normalize_token`] into a reused buffer, which is cleared first. Pure-ASCII words are
 /// lower-cased byte by byte without touching the Unicode machinery.
 pub fn normalize_token_into(word: &str, out: &mut String) {
-    if word.is_ascii() && !word.bytes().any(|b| b == b'`' || is_ascii_space(b)) {
+    if word.bytes().all(|b| b.is_ascii() && b != b'`' && !is_ascii_space(b)) {
         out.clear();
-        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        out.push_str(word);
+        out.make_ascii_lowercase();
     } else {
         normalize_into(word, out);
     }

@@ -27,6 +27,15 @@ pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Skip eight bytes at a time up to the next one that matters.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mask = special_bytes(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+            if mask == 0 {
+                i += 8;
+                continue;
+            }
+            i += (mask.trailing_zeros() / 8) as usize;
+        }
         let b = bytes[i];
         let c = match b {
             b'.' | b'!' | b'?' | b'\n' | b'\r' => char::from(b),
@@ -59,6 +68,17 @@ pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
     }
     push_trimmed(text, start, text.len(), &mut out);
     out
+}
+
+/// A mask of eight bytes (little-endian) whose lowest set bit is the high bit of the first
+/// byte that is `.` `!` `?` `\n` `\r` or not ASCII, zero when there is none. (Higher bits may
+/// be set wrongly: only the lowest is exact.)
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let equal = |b: u8| zero_byte(word ^ (ONES * u64::from(b)));
+    equal(b'.') | equal(b'!') | equal(b'?') | equal(b'\n') | equal(b'\r') | (word & HIGH)
 }
 
 fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Range<usize>>) {
@@ -439,6 +459,20 @@ fn period_ends_sentence(text: &str, start: usize, dot: usize, next: usize) -> bo
 mod tests {
     use super::*;
     use crate::text::{Token, analyze};
+
+    proptest::proptest! {
+        #[test]
+        fn special_bytes_finds_the_first(bytes in proptest::array::uniform8(
+            proptest::sample::select(&[b'a', b' ', b'.', b'!', b'?', b'\n', b'\r', 0, 0x2D, 0x2F,
+                0x3E, 0x80, 0xBF, 0xC2, 0xE2, 0xF0, 0xFF][..])
+        )) {
+            let first = bytes.iter().position(|&b| matches!(b, b'.' | b'!' | b'?' | b'\n' | b'\r')
+                || !b.is_ascii());
+            let mask = special_bytes(u64::from_le_bytes(bytes));
+            let found = (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize);
+            proptest::prop_assert_eq!(found, first);
+        }
+    }
 
     /// Sentences of `input`, one per line, as text.
     fn check(input: &str, expect: &[&str]) {

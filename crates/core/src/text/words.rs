@@ -1,9 +1,11 @@
 //! Stop words and word tokens.
 
-use unicode_segmentation::UnicodeSegmentation;
+use std::sync::OnceLock;
 
+use super::ascii_words::for_each_word;
 use super::normalize::normalize_token_into;
 use super::sentences::is_glued_boundary;
+use crate::canon::KeyMap;
 use crate::token::{Token, token_hash};
 
 /// The English stop words: NLTK's list, a few common contractions, and the reporting verbs
@@ -41,6 +43,15 @@ pub fn is_stopword(normalized: &str) -> bool {
     STOPWORDS[usize::from(start)..usize::from(end)].iter().any(|w| w.as_bytes() == bytes)
 }
 
+/// [`is_stopword`] of a normalised word whose [`token_hash`] is `hash`: one table lookup
+/// (tokens of every text go through it), then a comparison of the bytes.
+fn is_hashed_stopword(normalized: &str, hash: u64) -> bool {
+    static BY_HASH: OnceLock<KeyMap<u16>> = OnceLock::new();
+    let by_hash =
+        BY_HASH.get_or_init(|| (0u16..).zip(STOPWORDS).map(|(k, w)| (token_hash(w), k)).collect());
+    by_hash.get(&hash).is_some_and(|&k| STOPWORDS[usize::from(k)] == normalized)
+}
+
 /// For each first byte, the range of [`STOPWORDS`] starting with it (the list is byte-sorted).
 const STOPWORDS_BY_FIRST_BYTE: [(u16, u16); 256] = {
     let mut table = [(0u16, 0u16); 256];
@@ -66,17 +77,21 @@ const STOPWORDS_BY_FIRST_BYTE: [(u16, u16); 256] = {
 pub fn tokenize(text: &str) -> Vec<Token> {
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
     let mut buf = String::with_capacity(32);
-    for (start, word) in text.unicode_word_indices() {
+    for_each_word(text, |start, word| {
         // UAX#29 glues a combining mark to the space before it (" \u{6DA}"): a token never
         // starts with white space, so that it lies inside the sentence that holds its start.
-        let trimmed = word.trim_start();
+        // (A word from an ASCII chunk starts with a letter, a digit or `_`: nothing to trim.)
+        let trimmed = match word.as_bytes()[0] {
+            b if b.is_ascii_alphanumeric() => word,
+            _ => word.trim_start(),
+        };
         let (start, word) = (start + word.len() - trimmed.len(), trimmed);
         if word.is_empty() {
-            continue;
+            return;
         }
         if !word.as_bytes().contains(&b'.') {
             out.push(make_token(start, word, &mut buf));
-            continue;
+            return;
         }
         let mut piece_start = 0;
         for (k, _) in word.match_indices('.') {
@@ -86,7 +101,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
         }
         out.push(make_token(start + piece_start, &word[piece_start..], &mut buf));
-    }
+    });
     crate::canon::apply_phrases(&mut out);
     out
 }
@@ -95,7 +110,7 @@ fn make_token(byte_start: usize, word: &str, buf: &mut String) -> Token {
     normalize_token_into(word, buf);
     let hash = token_hash(buf);
     let canon = crate::canon::canonical_word(buf, word, hash).unwrap_or(hash);
-    let is_stopword = is_stopword(buf);
+    let is_stopword = is_hashed_stopword(buf, hash);
     let is_marked = word.chars().next().is_some_and(char::is_uppercase)
         || word.bytes().any(|b| b.is_ascii_digit());
     Token { byte_start, byte_end: byte_start + word.len(), hash, canon, is_stopword, is_marked }
@@ -120,6 +135,11 @@ mod tests {
         }
         for w in ["russia", "putin", "The", "", "sai", "saidx"] {
             assert!(!is_stopword(w), "{w}");
+        }
+        for w in
+            STOPWORDS.iter().chain(&["russia", "putin", "The", "", "sai", "saidx", "yourselvesx"])
+        {
+            assert_eq!(is_hashed_stopword(w, token_hash(w)), is_stopword(w), "{w}");
         }
     }
 
