@@ -36,6 +36,8 @@ pub(super) struct Prepared {
     pub(super) vectors: Mutex<SentenceVectors>,
     /// Canonical hash of a content token → token positions.
     pub(super) positions: KeyMap<Vec<u32>>,
+    /// The keys of `positions`, to rule words out without looking them up.
+    pub(super) words: WordBloom,
     quotes: OnceLock<QuoteMask>,
 }
 
@@ -48,9 +50,10 @@ impl Prepared {
                 positions.entry(word).or_default().push(pos as u32);
             }
         }
+        let words = WordBloom::new(positions.keys().copied(), positions.len());
         let vectors = Mutex::new(SentenceVectors::default());
         let (chars, quotes) = (OnceLock::new(), OnceLock::new());
-        Prepared { doc, analyzed, chars, vectors, positions, quotes }
+        Prepared { doc, analyzed, chars, vectors, positions, words, quotes }
     }
 
     /// Byte → character offsets of the text.
@@ -61,6 +64,38 @@ impl Prepared {
     /// The quotations of the text.
     pub(super) fn quotes(&self) -> &QuoteMask {
         self.quotes.get_or_init(|| QuoteMask::new(&self.doc.text))
+    }
+}
+
+/// A bloom filter of a document's content words (one bit per word, about 8 bits per
+/// word): a word whose bit is clear is not among them.
+#[derive(Debug)]
+pub(super) struct WordBloom {
+    bits: Vec<u64>,
+    /// 64 − log2(number of bits).
+    shift: u32,
+}
+
+impl WordBloom {
+    fn new(words: impl Iterator<Item = u64>, n_words: usize) -> WordBloom {
+        let n_bits = (n_words * 8).next_power_of_two().clamp(64, 1 << 20);
+        let shift = 64 - n_bits.trailing_zeros();
+        let mut bloom = WordBloom { bits: vec![0; n_bits / 64], shift };
+        for word in words {
+            let at = bloom.bit(word);
+            bloom.bits[at / 64] |= 1u64 << (at % 64);
+        }
+        bloom
+    }
+
+    fn bit(&self, word: u64) -> usize {
+        (word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Whether `word` may be one of the words (false: it is not).
+    pub(super) fn may_contain(&self, word: u64) -> bool {
+        let at = self.bit(word);
+        self.bits[at / 64] >> (at % 64) & 1 != 0
     }
 }
 
