@@ -286,6 +286,8 @@ struct Scratch {
     /// The scores `f` of the current row.
     f: Vec<i32>,
     source: Vec<SourceToken>,
+    /// The pair scores of the current row.
+    pairs: Vec<i32>,
     /// Buffers of the traceback.
     e_row: Vec<i32>,
     f_col: Vec<i32>,
@@ -323,7 +325,7 @@ fn align_impl(
     }
     with_scratch(|scratch| {
         let width = m + 1;
-        let Scratch { h, f, source: src, e_row, f_col, .. } = scratch;
+        let Scratch { h, f, source: src, pairs, e_row, f_col, .. } = scratch;
         h.clear();
         h.resize((n + 1) * width, 0);
         f.clear();
@@ -335,7 +337,10 @@ fn align_impl(
             synonyms: 0,
             absorbed: if s.canon == ABSORBED { -1 } else { 0 },
         }));
+        pairs.clear();
+        pairs.resize(m, 0);
         let (go, ge) = (scoring.gap_open, scoring.gap_extend);
+        let (eq, mis, syn_score) = (scoring.equivalent, scoring.mismatch, scoring.synonym);
         let (mut best, mut best_at) = (0i32, (0usize, 0usize));
         for (qi, q) in query.iter().enumerate() {
             if qi % 64 == 0
@@ -354,19 +359,11 @@ fn align_impl(
             let q_canon_ok = !q_absorbed;
             let q_bit = if q.is_content() { 1u64 << (qi % 64) } else { 0 };
             let q_free = if q_absorbed { -1i32 } else { 0 };
-            let (eq, mis, syn_score) = (scoring.equivalent, scoring.mismatch, scoring.synonym);
-            let (done, rest) = h.split_at_mut((qi + 1) * width);
-            let up = &done[qi * width..];
-            let cur = &mut rest[..width];
-            // h(i, j-1), e(i, j-1)
-            let (mut h_left, mut e) = (0i32, NEG);
-            let mut row_best = 0i32;
-            for ((s, h_cell), (f_cell, pair_up)) in
-                src.iter().zip(&mut cur[1..]).zip(f[1..].iter_mut().zip(up.windows(2)))
-            {
+            // The pair scores of the row first: no dependency from cell to cell.
+            for (s, pair) in src.iter().zip(pairs.iter_mut()) {
                 let same_canon = q_canon_ok & (q.canon == s.canon);
                 let synonym = s.synonyms & q_bit != 0;
-                let pair = if q.hash == s.hash {
+                *pair = if q.hash == s.hash {
                     q_match
                 } else if same_canon {
                     eq
@@ -375,20 +372,29 @@ fn align_impl(
                 } else {
                     mis
                 };
-                let (h_diag, h_up) = (pair_up[0], pair_up[1]);
-                let e_val = (h_left + go).max(e + ge);
+            }
+            let (done, rest) = h.split_at_mut((qi + 1) * width);
+            let up = &done[qi * width..(qi + 1) * width];
+            let cur = &mut rest[..width];
+            // h(i, j-1), e(i, j-1), h(i-1, j-1)
+            let (mut h_left, mut e, mut h_diag) = (0i32, NEG, up[0]);
+            let mut row_best = 0i32;
+            for ((((h_cell, f_cell), h_up), pair), s) in
+                cur[1..].iter_mut().zip(&mut f[1..]).zip(&up[1..]).zip(pairs.iter()).zip(src.iter())
+            {
+                let h_up = *h_up;
                 let f_val = (h_up + go).max(*f_cell + ge);
                 // Absorbed words of an alias phrase are skipped at no cost (h is never
-                // negative, so masking it to 0 leaves the floor below unchanged).
-                let h_val = (h_diag + pair)
-                    .max(e_val)
-                    .max(f_val)
-                    .max(h_up & q_free)
-                    .max(h_left & s.absorbed)
-                    .max(0);
+                // negative, so masking it to 0 leaves the floor below unchanged). What does
+                // not depend on the cell to the left is taken first, to keep the chain from
+                // cell to cell short.
+                let other = (h_diag + pair).max(f_val).max(h_up & q_free).max(0);
+                let e_val = (h_left + go).max(e + ge);
+                let h_val = other.max(h_left & s.absorbed).max(e_val);
                 *h_cell = h_val;
                 *f_cell = f_val;
                 h_left = h_val;
+                h_diag = h_up;
                 e = e_val;
                 row_best = row_best.max(h_val);
             }

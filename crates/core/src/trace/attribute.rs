@@ -400,9 +400,8 @@ pub(super) fn window_of(
     let positions = &mut scratch.positions;
     positions.clear();
     for (idx, word) in words.distinct.iter().enumerate() {
-        if cand.words.may_contain(*word)
-            && let Some(found) = cand.positions.get(word)
-        {
+        if cand.words.may_contain(*word) {
+            let found = cand.words.get(*word);
             positions.extend(found.iter().take(256).map(|p| (*p, idx as u32)));
         }
     }
