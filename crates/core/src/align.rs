@@ -582,9 +582,13 @@ pub struct PairBounds {
     pub content_matches: usize,
 }
 
-/// Buffers of [`max_pairs`].
+/// Buffers of [`max_pairs`]: the table of a query, and the buffers of one bound.
 #[derive(Default)]
 struct BoundScratch {
+    /// Tokens of the query.
+    n: usize,
+    /// ⌈n / 64⌉.
+    words: usize,
     /// Open-addressing table: slot → (tagged key, index into `masks`; `u32::MAX`: empty).
     /// Hashes and canonical hashes share it, tagged apart; a clash of tagged keys only
     /// merges two bit sets, which loosens the bound but keeps it a bound.
@@ -644,19 +648,49 @@ impl BoundScratch {
 }
 
 /// [`PairBounds`] of `query` against `source`, with the thesaurus of the alignment
-/// (`synonyms`, see [`align_with_rows`]) if it has one. Cost O(len(source) × ⌈len(query)/64⌉).
+/// (`synonyms`, see [`align_with_rows`]) if it has one. Cost O(len(source) × ⌈len(query)/64⌉)
+/// after O(len(query)) for the query's table: [`QueryBounds`] keeps that table for a query
+/// bounded against many sources.
 pub fn max_pairs(
     query: &[Token],
     source: &[Token],
     synonyms: Option<SynonymRows<'_>>,
 ) -> PairBounds {
-    let n = query.len();
-    if n == 0 || source.is_empty() {
-        return PairBounds { pairs: 0, content_matches: 0 };
-    }
-    let words = n.div_ceil(64);
     with_scratch(|scratch| {
         let b = &mut scratch.bounds;
+        b.set_query(query);
+        b.bounds(source, synonyms)
+    })
+}
+
+/// [`max_pairs`] of one query against many sources: the query's table is made once.
+#[derive(Default)]
+pub struct QueryBounds {
+    table: BoundScratch,
+}
+
+impl QueryBounds {
+    /// The table of `query`.
+    pub fn new(query: &[Token]) -> QueryBounds {
+        let mut table = BoundScratch::default();
+        table.set_query(query);
+        QueryBounds { table }
+    }
+
+    /// [`max_pairs`] of the query against `source`.
+    pub fn max_pairs(&mut self, source: &[Token], synonyms: Option<SynonymRows<'_>>) -> PairBounds {
+        self.table.bounds(source, synonyms)
+    }
+}
+
+impl BoundScratch {
+    /// Makes the table of `query`.
+    fn set_query(&mut self, query: &[Token]) {
+        let n = query.len();
+        let words = n.div_ceil(64);
+        let b = self;
+        b.n = n;
+        b.words = words;
         let n_slots = (4 * n).next_power_of_two();
         b.slots.clear();
         b.slots.resize(n_slots, (0, u32::MAX));
@@ -680,6 +714,15 @@ pub fn max_pairs(
                 b.content[word] |= bit;
             }
         }
+    }
+
+    /// The bounds of the query of the table against `source`.
+    fn bounds(&mut self, source: &[Token], synonyms: Option<SynonymRows<'_>>) -> PairBounds {
+        let (n, words) = (self.n, self.words);
+        if n == 0 || source.is_empty() {
+            return PairBounds { pairs: 0, content_matches: 0 };
+        }
+        let b = self;
         // Bit-parallel LCS (Hyyrö 2004): the zeros of `v` count the longest chain of pairs.
         b.v.clear();
         b.v.resize(words, !0);
@@ -725,7 +768,7 @@ pub fn max_pairs(
         let content_matches: u32 =
             b.seen.iter().zip(&b.stop).map(|(seen, stop)| (seen & !stop).count_ones()).sum();
         PairBounds { pairs, content_matches: content_matches as usize }
-    })
+    }
 }
 
 #[cfg(test)]

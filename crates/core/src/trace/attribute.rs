@@ -9,7 +9,7 @@ use super::fetch::Candidate;
 use super::query::Query;
 use super::retrieve::Retrieval;
 use crate::DocId;
-use crate::align::{Alignment, Op, PairBounds, SynonymRows, align, align_with_rows, max_pairs};
+use crate::align::{Alignment, Op, PairBounds, QueryBounds, SynonymRows, align, align_with_rows};
 use crate::canon::KeyMap;
 use crate::limits::hit;
 use crate::report::{SentenceStatus, TraceStats};
@@ -57,9 +57,8 @@ pub(super) fn align_sentences(
         if config.cancel.is_cancelled() {
             break;
         }
-        if let Some(synonyms) = synonyms.as_mut() {
-            synonyms.start_sentence(query.body, tokens);
-        }
+        // The sentence's senses and bound table, made at its first window.
+        let mut bounder: Option<QueryBounds> = None;
         let words = SentenceWords::new(tokens);
         for (c_idx, cand) in cands.iter().enumerate() {
             if local.as_ref().is_some_and(|local| !local.allows(idx, c_idx)) {
@@ -79,7 +78,14 @@ pub(super) fn align_sentences(
                 break 'sentences;
             }
             stats.n_alignments += 1;
-            let aligned = align_window(tokens, (c_idx, cand), (lo, hi), synonyms.as_mut(), config);
+            let bounder = bounder.get_or_insert_with(|| {
+                if let Some(synonyms) = synonyms.as_mut() {
+                    synonyms.start_sentence(query.body, tokens);
+                }
+                QueryBounds::new(tokens)
+            });
+            let aligned =
+                align_window(tokens, (c_idx, cand), (lo, hi), synonyms.as_mut(), bounder, config);
             let Some(mut alignment) = aligned else { continue };
             alignment.q_start += sentence.token_start;
             alignment.q_end += sentence.token_start;
@@ -96,25 +102,26 @@ pub(super) fn align_sentences(
 
 /// Aligns `tokens` against the tokens `lo..hi` of `cand` (candidate `c_idx`); with a
 /// thesaurus (`synonyms`, started on the sentence of `tokens`), words sharing a sense are
-/// equivalent. `None` without aligning when [`max_pairs`] proves that no alignment there can
+/// equivalent. `None` without aligning when [`max_pairs`](crate::align::max_pairs) proves that no alignment there can
 /// be accepted.
 fn align_window(
     tokens: &[Token],
     (c_idx, cand): (usize, &Candidate),
     (lo, hi): (usize, usize),
     synonyms: Option<&mut Synonyms<'_>>,
+    bounder: &mut QueryBounds,
     config: &TraceConfig,
 ) -> Option<Alignment> {
     let s_tokens = &cand.analyzed.tokens[lo..hi];
     let scoring = &config.scoring;
     let Some(synonyms) = synonyms else {
-        if !may_accept(max_pairs(tokens, s_tokens, None), tokens.len(), config) {
+        if !may_accept(bounder.max_pairs(s_tokens, None), tokens.len(), config) {
             return None;
         }
         return align(tokens, s_tokens, scoring);
     };
     let rows = synonyms.rows(c_idx, cand, (lo, hi));
-    if !may_accept(max_pairs(tokens, s_tokens, Some(rows)), tokens.len(), config) {
+    if !may_accept(bounder.max_pairs(s_tokens, Some(rows)), tokens.len(), config) {
         return None;
     }
     align_with_rows(tokens, s_tokens, scoring, rows)
