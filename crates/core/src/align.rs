@@ -177,7 +177,7 @@ const NEG: i32 = i32::MIN / 4;
 /// alignment exists. Cost is O(len(query) × len(source)) time and memory: callers pass a
 /// sentence and a window of the source, not whole documents.
 pub fn align(query: &[Token], source: &[Token], scoring: &Scoring) -> Option<Alignment> {
-    align_impl(query, source, scoring, |_, _| false)
+    align_impl(query, source, scoring, None)
 }
 
 /// How two tokens pair up: the score and the step.
@@ -200,15 +200,70 @@ fn pair(
     }
 }
 
+/// A thesaurus as the alignment of one query against one source asks it: per source token,
+/// the bit set of the query tokens it is a synonym of. Source token `j` has the words
+/// `rows[j * words..(j + 1) * words]`, bit `i % 64` of word `i / 64` for query token `i`,
+/// with `words` = ⌈len(query) / 64⌉. Bits of pairs that are not two content words are ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct SynonymRows<'a> {
+    /// Words per source token: ⌈len(query) / 64⌉.
+    pub words: usize,
+    /// The bit sets, source token after source token.
+    pub rows: &'a [u64],
+}
+
+impl SynonymRows<'_> {
+    /// Whether `query[i]` and `source[j]` are synonyms (by the bits alone).
+    pub fn get(&self, i: usize, j: usize) -> bool {
+        self.rows[j * self.words + i / 64] >> (i % 64) & 1 != 0
+    }
+
+    /// The rows of `synonym(i, j)`, asked of every pair of content words of `query` and
+    /// `source` (the bits of [`align_with`]).
+    pub fn build(
+        query: &[Token],
+        source: &[Token],
+        synonym: &dyn Fn(usize, usize) -> bool,
+    ) -> Vec<u64> {
+        let words = query.len().div_ceil(64);
+        let mut rows = vec![0u64; source.len() * words];
+        for (j, s) in source.iter().enumerate() {
+            if !s.is_content() {
+                continue;
+            }
+            for (i, q) in query.iter().enumerate() {
+                if q.is_content() && synonym(i, j) {
+                    rows[j * words + i / 64] |= 1u64 << (i % 64);
+                }
+            }
+        }
+        rows
+    }
+}
+
 /// [`align`] with a thesaurus: `synonym(i, j)` tells whether `query[i]` and `source[j]` are
-/// synonyms (asked only of two different content words).
+/// synonyms (asked once of every two content words, before aligning: see
+/// [`align_with_rows`], which takes the answers as bit sets).
 pub fn align_with(
     query: &[Token],
     source: &[Token],
     scoring: &Scoring,
     synonym: &dyn Fn(usize, usize) -> bool,
 ) -> Option<Alignment> {
-    align_impl(query, source, scoring, synonym)
+    let rows = SynonymRows::build(query, source, synonym);
+    let words = query.len().div_ceil(64);
+    align_impl(query, source, scoring, Some(SynonymRows { words, rows: &rows }))
+}
+
+/// [`align`] with a thesaurus given as bit sets: `query[i]` and `source[j]`, two content
+/// words of different hashes and canonical forms, are synonyms when `synonyms.get(i, j)`.
+pub fn align_with_rows(
+    query: &[Token],
+    source: &[Token],
+    scoring: &Scoring,
+    synonyms: SynonymRows<'_>,
+) -> Option<Alignment> {
+    align_impl(query, source, scoring, Some(synonyms))
 }
 
 /// One source token as the alignment compares it.
@@ -216,8 +271,11 @@ pub fn align_with(
 struct SourceToken {
     hash: u64,
     canon: u64,
-    content: bool,
-    absorbed: bool,
+    /// The query tokens of the current block of 64 rows that are synonyms of this token
+    /// (0 unless it is a content word).
+    synonyms: u64,
+    /// All ones for a word absorbed by an alias phrase, else 0.
+    absorbed: i32,
 }
 
 /// Buffers of [`align_impl`] and [`max_pairs`], kept per thread between calls.
@@ -228,6 +286,8 @@ struct Scratch {
     /// The scores `f` of the current row.
     f: Vec<i32>,
     source: Vec<SourceToken>,
+    /// The pair scores of the current row.
+    pairs: Vec<i32>,
     /// Buffers of the traceback.
     e_row: Vec<i32>,
     f_col: Vec<i32>,
@@ -249,11 +309,15 @@ fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 
 /// Smith-Waterman-Gotoh. Keeps the matrix `h` only: the few values of `e` and `f` the
 /// traceback asks for are computed again from it (a row of `e`, a column of `f`).
+///
+/// A cell's pair score is chosen without branches from per-row constants (the query token)
+/// and per-source-token fields ([`SourceToken`]): equal hashes, equal canonical forms, the
+/// synonym bit.
 fn align_impl(
     query: &[Token],
     source: &[Token],
     scoring: &Scoring,
-    synonym: impl Fn(usize, usize) -> bool,
+    synonyms: Option<SynonymRows<'_>>,
 ) -> Option<Alignment> {
     let (n, m) = (query.len(), source.len());
     if n == 0 || m == 0 {
@@ -261,7 +325,7 @@ fn align_impl(
     }
     with_scratch(|scratch| {
         let width = m + 1;
-        let Scratch { h, f, source: src, e_row, f_col, .. } = scratch;
+        let Scratch { h, f, source: src, pairs, e_row, f_col, .. } = scratch;
         h.clear();
         h.resize((n + 1) * width, 0);
         f.clear();
@@ -270,59 +334,82 @@ fn align_impl(
         src.extend(source.iter().map(|s| SourceToken {
             hash: s.hash,
             canon: s.canon,
-            content: s.is_content(),
-            absorbed: s.canon == ABSORBED,
+            synonyms: 0,
+            absorbed: if s.canon == ABSORBED { -1 } else { 0 },
         }));
+        pairs.clear();
+        pairs.resize(m, 0);
         let (go, ge) = (scoring.gap_open, scoring.gap_extend);
+        let (eq, mis, syn_score) = (scoring.equivalent, scoring.mismatch, scoring.synonym);
         let (mut best, mut best_at) = (0i32, (0usize, 0usize));
         for (qi, q) in query.iter().enumerate() {
+            if qi % 64 == 0
+                && let Some(syn) = synonyms
+            {
+                // The synonym bits of this block of 64 query tokens.
+                let block = qi / 64;
+                for (j, (s, t)) in src.iter_mut().zip(source).enumerate() {
+                    s.synonyms = if t.is_content() { syn.rows[j * syn.words + block] } else { 0 };
+                }
+            }
             let q_match =
                 if q.is_stopword { scoring.stopword_match } else { scoring.content_match };
             let q_absorbed = q.canon == ABSORBED;
-            let q_content = q.is_content();
-            let (done, rest) = h.split_at_mut((qi + 1) * width);
-            let up = &done[qi * width..];
-            let cur = &mut rest[..width];
-            // h(i, j-1), e(i, j-1)
-            let (mut h_left, mut e) = (0i32, NEG);
-            for (j, ((s, h_cell), (f_cell, pair_up))) in
-                src.iter().zip(&mut cur[1..]).zip(f[1..].iter_mut().zip(up.windows(2))).enumerate()
-            {
-                let pair = if q.hash == s.hash {
+            // An absorbed query word has no canonical form to share.
+            let q_canon_ok = !q_absorbed;
+            let q_bit = if q.is_content() { 1u64 << (qi % 64) } else { 0 };
+            let q_free = if q_absorbed { -1i32 } else { 0 };
+            // The pair scores of the row first: no dependency from cell to cell.
+            for (s, pair) in src.iter().zip(pairs.iter_mut()) {
+                let same_canon = q_canon_ok & (q.canon == s.canon);
+                let synonym = s.synonyms & q_bit != 0;
+                *pair = if q.hash == s.hash {
                     q_match
-                } else if q.canon == s.canon && !q_absorbed {
-                    scoring.equivalent
-                } else if q_content && s.content && synonym(qi, j) {
-                    scoring.synonym
+                } else if same_canon {
+                    eq
+                } else if synonym {
+                    syn_score
                 } else {
-                    scoring.mismatch
+                    mis
                 };
-                let (h_diag, h_up) = (pair_up[0], pair_up[1]);
-                let e_val = (h_left + go).max(e + ge);
+            }
+            let (done, rest) = h.split_at_mut((qi + 1) * width);
+            let up = &done[qi * width..(qi + 1) * width];
+            let cur = &mut rest[..width];
+            // h(i, j-1), e(i, j-1), h(i-1, j-1)
+            let (mut h_left, mut e, mut h_diag) = (0i32, NEG, up[0]);
+            let mut row_best = 0i32;
+            for ((((h_cell, f_cell), h_up), pair), s) in
+                cur[1..].iter_mut().zip(&mut f[1..]).zip(&up[1..]).zip(pairs.iter()).zip(src.iter())
+            {
+                let h_up = *h_up;
                 let f_val = (h_up + go).max(*f_cell + ge);
-                let mut h_val = (h_diag + pair).max(e_val).max(f_val);
-                // Absorbed words of an alias phrase are skipped at no cost.
-                if q_absorbed {
-                    h_val = h_val.max(h_up);
-                }
-                if s.absorbed {
-                    h_val = h_val.max(h_left);
-                }
-                let h_val = h_val.max(0);
+                // Absorbed words of an alias phrase are skipped at no cost (h is never
+                // negative, so masking it to 0 leaves the floor below unchanged). What does
+                // not depend on the cell to the left is taken first, to keep the chain from
+                // cell to cell short.
+                let other = (h_diag + pair).max(f_val).max(h_up & q_free).max(0);
+                let e_val = (h_left + go).max(e + ge);
+                let h_val = other.max(h_left & s.absorbed).max(e_val);
                 *h_cell = h_val;
                 *f_cell = f_val;
                 h_left = h_val;
+                h_diag = h_up;
                 e = e_val;
-                if h_val > best {
-                    best = h_val;
-                    best_at = (qi + 1, j + 1);
-                }
+                row_best = row_best.max(h_val);
+            }
+            if row_best > best {
+                // The first cell of the row with the row's best, as a row-major scan finds.
+                let j = cur[1..].iter().position(|v| *v == row_best).unwrap_or(0);
+                best = row_best;
+                best_at = (qi + 1, j + 1);
             }
         }
         if best <= 0 {
             return None;
         }
         let matrix = Matrix { h, width, go, ge, e_row, e_row_at: None, f_col, f_col_at: None };
+        let synonym = |i: usize, j: usize| synonyms.is_some_and(|syn| syn.get(i, j));
         traceback(query, source, scoring, &synonym, matrix, best, best_at)
     })
 }
@@ -495,9 +582,13 @@ pub struct PairBounds {
     pub content_matches: usize,
 }
 
-/// Buffers of [`max_pairs`].
+/// Buffers of [`max_pairs`]: the table of a query, and the buffers of one bound.
 #[derive(Default)]
 struct BoundScratch {
+    /// Tokens of the query.
+    n: usize,
+    /// ⌈n / 64⌉.
+    words: usize,
     /// Open-addressing table: slot → (tagged key, index into `masks`; `u32::MAX`: empty).
     /// Hashes and canonical hashes share it, tagged apart; a clash of tagged keys only
     /// merges two bit sets, which loosens the bound but keeps it a bound.
@@ -512,6 +603,8 @@ struct BoundScratch {
     seen: Vec<u64>,
     /// The query positions of stop words.
     stop: Vec<u64>,
+    /// The query positions of content words.
+    content: Vec<u64>,
 }
 
 impl BoundScratch {
@@ -554,28 +647,58 @@ impl BoundScratch {
     }
 }
 
-/// [`PairBounds`] of `query` against `source`. `may_be_synonyms(i, j)`, asked of two content
-/// words of different hashes and canonical forms, must be true whenever the thesaurus
-/// of the alignment could call `query[i]` and `source[j]` synonyms (it may be true more
-/// often: the bound only gets looser).
+/// [`PairBounds`] of `query` against `source`, with the thesaurus of the alignment
+/// (`synonyms`, see [`align_with_rows`]) if it has one. Cost O(len(source) × ⌈len(query)/64⌉)
+/// after O(len(query)) for the query's table: [`QueryBounds`] keeps that table for a query
+/// bounded against many sources.
 pub fn max_pairs(
     query: &[Token],
     source: &[Token],
-    may_be_synonyms: Option<&dyn Fn(usize, usize) -> bool>,
+    synonyms: Option<SynonymRows<'_>>,
 ) -> PairBounds {
-    let n = query.len();
-    if n == 0 || source.is_empty() {
-        return PairBounds { pairs: 0, content_matches: 0 };
-    }
-    let words = n.div_ceil(64);
     with_scratch(|scratch| {
         let b = &mut scratch.bounds;
+        b.set_query(query);
+        b.bounds(source, synonyms)
+    })
+}
+
+/// [`max_pairs`] of one query against many sources: the query's table is made once.
+#[derive(Default)]
+pub struct QueryBounds {
+    table: BoundScratch,
+}
+
+impl QueryBounds {
+    /// The table of `query`.
+    pub fn new(query: &[Token]) -> QueryBounds {
+        let mut table = BoundScratch::default();
+        table.set_query(query);
+        QueryBounds { table }
+    }
+
+    /// [`max_pairs`] of the query against `source`.
+    pub fn max_pairs(&mut self, source: &[Token], synonyms: Option<SynonymRows<'_>>) -> PairBounds {
+        self.table.bounds(source, synonyms)
+    }
+}
+
+impl BoundScratch {
+    /// Makes the table of `query`.
+    fn set_query(&mut self, query: &[Token]) {
+        let n = query.len();
+        let words = n.div_ceil(64);
+        let b = self;
+        b.n = n;
+        b.words = words;
         let n_slots = (4 * n).next_power_of_two();
         b.slots.clear();
         b.slots.resize(n_slots, (0, u32::MAX));
         b.masks.clear();
         b.stop.clear();
         b.stop.resize(words, 0);
+        b.content.clear();
+        b.content.resize(words, 0);
         for (i, q) in query.iter().enumerate() {
             let (word, bit) = (i / 64, 1u64 << (i % 64));
             let idx = b.slot(0, q.hash, words);
@@ -587,7 +710,19 @@ pub fn max_pairs(
             if q.is_stopword {
                 b.stop[word] |= bit;
             }
+            if q.is_content() {
+                b.content[word] |= bit;
+            }
         }
+    }
+
+    /// The bounds of the query of the table against `source`.
+    fn bounds(&mut self, source: &[Token], synonyms: Option<SynonymRows<'_>>) -> PairBounds {
+        let (n, words) = (self.n, self.words);
+        if n == 0 || source.is_empty() {
+            return PairBounds { pairs: 0, content_matches: 0 };
+        }
+        let b = self;
         // Bit-parallel LCS (Hyyrö 2004): the zeros of `v` count the longest chain of pairs.
         b.v.clear();
         b.v.resize(words, !0);
@@ -611,13 +746,12 @@ pub fn max_pairs(
                     b.row[k] |= b.masks[idx * words + k];
                 }
             }
-            if let Some(may) = may_be_synonyms
+            if let Some(syn) = synonyms
                 && s.is_content()
             {
-                for (i, q) in query.iter().enumerate() {
-                    if q.is_content() && may(i, j) {
-                        b.row[i / 64] |= 1u64 << (i % 64);
-                    }
+                let of_j = &syn.rows[j * syn.words..(j + 1) * syn.words];
+                for ((row, synonym), content) in b.row.iter_mut().zip(of_j).zip(&b.content) {
+                    *row |= synonym & content;
                 }
             }
             let mut carry = false;
@@ -634,7 +768,7 @@ pub fn max_pairs(
         let content_matches: u32 =
             b.seen.iter().zip(&b.stop).map(|(seen, stop)| (seen & !stop).count_ones()).sum();
         PairBounds { pairs, content_matches: content_matches as usize }
-    })
+    }
 }
 
 #[cfg(test)]

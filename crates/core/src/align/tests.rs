@@ -290,7 +290,7 @@ fn tokens() -> impl proptest::strategy::Strategy<Value = Vec<Token>> {
     use proptest::prelude::*;
     proptest::collection::vec(
         (1u64..=10, prop_oneof![6 => Just(2u64), 1 => Just(1), 1 => Just(0)]),
-        0..90,
+        0..150,
     )
     .prop_map(|words| words.into_iter().map(|(w, c)| token(w, c)).collect())
 }
@@ -336,7 +336,20 @@ proptest::proptest! {
     fn fast_alignment_equals_reference(q in tokens(), s in tokens(), scoring in scorings(), seed in 0u64..5, with_synonyms: bool) {
         if with_synonyms {
             let syn = synonym_of(&q, &s, seed);
-            proptest::prop_assert_eq!(align_with(&q, &s, &scoring, &syn), reference_align(&q, &s, &scoring, &syn));
+            let reference = reference_align(&q, &s, &scoring, &syn);
+            proptest::prop_assert_eq!(&align_with(&q, &s, &scoring, &syn), &reference);
+            // The bit sets as the trace makes them: bits of stop words too (ignored).
+            let words = q.len().div_ceil(64);
+            let mut rows = vec![0u64; s.len() * words];
+            for j in 0..s.len() {
+                for i in 0..q.len() {
+                    if syn(i, j) {
+                        rows[j * words + i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+            let fast = align_with_rows(&q, &s, &scoring, SynonymRows { words, rows: &rows });
+            proptest::prop_assert_eq!(&fast, &reference);
         } else {
             proptest::prop_assert_eq!(align(&q, &s, &scoring), reference_align(&q, &s, &scoring, &|_, _| false));
         }
@@ -347,8 +360,16 @@ proptest::proptest! {
         let syn = synonym_of(&q, &s, seed);
         let none = |_: usize, _: usize| false;
         let synonym: &dyn Fn(usize, usize) -> bool = if with_synonyms { &syn } else { &none };
-        let bounds = max_pairs(&q, &s, with_synonyms.then_some(synonym));
+        let rows = SynonymRows::build(&q, &s, synonym);
+        let words = q.len().div_ceil(64);
+        let bounds = max_pairs(&q, &s, with_synonyms.then_some(SynonymRows { words, rows: &rows }));
         proptest::prop_assert_eq!(bounds.pairs, plain_lcs(&q, &s, synonym));
+        // The query's table kept from one source to the next gives the same bounds.
+        let mut bounder = QueryBounds::new(&q);
+        let other = tokenize("the other source of the same query");
+        bounder.max_pairs(&other, None);
+        let kept = bounder.max_pairs(&s, with_synonyms.then_some(SynonymRows { words, rows: &rows }));
+        proptest::prop_assert_eq!(kept, bounds);
         let exact: std::collections::HashSet<u64> = s.iter().map(|t| t.hash).collect();
         let content = q.iter().filter(|t| !t.is_stopword && exact.contains(&t.hash)).count();
         proptest::prop_assert_eq!(bounds.content_matches, content);
@@ -367,4 +388,102 @@ proptest::proptest! {
             proptest::prop_assert!(content_matches <= bounds.content_matches);
         }
     }
+}
+
+/// Pseudo-random tokens for the cell benchmark: a vocabulary of 400 words, the first 60
+/// stop words; every content word has 3 senses out of 3,000 (sorted), as WordNet gives.
+fn bench_corpus(n: usize, seed: u64) -> (Vec<Token>, Vec<Vec<u32>>) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut tokens = Vec::new();
+    let mut senses = Vec::new();
+    for _ in 0..n {
+        let word = next() % 400;
+        let hash = 0x1234_5678_9abc ^ word.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        tokens.push(Token {
+            byte_start: 0,
+            byte_end: 0,
+            hash,
+            canon: hash,
+            is_stopword: word < 60,
+            is_marked: false,
+        });
+        let mut own: Vec<u32> = if word < 60 {
+            Vec::new()
+        } else {
+            (0..3u64).map(|k| ((word * 7 + k * 131) % 3000) as u32).collect()
+        };
+        own.sort_unstable();
+        senses.push(own);
+    }
+    (tokens, senses)
+}
+
+/// Cells per second of the alignment with a thesaurus, as the trace calls it: run with
+/// `cargo test --release -p unspun-core align_cell_rate -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn align_cell_rate() {
+    let pairs: Vec<_> =
+        (0..400u64).map(|k| (bench_corpus(28, 2 * k + 1), bench_corpus(72, 2 * k + 2))).collect();
+    // The bit sets as the trace makes them: the query tokens of each sense, then each source
+    // token's senses looked up.
+    let rows: Vec<Vec<u64>> = pairs
+        .iter()
+        .map(|((_, qs), (_, ss))| {
+            let mut by_sense: std::collections::HashMap<u32, u64> = Default::default();
+            for (i, qi) in qs.iter().enumerate() {
+                for sense in qi {
+                    *by_sense.entry(*sense).or_default() |= 1 << i;
+                }
+            }
+            ss.iter()
+                .map(|sj| sj.iter().fold(0, |row, sense| row | by_sense.get(sense).unwrap_or(&0)))
+                .collect()
+        })
+        .collect();
+    for bound in [true, false] {
+        let (mut cells, mut found) = (0u64, 0usize);
+        let start = std::time::Instant::now();
+        for _ in 0..50 {
+            for (((q, _), (s, _)), rows) in pairs.iter().zip(&rows) {
+                let syn = SynonymRows { words: 1, rows };
+                if bound {
+                    found += max_pairs(q, s, Some(syn)).pairs;
+                } else if let Some(a) = align_with_rows(q, s, &Scoring::default(), syn) {
+                    found += a.ops.len();
+                }
+                cells += (q.len() * s.len()) as u64;
+            }
+        }
+        let elapsed = start.elapsed();
+        println!(
+            "{}: {cells} cells in {:.3} s: {:.2} ns/cell (found {found})",
+            if bound { "max_pairs" } else { "align" },
+            elapsed.as_secs_f64(),
+            elapsed.as_nanos() as f64 / cells as f64
+        );
+    }
+    // The fill alone: no thesaurus.
+    let (mut cells, mut found) = (0u64, 0usize);
+    let start = std::time::Instant::now();
+    for _ in 0..50 {
+        for ((q, _), (s, _)) in &pairs {
+            if let Some(a) = align(q, s, &Scoring::default()) {
+                found += a.ops.len();
+            }
+            cells += (q.len() * s.len()) as u64;
+        }
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "align without thesaurus: {cells} cells in {:.3} s: {:.2} ns/cell (found {found})",
+        elapsed.as_secs_f64(),
+        elapsed.as_nanos() as f64 / cells as f64
+    );
 }

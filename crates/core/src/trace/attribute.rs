@@ -9,11 +9,12 @@ use super::fetch::Candidate;
 use super::query::Query;
 use super::retrieve::Retrieval;
 use crate::DocId;
-use crate::align::{Alignment, Op, PairBounds, align, align_with, max_pairs};
+use crate::align::{Alignment, Op, PairBounds, QueryBounds, SynonymRows, align, align_with_rows};
+use crate::canon::KeyMap;
 use crate::limits::hit;
 use crate::report::{SentenceStatus, TraceStats};
 use crate::text::{Analyzed, Token, normalize_token};
-use crate::thesaurus::{Thesaurus, intersects};
+use crate::thesaurus::Thesaurus;
 
 /// One accepted alignment of a query sentence against a candidate.
 #[derive(Clone)]
@@ -45,7 +46,7 @@ pub(super) fn align_sentences(
         LocalCandidates::new(cands, &retrieval.overall_top, &retrieval.per_sentence_top)
     });
     let mut hits: Vec<Vec<Hit>> = vec![Vec::new(); analyzed.sentences.len()];
-    let mut senses = config.thesaurus.as_deref().map(SenseMemo::new);
+    let mut synonyms = config.thesaurus.as_deref().map(|t| Synonyms::new(t, cands.len()));
     let mut n_cells = 0u64;
     let mut window_scratch = WindowScratch::default();
     'sentences: for (idx, sentence) in analyzed.sentences.iter().enumerate() {
@@ -56,7 +57,8 @@ pub(super) fn align_sentences(
         if config.cancel.is_cancelled() {
             break;
         }
-        let q_senses = senses.as_mut().map(|s| s.of(query.body, tokens));
+        // The sentence's senses and bound table, made at its first window.
+        let mut bounder: Option<QueryBounds> = None;
         let words = SentenceWords::new(tokens);
         for (c_idx, cand) in cands.iter().enumerate() {
             if local.as_ref().is_some_and(|local| !local.allows(idx, c_idx)) {
@@ -76,8 +78,14 @@ pub(super) fn align_sentences(
                 break 'sentences;
             }
             stats.n_alignments += 1;
-            let synonyms = senses.as_mut().zip(q_senses.as_deref());
-            let aligned = align_window(tokens, cand, (lo, hi), synonyms, config);
+            let bounder = bounder.get_or_insert_with(|| {
+                if let Some(synonyms) = synonyms.as_mut() {
+                    synonyms.start_sentence(query.body, tokens);
+                }
+                QueryBounds::new(tokens)
+            });
+            let aligned =
+                align_window(tokens, (c_idx, cand), (lo, hi), synonyms.as_mut(), bounder, config);
             let Some(mut alignment) = aligned else { continue };
             alignment.q_start += sentence.token_start;
             alignment.q_end += sentence.token_start;
@@ -92,39 +100,31 @@ pub(super) fn align_sentences(
     hits
 }
 
-/// Aligns `tokens` against the tokens `lo..hi` of `cand`; with a thesaurus (`synonyms`: the
-/// trace's memo and the senses of `tokens`), words sharing a sense are equivalent. `None`
-/// without aligning when [`max_pairs`] proves that no alignment there can be accepted.
+/// Aligns `tokens` against the tokens `lo..hi` of `cand` (candidate `c_idx`); with a
+/// thesaurus (`synonyms`, started on the sentence of `tokens`), words sharing a sense are
+/// equivalent. `None` without aligning when [`max_pairs`](crate::align::max_pairs) proves that no alignment there can
+/// be accepted.
 fn align_window(
     tokens: &[Token],
-    cand: &Candidate,
+    (c_idx, cand): (usize, &Candidate),
     (lo, hi): (usize, usize),
-    synonyms: Option<(&mut SenseMemo<'_>, &[u32])>,
+    synonyms: Option<&mut Synonyms<'_>>,
+    bounder: &mut QueryBounds,
     config: &TraceConfig,
 ) -> Option<Alignment> {
     let s_tokens = &cand.analyzed.tokens[lo..hi];
     let scoring = &config.scoring;
-    let Some((memo, q_senses)) = synonyms else {
-        if !may_accept(max_pairs(tokens, s_tokens, None), tokens.len(), config) {
+    let Some(synonyms) = synonyms else {
+        if !may_accept(bounder.max_pairs(s_tokens, None), tokens.len(), config) {
             return None;
         }
         return align(tokens, s_tokens, scoring);
     };
-    let s_senses = memo.of(&cand.doc.text, s_tokens);
-    let (store, blooms) = (&memo.store, &memo.blooms);
-    // Sharing a sense sets a common bit of the two blooms (not conversely).
-    let may_share = |i: usize, j: usize| {
-        let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
-        blooms[a] & blooms[b] != 0
-    };
-    if !may_accept(max_pairs(tokens, s_tokens, Some(&may_share)), tokens.len(), config) {
+    let rows = synonyms.rows(c_idx, cand, (lo, hi));
+    if !may_accept(bounder.max_pairs(s_tokens, Some(rows)), tokens.len(), config) {
         return None;
     }
-    let synonym = |i: usize, j: usize| {
-        let (a, b) = (q_senses[i] as usize, s_senses[j] as usize);
-        a != 0 && b != 0 && blooms[a] & blooms[b] != 0 && intersects(&store[a], &store[b])
-    };
-    align_with(tokens, s_tokens, scoring, &synonym)
+    align_with_rows(tokens, s_tokens, scoring, rows)
 }
 
 /// Whether an alignment within `bounds` could pass [`accept`] for a sentence of
@@ -142,48 +142,157 @@ fn may_accept(bounds: PairBounds, sentence_len: usize, config: &TraceConfig) -> 
 struct SenseMemo<'a> {
     thesaurus: &'a Thesaurus,
     /// Token hash → index into `store` (0: no senses).
-    index: HashMap<u64, u32>,
+    index: KeyMap<u32>,
     /// Sense lists; `store[0]` is empty.
     store: Vec<Vec<u32>>,
-    /// Per sense list, a 64-bit bloom of its senses ([`sense_bloom`]); `blooms[0]` is 0.
-    blooms: Vec<u64>,
-}
-
-/// One bit per sense: two lists that share a sense share a bit.
-fn sense_bloom(senses: &[u32]) -> u64 {
-    senses.iter().fold(0u64, |bloom, sense| bloom | 1u64 << (sense.wrapping_mul(0x9E37_79B1) >> 26))
 }
 
 impl<'a> SenseMemo<'a> {
     fn new(thesaurus: &'a Thesaurus) -> SenseMemo<'a> {
-        SenseMemo { thesaurus, index: HashMap::new(), store: vec![Vec::new()], blooms: vec![0] }
+        SenseMemo { thesaurus, index: KeyMap::default(), store: vec![Vec::new()] }
     }
 
-    /// For each token of `tokens` (words of `text`), the index of its senses in `store`.
-    fn of(&mut self, text: &str, tokens: &[Token]) -> Vec<u32> {
-        let thesaurus = self.thesaurus;
-        tokens
-            .iter()
-            .map(|token| {
-                if !token.is_content() {
-                    return 0;
+    /// The index in `store` of the senses of `token` (a word of `text`): 0 unless it is a
+    /// content word with senses.
+    fn of(&mut self, text: &str, token: &Token) -> u32 {
+        if !token.is_content() {
+            return 0;
+        }
+        if let Some(idx) = self.index.get(&token.hash) {
+            return *idx;
+        }
+        let word = normalize_token(&text[token.byte_start..token.byte_end]);
+        let senses = self.thesaurus.senses(&word);
+        let idx = if senses.is_empty() {
+            0
+        } else {
+            self.store.push(senses);
+            (self.store.len() - 1) as u32
+        };
+        self.index.insert(token.hash, idx);
+        idx
+    }
+}
+
+/// The thesaurus of one trace as the alignment asks it ([`SynonymRows`]): per source token,
+/// the bit set of the sentence's tokens sharing a sense with it. Two words are synonyms when
+/// their sense lists intersect; the bit set of a source word is the union, over its senses,
+/// of the sentence's tokens that have that sense.
+struct Synonyms<'a> {
+    memo: SenseMemo<'a>,
+    /// Per candidate, the sense list (index into the memo's store) of each of its tokens,
+    /// `u32::MAX` until looked up.
+    cand_senses: Vec<Vec<u32>>,
+    /// Words per bit set: ⌈sentence tokens / 64⌉.
+    words: usize,
+    /// Sense (mixed, see [`sense_key`]) → offset in `sense_masks` of the sentence's tokens
+    /// that have it.
+    by_sense: KeyMap<u32>,
+    sense_masks: Vec<u64>,
+    /// Per sense list: the sentence (`stamp`) its bit set in `list_masks` was made for, and
+    /// its offset there.
+    list_at: Vec<(u32, u32)>,
+    list_masks: Vec<u64>,
+    /// The current sentence's number, from 1.
+    stamp: u32,
+    /// The bit sets of the current window.
+    rows: Vec<u64>,
+}
+
+/// A sense id as a key of a [`KeyMap`] (whose hasher takes keys as they are): spread over
+/// the 64 bits, one to one.
+fn sense_key(sense: u32) -> u64 {
+    u64::from(sense).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl<'a> Synonyms<'a> {
+    fn new(thesaurus: &'a Thesaurus, n_cands: usize) -> Synonyms<'a> {
+        Synonyms {
+            memo: SenseMemo::new(thesaurus),
+            cand_senses: vec![Vec::new(); n_cands],
+            words: 0,
+            by_sense: KeyMap::default(),
+            sense_masks: Vec::new(),
+            list_at: Vec::new(),
+            list_masks: Vec::new(),
+            stamp: 0,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Starts the sentence of `tokens` (words of `text`): which of its tokens have each sense.
+    fn start_sentence(&mut self, text: &str, tokens: &[Token]) {
+        self.stamp += 1;
+        let words = tokens.len().div_ceil(64);
+        self.words = words;
+        self.by_sense.clear();
+        self.sense_masks.clear();
+        self.list_masks.clear();
+        for (i, token) in tokens.iter().enumerate() {
+            let list = self.memo.of(text, token) as usize;
+            for sense in &self.memo.store[list] {
+                let next = self.sense_masks.len() as u32;
+                let at = *self.by_sense.entry(sense_key(*sense)).or_insert(next) as usize;
+                if at == self.sense_masks.len() {
+                    self.sense_masks.resize(at + words, 0);
                 }
-                if let Some(idx) = self.index.get(&token.hash) {
-                    return *idx;
+                self.sense_masks[at + i / 64] |= 1u64 << (i % 64);
+            }
+        }
+    }
+
+    /// The offset in `list_masks` of the sentence's tokens sharing a sense with the sense
+    /// list `list`.
+    fn list_mask(&mut self, list: u32) -> usize {
+        let list = list as usize;
+        if self.list_at.len() <= list {
+            self.list_at.resize(list + 1, (0, 0));
+        }
+        let (stamp, at) = self.list_at[list];
+        if stamp == self.stamp {
+            return at as usize;
+        }
+        let at = self.list_masks.len();
+        self.list_masks.resize(at + self.words, 0);
+        for sense in &self.memo.store[list] {
+            if let Some(from) = self.by_sense.get(&sense_key(*sense)) {
+                let from = *from as usize;
+                for k in 0..self.words {
+                    self.list_masks[at + k] |= self.sense_masks[from + k];
                 }
-                let word = normalize_token(&text[token.byte_start..token.byte_end]);
-                let senses = thesaurus.senses(&word);
-                let idx = if senses.is_empty() {
-                    0
-                } else {
-                    self.blooms.push(sense_bloom(&senses));
-                    self.store.push(senses);
-                    (self.store.len() - 1) as u32
-                };
-                self.index.insert(token.hash, idx);
-                idx
-            })
-            .collect()
+            }
+        }
+        self.list_at[list] = (self.stamp, at as u32);
+        at
+    }
+
+    /// The bit sets of the tokens `lo..hi` of candidate `c_idx`.
+    fn rows(
+        &mut self,
+        c_idx: usize,
+        cand: &Candidate,
+        (lo, hi): (usize, usize),
+    ) -> SynonymRows<'_> {
+        let words = self.words;
+        let tokens = &cand.analyzed.tokens;
+        if self.cand_senses[c_idx].is_empty() {
+            self.cand_senses[c_idx] = vec![u32::MAX; tokens.len()];
+        }
+        self.rows.clear();
+        self.rows.resize((hi - lo) * words, 0);
+        for (k, token) in tokens[lo..hi].iter().enumerate() {
+            let mut list = self.cand_senses[c_idx][lo + k];
+            if list == u32::MAX {
+                list = self.memo.of(&cand.doc.text, token);
+                self.cand_senses[c_idx][lo + k] = list;
+            }
+            if list != 0 {
+                let at = self.list_mask(list);
+                let row = k * words;
+                self.rows[row..row + words].copy_from_slice(&self.list_masks[at..at + words]);
+            }
+        }
+        SynonymRows { words, rows: &self.rows }
     }
 }
 
@@ -282,14 +391,27 @@ pub(super) fn window_of(
     scratch: &mut WindowScratch,
 ) -> Option<(usize, usize)> {
     // (position in the candidate, index of the distinct query content word found there)
+    let needed = min_shared.min(words.n_content).max(2);
+    // A window holds at most as many distinct words as the candidate shares: with fewer
+    // than `needed` (by its bloom filter, which may only count too many), there is none.
+    let mut shared = 0usize;
+    for word in &words.distinct {
+        shared += usize::from(cand.words.may_contain(*word));
+        if shared >= needed {
+            break;
+        }
+    }
+    if shared < needed {
+        return None;
+    }
     let positions = &mut scratch.positions;
     positions.clear();
     for (idx, word) in words.distinct.iter().enumerate() {
-        if let Some(found) = cand.positions.get(word) {
+        if cand.words.may_contain(*word) {
+            let found = cand.words.get(*word);
             positions.extend(found.iter().take(256).map(|p| (*p, idx as u32)));
         }
     }
-    let needed = min_shared.min(words.n_content).max(2);
     if positions.len() < needed {
         return None;
     }

@@ -35,7 +35,7 @@ pub(super) struct Prepared {
     /// Sentence embeddings of the paraphrase stage, by model name, computed on first use.
     pub(super) vectors: Mutex<SentenceVectors>,
     /// Canonical hash of a content token → token positions.
-    pub(super) positions: KeyMap<Vec<u32>>,
+    pub(super) words: WordPositions,
     quotes: OnceLock<QuoteMask>,
 }
 
@@ -48,9 +48,10 @@ impl Prepared {
                 positions.entry(word).or_default().push(pos as u32);
             }
         }
+        let words = WordPositions::new(&positions);
         let vectors = Mutex::new(SentenceVectors::default());
         let (chars, quotes) = (OnceLock::new(), OnceLock::new());
-        Prepared { doc, analyzed, chars, vectors, positions, quotes }
+        Prepared { doc, analyzed, chars, vectors, words, quotes }
     }
 
     /// Byte → character offsets of the text.
@@ -61,6 +62,92 @@ impl Prepared {
     /// The quotations of the text.
     pub(super) fn quotes(&self) -> &QuoteMask {
         self.quotes.get_or_init(|| QuoteMask::new(&self.doc.text))
+    }
+}
+
+/// A document's content words and their token positions, as one flat table: an
+/// open-addressing table of (word, start, length) over one array of positions (a lookup
+/// touches one slot and one run of positions), behind a bloom filter.
+#[derive(Debug)]
+pub(super) struct WordPositions {
+    /// (word, start in `positions`, number of positions); 0 positions: an empty slot.
+    slots: Vec<(u64, u32, u32)>,
+    positions: Vec<u32>,
+    bloom: WordBloom,
+}
+
+impl WordPositions {
+    fn new(by_word: &KeyMap<Vec<u32>>) -> WordPositions {
+        let n_slots = (2 * by_word.len()).next_power_of_two().max(2);
+        let mut slots = vec![(0u64, 0u32, 0u32); n_slots];
+        let mut positions = Vec::with_capacity(by_word.values().map(Vec::len).sum());
+        for (word, at) in by_word {
+            let mut slot = Self::slot_of(*word, n_slots);
+            while slots[slot].2 != 0 {
+                slot = (slot + 1) & (n_slots - 1);
+            }
+            slots[slot] = (*word, positions.len() as u32, at.len() as u32);
+            positions.extend_from_slice(at);
+        }
+        let bloom = WordBloom::new(by_word.keys().copied(), by_word.len());
+        WordPositions { slots, positions, bloom }
+    }
+
+    fn slot_of(word: u64, n_slots: usize) -> usize {
+        // Canonical hashes are xxh3 values: their bits are already mixed.
+        (word as usize) & (n_slots - 1)
+    }
+
+    /// Whether `word` may be one of the words (false: it is not).
+    pub(super) fn may_contain(&self, word: u64) -> bool {
+        self.bloom.may_contain(word)
+    }
+
+    /// The positions of `word`, in order (empty when the document lacks it).
+    pub(super) fn get(&self, word: u64) -> &[u32] {
+        let mut slot = Self::slot_of(word, self.slots.len());
+        loop {
+            let (key, start, len) = self.slots[slot];
+            if len == 0 {
+                return &[];
+            }
+            if key == word {
+                return &self.positions[start as usize..(start + len) as usize];
+            }
+            slot = (slot + 1) & (self.slots.len() - 1);
+        }
+    }
+}
+
+/// A bloom filter of a document's content words (one bit per word, about 8 bits per
+/// word): a word whose bit is clear is not among them.
+#[derive(Debug)]
+struct WordBloom {
+    bits: Vec<u64>,
+    /// 64 − log2(number of bits).
+    shift: u32,
+}
+
+impl WordBloom {
+    fn new(words: impl Iterator<Item = u64>, n_words: usize) -> WordBloom {
+        let n_bits = (n_words * 8).next_power_of_two().clamp(64, 1 << 20);
+        let shift = 64 - n_bits.trailing_zeros();
+        let mut bloom = WordBloom { bits: vec![0; n_bits / 64], shift };
+        for word in words {
+            let at = bloom.bit(word);
+            bloom.bits[at / 64] |= 1u64 << (at % 64);
+        }
+        bloom
+    }
+
+    fn bit(&self, word: u64) -> usize {
+        (word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Whether `word` may be one of the words (false: it is not).
+    fn may_contain(&self, word: u64) -> bool {
+        let at = self.bit(word);
+        self.bits[at / 64] >> (at % 64) & 1 != 0
     }
 }
 
