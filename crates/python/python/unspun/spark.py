@@ -43,8 +43,8 @@ docs/cluster-output.md)::
    partner; each shard of 1,000 DocIds (``trace-NNNNN.jsonl``) is one partition holding its
    documents, their partners' records and their document frequencies, traced by
    ``unspun.trace_documents_packed`` in ``mapPartitionsWithIndex``.
-5. reuse: the traced shards, kept by Spark (memory and disk), reach the driver one partition
-   at a time (``toLocalIterator``) and are written as ``trace-NNNNN.jsonl``;
+5. reuse: the traced shards, kept by Spark (memory and disk), reach the driver 32 partitions
+   a job (``SparkContext.runJob``) and are written as ``trace-NNNNN.jsonl``;
    ``unspun.reuse_stage_files`` reads them back twice into the native streamed builder (about
    80 bytes a document, 40 a passage) and writes with the native writers on the driver, the
    passage texts fetched by a filter on id.
@@ -750,11 +750,15 @@ def _edges(item):
             yield (b, a)
 
 
+#: Trace shards fetched by the driver per Spark job (their lines held at once on the driver).
+TRACE_FETCH_SHARDS = 32
+
+
 def trace_stage(docs, kept, reduced, n_docs, boilerplate, fingerprints, shard_docs, partitions):
     """The trace stage: returns an RDD of ``(shard, lines)``, one partition per shard of
     ``shard_docs`` documents (by DocId) in shard order, ``lines`` the lines of
     ``trace-NNNNN.jsonl``; persisted (memory and disk) and computed, so that the driver can
-    take it a partition at a time.
+    take it a few partitions at a time.
 
     Each document meets, in its shard's partition: its record, the records of its partners
     that may be its source (a join of the candidate pairs with the documents, by partner), and
@@ -890,14 +894,17 @@ def run_opened(
     )
     found["reduced"].unpersist()
     found["kept"].unpersist()
-    # The shards come a partition at a time, in shard order: one shard's lines on the driver.
+    # The shards come TRACE_FETCH_SHARDS partitions a job, in shard order: that many shards'
+    # lines on the driver at a time, and one Spark job per batch rather than per shard.
     written = 0
-    for shard, lines in traced.toLocalIterator():
-        write_atomic(
-            os.path.join(out_dir, f"trace-{shard:05d}.jsonl"),
-            "".join(line + "\n" for line in lines).encode(),
-        )
-        written += 1
+    for start in range(0, n_shards, TRACE_FETCH_SHARDS):
+        batch = list(range(start, min(start + TRACE_FETCH_SHARDS, n_shards)))
+        for shard, lines in sc.runJob(traced, list, batch):
+            write_atomic(
+                os.path.join(out_dir, f"trace-{shard:05d}.jsonl"),
+                "".join(line + "\n" for line in lines).encode(),
+            )
+            written += 1
     traced.unpersist()
     if written != n_shards:
         raise RuntimeError(f"the trace stage gave {written} shards of {n_shards}")
