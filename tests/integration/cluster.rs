@@ -251,8 +251,9 @@ fn copy_run(from: &Path, to: &Path, skip: impl Fn(&str) -> bool) {
 #[test]
 fn issue_10_trace_from_the_runs_own_prints_matches_index_lookups() {
     // The trace stage answers its frequency and postings questions from the prints stage's
-    // docprints files and the pairs stage's frequency table; without them (a resumed run) it
-    // asks the index. All three ways must give the same bytes.
+    // docprints files and the pairs stage's frequency table, and takes a document without
+    // partners from its profile (profiles files); without them (a resumed run) it asks the
+    // index and analyses the document again. All three ways must give the same bytes.
     let dir = TestDir::new();
     let mut corpus = corpus();
     corpus.push_str(&hay::generated_corpus(60).replace("gen-", "more-"));
@@ -271,13 +272,15 @@ fn issue_10_trace_from_the_runs_own_prints_matches_index_lookups() {
     let fast = dir.cmd().args(args).args(["--prints-shard-docs", "16", "--out", "fast"]).json();
     assert!(fast["n_links"].as_u64() > Some(0), "{fast}");
     assert!(dir.join("fast/docprints-00000.bin").exists());
+    assert!(dir.join("fast/profiles-00000.bin").exists());
     let retrace =
         |name: &str| name.starts_with("trace") || name == "reuse.done" || name == "summary.json";
     // Frequencies from the index (the pairs stage is not rerun), postings from the prints.
     copy_run(&dir.join("fast"), &dir.join("index_freqs"), retrace);
-    // Both from the index: the docprints files are gone.
+    // Both from the index, unpartnered documents analysed again: the docprints and profiles
+    // files are gone.
     copy_run(&dir.join("fast"), &dir.join("index_only"), |name| {
-        retrace(name) || name.starts_with("docprints-")
+        retrace(name) || name.starts_with("docprints-") || name.starts_with("profiles-")
     });
     for out in ["index_freqs", "index_only"] {
         let rerun = dir.cmd().args(args).args(["--prints-shard-docs", "16", "--out", out]).json();
@@ -287,14 +290,15 @@ fn issue_10_trace_from_the_runs_own_prints_matches_index_lookups() {
     }
     let without_docprints = |out: &str| {
         let mut files = outputs(&dir.join(out));
-        files.retain(|name, _| !name.starts_with("docprints-"));
+        files.retain(|name, _| !name.starts_with("docprints-") && !name.starts_with("profiles-"));
         files
     };
     assert_eq!(without_docprints("fast"), without_docprints("index_freqs"));
     assert_eq!(without_docprints("fast"), without_docprints("index_only"));
-    // Without --keep-intermediate the docprints files are removed once traced.
+    // Without --keep-intermediate the docprints and profiles files are removed once traced.
     dir.cmd().args(&args[..7]).args(["--out", "plain"]).stdout();
     assert!(!dir.join("plain/docprints-00000.bin").exists());
+    assert!(!dir.join("plain/profiles-00000.bin").exists());
 }
 
 #[test]

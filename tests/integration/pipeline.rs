@@ -139,7 +139,7 @@ fn issue_10_cluster_is_deterministic_for_any_shard_size_and_memory_budget() {
 
 /// The files each stage writes (its marker last).
 const STAGES: [(&str, &[&str]); 5] = [
-    ("prints", &["prints-", "sentences-", "docprints-"]),
+    ("prints", &["prints-", "sentences-", "docprints-", "profiles-"]),
     ("boilerplate", &["boilerplate.jsonl", "common-sentences.bin"]),
     ("pairs", &["pairs.bin", "pairs.json", "freqs.bin"]),
     ("trace", &["trace-"]),
@@ -178,7 +178,7 @@ fn issue_10_cluster_resumes_after_a_kill_in_every_stage() {
     cluster(&dir, "whole", &args);
     let whole = outputs(&dir.join("whole"));
     // The counts a resumed trace stage reads back instead of asking the index.
-    for kept in ["freqs.bin", "common-sentences.bin", "docprints-00000.bin"] {
+    for kept in ["freqs.bin", "common-sentences.bin", "docprints-00000.bin", "profiles-00000.bin"] {
         assert!(whole.contains_key(kept), "{kept} is kept with --keep-intermediate");
     }
     for (killed_in, _) in STAGES {

@@ -12,13 +12,16 @@ use unspun_core::DocId;
 use unspun_core::cluster::boilerplate::BoilerplateScope;
 use unspun_core::cluster::graph::Publisher;
 use unspun_core::cluster::stream::ReuseBuilder;
-use unspun_core::cluster::{CLUSTER_SCHEMA, TracedDoc, trace_document, unsourced_document};
+use unspun_core::cluster::{
+    CLUSTER_SCHEMA, TracedDoc, trace_document, unsourced_document, unsourced_from_profile,
+};
 use unspun_core::trace::{Candidates, TraceConfig, Tracer};
 use unspun_index::{Error, FsStorage, Index, LOCK_FILE, Result, Storage};
 
 use crate::align::{LonelyCandidates, Lookups, PartnerCandidates, Partners};
 use crate::docprints::{DocPrints, FreqTable, docprints_file, load_counts, save_counts};
 use crate::pairs::{PairRec, PairStats};
+use crate::profiles::{Profiled, Profiles, profiles_file};
 use crate::spill::{remove_spill_dir, write_records};
 
 use crate::files::*;
@@ -157,6 +160,8 @@ pub fn run_cluster(
     // The documents' own fingerprints from the prints stage (none when an earlier run removed
     // them: the trace then asks the index, with the same answers).
     let doc_prints = if trace_done { None } else { DocPrints::open(&storage, print_shards.len())? };
+    // Likewise the profiles of documents without partners (without them, each is analysed).
+    let profiles = if trace_done { None } else { Profiles::open(&storage, print_shards.len())? };
     let mut pending = Vec::new();
     for (shard, shard_docs) in shards.iter().enumerate() {
         if !trace_done && !storage.exists(&shard_file(shard))? {
@@ -190,6 +195,7 @@ pub fn run_cluster(
             resolve: &resolve,
             tracer: &tracer,
             doc_prints: doc_prints.as_ref(),
+            profiles: profiles.as_ref(),
             freqs: freqs.as_ref(),
         };
         pending.par_iter().try_for_each(|(shard, shard_docs)| -> Result<()> {
@@ -213,8 +219,9 @@ pub fn run_cluster(
     drop(partners);
     drop(freqs);
     drop(doc_prints);
+    drop(profiles);
     if !job.keep_intermediate {
-        let names = (0..print_shards.len()).map(docprints_file);
+        let names = (0..print_shards.len()).flat_map(|s| [docprints_file(s), profiles_file(s)]);
         for name in names.chain([FREQS_FILE.to_owned(), COMMON_SENTENCES_FILE.to_owned()]) {
             if storage.exists(&name)? {
                 storage.remove(&name)?;
@@ -418,6 +425,8 @@ struct TraceContext<'a> {
     tracer: &'a Tracer,
     /// The documents' own fingerprints, when the prints stage's files are there.
     doc_prints: Option<&'a DocPrints>,
+    /// The documents' unsourced profiles, when the prints stage's files are there.
+    profiles: Option<&'a Profiles>,
     /// The frequencies of the run's shared fingerprints, when the pairs stage counted them in
     /// this process over the whole index.
     freqs: Option<&'a FreqTable>,
@@ -439,18 +448,35 @@ impl TraceContext<'_> {
             Some(common) => common.get(&h).copied().unwrap_or(0),
             None => index.doc_freq(h),
         };
-        if partners.is_empty()
-            && let Some(done) = unsourced_document(
-                doc_id,
-                &doc,
-                &job.trace.shingle,
-                self.boilerplate,
-                &doc_freq,
-                job.trace.common_sentence_docs,
-                job.trace.limits.max_sentence_tokens,
-            )
-        {
-            return Ok(Some(done));
+        if partners.is_empty() {
+            // The prints stage's profile when it wrote one: no second analysis of the text.
+            let profiled = match self.profiles {
+                Some(profiles) => profiles.read(doc_id)?,
+                None => Profiled::Missing,
+            };
+            let done = match profiled {
+                Profiled::Profile(profile) => Some(unsourced_from_profile(
+                    doc_id,
+                    &doc,
+                    &profile,
+                    self.boilerplate,
+                    &doc_freq,
+                    job.trace.common_sentence_docs,
+                )),
+                Profiled::MustTrace => None,
+                Profiled::Missing => unsourced_document(
+                    doc_id,
+                    &doc,
+                    &job.trace.shingle,
+                    self.boilerplate,
+                    &doc_freq,
+                    job.trace.common_sentence_docs,
+                    job.trace.limits.max_sentence_tokens,
+                ),
+            };
+            if let Some(done) = done {
+                return Ok(Some(done));
+            }
         }
         let lonely;
         let with_partners;

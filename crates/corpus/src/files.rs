@@ -83,6 +83,7 @@ pub(crate) fn owned_file(name: &str) -> bool {
         || numbered(name, "prints-", ".bin")
         || numbered(name, "sentences-", ".bin")
         || numbered(name, "docprints-", ".bin")
+        || numbered(name, "profiles-", ".bin")
 }
 
 pub(crate) fn write_json_lines<T: Serialize>(

@@ -48,6 +48,7 @@ mod files;
 mod job;
 pub mod pairs;
 pub mod prints;
+pub mod profiles;
 pub mod spill;
 mod stage;
 

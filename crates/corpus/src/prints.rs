@@ -3,8 +3,9 @@
 //! Pure: a document in, records out. The local driver runs it over shards of the index; a
 //! distributed driver can run it over any partition of documents.
 
+use unspun_core::cluster::{UnsourcedProfile, unsourced_profile};
 use unspun_core::shingle::{ShingleConfig, document_fingerprints, sentence_hash};
-use unspun_core::text::analyze;
+use unspun_core::text::{Analyzed, analyze};
 use unspun_core::{DocId, Document};
 
 use crate::spill::Record;
@@ -84,15 +85,36 @@ pub fn document_prints(
     doc: &Document,
     shingle: &ShingleConfig,
 ) -> (Vec<PrintRec>, Vec<SentenceRec>) {
+    prints_of(doc_id, doc, &analyze(&doc.text), shingle)
+}
+
+/// [`document_prints`] and the document's [`UnsourcedProfile`] (`None`: a sentence is longer
+/// than `max_sentence_tokens`), from one analysis of its text.
+pub fn document_prints_and_profile(
+    doc_id: DocId,
+    doc: &Document,
+    shingle: &ShingleConfig,
+    max_sentence_tokens: usize,
+) -> (Vec<PrintRec>, Vec<SentenceRec>, Option<UnsourcedProfile>) {
     let analyzed = analyze(&doc.text);
+    let (prints, sentences) = prints_of(doc_id, doc, &analyzed, shingle);
+    (prints, sentences, unsourced_profile(doc, &analyzed, shingle, max_sentence_tokens))
+}
+
+fn prints_of(
+    doc_id: DocId,
+    doc: &Document,
+    analyzed: &Analyzed,
+    shingle: &ShingleConfig,
+) -> (Vec<PrintRec>, Vec<SentenceRec>) {
     let date = doc.date.map_or(UNDATED, |d| d.0);
-    let prints = document_fingerprints(&analyzed, shingle)
+    let prints = document_fingerprints(analyzed, shingle)
         .into_iter()
         .map(|fingerprint| PrintRec { fingerprint, date, doc: doc_id.0 })
         .collect();
     let outlet = outlet_key(doc.source.as_deref());
     let mut hashes: Vec<u64> = (0..analyzed.sentences.len())
-        .filter_map(|idx| sentence_hash(&analyzed, idx, shingle))
+        .filter_map(|idx| sentence_hash(analyzed, idx, shingle))
         .collect();
     hashes.sort_unstable();
     hashes.dedup();

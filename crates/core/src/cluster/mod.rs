@@ -39,9 +39,12 @@ use crate::{DocId, Timestamp};
 use passages::passage_clusters;
 pub use passages::{PassageCluster, PassageMember};
 pub(crate) use traced::title_overlap;
+pub use traced::{
+    ProfiledSentence, UnsourcedProfile, passages_from_report, trace_document, unsourced_document,
+    unsourced_from_profile, unsourced_profile,
+};
 #[cfg(test)]
 use traced::{number_agreement, numbers};
-pub use traced::{passages_from_report, trace_document, unsourced_document};
 
 /// The outlet name used for documents without one.
 pub const UNKNOWN_OUTLET: &str = "(unknown)";

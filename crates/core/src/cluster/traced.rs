@@ -142,6 +142,9 @@ pub fn trace_document(
 /// Title repeats, boilerplate and common sentences (in at least `common_sentence_docs`
 /// documents by `doc_freq`) are left out of its content as a trace leaves them out. `None` when
 /// a sentence is longer than `max_sentence_tokens` (a trace would window it): trace those.
+///
+/// The same as [`unsourced_profile`] of the document's analysis, then
+/// [`unsourced_from_profile`].
 pub fn unsourced_document(
     doc_id: DocId,
     doc: &Document,
@@ -152,41 +155,96 @@ pub fn unsourced_document(
     max_sentence_tokens: usize,
 ) -> Option<TracedDoc> {
     let analyzed = analyze(&doc.text);
+    let profile = unsourced_profile(doc, &analyzed, shingle, max_sentence_tokens)?;
+    Some(unsourced_from_profile(doc_id, doc, &profile, boilerplate, doc_freq, common_sentence_docs))
+}
+
+/// What [`unsourced_document`] needs of a document's text, taken from an analysis made for
+/// something else (the prints stage of the corpus job analyses every document once): its
+/// length and the sentences that a trace could leave out of its content. Judged later by
+/// [`unsourced_from_profile`], once the boilerplate and the common sentences are known.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UnsourcedProfile {
+    /// Characters of the text.
+    pub n_chars: usize,
+    /// The sentences that title repeats, boilerplate or common sentences can exclude (those
+    /// with a [`sentence_hash`] or inside a title repeat), in text order.
+    pub sentences: Vec<ProfiledSentence>,
+}
+
+/// One sentence of an [`UnsourcedProfile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfiledSentence {
+    /// Its [`sentence_hash`] (`None`: too short to have one).
+    pub hash: Option<u64>,
+    /// Its length in characters.
+    pub n_chars: usize,
+    /// Whether it lies inside a repeat of the title (always excluded).
+    pub title: bool,
+}
+
+/// The [`UnsourcedProfile`] of `doc` from its analysis; `None` when a sentence is longer than
+/// `max_sentence_tokens` (the document must be traced, see [`unsourced_document`]).
+pub fn unsourced_profile(
+    doc: &Document,
+    analyzed: &crate::text::Analyzed,
+    shingle: &crate::shingle::ShingleConfig,
+    max_sentence_tokens: usize,
+) -> Option<UnsourcedProfile> {
     if analyzed.sentences.iter().any(|s| s.token_end - s.token_start > max_sentence_tokens.max(1)) {
         return None;
     }
-    let repeats = crate::trace::title_repeats(doc.title.as_deref(), &analyzed);
+    let repeats = crate::trace::title_repeats(doc.title.as_deref(), analyzed);
     let chars = crate::report::CharIndex::new(&doc.text);
-    let mut n_excluded_chars = 0;
-    let mut n_excluded = 0;
+    let mut sentences = Vec::new();
     for (idx, sentence) in analyzed.sentences.iter().enumerate() {
         let words = &analyzed.tokens[sentence.token_start..sentence.token_end];
         let title = !words.is_empty()
             && repeats.iter().any(|(start, end)| {
                 *start <= words[0].byte_start && words[words.len() - 1].byte_end <= *end
             });
-        let hash = sentence_hash(&analyzed, idx, shingle);
-        let excluded = title
-            || hash
+        let hash = sentence_hash(analyzed, idx, shingle);
+        if title || hash.is_some() {
+            let n_chars =
+                chars.char_offset(sentence.byte_end) - chars.char_offset(sentence.byte_start);
+            sentences.push(ProfiledSentence { hash, n_chars, title });
+        }
+    }
+    Some(UnsourcedProfile { n_chars: chars.char_offset(doc.text.len()), sentences })
+}
+
+/// The [`TracedDoc`] of [`unsourced_document`] from the document's [`UnsourcedProfile`].
+pub fn unsourced_from_profile(
+    doc_id: DocId,
+    doc: &Document,
+    profile: &UnsourcedProfile,
+    boilerplate: &HashSet<u64>,
+    doc_freq: &dyn Fn(u64) -> u32,
+    common_sentence_docs: u32,
+) -> TracedDoc {
+    let mut n_excluded_chars = 0;
+    let mut n_excluded = 0;
+    for sentence in &profile.sentences {
+        let excluded = sentence.title
+            || sentence
+                .hash
                 .is_some_and(|h| boilerplate.contains(&h) || doc_freq(h) >= common_sentence_docs);
         if excluded {
-            n_excluded_chars +=
-                chars.char_offset(sentence.byte_end) - chars.char_offset(sentence.byte_start);
+            n_excluded_chars += sentence.n_chars;
             n_excluded += 1;
         }
     }
-    let n_chars = chars.char_offset(doc.text.len());
-    Some(TracedDoc {
+    TracedDoc {
         doc: doc_id,
         id: doc.id.clone(),
         outlet: doc.source.clone(),
         title: doc.title.clone(),
         date: doc.date,
-        n_chars,
-        n_content_chars: n_chars.saturating_sub(n_excluded_chars),
+        n_chars: profile.n_chars,
+        n_content_chars: profile.n_chars.saturating_sub(n_excluded_chars),
         n_boilerplate_sentences: n_excluded,
         passages: Vec::new(),
-    })
+    }
 }
 
 /// Word Jaccard of two titles (lower-cased alphanumeric words).
