@@ -10,6 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use unspun_core::{DocId, Document};
 
 use crate::error::{Error, Result};
@@ -23,6 +25,9 @@ use crate::reader::Snapshot;
 use crate::segment::{MAX_SEGMENT_DOCS, pack_posting, write_docs, write_postings};
 use crate::semantic::SEMANTIC_FILE;
 use crate::storage::{FsStorage, LOCK_FILE, Storage, StorageLock, TMP_SUFFIX};
+
+/// Most postings an [`IndexWriter`] reserves room for at once (256 MiB).
+const MAX_RESERVED_POSTINGS: usize = 1 << 24;
 
 /// Knobs of an [`IndexWriter`].
 #[derive(Debug, Clone)]
@@ -281,6 +286,12 @@ impl IndexWriter {
             self.deleted.insert(old);
             self.tombstones_dirty = true;
         }
+        if self.buffer_postings.capacity() == 0 {
+            // A segment's postings fit in its byte budget (16 bytes each): reserved at once, so
+            // the buffer never grows by copying, and its pages are touched only as filled.
+            let most = self.segment_max_bytes / size_of::<u128>();
+            self.buffer_postings.reserve(most.min(MAX_RESERVED_POSTINGS));
+        }
         let mut hashes = fingerprints.to_vec();
         hashes.sort_unstable();
         hashes.dedup();
@@ -328,19 +339,32 @@ impl IndexWriter {
             let n_docs = count_u32(self.buffer_docs.len(), "segment")?;
             let number = manifest.next_file_number;
             manifest.next_file_number += 1;
-            self.buffer_postings.sort_unstable();
-            self.buffer_postings.dedup();
-            let docs = self.write_file(&docs_file_name(number), |out, this| {
-                write_docs(out, &this.buffer_docs, this.docs_dictionary)
-            })?;
-            let postings = self.write_file(&postings_file_name(number), |out, this| {
-                write_postings(out, &this.buffer_postings)
-            })?;
+            // The documents are compressed while the postings are sorted and encoded: both
+            // cores busy at the end of an ingest, when nothing else is left to do.
+            let mut buffer_postings = std::mem::take(&mut self.buffer_postings);
+            let (docs, postings) = rayon::join(
+                || {
+                    self.write_file(&docs_file_name(number), |out, this| {
+                        write_docs(out, &this.buffer_docs, this.docs_dictionary)
+                    })
+                },
+                || {
+                    buffer_postings.par_sort_unstable();
+                    buffer_postings.dedup();
+                    self.write_file(&postings_file_name(number), |out, _| {
+                        write_postings(out, &buffer_postings)
+                    })
+                },
+            );
+            let n_postings = buffer_postings.len() as u64;
+            // Kept until the commit succeeds, so that a failed commit can be retried.
+            self.buffer_postings = buffer_postings;
+            let (docs, postings) = (docs?, postings?);
             manifest.segments.push(SegmentMeta {
                 number,
                 base: manifest.next_doc_id,
                 n_docs,
-                n_postings: self.buffer_postings.len() as u64,
+                n_postings,
                 docs,
                 postings,
             });
