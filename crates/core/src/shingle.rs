@@ -252,6 +252,15 @@ pub fn document_fingerprints_winnowed(
 }
 
 fn hash_words(words: &[u64], seed: u64) -> u64 {
+    // Shingles are a few words: their bytes on the stack, no allocation per hash.
+    const ON_STACK: usize = 32;
+    if words.len() <= ON_STACK {
+        let mut bytes = [0u8; ON_STACK * 8];
+        for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        return xxhash_rust::xxh3::xxh3_64_with_seed(&bytes[..words.len() * 8], seed);
+    }
     let mut bytes = Vec::with_capacity(words.len() * 8);
     for w in words {
         bytes.extend_from_slice(&w.to_le_bytes());

@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use unspun_index::{Error, Result};
 
 /// A fixed-size record that can be written to and read from a run file.
@@ -464,6 +464,45 @@ impl<R: Record> Drop for Merged<R> {
     }
 }
 
+/// Sorts `records` whose order starts with `key`, a uniform 64-bit hash (a fingerprint): one
+/// pass distributes them into buckets by the key's top bits, then the buckets are sorted on
+/// their own, on every core. The same order as `sort_unstable` when no two records are equal
+/// (the prints stage's are distinct); about twice as fast on a shard of fingerprints, whose
+/// comparison sort was a tenth of the prints stage.
+pub(crate) fn sort_by_hash<R: Copy + Ord + Send>(records: &mut Vec<R>, key: impl Fn(&R) -> u64) {
+    let n = records.len();
+    if n < 1 << 12 {
+        records.sort_unstable();
+        return;
+    }
+    // About 64 records a bucket, at most 2^16 buckets.
+    let bits = (usize::BITS - (n / 64).leading_zeros()).clamp(1, 16);
+    let shift = 64 - bits;
+    let mut starts = vec![0usize; (1 << bits) + 1];
+    for record in records.iter() {
+        starts[(key(record) >> shift) as usize + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![records[0]; n];
+    for record in records.iter() {
+        let slot = &mut next[(key(record) >> shift) as usize];
+        out[*slot] = *record;
+        *slot += 1;
+    }
+    let mut buckets: Vec<&mut [R]> = Vec::with_capacity(starts.len() - 1);
+    let mut rest: &mut [R] = &mut out;
+    for pair in starts.windows(2) {
+        let (bucket, tail) = std::mem::take(&mut rest).split_at_mut(pair[1] - pair[0]);
+        buckets.push(bucket);
+        rest = tail;
+    }
+    buckets.par_iter_mut().with_min_len(256).for_each(|bucket| bucket.sort_unstable());
+    *records = out;
+}
+
 /// Writes sorted `records` to `path` atomically (`NAME.tmp` → fsync → rename → fsync of the
 /// directory).
 pub fn write_records<R: Record>(path: &Path, records: &[R]) -> Result<()> {
@@ -634,5 +673,25 @@ mod tests {
         std::fs::write(&path, [0u8; 13]).unwrap_or_else(|e| panic!("{e}"));
         let err = Source::<ByKey>::file(&path).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("x.bin") && err.contains("12-byte records"), "{err}");
+    }
+
+    #[test]
+    fn sort_by_hash_orders_as_a_comparison_sort() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0usize, 1, 5, 4095, 4096, 10_000, 100_003] {
+            // Distinct (key, n) records, keys uniform, some keys repeated.
+            let mut records: Vec<(u64, u32)> =
+                (0..n as u32).map(|i| (if i % 7 == 3 { 42 } else { next() }, i)).collect();
+            let mut expected = records.clone();
+            expected.sort_unstable();
+            sort_by_hash(&mut records, |r| r.0);
+            assert_eq!(records, expected, "n = {n}");
+        }
     }
 }

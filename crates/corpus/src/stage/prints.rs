@@ -15,7 +15,7 @@ use unspun_index::{FsStorage, Index, Result, Storage};
 use crate::docprints::{docprints_file, write_docprints};
 use crate::prints::{PrintRec, SentenceRec, document_prints_and_profile};
 use crate::profiles::{profiles_file, write_profiles};
-use crate::spill::write_records;
+use crate::spill::{sort_by_hash, write_records};
 
 use crate::files::*;
 use crate::job::*;
@@ -80,8 +80,8 @@ pub(crate) fn prints_stage(
             prints.extend(p);
             sentences.extend(s);
         }
-        prints.par_sort_unstable();
-        sentences.par_sort_unstable();
+        sort_by_hash(&mut prints, |rec| rec.fingerprint);
+        sort_by_hash(&mut sentences, |rec| rec.hash);
         // A shard counts as done when its four files exist; the prints run is written last.
         write_docprints(storage, &docprints_file(*shard), &own)?;
         drop(own);
