@@ -42,10 +42,18 @@ pub(super) struct QuoteMask {
 
 impl QuoteMask {
     pub(super) fn new(text: &str) -> QuoteMask {
-        let mut prefix = Vec::with_capacity(text.len() + 1);
-        prefix.push(0u32);
+        let bytes = text.as_bytes();
+        let mut prefix = vec![0u32; bytes.len() + 1];
         let (mut open, mut count, mut last_newline) = (false, 0u32, false);
-        for c in text.chars() {
+        let mut at = 0;
+        while at < bytes.len() {
+            // ASCII bytes one at a time (most of a news text), other characters decoded.
+            let (c, len) = if bytes[at] < 0x80 {
+                (char::from(bytes[at]), 1)
+            } else {
+                let c = text[at..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                (c, c.len_utf8())
+            };
             match c {
                 '“' | '„' => open = true,
                 '”' => open = false,
@@ -58,10 +66,11 @@ impl QuoteMask {
             } else if !c.is_whitespace() {
                 last_newline = false;
             }
-            for _ in 0..c.len_utf8() {
+            for slot in &mut prefix[at + 1..at + 1 + len] {
                 count += u32::from(open);
-                prefix.push(count);
+                *slot = count;
             }
+            at += len;
         }
         QuoteMask { prefix }
     }
@@ -187,5 +196,40 @@ mod tests {
              budget, after \"long and difficult talks\" between the two parties."
         ));
         assert!(!quotation("No quotation marks at all in this sentence, he said."));
+    }
+
+    #[test]
+    fn quote_mask_counts_every_byte_as_the_char_by_char_definition() {
+        fn by_chars(text: &str) -> Vec<u32> {
+            let mut prefix = vec![0u32];
+            let (mut open, mut count, mut last_newline) = (false, 0u32, false);
+            for c in text.chars() {
+                match c {
+                    '“' | '„' => open = true,
+                    '”' => open = false,
+                    '"' => open = !open,
+                    '\n' if last_newline => open = false,
+                    _ => {}
+                }
+                if c == '\n' {
+                    last_newline = true;
+                } else if !c.is_whitespace() {
+                    last_newline = false;
+                }
+                for _ in 0..c.len_utf8() {
+                    count += u32::from(open);
+                    prefix.push(count);
+                }
+            }
+            prefix
+        }
+        for text in [
+            "",
+            "plain text",
+            "He said \"no\" and “yes” — „ja“ \u{a0}\n\u{2003}\nnew \"open\n\nclosed",
+            "\"a\u{b}\n\u{b}\nb\" café 北京 \"\u{1F600}\"",
+        ] {
+            assert_eq!(QuoteMask::new(text).prefix, by_chars(text), "{text:?}");
+        }
     }
 }
