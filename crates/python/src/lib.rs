@@ -28,6 +28,10 @@ mod split_read;
 mod stages;
 mod trace_stage;
 
+/// mimalloc for the extension's own (Rust) allocations, as in the `unspun` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pyo3::prelude::*;
 
 pyo3::create_exception!(
