@@ -12,14 +12,14 @@
 //! filter (with a filter the table is not used).
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use unspun_core::DocId;
 use unspun_index::{Error, FsStorage, Result, Storage};
 
-use crate::files::each_record;
+use crate::files::{each_record, write_bytes};
 use crate::prints::u32_at;
 use crate::spill::{Record, write_records, write_records_from};
 
@@ -198,6 +198,45 @@ pub(crate) fn docprints_file(shard: usize) -> String {
     format!("docprints-{shard:05}.bin")
 }
 
+/// Opens the per-shard files `name(0..n_shards)` of a document-by-document layout: `magic`
+/// (8 bytes), the number of documents (u32), a directory of `entry_len` bytes a document, then
+/// the documents' data. `entry(file, bytes, offset)` is called for each directory entry in
+/// order, `offset` at the data of that document, to be moved past it. `None` when a file is
+/// missing (a run resumed from a directory whose files are gone or were written by an older
+/// version); an error naming the file when it is not of its kind (`kind`) or is cut short.
+pub(crate) fn open_shard_files(
+    storage: &FsStorage,
+    n_shards: usize,
+    name: &dyn Fn(usize) -> String,
+    (magic, kind): (&[u8; 8], &str),
+    entry_len: usize,
+    entry: &mut dyn FnMut(u32, &[u8], &mut u64),
+) -> Result<Option<Vec<(PathBuf, File)>>> {
+    let mut files = Vec::with_capacity(n_shards);
+    for shard in 0..n_shards {
+        let name = name(shard);
+        if !storage.exists(&name)? {
+            return Ok(None);
+        }
+        let path = storage.path_of(&name);
+        let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let mut head = [0u8; 12];
+        file.read_exact(&mut head).map_err(|e| Error::io(&path, e))?;
+        if head[..8] != magic[..] {
+            return Err(Error::corrupt(&path, format!("not a {kind} file (rerun with --fresh)")));
+        }
+        let n_docs = u32_at(&head, 8) as usize;
+        let mut dir = vec![0u8; n_docs * entry_len];
+        file.read_exact(&mut dir).map_err(|e| Error::io(&path, e))?;
+        let mut offset = 12 + dir.len() as u64;
+        for bytes in dir.chunks_exact(entry_len) {
+            entry(files.len() as u32, bytes, &mut offset);
+        }
+        files.push((path, file));
+    }
+    Ok(Some(files))
+}
+
 /// Layout of a docprints file: `MAGIC`, the number of documents (u32), then per document its
 /// DocId and number of fingerprints (two u32), then every document's fingerprints (u64,
 /// ascending within a document) in the same order. Little-endian.
@@ -223,10 +262,7 @@ pub(crate) fn write_docprints(
             bytes.extend_from_slice(&fingerprint.to_le_bytes());
         }
     }
-    let path = storage.path_of(name);
-    storage.write_atomic(name, &mut |out: &mut dyn Write| {
-        out.write_all(&bytes).map_err(|e| Error::io(&path, e))
-    })
+    write_bytes(storage, name, &bytes)
 }
 
 /// Where one document's fingerprints are.
@@ -250,36 +286,24 @@ impl DocPrints {
     /// Opens the docprints files of `n_shards` shards; `None` when one is missing (a run
     /// resumed from a directory whose files are gone or were written by an older version).
     pub(crate) fn open(storage: &FsStorage, n_shards: usize) -> Result<Option<DocPrints>> {
-        let mut files = Vec::with_capacity(n_shards);
         let mut places: Vec<Place> = Vec::new();
-        for shard in 0..n_shards {
-            let name = docprints_file(shard);
-            if !storage.exists(&name)? {
-                return Ok(None);
-            }
-            let path = storage.path_of(&name);
-            let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let mut head = [0u8; 12];
-            file.read_exact(&mut head).map_err(|e| Error::io(&path, e))?;
-            if head[..8] != MAGIC[..] {
-                return Err(Error::corrupt(&path, "not a docprints file (rerun with --fresh)"));
-            }
-            let n_docs = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize;
-            let mut dir = vec![0u8; n_docs * 8];
-            file.read_exact(&mut dir).map_err(|e| Error::io(&path, e))?;
-            let mut offset = 12 + dir.len() as u64;
-            for entry in dir.chunks_exact(8) {
-                let doc = u32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]) as usize;
-                let n = u32::from_le_bytes([entry[4], entry[5], entry[6], entry[7]]);
+        let files = open_shard_files(
+            storage,
+            n_shards,
+            &docprints_file,
+            (MAGIC, "docprints"),
+            8,
+            &mut |file, entry, offset| {
+                let doc = u32_at(entry, 0) as usize;
+                let n = u32_at(entry, 4);
                 if doc >= places.len() {
                     places.resize(doc + 1, Place { file: u32::MAX, n: 0, offset: 0 });
                 }
-                places[doc] = Place { file: files.len() as u32, n, offset };
-                offset += u64::from(n) * 8;
-            }
-            files.push((path, file));
-        }
-        Ok(Some(DocPrints { files, places }))
+                places[doc] = Place { file, n, offset: *offset };
+                *offset += u64::from(n) * 8;
+            },
+        )?;
+        Ok(files.map(|files| DocPrints { files, places }))
     }
 
     /// Replaces `out` with the fingerprints of `doc` (ascending). `false` when the prints

@@ -5,7 +5,6 @@
 //! documents of a corpus have no partner: on the synthetic 20k corpus, two thirds of them.
 
 use std::fs::File;
-use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
@@ -13,6 +12,8 @@ use unspun_core::DocId;
 use unspun_core::cluster::{ProfiledSentence, UnsourcedProfile};
 use unspun_index::{Error, FsStorage, Result, Storage};
 
+use crate::docprints::open_shard_files;
+use crate::files::write_bytes;
 use crate::prints::{u32_at, u64_at};
 
 /// The file of one prints shard holding its documents' [`UnsourcedProfile`]s.
@@ -68,9 +69,7 @@ pub(crate) fn write_profiles(
             bytes.extend_from_slice(&flags.to_le_bytes());
         }
     }
-    storage.write_atomic(name, &mut |out: &mut dyn Write| {
-        out.write_all(&bytes).map_err(|e| Error::io(&path, e))
-    })
+    write_bytes(storage, name, &bytes)
 }
 
 /// Where one document's profile is.
@@ -107,39 +106,26 @@ impl Profiles {
     /// Opens the profiles files of `n_shards` shards; `None` when one is missing (a run
     /// resumed from a directory whose files are gone or were written by an older version).
     pub(crate) fn open(storage: &FsStorage, n_shards: usize) -> Result<Option<Profiles>> {
-        let mut files = Vec::with_capacity(n_shards);
         let mut places: Vec<Place> = Vec::new();
-        for shard in 0..n_shards {
-            let name = profiles_file(shard);
-            if !storage.exists(&name)? {
-                return Ok(None);
-            }
-            let path = storage.path_of(&name);
-            let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            let mut head = [0u8; 12];
-            file.read_exact(&mut head).map_err(|e| Error::io(&path, e))?;
-            if head[..8] != MAGIC[..] {
-                return Err(Error::corrupt(&path, "not a profiles file (rerun with --fresh)"));
-            }
-            let n_docs = u32_at(&head, 8) as usize;
-            let mut dir = vec![0u8; n_docs * DIR_ENTRY];
-            file.read_exact(&mut dir).map_err(|e| Error::io(&path, e))?;
-            let mut offset = 12 + dir.len() as u64;
-            for entry in dir.chunks_exact(DIR_ENTRY) {
+        let files = open_shard_files(
+            storage,
+            n_shards,
+            &profiles_file,
+            (MAGIC, "profiles"),
+            DIR_ENTRY,
+            &mut |file, entry, offset| {
                 let doc = u32_at(entry, 0) as usize;
                 let n = u32_at(entry, 4);
                 if doc >= places.len() {
                     places.resize(doc + 1, Place { file: u32::MAX, n: 0, n_chars: 0, offset: 0 });
                 }
-                let n_chars = u64_at(entry, 8);
-                places[doc] = Place { file: files.len() as u32, n, n_chars, offset };
+                places[doc] = Place { file, n, n_chars: u64_at(entry, 8), offset: *offset };
                 if n != MUST_TRACE {
-                    offset += u64::from(n) * SENTENCE as u64;
+                    *offset += u64::from(n) * SENTENCE as u64;
                 }
-            }
-            files.push((path, file));
-        }
-        Ok(Some(Profiles { files, places }))
+            },
+        )?;
+        Ok(files.map(|files| Profiles { files, places }))
     }
 
     /// The profile of `doc`.
