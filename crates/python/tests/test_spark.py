@@ -127,3 +127,21 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     (out / "run.json").unlink()
     proc = spark_cluster(uris, out)
     assert proc.returncode == 2 and "run.json: missing" in proc.stderr
+
+
+def test_a_uri_too_large_to_read_whole_is_refused_by_name(toy, tmp_path):
+    # A gzipped corpus given as a URI comes to one task whole: over --max-whole-file-mb it is
+    # refused before any job, naming the file and the bound, and nothing but the run's own
+    # run.json is written.
+    packed = tmp_path / "toy.jsonl.gz"
+    with gzip.open(packed, "wb") as f:
+        f.write(toy["corpus"].read_bytes())
+    uri = "file://" + str(packed)
+    out = tmp_path / "spark"
+    proc = spark_cluster([uri], out, "--max-whole-file-mb", "0.001")
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    message = proc.stderr.strip().splitlines()[-1]
+    assert message.startswith(f"unspun.spark: {uri}: "), message
+    assert "more than the 1048 that one task reads whole (--max-whole-file-mb)" in message
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["LOCK", "run.json"]

@@ -101,6 +101,18 @@ READ_TASKS_PER_CORE = 4
 #: The smallest read split chosen by default.
 MIN_AUTO_SPLIT_BYTES = 1 << 20
 
+#: Most bytes of an input given as a URI that one task reads whole (``--max-whole-file-mb``):
+#: a compressed file, a Parquet file, a folder's file, anything but uncompressed JSON Lines
+#: (which Spark splits) comes to one task as one byte string (``binaryFiles``) and is decoded
+#: there, so the task holds it and its documents at once. A larger one is refused before any
+#: job, naming it: give it as a local path (split by row groups or byte ranges) or
+#: uncompressed, or raise the bound.
+MAX_WHOLE_FILE_BYTES = 1 << 30
+
+
+class ReadError(Exception):
+    """An input the job refuses to read (too large for one task), named in the message."""
+
 #: An input given as a URI (``file://``, ``hdfs://``, ``s3a://``, ``gs://``, ``abfss://``…): read
 #: through Spark's Hadoop filesystem layer. A scheme has two letters at least and a ``/``
 #: follows its colon, so a Windows drive (``C:``) or a file named ``a:b.jsonl`` stays a path.
@@ -192,7 +204,7 @@ class _HadoopFiles:
             stream.close()
 
 
-def read_plan(sc, inputs, split_bytes=None):
+def read_plan(sc, inputs, split_bytes=None, max_whole_bytes=None):
     """The read units of ``inputs``, in input order, and the split size used: ``("range",
     path, start, end, first)`` (a byte range of a local JSON Lines file, ``first`` the unit of
     its first range), ``("row_groups", path, start, end)`` (a run of row groups of a local
@@ -201,7 +213,10 @@ def read_plan(sc, inputs, split_bytes=None):
     through Spark's text source, split by Spark into ranges of ``split_bytes``) and ``("file", uri,
     relative)`` (any other file through Spark, whole). ``split_bytes`` None: the total input
     over ``READ_TASKS_PER_CORE`` tasks per core, between ``MIN_AUTO_SPLIT_BYTES`` and
-    ``SPLIT_BYTES``."""
+    ``SPLIT_BYTES``. Raises ``ReadError`` for a ``"file"`` unit over ``max_whole_bytes``
+    (None: ``MAX_WHOLE_FILE_BYTES``)."""
+    if max_whole_bytes is None:
+        max_whole_bytes = MAX_WHOLE_FILE_BYTES
     hadoop = _HadoopFiles(sc) if any(is_uri(p) for p in inputs) else None
     listed = []
     for given in inputs:
@@ -236,6 +251,13 @@ def read_plan(sc, inputs, split_bytes=None):
                 and not uri.lower().endswith(_CODEC_ENDINGS)
                 and _plain_json_lines(hadoop.head(uri))
             )
+            if not splittable and length > max_whole_bytes:
+                raise ReadError(
+                    f"{uri}: {length} bytes, more than the {max_whole_bytes} that one task "
+                    "reads whole (--max-whole-file-mb): only uncompressed JSON Lines given as a "
+                    "URI is split; give this file as a local path (read in byte ranges or runs "
+                    "of row groups), uncompressed, or raise the bound"
+                )
             units.append(("lines", uri) if splittable else ("file", uri, relative))
     return units, split_bytes
 
@@ -366,7 +388,9 @@ def _read_rdd(sc, units, split_bytes, options):
     return rdds[0] if len(rdds) == 1 else sc.union(rdds)
 
 
-def read_documents(sc, inputs, reader_options=None, bad_records=None, split_bytes=None):
+def read_documents(
+    sc, inputs, reader_options=None, bad_records=None, split_bytes=None, max_whole_bytes=None
+):
     """An RDD of ``(doc, record)``: the documents of ``inputs`` numbered as ``unspun index``
     numbers them in a new index (input order, bad records skipped, a repeated id skipped).
 
@@ -388,7 +412,7 @@ def read_documents(sc, inputs, reader_options=None, bad_records=None, split_byte
     from pyspark import StorageLevel
 
     options = dict(reader_options or {})
-    units, split_bytes = read_plan(sc, inputs, split_bytes)
+    units, split_bytes = read_plan(sc, inputs, split_bytes, max_whole_bytes)
     read = _read_rdd(sc, units, split_bytes, options).persist(StorageLevel.MEMORY_AND_DISK)
 
     def keyed(item):
@@ -606,12 +630,14 @@ def write_pairs(out_dir, candidates, stats):
 
 def run_pairs(
     sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8,
-    split_bytes=None,
+    split_bytes=None, max_whole_bytes=None,
 ):
     """The prints, boilerplate and pairs stages of ``inputs`` on ``sc``; writes
     ``boilerplate.jsonl``, ``pairs.bin`` and ``pairs.json`` into ``out_dir`` and returns the
     pair stage's counts."""
-    docs = read_documents(sc, inputs, split_bytes=split_bytes)
+    docs = read_documents(
+        sc, inputs, split_bytes=split_bytes, max_whole_bytes=max_whole_bytes
+    )
     boilerplate, candidates, stats = corpus_stages(
         docs, fingerprints=fingerprints, partitions=partitions, min_shared=min_shared
     )
@@ -835,6 +861,7 @@ def run_cluster(
     shard_docs=SHARD_DOCS,
     fresh=False,
     split_bytes=None,
+    max_whole_bytes=None,
 ):
     """The whole corpus job of ``inputs`` on ``sc`` into ``out_dir``: the files of ``unspun
     cluster`` (see ``docs/cluster-output.md``), each written atomically by the driver, the
@@ -843,7 +870,8 @@ def run_cluster(
     lock = open_run(os.path.abspath(out_dir), params, fresh=fresh)
     try:
         return run_opened(
-            sc, inputs, out_dir, fingerprints, partitions, min_shared, shard_docs, split_bytes
+            sc, inputs, out_dir, fingerprints, partitions, min_shared, shard_docs, split_bytes,
+            max_whole_bytes=max_whole_bytes,
         )
     finally:
         lock.close()
@@ -851,7 +879,7 @@ def run_cluster(
 
 def run_opened(
     sc, inputs, out_dir, fingerprints="anchors", partitions=None, min_shared=8,
-    shard_docs=SHARD_DOCS, split_bytes=None,
+    shard_docs=SHARD_DOCS, split_bytes=None, max_whole_bytes=None,
 ):
     """``run_cluster`` in a directory that ``open_run`` opened (the caller holds its lock)."""
     shown_out_dir, out_dir = out_dir, os.path.abspath(out_dir)
@@ -867,7 +895,9 @@ def run_opened(
     started = time.monotonic()
     bad = {}
     sc.setJobDescription("unspun: read")
-    docs = read_documents(sc, inputs, bad_records=bad, split_bytes=split_bytes)
+    docs = read_documents(
+        sc, inputs, bad_records=bad, split_bytes=split_bytes, max_whole_bytes=max_whole_bytes
+    )
     n_docs = bad["n_docs"]
     # Spark runs the prints map inside the shuffle that follows it: this stage's time is the
     # read and numbering of the documents; the prints map is counted in `pairs`.
@@ -984,6 +1014,10 @@ def main(argv=None):
                              help="an uncompressed JSON Lines file is read by one task per "
                              "this many MiB (at least 1/16; default: the inputs over "
                              f"{READ_TASKS_PER_CORE} tasks a core, from 1 to 32 MiB)")
+        command.add_argument("--max-whole-file-mb", type=float, default=None, metavar="MB",
+                             help="most MiB of an input given as a URI that one task reads "
+                             "whole (anything but uncompressed JSON Lines; default "
+                             f"{MAX_WHOLE_FILE_BYTES >> 20}); a larger one is refused")
     for command in (cluster, pairs):
         command.add_argument("--driver-memory", default=None, metavar="SIZE",
                              help="the driver JVM's heap (spark.driver.memory, e.g. 4g); in "
@@ -1007,6 +1041,11 @@ def main(argv=None):
     split_bytes = None if args.split_mb is None else int(args.split_mb * (1 << 20))
     if split_bytes is not None and not 1 << 16 <= split_bytes <= 1 << 40:
         parser.error("--split-mb must be from 1/16 to 2^20")
+    max_whole_bytes = None
+    if args.max_whole_file_mb is not None:
+        max_whole_bytes = int(args.max_whole_file_mb * (1 << 20))
+        if not 0 < max_whole_bytes <= 1 << 50:
+            parser.error("--max-whole-file-mb must be above 0 and at most 2^30")
 
     lock = None
     if args.command == "cluster":
@@ -1046,12 +1085,16 @@ def main(argv=None):
             partitions=args.partitions,
             min_shared=args.min_shared_fingerprints,
             split_bytes=split_bytes,
+            max_whole_bytes=max_whole_bytes,
         )
         if args.command == "cluster":
             result = run_opened(sc, args.input, args.out, **knobs)
             result = {key: result[key] for key in _SHOWN}
         else:
             result = run_pairs(sc, args.input, args.out, **knobs)
+    except ReadError as e:
+        print(f"unspun.spark: {e}", file=sys.stderr)
+        return 2
     finally:
         sc.stop()
         if lock is not None:
