@@ -40,37 +40,45 @@ pub(super) struct QuoteMask {
     prefix: Vec<u32>,
 }
 
+/// Whether the text read so far leaves a quotation open.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuoteState {
+    open: bool,
+    /// The last character other than white space was a line break.
+    last_newline: bool,
+}
+
+impl QuoteState {
+    /// Reads `c`; whether `c` lies inside quotation marks (an opening mark does, a closing one
+    /// does not).
+    fn step(&mut self, c: char) -> bool {
+        match c {
+            '“' | '„' => self.open = true,
+            '”' => self.open = false,
+            '"' => self.open = !self.open,
+            '\n' if self.last_newline => self.open = false,
+            _ => {}
+        }
+        if c == '\n' {
+            self.last_newline = true;
+        } else if !c.is_whitespace() {
+            self.last_newline = false;
+        }
+        self.open
+    }
+}
+
 impl QuoteMask {
     pub(super) fn new(text: &str) -> QuoteMask {
-        let bytes = text.as_bytes();
-        let mut prefix = vec![0u32; bytes.len() + 1];
-        let (mut open, mut count, mut last_newline) = (false, 0u32, false);
-        let mut at = 0;
-        while at < bytes.len() {
-            // ASCII bytes one at a time (most of a news text), other characters decoded.
-            let (c, len) = if bytes[at] < 0x80 {
-                (char::from(bytes[at]), 1)
-            } else {
-                let c = text[at..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
-                (c, c.len_utf8())
-            };
-            match c {
-                '“' | '„' => open = true,
-                '”' => open = false,
-                '"' => open = !open,
-                '\n' if last_newline => open = false,
-                _ => {}
-            }
-            if c == '\n' {
-                last_newline = true;
-            } else if !c.is_whitespace() {
-                last_newline = false;
-            }
-            for slot in &mut prefix[at + 1..at + 1 + len] {
+        // Filled in place, a byte at a time, each byte counted with its character.
+        let mut prefix = vec![0u32; text.len() + 1];
+        let (mut state, mut count) = (QuoteState::default(), 0u32);
+        for (at, c) in text.char_indices() {
+            let open = state.step(c);
+            for slot in &mut prefix[at + 1..at + 1 + c.len_utf8()] {
                 count += u32::from(open);
                 *slot = count;
             }
-            at += len;
         }
         QuoteMask { prefix }
     }
@@ -199,23 +207,14 @@ mod tests {
     }
 
     #[test]
-    fn quote_mask_counts_every_byte_as_the_char_by_char_definition() {
+    fn quote_mask_counts_every_byte_of_a_character_as_the_character() {
+        // Each byte of a character counts as its character does, whatever its length, and an
+        // opening or closing mark turns the count on or off at that character.
         fn by_chars(text: &str) -> Vec<u32> {
             let mut prefix = vec![0u32];
-            let (mut open, mut count, mut last_newline) = (false, 0u32, false);
+            let (mut state, mut count) = (QuoteState::default(), 0u32);
             for c in text.chars() {
-                match c {
-                    '“' | '„' => open = true,
-                    '”' => open = false,
-                    '"' => open = !open,
-                    '\n' if last_newline => open = false,
-                    _ => {}
-                }
-                if c == '\n' {
-                    last_newline = true;
-                } else if !c.is_whitespace() {
-                    last_newline = false;
-                }
+                let open = state.step(c);
                 for _ in 0..c.len_utf8() {
                     count += u32::from(open);
                     prefix.push(count);
@@ -223,6 +222,9 @@ mod tests {
             }
             prefix
         }
+        let mask = QuoteMask::new("a “bé” c");
+        // a, space: out; “ (3 bytes), b, é (2 bytes): in; ” and the rest: out.
+        assert_eq!(mask.prefix, [0, 0, 0, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6]);
         for text in [
             "",
             "plain text",
