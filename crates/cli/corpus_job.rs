@@ -11,17 +11,29 @@ use unspun_core::Timestamp;
 use unspun_core::date::parse_date;
 use unspun_core::trace::TraceConfig;
 use unspun_corpus::pairs::PairConfig;
-use unspun_corpus::{ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, run_cluster};
+use unspun_corpus::{
+    ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, Stage, run_cluster, run_cluster_inputs,
+};
+use unspun_index::ingest::pipeline::IngestConfig;
 use unspun_index::Index;
 
-use crate::progress::count_bar;
+use crate::progress::{bytes_bar, count_bar};
 
 /// Flags of `unspun cluster`.
 #[derive(Debug, clap::Args)]
 pub struct ClusterArgs {
-    /// The index directory.
+    /// The index directory (or run over corpus files with --input instead).
     #[arg(long, value_name = "DIR")]
-    pub index: PathBuf,
+    pub index: Option<PathBuf>,
+    /// Run over these corpus files and folders instead of an index (read as `unspun index`
+    /// reads them, into a store of documents without postings in --out/store, made once and
+    /// reused by a rerun while the files are unchanged). Bad records are counted, reported and
+    /// skipped (unless --strict); a file that cannot be read to its end stops the run.
+    #[arg(long = "input", value_name = "CORPUS", num_args = 1..)]
+    pub inputs: Vec<PathBuf>,
+    /// How --input files are read.
+    #[command(flatten, next_help_heading = "Reading --input")]
+    pub reader: crate::index_cmd::ReaderArgs,
     /// Output directory (created; a rerun resumes the run found there).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -143,8 +155,6 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
     } else {
         PairConfig { min_shared: args.min_shared_fingerprints, ..PairConfig::default() }
     };
-    let index = Index::open(&args.index)
-        .with_context(|| format!("opening index {}", args.index.display()))?;
     let job = ClusterJob {
         filter,
         trace: TraceConfig::default(),
@@ -162,7 +172,11 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
         let Ok(mut bar) = bar.lock() else { return };
         match event {
             ClusterEvent::Started { stage, total, done } => {
-                let b = count_bar(*total, "docs", quiet);
+                let b = if *stage == Stage::Input {
+                    bytes_bar(*total, quiet)
+                } else {
+                    count_bar(*total, "docs", quiet)
+                };
                 b.set_message(stage.name());
                 b.set_position(*done);
                 *bar = Some(b);
@@ -186,8 +200,33 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
             }
         }
     };
-    run_cluster(&index, &args.out, &job, &progress)
-        .with_context(|| format!("clustering into {}", args.out.display()))
+    let index_from_env = args.index.is_some()
+        && std::env::var_os(crate::INDEX_ENV).map(PathBuf::from) == args.index;
+    let summary = match (&args.index, args.inputs.is_empty()) {
+        (_, false) => {
+            if args.index.is_some() && !index_from_env {
+                bail!("give --index or --input, not both");
+            }
+            if args.since.is_some() || args.until.is_some() || !args.sources.is_empty() {
+                bail!(
+                    "--since, --until and --source choose documents of an index; with --input \
+                     the run is every document of the files: filter them first, or index them \
+                     (unspun index) and filter with --index"
+                );
+            }
+            let reader = args.reader.config()?;
+            let inputs = args.reader.inputs(&args.inputs, &reader)?;
+            let ingest = IngestConfig { reader, strict: args.reader.strict, ..IngestConfig::default() };
+            run_cluster_inputs(&inputs, &ingest, &args.out, &job, &progress)
+        }
+        (Some(dir), true) => {
+            let index =
+                Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
+            run_cluster(&index, &args.out, &job, &progress)
+        }
+        (None, true) => bail!("give the index with --index (or UNSPUN_INDEX), or corpus files with --input"),
+    };
+    summary.with_context(|| format!("clustering into {}", args.out.display()))
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use anyhow::Context;
 use serde::Serialize;
 use unspun_index::ingest::pipeline::{IngestConfig, IngestReport, ingest_corpora};
 use unspun_index::ingest::{
-    CorpusReader, FieldMap, Format, IdScheme, ReaderConfig, expand_inputs, first_record_fields,
+    CorpusInput, CorpusReader, FieldMap, Format, IdScheme, ReaderConfig, expand_inputs,
+    first_record_fields,
 };
 use unspun_index::{Index, IndexWriter, WriterConfig};
 
@@ -46,6 +47,29 @@ pub struct IndexArgs {
     /// build with --features semantic).
     #[arg(long, value_name = "DIR")]
     pub semantic: Option<PathBuf>,
+    /// How the corpora are read.
+    #[command(flatten)]
+    pub reader: ReaderArgs,
+    /// Replace documents whose id is already indexed (default: report and skip them).
+    #[arg(long)]
+    pub replace: bool,
+    /// When a corpus cannot be read to its end (a truncated or corrupt gzip stream, a CRC
+    /// mismatch, a read error, a CSV quote left open to the end of the file), warn and go on
+    /// with the next corpus, exiting 0. Without it, indexing stops at that file (what was read
+    /// before the damage is kept) and exits 2.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// How corpus files are read: the flags `unspun index` and `unspun cluster --input` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReaderArgs {
     /// Field (JSON key or CSV column) holding the document id.
     #[arg(long, default_value = "id")]
     pub id_field: String,
@@ -89,24 +113,66 @@ pub struct IndexArgs {
     /// corpus path as given and the record's line (`news.jsonl:17`).
     #[arg(long, value_enum, value_name = "SCHEME")]
     pub generate_ids: Option<GenerateIds>,
-    /// Replace documents whose id is already indexed (default: report and skip them).
-    #[arg(long)]
-    pub replace: bool,
     /// Stop at the first bad record instead of counting, reporting and skipping it.
     #[arg(long)]
     pub strict: bool,
-    /// When a corpus cannot be read to its end (a truncated or corrupt gzip stream, a CRC
-    /// mismatch, a read error, a CSV quote left open to the end of the file), warn and go on
-    /// with the next corpus, exiting 0. Without it, indexing stops at that file (what was read
-    /// before the damage is kept) and exits 2.
-    #[arg(long)]
-    pub keep_going: bool,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+}
+
+impl ReaderArgs {
+    /// The reader's settings.
+    pub fn config(&self) -> anyhow::Result<ReaderConfig> {
+        let mut reader = ReaderConfig {
+            fields: FieldMap {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+                title: self.title_field.clone(),
+                date: self.date_field.clone(),
+                source: self.source_field.clone(),
+                url: self.url_field.clone(),
+            },
+            format: self.format.as_deref().and_then(|name| name.parse::<Format>().ok()),
+            ..ReaderConfig::default()
+        };
+        reader.dates.formats = self.date_format.clone();
+        reader.generate_ids = self.generate_ids.map(|scheme| match scheme {
+            GenerateIds::Hash => IdScheme::Hash,
+            GenerateIds::Line => IdScheme::Line,
+        });
+        if let Some(window) = &self.date_window {
+            let (earliest, latest) = unspun_index::ingest::parse_window(window)
+                .map_err(|e| anyhow::anyhow!("--date-window: {e}"))?;
+            reader.dates.earliest = earliest.unwrap_or(reader.dates.earliest);
+            reader.dates.latest = latest.unwrap_or(reader.dates.latest);
+            if reader.dates.earliest > reader.dates.latest {
+                anyhow::bail!("--date-window {window}: the window ends before it starts");
+            }
+        }
+        Ok(reader)
+    }
+
+    /// The files of `corpora` (folders expanded with `--glob`), each opened once so that a
+    /// typo in a file name or a CSV without the id column fails before anything is written.
+    pub fn inputs(
+        &self,
+        corpora: &[PathBuf],
+        reader: &ReaderConfig,
+    ) -> anyhow::Result<Vec<CorpusInput>> {
+        let inputs = expand_inputs(corpora, self.glob.as_deref())
+            .map_err(|err| anyhow::anyhow!("cannot read corpus: {err}"))?;
+        for input in &inputs {
+            let path = &input.path;
+            CorpusReader::open(path, reader).map_err(|err| {
+                let message = err.to_string();
+                let shown = path.display().to_string();
+                if message.contains(&shown) {
+                    anyhow::anyhow!("cannot read corpus: {message}")
+                } else {
+                    anyhow::anyhow!("cannot read corpus {shown}: {message}")
+                }
+            })?;
+        }
+        Ok(inputs)
+    }
 }
 
 /// `--generate-ids`.
@@ -140,55 +206,17 @@ fn parse_date_format(raw: &str) -> Result<String, String> {
 
 /// Runs `unspun index`.
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let mut reader = ReaderConfig {
-        fields: FieldMap {
-            id: args.id_field.clone(),
-            text: args.text_field.clone(),
-            title: args.title_field.clone(),
-            date: args.date_field.clone(),
-            source: args.source_field.clone(),
-            url: args.url_field.clone(),
-        },
-        format: args.format.as_deref().and_then(|name| name.parse::<Format>().ok()),
-        ..ReaderConfig::default()
-    };
-    reader.dates.formats = args.date_format.clone();
-    reader.generate_ids = args.generate_ids.map(|scheme| match scheme {
-        GenerateIds::Hash => IdScheme::Hash,
-        GenerateIds::Line => IdScheme::Line,
-    });
-    if let Some(window) = &args.date_window {
-        let (earliest, latest) = unspun_index::ingest::parse_window(window)
-            .map_err(|e| anyhow::anyhow!("--date-window: {e}"))?;
-        reader.dates.earliest = earliest.unwrap_or(reader.dates.earliest);
-        reader.dates.latest = latest.unwrap_or(reader.dates.latest);
-        if reader.dates.earliest > reader.dates.latest {
-            anyhow::bail!("--date-window {window}: the window ends before it starts");
-        }
-    }
+    let reader = args.reader.config()?;
     let config = IngestConfig {
         reader,
         replace: args.replace,
-        strict: args.strict,
+        strict: args.reader.strict,
         keep_going: args.keep_going,
         ..IngestConfig::default()
     };
     // Open every corpus before the index, so a typo in a file name or a CSV without the id
     // column fails before anything is created or changed.
-    let inputs = expand_inputs(&args.corpora, args.glob.as_deref())
-        .map_err(|err| anyhow::anyhow!("cannot read corpus: {err}"))?;
-    for input in &inputs {
-        let path = &input.path;
-        CorpusReader::open(path, &config.reader).map_err(|err| {
-            let message = err.to_string();
-            let shown = path.display().to_string();
-            if message.contains(&shown) {
-                anyhow::anyhow!("cannot read corpus: {message}")
-            } else {
-                anyhow::anyhow!("cannot read corpus {shown}: {message}")
-            }
-        })?;
-    }
+    let inputs = args.reader.inputs(&args.corpora, &config.reader)?;
     // Load the model first: a missing one must fail before the index is touched.
     let embedder = args.semantic.as_deref().map(crate::engine::load_embedder).transpose()?;
     let started = Instant::now();

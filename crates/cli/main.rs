@@ -44,7 +44,7 @@ use crate::render::ColorChoice;
 const LONG_VERSION: &str = env!("UNSPUN_LONG_VERSION");
 
 /// The environment variable that `--index` of every subcommand defaults to.
-const INDEX_ENV: &str = "UNSPUN_INDEX";
+pub(crate) const INDEX_ENV: &str = "UNSPUN_INDEX";
 
 const AFTER_HELP: &str = "\
 Exit status of `trace`: 0 every article is original, 1 a copy, partly copied text or a

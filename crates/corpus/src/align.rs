@@ -5,6 +5,7 @@
 //! document no longer grows with the corpus and chance fingerprint matches are never aligned.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use unspun_core::canon::KeyMap;
 use unspun_core::cluster::boilerplate::sentence_hashes;
@@ -97,6 +98,8 @@ pub struct PartnerCandidates<'a> {
     freqs: Option<&'a FreqTable>,
     /// Whether `lookups` holds the document's and its partners' own fingerprints.
     with_prints: bool,
+    /// Whether the index is a store of documents only: every answer from the records.
+    records_only: bool,
 }
 
 /// Partners above this many are looked up in the index's postings: a binary search in each
@@ -108,13 +111,26 @@ impl<'a> PartnerCandidates<'a> {
     /// `lookups` (emptied here: one per thread, reused document after document).
     pub fn new(index: &'a Index, partners: &'a [u32], lookups: &'a RefCell<Lookups>) -> Self {
         lookups.borrow_mut().clear();
-        PartnerCandidates { index, partners, lookups, freqs: None, with_prints: false }
+        PartnerCandidates {
+            index,
+            partners,
+            lookups,
+            freqs: None,
+            with_prints: false,
+            records_only: false,
+        }
     }
 
     /// The same view answered from the run's records: `doc`'s and its partners' own
     /// fingerprints read from `prints`, frequencies from `freqs` (`None`: from the index).
     /// Falls back to [`PartnerCandidates::new`] when `prints` lacks one of the documents or
     /// the partners are many.
+    ///
+    /// Over a store of documents only ([`unspun_index::IndexConfig::documents_only`]), which
+    /// has no postings, there is no falling back: the records answer for any number of
+    /// partners, a fingerprint the table lacks counts the partners holding it (the table
+    /// holds every fingerprint of two or more documents, so that is its frequency among the
+    /// others), and a document missing from `prints` or a missing `freqs` is an error.
     pub fn with_prints(
         index: &'a Index,
         doc: DocId,
@@ -124,12 +140,19 @@ impl<'a> PartnerCandidates<'a> {
         freqs: Option<&'a FreqTable>,
     ) -> unspun_index::Result<Self> {
         let mut view = PartnerCandidates::new(index, partners, lookups);
-        if partners.is_empty() || partners.len() > MAX_PARTNERS_BY_PRINTS {
+        let records_only = index.config().documents_only;
+        if records_only && freqs.is_none() {
+            return Err(missing_records("the pairs stage's fingerprint frequencies"));
+        }
+        if partners.is_empty() || (partners.len() > MAX_PARTNERS_BY_PRINTS && !records_only) {
             return Ok(view);
         }
         let mut guard = lookups.borrow_mut();
         let Lookups { own, own_freqs, partner_prints, .. } = &mut *guard;
         if !prints.read(doc, own)? {
+            if records_only {
+                return Err(missing_records("the prints stage's document fingerprints"));
+            }
             return Ok(view);
         }
         // All at once, in one tight loop: the table is large and each lookup a cache miss,
@@ -143,13 +166,26 @@ impl<'a> PartnerCandidates<'a> {
         }
         for (partner, out) in partners.iter().zip(partner_prints.iter_mut()) {
             if !prints.read(DocId(*partner), out)? {
+                if records_only {
+                    return Err(missing_records("the prints stage's document fingerprints"));
+                }
                 return Ok(view);
             }
         }
         drop(guard);
         view.freqs = freqs;
         view.with_prints = true;
+        view.records_only = records_only;
         Ok(view)
+    }
+
+    /// A view over a store of documents only, for a trace stage run without the prints
+    /// stage's records: refused.
+    pub fn require_records(index: &Index) -> unspun_index::Result<()> {
+        if index.config().documents_only {
+            return Err(missing_records("the prints stage's document fingerprints"));
+        }
+        Ok(())
     }
 
     /// The frequency of `fingerprint` and the range of [`Lookups::partner_docs`] holding its
@@ -167,10 +203,13 @@ impl<'a> PartnerCandidates<'a> {
             let n_docs = match (own_at, self.freqs) {
                 (Some(at), Some(_)) => own_freqs[at],
                 // Not held by this document: held by two or more of the run, or else by one
-                // other or none (the index says which).
-                (None, Some(freqs)) => {
-                    freqs.get(fingerprint).unwrap_or_else(|| self.index.doc_freq(fingerprint))
-                }
+                // other or none (the index says which; without one, the partners do: one
+                // that no partner holds cannot be the source of a match).
+                (None, Some(freqs)) => match freqs.get(fingerprint) {
+                    Some(n_docs) => n_docs,
+                    None if self.records_only => u32::MAX,
+                    None => self.index.doc_freq(fingerprint),
+                },
                 (_, None) => self.index.doc_freq(fingerprint),
             };
             // Held by this document alone: no partner holds it.
@@ -183,7 +222,11 @@ impl<'a> PartnerCandidates<'a> {
                         .map(|(partner, _)| DocId(*partner)),
                 );
             }
-            n_docs
+            if n_docs == u32::MAX {
+                (partner_docs.len() - start) as u32
+            } else {
+                n_docs
+            }
         } else {
             scratch.clear();
             self.index.postings(fingerprint, scratch);
@@ -225,6 +268,16 @@ impl Candidates for PartnerCandidates<'_> {
     }
 }
 
+/// The error of a run over a store of documents only that lacks one of its own records.
+fn missing_records(what: &str) -> unspun_index::Error {
+    unspun_index::Error::RunMismatch {
+        path: crate::input::STORE_DIR.into(),
+        reason: format!(
+            "is a store of documents only, and {what} are gone from the run: rerun with --fresh"
+        ),
+    }
+}
+
 /// What one document's trace has looked up in the index ([`PartnerCandidates`]): for each
 /// fingerprint its frequency and its postings among the partners. One per thread, emptied per
 /// document, so that its tables are allocated once.
@@ -261,6 +314,10 @@ pub struct LonelyCandidates<'a> {
     pub index: &'a Index,
     /// The document's whole-sentence hashes, sorted.
     pub sentence_hashes: Vec<u64>,
+    /// Over a store of documents only: the sentences of the run in at least
+    /// `common_sentence_docs` documents, with their counts (any other of the document's own
+    /// sentences counts 1, which is below that threshold as the true count is).
+    pub common: Option<&'a HashMap<u64, u32>>,
 }
 
 impl<'a> LonelyCandidates<'a> {
@@ -269,7 +326,7 @@ impl<'a> LonelyCandidates<'a> {
         let mut sentence_hashes: Vec<u64> =
             sentence_hashes(text, shingle).into_iter().map(|(h, _)| h).collect();
         sentence_hashes.sort_unstable();
-        LonelyCandidates { index, sentence_hashes }
+        LonelyCandidates { index, sentence_hashes, common: None }
     }
 }
 
@@ -279,7 +336,10 @@ impl Candidates for LonelyCandidates<'_> {
     }
     fn doc_freq(&self, fingerprint: u64) -> u32 {
         if self.sentence_hashes.binary_search(&fingerprint).is_ok() {
-            self.index.doc_freq(fingerprint)
+            match self.common {
+                Some(common) => common.get(&fingerprint).copied().unwrap_or(1),
+                None => self.index.doc_freq(fingerprint),
+            }
         } else {
             0
         }

@@ -25,6 +25,7 @@ use crate::profiles::{Profiled, Profiles, profiles_file};
 use crate::spill::{remove_spill_dir, write_records};
 
 use crate::files::*;
+use crate::input::InputRun;
 use crate::job::*;
 
 use crate::stage::boilerplate::{CommonSentences, boilerplate_stage};
@@ -59,13 +60,28 @@ pub fn run_cluster(
     job: &ClusterJob,
     progress: &(dyn Fn(&ClusterEvent) + Sync),
 ) -> Result<ClusterSummary> {
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let storage = FsStorage::new(out_dir);
+    // One run at a time in a directory.
+    let _lock = storage.lock()?;
+    run_locked(index, &storage, out_dir, job, None, progress)
+}
+
+/// [`run_cluster`] in `out_dir` (`storage`), whose lock the caller holds; `input` when the
+/// run's documents were read from corpus files into a store of documents only.
+pub(crate) fn run_locked(
+    index: &Index,
+    storage: &FsStorage,
+    out_dir: &Path,
+    job: &ClusterJob,
+    input: Option<InputRun>,
+    progress: &(dyn Fn(&ClusterEvent) + Sync),
+) -> Result<ClusterSummary> {
     // The index's fingerprint scheme, whatever `job.trace.shingle` says; `run.json` records it.
     let job = &ClusterJob {
         trace: TraceConfig { shingle: index.config().shingle.clone(), ..job.trace.clone() },
         ..job.clone()
     };
-    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    let storage = FsStorage::new(out_dir);
     let shard_docs = if job.shard_docs == 0 { DEFAULT_SHARD_DOCS } else { job.shard_docs };
     let prints_shard_docs =
         if job.prints_shard_docs == 0 { PRINT_SHARD_DOCS } else { job.prints_shard_docs };
@@ -93,10 +109,9 @@ pub fn run_cluster(
         filter: job.filter.clone(),
         shard_docs,
         knobs_hash: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(knobs.as_bytes())),
+        inputs: input.as_ref().map(|i| i.key.clone()),
     };
-    // One run at a time in a directory.
-    let _lock = storage.lock()?;
-    let spill_dir = open_run(&storage, out_dir, job, &params)?;
+    let spill_dir = open_run(storage, out_dir, job, &params)?;
 
     let docs = run_documents(index, &job.filter)?;
     let allowed: Option<HashSet<DocId>> =
@@ -109,8 +124,8 @@ pub fn run_cluster(
     if storage.exists(&done_file(Stage::Prints))? {
         run.skipped(Stage::Prints, print_shards.len());
     } else {
-        let reused = prints_stage(index, &storage, &print_shards, job, progress)?;
-        write_bytes(&storage, &done_file(Stage::Prints), b"done\n")?;
+        let reused = prints_stage(index, storage, &print_shards, job, progress)?;
+        write_bytes(storage, &done_file(Stage::Prints), b"done\n")?;
         run.finished(Stage::Prints, started, reused);
     }
 
@@ -120,7 +135,7 @@ pub fn run_cluster(
 
     // 2. boilerplate
     let (boilerplate, common_sentences) =
-        boilerplate_or_resume(index, &storage, print_shards.len(), job, !trace_done, &mut run)?;
+        boilerplate_or_resume(index, storage, print_shards.len(), job, !trace_done, &mut run)?;
     // Counted over the run's documents: the index's frequencies only when they are all of it.
     let common_sentences = common_sentences.filter(|_| job.filter.is_everything());
     let boilerplate_set: HashSet<u64> =
@@ -129,7 +144,7 @@ pub fn run_cluster(
     // 3. pairs
     let n_ids = docs.last().map_or(0, |d| d.0 as usize + 1);
     let (pairs, pair_stats, freqs) = pairs_or_resume(
-        &storage,
+        storage,
         &spill_dir,
         print_shards.len(),
         n_ids,
@@ -159,9 +174,27 @@ pub fn run_cluster(
     let shards: Vec<&[DocId]> = docs.chunks(shard_docs).collect();
     // The documents' own fingerprints from the prints stage (none when an earlier run removed
     // them: the trace then asks the index, with the same answers).
-    let doc_prints = if trace_done { None } else { DocPrints::open(&storage, print_shards.len())? };
+    let doc_prints = if trace_done { None } else { DocPrints::open(storage, print_shards.len())? };
     // Likewise the profiles of documents without partners (without them, each is analysed).
-    let profiles = if trace_done { None } else { Profiles::open(&storage, print_shards.len())? };
+    let profiles = if trace_done { None } else { Profiles::open(storage, print_shards.len())? };
+    // A store of documents only has no postings: the run's own records must answer.
+    if index.config().documents_only && !trace_done {
+        let missing = [
+            (doc_prints.is_none(), "the prints stage's document fingerprints (docprints-*.bin)"),
+            (profiles.is_none(), "the prints stage's profiles (profiles-*.bin)"),
+            (freqs.is_none(), "the pairs stage's frequencies (freqs.bin)"),
+            (common_sentences.is_none(), "the common sentences (common-sentences.bin)"),
+        ];
+        if let Some((_, what)) = missing.iter().find(|(gone, _)| *gone) {
+            return Err(Error::RunMismatch {
+                path: out_dir.to_path_buf(),
+                reason: format!(
+                    "holds a run over corpus files whose trace stage needs {what}, which is \
+                     gone: rerun with --fresh"
+                ),
+            });
+        }
+    }
     let mut pending = Vec::new();
     for (shard, shard_docs) in shards.iter().enumerate() {
         if !trace_done && !storage.exists(&shard_file(shard))? {
@@ -210,9 +243,9 @@ pub fn run_cluster(
                     progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });
                 }
             }
-            write_json_lines(&storage, &shard_file(*shard), &traced)
+            write_json_lines(storage, &shard_file(*shard), &traced)
         })?;
-        write_bytes(&storage, &done_file(Stage::Trace), b"done\n")?;
+        write_bytes(storage, &done_file(Stage::Trace), b"done\n")?;
         progress(&ClusterEvent::Advanced { stage: Stage::Trace, done: docs.len() as u64 });
         run.finished(Stage::Trace, started, n_reused);
     }
@@ -235,7 +268,7 @@ pub fn run_cluster(
     let reuse_done = storage.exists(&done_file(Stage::Reuse))?
         && *storage.read(&done_file(Stage::Reuse))? == *reuse_marker.as_bytes();
     let mut builder = ReuseBuilder::new(&job.cluster);
-    each_traced_doc(&storage, shards.len(), &mut |doc| builder.add_doc(doc))?;
+    each_traced_doc(storage, shards.len(), &mut |doc| builder.add_doc(doc))?;
     if !reuse_done {
         progress(&ClusterEvent::Started {
             stage: Stage::Reuse,
@@ -243,34 +276,39 @@ pub fn run_cluster(
             done: 0,
         });
     }
-    each_traced_doc(&storage, shards.len(), &mut |doc| builder.add_substitutions(doc))?;
+    each_traced_doc(storage, shards.len(), &mut |doc| builder.add_substitutions(doc))?;
     let output = builder.finish();
     let text_of = index_text(index);
     let (reuse_counts, report) = if reuse_done {
         run.skipped(Stage::Reuse, 0);
-        write_reuse_streamed(&storage, &text_of, &output, false)?
+        write_reuse_streamed(storage, &text_of, &output, false)?
     } else {
         // A marker of other link knobs must not outlive the files it vouched for.
         if storage.exists(&done_file(Stage::Reuse))? {
             storage.remove(&done_file(Stage::Reuse))?;
         }
-        let written = write_reuse_streamed(&storage, &text_of, &output, true)?;
-        write_bytes(&storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
+        let written = write_reuse_streamed(storage, &text_of, &output, true)?;
+        write_bytes(storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
         run.finished(Stage::Reuse, started, 0);
         written
     };
     drop(output);
 
-    let summary = summarise(index, out_dir, &docs, &boilerplate, reuse_counts, report, run.stages);
+    let mut stages = run.stages;
+    if let Some(input) = &input {
+        stages.insert(0, input.stage.clone());
+    }
+    let summary = summarise(index, out_dir, &docs, &boilerplate, reuse_counts, report, stages);
     let summary = ClusterSummary {
-        files: list_outputs(&storage)?,
+        input: input.map(|input| input.report),
+        files: list_outputs(storage)?,
         n_spilled_bytes: pair_stats.n_spilled_bytes,
         n_pair_records: pair_stats.n_pair_records,
         pairs: pair_stats,
         ..summary
     };
     let summary_path = storage.path_of(SUMMARY_FILE);
-    write_bytes(&storage, SUMMARY_FILE, &to_json(&summary, &summary_path)?)?;
+    write_bytes(storage, SUMMARY_FILE, &to_json(&summary, &summary_path)?)?;
     Ok(summary)
 }
 
@@ -481,7 +519,10 @@ impl TraceContext<'_> {
         let lonely;
         let with_partners;
         let candidates: &dyn Candidates = if partners.is_empty() {
-            lonely = LonelyCandidates::new(index, &doc.text, &job.trace.shingle);
+            lonely = LonelyCandidates {
+                common: self.common_sentences.filter(|_| index.config().documents_only),
+                ..LonelyCandidates::new(index, &doc.text, &job.trace.shingle)
+            };
             &lonely
         } else {
             with_partners = match self.doc_prints {
@@ -531,5 +572,6 @@ fn summarise(
         publishers: report,
         stages,
         files: Vec::new(),
+        input: None,
     }
 }

@@ -72,6 +72,8 @@ pub struct ClusterJob {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
+    /// The corpus files read into the run's store (`unspun cluster --input` only).
+    Input,
     /// Fingerprints and sentence hashes of every document.
     Prints,
     /// Boilerplate sentences: count, then judge.
@@ -88,6 +90,7 @@ impl Stage {
     /// The stage's name (as in file names and reports).
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Input => "input",
             Stage::Prints => "prints",
             Stage::Boilerplate => "boilerplate",
             Stage::Pairs => "pairs",
@@ -181,6 +184,9 @@ pub struct ClusterSummary {
     pub stages: Vec<StageSummary>,
     /// Files written, with sizes.
     pub files: Vec<OutputFile>,
+    /// What reading the corpus files found (`unspun cluster --input` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::input::InputReport>,
 }
 
 /// The parameters of a run (`run.json`).
@@ -193,6 +199,9 @@ pub(crate) struct RunParams {
     pub(crate) shard_docs: usize,
     /// xxh3 of every knob, printed with `{:?}`.
     pub(crate) knobs_hash: String,
+    /// For a run over corpus files: the key of the inputs its store was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) inputs: Option<String>,
 }
 
 /// One line of `boilerplate.jsonl`.

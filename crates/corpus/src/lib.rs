@@ -45,6 +45,7 @@ pub mod dedup;
 pub mod docprints;
 mod driver;
 mod files;
+pub mod input;
 mod job;
 pub mod pairs;
 pub mod prints;
@@ -53,6 +54,7 @@ pub mod spill;
 mod stage;
 
 pub use driver::run_cluster;
+pub use input::{InputReport, run_cluster_inputs};
 pub use files::PRINT_SHARD_DOCS;
 pub use job::{
     BoilerplateLine, ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, OutputFile, Stage,

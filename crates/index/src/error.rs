@@ -23,6 +23,17 @@ pub enum Error {
         /// The directory or file that was opened.
         path: PathBuf,
     },
+    /// `path` holds a store of documents without postings (`unspun cluster --input` keeps
+    /// its corpus so), opened where an index that can be traced is needed.
+    #[error(
+        "{} is a store of documents without postings (made by `unspun cluster --input`): \
+         nothing can be traced on it; build an index with `unspun index`",
+        path.display()
+    )]
+    DocumentsOnly {
+        /// The directory that was opened.
+        path: PathBuf,
+    },
     /// `file` belongs to an index but its bytes are damaged or inconsistent.
     #[error("{} is damaged: {reason}", file.display())]
     Corrupt {

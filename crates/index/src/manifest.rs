@@ -34,6 +34,15 @@ pub struct IndexConfig {
     /// as every index before v5 did (absent from their manifests).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub winnow: u32,
+    /// A store of documents without postings: `unspun cluster --input` keeps its corpus so
+    /// (the corpus stages answer from their own records), and no trace can be run on it.
+    /// Ingest does not fingerprint its documents.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub documents_only: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn is_zero(value: &u32) -> bool {
@@ -79,6 +88,7 @@ impl Default for IndexConfig {
             shingle: ShingleConfig::default(),
             created_by: concat!("unspun-index ", env!("CARGO_PKG_VERSION")).to_string(),
             winnow: default_winnow(),
+            documents_only: false,
         }
     }
 }

@@ -208,6 +208,17 @@ impl fmt::Debug for Index {
 impl Index {
     /// Opens the index in directory `dir` (read-only; no lock is taken).
     pub fn open(dir: &Path) -> Result<Index> {
+        let index = Index::open_documents(dir)?;
+        if index.config().documents_only {
+            return Err(Error::DocumentsOnly { path: dir.to_path_buf() });
+        }
+        Ok(index)
+    }
+
+    /// [`Index::open`] that also opens a store of documents without postings
+    /// ([`IndexConfig::documents_only`]), for the corpus stages that answer from their own
+    /// records.
+    pub fn open_documents(dir: &Path) -> Result<Index> {
         if !dir.is_dir() {
             return Err(Error::NotAnIndex { path: dir.to_path_buf() });
         }

@@ -254,13 +254,17 @@ impl IndexWriter {
     /// exceeds the configured limits it is committed; an error then comes from that commit and
     /// the document stays buffered.
     pub fn add(&mut self, doc: Document, replace: bool) -> Result<AddOutcome> {
-        let fingerprints = self.fingerprinter().fingerprints(&doc.text);
+        let fingerprints = if self.manifest.config.documents_only {
+            Vec::new()
+        } else {
+            self.fingerprinter().fingerprints(&doc.text)
+        };
         self.add_with_fingerprints(doc, &fingerprints, replace)
     }
 
     /// [`IndexWriter::add`] with `fingerprints` computed by the caller (any order, duplicates
     /// allowed). They must come from [`IndexWriter::fingerprinter`], or traces will not find
-    /// the document.
+    /// the document. A store of documents only ([`IndexConfig::documents_only`]) ignores them.
     pub fn add_with_fingerprints(
         &mut self,
         doc: Document,
@@ -292,7 +296,8 @@ impl IndexWriter {
             let most = self.segment_max_bytes / size_of::<u128>();
             self.buffer_postings.reserve(most.min(MAX_RESERVED_POSTINGS));
         }
-        let mut hashes = fingerprints.to_vec();
+        let kept = if self.manifest.config.documents_only { &[][..] } else { fingerprints };
+        let mut hashes = kept.to_vec();
         hashes.sort_unstable();
         hashes.dedup();
         self.buffer_postings.extend(hashes.iter().map(|&hash| pack_posting(hash, doc_idx)));

@@ -18,7 +18,8 @@ use crate::files::*;
 use crate::job::*;
 
 /// Most sentences [`CommonSentences`] holds (16 bytes each, plus the map's overhead); a corpus
-/// with more common sentences leaves the trace stage to ask the index.
+/// with more common sentences leaves the trace stage to ask the index (over a store of
+/// documents only, which has no postings, the map has no cap).
 const MAX_COMMON_SENTENCES: usize = 1 << 20;
 
 /// The whole-sentence hashes held by at least `TraceConfig::common_sentence_docs` documents of
@@ -52,7 +53,8 @@ pub(crate) fn boilerplate_stage(
             && let Some(map) = &mut common
         {
             map.insert(count.hash, n_docs);
-            if map.len() > MAX_COMMON_SENTENCES {
+            // A store of documents only has no postings to ask instead: no cap.
+            if map.len() > MAX_COMMON_SENTENCES && !index.config().documents_only {
                 common = None;
             }
         }

@@ -489,12 +489,16 @@ fn add_batch(
     file: &mut FileState,
 ) -> Result<()> {
     let fingerprinter = writer.fingerprinter();
+    // A store of documents only keeps no postings: nothing to fingerprint.
+    let documents_only = writer.config().documents_only;
     let fingerprinted: Vec<(RecordResult, Vec<u64>)> = records
         .into_par_iter()
         .map(|record| {
             let fingerprints = match &record {
-                RecordResult::Ok { doc, .. } => fingerprinter.fingerprints(&doc.text),
-                RecordResult::Skipped(_) => Vec::new(),
+                RecordResult::Ok { doc, .. } if !documents_only => {
+                    fingerprinter.fingerprints(&doc.text)
+                }
+                _ => Vec::new(),
             };
             (record, fingerprints)
         })
