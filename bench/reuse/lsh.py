@@ -261,6 +261,20 @@ def size_report(work, n, peers):
     if unspun_score is None:
         failed.append("unspun")
         unspun["wall_secs"] = unspun["ms_per_doc"] = wall = None
+    # The same job without an index (cluster --input), when run.sh ran it.
+    ci = gnu_time(os.path.join(d, "unspun-input.time"))
+    ci.update(load_json(os.path.join(d, "unspun-input.rss.json")) or {})
+    input_summary = load_json(os.path.join(d, "unspun-input.json")) or {}
+    ci["score"] = load_json(os.path.join(d, "unspun-input.score.json"))
+    ci["stages"] = [{"stage": s.get("stage"), "secs": s.get("secs")} for s in input_summary.get("stages", [])]
+    ci["links_same_bytes"] = sizes.get("input_links_same_bytes")
+    has_input = os.path.exists(os.path.join(d, "unspun-input.time"))
+    if has_input and ci["score"] is None:
+        failed.append("unspun-input")
+        ci["wall_secs"] = None
+    ci["ms_per_doc"] = ci["wall_secs"] / n * 1e3 if ci.get("wall_secs") is not None else None
+    if has_input:
+        tools["unspun-input"] = ci
     for peer in peers:
         t = gnu_time(os.path.join(d, f"{peer}.time"))
         t["summary"] = load_json(os.path.join(d, f"{peer}.json"))
@@ -273,6 +287,8 @@ def size_report(work, n, peers):
 
     rows = [("unspun index + cluster", unspun, unspun_score),
             ("  unspun index", ix, None), ("  unspun cluster", cl, None)]
+    if has_input:
+        rows.append(("unspun cluster --input (no index)", ci, ci["score"]))
     for peer in peers:
         lsh = (tools[peer]["summary"] or {}).get("lsh", peer)
         rows.append((lsh, tools[peer], tools[peer]["score"]))
@@ -280,7 +296,8 @@ def size_report(work, n, peers):
             "| related unplanted | false pairs | pairs reported |")
     lines = [head, "|" + "---|" * 11]
     for label, t, sc in rows:
-        if t is unspun and "unspun" in failed or t in [tools[p] for p in failed if p != "unspun"]:
+        if t is unspun and "unspun" in failed or t is ci and "unspun-input" in failed \
+                or t in [tools[p] for p in failed if p not in ("unspun", "unspun-input")]:
             label += " (FAILED: no result)"
         cpu = t.get("cpu_percent")
         if t is unspun:
@@ -293,6 +310,7 @@ def size_report(work, n, peers):
             fmt((sc or {}).get("false_pairs"), ",d") if sc else "",
             fmt((sc or {}).get("reported_pairs"), ",d") if sc else ""]) + " |")
     ratios = {p: ratio(wall, tools[p]["wall_secs"]) for p in peers}
+    input_ratios = {p: ratio(ci.get("wall_secs"), tools[p]["wall_secs"]) for p in peers}
     notes = [
         (", ".join(f"unspun wall / {p} wall = {fmt(ratios[p], '.2f')}x" for p in peers) or "no peers run")
         + " (unspun = index + cluster)",
@@ -303,11 +321,19 @@ def size_report(work, n, peers):
         "cluster stages (s): " + ", ".join(f"{s['stage']} {fmt(s['secs'], '.2f')}" + (" (skipped)" if s["skipped"] else "")
                                            for s in unspun["cluster_stages"]),
         "cluster pairs: " + json.dumps(unspun["cluster_pairs"]),
+    ]
+    if has_input:
+        notes += [
+            (", ".join(f"unspun cluster --input wall / {p} wall = {fmt(input_ratios[p], '.2f')}x" for p in peers)
+             or "no peers run") + f"; its links the bytes of index + cluster: {ci['links_same_bytes']}",
+            "cluster --input stages (s): " + ", ".join(f"{s['stage']} {fmt(s['secs'], '.2f')}" for s in ci["stages"]),
+        ]
+    notes += [
         "cluster: " + ", ".join(f"{k} {v}" for k, v in unspun["cluster_counts"].items()),
         f"cluster output (--out after the run) {fmt(sizes.get('cluster_out_bytes'), ',d')} B",
         "resident memory peaks (MB, sampled every 0.5 s): "
         + ", ".join(f"{name} allocated {fmt(t.get('peak_anon_mb'), '.0f')}, mapped files {fmt(t.get('peak_file_mb'), '.0f')}"
-                    for name, t in (("index", ix), ("cluster", cl))),
+                    for name, t in (("index", ix), ("cluster", cl), ("cluster --input", ci)) if t.get("wall_secs")),
     ]
     if stats:
         rel = stats.get("relations", {})
@@ -320,7 +346,8 @@ def size_report(work, n, peers):
         notes.append("load average (1 min) before each step: "
                      + ", ".join(f"{k} {v}" for k, v in loads.items()))
     table = "\n".join(lines)
-    return {"docs": n, "corpus": stats, "tools": tools, "unspun_wall_over": ratios, "table_markdown": table,
+    return {"docs": n, "corpus": stats, "tools": tools, "unspun_wall_over": ratios,
+            "unspun_input_wall_over": input_ratios if has_input else None, "table_markdown": table,
             "notes": notes, "loads_before_step": loads, "failed": failed}
 
 
@@ -333,6 +360,8 @@ def run_report(a):
     for n in sizes:
         r = size_report(a.work, n, peers)
         per_size.append(r)
+        if "unspun-input" in r["tools"] and "unspun-input" not in tools:
+            tools.insert(1, "unspun-input")
         print(f"\n## {n:,} documents\n")
         print(r["table_markdown"])
         print()
@@ -342,7 +371,8 @@ def run_report(a):
     for prev, cur in zip(per_size, per_size[1:]):
         entry = {"from": prev["docs"], "to": cur["docs"]}
         for tool in tools:
-            x, y = prev["tools"][tool]["ms_per_doc"], cur["tools"][tool]["ms_per_doc"]
+            x = prev["tools"].get(tool, {}).get("ms_per_doc")
+            y = cur["tools"].get(tool, {}).get("ms_per_doc")
             entry[tool] = {"ms_per_doc": [x, y], "ratio": ratio(y, x),
                            "exponent": 1 + math.log(y / x) / math.log(cur["docs"] / prev["docs"]) if x and y else None}
         scaling.append(entry)
@@ -351,7 +381,7 @@ def run_report(a):
         print("| docs | " + " | ".join(tools) + " |")
         print("|---" * (1 + len(tools)) + "|")
         for r in per_size:
-            print(f"| {r['docs']:,} | " + " | ".join(fmt(r["tools"][t]["ms_per_doc"], ".3f")
+            print(f"| {r['docs']:,} | " + " | ".join(fmt(r["tools"].get(t, {}).get("ms_per_doc"), ".3f")
                                                 for t in tools) + " |")
         for e in scaling:
             print(f"- {e['from']:,} -> {e['to']:,}: " + "; ".join(

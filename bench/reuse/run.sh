@@ -8,6 +8,7 @@
 #   # knobs (env): SIZES ("2000 20000"), SEED (7), THRESHOLD (0.5), NUM_PERM (128), NGRAM (5),
 #   #   PEERS ("rensa datasketch"; "none": unspun alone), NICE (0: nice level of every step),
 #   DROP_CORPUS=1 (remove corpus.jsonl once indexed, when PEERS=none: 1.6 GB at 1M),
+#   INPUT (1; 0: skip the run of unspun cluster --input),
 #   NO_BUILD=1 (or SKIP_BUILD=1: use the existing binary),
 #   #   CARGO_TARGET_DIR (target), WORK (bench/reuse/work), VENV (bench/reuse/.venv),
 #   #   PYTHON (python3, to make the venv), SHARED (../shared/bench/reuse), OUT (results.json)
@@ -18,6 +19,8 @@
 #   2. unspun index --quiet --json, then unspun cluster --quiet --json --fresh, each under
 #      /usr/bin/time -v, with its anonymous and file-backed (mapped index) resident memory
 #      sampled every 0.5 s; links.jsonl -> pairs; du -sb of the index over the raw text bytes;
+#      and (unless INPUT=0) unspun cluster --input corpus.jsonl, the same job without an index
+#      (its links compared byte for byte with those of index + cluster);
 #   3. lsh.py lsh --tool rensa / datasketch (one process each, /usr/bin/time -v): all pairs;
 #   4. score.py of every tool's pairs against truth.jsonl.
 # Then lsh.py report prints one table per size and the cost per document across sizes, and
@@ -164,7 +167,7 @@ for n in $SIZES; do
             || die "make_toy_corpus.py failed for $n documents"
         echo "$params" > "$toy/params"
     fi
-    rm -rf "$dir" "$WORK/idx$n" "$WORK/cl$n"
+    rm -rf "$dir" "$WORK/idx$n" "$WORK/cl$n" "$WORK/cin$n"
     mkdir -p "$dir"
 
     # unspun: index then cluster, each timed on its own.
@@ -172,6 +175,19 @@ for n in $SIZES; do
     if measure "$dir" unspun-index "$unspun" index --quiet --json --index "$WORK/idx$n" \
         "$toy/corpus.jsonl"; then
         raw_bytes="$("$py" "$here/lsh.py" text-bytes "$toy/corpus.jsonl")"
+    fi
+    # unspun without an index: cluster --input reads the corpus into its own store (no
+    # postings) and runs the same stages; its links must be the bytes of index + cluster.
+    if [[ ${INPUT:-1} != 0 ]] \
+        && measure "$dir" unspun-input "$unspun" cluster --quiet --json --input "$toy/corpus.jsonl" \
+            --out "$WORK/cin$n" --fresh; then
+        if [[ -f $WORK/cin$n/links.jsonl ]]; then
+            "$py" "$here/lsh.py" links-to-pairs "$WORK/cin$n/links.jsonl" "$dir/unspun-input.pairs.jsonl" >&2
+            score "$dir" unspun-input "$toy/truth.jsonl" "$dir/unspun-input.pairs.jsonl"
+        else
+            echo "run.sh: unspun cluster --input wrote no $WORK/cin$n/links.jsonl" >&2
+            failed+=("unspun-input-links@size$n")
+        fi
     fi
     if [[ ${DROP_CORPUS:-0} != 0 && -z $PEERS ]]; then
         # Only the peers read the corpus again (the next run makes it anew): its disk is the
@@ -190,8 +206,13 @@ for n in $SIZES; do
         fi
         index_bytes="$(du -sb "$WORK/idx$n" | cut -f1)"
         cluster_bytes="$(du -sb "$WORK/cl$n" | cut -f1)"
-        printf '{"index_bytes": %s, "raw_text_bytes": %s, "cluster_out_bytes": %s}\n' \
-            "$index_bytes" "$raw_bytes" "$cluster_bytes" > "$dir/sizes.json"
+        same_links=null
+        if [[ -f $WORK/cin$n/links.jsonl ]]; then
+            same_links=false
+            cmp -s "$WORK/cl$n/links.jsonl" "$WORK/cin$n/links.jsonl" && same_links=true
+        fi
+        printf '{"index_bytes": %s, "raw_text_bytes": %s, "cluster_out_bytes": %s, "input_links_same_bytes": %s}\n' \
+            "$index_bytes" "$raw_bytes" "$cluster_bytes" "$same_links" > "$dir/sizes.json"
         echo "   index $index_bytes B on disk, raw text $raw_bytes B" >&2
     fi
 

@@ -14,8 +14,8 @@ use unspun_corpus::pairs::PairConfig;
 use unspun_corpus::{
     ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, Stage, run_cluster, run_cluster_inputs,
 };
-use unspun_index::ingest::pipeline::IngestConfig;
 use unspun_index::Index;
+use unspun_index::ingest::pipeline::IngestConfig;
 
 use crate::progress::{bytes_bar, count_bar};
 
@@ -200,8 +200,8 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
             }
         }
     };
-    let index_from_env = args.index.is_some()
-        && std::env::var_os(crate::INDEX_ENV).map(PathBuf::from) == args.index;
+    let index_from_env =
+        args.index.is_some() && std::env::var_os(crate::INDEX_ENV).map(PathBuf::from) == args.index;
     let summary = match (&args.index, args.inputs.is_empty()) {
         (_, false) => {
             if args.index.is_some() && !index_from_env {
@@ -216,7 +216,8 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
             }
             let reader = args.reader.config()?;
             let inputs = args.reader.inputs(&args.inputs, &reader)?;
-            let ingest = IngestConfig { reader, strict: args.reader.strict, ..IngestConfig::default() };
+            let ingest =
+                IngestConfig { reader, strict: args.reader.strict, ..IngestConfig::default() };
             run_cluster_inputs(&inputs, &ingest, &args.out, &job, &progress)
         }
         (Some(dir), true) => {
@@ -224,7 +225,9 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
                 Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;
             run_cluster(&index, &args.out, &job, &progress)
         }
-        (None, true) => bail!("give the index with --index (or UNSPUN_INDEX), or corpus files with --input"),
+        (None, true) => {
+            bail!("give the index with --index (or UNSPUN_INDEX), or corpus files with --input")
+        }
     };
     summary.with_context(|| format!("clustering into {}", args.out.display()))
 }

@@ -10,6 +10,7 @@ mod formats;
 mod hay;
 mod help;
 mod index;
+mod inputs;
 mod paraphrase;
 mod parquet;
 mod pipeline;

@@ -222,11 +222,7 @@ impl<'a> PartnerCandidates<'a> {
                         .map(|(partner, _)| DocId(*partner)),
                 );
             }
-            if n_docs == u32::MAX {
-                (partner_docs.len() - start) as u32
-            } else {
-                n_docs
-            }
+            if n_docs == u32::MAX { (partner_docs.len() - start) as u32 } else { n_docs }
         } else {
             scratch.clear();
             self.index.postings(fingerprint, scratch);

@@ -18,7 +18,9 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 use unspun_index::ingest::CorpusInput;
 use unspun_index::ingest::pipeline::{IngestConfig, IngestProgress, IngestReport, ingest_corpora};
-use unspun_index::{Error, FsStorage, Index, IndexConfig, IndexWriter, Result, Storage, WriterConfig};
+use unspun_index::{
+    Error, FsStorage, Index, IndexConfig, IndexWriter, Result, Storage, WriterConfig,
+};
 
 use crate::driver::run_locked;
 use crate::files::{to_json, write_bytes};
@@ -189,11 +191,16 @@ pub fn run_cluster_inputs(
                 }
                 storage.remove(STORE_FILE)?;
             }
-            let building = StoreState { state: "building".into(), inputs_key: key.clone(), report: None };
+            let building =
+                StoreState { state: "building".into(), inputs_key: key.clone(), report: None };
             let path = storage.path_of(STORE_FILE);
             write_bytes(&storage, STORE_FILE, &to_json(&building, &path)?)?;
             let report = build_store(&store_dir, inputs, ingest, job, progress)?;
-            let done = StoreState { state: "done".into(), inputs_key: key.clone(), report: Some(report.clone()) };
+            let done = StoreState {
+                state: "done".into(),
+                inputs_key: key.clone(),
+                report: Some(report.clone()),
+            };
             write_bytes(&storage, STORE_FILE, &to_json(&done, &path)?)?;
             let secs = started.elapsed().as_secs_f64();
             progress(&ClusterEvent::Finished { stage: Stage::Input, skipped: false, secs });

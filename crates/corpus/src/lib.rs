@@ -54,8 +54,8 @@ pub mod spill;
 mod stage;
 
 pub use driver::run_cluster;
-pub use input::{InputReport, run_cluster_inputs};
 pub use files::PRINT_SHARD_DOCS;
+pub use input::{InputReport, run_cluster_inputs};
 pub use job::{
     BoilerplateLine, ClusterEvent, ClusterJob, ClusterSummary, CorpusFilter, OutputFile, Stage,
     StageSummary,
