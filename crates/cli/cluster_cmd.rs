@@ -39,6 +39,27 @@ fn top_outlets(list: &[unspun_core::cluster::graph::OutletShare]) -> String {
 /// The terminal report: counts, then the publisher table.
 fn render(summary: &ClusterSummary, top: usize, min_docs: usize) -> String {
     let mut out = String::new();
+    if let Some(input) = &summary.input {
+        let _ = writeln!(
+            out,
+            "input          {} documents from {} files ({} records; {} bad skipped, {} duplicate ids skipped)",
+            input.n_docs,
+            input.files.len(),
+            input.n_records,
+            input.n_skipped,
+            input.n_duplicate
+        );
+        for (reason, n) in &input.skipped_by_reason {
+            let _ = writeln!(out, "  skipped {n:>8}  {reason}");
+        }
+        for bad in input.bad_records.iter().take(5) {
+            let _ = writeln!(out, "  {bad}");
+        }
+        if input.n_skipped > 5 {
+            let _ =
+                writeln!(out, "  ... (summary.json lists the first {})", input.bad_records.len());
+        }
+    }
     let _ =
         writeln!(out, "run            {} documents of {}", summary.n_docs, summary.n_index_docs);
     let _ = writeln!(
