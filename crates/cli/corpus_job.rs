@@ -218,7 +218,10 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
             let inputs = args.reader.inputs(&args.inputs, &reader)?;
             let ingest =
                 IngestConfig { reader, strict: args.reader.strict, ..IngestConfig::default() };
-            run_cluster_inputs(&inputs, &ingest, &args.out, &job, &progress)
+            // The flags as given identify the reader's settings (its default latest
+            // plausible date moves with the clock).
+            let reader_key = format!("{:?}", args.reader);
+            run_cluster_inputs(&inputs, &ingest, &reader_key, &args.out, &job, &progress)
         }
         (Some(dir), true) => {
             let index =

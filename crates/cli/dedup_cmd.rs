@@ -17,10 +17,12 @@ use crate::output::{print_json, print_text};
 /// Flags of `unspun dedup`.
 #[derive(Debug, clap::Args)]
 pub struct DedupArgs {
-    /// The index directory.
+    /// The index directory (not for a run of `unspun cluster --input`: its own store of the
+    /// documents, in the run's directory, is read).
     #[arg(long, value_name = "DIR")]
-    pub index: PathBuf,
-    /// The output directory of a finished `unspun cluster` run over this index.
+    pub index: Option<PathBuf>,
+    /// The output directory of a finished `unspun cluster` run over this index (or over
+    /// corpus files, with --input).
     #[arg(long, value_name = "DIR")]
     pub cluster: PathBuf,
     /// Where to write the kept documents, which `unspun index` reads back: JSON Lines, or
@@ -92,6 +94,35 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// The index of the run: `--index`, or the run's own store of documents for a run over
+/// corpus files (`unspun cluster --input`), whose `run.json` names its inputs.
+fn open_index(args: &DedupArgs) -> anyhow::Result<Index> {
+    let store = args.cluster.join(unspun_corpus::input::STORE_DIR);
+    let over_inputs = std::fs::read(args.cluster.join("run.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|run| run.get("inputs").is_some());
+    let index_from_env =
+        args.index.is_some() && std::env::var_os(crate::INDEX_ENV).map(PathBuf::from) == args.index;
+    match (&args.index, over_inputs) {
+        (Some(dir), true) if !index_from_env => bail!(
+            "{} is a run of `unspun cluster --input` over corpus files, not over {}: leave out \
+             --index (the run's own store of the documents is read)",
+            args.cluster.display(),
+            dir.display()
+        ),
+        (_, true) => Index::open_documents(&store)
+            .with_context(|| format!("opening the run's store {}", store.display())),
+        (Some(dir), false) => {
+            Index::open(dir).with_context(|| format!("opening index {}", dir.display()))
+        }
+        (None, false) => bail!(
+            "give the index of the run with --index (or UNSPUN_INDEX); only a run of `unspun \
+             cluster --input` needs none"
+        ),
+    }
+}
+
 /// Runs the dedup into `out` (JSON Lines, or Parquet when `parquet`) and `report`.
 fn write_kept(
     index: &Index,
@@ -148,8 +179,7 @@ pub fn run(args: DedupArgs) -> anyhow::Result<ExitCode> {
     if parquet && !cfg!(feature = "parquet") {
         bail!("this build of unspun has no Parquet support (built without the `parquet` feature)");
     }
-    let index = Index::open(&args.index)
-        .with_context(|| format!("opening index {}", args.index.display()))?;
+    let index = open_index(&args)?;
     let mut out = AtomicFile::create(&args.out, args.force)?;
     let mut report = match AtomicFile::create(&dropped_path, args.force) {
         Ok(report) => report,

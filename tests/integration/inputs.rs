@@ -73,11 +73,32 @@ fn issue_10_cluster_over_input_files_gives_the_bytes_of_index_then_cluster() {
     let names: Vec<String> = stage_skipped(&first).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["input", "prints", "boilerplate", "pairs", "trace", "reuse"]);
 
-    // A rerun finds every stage done, the store too, and changes nothing.
+    // A rerun finds every stage done, the store too, and changes nothing (a second later:
+    // nothing of the store's key moves with the clock).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let again = input_run(&dir, "by-input", &["news.jsonl.gz"], &args);
     assert!(stage_skipped(&again).iter().all(|(_, skipped)| *skipped), "{again}");
     assert_eq!(again["input"], first["input"]);
     assert_eq!(outputs(&dir.join("by-input")), by_index);
+
+    // `unspun dedup` of the run reads its own store: the corpus the index's run keeps.
+    dir.cmd()
+        .args(["dedup", "--index", "idx", "--cluster", "by-index", "--out", "a.jsonl"])
+        .stdout();
+    dir.cmd().args(["dedup", "--cluster", "by-input", "--out", "b.jsonl"]).stdout();
+    let kept = std::fs::read(dir.join("a.jsonl")).expect("kept by index");
+    assert!(!kept.is_empty());
+    assert_eq!(std::fs::read(dir.join("b.jsonl")).expect("kept by input"), kept);
+    assert_eq!(
+        std::fs::read(dir.join("b.dropped.jsonl")).expect("dropped"),
+        std::fs::read(dir.join("a.dropped.jsonl")).expect("dropped")
+    );
+    // An index is not the run's store, nor the run's store an index's run.
+    let err = dir
+        .cmd()
+        .args(["dedup", "--index", "idx", "--cluster", "by-input", "--out", "c.jsonl"])
+        .fails_with(2);
+    assert!(err.contains("leave out") && err.contains("--index"), "{err}");
 
     // A store left half-built by a killed run is the run's own: built again, same bytes.
     let store_json = dir.join("by-input/store.json");

@@ -165,6 +165,19 @@ fn check_run(index: &Index, cluster_dir: &Path) -> Result<()> {
     let bytes = std::fs::read(&run).map_err(|e| Error::io(&run, e))?;
     let params: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::corrupt(&run, format!("not a cluster run: {e}")))?;
+    // A store of documents is the run's own, and only its run's.
+    if params.get("inputs").is_some() != index.config().documents_only {
+        return Err(Error::RunMismatch {
+            path: run,
+            reason: if index.config().documents_only {
+                "the run was made over an index, not over this store of documents".to_owned()
+            } else {
+                "the run was made over corpus files (`unspun cluster --input`), not over this \
+                 index: read its own store"
+                    .to_owned()
+            },
+        });
+    }
     if params["index_generation"].as_u64() != Some(index.generation()) {
         return Err(Error::RunMismatch {
             path: run,

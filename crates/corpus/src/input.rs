@@ -90,9 +90,10 @@ struct StoreState {
 }
 
 /// A hash of what the store is made from: every input's path, size and modification time, and
-/// the reader's settings.
-fn inputs_key(inputs: &[CorpusInput], ingest: &IngestConfig) -> Result<String> {
-    let mut key = format!("{:?}|{}|", ingest.reader, ingest.strict);
+/// `reader_key` (the reader's settings as the caller states them: not `ReaderConfig` itself,
+/// whose default latest plausible date moves with the clock).
+fn inputs_key(inputs: &[CorpusInput], ingest: &IngestConfig, reader_key: &str) -> Result<String> {
+    let mut key = format!("{reader_key}|{}|", ingest.strict);
     for input in inputs {
         let meta = std::fs::metadata(&input.path).map_err(|e| Error::io(&input.path, e))?;
         let modified = meta
@@ -113,11 +114,14 @@ fn inputs_key(inputs: &[CorpusInput], ingest: &IngestConfig) -> Result<String> {
 /// Runs (or resumes) the corpus-wide analysis of the corpus files `inputs` into `out_dir`:
 /// the inputs are read into the run's store (or the store of an earlier run over the same
 /// inputs is reused), then the stages run over it as [`crate::run_cluster`] runs them over an
-/// index. `job.filter` must take every document (filter the inputs instead). `progress` gets
-/// the `input` stage's bytes read as its `done` and `total`.
+/// index. `job.filter` must take every document (filter the inputs instead). `reader_key`
+/// identifies `ingest.reader`'s settings for a rerun (the CLI gives its reader flags): a store
+/// read with others is not reused. `progress` gets the `input` stage's bytes read as its
+/// `done` and `total`.
 pub fn run_cluster_inputs(
     inputs: &[CorpusInput],
     ingest: &IngestConfig,
+    reader_key: &str,
     out_dir: &Path,
     job: &ClusterJob,
     progress: &(dyn Fn(&ClusterEvent) + Sync),
@@ -141,7 +145,7 @@ pub fn run_cluster_inputs(
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let storage = FsStorage::new(out_dir);
     let _lock = storage.lock()?;
-    let key = inputs_key(inputs, ingest)?;
+    let key = inputs_key(inputs, ingest, reader_key)?;
     let store_dir = out_dir.join(STORE_DIR);
     let earlier: Option<StoreState> = if storage.exists(STORE_FILE)? {
         let bytes = storage.read(STORE_FILE)?;
