@@ -35,14 +35,16 @@ Examples:
 pub const CLUSTER: &str = "\
 Examples:
   unspun cluster --index news.idx --out reuse/
-  unspun cluster --index news.idx --out reuse/ --since 2016-01-01 --source Reuters";
+  unspun cluster --index news.idx --out reuse/ --since 2016-01-01 --source Reuters
+  unspun cluster --input crawl.jsonl.gz more.warc.gz --out reuse/   # no index: files read into reuse/store";
 
 /// Examples under `unspun dedup --help`.
 pub const DEDUP: &str = "\
 Examples:
   unspun cluster --index crawl.idx --out reuse/
   unspun dedup --index crawl.idx --cluster reuse/ --out crawl.dedup.jsonl
-  unspun dedup --index crawl.idx --cluster reuse/ --out strict.jsonl --threshold 0.5 --json";
+  unspun dedup --index crawl.idx --cluster reuse/ --out strict.jsonl --threshold 0.5 --json
+  unspun cluster --input crawl.jsonl.gz --out reuse/ && unspun dedup --cluster reuse/ --out crawl.dedup.jsonl";
 
 /// Examples under `unspun spins --help`.
 pub const SPINS: &str = "\
