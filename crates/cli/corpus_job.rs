@@ -223,6 +223,10 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
             let reader_key = format!("{:?}", args.reader);
             run_cluster_inputs(&inputs, &ingest, &reader_key, &args.out, &job, &progress)
         }
+        (Some(_), true) if !args.reader.is_default() => bail!(
+            "--strict, --format, --glob, --generate-ids, --date-format, --date-window and the \
+             --*-field flags read --input files; an index was read when it was built"
+        ),
         (Some(dir), true) => {
             let index =
                 Index::open(dir).with_context(|| format!("opening index {}", dir.display()))?;

@@ -119,6 +119,22 @@ pub struct ReaderArgs {
 }
 
 impl ReaderArgs {
+    /// Whether every flag has its default (none was given).
+    pub fn is_default(&self) -> bool {
+        self.id_field == "id"
+            && self.text_field == "text"
+            && self.title_field == "title"
+            && self.date_field == "date"
+            && self.source_field == "source"
+            && self.url_field == "url"
+            && self.date_format.is_empty()
+            && self.date_window.is_none()
+            && self.glob.is_none()
+            && self.format.is_none()
+            && self.generate_ids.is_none()
+            && !self.strict
+    }
+
     /// The reader's settings.
     pub fn config(&self) -> anyhow::Result<ReaderConfig> {
         let mut reader = ReaderConfig {

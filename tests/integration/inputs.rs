@@ -159,6 +159,52 @@ fn issue_10_cluster_over_input_files_refuses_what_it_cannot_vouch_for() {
         .fails_with(2);
     assert!(err.contains("--since") && err.contains("--input"), "{err}");
 
+    // The store is written only as a store: `unspun index` into it is refused, unchanged.
+    let store_files = |dir: &TestDir| {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("run/store"))
+            .expect("store")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = store_files(&dir);
+    let err = dir.cmd().args(["index", "--index", "run/store", "news.jsonl"]).fails_with(2);
+    assert!(err.contains("store of documents without postings"), "{err}");
+    assert_eq!(store_files(&dir), before);
+    // Reader flags read --input files: with --index they are refused, not ignored.
+    dir.index("idx", &["news.jsonl"]);
+    let err = dir
+        .cmd()
+        .args(["cluster", "--out", "g", "--index", "idx", "--text-field", "body"])
+        .fails_with(2);
+    assert!(err.contains("--input"), "{err}");
+
+    // A store whose read was stopped (a --fresh rebuild killed, say) is no run's store:
+    // `unspun dedup` refuses it; --fresh rebuilds it even when store.json is damaged.
+    let store_json = dir.join("run/store.json");
+    let done = std::fs::read_to_string(&store_json).expect("store.json");
+    std::fs::write(&store_json, done.replace("\"done\"", "\"building\"")).expect("killed");
+    let err = dir.cmd().args(["dedup", "--cluster", "run", "--out", "k.jsonl"]).fails_with(2);
+    assert!(err.contains("store.json") && err.contains("not the complete one"), "{err}");
+    std::fs::write(&store_json, "{\"state\": ").expect("damaged");
+    let err = dir
+        .cmd()
+        .args(["cluster", "--quiet", "--out", "run", "--input", "news.jsonl"])
+        .fails_with(2);
+    assert!(err.contains("store.json") && err.contains("--fresh"), "{err}");
+    let again = input_run(&dir, "run", &["news.jsonl"], &["--fresh"]);
+    assert_eq!(again["n_links"], fresh["n_links"]);
+    dir.cmd().args(["dedup", "--cluster", "run", "--out", "k.jsonl"]).stdout();
+    // A file of the user's inside the store is never removed with it: the rebuild is refused.
+    std::fs::write(dir.join("run/store/notes.txt"), "mine").expect("notes");
+    let err = dir
+        .cmd()
+        .args(["cluster", "--quiet", "--fresh", "--out", "run", "--input", "news.jsonl"])
+        .fails_with(2);
+    assert!(err.contains("notes.txt"), "{err}");
+    assert!(dir.join("run/store/notes.txt").exists());
+
     // A `store` folder that no run made is never removed, even with --fresh.
     std::fs::create_dir_all(dir.join("mine/store")).expect("mine");
     std::fs::write(dir.join("mine/store/notes.txt"), "mine").expect("notes");

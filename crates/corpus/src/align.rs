@@ -179,15 +179,6 @@ impl<'a> PartnerCandidates<'a> {
         Ok(view)
     }
 
-    /// A view over a store of documents only, for a trace stage run without the prints
-    /// stage's records: refused.
-    pub fn require_records(index: &Index) -> unspun_index::Result<()> {
-        if index.config().documents_only {
-            return Err(missing_records("the prints stage's document fingerprints"));
-        }
-        Ok(())
-    }
-
     /// The frequency of `fingerprint` and the range of [`Lookups::partner_docs`] holding its
     /// partners, looked up once.
     fn lookup(&self, fingerprint: u64) -> (u32, usize, usize) {

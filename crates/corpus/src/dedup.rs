@@ -178,6 +178,9 @@ fn check_run(index: &Index, cluster_dir: &Path) -> Result<()> {
             },
         });
     }
+    if index.config().documents_only {
+        crate::input::check_store(cluster_dir, params["inputs"].as_str())?;
+    }
     if params["index_generation"].as_u64() != Some(index.generation()) {
         return Err(Error::RunMismatch {
             path: run,

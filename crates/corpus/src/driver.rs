@@ -410,11 +410,7 @@ fn open_run(
         });
     }
     if job.fresh {
-        for name in storage.list()? {
-            if owned_file(&name) {
-                storage.remove(&name)?;
-            }
-        }
+        remove_run_outputs(storage)?;
     } else if storage.exists(RUN_FILE)? {
         let bytes = storage.read(RUN_FILE)?;
         let earlier: Option<RunParams> = serde_json::from_slice(&bytes).ok();

@@ -57,6 +57,17 @@ pub(crate) fn sentences_file(shard: usize) -> String {
     format!("sentences-{shard:05}.bin")
 }
 
+/// Removes the files of a run (their exact names, [`owned_file`]) from `storage`, but the
+/// `LOCK` that the caller holds.
+pub(crate) fn remove_run_outputs(storage: &FsStorage) -> Result<()> {
+    for name in storage.list()? {
+        if owned_file(&name) && name != LOCK_FILE {
+            storage.remove(&name)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether `name` is `prefix` + 5 digits + `suffix`.
 pub(crate) fn numbered(name: &str, prefix: &str, suffix: &str) -> bool {
     name.strip_prefix(prefix)

@@ -20,10 +20,11 @@ use unspun_index::ingest::CorpusInput;
 use unspun_index::ingest::pipeline::{IngestConfig, IngestProgress, IngestReport, ingest_corpora};
 use unspun_index::{
     Error, FsStorage, Index, IndexConfig, IndexWriter, Result, Storage, WriterConfig,
+    remove_documents_store,
 };
 
 use crate::driver::run_locked;
-use crate::files::{to_json, write_bytes};
+use crate::files::{remove_run_outputs, to_json, write_bytes};
 use crate::job::{ClusterEvent, ClusterJob, ClusterSummary, Stage, StageSummary};
 
 /// The store of the run's documents, in the run directory.
@@ -149,9 +150,21 @@ pub fn run_cluster_inputs(
     let store_dir = out_dir.join(STORE_DIR);
     let earlier: Option<StoreState> = if storage.exists(STORE_FILE)? {
         let bytes = storage.read(STORE_FILE)?;
-        Some(serde_json::from_slice(&bytes).map_err(|e| {
-            Error::corrupt(storage.path_of(STORE_FILE), format!("{e} (rerun with --fresh)"))
-        })?)
+        match serde_json::from_slice(&bytes) {
+            Ok(state) => Some(state),
+            // Damaged: a store it vouched for is read again with --fresh.
+            Err(_) if job.fresh => Some(StoreState {
+                state: "building".into(),
+                inputs_key: String::new(),
+                report: None,
+            }),
+            Err(e) => {
+                return Err(Error::corrupt(
+                    storage.path_of(STORE_FILE),
+                    format!("{e} (rerun with --fresh)"),
+                ));
+            }
+        }
     } else {
         None
     };
@@ -188,17 +201,21 @@ pub fn run_cluster_inputs(
             report
         }
         None => {
-            // A store of an earlier run (killed while reading, or --fresh) is the run's own.
-            if earlier.is_some() {
-                if store_dir.exists() {
-                    std::fs::remove_dir_all(&store_dir).map_err(|e| Error::io(&store_dir, e))?;
-                }
-                storage.remove(STORE_FILE)?;
-            }
+            // Marked building first: from here until the store is read again, no later run
+            // (nor `unspun dedup`) takes the directory for a finished run's.
             let building =
                 StoreState { state: "building".into(), inputs_key: key.clone(), report: None };
             let path = storage.path_of(STORE_FILE);
             write_bytes(&storage, STORE_FILE, &to_json(&building, &path)?)?;
+            if earlier.is_some() {
+                // The outputs of the run over the earlier store go first (with --fresh; a
+                // store killed while read has none), then that store: the run's own, and only
+                // the files an unspun writer names.
+                if job.fresh {
+                    remove_run_outputs(&storage)?;
+                }
+                remove_documents_store(&store_dir)?;
+            }
             let report = build_store(&store_dir, inputs, ingest, job, progress)?;
             let done = StoreState {
                 state: "done".into(),
@@ -228,6 +245,24 @@ pub(crate) struct InputRun {
     pub(crate) key: String,
     pub(crate) report: InputReport,
     pub(crate) stage: StageSummary,
+}
+
+/// Checks, for `unspun dedup`, that `cluster_dir` holds a complete store read from the inputs
+/// its run names (`run_inputs`, the `inputs` of `run.json`).
+pub(crate) fn check_store(cluster_dir: &Path, run_inputs: Option<&str>) -> Result<()> {
+    let path = cluster_dir.join(STORE_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let state: StoreState = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::corrupt(&path, format!("{e} (rerun `unspun cluster --fresh`)")))?;
+    if state.state != "done" || Some(state.inputs_key.as_str()) != run_inputs {
+        return Err(Error::RunMismatch {
+            path,
+            reason: "the run's store is not the complete one its run was made over (a read was \
+                     stopped or killed): run `unspun cluster` again first"
+                .to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Reads `inputs` into a new store at `dir`; returns what was read. A file that cannot be read

@@ -64,7 +64,7 @@ pub use storage::{
     FailingStorage, FileBytes, FsStorage, LOCK_FILE, MemStorage, Storage, StorageFile, StorageLock,
     TMP_SUFFIX,
 };
-pub use writer::{AddOutcome, CommitInfo, IndexWriter, WriterConfig};
+pub use writer::{AddOutcome, CommitInfo, IndexWriter, WriterConfig, remove_documents_store};
 
 /// The on-disk format version this build writes (and the newest it reads). See
 /// docs/index-format.md: v2 adds the canonical-forms and anchors options to the MANIFEST's

@@ -147,6 +147,49 @@ pub(crate) fn is_index_file(name: &str) -> bool {
     }
 }
 
+/// Removes the store of documents only in `dir` ([`IndexConfig::documents_only`]) that a
+/// run made: only the files an unspun writer names (MANIFEST, LOCK, segment and tombstone
+/// files and their temporaries), then the directory. An index with postings in `dir`, or any
+/// other file, is refused, naming it, and nothing is removed.
+pub fn remove_documents_store(dir: &Path) -> Result<()> {
+    let storage = FsStorage::new(dir);
+    if !dir.exists() {
+        return Ok(());
+    }
+    if let Ok(index) = crate::Index::open_documents(dir)
+        && !index.config().documents_only
+    {
+        return Err(Error::Refused {
+            path: dir.to_path_buf(),
+            reason: "holds an index with postings, not a run's store of documents; nothing was \
+                     removed"
+                .to_owned(),
+        });
+    }
+    let names = storage.list()?;
+    let manifest_tmp = format!("{MANIFEST_FILE}{TMP_SUFFIX}");
+    let ours = |name: &str| {
+        name == MANIFEST_FILE || name == LOCK_FILE || name == manifest_tmp || is_index_file(name)
+    };
+    if let Some(foreign) = names.iter().find(|name| !ours(name)) {
+        return Err(Error::Refused {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "holds {foreign}, which no unspun writer makes: remove it yourself (nothing was \
+                 removed)"
+            ),
+        });
+    }
+    for name in names.iter().filter(|name| name.as_str() != MANIFEST_FILE) {
+        storage.remove(name)?;
+    }
+    // The MANIFEST last: until it goes, what is left is still recognisably a store.
+    if names.iter().any(|name| name == MANIFEST_FILE) {
+        storage.remove(MANIFEST_FILE)?;
+    }
+    std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))
+}
+
 /// Checks that a storage without a MANIFEST may become a new index: it must be empty but for
 /// the lock file and a MANIFEST temporary left by a writer that died while creating the index.
 /// A folder holding index files but no MANIFEST is a damaged index, and any other file means
@@ -204,6 +247,20 @@ impl IndexWriter {
         }
         let Snapshot { manifest, segments: _, deleted, ids } =
             Snapshot::load(&*storage, crate::reader::EAGER_VERIFY_BYTES)?;
+        // A store of documents only is written only as one, and an index never as a store:
+        // checked before anything is changed.
+        match (manifest.config.documents_only, config.index.documents_only) {
+            (true, false) => return Err(Error::DocumentsOnly { path: storage.path_of("") }),
+            (false, true) => {
+                return Err(Error::Refused {
+                    path: storage.path_of(""),
+                    reason: "holds an index with postings, not a store of documents only; \
+                             nothing was changed"
+                        .to_owned(),
+                });
+            }
+            _ => {}
+        }
         remove_garbage(&*storage, &manifest.file_names())?;
         Ok(IndexWriter {
             storage,
