@@ -248,3 +248,52 @@ fn issue_10_cluster_over_input_files_counts_bad_records_and_stops_at_a_partial_f
     assert!(err.contains("cut.jsonl.gz") && err.contains("read to its end"), "{err}");
     assert!(!dir.join("cut/links.jsonl").exists());
 }
+
+#[test]
+fn issue_10_cluster_over_input_files_answers_from_its_records_past_64_partners() {
+    // Seventy reissues of one story on one day: the earliest documents of a fingerprint held
+    // by so many are paired with all the others, so one document has 69 partners. Over an
+    // index, more than 64 partners are answered from the index's postings; over the store,
+    // from the run's records: the same bytes.
+    let story = "The central bank raised its benchmark interest rate by a quarter point on \
+                 Wednesday, citing persistent inflation in housing and services. Officials said \
+                 further increases remained possible if price growth did not slow. Markets had \
+                 expected the move after a string of strong employment reports. The decision \
+                 was unanimous, the bank said in a statement released after the meeting.";
+    let mut corpus = String::new();
+    for n in 0..70 {
+        let text = story.replace("Wednesday", &format!("Wednesday (edition {n})"));
+        corpus.push_str(
+            &serde_json::json!({"id": format!("wire-{n:02}"), "date": "2021-03-17",
+                                "source": format!("outlet{}", n % 7), "text": text})
+            .to_string(),
+        );
+        corpus.push('\n');
+    }
+    corpus.push_str(&crate::cluster::corpus());
+    let dir = TestDir::new();
+    dir.create("news.jsonl", &corpus);
+    dir.index("idx", &["news.jsonl"]);
+    let indexed = dir
+        .cmd()
+        .args(["cluster", "--quiet", "--json", "--index", "idx", "--out", "by-index"])
+        .args(["--keep-intermediate"])
+        .json();
+    input_run(&dir, "by-input", &["news.jsonl"], &["--keep-intermediate"]);
+    // The pairs give some document more than 64 partners.
+    let pairs = std::fs::read(dir.join("by-index/pairs.bin")).expect("pairs.bin");
+    let mut partners = std::collections::HashMap::<u32, u32>::new();
+    for record in pairs.chunks_exact(13) {
+        let a = u32::from_le_bytes(record[0..4].try_into().expect("a"));
+        let b = u32::from_le_bytes(record[4..8].try_into().expect("b"));
+        if record[12] & 1 != 0 {
+            *partners.entry(b).or_default() += 1;
+        }
+        if record[12] & 2 != 0 {
+            *partners.entry(a).or_default() += 1;
+        }
+    }
+    assert!(partners.values().any(|&n| n > 64), "{:?}", partners.values().max());
+    assert!(u64_at(&indexed, "n_links") > 0);
+    assert_eq!(outputs(&dir.join("by-input")), outputs(&dir.join("by-index")));
+}
