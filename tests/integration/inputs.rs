@@ -36,6 +36,15 @@ fn input_run(dir: &TestDir, out: &str, inputs: &[&str], extra: &[&str]) -> Value
         .json()
 }
 
+/// A rerun over `news.jsonl` into `run` is refused, naming store.json and --fresh.
+fn refused_until_fresh(dir: &TestDir) {
+    let err = dir
+        .cmd()
+        .args(["cluster", "--quiet", "--out", "run", "--input", "news.jsonl"])
+        .fails_with(2);
+    assert!(err.contains("store.json") && err.contains("--fresh"), "{err}");
+}
+
 fn stage_skipped(summary: &Value) -> Vec<(String, bool)> {
     summary["stages"]
         .as_array()
@@ -144,11 +153,7 @@ fn issue_10_cluster_over_input_files_refuses_what_it_cannot_vouch_for() {
         "{\"id\": \"late\", \"date\": \"2020-01-01\", \"text\": \"A story of another day.\"}\n",
     );
     dir.create("news.jsonl", &grown);
-    let err = dir
-        .cmd()
-        .args(["cluster", "--quiet", "--out", "run", "--input", "news.jsonl"])
-        .fails_with(2);
-    assert!(err.contains("store.json") && err.contains("--fresh"), "{err}");
+    refused_until_fresh(&dir);
     let fresh = input_run(&dir, "run", &["news.jsonl"], &["--fresh"]);
     assert_eq!(u64_at(&fresh["input"], "n_docs"), u64_at(&first["input"], "n_docs") + 1);
 
@@ -188,32 +193,23 @@ fn issue_10_cluster_over_input_files_refuses_what_it_cannot_vouch_for() {
     let err = dir.cmd().args(["dedup", "--cluster", "run", "--out", "k.jsonl"]).fails_with(2);
     assert!(err.contains("store.json") && err.contains("not the complete one"), "{err}");
     std::fs::write(&store_json, "{\"state\": ").expect("damaged");
-    let err = dir
-        .cmd()
-        .args(["cluster", "--quiet", "--out", "run", "--input", "news.jsonl"])
-        .fails_with(2);
-    assert!(err.contains("store.json") && err.contains("--fresh"), "{err}");
+    refused_until_fresh(&dir);
     let again = input_run(&dir, "run", &["news.jsonl"], &["--fresh"]);
     assert_eq!(again["n_links"], fresh["n_links"]);
     dir.cmd().args(["dedup", "--cluster", "run", "--out", "k.jsonl"]).stdout();
-    // A file of the user's inside the store is never removed with it: the rebuild is refused.
+    // A file of the user's inside a run's store is never removed with it (the rebuild is
+    // refused, naming it), nor a `store` folder that no run made, even with --fresh.
     std::fs::write(dir.join("run/store/notes.txt"), "mine").expect("notes");
-    let err = dir
-        .cmd()
-        .args(["cluster", "--quiet", "--fresh", "--out", "run", "--input", "news.jsonl"])
-        .fails_with(2);
-    assert!(err.contains("notes.txt"), "{err}");
-    assert!(dir.join("run/store/notes.txt").exists());
-
-    // A `store` folder that no run made is never removed, even with --fresh.
     std::fs::create_dir_all(dir.join("mine/store")).expect("mine");
     std::fs::write(dir.join("mine/store/notes.txt"), "mine").expect("notes");
-    let err = dir
-        .cmd()
-        .args(["cluster", "--quiet", "--fresh", "--out", "mine", "--input", "news.jsonl"])
-        .fails_with(2);
-    assert!(err.contains("store.json is missing"), "{err}");
-    assert!(dir.join("mine/store/notes.txt").exists());
+    for (out, says) in [("run", "notes.txt"), ("mine", "store.json is missing")] {
+        let err = dir
+            .cmd()
+            .args(["cluster", "--quiet", "--fresh", "--out", out, "--input", "news.jsonl"])
+            .fails_with(2);
+        assert!(err.contains(says), "{out}: {err}");
+        assert!(dir.join(out).join("store/notes.txt").exists(), "{out}");
+    }
 }
 
 #[test]
