@@ -200,11 +200,9 @@ pub fn run_job(args: &ClusterArgs) -> anyhow::Result<ClusterSummary> {
             }
         }
     };
-    let index_from_env =
-        args.index.is_some() && std::env::var_os(crate::INDEX_ENV).map(PathBuf::from) == args.index;
     let summary = match (&args.index, args.inputs.is_empty()) {
         (_, false) => {
-            if args.index.is_some() && !index_from_env {
+            if crate::index_given(&args.index) {
                 bail!("give --index or --input, not both");
             }
             if args.since.is_some() || args.until.is_some() || !args.sources.is_empty() {

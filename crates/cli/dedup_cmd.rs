@@ -102,10 +102,8 @@ fn open_index(args: &DedupArgs) -> anyhow::Result<Index> {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
         .is_some_and(|run| run.get("inputs").is_some());
-    let index_from_env =
-        args.index.is_some() && std::env::var_os(crate::INDEX_ENV).map(PathBuf::from) == args.index;
     match (&args.index, over_inputs) {
-        (Some(dir), true) if !index_from_env => bail!(
+        (Some(dir), true) if crate::index_given(&args.index) => bail!(
             "{} is a run of `unspun cluster --input` over corpus files, not over {}: leave out \
              --index (the run's own store of the documents is read)",
             args.cluster.display(),

@@ -119,20 +119,16 @@ pub struct ReaderArgs {
 }
 
 impl ReaderArgs {
-    /// Whether every flag has its default (none was given).
+    /// Whether every flag has its default (none was given): compared with the flags clap
+    /// parses from an empty command line, so a changed default needs no second edit.
     pub fn is_default(&self) -> bool {
-        self.id_field == "id"
-            && self.text_field == "text"
-            && self.title_field == "title"
-            && self.date_field == "date"
-            && self.source_field == "source"
-            && self.url_field == "url"
-            && self.date_format.is_empty()
-            && self.date_window.is_none()
-            && self.glob.is_none()
-            && self.format.is_none()
-            && self.generate_ids.is_none()
-            && !self.strict
+        use clap::{Args, FromArgMatches};
+        let command = ReaderArgs::augment_args(clap::Command::new("reader"));
+        let defaults = command
+            .try_get_matches_from(["reader"])
+            .ok()
+            .and_then(|matches| ReaderArgs::from_arg_matches(&matches).ok());
+        defaults.is_some_and(|defaults| format!("{defaults:?}") == format!("{self:?}"))
     }
 
     /// The reader's settings.

@@ -46,6 +46,12 @@ const LONG_VERSION: &str = env!("UNSPUN_LONG_VERSION");
 /// The environment variable that `--index` of every subcommand defaults to.
 pub(crate) const INDEX_ENV: &str = "UNSPUN_INDEX";
 
+/// Whether `--index` was given on the command line: set, and not merely [`INDEX_ENV`]'s value
+/// (commands that can do without an index ignore the environment's).
+pub(crate) fn index_given(index: &Option<std::path::PathBuf>) -> bool {
+    index.is_some() && std::env::var_os(INDEX_ENV).map(std::path::PathBuf::from) != *index
+}
+
 const AFTER_HELP: &str = "\
 Exit status of `trace`: 0 every article is original, 1 a copy, partly copied text or a
 patchwork was found, 2 an error (bad input, a bad record skipped, a missing index).

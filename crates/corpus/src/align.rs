@@ -191,20 +191,21 @@ impl<'a> PartnerCandidates<'a> {
         let n_docs = if self.with_prints {
             let own_at = own.binary_search(&fingerprint).ok();
             let held = own_at.is_some();
+            // `None`: the number of partners holding it (see below).
             let n_docs = match (own_at, self.freqs) {
-                (Some(at), Some(_)) => own_freqs[at],
+                (Some(at), Some(_)) => Some(own_freqs[at]),
                 // Not held by this document: held by two or more of the run, or else by one
                 // other or none (the index says which; without one, the partners do: one
                 // that no partner holds cannot be the source of a match).
                 (None, Some(freqs)) => match freqs.get(fingerprint) {
-                    Some(n_docs) => n_docs,
-                    None if self.records_only => u32::MAX,
-                    None => self.index.doc_freq(fingerprint),
+                    Some(n_docs) => Some(n_docs),
+                    None if self.records_only => None,
+                    None => Some(self.index.doc_freq(fingerprint)),
                 },
-                (_, None) => self.index.doc_freq(fingerprint),
+                (_, None) => Some(self.index.doc_freq(fingerprint)),
             };
             // Held by this document alone: no partner holds it.
-            if n_docs > u32::from(held) {
+            if n_docs.is_none_or(|n_docs| n_docs > u32::from(held)) {
                 partner_docs.extend(
                     self.partners
                         .iter()
@@ -213,7 +214,7 @@ impl<'a> PartnerCandidates<'a> {
                         .map(|(partner, _)| DocId(*partner)),
                 );
             }
-            if n_docs == u32::MAX { (partner_docs.len() - start) as u32 } else { n_docs }
+            n_docs.unwrap_or((partner_docs.len() - start) as u32)
         } else {
             scratch.clear();
             self.index.postings(fingerprint, scratch);

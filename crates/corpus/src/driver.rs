@@ -181,7 +181,6 @@ pub(crate) fn run_locked(
     if index.config().documents_only && !trace_done {
         let missing = [
             (doc_prints.is_none(), "the prints stage's document fingerprints (docprints-*.bin)"),
-            (profiles.is_none(), "the prints stage's profiles (profiles-*.bin)"),
             (freqs.is_none(), "the pairs stage's frequencies (freqs.bin)"),
             (common_sentences.is_none(), "the common sentences (common-sentences.bin)"),
         ];
