@@ -22,7 +22,9 @@ use crate::manifest::{
     postings_file_name, tombstone_file_name, write_tombstones,
 };
 use crate::reader::Snapshot;
-use crate::segment::{MAX_SEGMENT_DOCS, pack_posting, write_docs, write_postings};
+use crate::segment::{
+    MAX_SEGMENT_DOCS, PACKED64_MAX_DOCS, pack_posting64, write_docs, write_postings,
+};
 use crate::semantic::SEMANTIC_FILE;
 use crate::storage::{FsStorage, LOCK_FILE, Storage, StorageLock, TMP_SUFFIX};
 
@@ -32,7 +34,8 @@ const MAX_RESERVED_POSTINGS: usize = 1 << 24;
 /// Knobs of an [`IndexWriter`].
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
-    /// Flush a segment (and commit) once this many documents are buffered.
+    /// Flush a segment (and commit) once this many documents are buffered (at most 2^24, the
+    /// documents a 64-bit buffered posting can number).
     pub segment_max_docs: usize,
     /// Flush a segment (and commit) once the buffered text and postings reach about this many
     /// bytes. Peak memory of a writer is roughly this plus the id map.
@@ -110,8 +113,9 @@ pub struct IndexWriter {
     tombstones_dirty: bool,
     /// Buffered documents; the first gets DocId `manifest.next_doc_id`.
     buffer_docs: Vec<Document>,
-    /// Buffered postings, [`pack_posting`] with local document numbers.
-    buffer_postings: Vec<u128>,
+    /// Buffered postings, [`pack_posting64`] with local document numbers (a buffer is
+    /// committed before it holds [`PACKED64_MAX_DOCS`] documents).
+    buffer_postings: Vec<u64>,
     /// Approximate bytes held by the buffer.
     buffer_bytes: usize,
 }
@@ -265,7 +269,9 @@ impl IndexWriter {
         Ok(IndexWriter {
             storage,
             _lock: lock,
-            segment_max_docs: config.segment_max_docs.clamp(1, MAX_SEGMENT_DOCS),
+            segment_max_docs: config
+                .segment_max_docs
+                .clamp(1, MAX_SEGMENT_DOCS.min(PACKED64_MAX_DOCS)),
             segment_max_bytes: config.segment_max_bytes.max(1),
             docs_dictionary: config.docs_dictionary,
             manifest,
@@ -348,8 +354,9 @@ impl IndexWriter {
             self.tombstones_dirty = true;
         }
         if self.buffer_postings.capacity() == 0 {
-            // A segment's postings fit in its byte budget (16 bytes each): reserved at once, so
-            // the buffer never grows by copying, and its pages are touched only as filled.
+            // A segment's postings fit in its byte budget (counted at 16 bytes each): reserved
+            // at once, so the buffer never grows by copying, and its pages are touched only as
+            // filled.
             let most = self.segment_max_bytes / size_of::<u128>();
             self.buffer_postings.reserve(most.min(MAX_RESERVED_POSTINGS));
         }
@@ -357,7 +364,7 @@ impl IndexWriter {
         let mut hashes = kept.to_vec();
         hashes.sort_unstable();
         hashes.dedup();
-        self.buffer_postings.extend(hashes.iter().map(|&hash| pack_posting(hash, doc_idx)));
+        self.buffer_postings.extend(hashes.iter().map(|&hash| pack_posting64(hash, doc_idx)));
         self.buffer_bytes += 64
             + doc.id.len() * 2
             + doc.text.len()

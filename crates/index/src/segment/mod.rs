@@ -183,6 +183,7 @@ pub fn posting_key(hash: u64) -> u64 {
 
 /// A posting packed for sorting: the key of `hash` in the high bits, the local document in
 /// the low 32.
+#[cfg(test)]
 pub fn pack_posting(hash: u64, doc_idx: u32) -> u128 {
     pack_key(posting_key(hash), doc_idx)
 }
@@ -192,12 +193,47 @@ pub fn pack_key(key: u64, doc_idx: u32) -> u128 {
     (u128::from(key) << 32) | u128::from(doc_idx)
 }
 
-fn packed_key(packed: u128) -> u64 {
-    (packed >> 32) as u64
+/// Local documents below this fit a [`pack_posting64`] posting (2^24: 16,777,216).
+pub const PACKED64_MAX_DOCS: usize = 1 << (64 - KEY_BITS);
+
+/// [`pack_posting`] in 64 bits, for a segment of fewer than [`PACKED64_MAX_DOCS`] documents
+/// (the writer's buffer): the 40-bit key in the high bits, the local document in the low 24.
+/// Half the memory of a `u128` posting, and sorted faster.
+#[inline]
+pub fn pack_posting64(hash: u64, doc_idx: u32) -> u64 {
+    debug_assert!((doc_idx as usize) < PACKED64_MAX_DOCS);
+    (posting_key(hash) << (64 - KEY_BITS)) | u64::from(doc_idx)
 }
 
-fn packed_doc(packed: u128) -> u32 {
-    packed as u32
+/// A posting as sorted before it is written: a stored key and a local document packed in one
+/// integer, ordered by key, then document.
+pub trait PackedPosting: Copy + Ord + Send + Sync {
+    /// The stored key.
+    fn key(self) -> u64;
+    /// The local document.
+    fn doc(self) -> u32;
+}
+
+impl PackedPosting for u128 {
+    #[inline]
+    fn key(self) -> u64 {
+        (self >> 32) as u64
+    }
+    #[inline]
+    fn doc(self) -> u32 {
+        self as u32
+    }
+}
+
+impl PackedPosting for u64 {
+    #[inline]
+    fn key(self) -> u64 {
+        self >> (64 - KEY_BITS)
+    }
+    #[inline]
+    fn doc(self) -> u32 {
+        (self & ((1 << (64 - KEY_BITS)) - 1)) as u32
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -418,6 +454,49 @@ mod tests {
                 DocStore::open(FileBytes::from_vec(damaged), "t.docs".into(), Verify::Tables)
                     .expect_err("damaged tables");
             assert!(error.to_string().contains("is damaged"), "byte {at}: {error}");
+        }
+    }
+
+    /// The parallel writer over 128- and 64-bit postings and the streaming one of a merge
+    /// write the same bytes, here over more chunks than one parallel group (2^17 buckets,
+    /// 128 chunks: 2 groups), with keys shared by several documents; unsorted or duplicated
+    /// postings are refused.
+    #[test]
+    fn postings_writers_write_the_same_bytes() {
+        let n = 4_500_000u64;
+        let mut wide: Vec<u128> = (0..n)
+            .map(|i| pack_posting(xxh3_64(&(i / 2).to_le_bytes()), (i % 40_000) as u32))
+            .collect();
+        wide.sort_unstable();
+        wide.dedup();
+        let mut narrow: Vec<u64> = (0..n)
+            .map(|i| pack_posting64(xxh3_64(&(i / 2).to_le_bytes()), (i % 40_000) as u32))
+            .collect();
+        narrow.sort_unstable();
+        narrow.dedup();
+        assert_eq!(wide.len(), narrow.len());
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        write_postings(&mut a, &wide).expect("u128");
+        write_postings(&mut b, &narrow).expect("u64");
+        let n_keys = narrow.chunk_by(|x, y| x.key() == y.key()).count() as u64;
+        let max_doc = narrow.iter().map(|p| p.doc()).max().unwrap_or(0);
+        write_postings_from(&mut c, n_keys, max_doc, narrow.iter().map(|p| (p.key(), p.doc())))
+            .expect("stream");
+        assert!(a == b && b == c, "the three writers differ");
+        let table = PostingsTable::open(FileBytes::from_vec(a), Path::new("p.post"), Verify::Full)
+            .expect("open");
+        let PostingsTable::V3(v3) = &table else { panic!("v3 expected") };
+        assert!(v3.verified.len() > 64, "{} chunks", v3.verified.len());
+        assert_eq!(table.n_postings(), narrow.len() as u64);
+        assert_eq!(table.doc_freq(xxh3_64(&7u64.to_le_bytes())), 2);
+
+        let mut unsorted = narrow[..1000].to_vec();
+        unsorted.swap(10, 500);
+        let mut duplicated = narrow[..1000].to_vec();
+        duplicated[11] = duplicated[10];
+        for bad in [unsorted, duplicated] {
+            let error = write_postings(&mut Vec::new(), &bad).expect_err("refused");
+            assert!(error.to_string().contains("not sorted"), "{error}");
         }
     }
 

@@ -40,58 +40,103 @@ pub(super) fn low_mask(n_bits: u32) -> u64 {
     if n_bits == 0 { 0 } else { u64::MAX >> (64 - n_bits) }
 }
 
-/// Writes a postings table to `out`. `postings` are [`pack_posting`] values, sorted ascending
-/// and without duplicates. Returns (file size, checksum).
-pub fn write_postings(out: &mut dyn Write, postings: &[u128]) -> Result<(u64, u64)> {
-    let n_keys = postings.chunk_by(|a, b| packed_key(*a) == packed_key(*b)).count();
-    let max_doc = postings.iter().map(|p| packed_doc(*p)).max().unwrap_or(0);
-    let pairs = postings.iter().map(|p| (packed_key(*p), packed_doc(*p)));
-    write_postings_from(out, n_keys as u64, max_doc, pairs)
+/// The shape of a postings table, fixed by its number of keys and its largest document.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    /// Bits of a key that choose its bucket (B).
+    bits: u32,
+    /// Bits of a bucket number that choose its chunk (C).
+    chunk_bits: u32,
+    /// Bits of a key below its bucket's: 40 - B.
+    remainder_bits: u32,
+    /// Bits of a stored document (D).
+    doc_bits: u32,
 }
 
-/// [`write_postings`] from a stream of (key, local document) pairs ascending, without
-/// duplicates, holding `n_keys` distinct keys and no document above `max_doc`.
-pub fn write_postings_from(
-    out: &mut dyn Write,
-    n_keys: u64,
-    max_doc: u32,
-    postings: impl Iterator<Item = (u64, u32)>,
-) -> Result<(u64, u64)> {
-    let too_large = |reason: String| Error::TooLarge { what: "segment postings".into(), reason };
-    let bits = bucket_bits(n_keys);
-    let chunk_bits = CHUNK_BITS.min(bits);
-    let remainder_bits = KEY_BITS - bits;
-    let doc_bits = (32 - max_doc.leading_zeros()).max(1);
-    let n_buckets = 1usize << bits;
-    let chunk_buckets = 1usize << chunk_bits;
+impl Shape {
+    fn new(n_keys: u64, max_doc: u32) -> Shape {
+        let bits = bucket_bits(n_keys);
+        Shape {
+            bits,
+            chunk_bits: CHUNK_BITS.min(bits),
+            remainder_bits: KEY_BITS - bits,
+            doc_bits: (32 - max_doc.leading_zeros()).max(1),
+        }
+    }
 
-    let mut encoder = Encoder::new(out, MAGIC_POSTINGS).map_err(io_other)?;
-    let mut directory: Vec<u32> = Vec::with_capacity(n_buckets + 1);
-    let mut chunk_sums: Vec<u64> = Vec::with_capacity(n_buckets / chunk_buckets);
-    let mut chunk = Xxh3Default::new();
-    let mut data_len: u64 = 0;
-    let (mut n_keys_seen, mut n_postings) = (0u64, 0u64);
-    let mut postings = postings.peekable();
+    fn n_buckets(self) -> usize {
+        1 << self.bits
+    }
+
+    fn chunk_buckets(self) -> usize {
+        1 << self.chunk_bits
+    }
+}
+
+fn too_large(reason: String) -> Error {
+    Error::TooLarge { what: "segment postings".into(), reason }
+}
+
+fn not_sorted() -> Error {
+    too_large("postings are not sorted keys".into())
+}
+
+/// Appends one bucket's bytes to `out`: its number of keys (a varint), then a bit stream of
+/// the keys' remainders as Elias–Fano (every low part at a fixed width, then the gaps between
+/// the high parts in unary), their document counts (gamma) and their documents.
+fn encode_bucket(shape: Shape, keys: &[u64], counts: &[u64], docs: &[u32], out: &mut Vec<u8>) {
+    put_varint(out, keys.len() as u64);
+    let mut writer = BitWriter::default();
+    let low_bits = ef_low_bits(shape.remainder_bits, keys.len());
+    for key in keys {
+        writer.bits(*key, low_bits);
+    }
+    let mut previous_high = 0;
+    for key in keys {
+        let high = key >> low_bits;
+        writer.unary(high - previous_high);
+        previous_high = high;
+    }
+    for count in counts {
+        writer.gamma(*count);
+    }
+    for doc in docs {
+        writer.bits(u64::from(*doc), shape.doc_bits);
+    }
+    out.extend_from_slice(&writer.finish());
+}
+
+/// The buckets `first..first + n` of `postings` (ascending (key, document) pairs whose keys
+/// fall in those buckets) encoded one after the other into `out`: pushes each bucket's start,
+/// relative to `out`'s length on entry, to `starts`. Returns the keys and postings encoded.
+fn encode_buckets(
+    shape: Shape,
+    first: usize,
+    n: usize,
+    postings: &mut std::iter::Peekable<impl Iterator<Item = (u64, u32)>>,
+    out: &mut Vec<u8>,
+    starts: &mut Vec<u32>,
+) -> Result<(u64, u64)> {
+    let base = out.len();
     let (mut keys, mut counts, mut docs) = (Vec::new(), Vec::new(), Vec::new());
-    let mut bucket_bytes = Vec::new();
-    let offset = |data_len: u64| {
-        u32::try_from(data_len).map_err(|_| too_large(format!("more than {} bytes", u32::MAX)))
-    };
-    for bucket in 0..n_buckets {
-        directory.push(offset(data_len)?);
+    let (mut n_keys, mut n_postings) = (0u64, 0u64);
+    for bucket in first..first + n {
+        let start = u32::try_from(out.len() - base)
+            .map_err(|_| too_large(format!("more than {} bytes", u32::MAX)))?;
+        starts.push(start);
         keys.clear();
         counts.clear();
         docs.clear();
         while let Some(&(key, doc)) = postings.peek() {
-            let key_bucket = (key >> remainder_bits) as usize;
+            let key_bucket = (key >> shape.remainder_bits) as usize;
             if key_bucket != bucket {
                 if key_bucket < bucket || key > low_mask(KEY_BITS) {
-                    return Err(too_large("postings are not sorted keys".into()));
+                    return Err(not_sorted());
                 }
                 break;
             }
             postings.next();
-            let remainder = key & low_mask(remainder_bits);
+            let remainder = key & low_mask(shape.remainder_bits);
             match (keys.last(), counts.last_mut()) {
                 (Some(last), Some(count)) if *last == remainder => *count += 1,
                 _ => {
@@ -102,69 +147,185 @@ pub fn write_postings_from(
             docs.push(doc);
         }
         if !keys.is_empty() {
-            n_keys_seen += keys.len() as u64;
+            n_keys += keys.len() as u64;
             n_postings += docs.len() as u64;
-            bucket_bytes.clear();
-            put_varint(&mut bucket_bytes, keys.len() as u64);
-            let mut writer = BitWriter::default();
-            // Elias–Fano: every key's low bits at a fixed width, then the gaps between their
-            // high parts in unary.
-            let low_bits = ef_low_bits(remainder_bits, keys.len());
-            for key in &keys {
-                writer.bits(*key, low_bits);
-            }
-            let mut previous_high = 0;
-            for key in &keys {
-                let high = key >> low_bits;
-                writer.unary(high - previous_high);
-                previous_high = high;
-            }
-            for count in &counts {
-                writer.gamma(*count);
-            }
-            for doc in &docs {
-                writer.bits(u64::from(*doc), doc_bits);
-            }
-            bucket_bytes.extend_from_slice(&writer.finish());
-            encoder.bytes(&bucket_bytes).map_err(io_other)?;
-            chunk.update(&bucket_bytes);
-            data_len += bucket_bytes.len() as u64;
-        }
-        if (bucket + 1).is_multiple_of(chunk_buckets) {
-            let first = bucket + 1 - chunk_buckets;
-            for start in &directory[first..] {
-                chunk.update(&start.to_le_bytes());
-            }
-            chunk.update(&offset(data_len)?.to_le_bytes());
-            chunk_sums.push(chunk.digest());
-            chunk = Xxh3Default::new();
+            encode_bucket(shape, &keys, &counts, &docs, out);
         }
     }
-    directory.push(offset(data_len)?);
-    if postings.next().is_some() || n_keys_seen != n_keys {
-        return Err(too_large("postings are not sorted keys".into()));
+    Ok((n_keys, n_postings))
+}
+
+/// Writes the encoded buckets, a chunk at a time, and then the directory, the chunk checksums
+/// and the footer.
+struct TableWriter<'a> {
+    encoder: Encoder<'a>,
+    shape: Shape,
+    directory: Vec<u32>,
+    chunk_sums: Vec<u64>,
+    data_len: u64,
+}
+
+impl<'a> TableWriter<'a> {
+    fn new(out: &'a mut dyn Write, shape: Shape) -> Result<TableWriter<'a>> {
+        Ok(TableWriter {
+            encoder: Encoder::new(out, MAGIC_POSTINGS).map_err(io_other)?,
+            shape,
+            directory: Vec::with_capacity(shape.n_buckets() + 1),
+            chunk_sums: Vec::with_capacity(shape.n_buckets() / shape.chunk_buckets()),
+            data_len: 0,
+        })
     }
 
-    let off_dir = encoder.position();
-    for start in &directory {
-        encoder.u32(*start).map_err(io_other)?;
+    fn offset(&self, relative: u32) -> Result<u32> {
+        u32::try_from(self.data_len + u64::from(relative))
+            .map_err(|_| too_large(format!("more than {} bytes", u32::MAX)))
     }
-    let off_chunks = encoder.position();
-    encoder.begin_tables();
-    for sum in &chunk_sums {
-        encoder.u64(*sum).map_err(io_other)?;
+
+    /// Appends one chunk: its buckets' `bytes`, with each bucket's start relative to them.
+    fn chunk(&mut self, bytes: &[u8], starts: &[u32]) -> Result<()> {
+        debug_assert_eq!(starts.len(), self.shape.chunk_buckets());
+        let mut sum = Xxh3Default::new();
+        sum.update(bytes);
+        let first = self.directory.len();
+        for start in starts {
+            let start = self.offset(*start)?;
+            self.directory.push(start);
+        }
+        for start in &self.directory[first..] {
+            sum.update(&start.to_le_bytes());
+        }
+        self.encoder.bytes(bytes).map_err(io_other)?;
+        self.data_len += bytes.len() as u64;
+        sum.update(&self.offset(0)?.to_le_bytes());
+        self.chunk_sums.push(sum.digest());
+        Ok(())
     }
-    encoder.u64(n_keys).map_err(io_other)?;
-    encoder.u64(n_postings).map_err(io_other)?;
-    for value in [bits, chunk_bits, KEY_BITS, doc_bits] {
-        encoder.u32(value).map_err(io_other)?;
+
+    fn finish(mut self, n_keys: u64, n_postings: u64) -> Result<(u64, u64)> {
+        let end = self.offset(0)?;
+        self.directory.push(end);
+        let encoder = &mut self.encoder;
+        let off_dir = encoder.position();
+        for start in &self.directory {
+            encoder.u32(*start).map_err(io_other)?;
+        }
+        let off_chunks = encoder.position();
+        encoder.begin_tables();
+        for sum in &self.chunk_sums {
+            encoder.u64(*sum).map_err(io_other)?;
+        }
+        encoder.u64(n_keys).map_err(io_other)?;
+        encoder.u64(n_postings).map_err(io_other)?;
+        let shape = self.shape;
+        for value in [shape.bits, shape.chunk_bits, KEY_BITS, shape.doc_bits] {
+            encoder.u32(value).map_err(io_other)?;
+        }
+        for value in [off_dir, off_chunks, self.chunk_sums.len() as u64] {
+            encoder.u64(value).map_err(io_other)?;
+        }
+        let checksum = encoder.tables_digest();
+        encoder.u64(checksum).map_err(io_other)?;
+        self.encoder.finish().map_err(io_other)
     }
-    for value in [off_dir, off_chunks, chunk_sums.len() as u64] {
-        encoder.u64(value).map_err(io_other)?;
+}
+
+/// Chunks encoded at a time by [`write_postings`], on every core: 64 chunks of about 100 KiB.
+const PARALLEL_CHUNKS: usize = 64;
+
+/// Writes a postings table to `out`. `postings` are packed postings ([`pack_posting`] or
+/// [`pack_posting64`]), sorted ascending and without duplicates. Returns (file size,
+/// checksum). The chunks are encoded on every core, [`PARALLEL_CHUNKS`] at a time; the bytes
+/// are those of [`write_postings_from`].
+pub fn write_postings<P: PackedPosting>(out: &mut dyn Write, postings: &[P]) -> Result<(u64, u64)> {
+    if !postings.par_windows(2).all(|pair| pair[0] < pair[1])
+        || postings.last().is_some_and(|last| last.key() > low_mask(KEY_BITS))
+    {
+        return Err(not_sorted());
     }
-    let checksum = encoder.tables_digest();
-    encoder.u64(checksum).map_err(io_other)?;
-    encoder.finish().map_err(io_other)
+    let n_keys = postings
+        .par_chunks(1 << 16)
+        .enumerate()
+        .map(|(i, part)| {
+            let starts = part.windows(2).filter(|pair| pair[0].key() != pair[1].key()).count();
+            // A part's first key is new unless the part before ends with it.
+            let continues = i > 0 && postings[i * (1 << 16) - 1].key() == part[0].key();
+            starts as u64 + u64::from(!continues)
+        })
+        .sum::<u64>();
+    let max_doc = postings.par_iter().map(|p| p.doc()).max().unwrap_or(0);
+    let shape = Shape::new(n_keys, max_doc);
+    let chunk_shift = shape.remainder_bits + shape.chunk_bits;
+    let n_chunks = shape.n_buckets() / shape.chunk_buckets();
+    // Where each chunk's postings start (the keys are sorted).
+    let bounds: Vec<usize> = (0..=n_chunks)
+        .map(|c| postings.partition_point(|p| ((p.key() >> chunk_shift) as usize) < c))
+        .collect();
+    let mut table = TableWriter::new(out, shape)?;
+    let (mut n_keys_seen, mut n_postings) = (0u64, 0u64);
+    for group in (0..n_chunks).collect::<Vec<_>>().chunks(PARALLEL_CHUNKS) {
+        let encoded: Vec<(Vec<u8>, Vec<u32>, u64, u64)> = group
+            .par_iter()
+            .map(|&c| {
+                let part = &postings[bounds[c]..bounds[c + 1]];
+                let mut pairs = part.iter().map(|p| (p.key(), p.doc())).peekable();
+                let (mut bytes, mut starts) = (Vec::new(), Vec::new());
+                let first = c * shape.chunk_buckets();
+                let (keys, n) = encode_buckets(
+                    shape,
+                    first,
+                    shape.chunk_buckets(),
+                    &mut pairs,
+                    &mut bytes,
+                    &mut starts,
+                )?;
+                Ok((bytes, starts, keys, n))
+            })
+            .collect::<Result<_>>()?;
+        for (bytes, starts, keys, n) in encoded {
+            table.chunk(&bytes, &starts)?;
+            n_keys_seen += keys;
+            n_postings += n;
+        }
+    }
+    if n_keys_seen != n_keys || n_postings != postings.len() as u64 {
+        return Err(not_sorted());
+    }
+    table.finish(n_keys, n_postings)
+}
+
+/// [`write_postings`] from a stream of (key, local document) pairs ascending, without
+/// duplicates, holding `n_keys` distinct keys and no document above `max_doc` (a merge
+/// streams them from its sources), a chunk at a time on one core.
+pub fn write_postings_from(
+    out: &mut dyn Write,
+    n_keys: u64,
+    max_doc: u32,
+    postings: impl Iterator<Item = (u64, u32)>,
+) -> Result<(u64, u64)> {
+    let shape = Shape::new(n_keys, max_doc);
+    let mut table = TableWriter::new(out, shape)?;
+    let mut postings = postings.peekable();
+    let (mut n_keys_seen, mut n_postings) = (0u64, 0u64);
+    let (mut bytes, mut starts) = (Vec::new(), Vec::new());
+    for first in (0..shape.n_buckets()).step_by(shape.chunk_buckets()) {
+        bytes.clear();
+        starts.clear();
+        let (keys, n) = encode_buckets(
+            shape,
+            first,
+            shape.chunk_buckets(),
+            &mut postings,
+            &mut bytes,
+            &mut starts,
+        )?;
+        table.chunk(&bytes, &starts)?;
+        n_keys_seen += keys;
+        n_postings += n;
+    }
+    if postings.next().is_some() || n_keys_seen != n_keys {
+        return Err(not_sorted());
+    }
+    table.finish(n_keys, n_postings)
 }
 
 /// A postings table read from its file: fingerprint → ascending local document numbers.
