@@ -31,7 +31,9 @@ use crate::job::*;
 use crate::stage::boilerplate::{CommonSentences, boilerplate_stage};
 use crate::stage::pairs::pairs_stage;
 use crate::stage::prints::prints_stage;
-use crate::stage::reuse::{ReuseCounts, each_traced_doc, index_text, write_reuse_streamed};
+use crate::stage::reuse::{
+    ReuseCounts, each_traced_doc, index_order, index_text, write_reuse_streamed,
+};
 
 /// How a stage was run, for the summary.
 pub(crate) struct StageRun<'a> {
@@ -278,15 +280,16 @@ pub(crate) fn run_locked(
     each_traced_doc(storage, shards.len(), &mut |doc| builder.add_substitutions(doc))?;
     let output = builder.finish();
     let text_of = index_text(index);
+    let order_of = index_order(index);
     let (reuse_counts, report) = if reuse_done {
         run.skipped(Stage::Reuse, 0);
-        write_reuse_streamed(storage, &text_of, &output, false)?
+        write_reuse_streamed(storage, &text_of, Some(&order_of), &output, false)?
     } else {
         // A marker of other link knobs must not outlive the files it vouched for.
         if storage.exists(&done_file(Stage::Reuse))? {
             storage.remove(&done_file(Stage::Reuse))?;
         }
-        let written = write_reuse_streamed(storage, &text_of, &output, true)?;
+        let written = write_reuse_streamed(storage, &text_of, Some(&order_of), &output, true)?;
         write_bytes(storage, &done_file(Stage::Reuse), reuse_marker.as_bytes())?;
         run.finished(Stage::Reuse, started, 0);
         written

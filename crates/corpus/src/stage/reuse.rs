@@ -35,27 +35,58 @@ pub(crate) fn index_text(index: &Index) -> impl Fn(&str) -> Result<Option<String
     }
 }
 
+/// A sort key of a document id for fetching texts (the index's DocId: neighbours share a
+/// compressed block), or `None` to fetch in cluster order.
+pub(crate) type OrderOf<'a> = dyn Fn(&str) -> u64 + Sync + 'a;
+
+/// [`OrderOf`] answered by `index`: its DocId (unknown ids last).
+pub(crate) fn index_order(index: &Index) -> impl Fn(&str) -> u64 + Sync + '_ {
+    |id| index.doc_id(id).map_or(u64::MAX, |doc| u64::from(doc.0))
+}
+
 /// Puts in each passage cluster an excerpt of its first member's text (at most 300
-/// characters of its span), the texts fetched by `text_of` on both cores.
-fn fill_passage_texts(text_of: &TextOf<'_>, clusters: &mut [PassageCluster]) -> Result<()> {
-    let texts: Vec<Option<String>> = clusters
-        .par_iter()
-        .map(|cluster| {
-            let first = &cluster.members[0];
-            Ok(text_of(&first.id)?
-                .map(|text| char_excerpt(&text, first.char_start, first.char_end)))
+/// characters of its span), the texts fetched by `text_of` on both cores, in the order of
+/// `order_of` when given (each thread then reads a run of neighbouring documents, and a
+/// document block is decompressed about once instead of once per cluster).
+fn fill_passage_texts(
+    text_of: &TextOf<'_>,
+    order_of: Option<&OrderOf<'_>>,
+    clusters: &mut [PassageCluster],
+) -> Result<()> {
+    let mut order: Vec<usize> = (0..clusters.len()).collect();
+    if let Some(order_of) = order_of {
+        let keys: Vec<u64> = clusters.iter().map(|c| order_of(&c.members[0].id)).collect();
+        order.sort_by_key(|&k| (keys[k], k));
+    }
+    let parts: Vec<Vec<(usize, Option<String>)>> = order
+        .par_chunks(FETCH_RUN)
+        .map(|run| {
+            run.iter()
+                .map(|&k| {
+                    let first = &clusters[k].members[0];
+                    let text = text_of(&first.id)?
+                        .map(|text| char_excerpt(&text, first.char_start, first.char_end));
+                    Ok((k, text))
+                })
+                .collect::<Result<Vec<_>>>()
         })
         .collect::<Result<_>>()?;
-    for (cluster, text) in clusters.iter_mut().zip(texts) {
+    for (k, text) in parts.into_iter().flatten() {
         if text.is_some() {
-            cluster.text = text;
+            clusters[k].text = text;
         }
     }
     Ok(())
 }
 
+/// Texts fetched in one run by one thread.
+const FETCH_RUN: usize = 512;
+
 /// Items made at a time when writing a streamed output.
 const CHUNK: usize = 1024;
+
+/// Passage clusters made at a time: their texts are fetched in document order within it.
+const PASSAGE_CHUNK: usize = 1 << 16;
 
 /// Writes `name` atomically, a JSON value a line, the values made `CHUNK` at a time by
 /// `make` from their numbers `0..n`; when `write` is false, only makes them (for the counts).
@@ -64,9 +95,10 @@ fn stream_lines<T: serde::Serialize>(
     name: &str,
     write: bool,
     n: usize,
+    chunk: usize,
     make: &mut dyn FnMut(std::ops::Range<usize>) -> Result<Vec<T>>,
 ) -> Result<()> {
-    let chunks = (0..n).step_by(CHUNK).map(|start| start..(start + CHUNK).min(n));
+    let chunks = (0..n).step_by(chunk).map(|start| start..(start + chunk).min(n));
     if !write {
         for range in chunks {
             make(range)?;
@@ -95,13 +127,14 @@ fn stream_lines<T: serde::Serialize>(
 pub(crate) fn write_reuse_streamed(
     storage: &FsStorage,
     text_of: &TextOf<'_>,
+    order_of: Option<&OrderOf<'_>>,
     output: &ReuseOutput,
     write: bool,
 ) -> Result<(ReuseCounts, Vec<Publisher>)> {
     let mut publishers = PublisherAcc::default();
     let mut edges = EdgeAcc::default();
     let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
-    stream_lines(storage, "documents.jsonl", write, output.n_documents(), &mut |range| {
+    stream_lines(storage, "documents.jsonl", write, output.n_documents(), CHUNK, &mut |range| {
         let docs: Vec<DocSummary> = range.map(|idx| output.document(idx)).collect();
         for doc in &docs {
             publishers.add_document(doc);
@@ -111,7 +144,7 @@ pub(crate) fn write_reuse_streamed(
     })?;
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let mut n_strong_links = 0;
-    stream_lines(storage, "links.jsonl", write, output.n_links(), &mut |range| {
+    stream_lines(storage, "links.jsonl", write, output.n_links(), CHUNK, &mut |range| {
         let links: Vec<DocLink> = range.map(|idx| output.link(idx)).collect();
         for link in &links {
             publishers.add_link(link);
@@ -123,7 +156,7 @@ pub(crate) fn write_reuse_streamed(
     })?;
     let n_doc_clusters = output.n_doc_clusters();
     if write {
-        stream_lines(storage, "doc_clusters.jsonl", write, n_doc_clusters, &mut |range| {
+        stream_lines(storage, "doc_clusters.jsonl", write, n_doc_clusters, CHUNK, &mut |range| {
             Ok(range.map(|k| output.doc_cluster(k)).collect())
         })?;
         stream_lines(
@@ -131,15 +164,16 @@ pub(crate) fn write_reuse_streamed(
             "passage_clusters.jsonl",
             write,
             output.n_passage_clusters(),
+            PASSAGE_CHUNK,
             &mut |range| {
                 let mut clusters: Vec<PassageCluster> =
                     range.map(|k| output.passage_cluster(k)).collect();
-                fill_passage_texts(text_of, &mut clusters)?;
+                fill_passage_texts(text_of, order_of, &mut clusters)?;
                 Ok(clusters)
             },
         )?;
         let mut boilerplate = output.boilerplate_passages().to_vec();
-        fill_passage_texts(text_of, &mut boilerplate)?;
+        fill_passage_texts(text_of, order_of, &mut boilerplate)?;
         write_json_lines(storage, "boilerplate_passages.jsonl", &boilerplate)?;
         write_json_lines(storage, "spins.jsonl", output.spins())?;
     }
@@ -213,7 +247,7 @@ pub fn reuse_stage(
     if storage.exists(&marker)? {
         storage.remove(&marker)?;
     }
-    let written = write_reuse_streamed(storage, &text_of, &output, true)?;
+    let written = write_reuse_streamed(storage, &text_of, None, &output, true)?;
     write_bytes(storage, &marker, reuse_marker(config).as_bytes())?;
     Ok(written)
 }

@@ -357,6 +357,9 @@ pub struct DocsV3 {
     cache: Arc<Mutex<BlockCache>>,
     /// Whether the whole file's checksum was checked at open (blocks need no check then).
     verified: bool,
+    /// Blocks whose checksum matched once: a block read again (evicted from the cache) is
+    /// not hashed again (the file is mapped read-only and written once).
+    checked: Arc<[std::sync::atomic::AtomicBool]>,
 }
 
 thread_local! {
@@ -461,6 +464,7 @@ impl DocsV3 {
             stats,
             cache: Arc::new(Mutex::new(VecDeque::new())),
             verified,
+            checked: (0..n_blocks).map(|_| std::sync::atomic::AtomicBool::new(false)).collect(),
         };
         // Blocks tile [HEADER_LEN, off_dict) in order, and their first documents ascend from 0
         // to n_docs.
@@ -531,14 +535,18 @@ impl DocsV3 {
             (self.block_offset(block) as usize, self.block_offset(block + 1) as usize);
         let compressed = &self.bytes[start..end];
         let stored = self.block_checksum(block);
-        let computed = if self.verified { stored } else { xxh3_64(compressed) };
-        if computed != stored {
-            return Err(Error::corrupt(
-                &self.file,
-                format!(
-                    "checksum mismatch in document block {block} (stored {stored:016x}, computed {computed:016x})"
-                ),
-            ));
+        let checked = &self.checked[block];
+        if !self.verified && !checked.load(Ordering::Relaxed) {
+            let computed = xxh3_64(compressed);
+            if computed != stored {
+                return Err(Error::corrupt(
+                    &self.file,
+                    format!(
+                        "checksum mismatch in document block {block} (stored {stored:016x}, computed {computed:016x})"
+                    ),
+                ));
+            }
+            checked.store(true, Ordering::Relaxed);
         }
         let raw_len = usize::try_from(self.block_raw_len(block)).map_err(|_| {
             Error::corrupt(&self.file, format!("document block {block} is too large"))
