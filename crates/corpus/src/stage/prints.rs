@@ -74,7 +74,11 @@ pub(crate) fn prints_stage(
             .collect::<Result<_>>()?;
         let mut own: Vec<(u32, Vec<u64>)> = Vec::with_capacity(docs.len());
         let mut profiles: Vec<(u32, ProfileOf)> = Vec::with_capacity(docs.len());
-        for (doc, p, s, profile) in analysed.into_iter().flatten() {
+        // Sized at once: a vector grown by doubling copies itself into fresh pages each time.
+        let analysed: Vec<_> = analysed.into_iter().flatten().collect();
+        prints.reserve_exact(analysed.iter().map(|(_, p, _, _)| p.len()).sum());
+        sentences.reserve_exact(analysed.iter().map(|(_, _, s, _)| s.len()).sum());
+        for (doc, p, s, profile) in analysed {
             own.push((doc, p.iter().map(|rec| rec.fingerprint).collect()));
             profiles.push((doc, profile));
             prints.extend(p);
