@@ -341,6 +341,17 @@ impl IndexWriter {
         check_lengths(&doc)?;
         let buffer_base = self.manifest.next_doc_id;
         let doc_idx = count_u32(self.buffer_docs.len(), "segment")?;
+        if self.buffer_docs.len() >= PACKED64_MAX_DOCS {
+            // Only after failed commits (the buffer commits at `segment_max_docs` ≤ 2^24): a
+            // 64-bit posting cannot number this document.
+            return Err(Error::TooLarge {
+                what: "segment".into(),
+                reason: format!(
+                    "{} documents buffered, at most {PACKED64_MAX_DOCS}: commit first",
+                    self.buffer_docs.len()
+                ),
+            });
+        }
         let new =
             buffer_base.checked_add(doc_idx).filter(|&id| id < u32::MAX).ok_or_else(|| {
                 Error::TooLarge {

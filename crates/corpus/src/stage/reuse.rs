@@ -58,8 +58,10 @@ fn fill_passage_texts(
         let keys: Vec<u64> = clusters.iter().map(|c| order_of(&c.members[0].id)).collect();
         order.sort_by_key(|&k| (keys[k], k));
     }
+    // Runs of at most FETCH_RUN, and at least one a thread.
+    let run = clusters.len().div_ceil(rayon::current_num_threads()).clamp(1, FETCH_RUN);
     let parts: Vec<Vec<(usize, Option<String>)>> = order
-        .par_chunks(FETCH_RUN)
+        .par_chunks(run)
         .map(|run| {
             run.iter()
                 .map(|&k| {
@@ -85,7 +87,9 @@ const FETCH_RUN: usize = 512;
 /// Items made at a time when writing a streamed output.
 const CHUNK: usize = 1024;
 
-/// Passage clusters made at a time: their texts are fetched in document order within it.
+/// Passage clusters made at a time when their texts are fetched in document order (an
+/// `order_of` is given): the more at once, the fewer blocks decompressed twice. They are held
+/// with their members and excerpts, some 1-2 KB each (about 100 MB); without an order, 1,024.
 const PASSAGE_CHUNK: usize = 1 << 16;
 
 /// Writes `name` atomically, a JSON value a line, the values made `CHUNK` at a time by
@@ -164,7 +168,7 @@ pub(crate) fn write_reuse_streamed(
             "passage_clusters.jsonl",
             write,
             output.n_passage_clusters(),
-            PASSAGE_CHUNK,
+            if order_of.is_some() { PASSAGE_CHUNK } else { CHUNK },
             &mut |range| {
                 let mut clusters: Vec<PassageCluster> =
                     range.map(|k| output.passage_cluster(k)).collect();

@@ -196,7 +196,7 @@ pub fn pack_key(key: u64, doc_idx: u32) -> u128 {
 /// Local documents below this fit a [`pack_posting64`] posting (2^24: 16,777,216).
 pub const PACKED64_MAX_DOCS: usize = 1 << (64 - KEY_BITS);
 
-/// [`pack_posting`] in 64 bits, for a segment of fewer than [`PACKED64_MAX_DOCS`] documents
+/// A posting packed in 64 bits, for a segment of fewer than [`PACKED64_MAX_DOCS`] documents
 /// (the writer's buffer): the 40-bit key in the high bits, the local document in the low 24.
 /// Half the memory of a `u128` posting, and sorted faster.
 #[inline]

@@ -232,7 +232,7 @@ impl<'a> TableWriter<'a> {
 /// Chunks encoded at a time by [`write_postings`], on every core: 64 chunks of about 100 KiB.
 const PARALLEL_CHUNKS: usize = 64;
 
-/// Writes a postings table to `out`. `postings` are packed postings ([`pack_posting`] or
+/// Writes a postings table to `out`. `postings` are packed postings ([`pack_key`] or
 /// [`pack_posting64`]), sorted ascending and without duplicates. Returns (file size,
 /// checksum). The chunks are encoded on every core, [`PARALLEL_CHUNKS`] at a time; the bytes
 /// are those of [`write_postings_from`].
