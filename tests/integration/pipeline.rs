@@ -243,3 +243,70 @@ fn issue_10_cluster_never_removes_files_it_cannot_prove_are_its_own() {
     cluster(&dir, "run", &["--fresh", "--min-shared-fingerprints", "9"]);
     assert!(dir.join("run/notes.done").exists() && dir.join("run/trace-syria.jsonl").exists());
 }
+
+/// The files of the reuse stage.
+const REUSE_FILES: [&str; 10] = [
+    "documents.jsonl",
+    "spins.jsonl",
+    "boilerplate_passages.jsonl",
+    "links.jsonl",
+    "doc_clusters.jsonl",
+    "passage_clusters.jsonl",
+    "outlet_edges.jsonl",
+    "outlets.graphml",
+    "outlets.dot",
+    "publishers.json",
+];
+
+#[test]
+fn issue_10_cluster_starts_over_when_its_unsynced_files_are_from_another_boot() {
+    // Stage files are written without fsync and the run records the boot they were written
+    // in: a crash or a power cut can tear them, so a run of another boot must not read them.
+    let Ok(boot) = std::fs::read_to_string("/proc/sys/kernel/random/boot_id") else { return };
+    let dir = TestDir::new();
+    dir.create("news.jsonl", crate::cluster::corpus());
+    dir.index("idx", &["news.jsonl"]);
+    let args = ["--shard-docs", "4", "--prints-shard-docs", "4"];
+    cluster(&dir, "whole", &args);
+    let whole = outputs(&dir.join("whole"));
+    assert!(
+        !whole.contains_key("scratch.boot"),
+        "a finished run syncs its files and forgets the boot"
+    );
+    let shards: Vec<&String> = whole.keys().filter(|n| n.starts_with("trace-")).collect();
+    assert!(shards.len() >= 3, "{shards:?}");
+    for (case, written_in) in
+        [("same boot", boot.trim()), ("other boot", "0a0b0c0d-0000-4000-8000-000000000000")]
+    {
+        // A run killed after its trace stage, its reuse files not yet written.
+        let out = dir.join(case);
+        std::fs::create_dir_all(&out).expect("out");
+        for (name, bytes) in &whole {
+            if !name.starts_with("reuse") && !REUSE_FILES.contains(&name.as_str()) {
+                std::fs::write(out.join(name), bytes).expect("copy");
+            }
+        }
+        std::fs::write(out.join("scratch.boot"), written_in).expect("boot");
+        let resumed = cluster(&dir, case, &args);
+        let skipped: Vec<bool> = resumed["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .map(|s| s["skipped"] == true)
+            .collect();
+        let other = case == "other boot";
+        assert_eq!(skipped, [!other, !other, !other, !other, false], "{case}");
+        assert_eq!(outputs(&out), whole, "{case}");
+    }
+    // What a power cut can leave of an unsynced file: nothing of it, under its final name.
+    let out = dir.join("torn");
+    std::fs::create_dir_all(&out).expect("out");
+    for (name, bytes) in &whole {
+        let torn = name == shards[1];
+        std::fs::write(out.join(name), if torn { &[][..] } else { &bytes[..] }).expect("copy");
+    }
+    std::fs::remove_file(out.join("reuse.done")).expect("reuse.done");
+    std::fs::write(out.join("scratch.boot"), "0a0b0c0d-0000-4000-8000-000000000000").expect("boot");
+    cluster(&dir, "torn", &args);
+    assert_eq!(outputs(&out), whole, "a torn shard of another boot is made again");
+}

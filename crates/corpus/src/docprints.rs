@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use unspun_core::DocId;
 use unspun_index::{Error, FsStorage, Result, Storage};
 
-use crate::files::{each_record, write_bytes};
+use crate::files::{each_record, write_scratch_bytes};
 use crate::prints::u32_at;
 use crate::spill::{Record, write_records, write_records_from};
 
@@ -262,7 +262,7 @@ pub(crate) fn write_docprints(
             bytes.extend_from_slice(&fingerprint.to_le_bytes());
         }
     }
-    write_bytes(storage, name, &bytes)
+    write_scratch_bytes(storage, name, &bytes)
 }
 
 /// Where one document's fingerprints are.

@@ -127,7 +127,7 @@ pub(crate) fn run_locked(
         run.skipped(Stage::Prints, print_shards.len());
     } else {
         let reused = prints_stage(index, storage, &print_shards, job, progress)?;
-        write_bytes(storage, &done_file(Stage::Prints), b"done\n")?;
+        write_scratch_bytes(storage, &done_file(Stage::Prints), b"done\n")?;
         run.finished(Stage::Prints, started, reused);
     }
 
@@ -244,9 +244,9 @@ pub(crate) fn run_locked(
                     progress(&ClusterEvent::Advanced { stage: Stage::Trace, done });
                 }
             }
-            write_json_lines(storage, &shard_file(*shard), &traced)
+            write_scratch_json_lines(storage, &shard_file(*shard), &traced)
         })?;
-        write_bytes(storage, &done_file(Stage::Trace), b"done\n")?;
+        write_scratch_bytes(storage, &done_file(Stage::Trace), b"done\n")?;
         progress(&ClusterEvent::Advanced { stage: Stage::Trace, done: docs.len() as u64 });
         run.finished(Stage::Trace, started, n_reused);
     }
@@ -295,6 +295,7 @@ pub(crate) fn run_locked(
         written
     };
     drop(output);
+    close_scratch(storage)?;
 
     let mut stages = run.stages;
     if let Some(input) = &input {
@@ -338,11 +339,11 @@ fn boilerplate_or_resume(
         done: 0,
     });
     let (lines, common) = boilerplate_stage(index, storage, n_shards, job)?;
-    write_json_lines(storage, BOILERPLATE_FILE, &lines)?;
+    write_scratch_json_lines(storage, BOILERPLATE_FILE, &lines)?;
     if let Some(common) = common.as_ref().filter(|_| job.filter.is_everything()) {
         save_counts(storage, COMMON_SENTENCES_FILE, common)?;
     }
-    write_bytes(storage, &done_file(Stage::Boilerplate), b"done\n")?;
+    write_scratch_bytes(storage, &done_file(Stage::Boilerplate), b"done\n")?;
     run.finished(Stage::Boilerplate, started, 0);
     Ok((lines, common))
 }
@@ -383,8 +384,8 @@ fn pairs_or_resume(
         freqs.save(storage, FREQS_FILE)?;
     }
     let stats_path = storage.path_of(PAIR_STATS_FILE);
-    write_bytes(storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
-    write_bytes(storage, &done_file(Stage::Pairs), b"done\n")?;
+    write_scratch_bytes(storage, PAIR_STATS_FILE, &to_json(&stats, &stats_path)?)?;
+    write_scratch_bytes(storage, &done_file(Stage::Pairs), b"done\n")?;
     run.finished(Stage::Pairs, started, 0);
     Ok((pairs, stats, Some(freqs)))
 }
@@ -426,10 +427,14 @@ fn open_run(
             });
         }
     }
+    if !job.fresh {
+        discard_scratch_of_other_boot(storage)?;
+    }
     // Run files of a killed run are the only thing in the spill directory.
     let spill_dir = out_dir.join(SPILL_DIR);
     remove_spill_dir(&spill_dir)?;
     write_bytes(storage, RUN_FILE, &to_json(params, &run_path)?)?;
+    record_scratch_boot(storage)?;
 
     Ok(spill_dir)
 }

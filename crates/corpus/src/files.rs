@@ -6,12 +6,17 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use unspun_index::{Error, FsStorage, LOCK_FILE, Result, Storage, TMP_SUFFIX};
 
-use crate::spill::{MAX_FAN_IN, Merged, Record, Source, merge_files};
+use rayon::prelude::*;
+
+use crate::spill::{MAX_FAN_IN, Merged, Record, Source, boot_id, merge_files, write_scratch};
 
 use crate::job::*;
 
 pub(crate) const RUN_FILE: &str = "run.json";
 pub(crate) const SUMMARY_FILE: &str = "summary.json";
+/// The boot ([`boot_id`]) in which the run wrote scratch files without syncing them; absent
+/// once a finished run has synced them all.
+pub(crate) const SCRATCH_BOOT_FILE: &str = "scratch.boot";
 pub(crate) const BOILERPLATE_FILE: &str = "boilerplate.jsonl";
 pub(crate) const PAIRS_FILE: &str = "pairs.bin";
 pub(crate) const PAIR_STATS_FILE: &str = "pairs.json";
@@ -82,6 +87,7 @@ pub(crate) fn owned_file(name: &str) -> bool {
         [Stage::Prints, Stage::Boilerplate, Stage::Pairs, Stage::Trace, Stage::Reuse];
     name == RUN_FILE
         || name == SUMMARY_FILE
+        || name == SCRATCH_BOOT_FILE
         || name == BOILERPLATE_FILE
         || name == PAIRS_FILE
         || name == PAIR_STATS_FILE
@@ -118,6 +124,75 @@ pub(crate) fn write_bytes(storage: &FsStorage, name: &str, bytes: &[u8]) -> Resu
     storage.write_atomic(name, &mut |out: &mut dyn Write| {
         out.write_all(bytes).map_err(|e| Error::io(&path, e))
     })
+}
+
+/// [`write_json_lines`] of a scratch file ([`write_scratch`]).
+pub(crate) fn write_scratch_json_lines<T: Serialize>(
+    storage: &FsStorage,
+    name: &str,
+    items: &[T],
+) -> Result<()> {
+    write_scratch(&storage.path_of(name), &mut |out: &mut dyn Write| {
+        for item in items {
+            serde_json::to_writer(&mut *out, item).map_err(std::io::Error::other)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+/// [`write_bytes`] of a scratch file ([`write_scratch`]).
+pub(crate) fn write_scratch_bytes(storage: &FsStorage, name: &str, bytes: &[u8]) -> Result<()> {
+    write_scratch(&storage.path_of(name), &mut |out: &mut dyn Write| out.write_all(bytes))
+}
+
+/// Removes the files of a run whose scratch files were written without fsync in another boot
+/// ([`SCRATCH_BOOT_FILE`]): a crash or a power cut since may have torn any of them, so the run
+/// starts over. Returns whether it did.
+pub(crate) fn discard_scratch_of_other_boot(storage: &FsStorage) -> Result<bool> {
+    if !storage.exists(SCRATCH_BOOT_FILE)? {
+        return Ok(false);
+    }
+    let written = storage.read(SCRATCH_BOOT_FILE)?;
+    if boot_id().map(str::as_bytes) == Some(&*written) {
+        return Ok(false);
+    }
+    remove_run_outputs(storage)?;
+    Ok(true)
+}
+
+/// Records (synced) the boot in which the run writes scratch files without syncing them, before
+/// any stage writes one; nothing where the boot cannot be told (they are synced then).
+pub(crate) fn record_scratch_boot(storage: &FsStorage) -> Result<()> {
+    match boot_id() {
+        Some(boot) => write_bytes(storage, SCRATCH_BOOT_FILE, boot.as_bytes()),
+        None => Ok(()),
+    }
+}
+
+/// Syncs every file of the finished run to disk, then removes [`SCRATCH_BOOT_FILE`]: from then
+/// on the run is whole in any boot.
+pub(crate) fn close_scratch(storage: &FsStorage) -> Result<()> {
+    if !storage.exists(SCRATCH_BOOT_FILE)? {
+        return Ok(());
+    }
+    let names: Vec<String> = storage
+        .list()?
+        .into_iter()
+        .filter(|name| {
+            owned_file(name)
+                && !name.ends_with(TMP_SUFFIX)
+                && name != LOCK_FILE
+                && name != SCRATCH_BOOT_FILE
+        })
+        .collect();
+    names.par_iter().try_for_each(|name| {
+        let path = storage.path_of(name);
+        std::fs::File::open(&path).and_then(|file| file.sync_all()).map_err(|e| Error::io(&path, e))
+    })?;
+    storage.sync_dir()?;
+    storage.remove(SCRATCH_BOOT_FILE)?;
+    storage.sync_dir()
 }
 
 pub(crate) fn to_json<T: Serialize>(value: &T, path: &Path) -> Result<Vec<u8>> {

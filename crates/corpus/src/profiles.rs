@@ -13,7 +13,7 @@ use unspun_core::cluster::{ProfiledSentence, UnsourcedProfile};
 use unspun_index::{Error, FsStorage, Result, Storage};
 
 use crate::docprints::open_shard_files;
-use crate::files::write_bytes;
+use crate::files::write_scratch_bytes;
 use crate::prints::{u32_at, u64_at};
 
 /// The file of one prints shard holding its documents' [`UnsourcedProfile`]s.
@@ -69,7 +69,7 @@ pub(crate) fn write_profiles(
             bytes.extend_from_slice(&flags.to_le_bytes());
         }
     }
-    write_bytes(storage, name, &bytes)
+    write_scratch_bytes(storage, name, &bytes)
 }
 
 /// Where one document's profile is.

@@ -503,32 +503,68 @@ pub(crate) fn sort_by_hash<R: Copy + Ord + Send>(records: &mut Vec<R>, key: impl
     *records = out;
 }
 
-/// Writes sorted `records` to `path` atomically (`NAME.tmp` → fsync → rename → fsync of the
-/// directory).
+/// Writes sorted `records` to `path` as a scratch file of the run ([`write_scratch`]).
 pub fn write_records<R: Record>(path: &Path, records: &[R]) -> Result<()> {
     write_records_from(path, records.iter().copied())
 }
 
 /// [`write_records`] of records made as they are written, so that a table kept in another
 /// form is written without a copy.
-pub fn write_records_from<R: Record>(path: &Path, records: impl Iterator<Item = R>) -> Result<()> {
+pub fn write_records_from<R: Record>(
+    path: &Path,
+    mut records: impl Iterator<Item = R>,
+) -> Result<()> {
+    write_scratch(path, &mut |out| {
+        let mut bytes = vec![0u8; R::SIZE];
+        for record in records.by_ref() {
+            record.encode(&mut bytes);
+            out.write_all(&bytes)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes a scratch file of a run (any file a stage writes for a later stage or a resumed
+/// run, as opposed to the final outputs): `write` fills `NAME.tmp`, which is renamed to
+/// `NAME`, so a killed process leaves either no `NAME` or the whole of it. The file is not
+/// synced to disk where the kernel's boot can be told ([`boot_id`]): a run records the boot
+/// its unsynced files were written in, and a run in another boot (after a crash or a power
+/// cut, which can tear unsynced files) starts over instead of reading them. Elsewhere it is
+/// synced, then its directory (`NAME.tmp` → fsync → rename → fsync of the directory).
+pub fn write_scratch(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(unspun_index::TMP_SUFFIX);
     let tmp = PathBuf::from(tmp);
     let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
-    let mut bytes = vec![0u8; R::SIZE];
-    for record in records {
-        record.encode(&mut bytes);
-        out.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
-    }
+    write(&mut out).map_err(|e| Error::io(&tmp, e))?;
     let file = out.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    let sync = boot_id().is_none();
+    if sync {
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    }
+    drop(file);
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = path.parent().filter(|d| sync && !d.as_os_str().is_empty()) {
         File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
     }
     Ok(())
+}
+
+/// The id of the running kernel's boot (`/proc/sys/kernel/random/boot_id` on Linux), `None`
+/// where there is none. Files written without fsync are whole for as long as the kernel that
+/// holds them in its page cache runs, whatever happens to the process that wrote them.
+pub fn boot_id() -> Option<&'static str> {
+    static BOOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    BOOT.get_or_init(|| {
+        let id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+        let id = id.trim();
+        (!id.is_empty()).then(|| id.to_owned())
+    })
+    .as_deref()
 }
 
 /// Removes the spill directory of an interrupted run: only `*.run` files, then the directory
