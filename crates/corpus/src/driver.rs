@@ -220,6 +220,8 @@ pub(crate) fn run_locked(
         // Popular sources are candidates of many traces: keep their analyses (about 100 KB
         // each) between traces of both threads.
         let tracer = index.tracer_with_cache(job.trace.clone(), CANDIDATE_CACHE_DOCS);
+        // Partners are read in no order: their blocks decompressed once while they fit.
+        index.set_block_cache(TRACE_BLOCK_CACHE_BYTES);
         let ctx = TraceContext {
             index,
             job,
@@ -295,6 +297,7 @@ pub(crate) fn run_locked(
         written
     };
     drop(output);
+    index.set_block_cache(0);
     close_scratch(storage)?;
 
     let mut stages = run.stages;

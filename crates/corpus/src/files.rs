@@ -30,6 +30,9 @@ pub(crate) const DEFAULT_SPILL_BUDGET: usize = 256 << 20;
 /// Documents per shard of the prints stage, by default.
 pub const PRINT_SHARD_DOCS: usize = 4096;
 pub(crate) const EXCERPT_CHARS: usize = 300;
+/// Decompressed document blocks kept by the trace and reuse stages
+/// ([`unspun_index::Index::set_block_cache`]).
+pub(crate) const TRACE_BLOCK_CACHE_BYTES: usize = 128 << 20;
 /// Analysed candidates kept by the trace stage (a few hundred MB at most).
 pub(crate) const CANDIDATE_CACHE_DOCS: usize = 4096;
 /// Files of the reuse stage.

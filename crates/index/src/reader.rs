@@ -23,7 +23,7 @@ use crate::manifest::{
     IndexConfig, MANIFEST_FILE, Manifest, SegmentMeta, check_against_manifest, docs_file_name,
     postings_file_name, read_tombstones,
 };
-use crate::segment::{DocStore, PostingsTable, Verify};
+use crate::segment::{DocStore, PostingsTable, SharedBlocks, Verify};
 use crate::storage::{FsStorage, Storage};
 
 /// Bytes of segment files whose whole checksum [`Index::open`] recomputes (the rest is checked
@@ -197,6 +197,8 @@ pub struct Index {
     stats: IndexStats,
     /// The sentence-vector index (`SEMANTIC`), when `unspun semantic-index` built one.
     sentences: Option<std::sync::Arc<crate::semantic::StoredSentences>>,
+    /// The decompressed document blocks shared by the segments ([`Index::set_block_cache`]).
+    blocks: SharedBlocks,
 }
 
 impl fmt::Debug for Index {
@@ -307,6 +309,7 @@ impl Index {
             outlets,
             stats,
             sentences,
+            blocks: SharedBlocks::default(),
         })
     }
 
@@ -379,8 +382,19 @@ impl Index {
         }
         match locate(&self.segments, doc) {
             None => Ok(None),
-            Some((seg_idx, doc_idx)) => self.segments[seg_idx].docs.document(doc_idx).map(Some),
+            Some((seg_idx, doc_idx)) => self.segments[seg_idx]
+                .docs
+                .document_shared(doc_idx, &self.blocks, seg_idx as u32)
+                .map(Some),
         }
+    }
+
+    /// Keeps up to `bytes` of decompressed document blocks of every segment, so that
+    /// documents read in no order decompress their blocks once while they fit (0, the
+    /// default: each segment keeps only its last few blocks, which serves reads in DocId
+    /// order and single traces). `unspun cluster` sets it for its trace stage.
+    pub fn set_block_cache(&self, bytes: usize) {
+        self.blocks.set_budget(bytes);
     }
 
     /// Every live document, ascending.

@@ -3,6 +3,7 @@
 //! it is), v1/v2 records read as they are.
 
 use super::*;
+use std::collections::HashMap;
 
 /// Bytes of the v3 document store footer before the checksum.
 pub(super) const DOCS_V3_FOOTER_LEN: usize = 56;
@@ -300,7 +301,21 @@ impl DocStore {
     pub fn document(&self, doc_idx: u32) -> Result<Document> {
         match self {
             DocStore::V1(store) => store.document(doc_idx),
-            DocStore::V3(store) => store.document(doc_idx),
+            DocStore::V3(store) => store.document(doc_idx, None),
+        }
+    }
+
+    /// [`DocStore::document`] through `shared`, where this store is segment `segment` of
+    /// its index.
+    pub fn document_shared(
+        &self,
+        doc_idx: u32,
+        shared: &SharedBlocks,
+        segment: u32,
+    ) -> Result<Document> {
+        match self {
+            DocStore::V1(store) => store.document(doc_idx),
+            DocStore::V3(store) => store.document(doc_idx, Some((shared, segment))),
         }
     }
 }
@@ -329,6 +344,107 @@ pub(super) fn skip_record(decoder: &mut Decoder<'_>) -> Result<()> {
 
 /// Decompressed blocks, most recently used first: (block, records).
 type BlockCache = VecDeque<(usize, Arc<[u8]>)>;
+
+/// Decompressed document blocks of every segment of an index, within a byte budget (0 by
+/// default: off), evicted by the clock algorithm (a block read since the hand last passed is
+/// spared once). Behind each segment's own cache of its last [`BLOCK_CACHE_BLOCKS`] blocks: a
+/// job that reads documents in no order, such as the trace stage of `unspun cluster` reading
+/// each document's partners, decompresses a block once while it fits, instead of once per
+/// document read from it.
+#[derive(Debug, Default)]
+pub struct SharedBlocks {
+    budget: std::sync::atomic::AtomicUsize,
+    clock: Mutex<Clock>,
+}
+
+/// Key of a block in [`SharedBlocks`]: (the segment's place in the index, the block).
+type BlockKey = (u32, usize);
+
+#[derive(Debug, Default)]
+struct Clock {
+    slots: Vec<ClockSlot>,
+    at: HashMap<BlockKey, usize>,
+    hand: usize,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct ClockSlot {
+    key: BlockKey,
+    raw: Arc<[u8]>,
+    used: bool,
+}
+
+impl SharedBlocks {
+    /// Sets the budget in bytes of decompressed blocks (0 turns the cache off and empties it).
+    pub fn set_budget(&self, bytes: usize) {
+        self.budget.store(bytes, Ordering::Relaxed);
+        if let Ok(mut clock) = self.clock.lock() {
+            clock.shrink_to(bytes);
+        }
+    }
+
+    /// The budget in bytes.
+    pub fn budget(&self) -> usize {
+        self.budget.load(Ordering::Relaxed)
+    }
+
+    /// The bytes of the blocks held.
+    #[cfg(test)]
+    pub fn bytes(&self) -> usize {
+        self.clock.lock().map_or(0, |clock| clock.bytes)
+    }
+
+    fn get(&self, key: BlockKey) -> Option<Arc<[u8]>> {
+        if self.budget() == 0 {
+            return None;
+        }
+        let mut clock = self.clock.lock().ok()?;
+        let slot = *clock.at.get(&key)?;
+        let slot = &mut clock.slots[slot];
+        slot.used = true;
+        Some(Arc::clone(&slot.raw))
+    }
+
+    fn put(&self, key: BlockKey, raw: &Arc<[u8]>) {
+        let budget = self.budget();
+        if raw.len() > budget {
+            return;
+        }
+        let Ok(mut clock) = self.clock.lock() else { return };
+        if clock.at.contains_key(&key) {
+            return;
+        }
+        clock.shrink_to(budget - raw.len());
+        let slot = clock.slots.len();
+        clock.at.insert(key, slot);
+        clock.bytes += raw.len();
+        clock.slots.push(ClockSlot { key, raw: Arc::clone(raw), used: false });
+    }
+}
+
+impl Clock {
+    /// Evicts blocks until at most `bytes` are held.
+    fn shrink_to(&mut self, bytes: usize) {
+        while self.bytes > bytes && !self.slots.is_empty() {
+            if self.hand >= self.slots.len() {
+                self.hand = 0;
+            }
+            let slot = &mut self.slots[self.hand];
+            if slot.used {
+                slot.used = false;
+                self.hand += 1;
+                continue;
+            }
+            let evicted = self.slots.swap_remove(self.hand);
+            self.at.remove(&evicted.key);
+            self.bytes -= evicted.raw.len();
+            if let Some(moved) = self.slots.get(self.hand) {
+                self.at.insert(moved.key, self.hand);
+            }
+        }
+    }
+}
 
 /// The decompression dictionary of a v4 document store.
 #[derive(Clone)]
@@ -522,7 +638,7 @@ impl DocsV3 {
     }
 
     /// The decompressed bytes of `block`, from the cache or checked and decompressed.
-    fn block(&self, block: usize) -> Result<Arc<[u8]>> {
+    fn block(&self, block: usize, shared: Option<(&SharedBlocks, u32)>) -> Result<Arc<[u8]>> {
         if let Ok(mut cache) = self.cache.lock()
             && let Some(at) = cache.iter().position(|(cached, _)| *cached == block)
         {
@@ -531,6 +647,26 @@ impl DocsV3 {
             cache.push_front(entry);
             return Ok(raw);
         }
+        let shared_raw = shared.and_then(|(shared, segment)| shared.get((segment, block)));
+        let raw = match shared_raw {
+            Some(raw) => raw,
+            None => {
+                let raw = self.decompress_block(block)?;
+                if let Some((shared, segment)) = shared {
+                    shared.put((segment, block), &raw);
+                }
+                raw
+            }
+        };
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.push_front((block, Arc::clone(&raw)));
+            cache.truncate(BLOCK_CACHE_BLOCKS);
+        }
+        Ok(raw)
+    }
+
+    /// The decompressed bytes of `block`, checked the first time.
+    fn decompress_block(&self, block: usize) -> Result<Arc<[u8]>> {
         let (start, end) =
             (self.block_offset(block) as usize, self.block_offset(block + 1) as usize);
         let compressed = &self.bytes[start..end];
@@ -563,15 +699,10 @@ impl DocsV3 {
                 format!("document block {block} has the wrong length"),
             ));
         }
-        let raw: Arc<[u8]> = raw.into();
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.push_front((block, Arc::clone(&raw)));
-            cache.truncate(BLOCK_CACHE_BLOCKS);
-        }
-        Ok(raw)
+        Ok(raw.into())
     }
 
-    fn document(&self, doc_idx: u32) -> Result<Document> {
+    fn document(&self, doc_idx: u32, shared: Option<(&SharedBlocks, u32)>) -> Result<Document> {
         let id = self.id(doc_idx)?.to_string();
         // The last block whose first document is at most `doc_idx` (block 0 starts at 0).
         let (mut lo, mut hi) = (0, self.n_blocks);
@@ -584,7 +715,7 @@ impl DocsV3 {
             }
         }
         let block = lo;
-        let raw = self.block(block)?;
+        let raw = self.block(block, shared)?;
         let mut decoder = Decoder::new(&raw, 0, &self.file);
         for _ in self.block_first_doc(block)..doc_idx {
             skip_record(&mut decoder)?;

@@ -279,6 +279,39 @@ mod tests {
     }
 
     #[test]
+    fn shared_blocks_serve_reads_in_any_order_within_their_budget() {
+        let docs: Vec<Document> = (0..600).map(document).collect();
+        let stores: Vec<DocStore> = [&docs[..300], &docs[300..]]
+            .iter()
+            .map(|part| {
+                DocStore::open(docs_file_with(part, false), "t.docs".into(), Verify::Tables)
+                    .expect("open")
+            })
+            .collect();
+        let shared = SharedBlocks::default();
+        // A budget below one block holds nothing; then about three blocks; then off again.
+        for budget in [0usize, 1000, 48 << 10, 0] {
+            shared.set_budget(budget);
+            assert!(shared.bytes() <= budget, "{} held for {budget}", shared.bytes());
+            let mut state = 7u64;
+            for _ in 0..2000 {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let n = (state >> 33) as usize % 600;
+                let (segment, doc_idx) = (n / 300, (n % 300) as u32);
+                let read = stores[segment]
+                    .document_shared(doc_idx, &shared, segment as u32)
+                    .expect("read");
+                assert_eq!(read, docs[n], "budget {budget}");
+                assert!(shared.bytes() <= budget, "{} held for {budget}", shared.bytes());
+            }
+            if budget > 1000 {
+                assert!(shared.bytes() > budget / 2, "the budget is used: {}", shared.bytes());
+            }
+        }
+        assert_eq!(shared.bytes(), 0, "a budget of 0 empties the cache");
+    }
+
+    #[test]
     fn documents_round_trip_across_blocks() {
         let docs: Vec<Document> = (0..300).map(document).collect();
         let bytes = docs_file(&docs);
