@@ -244,20 +244,6 @@ fn issue_10_cluster_never_removes_files_it_cannot_prove_are_its_own() {
     assert!(dir.join("run/notes.done").exists() && dir.join("run/trace-syria.jsonl").exists());
 }
 
-/// The files of the reuse stage.
-const REUSE_FILES: [&str; 10] = [
-    "documents.jsonl",
-    "spins.jsonl",
-    "boilerplate_passages.jsonl",
-    "links.jsonl",
-    "doc_clusters.jsonl",
-    "passage_clusters.jsonl",
-    "outlet_edges.jsonl",
-    "outlets.graphml",
-    "outlets.dot",
-    "publishers.json",
-];
-
 #[test]
 fn issue_10_cluster_starts_over_when_its_unsynced_files_are_from_another_boot() {
     // Stage files are written without fsync and the run records the boot they were written
@@ -282,7 +268,7 @@ fn issue_10_cluster_starts_over_when_its_unsynced_files_are_from_another_boot() 
         let out = dir.join(case);
         std::fs::create_dir_all(&out).expect("out");
         for (name, bytes) in &whole {
-            if !name.starts_with("reuse") && !REUSE_FILES.contains(&name.as_str()) {
+            if !name.starts_with("reuse") && !STAGES[4].1.contains(&name.as_str()) {
                 std::fs::write(out.join(name), bytes).expect("copy");
             }
         }

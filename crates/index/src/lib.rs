@@ -76,11 +76,84 @@ pub use format::FORMAT_VERSION;
 /// config has neither option, so they are queried with the fingerprints they hold).
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
+/// `records` sorted, when their order starts with `key`, a uniform 64-bit hash: one pass
+/// distributes them into buckets by the key's top bits (about `per_bucket` records a bucket,
+/// at most 2^`max_bits` buckets), then the buckets are sorted on their own, on every core. The
+/// same order as `sort_unstable` (equal records are indistinguishable); about a third of its
+/// CPU on tens of millions of records, for a copy of them.
+pub fn sort_by_top_bits<R: Copy + Ord + Send>(
+    records: &[R],
+    key: impl Fn(&R) -> u64,
+    per_bucket: usize,
+    max_bits: u32,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    let n = records.len();
+    if n < 1 << 12 {
+        let mut sorted = records.to_vec();
+        sorted.sort_unstable();
+        return sorted;
+    }
+    let bits = (usize::BITS - (n / per_bucket.max(1)).leading_zeros()).clamp(1, max_bits.max(1));
+    let shift = 64 - bits;
+    let mut starts = vec![0usize; (1 << bits) + 1];
+    for record in records {
+        starts[(key(record) >> shift) as usize + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![records[0]; n];
+    for record in records {
+        let slot = &mut next[(key(record) >> shift) as usize];
+        out[*slot] = *record;
+        *slot += 1;
+    }
+    let mut buckets: Vec<&mut [R]> = Vec::with_capacity(starts.len() - 1);
+    let mut rest: &mut [R] = &mut out;
+    for pair in starts.windows(2) {
+        let (bucket, tail) = std::mem::take(&mut rest).split_at_mut(pair[1] - pair[0]);
+        buckets.push(bucket);
+        rest = tail;
+    }
+    buckets.par_iter_mut().with_min_len(256).for_each(|bucket| bucket.sort_unstable());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn sort_by_top_bits_sorts_as_sort_unstable() {
+        // Uniform tops, a skewed run of one key (many documents of one fingerprint, many
+        // records of one hash), duplicates, and sizes on both sides of the small-input cut; with
+        // the index writer's and the prints stage's bucket sizes.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0usize, 1, 5, 4095, 4096, 10_000, 100_003] {
+            let mut postings: Vec<u64> = (0..n).map(|_| next()).collect();
+            postings.extend((0..n / 10).map(|doc| (0xabcd_u64 << 40) | (doc as u64 % 977)));
+            let mut want = postings.clone();
+            want.sort_unstable();
+            for (per_bucket, max_bits) in [(1024, 10), (64, 16)] {
+                assert_eq!(sort_by_top_bits(&postings, |&p| p, per_bucket, max_bits), want, "{n}");
+            }
+            let records: Vec<(u64, u32)> =
+                (0..n as u32).map(|i| (if i % 7 == 3 { 42 } else { next() }, i)).collect();
+            let mut want = records.clone();
+            want.sort_unstable();
+            assert_eq!(sort_by_top_bits(&records, |r| r.0, 64, 16), want, "{n} records");
+        }
+    }
 
     #[test]
     fn index_is_send_and_sync() {

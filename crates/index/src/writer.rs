@@ -10,8 +10,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use unspun_core::{DocId, Document};
 
 use crate::error::{Error, Result};
@@ -576,69 +574,12 @@ fn remove_garbage(storage: &dyn Storage, keep: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `postings` sorted, by one pass that distributes them into buckets by their top bits (the
-/// top of a posting is its key, a uniform hash), then each bucket sorted on its own, on every
-/// core. On the synthetic 100k corpus (two segments of 10.8 M postings) `unspun index` took
+/// `postings` sorted ([`crate::sort_by_top_bits`]: the top of a posting is its key, a uniform
+/// hash). On the synthetic 100k corpus (two segments of 10.8 M postings) `unspun index` took
 /// 3.68 s of user CPU instead of 3.94 s with `par_sort_unstable`, and about 100 MB more at its
-/// peak (the copy).
+/// peak (the copy). At most 2^10 buckets: with 2^16 the pass, writing to that many places at
+/// once, was as slow as a sort; a bucket of a 50,000-document segment holds about 10,000
+/// postings, sorted in the second-level cache.
 fn sort_uniform(postings: &[u64]) -> Vec<u64> {
-    let n = postings.len();
-    if n < 1 << 12 {
-        let mut sorted = postings.to_vec();
-        sorted.sort_unstable();
-        return sorted;
-    }
-    // At most 2^10 buckets, so that the pass writes to few enough places at once for the
-    // processor's caches and page tables (2^16 buckets made it as slow as a sort); a bucket of
-    // a 50,000-document segment holds about 10,000 postings, sorted in the second-level cache.
-    let bits = (usize::BITS - (n / 1024).leading_zeros()).clamp(1, 10);
-    let shift = 64 - bits;
-    let mut starts = vec![0usize; (1 << bits) + 1];
-    for &posting in postings {
-        starts[(posting >> shift) as usize + 1] += 1;
-    }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
-    let mut next = starts.clone();
-    let mut out = vec![0u64; n];
-    for &posting in postings {
-        let slot = &mut next[(posting >> shift) as usize];
-        out[*slot] = posting;
-        *slot += 1;
-    }
-    let mut buckets: Vec<&mut [u64]> = Vec::with_capacity(starts.len() - 1);
-    let mut rest: &mut [u64] = &mut out;
-    for pair in starts.windows(2) {
-        let (bucket, tail) = std::mem::take(&mut rest).split_at_mut(pair[1] - pair[0]);
-        buckets.push(bucket);
-        rest = tail;
-    }
-    buckets.par_iter_mut().with_min_len(256).for_each(|bucket| bucket.sort_unstable());
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sort_uniform;
-
-    #[test]
-    fn sort_uniform_sorts_as_sort_unstable() {
-        // Uniform tops, a skewed run of one key (many documents of one fingerprint), duplicates,
-        // and sizes on both sides of the small-input cut.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for n in [0usize, 1, 4095, 4096, 100_000] {
-            let mut postings: Vec<u64> = (0..n).map(|_| next()).collect();
-            postings.extend((0..n / 10).map(|doc| (0xabcd_u64 << 40) | (doc as u64 % 977)));
-            let mut want = postings.clone();
-            want.sort_unstable();
-            assert_eq!(sort_uniform(&postings), want, "{n} postings");
-        }
-    }
+    crate::sort_by_top_bits(postings, |&posting| posting, 1024, 10)
 }
