@@ -603,7 +603,10 @@ def _identity(key):
 
 
 def write_atomic(path, data):
-    """Writes ``data`` to ``path`` through ``path.tmp``, fsynced and renamed, as the CLI does."""
+    """Writes ``data`` to ``path`` through ``path.tmp``, fsynced and renamed, as the CLI
+    writes its outputs. (The CLI writes its stage files without fsync, guarded by the boot
+    they were written in, because it resumes from them; this driver reruns every stage, and
+    its stage files are few.)"""
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
