@@ -430,16 +430,17 @@ impl IndexWriter {
                     // Sorted into a copy: the buffer stays as it was (its reserved capacity
                     // for the next segment, and whole for a retry if the commit fails).
                     let mut sorted = sort_uniform(&buffer_postings);
+                    // Two fingerprints of one document can share a 40-bit key: one posting.
                     sorted.dedup();
-                    self.write_file(&postings_file_name(number), |out, _| {
+                    let written = self.write_file(&postings_file_name(number), |out, _| {
                         write_postings(out, &sorted)
-                    })
+                    });
+                    written.map(|file| (file, sorted.len() as u64))
                 },
             );
-            let n_postings = buffer_postings.len() as u64;
             // Kept until the commit succeeds, so that a failed commit can be retried.
             self.buffer_postings = buffer_postings;
-            let (docs, postings) = (docs?, postings?);
+            let (docs, (postings, n_postings)) = (docs?, postings?);
             manifest.segments.push(SegmentMeta {
                 number,
                 base: manifest.next_doc_id,

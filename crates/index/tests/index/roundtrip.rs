@@ -328,3 +328,19 @@ fn a_patchwork_is_traced_on_a_winnowed_index() {
     let report = serde_json::to_string(&report).expect("json");
     assert!(report.contains("\"n0\"") && report.contains("\"n2\""), "{report}");
 }
+
+#[test]
+fn fingerprints_sharing_a_key_in_one_document_are_one_posting() {
+    // Two fingerprints of one document whose 40-bit keys are equal: one posting, counted once in
+    // the MANIFEST (a count taken before the duplicate was dropped made the index unopenable).
+    let (a, b) = (0x1d04_0364_54bf_b677_u64, 0x7e66_f3db_a449_d375_u64);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut writer = IndexWriter::open_or_create(dir.path(), WriterConfig::default()).expect("w");
+    writer.add_with_fingerprints(doc("d0", 0), &[a, b, 7], false).expect("add");
+    writer.add_with_fingerprints(doc("d1", 1), &[a], false).expect("add");
+    writer.commit().expect("commit");
+    let index = Index::open(dir.path()).expect("open");
+    assert_eq!(index.doc_freq(a), 2);
+    assert_eq!(index.doc_freq(b), 2, "one key: one fingerprint to the index");
+    assert_eq!(index.doc_freq(7), 1);
+}
