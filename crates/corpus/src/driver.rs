@@ -35,6 +35,27 @@ use crate::stage::reuse::{
     ReuseCounts, each_traced_doc, index_order, index_text, write_reuse_streamed,
 };
 
+/// The index's block cache set to a budget until dropped, then to what it was before
+/// ([`Index::set_block_cache`]), on every path out of the run.
+struct BlockCache<'a> {
+    index: &'a Index,
+    before: usize,
+}
+
+impl<'a> BlockCache<'a> {
+    fn set(index: &'a Index, bytes: usize) -> Self {
+        let before = index.block_cache();
+        index.set_block_cache(bytes);
+        BlockCache { index, before }
+    }
+}
+
+impl Drop for BlockCache<'_> {
+    fn drop(&mut self) {
+        self.index.set_block_cache(self.before);
+    }
+}
+
 /// How a stage was run, for the summary.
 pub(crate) struct StageRun<'a> {
     stages: Vec<StageSummary>,
@@ -171,6 +192,10 @@ pub(crate) fn run_locked(
         }
     }
 
+    // 4. trace and 5. reuse read each document's partners in no order: their blocks are
+    // decompressed once while they fit (the caller's budget is back when this returns).
+    let block_cache = BlockCache::set(index, TRACE_BLOCK_CACHE_BYTES);
+
     // 4. trace
     let started = Instant::now();
     let shards: Vec<&[DocId]> = docs.chunks(shard_docs).collect();
@@ -220,8 +245,6 @@ pub(crate) fn run_locked(
         // Popular sources are candidates of many traces: keep their analyses (about 100 KB
         // each) between traces of both threads.
         let tracer = index.tracer_with_cache(job.trace.clone(), CANDIDATE_CACHE_DOCS);
-        // Partners are read in no order: their blocks decompressed once while they fit.
-        index.set_block_cache(TRACE_BLOCK_CACHE_BYTES);
         let ctx = TraceContext {
             index,
             job,
@@ -297,7 +320,7 @@ pub(crate) fn run_locked(
         written
     };
     drop(output);
-    index.set_block_cache(0);
+    drop(block_cache);
     close_scratch(storage)?;
 
     let mut stages = run.stages;

@@ -160,7 +160,14 @@ pub(crate) fn discard_scratch_of_other_boot(storage: &FsStorage) -> Result<bool>
     if boot_id().map(str::as_bytes) == Some(&*written) {
         return Ok(false);
     }
-    remove_run_outputs(storage)?;
+    // `run.json` and `scratch.boot` last (the caller writes both again): a removal cut short
+    // leaves a run that is still recognised, and still discarded.
+    for name in storage.list()? {
+        if owned_file(&name) && ![LOCK_FILE, RUN_FILE, SCRATCH_BOOT_FILE].contains(&name.as_str()) {
+            storage.remove(&name)?;
+        }
+    }
+    storage.sync_dir()?;
     Ok(true)
 }
 
@@ -189,11 +196,21 @@ pub(crate) fn close_scratch(storage: &FsStorage) -> Result<()> {
                 && name != SCRATCH_BOOT_FILE
         })
         .collect();
-    names.par_iter().try_for_each(|name| {
-        let path = storage.path_of(name);
-        std::fs::File::open(&path).and_then(|file| file.sync_all()).map_err(|e| Error::io(&path, e))
-    })?;
-    storage.sync_dir()?;
+    let synced = names
+        .par_iter()
+        .try_for_each(|name| {
+            let path = storage.path_of(name);
+            std::fs::File::open(&path)
+                .and_then(|file| file.sync_all())
+                .map_err(|e| Error::io(&path, e))
+        })
+        .and_then(|()| storage.sync_dir());
+    if let Err(error) = synced {
+        // A write that failed unseen (the kernel reports it once, to this fsync): a rerun, in
+        // this boot too, must not trust the files.
+        let _ = write_bytes(storage, SCRATCH_BOOT_FILE, b"unsynced");
+        return Err(error);
+    }
     storage.remove(SCRATCH_BOOT_FILE)?;
     storage.sync_dir()
 }

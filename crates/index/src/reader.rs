@@ -397,6 +397,11 @@ impl Index {
         self.blocks.set_budget(bytes);
     }
 
+    /// The budget of [`Index::set_block_cache`] in bytes.
+    pub fn block_cache(&self) -> usize {
+        self.blocks.budget()
+    }
+
     /// Every live document, ascending.
     pub fn live_docs(&self) -> Vec<DocId> {
         let mut docs: Vec<DocId> = self.ids.values().copied().collect();

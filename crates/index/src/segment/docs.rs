@@ -353,6 +353,8 @@ type BlockCache = VecDeque<(usize, Arc<[u8]>)>;
 /// document read from it.
 #[derive(Debug, Default)]
 pub struct SharedBlocks {
+    /// The budget, read without the lock to skip the cache when it is off; the clock holds the
+    /// one its changes follow.
     budget: std::sync::atomic::AtomicUsize,
     clock: Mutex<Clock>,
 }
@@ -362,6 +364,7 @@ type BlockKey = (u32, usize);
 
 #[derive(Debug, Default)]
 struct Clock {
+    budget: usize,
     slots: Vec<ClockSlot>,
     at: HashMap<BlockKey, usize>,
     hand: usize,
@@ -378,10 +381,11 @@ struct ClockSlot {
 impl SharedBlocks {
     /// Sets the budget in bytes of decompressed blocks (0 turns the cache off and empties it).
     pub fn set_budget(&self, bytes: usize) {
-        self.budget.store(bytes, Ordering::Relaxed);
         if let Ok(mut clock) = self.clock.lock() {
+            clock.budget = bytes;
             clock.shrink_to(bytes);
         }
+        self.budget.store(bytes, Ordering::Relaxed);
     }
 
     /// The budget in bytes.
@@ -407,15 +411,15 @@ impl SharedBlocks {
     }
 
     fn put(&self, key: BlockKey, raw: &Arc<[u8]>) {
-        let budget = self.budget();
-        if raw.len() > budget {
+        if self.budget() == 0 {
             return;
         }
         let Ok(mut clock) = self.clock.lock() else { return };
-        if clock.at.contains_key(&key) {
+        if raw.len() > clock.budget || clock.at.contains_key(&key) {
             return;
         }
-        clock.shrink_to(budget - raw.len());
+        let keep = clock.budget - raw.len();
+        clock.shrink_to(keep);
         let slot = clock.slots.len();
         clock.at.insert(key, slot);
         clock.bytes += raw.len();
@@ -424,7 +428,8 @@ impl SharedBlocks {
 }
 
 impl Clock {
-    /// Evicts blocks until at most `bytes` are held.
+    /// Evicts blocks until at most `bytes` are held: the hand spares a block read since it last
+    /// passed (once), and takes the first one that was not.
     fn shrink_to(&mut self, bytes: usize) {
         while self.bytes > bytes && !self.slots.is_empty() {
             if self.hand >= self.slots.len() {
@@ -440,7 +445,9 @@ impl Clock {
             self.at.remove(&evicted.key);
             self.bytes -= evicted.raw.len();
             if let Some(moved) = self.slots.get(self.hand) {
+                // The newest block moved under the hand: passed over, not taken next.
                 self.at.insert(moved.key, self.hand);
+                self.hand += 1;
             }
         }
     }
