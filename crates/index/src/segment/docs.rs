@@ -365,7 +365,9 @@ type BlockKey = (u32, usize);
 #[derive(Debug, Default)]
 struct Clock {
     budget: usize,
-    slots: Vec<ClockSlot>,
+    /// The ring the hand walks; `None`: a slot freed by an eviction, taken by the next block.
+    slots: Vec<Option<ClockSlot>>,
+    free: Vec<usize>,
     at: HashMap<BlockKey, usize>,
     hand: usize,
     bytes: usize,
@@ -383,7 +385,11 @@ impl SharedBlocks {
     pub fn set_budget(&self, bytes: usize) {
         if let Ok(mut clock) = self.clock.lock() {
             clock.budget = bytes;
-            clock.shrink_to(bytes);
+            if bytes == 0 {
+                *clock = Clock::default();
+            } else {
+                clock.shrink_to(bytes);
+            }
         }
         self.budget.store(bytes, Ordering::Relaxed);
     }
@@ -404,8 +410,8 @@ impl SharedBlocks {
             return None;
         }
         let mut clock = self.clock.lock().ok()?;
-        let slot = *clock.at.get(&key)?;
-        let slot = &mut clock.slots[slot];
+        let at = *clock.at.get(&key)?;
+        let slot = clock.slots[at].as_mut()?;
         slot.used = true;
         Some(Arc::clone(&slot.raw))
     }
@@ -420,10 +426,21 @@ impl SharedBlocks {
         }
         let keep = clock.budget - raw.len();
         clock.shrink_to(keep);
-        let slot = clock.slots.len();
-        clock.at.insert(key, slot);
+        // In a slot the hand has just passed (freed by the eviction), so the new block is the
+        // last one the hand reaches.
+        let entry = Some(ClockSlot { key, raw: Arc::clone(raw), used: false });
+        let at = match clock.free.pop() {
+            Some(at) => {
+                clock.slots[at] = entry;
+                at
+            }
+            None => {
+                clock.slots.push(entry);
+                clock.slots.len() - 1
+            }
+        };
+        clock.at.insert(key, at);
         clock.bytes += raw.len();
-        clock.slots.push(ClockSlot { key, raw: Arc::clone(raw), used: false });
     }
 }
 
@@ -431,24 +448,21 @@ impl Clock {
     /// Evicts blocks until at most `bytes` are held: the hand spares a block read since it last
     /// passed (once), and takes the first one that was not.
     fn shrink_to(&mut self, bytes: usize) {
-        while self.bytes > bytes && !self.slots.is_empty() {
+        while self.bytes > bytes {
             if self.hand >= self.slots.len() {
                 self.hand = 0;
             }
-            let slot = &mut self.slots[self.hand];
+            let at = self.hand;
+            self.hand += 1;
+            let Some(slot) = self.slots[at].as_mut() else { continue };
             if slot.used {
                 slot.used = false;
-                self.hand += 1;
                 continue;
             }
-            let evicted = self.slots.swap_remove(self.hand);
+            let evicted = self.slots[at].take().expect("a slot was there");
             self.at.remove(&evicted.key);
             self.bytes -= evicted.raw.len();
-            if let Some(moved) = self.slots.get(self.hand) {
-                // The newest block moved under the hand: passed over, not taken next.
-                self.at.insert(moved.key, self.hand);
-                self.hand += 1;
-            }
+            self.free.push(at);
         }
     }
 }
@@ -817,3 +831,51 @@ impl DocsV1 {
 
 // ---------------------------------------------------------------------------------------
 // Postings
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    fn block(n: u8) -> Arc<[u8]> {
+        vec![n; 100].into()
+    }
+
+    #[test]
+    fn the_clock_spares_blocks_read_since_it_passed_and_keeps_the_newest() {
+        let shared = SharedBlocks::default();
+        shared.set_budget(400); // four blocks of 100 bytes
+        for b in 0..4 {
+            shared.put((0, b), &block(b as u8));
+        }
+        // Blocks 1 and 3 are read again; 0 and 2 are not.
+        assert!(shared.get((0, 1)).is_some() && shared.get((0, 3)).is_some());
+        shared.put((0, 4), &block(4));
+        shared.put((0, 5), &block(5));
+        let held = |b: usize| shared.get((0, b)).is_some();
+        // The two unread blocks went; the read ones and the two newest stayed.
+        assert!(!held(0) && !held(2), "the unread blocks are evicted first");
+        assert!(held(1) && held(3), "a block read since the hand passed is spared");
+        assert!(held(4) && held(5), "the newest block is not the next one taken");
+        assert_eq!(shared.bytes(), 400);
+        // A block larger than the budget is not kept; a budget of 0 empties the cache.
+        shared.put((1, 0), &vec![9u8; 500].into());
+        assert!(shared.get((1, 0)).is_none());
+        shared.set_budget(0);
+        assert_eq!(shared.bytes(), 0);
+        shared.put((0, 6), &block(6));
+        assert_eq!(shared.bytes(), 0, "an off cache keeps nothing");
+    }
+
+    #[test]
+    fn blocks_never_read_again_leave_in_the_order_they_came() {
+        let shared = SharedBlocks::default();
+        shared.set_budget(400);
+        for b in 0..7 {
+            shared.put((0, b), &block(b as u8));
+        }
+        let clock = shared.clock.lock().expect("lock");
+        let mut held: Vec<usize> = clock.at.keys().map(|&(_, b)| b).collect();
+        held.sort_unstable();
+        assert_eq!(held, [3, 4, 5, 6], "the oldest went first, never a newer block");
+    }
+}
