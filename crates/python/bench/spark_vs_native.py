@@ -116,22 +116,27 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def process_tree_cpu(root):
     """CPU seconds (user + system, with those of reaped children) of `root` and every live
-    process below it, from /proc."""
+    process below it, from /proc: `{"jvm": …, "python": …}` (by the process's name; anything
+    else counts as `python`, the driver's and the workers' interpreters)."""
     parents, cpu = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, tail = f.read().rsplit(")", 1)
+            fields = tail.split()
         except OSError:
             continue
+        kind = "jvm" if head.split("(", 1)[-1] == "java" else "python"
         parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / TICKS
-    total, frontier = 0.0, [root]
+        cpu[int(entry)] = (kind, sum(int(x) for x in fields[11:15]) / TICKS)
+    total, frontier = {"jvm": 0.0, "python": 0.0}, [root]
     while frontier:
         pid = frontier.pop()
-        total += cpu.get(pid, 0.0)
+        if pid in cpu:
+            kind, secs = cpu[pid]
+            total[kind] += secs
         frontier += [p for p, parent in parents.items() if parent == pid]
     return total
 
@@ -166,16 +171,25 @@ class CpuSampler(threading.Thread):
         up to then saw (an executor that exits at the end leaves the tree unreaped, and its
         seconds would drop out)."""
         before = [s for s in self.samples if s[0] <= when] or self.samples[:1]
-        return {lane: max(s[1][lane] for s in before) for lane in before[-1][1]}
+        return {
+            (lane, kind): max(s[1][lane][kind] for s in before)
+            for lane in before[-1][1]
+            for kind in ("jvm", "python")
+        }
 
     def per_stage(self, windows):
-        """`{stage: {lane: cpu seconds}}` over `[(stage, start, end)]`, and the mean load."""
-        out = {}
+        """`{stage: {lane: cpu seconds}}` and `{stage: {lane: {"jvm": …, "python": …}}}` over
+        `[(stage, start, end)]`, and the mean load."""
+        out, by_kind = {}, {}
         for stage, start, end in windows:
             a, b = self.at(start), self.at(end)
-            out[stage] = {lane: round(b[lane] - a[lane], 1) for lane in b}
+            kinds = {}
+            for (lane, kind), secs in b.items():
+                kinds.setdefault(lane, {})[kind] = round(secs - a[(lane, kind)], 1)
+            by_kind[stage] = kinds
+            out[stage] = {lane: round(sum(k.values()), 1) for lane, k in kinds.items()}
         loads = [s[2] for s in self.samples]
-        return out, round(sum(loads) / max(1, len(loads)), 1)
+        return out, by_kind, round(sum(loads) / max(1, len(loads)), 1)
 
 
 def spark_cluster_sampled(inputs, out, master, extra, worker_pids, prefix=()):
@@ -203,8 +217,8 @@ def spark_cluster_sampled(inputs, out, master, extra, worker_pids, prefix=()):
     for stage in printed["stages"]:
         windows.append((stage["stage"], at, at + stage["secs"]))
         at += stage["secs"]
-    cpu, mean_load = sampler.per_stage(windows)
-    return ended - started, printed, cpu, mean_load
+    cpu, by_kind, mean_load = sampler.per_stage(windows)
+    return ended - started, printed, cpu, by_kind, mean_load
 
 
 def free_port():
@@ -280,13 +294,14 @@ def standalone(args, work):
         with Standalone(n_workers, run, prefix) as cluster:
             load_before = load()
             inputs = [p.as_uri() for p in args.inputs] if args.uri else args.inputs
-            secs, printed, cpu, mean_load = spark_cluster_sampled(
+            secs, printed, cpu, by_kind, mean_load = spark_cluster_sampled(
                 inputs, run / "out", cluster.url,
                 # The job starts once every worker's executor is up (standalone's default
                 # starts on the first: the read's tasks then crowd on one worker).
                 ["--partitions", str(max(4, 2 * n_workers)),
                  "--conf", f"spark.cores.max={n_workers}",
-                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0"],
+                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                 *(arg for setting in args.conf for arg in ("--conf", setting))],
                 [p.pid for p in cluster.procs[1:]],
                 prefix,
             )
@@ -307,6 +322,7 @@ def standalone(args, work):
             "load": [load_before, load()],
             "mean_load": mean_load,
             "cpu_secs_by_stage_and_lane": cpu,
+            "cpu_secs_by_stage_lane_and_process": by_kind,
             "cpu_secs": round(sum(sum(lanes.values()) for lanes in cpu.values()), 1),
             "busiest_lane_cpu_secs_by_stage": busiest,
             "n_read_tasks": printed.get("n_read_tasks"),
@@ -340,6 +356,8 @@ def main():
     parser.add_argument("--pin", action="store_true",
                         help="standalone: run every process of an n-worker run on CPUs 0..n-1 "
                         "(taskset), so that n workers have n cores")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="standalone: a Spark setting for the job (repeatable)")
     parser.add_argument("--driver-memory", default="4g",
                         help="local[2]: the JVM holding driver and executors (4g)")
     parser.add_argument("--work", type=Path, default=None)

@@ -80,6 +80,10 @@ def test_spark_cluster_writes_every_native_file(toy, reuters, footers, tmp_path)
     # toy: 2 ranges, Reuters: 4 splits of Spark's text source, the wires' row groups in 2 runs,
     # one task per other file.
     assert printed["n_read_tasks"] >= 8, printed
+    # The driver's and executors' JVM options, unless this environment sets its own.
+    from unspun.spark import jvm_tuning
+
+    assert printed["jvm_tuning"] == dict(jvm_tuning([]))
 
     names = sorted(p.name for p in native.iterdir())
     assert sorted(p.name for p in out.iterdir()) == names
@@ -145,3 +149,33 @@ def test_a_uri_too_large_to_read_whole_is_refused_by_name(toy, tmp_path):
     assert "more than the 1048 that one task reads whole (--max-whole-file-mb)" in message
     assert "Traceback" not in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["LOCK", "run.json"]
+
+
+def test_jvm_tuning_leaves_java_options_set_elsewhere_alone(tmp_path):
+    """`python -m unspun.spark` gives the driver and the executors its JVM options only where
+    neither `--conf`, the installation's spark-defaults.conf nor PYSPARK_SUBMIT_ARGS sets that
+    side's Java options (two collectors named would stop the JVM)."""
+    from unspun.spark import JVM_TUNING, jvm_tuning
+
+    env = {"SPARK_CONF_DIR": str(tmp_path)}
+    both = [("spark.driver.extraJavaOptions", JVM_TUNING),
+            ("spark.executor.extraJavaOptions", JVM_TUNING)]
+    assert jvm_tuning([], env) == both
+    assert jvm_tuning([("spark.executor.extraJavaOptions", "-Dx=1")], env) == both[:1]
+    assert jvm_tuning([("spark.driver.defaultJavaOptions", "-Dx=1")], env) == both[1:]
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# an installation's defaults\nspark.driver.defaultJavaOptions -XX:+UseG1GC\n"
+        "spark.master=local[2]\n"
+    )
+    assert jvm_tuning([], env) == both[1:]
+    submit = "--conf spark.executor.extraJavaOptions=-Xss4m pyspark-shell"
+    assert jvm_tuning([], dict(env, PYSPARK_SUBMIT_ARGS=submit)) == []
+    submit = "--driver-java-options -Dx=1 pyspark-shell"
+    assert jvm_tuning([], {"SPARK_CONF_DIR": str(tmp_path / "none"),
+                           "PYSPARK_SUBMIT_ARGS": submit}) == both[1:]
+    # spark-submit's own lookup: $SPARK_HOME/conf without SPARK_CONF_DIR.
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "spark-defaults.conf").write_text(
+        "spark.executor.extraJavaOptions=-Dy=2\n"
+    )
+    assert jvm_tuning([], {"SPARK_HOME": str(tmp_path)}) == both[:1]

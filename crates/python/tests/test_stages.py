@@ -482,12 +482,45 @@ def test_a_file_brought_whole_by_spark_is_read_under_its_uri(tmp_path):
 
     import gzip
 
-    data = gzip.compress(b'{"id": "x", "text": "Fine."}\nnot json\n')
+    data = gzip.compress(b'{"id": "x", "text": "Fine.", "source": "a.example"}\nnot json\n'
+                         b'{"id": "y", "text": "Also fine."}\n'
+                         b'{"id": "z", "text": "Fine too.", "source": "a.example"}\n')
     items = _read_whole_file(2, "s3a://bucket/c.jsonl.gz", None, data, {})
     chunk = items[-1]
     assert chunk[:2] == ("chunk", (2, 0))
-    n_docs, n_bad, bad, n_lines, _ = chunk[2]
-    assert (n_docs, n_bad, n_lines) == (1, 1, None)
+    n_docs, n_bad, bad, n_lines, _, outlets = chunk[2]
+    assert (n_docs, n_bad, n_lines) == (3, 1, None)
+    assert outlets == {"a.example": 2}
     assert (bad[0]["path"], bad[0]["line"]) == ("s3a://bucket/c.jsonl.gz", 2)
     with pytest.raises(unspun.UnspunError, match="s3a://bucket/d.pdf"):
         _read_whole_file(3, "s3a://bucket/d.pdf", None, b"%PDF-1.4 ...", {})
+
+
+def test_read_chunks_number_documents_and_count_outlets_without_repeated_ids(reuters):
+    """The driver's share of Spark's read job: chunks numbered in key order, a repeated id's
+    later records skipped, and the outlets those skipped records alone name left out (the
+    trace stage's list of the corpus's outlets, as the index has them)."""
+    from unspun.spark import _chunk_read, _number_chunks
+
+    docs = unspun.read_corpus([reuters["corpus"]])["documents"][:6]
+    for d, outlet in zip(docs, ["A", "B", None, "A", "C", "D"]):
+        d["outlet"] = outlet
+    repeat = [dict(docs[1], text="Another text."), dict(docs[4], outlet="E"), dict(docs[3])]
+    reads = {(0, 0): docs[:3], (0, 100): docs[3:], (1, 0): repeat}
+    found, positions = [], {}
+    for key, records in reads.items():
+        read = {"documents": [dict(r) for r in records], "bad_records": []}
+        for item in _chunk_read(key, ("unit", key[0]), read):
+            if item[0] == "chunk":
+                found.append((("chunk", item[1]), item[2]))
+            else:
+                positions.setdefault(item[3]["id"], []).append(
+                    (item[1], item[2], item[3].get("outlet"))
+                )
+    found += [(("id", i), p) for i, p in positions.items() if len(p) > 1]
+    chunks, numbering, n_docs, outlets = _number_chunks(found)
+    assert [key for key, _ in chunks] == [(0, 0), (0, 100), (1, 0)]
+    assert numbering == {(0, 0): (0, []), (0, 100): (3, []), (1, 0): (6, [0, 1, 2])}
+    assert n_docs == 6
+    # "E" is named only by a repeated id's record; "B" and "A" by kept ones too.
+    assert outlets == ["A", "B", "C", "D"]
