@@ -524,3 +524,19 @@ def test_read_chunks_number_documents_and_count_outlets_without_repeated_ids(reu
     assert n_docs == 6
     # "E" is named only by a repeated id's record; "B" and "A" by kept ones too.
     assert outlets == ["A", "B", "C", "D"]
+
+
+def test_trace_shards_are_fetched_in_runs_of_bounded_bytes():
+    """The driver takes the trace shards in shard order, in runs of at most the byte limit
+    (a larger shard alone), each shard once."""
+    from unspun.spark import TRACE_FETCH_BYTES, fetch_batches
+
+    assert list(fetch_batches([])) == []
+    assert list(fetch_batches([270_000] * 100)) == [list(range(100))]
+    sizes = [5, 5, 0, 10, 3, 30, 1, 9, 10]
+    runs = list(fetch_batches(sizes, limit=10))
+    assert runs == [[0, 1, 2], [3], [4], [5], [6, 7], [8]]
+    assert [s for run in runs for s in run] == list(range(len(sizes)))
+    for run in runs:
+        assert sum(sizes[s] for s in run) <= 10 or len(run) == 1
+    assert len(list(fetch_batches([1 << 20] * 1000))) == -(-1000 // (TRACE_FETCH_BYTES >> 20))

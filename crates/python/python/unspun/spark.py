@@ -43,8 +43,8 @@ docs/cluster-output.md)::
    partner; each shard of 1,000 DocIds (``trace-NNNNN.jsonl``) is one partition holding its
    documents, their partners' records and their document frequencies, traced by
    ``unspun.trace_documents_packed`` in ``mapPartitionsWithIndex``.
-5. reuse: the traced shards, kept by Spark (memory and disk), reach the driver 32 partitions
-   a job (``SparkContext.runJob``) and are written as ``trace-NNNNN.jsonl``;
+5. reuse: the traced shards, kept by Spark (memory and disk), reach the driver in runs of
+   up to 128 MiB a job (``SparkContext.runJob``) and are written as ``trace-NNNNN.jsonl``;
    ``unspun.reuse_stage_files`` reads them back twice into the native streamed builder (about
    80 bytes a document, 40 a passage) and writes with the native writers on the driver, the
    passage texts fetched by a filter on id.
@@ -804,8 +804,25 @@ def _edges(item):
             yield (b, a)
 
 
-#: Trace shards fetched by the driver per Spark job (their lines held at once on the driver).
-TRACE_FETCH_SHARDS = 32
+#: Bytes of trace shards fetched by the driver per Spark job (held at once on the driver, under
+#: Spark's default ``spark.driver.maxResultSize`` of 1 GiB); a larger shard comes alone.
+TRACE_FETCH_BYTES = 128 << 20
+
+
+def fetch_batches(sizes, limit=TRACE_FETCH_BYTES):
+    """The shards ``0..len(sizes)`` in order, cut into runs of at most ``limit`` bytes
+    (``sizes[shard]``; a shard larger than ``limit`` is a run alone): the partitions of each
+    ``runJob`` that brings the trace shards to the driver. Few jobs for small shards (one job
+    has a fixed cost: 0.5 s here for 32 tiny tasks), bounded memory for large ones."""
+    batch, held = [], 0
+    for shard, size in enumerate(sizes):
+        if batch and held + size > limit:
+            yield batch
+            batch, held = [], 0
+        batch.append(shard)
+        held += size
+    if batch:
+        yield batch
 
 
 def trace_stage(docs, kept, reduced, n_docs, boilerplate, fingerprints, shard_docs, partitions):
@@ -813,7 +830,7 @@ def trace_stage(docs, kept, reduced, n_docs, boilerplate, fingerprints, shard_do
     ``shard_docs`` documents (by DocId) in shard order, ``data`` the bytes of
     ``trace-NNNNN.jsonl`` (one byte string: the driver unpickles and writes it as it is);
     persisted (memory and disk) and computed, so that the driver can take it a few partitions
-    at a time.
+    at a time; and the size of each shard's bytes, by shard (what computing it reported).
 
     Each document meets, in its shard's partition: its record, the records of its partners
     that may be its source (a join of the candidate pairs with the documents, by partner), and
@@ -866,8 +883,8 @@ def trace_stage(docs, kept, reduced, n_docs, boilerplate, fingerprints, shard_do
 
     everything = sc.union([own, partners, doc_freqs]).partitionBy(n_shards, _identity)
     traced = everything.mapPartitionsWithIndex(trace_shard).persist(StorageLevel.MEMORY_AND_DISK)
-    traced.count()
-    return traced, n_shards
+    sizes = dict(traced.map(lambda t: (t[0], len(t[1]))).collect())
+    return traced, [sizes.get(shard, 0) for shard in range(n_shards)]
 
 
 def passage_texts(docs):
@@ -949,17 +966,16 @@ def run_opened(
     started = time.monotonic()
     sc.setJobDescription("unspun: trace")
     partitions = partitions or max(2, sc.defaultParallelism)
-    traced, n_shards = trace_stage(
+    traced, sizes = trace_stage(
         docs, found["kept"], found["reduced"], n_docs, boilerplate, fingerprints, shard_docs,
         partitions,
     )
     found["reduced"].unpersist()
     found["kept"].unpersist()
-    # The shards come TRACE_FETCH_SHARDS partitions a job, in shard order: that many shards'
-    # lines on the driver at a time, and one Spark job per batch rather than per shard.
-    written = 0
-    for start in range(0, n_shards, TRACE_FETCH_SHARDS):
-        batch = list(range(start, min(start + TRACE_FETCH_SHARDS, n_shards)))
+    # The shards come in runs of at most TRACE_FETCH_BYTES, in shard order: that many bytes
+    # on the driver at a time, and one Spark job per run rather than per shard.
+    n_shards, written = len(sizes), 0
+    for batch in fetch_batches(sizes):
         for shard, data in sc.runJob(traced, list, batch):
             write_atomic(os.path.join(out_dir, f"trace-{shard:05d}.jsonl"), data)
             written += 1
