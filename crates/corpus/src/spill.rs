@@ -328,7 +328,7 @@ impl<R: Record> MergePlan<'_, R> {
 }
 
 /// Folds equal neighbours of a sorted vector.
-pub(crate) fn combine_sorted<R: Record>(buf: &mut Vec<R>, combine: Combine<R>) {
+pub fn combine_sorted<R: Record>(buf: &mut Vec<R>, combine: Combine<R>) {
     let mut kept = 0usize;
     for i in 0..buf.len() {
         if kept > 0 && buf[kept - 1] == buf[i] {

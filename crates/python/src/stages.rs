@@ -183,6 +183,11 @@ fn count_pairs(records: Vec<PrintRec>, config: &PairConfig) -> (Vec<PairCount>, 
 }
 
 /// [`count_pairs`], handing every fingerprint group (its records, earliest first) to `group_of`.
+///
+/// The pairs go into a buffer that is sorted and combined (counts of one pair summed) whenever
+/// it fills, and grows when combining frees less than half of it: on the real corpora (12 M
+/// prints a part, 17 M emissions) about a fifth of the time of a map entry per emission. Dates
+/// are kept for the documents of groups that pair, the only ones a count needs.
 fn count_pairs_with(
     mut records: Vec<PrintRec>,
     config: &PairConfig,
@@ -190,22 +195,65 @@ fn count_pairs_with(
 ) -> (Vec<PairCount>, PairStats) {
     records.sort_unstable();
     let mut stats = PairStats { n_prints: records.len() as u64, ..PairStats::default() };
-    let mut dates: BTreeMap<u32, i64> = BTreeMap::new();
-    let mut counts: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+    let mut dates: unspun_core::canon::KeyMap<i64> = unspun_core::canon::KeyMap::default();
+    let mut pairs = PairBuffer::new();
     for group in records.chunk_by(|x, y| x.fingerprint == y.fingerprint) {
         group_of(group);
         stats.count_group(group.len(), config);
+        if group.len() < 2 {
+            continue;
+        }
         for rec in group {
-            dates.insert(rec.doc, rec.date);
+            dates.insert(doc_key(rec.doc), rec.date);
         }
         unspun_corpus::pairs::group_pairs(group, config, &mut |pair| {
             stats.n_emitted += 1;
-            *counts.entry((pair.a, pair.b)).or_insert(0) += pair.n;
+            pairs.push(pair);
         });
     }
-    let date = |doc: u32| dates.get(&doc).copied().unwrap_or(unspun_corpus::prints::UNDATED);
-    let counts = counts.into_iter().map(|((a, b), n)| (a, b, n, date(a), date(b))).collect();
-    (counts, stats)
+    let date = |doc: u32| {
+        dates.get(&doc_key(doc)).copied().unwrap_or(unspun_corpus::prints::UNDATED)
+    };
+    let counts = pairs.finish().into_iter().map(|p| (p.a, p.b, p.n, date(p.a), date(p.b)));
+    (counts.collect(), stats)
+}
+
+/// A document's key in a [`unspun_core::canon::KeyMap`] (whose keys are their own hash).
+fn doc_key(doc: u32) -> u64 {
+    u64::from(doc).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Pair counts, sorted and combined as the buffer fills ([`count_pairs_with`]).
+struct PairBuffer {
+    buf: Vec<PairRec>,
+    cap: usize,
+}
+
+impl PairBuffer {
+    fn new() -> Self {
+        PairBuffer { buf: Vec::new(), cap: 1 << 20 }
+    }
+
+    fn push(&mut self, pair: PairRec) {
+        self.buf.push(pair);
+        if self.buf.len() >= self.cap {
+            self.compact();
+            if self.buf.len() > self.cap / 2 {
+                self.cap *= 2;
+            }
+        }
+    }
+
+    fn compact(&mut self) {
+        self.buf.sort_unstable_by_key(|p| (u64::from(p.a) << 32) | u64::from(p.b));
+        unspun_corpus::spill::combine_sorted(&mut self.buf, unspun_corpus::pairs::add_counts);
+    }
+
+    /// Every pair once, sorted by `(a, b)`, with its counts summed.
+    fn finish(mut self) -> Vec<PairRec> {
+        self.compact();
+        self.buf
+    }
 }
 
 /// The stage's counts of one batch (without the fields only the final step knows).
