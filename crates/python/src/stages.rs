@@ -211,9 +211,8 @@ fn count_pairs_with(
             pairs.push(pair);
         });
     }
-    let date = |doc: u32| {
-        dates.get(&doc_key(doc)).copied().unwrap_or(unspun_corpus::prints::UNDATED)
-    };
+    let date =
+        |doc: u32| dates.get(&doc_key(doc)).copied().unwrap_or(unspun_corpus::prints::UNDATED);
     let counts = pairs.finish().into_iter().map(|p| (p.a, p.b, p.n, date(p.a), date(p.b)));
     (counts.collect(), stats)
 }
