@@ -133,7 +133,10 @@ def test_killed_worker_does_not_change_the_cluster_output(standalone, toy, reute
 
         def job():
             try:
-                result.append(run_cluster(sc, [str(p) for p in inputs], str(out), partitions=4))
+                # spread_above=0: the documents spread over the partitions whatever the
+                # chunks, so that this run covers the spread too.
+                result.append(run_cluster(sc, [str(p) for p in inputs], str(out), partitions=4,
+                                          spread_above=0))
             except BaseException as e:  # reported by the test thread
                 failure.append(e)
 
@@ -172,6 +175,9 @@ def test_killed_worker_does_not_change_the_cluster_output(standalone, toy, reute
     names = sorted(p.name for p in native.iterdir())
     assert sorted(p.name for p in out.iterdir()) == names
     assert "links.jsonl" in names and len(result[0]["publishers"]) > 10
+    # The documents were spread over the 4 partitions by DocId ranges (`spread_ranges`)
+    # before the pairs stages.
+    assert result[0]["n_doc_partitions"] == 4
     # run.json and summary.json differ by design (inputs instead of an index; timings).
     for name in set(names) - {"run.json", "summary.json"}:
         assert (out / name).read_bytes() == (native / name).read_bytes(), name

@@ -488,9 +488,10 @@ def test_a_file_brought_whole_by_spark_is_read_under_its_uri(tmp_path):
     items = _read_whole_file(2, "s3a://bucket/c.jsonl.gz", None, data, {})
     chunk = items[-1]
     assert chunk[:2] == ("chunk", (2, 0))
-    n_docs, n_bad, bad, n_lines, _, outlets = chunk[2]
+    n_docs, n_bad, bad, n_lines, _, outlets, n_chars = chunk[2]
     assert (n_docs, n_bad, n_lines) == (3, 1, None)
     assert outlets == {"a.example": 2}
+    assert n_chars == len("Fine.") + len("Also fine.") + len("Fine too.")
     assert (bad[0]["path"], bad[0]["line"]) == ("s3a://bucket/c.jsonl.gz", 2)
     with pytest.raises(unspun.UnspunError, match="s3a://bucket/d.pdf"):
         _read_whole_file(3, "s3a://bucket/d.pdf", None, b"%PDF-1.4 ...", {})
@@ -540,3 +541,38 @@ def test_trace_shards_are_fetched_in_runs_of_bounded_bytes():
     for run in runs:
         assert sum(sizes[s] for s in run) <= 10 or len(run) == 1
     assert len(list(fetch_batches([1 << 20] * 1000))) == -(-1000 // (TRACE_FETCH_BYTES >> 20))
+
+
+def test_documents_of_one_large_chunk_are_spread_by_ranges_of_equal_text():
+    """The read's documents are spread over the partitions only when one chunk holds too much
+    of the text, by DocId ranges of about equal text, every DocId in one range."""
+    import bisect
+
+    from unspun.spark import spread_ranges
+
+    # Eight even chunks (a JSON Lines file read in ranges): nothing to spread.
+    assert spread_ranges([(i * 100, 100, 5_000) for i in range(8)], 4) is None
+    assert spread_ranges([(0, 10, 0)], 4) is None
+    assert spread_ranges([(0, 1000, 50)], 1) is None
+    # A chunk of 78 % of the text: spread for 4 cores, not for 2 (nor 1).
+    skewed = [(0, 500, 78), (500, 500, 22)]
+    assert spread_ranges(skewed, 4, cores=2) is None
+    assert spread_ranges(skewed, 4, cores=1, above=0) is None
+    assert spread_ranges(skewed, 4, cores=4) is not None
+    assert spread_ranges(skewed, 4, cores=2, above=1.5) is not None
+    # One gzip file of 900 long documents, then 100 short ones in six small files.
+    chunks = [(0, 900, 9_000_000)] + [(900 + 17 * i, 17, 17_000) for i in range(6)]
+    chunks[-1] = (985, 15, 15_000)
+    bounds = spread_ranges(chunks, 4)
+    assert bounds == sorted(bounds) and len(bounds) == 3
+    sizes = [0] * 4
+    for first, n_docs, n_chars in chunks:
+        for doc in range(first, first + n_docs):
+            sizes[bisect.bisect_right(bounds, doc)] += n_chars / n_docs
+    total = sum(c[2] for c in chunks)
+    assert all(abs(size - total / 4) <= 10_000 for size in sizes), sizes
+    # A single chunk: even ranges of DocIds.
+    assert spread_ranges([(0, 1000, 10_000)], 4) == [250, 500, 750]
+    # Fewer documents than partitions: empty ranges, still every DocId placed once.
+    bounds = spread_ranges([(0, 2, 100)], 4)
+    assert len(bounds) == 3 and bounds == sorted(bounds)
