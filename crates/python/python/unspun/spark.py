@@ -44,7 +44,8 @@ docs/cluster-output.md)::
    documents, their partners' records and their document frequencies, traced by
    ``unspun.trace_documents_packed`` in ``mapPartitionsWithIndex``.
 5. reuse: the traced shards, kept by Spark (memory and disk), reach the driver in runs of
-   up to 128 MiB a job (``SparkContext.runJob``) and are written as ``trace-NNNNN.jsonl``;
+   up to 128 MiB a job (``fetch_batches``, ``fetch_partitions``) and are written as
+   ``trace-NNNNN.jsonl``;
    ``unspun.reuse_stage_files`` reads them back twice into the native streamed builder (about
    80 bytes a document, 40 a passage) and writes with the native writers on the driver, the
    passage texts fetched by a filter on id.
