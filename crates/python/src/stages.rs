@@ -244,7 +244,8 @@ impl PairBuffer {
     }
 
     fn compact(&mut self) {
-        self.buf.sort_unstable_by_key(|p| (u64::from(p.a) << 32) | u64::from(p.b));
+        // `PairRec` orders by `(a, b)`.
+        self.buf.sort_unstable();
         unspun_corpus::spill::combine_sorted(&mut self.buf, unspun_corpus::pairs::add_counts);
     }
 
